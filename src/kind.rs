@@ -1,0 +1,130 @@
+//! Node kinds and what each one is allowed to do.
+//!
+//! The kind decides the image a node runs and the Linux capabilities it gets. Engines
+//! and image smoke tests read the capabilities from here so that a node never gets more
+//! privilege than its kind needs, and every place agrees on what that is.
+
+use serde::{Deserialize, Serialize};
+
+/// What a node is. `Custom` nodes run an image the teacher names; asbuilt does not build it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// An FRR router.
+    Router,
+    /// An nftables firewall that also routes with FRR.
+    Firewall,
+    /// A server offering http (nginx), dns and dhcp (dnsmasq) and ssh (openssh).
+    Server,
+    /// A client computer with the usual network tools.
+    Host,
+    /// A Linux bridge with VLAN filtering.
+    Switch,
+    /// Any image the engine already has.
+    Custom,
+}
+
+impl NodeKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: [NodeKind; 6] = [
+        NodeKind::Router,
+        NodeKind::Firewall,
+        NodeKind::Server,
+        NodeKind::Host,
+        NodeKind::Switch,
+        NodeKind::Custom,
+    ];
+
+    /// The name used in topology files.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Router => "router",
+            NodeKind::Firewall => "firewall",
+            NodeKind::Server => "server",
+            NodeKind::Host => "host",
+            NodeKind::Switch => "switch",
+            NodeKind::Custom => "custom",
+        }
+    }
+
+    /// The asbuilt image recipe this kind runs, or `None` for custom images.
+    pub fn builtin_image(self) -> Option<&'static str> {
+        match self {
+            NodeKind::Custom => None,
+            other => Some(other.name()),
+        }
+    }
+
+    /// Whether nodes of this kind forward packets between their interfaces.
+    pub fn routes(self) -> bool {
+        matches!(self, NodeKind::Router | NodeKind::Firewall)
+    }
+
+    /// Capabilities added to Docker's default set. FRR's zebra refuses to start without
+    /// SYS_ADMIN, so only the kinds that run FRR get it; everything that lets a student
+    /// configure interfaces needs NET_ADMIN.
+    pub fn capabilities(self) -> &'static [&'static str] {
+        match self {
+            NodeKind::Router | NodeKind::Firewall => &["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
+            NodeKind::Server | NodeKind::Host | NodeKind::Switch => &["NET_ADMIN", "NET_RAW"],
+            NodeKind::Custom => &[],
+        }
+    }
+
+    /// Resource limits a node of this kind gets unless the topology says otherwise.
+    pub fn default_limits(self) -> Limits {
+        match self {
+            NodeKind::Router | NodeKind::Firewall => Limits::new(256, 1.0, 512),
+            NodeKind::Server => Limits::new(256, 1.0, 512),
+            NodeKind::Host => Limits::new(128, 0.5, 256),
+            NodeKind::Switch => Limits::new(64, 0.5, 128),
+            NodeKind::Custom => Limits::new(256, 1.0, 512),
+        }
+    }
+}
+
+impl std::fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Per-node resource limits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Memory limit in MiB.
+    pub memory_mib: u64,
+    /// CPU share, in cores (0.5 is half a core).
+    pub cpus: f64,
+    /// Maximum number of processes and threads.
+    pub pids: i64,
+}
+
+impl Limits {
+    pub const fn new(memory_mib: u64, cpus: f64, pids: i64) -> Limits {
+        Limits { memory_mib, cpus, pids }
+    }
+}
+
+/// Capabilities of a lab's fabric: it creates bridges, veths and `tc` qdiscs, and
+/// captures traffic for evidence.
+pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_kinds_that_run_frr_get_sys_admin() {
+        for kind in NodeKind::ALL {
+            let has = kind.capabilities().contains(&"SYS_ADMIN");
+            assert_eq!(has, kind.routes(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn custom_nodes_have_no_builtin_image() {
+        assert_eq!(NodeKind::Custom.builtin_image(), None);
+        assert_eq!(NodeKind::Router.builtin_image(), Some("router"));
+    }
+}

@@ -1,0 +1,6 @@
+//! asbuilt: virtual network labs for networking education, graded against their design.
+//!
+//! See ARCHITECTURE.md for the bird's-eye view and the code map.
+
+pub mod cli;
+pub mod kind;

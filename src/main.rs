@@ -1,0 +1,5 @@
+//! The `asbuilt` command. Everything lives in the library; this only hands over.
+
+fn main() -> std::process::ExitCode {
+    asbuilt::cli::main()
+}
