@@ -3,4 +3,7 @@
 //! See ARCHITECTURE.md for the bird's-eye view and the code map.
 
 pub mod cli;
+pub mod design;
+pub mod diagnostic;
 pub mod kind;
+pub mod topology;

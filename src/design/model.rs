@@ -1,0 +1,722 @@
+//! The resolved design: every name checked, every address parsed, every default filled
+//! in, per student where the lab has variants. Engines, the planner and the check
+//! deriver read this and never the file.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::kind::{Limits, NodeKind};
+
+/// A lab's design, resolved for the teacher's plan or for one student.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Design {
+    pub lab: String,
+    pub title: Text,
+    pub language: Lang,
+    pub trains: Vec<WorkProcess>,
+    pub task: Text,
+    /// Set when this design was resolved for one student.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Variant>,
+    pub nodes: IndexMap<String, Node>,
+    /// Every cable and shared segment; each becomes one bridge in the lab's fabric.
+    pub segments: Vec<Segment>,
+    pub faults: Vec<Fault>,
+    pub checks: Vec<Check>,
+}
+
+impl Design {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.get(name)
+    }
+
+    pub fn interface(&self, node: &str, interface: &str) -> Option<&Interface> {
+        self.nodes.get(node)?.interfaces.get(interface)
+    }
+
+    /// The segment an interface is cabled to (for a VLAN subinterface, its parent's).
+    pub fn segment_of(&self, node: &str, interface: &str) -> Option<&Segment> {
+        let iface = self.interface(node, interface)?;
+        let name = iface.segment.as_deref()?;
+        self.segments.iter().find(|s| s.name == name)
+    }
+}
+
+/// A text per language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Text {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+impl Text {
+    /// The text in `lang`, or in the other language if that is all there is.
+    pub fn get(&self, lang: Lang) -> Option<&str> {
+        let (first, second) = match lang {
+            Lang::Nl => (&self.nl, &self.en),
+            Lang::En => (&self.en, &self.nl),
+        };
+        first.as_deref().or(second.as_deref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nl.is_none() && self.en.is_none()
+    }
+
+    /// Applies `f` to every language's text.
+    pub fn map(&self, mut f: impl FnMut(&str) -> String) -> Text {
+        Text {
+            nl: self.nl.as_deref().map(&mut f),
+            en: self.en.as_deref().map(&mut f),
+        }
+    }
+}
+
+/// A language asbuilt speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// A work process of the qualification *ICT support and systems* (crebo 23405).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct WorkProcess(pub String);
+
+impl WorkProcess {
+    /// The work processes of the qualification, with their Dutch and English names.
+    pub const KNOWN: [(&'static str, &'static str, &'static str); 7] = [
+        (
+            "B1-K1-W1",
+            "Handelt meldingen af",
+            "Handles tickets and incidents",
+        ),
+        ("B1-K1-W2", "Instrueert gebruikers", "Instructs users"),
+        (
+            "B1-K1-W3",
+            "Installeert en configureert gebruikersapparatuur",
+            "Installs and configures user devices",
+        ),
+        (
+            "B1-K2-W1",
+            "Installeert en configureert netwerk- en infrastructuurcomponenten",
+            "Installs and configures network and infrastructure components",
+        ),
+        (
+            "B1-K2-W2",
+            "Beheert en monitort netwerk en infrastructuur",
+            "Manages and monitors network and infrastructure",
+        ),
+        (
+            "B1-K3-W1",
+            "Adviseert over en configureert applicaties",
+            "Advises on and configures applications",
+        ),
+        (
+            "B1-K3-W2",
+            "Onderhoudt applicaties",
+            "Maintains applications",
+        ),
+    ];
+
+    pub fn is_known(code: &str) -> bool {
+        Self::KNOWN.iter().any(|(c, _, _)| *c == code)
+    }
+}
+
+impl fmt::Display for WorkProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which student this design was resolved for, and how their plan differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    pub student: String,
+    /// A short fingerprint of (lab, student): the same student always gets the same plan.
+    pub seed: String,
+    /// The teacher's subnets and the student's subnets that replace them.
+    pub subnets: Vec<SubnetSwap>,
+}
+
+/// One subnet of the teacher's plan and the one a student gets instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SubnetSwap {
+    pub teacher: IpNet,
+    pub student: IpNet,
+}
+
+/// A part of a node's configuration that a student can be asked to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Addresses,
+    Gateway,
+    Routes,
+    Ospf,
+    Firewall,
+    Nat,
+    Http,
+    Dns,
+    Dhcp,
+    Ssh,
+    Vlans,
+}
+
+impl Part {
+    pub const ALL: [Part; 11] = [
+        Part::Addresses,
+        Part::Gateway,
+        Part::Routes,
+        Part::Ospf,
+        Part::Firewall,
+        Part::Nat,
+        Part::Http,
+        Part::Dns,
+        Part::Dhcp,
+        Part::Ssh,
+        Part::Vlans,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Addresses => "addresses",
+            Part::Gateway => "gateway",
+            Part::Routes => "routes",
+            Part::Ospf => "ospf",
+            Part::Firewall => "firewall",
+            Part::Nat => "nat",
+            Part::Http => "http",
+            Part::Dns => "dns",
+            Part::Dhcp => "dhcp",
+            Part::Ssh => "ssh",
+            Part::Vlans => "vlans",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.name() == s)
+    }
+
+    /// Whether a node of `kind` can have this part at all.
+    pub fn applies_to(self, kind: NodeKind) -> bool {
+        match self {
+            Part::Addresses | Part::Gateway | Part::Routes => kind != NodeKind::Switch,
+            Part::Ospf => kind.routes() || kind == NodeKind::Custom,
+            Part::Firewall | Part::Nat => kind == NodeKind::Firewall,
+            Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => {
+                matches!(kind, NodeKind::Server | NodeKind::Custom)
+            }
+            Part::Vlans => kind == NodeKind::Switch,
+        }
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One device and everything the design says about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub kind: NodeKind,
+    /// An image the teacher named; `None` runs asbuilt's image for the kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    pub limits: Limits,
+    /// The parts the student builds; everything else asbuilt configures at deploy.
+    pub student_builds: BTreeSet<Part>,
+    pub interfaces: IndexMap<String, Interface>,
+    /// Default gateways (at most one IPv4 and one IPv6).
+    pub gateways: Vec<IpAddr>,
+    pub routes: Vec<Route>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ospf: Option<Ospf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firewall: Option<Firewall>,
+    pub services: Services,
+    /// For switches: the VLANs of every port.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub vlans: IndexMap<String, PortVlans>,
+}
+
+impl Node {
+    pub fn builds(&self, part: Part) -> Builder {
+        if self.student_builds.contains(&part) {
+            Builder::Student
+        } else {
+            Builder::Asbuilt
+        }
+    }
+
+    /// Every address of every interface, loopback included.
+    pub fn addresses(&self) -> impl Iterator<Item = (&Interface, &IpNet)> {
+        self.interfaces
+            .values()
+            .flat_map(|i| i.addresses.iter().map(move |a| (i, a)))
+    }
+
+    /// The address that stands for the node: the first IPv4 address on a cabled
+    /// interface, else on any interface, else the first IPv6 one.
+    pub fn primary_address(&self) -> Option<IpAddr> {
+        let cabled = |i: &&Interface| i.name != "lo";
+        let v4 = |a: &&IpNet| a.addr().is_ipv4();
+        let ifs = || self.interfaces.values();
+        ifs()
+            .filter(cabled)
+            .flat_map(|i| i.addresses.iter())
+            .find(v4)
+            .or_else(|| ifs().flat_map(|i| i.addresses.iter()).find(v4))
+            .or_else(|| ifs().flat_map(|i| i.addresses.iter()).next())
+            .map(IpNet::addr)
+    }
+}
+
+/// Who configures a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Builder {
+    Asbuilt,
+    Student,
+}
+
+/// One interface of a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    pub name: String,
+    /// The segment it is cabled to; `None` for the loopback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// For a VLAN subinterface (`eth1.10`): the parent interface and the tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<VlanTag>,
+    /// Addresses with their prefix length (`10.0.12.1/30`).
+    pub addresses: Vec<IpNet>,
+    /// Whether it gets its IPv4 address from DHCP.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dhcp: bool,
+}
+
+/// The parent and tag of a VLAN subinterface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VlanTag {
+    pub parent: String,
+    pub id: u16,
+}
+
+/// A cable between two interfaces, or a shared segment between several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// `r1:eth1--r2:eth1` for a cable, the teacher's name for a shared segment.
+    pub name: String,
+    pub shared: bool,
+    pub members: Vec<Endpoint>,
+}
+
+/// One end of a cable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Endpoint {
+    pub node: String,
+    pub interface: String,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.node, self.interface)
+    }
+}
+
+/// A static route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub to: IpNet,
+    pub via: IpAddr,
+}
+
+/// OSPF on one router.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ospf {
+    pub router_id: Ipv4Addr,
+    pub interfaces: Vec<OspfInterface>,
+    pub redistribute: Vec<Redistribute>,
+}
+
+/// One interface in OSPF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OspfInterface {
+    pub name: String,
+    /// The area, in dotted form (`0.0.0.0`).
+    pub area: Ipv4Addr,
+    pub passive: bool,
+}
+
+/// Routes OSPF announces besides its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Redistribute {
+    Connected,
+    Static,
+    /// A default route (`default-information originate`).
+    Default,
+}
+
+/// Policy and NAT on one firewall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Firewall {
+    pub zones: IndexMap<String, Vec<String>>,
+    pub rules: Vec<Rule>,
+    /// For forwarded traffic no rule matches.
+    pub default: Verdict,
+    /// For traffic to the firewall itself that no rule matches.
+    pub input: Verdict,
+    /// Interfaces whose outgoing traffic is masqueraded.
+    pub masquerade: Vec<String>,
+    pub port_forwards: Vec<PortForward>,
+}
+
+/// Accept or drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Accept,
+    Drop,
+}
+
+/// One firewall rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub verdict: Verdict,
+    pub from: Selector,
+    pub to: Selector,
+    pub service: Service,
+    /// The rule as the teacher wrote it, for reports.
+    pub text: String,
+}
+
+/// One side of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "type")]
+pub enum Selector {
+    Any,
+    /// Traffic entering or leaving through a zone's interfaces.
+    Zone {
+        name: String,
+        interfaces: Vec<String>,
+    },
+    /// Traffic from or to these addresses (a node's, or a literal subnet).
+    Hosts {
+        name: String,
+        nets: Vec<IpNet>,
+    },
+    /// The firewall itself.
+    Local,
+}
+
+/// What traffic a rule is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "protocol")]
+pub enum Service {
+    Any,
+    Icmp,
+    Tcp { ports: Vec<PortRange> },
+    Udp { ports: Vec<PortRange> },
+}
+
+/// An inclusive range of ports; `first == last` for one port. No ranges means all ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PortRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+/// A port forward (destination NAT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortForward {
+    pub interface: String,
+    pub protocol: Transport,
+    pub port: u16,
+    pub to: IpAddr,
+    pub to_port: u16,
+    pub text: String,
+}
+
+/// TCP or UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        })
+    }
+}
+
+/// The services a node offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Services {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<Http>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Dns>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dhcp: Option<Dhcp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Ssh>,
+}
+
+impl Services {
+    pub fn is_empty(&self) -> bool {
+        self.http.is_none() && self.dns.is_none() && self.dhcp.is_none() && self.ssh.is_none()
+    }
+}
+
+/// A web server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Http {
+    pub port: u16,
+    pub content: String,
+}
+
+/// A DNS server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dns {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    pub records: Vec<DnsRecord>,
+}
+
+/// One DNS record (A or AAAA by the address's family).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsRecord {
+    /// Fully qualified, without the trailing dot.
+    pub name: String,
+    pub address: IpAddr,
+}
+
+/// A DHCP server on one interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dhcp {
+    pub interface: String,
+    pub subnet: IpNet,
+    pub first: Ipv4Addr,
+    pub last: Ipv4Addr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<Ipv4Addr>,
+    pub dns: Vec<IpAddr>,
+    pub lease_seconds: u32,
+}
+
+/// An SSH server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ssh {
+    pub port: u16,
+    pub users: Vec<SshUser>,
+}
+
+/// A login on an SSH server. The password is the lab's, given to students in the task;
+/// the engine stores only its hash in the node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SshUser {
+    pub name: String,
+    pub password: String,
+}
+
+/// The VLANs of one switch port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortVlans {
+    /// Untagged member of one VLAN.
+    Access(u16),
+    /// Tagged member of these VLANs.
+    Trunk(Vec<u16>),
+}
+
+impl PortVlans {
+    pub fn carries(&self, vlan: u16) -> bool {
+        match self {
+            PortVlans::Access(v) => *v == vlan,
+            PortVlans::Trunk(vs) => vs.contains(&vlan),
+        }
+    }
+}
+
+/// A service a fault can stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceName {
+    Http,
+    Dns,
+    Dhcp,
+    Ssh,
+    Ospf,
+}
+
+impl ServiceName {
+    pub const ALL: [ServiceName; 5] = [
+        ServiceName::Http,
+        ServiceName::Dns,
+        ServiceName::Dhcp,
+        ServiceName::Ssh,
+        ServiceName::Ospf,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceName::Http => "http",
+            ServiceName::Dns => "dns",
+            ServiceName::Dhcp => "dhcp",
+            ServiceName::Ssh => "ssh",
+            ServiceName::Ospf => "ospf",
+        }
+    }
+}
+
+/// Something broken on purpose at the start of a troubleshooting lab.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// The teacher's note; never shown to students.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "fault")]
+pub enum FaultKind {
+    Shutdown { at: Endpoint },
+    WrongAddress { at: Endpoint, address: IpNet },
+    WrongGateway { node: String, gateway: IpAddr },
+    RemoveRoute { node: String, to: IpNet },
+    Block { node: String, rule: Rule },
+    Stop { node: String, service: ServiceName },
+    LinkDown { at: Endpoint },
+    Loss { at: Endpoint, percent: f64 },
+    Delay { at: Endpoint, ms: u32 },
+    OspfPassive { at: Endpoint },
+}
+
+impl FaultKind {
+    /// The node the fault is applied to.
+    pub fn node(&self) -> &str {
+        match self {
+            FaultKind::Shutdown { at }
+            | FaultKind::WrongAddress { at, .. }
+            | FaultKind::LinkDown { at }
+            | FaultKind::Loss { at, .. }
+            | FaultKind::Delay { at, .. }
+            | FaultKind::OspfPassive { at } => &at.node,
+            FaultKind::WrongGateway { node, .. }
+            | FaultKind::RemoveRoute { node, .. }
+            | FaultKind::Block { node, .. }
+            | FaultKind::Stop { node, .. } => node,
+        }
+    }
+
+    /// Faults in the fabric are out of the student's reach: they find them, but can
+    /// only report them, as with a broken cable in a real building.
+    pub fn in_fabric(&self) -> bool {
+        matches!(
+            self,
+            FaultKind::LinkDown { .. } | FaultKind::Loss { .. } | FaultKind::Delay { .. }
+        )
+    }
+}
+
+/// A check the teacher wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// `check-1`, `check-2`... in file order.
+    pub id: String,
+    pub probe: Probe,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    pub weight: f64,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub hint: Text,
+    pub trains: Vec<WorkProcess>,
+    pub retries: u32,
+    pub timeout_ms: u64,
+    pub reveal: bool,
+}
+
+/// An address to probe, with the name the teacher used for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub label: String,
+    pub address: IpAddr,
+}
+
+/// What an explicit check does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "probe")]
+pub enum Probe {
+    Ping {
+        from: String,
+        to: Target,
+        reach: bool,
+    },
+    Traceroute {
+        from: String,
+        to: Target,
+        via: Vec<String>,
+    },
+    Port {
+        from: String,
+        to: Target,
+        protocol: Transport,
+        port: u16,
+        open: bool,
+    },
+    Http {
+        from: String,
+        url: String,
+        status: u16,
+        contains: Option<String>,
+    },
+    Dns {
+        from: String,
+        name: String,
+        server: Option<IpAddr>,
+        expect: Option<IpAddr>,
+    },
+    Command {
+        node: String,
+        run: String,
+        matches: String,
+    },
+    File {
+        node: String,
+        path: String,
+        contains: String,
+    },
+}

@@ -1,0 +1,184 @@
+//! Links and segments: which interface is cabled to which, each cable a segment.
+
+use super::Resolver;
+use crate::design::model::{Endpoint, Interface, Segment};
+use crate::design::syntax::{self, Word};
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::path;
+use crate::topology::locate::Path;
+
+impl Resolver<'_> {
+    pub(super) fn cabling(&mut self) {
+        let file = self.file;
+        for (i, link) in file.links.iter().enumerate() {
+            let at = path!["links", i];
+            let (a, b) = match syntax::split_arrow(link, "--") {
+                Ok(sides) => sides,
+                Err(err) => {
+                    self.report(
+                        Diagnostic::error("invalid-link", format!("`{link}` is not a link: {}", err.message))
+                            .at(Loc::within(at, err.range))
+                            .label("not a link")
+                            .help("write a cable as `r1:eth1 -- r2:eth1`; for three or more members use `segments`"),
+                    );
+                    continue;
+                }
+            };
+            let (Some(ea), Some(eb)) = (self.cable_end(&a, &at), self.cable_end(&b, &at)) else {
+                // Cable the good end anyway, so that the rest of the file does not also
+                // report its interface as missing.
+                let good = [(self.quiet_end(&a), a.range), (self.quiet_end(&b), b.range)];
+                let ends = good
+                    .into_iter()
+                    .filter_map(|(ep, r)| ep.map(|ep| (ep, Loc::within(at.clone(), r))))
+                    .collect();
+                self.cable(format!("{link} (broken)"), false, ends);
+                continue;
+            };
+            if ea.node == eb.node {
+                self.report(
+                    Diagnostic::error(
+                        "self-link",
+                        format!("`{link}` cables node `{}` to itself", ea.node),
+                    )
+                    .at(Loc::value(at))
+                    .label("both ends on one node"),
+                );
+                continue;
+            }
+            let name = format!("{ea}--{eb}");
+            let ends = vec![
+                (ea, Loc::within(at.clone(), a.range)),
+                (eb, Loc::within(at, b.range)),
+            ];
+            self.cable(name, false, ends);
+        }
+        for (name, members) in &file.segments {
+            let at = path!["segments", name];
+            if !syntax::is_name(name) {
+                self.report(
+                    Diagnostic::error(
+                        "invalid-name",
+                        format!("`{name}` is not a valid segment name"),
+                    )
+                    .at(Loc::key(at.clone()))
+                    .help("use lowercase letters, digits and dashes (`lan`, `dmz-1`)"),
+                );
+            }
+            if members.len() < 2 {
+                let count = match members.len() {
+                    0 => "no members".to_string(),
+                    _ => "one member".to_string(),
+                };
+                self.report(
+                    Diagnostic::error("segment-too-small", format!("segment `{name}` has {count}; a segment joins two or more interfaces"))
+                        .at(Loc::value(at.clone()))
+                        .label("too few members")
+                        .help("add the other interfaces on this LAN, or cable the two ends directly under `links`"),
+                );
+                continue;
+            }
+            let mut ends = Vec::new();
+            for (j, member) in members.iter().enumerate() {
+                let mut p = at.clone();
+                p.push(j.into());
+                let word = Word {
+                    text: member.as_str(),
+                    range: 0..member.len(),
+                };
+                if let Some(ep) = self.cable_end(&word, &p) {
+                    ends.push((ep, Loc::value(p)));
+                }
+            }
+            self.cable(name.clone(), true, ends);
+        }
+    }
+
+    /// One end of a cable: the node exists, and the interface name is one Linux accepts.
+    fn cable_end(&mut self, word: &Word<'_>, at: &Path) -> Option<Endpoint> {
+        let loc = Loc::within(at.clone(), word.range.clone());
+        let (node, iface) = match syntax::endpoint(word.text) {
+            Ok(parts) => parts,
+            Err(message) => {
+                self.report(
+                    Diagnostic::error("invalid-endpoint", message)
+                        .at(loc)
+                        .label("expected node:interface"),
+                );
+                return None;
+            }
+        };
+        let node_loc = Loc::within(at.clone(), word.range.start..word.range.start + node.len());
+        self.node_kind(node, node_loc)?;
+        if !valid_interface_name(iface) {
+            let iface_start = word.range.start + node.len() + 1;
+            self.report(
+                Diagnostic::error("invalid-name", format!("`{iface}` is not an interface name that can be cabled"))
+                    .at(Loc::within(at.clone(), iface_start..word.range.end))
+                    .label("not a cable interface")
+                    .help("use a name such as `eth1`: lowercase letters then digits, at most 15 characters; VLAN subinterfaces (`eth1.10`) and `lo` are made by giving them an address"),
+            );
+            return None;
+        }
+        Some(Endpoint {
+            node: node.to_string(),
+            interface: iface.to_string(),
+        })
+    }
+
+    /// The endpoint a word names, if it names a node that exists; no errors.
+    fn quiet_end(&self, word: &Word<'_>) -> Option<Endpoint> {
+        let (node, iface) = syntax::endpoint(word.text).ok()?;
+        (self.nodes.contains_key(node) && valid_interface_name(iface)).then(|| Endpoint {
+            node: node.to_string(),
+            interface: iface.to_string(),
+        })
+    }
+
+    /// Creates a segment and an interface on each member's node, skipping (with an
+    /// error) interfaces that are cabled already.
+    fn cable(&mut self, name: String, shared: bool, ends: Vec<(Endpoint, Loc)>) {
+        let mut members = Vec::new();
+        for (ep, loc) in ends {
+            if let Some(first) = self.cabled_at.get(&ep) {
+                let first = first.clone();
+                self.report(
+                    Diagnostic::error("interface-used-twice", format!("interface `{ep}` is cabled twice"))
+                        .at(loc)
+                        .label("cabled again here")
+                        .related(first, "first cabled here")
+                        .help("an interface takes one cable; use another interface, or a `segments` entry for a shared LAN"),
+                );
+                continue;
+            }
+            self.cabled_at.insert(ep.clone(), loc);
+            let node = self
+                .nodes
+                .get_mut(&ep.node)
+                .expect("cable_end checked the node");
+            let interface = Interface {
+                name: ep.interface.clone(),
+                segment: Some(name.clone()),
+                vlan: None,
+                addresses: Vec::new(),
+                dhcp: false,
+            };
+            node.interfaces.insert(ep.interface.clone(), interface);
+            members.push(ep);
+        }
+        self.segments.push(Segment {
+            name,
+            shared,
+            members,
+        });
+    }
+}
+
+/// Interface names Linux accepts and a teacher recognises: `eth1`, `ens3`, `wan0`.
+fn valid_interface_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 15
+        && name != "lo"
+        && matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}

@@ -1,0 +1,452 @@
+//! Explicit checks: the ones the teacher writes beside those derived from the design.
+
+use std::net::IpAddr;
+
+use super::Resolver;
+use crate::design::model::{Check, Probe, Target, Transport};
+use crate::design::syntax::{self, Word, split_arrow};
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::kind::NodeKind;
+use crate::path;
+use crate::topology::locate::Path;
+use crate::topology::wire::CheckWire;
+
+/// The probe keys and the value keys each one takes.
+const PROBES: [(&str, &[&str]); 8] = [
+    ("ping", &["expect"]),
+    ("traceroute", &["via"]),
+    ("tcp", &["expect"]),
+    ("udp", &["expect"]),
+    ("http", &["status", "contains"]),
+    ("dns", &["server", "expect"]),
+    ("command", &["run", "matches"]),
+    ("file", &["contains"]),
+];
+
+/// Value keys that are required for a probe.
+const REQUIRED: [(&str, &str); 3] = [
+    ("command", "run"),
+    ("command", "matches"),
+    ("file", "contains"),
+];
+
+impl Resolver<'_> {
+    pub(super) fn checks(&mut self) {
+        let file = self.file;
+        for (i, wire) in file.checks.iter().enumerate() {
+            let at = path!["checks", i];
+            let Some(probe) = self.probe(wire, &at) else {
+                continue;
+            };
+            let trains = match &wire.trains {
+                Some(codes) => {
+                    let mut p = at.clone();
+                    p.push("trains".into());
+                    self.work_processes(codes, p)
+                }
+                None => self.trains.clone(),
+            };
+            let weight = wire.weight.unwrap_or(1.0);
+            if !(0.0..=100.0).contains(&weight) {
+                let mut p = at.clone();
+                p.push("weight".into());
+                self.report(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("a weight of {weight} is not from 0 to 100"),
+                    )
+                    .at(Loc::value(p)),
+                );
+                continue;
+            }
+            let timeout_ms = match &wire.timeout {
+                None => 5_000,
+                Some(text) => match syntax::duration_ms(text) {
+                    Ok(ms) if (100..=300_000).contains(&ms) => ms,
+                    _ => {
+                        let mut p = at.clone();
+                        p.push("timeout".into());
+                        self.report(
+                            Diagnostic::error(
+                                "invalid-value",
+                                format!("`{text}` is not a timeout from 100ms to 5m"),
+                            )
+                            .at(Loc::value(p))
+                            .help("write for example `5s` or `30s`"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            let title = wire
+                .title
+                .as_ref()
+                .map(|t| self.text(t, at.clone()))
+                .unwrap_or_default();
+            let hint = wire
+                .hint
+                .as_ref()
+                .map(|t| self.text(t, at.clone()))
+                .unwrap_or_default();
+            self.checks.push(Check {
+                id: format!("check-{}", i + 1),
+                probe,
+                title,
+                weight,
+                hint,
+                trains,
+                retries: wire.retries.unwrap_or(0).min(100),
+                timeout_ms,
+                reveal: wire.reveal.unwrap_or(true),
+            });
+        }
+    }
+
+    fn probe(&mut self, wire: &CheckWire, at: &Path) -> Option<Probe> {
+        let given: Vec<(&str, &String)> = [
+            ("ping", &wire.ping),
+            ("traceroute", &wire.traceroute),
+            ("tcp", &wire.tcp),
+            ("udp", &wire.udp),
+            ("http", &wire.http),
+            ("dns", &wire.dns),
+            ("command", &wire.command),
+            ("file", &wire.file),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        let (kind, value) = match given.as_slice() {
+            [one] => *one,
+            [] => {
+                self.report(
+                    Diagnostic::error("invalid-check", "the check does not say what to test")
+                        .at(Loc::value(at.clone()))
+                        .help("start it with one of: ping, traceroute, tcp, udp, http, dns, command, file"),
+                );
+                return None;
+            }
+            [_, second, ..] => {
+                let mut p = at.clone();
+                p.push(second.0.into());
+                self.report(
+                    Diagnostic::error("invalid-check", "one test per check: this one has two")
+                        .at(Loc::key(p))
+                        .help("make a separate `- ...` entry for each test"),
+                );
+                return None;
+            }
+        };
+        if !self.check_params(wire, kind, at) {
+            return None;
+        }
+        let mut probe_at = at.clone();
+        probe_at.push(kind.into());
+        let param = |name: &str| {
+            let mut p = at.clone();
+            p.push(name.into());
+            p
+        };
+        let probe = match kind {
+            "ping" | "traceroute" | "tcp" | "udp" | "http" | "dns" => {
+                let (from, to) = match split_arrow(value, "->") {
+                    Ok(sides) => sides,
+                    Err(err) => {
+                        self.report(
+                            Diagnostic::error(
+                                "invalid-check",
+                                format!("`{value}` is not `from -> to`: {}", err.message),
+                            )
+                            .at(Loc::within(probe_at, err.range))
+                            .help("write for example `pc1 -> web`"),
+                        );
+                        return None;
+                    }
+                };
+                let from_node = self.probe_source(&from, &probe_at)?;
+                match kind {
+                    "ping" => {
+                        let reach = self.expectation(
+                            wire.expect.as_deref(),
+                            ("reach", "blocked"),
+                            param("expect"),
+                        )?;
+                        Probe::Ping {
+                            from: from_node,
+                            to: self.target(&to, &probe_at)?,
+                            reach,
+                        }
+                    }
+                    "traceroute" => {
+                        let mut via = Vec::new();
+                        for (i, hop) in wire.via.iter().flatten().enumerate() {
+                            let mut p = param("via");
+                            p.push(i.into());
+                            self.node_kind(hop, Loc::value(p))?;
+                            via.push(hop.clone());
+                        }
+                        Probe::Traceroute {
+                            from: from_node,
+                            to: self.target(&to, &probe_at)?,
+                            via,
+                        }
+                    }
+                    "tcp" | "udp" => {
+                        let open = self.expectation(
+                            wire.expect.as_deref(),
+                            ("open", "closed"),
+                            param("expect"),
+                        )?;
+                        let protocol = if kind == "tcp" {
+                            Transport::Tcp
+                        } else {
+                            Transport::Udp
+                        };
+                        let (host, port) = self.host_port(&to, &probe_at)?;
+                        Probe::Port {
+                            from: from_node,
+                            to: host,
+                            protocol,
+                            port,
+                            open,
+                        }
+                    }
+                    "http" => {
+                        if !(to.text.starts_with("http://") || to.text.starts_with("https://")) {
+                            self.report(
+                                Diagnostic::error("invalid-check", format!("`{}` is not a web address", to.text))
+                                    .at(Loc::within(probe_at, to.range.clone()))
+                                    .help("write it as `http://{web}/`, where `{web}` stands for the address of node web"),
+                            );
+                            return None;
+                        }
+                        Probe::Http {
+                            from: from_node,
+                            url: to.text.to_string(),
+                            status: wire.status.unwrap_or(200),
+                            contains: wire.contains.clone(),
+                        }
+                    }
+                    _ => {
+                        let server = match &wire.server {
+                            Some(s) => Some(self.host_address(
+                                s,
+                                Loc::value(param("server")),
+                                "a DNS server",
+                            )?),
+                            None => None,
+                        };
+                        let expect = match &wire.expect {
+                            Some(e) => Some(self.host_address(
+                                e,
+                                Loc::value(param("expect")),
+                                "an expected answer",
+                            )?),
+                            None => None,
+                        };
+                        Probe::Dns {
+                            from: from_node,
+                            name: to.text.trim_end_matches('.').to_string(),
+                            server,
+                            expect,
+                        }
+                    }
+                }
+            }
+            "command" => {
+                self.node_kind(value, Loc::value(probe_at))?;
+                let matches = wire.matches.clone().unwrap_or_default();
+                if let Err(err) = regex::Regex::new(&matches) {
+                    self.report(
+                        Diagnostic::error(
+                            "invalid-check",
+                            format!(
+                                "`matches` is not a valid regular expression: {}",
+                                first_line(&err.to_string())
+                            ),
+                        )
+                        .at(Loc::value(param("matches"))),
+                    );
+                    return None;
+                }
+                Probe::Command {
+                    node: value.clone(),
+                    run: wire.run.clone().unwrap_or_default(),
+                    matches,
+                }
+            }
+            _ => {
+                let Some((node, path)) = value.split_once(':').filter(|(_, p)| p.starts_with('/'))
+                else {
+                    self.report(
+                        Diagnostic::error(
+                            "invalid-check",
+                            format!("`{value}` is not `node:/path/to/file`"),
+                        )
+                        .at(Loc::value(probe_at))
+                        .help("write for example `web:/var/www/html/index.html`"),
+                    );
+                    return None;
+                };
+                let node_loc = Loc::within(probe_at, 0..node.len());
+                self.node_kind(node, node_loc)?;
+                Probe::File {
+                    node: node.to_string(),
+                    path: path.to_string(),
+                    contains: wire.contains.clone().unwrap_or_default(),
+                }
+            }
+        };
+        Some(probe)
+    }
+
+    /// Value keys must belong to the probe, and required ones must be there.
+    fn check_params(&mut self, wire: &CheckWire, kind: &str, at: &Path) -> bool {
+        let takes = PROBES
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, t)| *t)
+            .unwrap_or(&[]);
+        let present = [
+            ("via", wire.via.is_some()),
+            ("expect", wire.expect.is_some()),
+            ("status", wire.status.is_some()),
+            ("contains", wire.contains.is_some()),
+            ("server", wire.server.is_some()),
+            ("run", wire.run.is_some()),
+            ("matches", wire.matches.is_some()),
+        ];
+        let mut ok = true;
+        for (param, is_there) in present {
+            let mut p = at.clone();
+            p.push(param.into());
+            if is_there && !takes.contains(&param) {
+                self.report(
+                    Diagnostic::error(
+                        "invalid-check",
+                        format!("`{param}` has no meaning for a `{kind}` check"),
+                    )
+                    .at(Loc::key(p))
+                    .label("not used")
+                    .help(if takes.is_empty() {
+                        format!("a `{kind}` check takes no values")
+                    } else {
+                        format!("a `{kind}` check takes: {}", takes.join(", "))
+                    }),
+                );
+                ok = false;
+            }
+            let required = REQUIRED.iter().any(|(k, r)| *k == kind && *r == param);
+            if required && !is_there {
+                let mut kp = at.clone();
+                kp.push(kind.into());
+                self.report(
+                    Diagnostic::error("invalid-check", format!("a `{kind}` check needs `{param}`"))
+                        .at(Loc::key(kp))
+                        .help(format!("add `{param}: ...` to this check")),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// The node a probe runs from: it must exist and have a network stack.
+    fn probe_source(&mut self, word: &Word<'_>, at: &Path) -> Option<String> {
+        let loc = Loc::within(at.clone(), word.range.clone());
+        let kind = self.node_kind(word.text, loc.clone())?;
+        if kind == NodeKind::Switch {
+            self.report(
+                Diagnostic::error(
+                    "wrong-kind",
+                    format!(
+                        "`{}` is a switch; probes run from nodes with addresses",
+                        word.text
+                    ),
+                )
+                .at(loc),
+            );
+            return None;
+        }
+        Some(word.text.to_string())
+    }
+
+    fn target(&mut self, word: &Word<'_>, at: &Path) -> Option<Target> {
+        let loc = Loc::within(at.clone(), word.range.clone());
+        let address = self.host_address(word.text, loc, "a probe target")?;
+        Some(Target {
+            label: word.text.to_string(),
+            address,
+        })
+    }
+
+    /// `web:80`, `web:eth1:80`, `10.0.0.5:80`, `[2001:db8::5]:80`.
+    fn host_port(&mut self, word: &Word<'_>, at: &Path) -> Option<(Target, u16)> {
+        let text = word.text;
+        let split = if text.starts_with('[') {
+            text.rfind("]:").map(|i| i + 1)
+        } else {
+            text.rfind(':')
+        };
+        let Some(colon) = split else {
+            self.report(
+                Diagnostic::error("invalid-check", format!("`{text}` has no port"))
+                    .at(Loc::within(at.clone(), word.range.clone()))
+                    .help("write it as `web:80`"),
+            );
+            return None;
+        };
+        let port_loc = Loc::within(at.clone(), word.range.start + colon + 1..word.range.end);
+        let port = match syntax::port(&text[colon + 1..]) {
+            Ok(p) => p,
+            Err(message) => {
+                self.report(Diagnostic::error("invalid-check", message).at(port_loc));
+                return None;
+            }
+        };
+        let host = text[..colon].trim_start_matches('[').trim_end_matches(']');
+        let host_word = Word {
+            text: host,
+            range: word.range.start..word.range.start + colon,
+        };
+        if let Ok(addr) = host.parse::<IpAddr>() {
+            return Some((
+                Target {
+                    label: host.to_string(),
+                    address: addr,
+                },
+                port,
+            ));
+        }
+        Some((self.target(&host_word, at)?, port))
+    }
+
+    /// `expect:` as one of two words; `true` for the first (the default).
+    fn expectation(
+        &mut self,
+        text: Option<&str>,
+        (yes, no): (&str, &str),
+        at: Path,
+    ) -> Option<bool> {
+        match text {
+            None => Some(true),
+            Some(t) if t == yes => Some(true),
+            Some(t) if t == no => Some(false),
+            Some(other) => {
+                self.report(
+                    Diagnostic::error(
+                        "invalid-check",
+                        format!("`{other}` is not an expectation here"),
+                    )
+                    .at(Loc::value(at))
+                    .help(format!("use `{yes}` or `{no}`")),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().last().unwrap_or(text).trim()
+}

@@ -1,0 +1,144 @@
+//! From wire types to a [`Design`]: every check the issue lists, with every error at
+//! its place in the file.
+//!
+//! One [`Resolver`] walks the file in stages (one module each). A stage never stops at
+//! the first problem: it records a diagnostic, skips what it cannot resolve, and goes
+//! on, so that a teacher sees every error of the file in one run. Later stages skip
+//! quietly over things an earlier stage already reported.
+
+mod addressing;
+mod cabling;
+mod checks;
+mod faults;
+mod firewall;
+mod meta;
+mod nodes;
+mod refs;
+mod routing;
+mod services;
+mod templates;
+mod variants;
+mod vlans;
+mod warnings;
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+use super::domains::Domains;
+use super::model::{Check, Design, Endpoint, Fault, Lang, Node, Segment, Text, WorkProcess};
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::topology::wire::TopologyFile;
+
+use crate::design::variants::VariantRule;
+
+/// What resolving the teacher's file gives: the design as written, with its templates
+/// (`{web}`) not yet filled in, the variant rules for per-student plans, and warnings.
+pub(crate) struct Resolved {
+    pub design: Design,
+    pub variants: Vec<VariantRule>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Resolves the teacher's plan. Errors come back all at once.
+pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut r = Resolver::new(file);
+    r.meta();
+    r.nodes();
+    r.cabling();
+    r.vlans();
+    r.addresses();
+    r.auto_addressing();
+    r.domains = Some(Domains::compute(&r.nodes, &r.segments));
+    r.check_subnets();
+    r.gateways();
+    r.routes();
+    r.ospf();
+    r.firewalls();
+    r.services();
+    r.faults();
+    r.checks();
+    r.templates();
+    r.variants();
+    r.warnings();
+    r.finish()
+}
+
+pub(crate) struct Resolver<'f> {
+    file: &'f TopologyFile,
+    diags: Vec<Diagnostic>,
+    lab: String,
+    title: Text,
+    language: Lang,
+    trains: Vec<WorkProcess>,
+    task: Text,
+    nodes: IndexMap<String, Node>,
+    segments: Vec<Segment>,
+    /// Where each interface was cabled, to point at both places when it is cabled twice.
+    cabled_at: HashMap<Endpoint, Loc>,
+    /// Where each address was given (or which pool it came from), for errors about it.
+    address_at: Vec<(Endpoint, IpNet, Loc)>,
+    /// Broadcast domains, known once addressing is done.
+    domains: Option<Domains>,
+    faults: Vec<Fault>,
+    checks: Vec<Check>,
+    variant_rules: Vec<VariantRule>,
+}
+
+impl<'f> Resolver<'f> {
+    fn new(file: &'f TopologyFile) -> Resolver<'f> {
+        Resolver {
+            file,
+            diags: Vec::new(),
+            lab: file.lab.clone(),
+            title: Text::default(),
+            language: Lang::Nl,
+            trains: Vec::new(),
+            task: Text::default(),
+            nodes: IndexMap::new(),
+            segments: Vec::new(),
+            cabled_at: HashMap::new(),
+            address_at: Vec::new(),
+            domains: None,
+            faults: Vec::new(),
+            checks: Vec::new(),
+            variant_rules: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, diag: Diagnostic) {
+        self.diags.push(diag);
+    }
+
+    fn domains(&self) -> &Domains {
+        self.domains
+            .as_ref()
+            .expect("domains are computed before the stages that use them")
+    }
+
+    fn finish(self) -> Result<Resolved, Vec<Diagnostic>> {
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            self.diags.into_iter().partition(Diagnostic::is_error);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let design = Design {
+            lab: self.lab,
+            title: self.title,
+            language: self.language,
+            trains: self.trains,
+            task: self.task,
+            variant: None,
+            nodes: self.nodes,
+            segments: self.segments,
+            faults: self.faults,
+            checks: self.checks,
+        };
+        Ok(Resolved {
+            design,
+            variants: self.variant_rules,
+            warnings,
+        })
+    }
+}

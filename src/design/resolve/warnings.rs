@@ -1,0 +1,280 @@
+//! Warnings: designs that are legal but probably not what the teacher meant.
+
+use std::net::IpAddr;
+
+use super::Resolver;
+use crate::design::model::{Endpoint, Text};
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::kind::NodeKind;
+use crate::path;
+
+impl Resolver<'_> {
+    pub(super) fn warnings(&mut self) {
+        self.warn_unconnected();
+        self.warn_missing_addresses();
+        self.warn_ospf_neighbours();
+        self.warn_zones();
+        self.warn_translations();
+        self.warn_literal_variant_addresses();
+        self.warn_nothing_to_do();
+    }
+
+    fn warn_unconnected(&mut self) {
+        let lonely: Vec<String> = self
+            .nodes
+            .values()
+            .filter(|n| !n.interfaces.values().any(|i| i.segment.is_some()))
+            .map(|n| n.name.clone())
+            .collect();
+        for name in lonely {
+            self.report(
+                Diagnostic::warning(
+                    "unconnected-node",
+                    format!("node `{name}` is not cabled to anything"),
+                )
+                .at(Loc::key(path!["nodes", name]))
+                .help("cable it under `links` or `segments`, or remove it"),
+            );
+        }
+    }
+
+    fn warn_missing_addresses(&mut self) {
+        let domains = self.domains().clone();
+        let v4_subnets = domains
+            .list
+            .iter()
+            .filter(|d| {
+                d.members.iter().any(|m| {
+                    self.iface(m).addresses.iter().any(|a| a.addr().is_ipv4()) || self.iface(m).dhcp
+                })
+            })
+            .count();
+        let mut found = Vec::new();
+        for domain in &domains.list {
+            let addressed = domain
+                .members
+                .iter()
+                .any(|m| !self.iface(m).addresses.is_empty());
+            let has_dhcp_server = domain.members.iter().any(|m| {
+                self.nodes[&m.node]
+                    .services
+                    .dhcp
+                    .as_ref()
+                    .is_some_and(|d| d.interface == m.interface)
+            });
+            for member in &domain.members {
+                let iface = self.iface(member);
+                if addressed && iface.addresses.is_empty() && !iface.dhcp {
+                    found.push(
+                        Diagnostic::warning(
+                            "no-address",
+                            format!("`{member}` has no address, while its segment has"),
+                        )
+                        .at(Loc::key(path!["nodes", &member.node]))
+                        .help(format!(
+                            "give `{member}` an address under `design.addresses`, or `dhcp`"
+                        )),
+                    );
+                }
+                if iface.dhcp && !has_dhcp_server {
+                    found.push(
+                        Diagnostic::warning("no-dhcp-server", format!("`{member}` uses DHCP, but no DHCP server in the design serves its segment"))
+                            .at(Loc::key(path!["design", "addresses", member.to_string()]))
+                            .help("add a `dhcp` service on a server on that segment, or give a fixed address"),
+                    );
+                }
+            }
+        }
+        if v4_subnets > 1 {
+            for node in self.nodes.values() {
+                let end_device = matches!(node.kind, NodeKind::Host | NodeKind::Server);
+                let static_v4 = node
+                    .addresses()
+                    .any(|(i, a)| i.name != "lo" && a.addr().is_ipv4());
+                let uses_dhcp = node.interfaces.values().any(|i| i.dhcp);
+                if end_device
+                    && static_v4
+                    && !uses_dhcp
+                    && !node.gateways.iter().any(IpAddr::is_ipv4)
+                    && node.routes.is_empty()
+                {
+                    found.push(
+                        Diagnostic::warning(
+                            "no-gateway",
+                            format!(
+                                "`{}` has no default gateway, so it reaches only its own subnet",
+                                node.name
+                            ),
+                        )
+                        .at(Loc::key(path!["nodes", &node.name]))
+                        .help(format!(
+                            "add `{}: <router>` under `design.gateways`",
+                            node.name
+                        )),
+                    );
+                }
+            }
+        }
+        for diag in found {
+            self.report(diag);
+        }
+    }
+
+    fn warn_ospf_neighbours(&mut self) {
+        let domains = self.domains().clone();
+        let mut found = Vec::new();
+        for node in self.nodes.values() {
+            let Some(ospf) = &node.ospf else { continue };
+            for oi in ospf
+                .interfaces
+                .iter()
+                .filter(|i| !i.passive && i.name != "lo")
+            {
+                let ep = Endpoint {
+                    node: node.name.clone(),
+                    interface: oi.name.clone(),
+                };
+                let peers: Vec<(&Endpoint, std::net::Ipv4Addr)> = domains
+                    .neighbours(&ep)
+                    .filter_map(|n| {
+                        let area = self.nodes[&n.node]
+                            .ospf
+                            .as_ref()?
+                            .interfaces
+                            .iter()
+                            .find(|i| i.name == n.interface)?
+                            .area;
+                        Some((n, area))
+                    })
+                    .collect();
+                let at = Loc::key(path!["design", "ospf", &node.name]);
+                if peers.is_empty() {
+                    found.push(
+                        Diagnostic::warning("ospf-no-neighbour", format!("OSPF on `{ep}` faces no other OSPF router"))
+                            .at(at)
+                            .help(format!("add `passive: [{}]` so it announces the subnet without sending hellos to hosts", oi.name)),
+                    );
+                } else if let Some((peer, area)) = peers.iter().find(|(_, a)| *a != oi.area) {
+                    found.push(
+                        Diagnostic::warning("ospf-area-mismatch", format!("`{ep}` is in area {} but its neighbour `{peer}` is in area {area}; they will never become neighbours", oi.area))
+                            .at(at),
+                    );
+                }
+            }
+        }
+        for diag in found {
+            self.report(diag);
+        }
+    }
+
+    fn warn_zones(&mut self) {
+        let mut found = Vec::new();
+        for node in self.nodes.values() {
+            let Some(fw) = &node.firewall else { continue };
+            let at = Loc::key(path!["design", "firewall", &node.name]);
+            if fw.rules.is_empty() && fw.default == crate::design::model::Verdict::Drop {
+                found.push(
+                    Diagnostic::warning(
+                        "firewall-drops-everything",
+                        format!("`{}` has no rules, so it forwards nothing", node.name),
+                    )
+                    .at(at.clone()),
+                );
+            }
+            if fw.zones.is_empty() {
+                continue;
+            }
+            for iface in node.interfaces.values().filter(|i| i.segment.is_some()) {
+                if !fw.zones.values().any(|z| z.contains(&iface.name)) {
+                    found.push(
+                        Diagnostic::warning(
+                            "interface-without-zone",
+                            format!(
+                                "`{}:{}` is in no zone, so zone rules never match its traffic",
+                                node.name, iface.name
+                            ),
+                        )
+                        .at(Loc::key(path!["design", "firewall", &node.name, "zones"])),
+                    );
+                }
+            }
+        }
+        for diag in found {
+            self.report(diag);
+        }
+    }
+
+    fn warn_translations(&mut self) {
+        let file = self.file;
+        let task = self.task.clone();
+        if file.task.is_none() {
+            self.report(
+                Diagnostic::warning("no-task", "the lab has no task text for students")
+                    .at(Loc::key(path!["lab"]))
+                    .help("add `task: { nl: ..., en: ... }` describing what to build"),
+            );
+        } else if let Some(missing) = missing_language(&task) {
+            self.report(
+                Diagnostic::warning(
+                    "missing-translation",
+                    format!("the task has no {missing} text"),
+                )
+                .at(Loc::key(path!["task"]))
+                .help("students see the other language instead"),
+            );
+        }
+    }
+
+    fn warn_literal_variant_addresses(&mut self) {
+        if self.variant_rules.is_empty() {
+            return;
+        }
+        let task = self.task.clone();
+        for (lang, text) in [("nl", &task.nl), ("en", &task.en)] {
+            let Some(text) = text else { continue };
+            for word in
+                text.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':' || c == '/'))
+            {
+                let addr_text = word.split('/').next().unwrap_or(word);
+                let Ok(addr) = addr_text.parse::<IpAddr>() else {
+                    continue;
+                };
+                if self.variant_rules.iter().any(|r| r.subnet.contains(&addr)) {
+                    let at = if self.file.task.as_ref().is_some_and(|t| t.default.is_some()) {
+                        path!["task"]
+                    } else {
+                        path!["task", lang]
+                    };
+                    self.report(
+                        Diagnostic::warning("literal-variant-address", format!("the task mentions {word}, which differs per student"))
+                            .at(Loc::find(at, word.to_string()))
+                            .help("write a placeholder such as `{r1:eth1}` or `{net pc1:eth1}` so each student reads their own address"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn warn_nothing_to_do(&mut self) {
+        let student_parts = self.nodes.values().any(|n| !n.student_builds.is_empty());
+        if !student_parts && self.faults.is_empty() {
+            self.report(
+                Diagnostic::warning("nothing-to-do", "every part is prebuilt and nothing is broken, so the student has nothing to do")
+                    .at(Loc::key(path!["nodes"]))
+                    .help("mark what the student builds with `build: student` (or a list of parts), or add `faults`"),
+            );
+        }
+    }
+
+    fn iface(&self, ep: &Endpoint) -> &crate::design::model::Interface {
+        &self.nodes[&ep.node].interfaces[&ep.interface]
+    }
+}
+
+fn missing_language(text: &Text) -> Option<&'static str> {
+    match (&text.nl, &text.en) {
+        (Some(_), None) => Some("English"),
+        (None, Some(_)) => Some("Dutch"),
+        _ => None,
+    }
+}

@@ -1,0 +1,159 @@
+//! Placeholders in texts: `{web}`, `{r1:eth1}`, `{net pc1:eth1}`, `{cidr r1:eth2}`,
+//! `{gw pc1}`. They let a task text or a check say "the web server's address" once and
+//! be right for every student's address plan.
+//!
+//! Only braces whose content looks like a placeholder are one, so Markdown with code in
+//! braces (an nftables rule set, say) is left alone.
+
+use std::net::IpAddr;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+use super::model::Node;
+
+/// What a placeholder gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// The address: `192.168.10.20`.
+    Ip,
+    /// The subnet: `192.168.10.0/24`.
+    Net,
+    /// Address and prefix length: `192.168.10.20/24`.
+    Cidr,
+    /// The node's IPv4 default gateway.
+    Gw,
+}
+
+/// One placeholder found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The whole placeholder as written, braces included.
+    pub written: String,
+    pub function: Function,
+    pub node: String,
+    pub interface: Option<String>,
+}
+
+/// Every placeholder in `text`, in order.
+pub fn find(text: &str) -> Vec<Placeholder> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        if let Some(p) = parse(inner) {
+            out.push(p);
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+/// Reads the inside of `{...}`, or `None` when it is not a placeholder.
+fn parse(inner: &str) -> Option<Placeholder> {
+    let (function, reference) = match inner.split_once(' ') {
+        Some(("ip", r)) => (Function::Ip, r),
+        Some(("net", r)) => (Function::Net, r),
+        Some(("cidr", r)) => (Function::Cidr, r),
+        Some(("gw", r)) => (Function::Gw, r),
+        Some(_) => return None,
+        None => (Function::Ip, inner),
+    };
+    let (node, interface) = match reference.split_once(':') {
+        Some((n, i)) => (n, Some(i)),
+        None => (reference, None),
+    };
+    let name_like = |s: &str| {
+        let mut chars = s.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    };
+    if !name_like(node)
+        || !interface.is_none_or(name_like)
+        || (function == Function::Gw && interface.is_some())
+    {
+        return None;
+    }
+    Some(Placeholder {
+        written: format!("{{{inner}}}"),
+        function,
+        node: node.to_string(),
+        interface: interface.map(str::to_string),
+    })
+}
+
+/// What a placeholder stands for in a design, or why it stands for nothing.
+pub fn value(p: &Placeholder, nodes: &IndexMap<String, Node>) -> Result<String, String> {
+    let node = nodes
+        .get(&p.node)
+        .ok_or_else(|| format!("there is no node `{}`", p.node))?;
+    if p.function == Function::Gw {
+        return node
+            .gateways
+            .iter()
+            .find(|g| g.is_ipv4())
+            .map(IpAddr::to_string)
+            .ok_or_else(|| format!("`{}` has no IPv4 gateway in the design", p.node));
+    }
+    let net: IpNet = match &p.interface {
+        Some(iface) => {
+            let i = node
+                .interfaces
+                .get(iface)
+                .ok_or_else(|| format!("node `{}` has no interface `{iface}`", p.node))?;
+            *i.addresses
+                .first()
+                .ok_or_else(|| format!("`{}:{iface}` has no fixed address in the design", p.node))?
+        }
+        None => {
+            let primary = node
+                .primary_address()
+                .ok_or_else(|| format!("`{}` has no fixed address in the design", p.node))?;
+            *node
+                .addresses()
+                .map(|(_, a)| a)
+                .find(|a| a.addr() == primary)
+                .expect("primary is one of the addresses")
+        }
+    };
+    Ok(match p.function {
+        Function::Ip | Function::Gw => net.addr().to_string(),
+        Function::Net => net.trunc().to_string(),
+        Function::Cidr => net.to_string(),
+    })
+}
+
+/// `text` with every placeholder replaced; placeholders that stand for nothing are left
+/// as written (validation has reported them).
+pub fn expand(text: &str, nodes: &IndexMap<String, Node>) -> String {
+    let mut out = text.to_string();
+    for p in find(text) {
+        if let Ok(v) = value(&p, nodes) {
+            out = out.replacen(&p.written, &v, 1);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_placeholders_and_leaves_code_alone() {
+        let found = find(
+            "Zet {r1:eth1} op {net pc1:eth1}; nft: table inet f { chain c { type filter hook input priority 0; } }",
+        );
+        let written: Vec<&str> = found.iter().map(|p| p.written.as_str()).collect();
+        assert_eq!(written, ["{r1:eth1}", "{net pc1:eth1}"]);
+        assert_eq!(found[1].function, Function::Net);
+    }
+
+    #[test]
+    fn vlan_subinterfaces_are_placeholders_too() {
+        let found = find("{cidr r1:eth1.10}");
+        assert_eq!(found[0].interface.as_deref(), Some("eth1.10"));
+    }
+}

@@ -1,0 +1,215 @@
+//! What asbuilt says about a topology file: errors and warnings, each pointing at the
+//! place in the file it is about.
+//!
+//! Validation produces [`Diagnostic`]s that name a *path* in the document (plus, for a
+//! compact string like a link or a firewall rule, the part of it that is wrong). The
+//! [`render`] module turns them into file:line:column reports with the source snippet.
+
+pub mod render;
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::topology::locate::{Path, Seg, display_path};
+
+/// How bad it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file cannot be used.
+    Error,
+    /// Legal, but probably not what the teacher meant.
+    Warning,
+}
+
+/// Which part of the thing at a path is meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// The mapping key (`kind` in `kind: router`).
+    Key,
+    /// The whole value.
+    Value,
+    /// Bytes `start..end` of a scalar value's text, e.g. one endpoint of a link.
+    Within(Range<usize>),
+    /// An absolute byte span in the source, when it is already known (from serde).
+    Span(Range<usize>),
+    /// The first occurrence of this text inside the value: for places inside a block
+    /// of text (a placeholder in the task), where byte offsets in the value and in the
+    /// file differ by the indentation.
+    Find(String),
+}
+
+/// A place in the topology file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loc {
+    pub path: Path,
+    pub part: Part,
+}
+
+impl Loc {
+    pub fn value(path: Path) -> Loc {
+        Loc {
+            path,
+            part: Part::Value,
+        }
+    }
+
+    pub fn key(path: Path) -> Loc {
+        Loc {
+            path,
+            part: Part::Key,
+        }
+    }
+
+    pub fn within(path: Path, range: Range<usize>) -> Loc {
+        Loc {
+            path,
+            part: Part::Within(range),
+        }
+    }
+
+    pub fn find(path: Path, text: impl Into<String>) -> Loc {
+        Loc {
+            path,
+            part: Part::Find(text.into()),
+        }
+    }
+
+    pub fn span(range: Range<usize>) -> Loc {
+        Loc {
+            path: Vec::new(),
+            part: Part::Span(range),
+        }
+    }
+}
+
+/// Builds a path from keys and indices: `path!["nodes", name, "kind"]`.
+#[macro_export]
+macro_rules! path {
+    ($($seg:expr),* $(,)?) => {
+        vec![$($crate::topology::locate::Seg::from($seg)),*]
+    };
+}
+
+/// One error or warning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable identifier of the kind of problem, e.g. `link-unknown-node`.
+    pub code: &'static str,
+    /// What is wrong, as a lowercase sentence fragment.
+    pub message: String,
+    /// Where; `None` for problems of the file as a whole.
+    pub at: Option<Loc>,
+    /// A short note at the place itself ("no such node").
+    pub label: Option<String>,
+    /// How to fix it, e.g. "did you mean `r1`?".
+    pub help: Option<String>,
+    /// Other places that explain the problem ("first used here").
+    pub related: Vec<(Loc, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            at: None,
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, loc: Loc) -> Diagnostic {
+        self.at = Some(loc);
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    pub fn related(mut self, loc: Loc, label: impl Into<String>) -> Diagnostic {
+        self.related.push((loc, label.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The path the diagnostic is about, as a teacher reads it.
+    pub fn path_text(&self) -> Option<String> {
+        self.at
+            .as_ref()
+            .map(|loc| display_path(&loc.path))
+            .filter(|p| !p.is_empty())
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let word_lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (c, strsim::jaro_winkler(&word_lower, &c.to_lowercase())))
+        .filter(|(c, score)| {
+            *score >= 0.8 || strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()) <= 1
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
+}
+
+/// "did you mean `x`?" for a likely typo, or `None`.
+pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Whether the path ends in the given key.
+pub fn ends_with_key(path: &[Seg], key: &str) -> bool {
+    matches!(path.last(), Some(Seg::Key(k)) if k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(
+            closest("rotuer", ["router", "host", "switch"]),
+            Some("router")
+        );
+        assert_eq!(closest("r9", ["r1", "pc1"]), Some("r1"));
+        assert_eq!(closest("banana", ["router", "host"]), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! The topology file: reading it into wire types, with positions for every error.
+//!
+//! Nothing here knows what the values mean; `crate::design` checks and resolves them.
+
+pub mod de;
+pub mod locate;
+pub mod source;
+pub mod wire;
+
+pub use source::{Source, parse};

@@ -1,0 +1,392 @@
+//! The topology file as written: what serde reads, nothing resolved yet.
+//!
+//! Every struct rejects unknown keys, and keys are kebab-case. Doc comments here become
+//! the descriptions in `asbuilt schema`, which editors show while a teacher types, so
+//! they are written for teachers. Everything is checked and resolved in `crate::design`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::de::{OneOrMany, Scalar, TextWire};
+
+/// A lab: the nodes, how they are cabled, and the design the finished network must match.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "asbuilt topology")]
+pub struct TopologyFile {
+    /// Short identifier of the lab: lowercase letters, digits and dashes (`ospf-basis`).
+    pub lab: String,
+    /// The title students see.
+    pub title: TextWire,
+    /// The language of texts given as a single string: `nl` (default) or `en`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Work processes of the qualification this lab trains, e.g. `[B1-K2-W1, B1-K3-W1]`.
+    #[serde(default)]
+    pub trains: Vec<String>,
+    /// The assignment, in Markdown. `{r1:eth1}` is replaced by that interface's address.
+    #[serde(default)]
+    pub task: Option<TextWire>,
+    /// The devices of the lab, by name.
+    pub nodes: IndexMap<String, NodeWire>,
+    /// Point-to-point cables: `r1:eth1 -- r2:eth1`.
+    #[serde(default)]
+    pub links: Vec<String>,
+    /// Shared segments (a hub-like LAN) by name: `lan: [r1:eth2, pc1:eth1, pc2:eth1]`.
+    #[serde(default)]
+    pub segments: IndexMap<String, Vec<String>>,
+    /// Pools for automatic addressing of subnets the design gives no addresses.
+    #[serde(default)]
+    pub addressing: Option<AddressingWire>,
+    /// The network as it must be when finished: the answer key.
+    #[serde(default)]
+    pub design: DesignWire,
+    /// Per-student address plans: `192.168.10.0/24: 192.168.0.0/16` gives every student
+    /// their own /24 from 192.168.0.0/16 in place of 192.168.10.0/24.
+    #[serde(default)]
+    pub variants: IndexMap<String, String>,
+    /// What is broken at the start of a troubleshooting lab.
+    #[serde(default)]
+    pub faults: Vec<FaultWire>,
+    /// Checks beside the ones asbuilt derives from the design.
+    #[serde(default)]
+    pub checks: Vec<CheckWire>,
+}
+
+/// One device.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NodeWire {
+    /// `router`, `firewall`, `server`, `host`, `switch`, or `custom` (with `image`).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// An image the engine already has, instead of asbuilt's own image for the kind.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Who configures this node: `prebuilt` (default: asbuilt does), `student`, or a list
+    /// of the parts the student builds: addresses, gateway, routes, ospf, firewall, nat,
+    /// http, dns, dhcp, ssh, vlans.
+    #[serde(default)]
+    pub build: Option<OneOrMany<String>>,
+    /// Resource limits; each kind has sensible defaults.
+    #[serde(default)]
+    pub limits: Option<LimitsWire>,
+}
+
+/// Resource limits of one node.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsWire {
+    /// Memory, e.g. `256M` or `1G` (a bare number is MiB).
+    #[serde(default)]
+    pub memory: Option<Scalar>,
+    /// CPU cores, e.g. `0.5`.
+    #[serde(default)]
+    pub cpus: Option<f64>,
+    /// Maximum number of processes.
+    #[serde(default)]
+    pub pids: Option<i64>,
+}
+
+/// Address pools for automatic addressing.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AddressingWire {
+    /// Subnets for segments with three or more devices, e.g. `{ pool: 10.1.0.0/16, prefix: 24 }`.
+    #[serde(default)]
+    pub lan: Option<PoolWire>,
+    /// Subnets for links between two devices, e.g. `{ pool: 10.0.0.0/24, prefix: 30 }`.
+    #[serde(default)]
+    pub p2p: Option<PoolWire>,
+    /// Loopback addresses for routers and firewalls, e.g. `{ pool: 10.255.0.0/24 }`.
+    #[serde(default)]
+    pub loopback: Option<PoolWire>,
+}
+
+/// A pool of subnets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PoolWire {
+    /// The range subnets are taken from.
+    pub pool: String,
+    /// The prefix length of each subnet taken (lan 24, p2p 30, loopback 32 by default).
+    #[serde(default)]
+    pub prefix: Option<u8>,
+}
+
+/// The finished network.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DesignWire {
+    /// Interface addresses: `r1:eth1: 10.0.12.1/30`, a list for several, or `dhcp`.
+    #[serde(default)]
+    pub addresses: IndexMap<String, OneOrMany<String>>,
+    /// Default gateways by node: a neighbouring node's name or an address.
+    #[serde(default)]
+    pub gateways: IndexMap<String, OneOrMany<String>>,
+    /// Static routes by node: `10.0.3.0/24 via r2` or `default via 10.0.12.2`.
+    #[serde(default)]
+    pub routes: IndexMap<String, Vec<String>>,
+    /// OSPF by router.
+    #[serde(default)]
+    pub ospf: IndexMap<String, OspfWire>,
+    /// Firewall policy and NAT by firewall.
+    #[serde(default)]
+    pub firewall: IndexMap<String, FirewallWire>,
+    /// Services by server: http, dns, dhcp, ssh.
+    #[serde(default)]
+    pub services: IndexMap<String, ServicesWire>,
+    /// VLANs by switch: `eth1: 10` is an access port, `eth3: [10, 20]` a trunk.
+    #[serde(default)]
+    pub vlans: IndexMap<String, IndexMap<String, OneOrMany<Scalar>>>,
+}
+
+/// OSPF on one router.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OspfWire {
+    /// The area of all listed interfaces (default 0).
+    #[serde(default)]
+    pub area: Option<Scalar>,
+    /// Interfaces in OSPF; default: every interface with an address.
+    #[serde(default)]
+    pub interfaces: Option<Vec<String>>,
+    /// Interfaces per area, for routers in more than one area: `{ 0: [eth1], 1: [eth2] }`.
+    #[serde(default)]
+    pub areas: Option<IndexMap<String, Vec<String>>>,
+    /// Interfaces that announce their subnet but form no neighbourships.
+    #[serde(default)]
+    pub passive: Vec<String>,
+    /// Router ID; default: the loopback address, else the highest interface address.
+    #[serde(default)]
+    pub router_id: Option<String>,
+    /// Routes to announce besides OSPF's own: `connected`, `static`, `default`.
+    #[serde(default)]
+    pub redistribute: Vec<String>,
+}
+
+/// Policy and NAT on one firewall.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FirewallWire {
+    /// Zones by name: `{ wan: eth1, dmz: eth2, lan: [eth3, eth4] }`.
+    #[serde(default)]
+    pub zones: IndexMap<String, OneOrMany<String>>,
+    /// Rules in order: `allow lan -> dmz tcp/80,443`, `deny any -> lan`.
+    /// Sides are a zone, a node, an address or subnet, `any`, or `self` (the firewall).
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// What happens to forwarded traffic no rule allows: `drop` (default) or `accept`.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// What happens to traffic for the firewall itself no rule allows: `accept` (default) or `drop`.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// Interfaces whose outgoing traffic is hidden behind the interface's address.
+    #[serde(default)]
+    pub masquerade: Option<OneOrMany<String>>,
+    /// Port forwards: `eth1 tcp/8080 -> web:80`.
+    #[serde(default)]
+    pub port_forwards: Vec<String>,
+}
+
+/// Services on one server.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServicesWire {
+    #[serde(default)]
+    pub http: Option<HttpWire>,
+    #[serde(default)]
+    pub dns: Option<DnsWire>,
+    #[serde(default)]
+    pub dhcp: Option<DhcpWire>,
+    #[serde(default)]
+    pub ssh: Option<SshWire>,
+}
+
+/// A web server (nginx).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpWire {
+    /// The page served at `/`.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// TCP port (default 80).
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+/// A DNS server (dnsmasq).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DnsWire {
+    /// The domain appended to short record names, e.g. `jansen.local`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Records by name: a node (its address), `node:interface`, or an address.
+    #[serde(default)]
+    pub records: IndexMap<String, String>,
+}
+
+/// A DHCP server (dnsmasq).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DhcpWire {
+    /// The addresses handed out: `192.168.10.100 - 192.168.10.199`.
+    pub range: String,
+    /// The server's interface on that subnet (found from the range if not given).
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// The gateway handed out: a node or an address (default: the router on the subnet).
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// DNS servers handed out: nodes or addresses (default: this server if it runs dns).
+    #[serde(default)]
+    pub dns: Option<OneOrMany<String>>,
+    /// Lease time, e.g. `1h` (default) or `30m`.
+    #[serde(default)]
+    pub lease: Option<String>,
+}
+
+/// An SSH server (OpenSSH).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SshWire {
+    /// Users and their passwords: `{ beheer: Welkom01 }`.
+    #[serde(default)]
+    pub users: IndexMap<String, String>,
+    /// TCP port (default 22).
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+/// One fault: exactly one of the fault keys, with the values it needs.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FaultWire {
+    /// Interface administratively down inside the node: `r2:eth2`.
+    #[serde(default)]
+    pub shutdown: Option<String>,
+    /// Interface with the wrong address (give `address`): `pc1:eth1`.
+    #[serde(default)]
+    pub wrong_address: Option<String>,
+    /// Node with the wrong default gateway (give `gateway`): `pc1`.
+    #[serde(default)]
+    pub wrong_gateway: Option<String>,
+    /// Node missing a designed static route (give `to`): `r1`.
+    #[serde(default)]
+    pub remove_route: Option<String>,
+    /// Firewall with an extra rule placed first (give `rule`): `fw`.
+    #[serde(default)]
+    pub block: Option<String>,
+    /// A stopped service: `web:http`, `srv:dns`, `srv:dhcp`, `srv:ssh`, `r1:ospf`.
+    #[serde(default)]
+    pub stop: Option<String>,
+    /// A cable pulled, in the fabric, out of the student's reach: `r1:eth1`.
+    #[serde(default)]
+    pub link_down: Option<String>,
+    /// Packet loss on a cable (give `percent`): `r1:eth1`.
+    #[serde(default)]
+    pub loss: Option<String>,
+    /// Delay on a cable (give `ms`): `r1:eth1`.
+    #[serde(default)]
+    pub delay: Option<String>,
+    /// An OSPF interface made passive, so no neighbourship forms: `r2:eth1`.
+    #[serde(default)]
+    pub ospf_passive: Option<String>,
+    /// For wrong-address: the address to put there instead.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// For wrong-gateway: the gateway to put there instead.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// For remove-route: the destination of the route to leave out.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// For block: the rule, e.g. `deny lan -> dmz tcp/80`.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// For loss: percentage of packets lost.
+    #[serde(default)]
+    pub percent: Option<f64>,
+    /// For delay: milliseconds added.
+    #[serde(default)]
+    pub ms: Option<u32>,
+    /// A note for teachers about this fault; never shown to students.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One explicit check: exactly one probe key, with the values it needs.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckWire {
+    /// `pc1 -> web`: pc1 reaches web with ping (or not, with `expect: blocked`).
+    #[serde(default)]
+    pub ping: Option<String>,
+    /// `pc1 -> web` with `via: [fw]`: the path traffic takes.
+    #[serde(default)]
+    pub traceroute: Option<String>,
+    /// `pc1 -> web:80`: a TCP port is open (or `expect: closed`).
+    #[serde(default)]
+    pub tcp: Option<String>,
+    /// `pc1 -> srv:53`: a UDP port answers (or `expect: closed`).
+    #[serde(default)]
+    pub udp: Option<String>,
+    /// `pc1 -> http://{web}/`: a web page, with `status` and/or `contains`.
+    #[serde(default)]
+    pub http: Option<String>,
+    /// `pc1 -> www.jansen.local`: a DNS name resolves (to `expect`, if given).
+    #[serde(default)]
+    pub dns: Option<String>,
+    /// `r1`: a command run on a node, whose output must match `matches`.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// `web:/var/www/html/index.html`: a file on a node, which must contain `contains`.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// For traceroute: nodes the path must pass, in order.
+    #[serde(default)]
+    pub via: Option<Vec<String>>,
+    /// For ping: `reach` (default) or `blocked`; tcp/udp: `open` (default) or `closed`;
+    /// dns: the address the name must resolve to.
+    #[serde(default)]
+    pub expect: Option<String>,
+    /// For http: the status code (default 200).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// For http and file: text that must appear.
+    #[serde(default)]
+    pub contains: Option<String>,
+    /// For dns: the server to ask (default: the client's own resolver).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// For command: the command line.
+    #[serde(default)]
+    pub run: Option<String>,
+    /// For command: a regular expression the output must match.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// What this check is about, shown in the report.
+    #[serde(default)]
+    pub title: Option<TextWire>,
+    /// Points (default 1).
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Shown to a student when this check fails.
+    #[serde(default)]
+    pub hint: Option<TextWire>,
+    /// Work processes this check counts for (default: the lab's).
+    #[serde(default)]
+    pub trains: Option<Vec<String>>,
+    /// How often to try again before the check fails (default 0; more for things that converge).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// Time allowed per attempt, e.g. `5s` (default 5s).
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Whether students may see the expected value (default true).
+    #[serde(default)]
+    pub reveal: Option<bool>,
+}
