@@ -11,11 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "asbuilt",
-    version,
-    about = "Network labs for education, graded against their design"
-)]
+#[command(name = "asbuilt", version, about = "Network labs for education, graded against their design")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -34,10 +34,7 @@ pub fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: Diagnost
             DiagnosticFormat::Short => eprintln!("{}", one_line(diag, source)),
             DiagnosticFormat::Json => {
                 let located = crate::diagnostic::render::locate(diag, source);
-                println!(
-                    "{}",
-                    serde_json::to_string(&located).expect("diagnostics serialize")
-                );
+                println!("{}", serde_json::to_string(&located).expect("diagnostics serialize"));
             }
         }
     }

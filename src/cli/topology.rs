@@ -69,31 +69,15 @@ fn validate_one(path: &Path, format: DiagnosticFormat, strict: bool) -> Outcome 
                     1 => " (1 warning)".into(),
                     n => format!(" ({n} warnings)"),
                 };
-                eprintln!(
-                    "{}: {}{note}",
-                    source.name,
-                    if bad {
-                        "warnings count as errors"
-                    } else {
-                        "ok"
-                    }
-                );
+                eprintln!("{}: {}{note}", source.name, if bad { "warnings count as errors" } else { "ok" });
             }
-            if bad {
-                Outcome::Invalid
-            } else {
-                Outcome::Success
-            }
+            if bad { Outcome::Invalid } else { Outcome::Success }
         }
         Err(errors) => {
             print_diagnostics(&errors, &source, format);
             if format != DiagnosticFormat::Json {
                 let n = errors.len();
-                eprintln!(
-                    "{}: {n} error{}",
-                    source.name,
-                    if n == 1 { "" } else { "s" }
-                );
+                eprintln!("{}: {n} error{}", source.name, if n == 1 { "" } else { "s" });
             }
             Outcome::Invalid
         }
@@ -118,12 +102,7 @@ pub fn load_lab(path: &Path) -> Result<(Source, Lab), Outcome> {
         Ok(lab) => Ok((source, lab)),
         Err(errors) => {
             print_diagnostics(&errors, &source, DiagnosticFormat::Human);
-            eprintln!(
-                "{}: {} error{}",
-                source.name,
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
+            eprintln!("{}: {} error{}", source.name, errors.len(), if errors.len() == 1 { "" } else { "s" });
             Err(Outcome::Invalid)
         }
     }
@@ -137,9 +116,7 @@ pub fn render(args: &RenderArgs) -> Outcome {
     let design = lab.design_for(args.student.as_deref());
     let text = match args.format {
         RenderFormat::Yaml => serde_yaml::to_string(&design).expect("designs serialize"),
-        RenderFormat::Json => {
-            serde_json::to_string_pretty(&design).expect("designs serialize") + "\n"
-        }
+        RenderFormat::Json => serde_json::to_string_pretty(&design).expect("designs serialize") + "\n",
     };
     print!("{text}");
     Outcome::Success
@@ -147,9 +124,6 @@ pub fn render(args: &RenderArgs) -> Outcome {
 
 pub fn schema() -> Outcome {
     let schema = schemars::schema_for!(crate::topology::wire::TopologyFile);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&schema).expect("schemas serialize")
-    );
+    println!("{}", serde_json::to_string_pretty(&schema).expect("schemas serialize"));
     Outcome::Success
 }

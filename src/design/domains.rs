@@ -42,11 +42,7 @@ impl Domains {
                     continue;
                 };
                 if node.kind == NodeKind::Switch {
-                    let port = node
-                        .vlans
-                        .get(&iface.name)
-                        .cloned()
-                        .unwrap_or(PortVlans::Access(1));
+                    let port = node.vlans.get(&iface.name).cloned().unwrap_or(PortVlans::Access(1));
                     match port {
                         PortVlans::Access(vlan) => sets.union(
                             Wire::Segment(segment.clone(), None),
@@ -64,13 +60,7 @@ impl Domains {
                 } else {
                     let wire = Wire::Segment(segment.clone(), iface.vlan.as_ref().map(|v| v.id));
                     sets.add(wire.clone());
-                    routed.push((
-                        Endpoint {
-                            node: node.name.clone(),
-                            interface: iface.name.clone(),
-                        },
-                        wire,
-                    ));
+                    routed.push((Endpoint { node: node.name.clone(), interface: iface.name.clone() }, wire));
                 }
             }
         }
@@ -83,9 +73,7 @@ impl Domains {
         for (endpoint, wire) in routed {
             let root = sets.find_key(&wire);
             let index = *index_of_root.entry(root).or_insert_with(|| {
-                domains.list.push(Domain {
-                    members: Vec::new(),
-                });
+                domains.list.push(Domain { members: Vec::new() });
                 domains.list.len() - 1
             });
             domains.list[index].members.push(endpoint.clone());
@@ -106,10 +94,7 @@ impl Domains {
 
     /// The other routed interfaces in the same domain.
     pub fn neighbours<'a>(&'a self, endpoint: &'a Endpoint) -> impl Iterator<Item = &'a Endpoint> {
-        self.of(endpoint)
-            .into_iter()
-            .flat_map(|d| d.members.iter())
-            .filter(move |m| *m != endpoint)
+        self.of(endpoint).into_iter().flat_map(|d| d.members.iter()).filter(move |m| *m != endpoint)
     }
 }
 

@@ -33,11 +33,7 @@ impl Lab {
     pub fn load(source: &Source) -> Result<Lab, Vec<Diagnostic>> {
         let file = topology::parse(source)?;
         let resolved = resolve::resolve(&file)?;
-        Ok(Lab {
-            plan: resolved.design,
-            variants: resolved.variants,
-            warnings: resolved.warnings,
-        })
+        Ok(Lab { plan: resolved.design, variants: resolved.variants, warnings: resolved.warnings })
     }
 
     pub fn name(&self) -> &str {
@@ -57,9 +53,7 @@ impl Lab {
     /// `None`. The same student always gets the same design.
     pub fn design_for(&self, student: Option<&str>) -> Design {
         let mut design = match student {
-            Some(id) if self.has_variants() => {
-                variants::for_student(&self.plan, &self.variants, id)
-            }
+            Some(id) if self.has_variants() => variants::for_student(&self.plan, &self.variants, id),
             Some(id) => {
                 let mut d = self.plan.clone();
                 d.variant = Some(Variant {

@@ -72,10 +72,7 @@ impl Text {
 
     /// Applies `f` to every language's text.
     pub fn map(&self, mut f: impl FnMut(&str) -> String) -> Text {
-        Text {
-            nl: self.nl.as_deref().map(&mut f),
-            en: self.en.as_deref().map(&mut f),
-        }
+        Text { nl: self.nl.as_deref().map(&mut f), en: self.en.as_deref().map(&mut f) }
     }
 }
 
@@ -105,11 +102,7 @@ pub struct WorkProcess(pub String);
 impl WorkProcess {
     /// The work processes of the qualification, with their Dutch and English names.
     pub const KNOWN: [(&'static str, &'static str, &'static str); 7] = [
-        (
-            "B1-K1-W1",
-            "Handelt meldingen af",
-            "Handles tickets and incidents",
-        ),
+        ("B1-K1-W1", "Handelt meldingen af", "Handles tickets and incidents"),
         ("B1-K1-W2", "Instrueert gebruikers", "Instructs users"),
         (
             "B1-K1-W3",
@@ -126,16 +119,8 @@ impl WorkProcess {
             "Beheert en monitort netwerk en infrastructuur",
             "Manages and monitors network and infrastructure",
         ),
-        (
-            "B1-K3-W1",
-            "Adviseert over en configureert applicaties",
-            "Advises on and configures applications",
-        ),
-        (
-            "B1-K3-W2",
-            "Onderhoudt applicaties",
-            "Maintains applications",
-        ),
+        ("B1-K3-W1", "Adviseert over en configureert applicaties", "Advises on and configures applications"),
+        ("B1-K3-W2", "Onderhoudt applicaties", "Maintains applications"),
     ];
 
     pub fn is_known(code: &str) -> bool {
@@ -265,18 +250,12 @@ pub struct Node {
 
 impl Node {
     pub fn builds(&self, part: Part) -> Builder {
-        if self.student_builds.contains(&part) {
-            Builder::Student
-        } else {
-            Builder::Asbuilt
-        }
+        if self.student_builds.contains(&part) { Builder::Student } else { Builder::Asbuilt }
     }
 
     /// Every address of every interface, loopback included.
     pub fn addresses(&self) -> impl Iterator<Item = (&Interface, &IpNet)> {
-        self.interfaces
-            .values()
-            .flat_map(|i| i.addresses.iter().map(move |a| (i, a)))
+        self.interfaces.values().flat_map(|i| i.addresses.iter().map(move |a| (i, a)))
     }
 
     /// The address that stands for the node: the first IPv4 address on a cabled
@@ -581,13 +560,8 @@ pub enum ServiceName {
 }
 
 impl ServiceName {
-    pub const ALL: [ServiceName; 5] = [
-        ServiceName::Http,
-        ServiceName::Dns,
-        ServiceName::Dhcp,
-        ServiceName::Ssh,
-        ServiceName::Ospf,
-    ];
+    pub const ALL: [ServiceName; 5] =
+        [ServiceName::Http, ServiceName::Dns, ServiceName::Dhcp, ServiceName::Ssh, ServiceName::Ospf];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -645,10 +619,7 @@ impl FaultKind {
     /// Faults in the fabric are out of the student's reach: they find them, but can
     /// only report them, as with a broken cable in a real building.
     pub fn in_fabric(&self) -> bool {
-        matches!(
-            self,
-            FaultKind::LinkDown { .. } | FaultKind::Loss { .. } | FaultKind::Delay { .. }
-        )
+        matches!(self, FaultKind::LinkDown { .. } | FaultKind::Loss { .. } | FaultKind::Delay { .. })
     }
 }
 
@@ -680,43 +651,11 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "probe")]
 pub enum Probe {
-    Ping {
-        from: String,
-        to: Target,
-        reach: bool,
-    },
-    Traceroute {
-        from: String,
-        to: Target,
-        via: Vec<String>,
-    },
-    Port {
-        from: String,
-        to: Target,
-        protocol: Transport,
-        port: u16,
-        open: bool,
-    },
-    Http {
-        from: String,
-        url: String,
-        status: u16,
-        contains: Option<String>,
-    },
-    Dns {
-        from: String,
-        name: String,
-        server: Option<IpAddr>,
-        expect: Option<IpAddr>,
-    },
-    Command {
-        node: String,
-        run: String,
-        matches: String,
-    },
-    File {
-        node: String,
-        path: String,
-        contains: String,
-    },
+    Ping { from: String, to: Target, reach: bool },
+    Traceroute { from: String, to: Target, via: Vec<String> },
+    Port { from: String, to: Target, protocol: Transport, port: u16, open: bool },
+    Http { from: String, url: String, status: u16, contains: Option<String> },
+    Dns { from: String, name: String, server: Option<IpAddr>, expect: Option<IpAddr> },
+    Command { node: String, run: String, matches: String },
+    File { node: String, path: String, contains: String },
 }

@@ -18,10 +18,7 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn new(message: impl Into<String>, range: Range<usize>) -> SyntaxError {
-        SyntaxError {
-            message: message.into(),
-            range,
-        }
+        SyntaxError { message: message.into(), range }
     }
 }
 
@@ -39,10 +36,7 @@ pub fn words(input: &str) -> Vec<Word<'_>> {
     for (i, c) in input.char_indices() {
         match (c.is_whitespace(), start) {
             (true, Some(s)) => {
-                out.push(Word {
-                    text: &input[s..i],
-                    range: s..i,
-                });
+                out.push(Word { text: &input[s..i], range: s..i });
                 start = None;
             }
             (false, None) => start = Some(i),
@@ -50,10 +44,7 @@ pub fn words(input: &str) -> Vec<Word<'_>> {
         }
     }
     if let Some(s) = start {
-        out.push(Word {
-            text: &input[s..],
-            range: s..input.len(),
-        });
+        out.push(Word { text: &input[s..], range: s..input.len() });
     }
     out
 }
@@ -61,31 +52,19 @@ pub fn words(input: &str) -> Vec<Word<'_>> {
 /// Splits `input` once on `sep` (`--` or `->`), trimming both sides and keeping positions.
 pub fn split_arrow<'a>(input: &'a str, sep: &str) -> Result<(Word<'a>, Word<'a>), SyntaxError> {
     let Some(at) = input.find(sep) else {
-        return Err(SyntaxError::new(
-            format!("expected `A {sep} B`"),
-            0..input.len(),
-        ));
+        return Err(SyntaxError::new(format!("expected `A {sep} B`"), 0..input.len()));
     };
     let left = trimmed(input, 0..at);
     let right = trimmed(input, at + sep.len()..input.len());
     if left.text.is_empty() {
-        return Err(SyntaxError::new(
-            format!("nothing before `{sep}`"),
-            at..at + sep.len(),
-        ));
+        return Err(SyntaxError::new(format!("nothing before `{sep}`"), at..at + sep.len()));
     }
     if right.text.is_empty() {
-        return Err(SyntaxError::new(
-            format!("nothing after `{sep}`"),
-            at..at + sep.len(),
-        ));
+        return Err(SyntaxError::new(format!("nothing after `{sep}`"), at..at + sep.len()));
     }
     if right.text.contains(sep) {
         let again = right.range.start + right.text.find(sep).unwrap_or(0);
-        return Err(SyntaxError::new(
-            format!("`{sep}` appears twice"),
-            again..again + sep.len(),
-        ));
+        return Err(SyntaxError::new(format!("`{sep}` appears twice"), again..again + sep.len()));
     }
     Ok((left, right))
 }
@@ -96,10 +75,7 @@ pub fn trimmed(input: &str, range: Range<usize>) -> Word<'_> {
     let lead = raw.len() - raw.trim_start().len();
     let text = raw.trim();
     let start = range.start + lead;
-    Word {
-        text,
-        range: start..start + text.len(),
-    }
+    Word { text, range: start..start + text.len() }
 }
 
 /// `node:interface`.
@@ -108,9 +84,7 @@ pub fn endpoint(input: &str) -> Result<(&str, &str), String> {
         Some((node, iface)) if !node.is_empty() && !iface.is_empty() && !iface.contains(':') => {
             Ok((node, iface))
         }
-        _ => Err(format!(
-            "`{input}` is not `node:interface` (for example `r1:eth1`)"
-        )),
+        _ => Err(format!("`{input}` is not `node:interface` (for example `r1:eth1`)")),
     }
 }
 
@@ -121,9 +95,7 @@ pub fn address_with_prefix(input: &str) -> Result<IpNet, String> {
         Err(_) if input.parse::<IpAddr>().is_ok() => Err(format!(
             "`{input}` has no prefix length: write it as `{input}/24` (or whatever the subnet's length is)"
         )),
-        Err(_) => Err(format!(
-            "`{input}` is not an address with prefix length such as `192.168.1.10/24`"
-        )),
+        Err(_) => Err(format!("`{input}` is not an address with prefix length such as `192.168.1.10/24`")),
     }
 }
 
@@ -131,10 +103,7 @@ pub fn address_with_prefix(input: &str) -> Result<IpNet, String> {
 pub fn subnet(input: &str) -> Result<IpNet, String> {
     let net = address_with_prefix(input)?;
     if net.addr() != net.network() {
-        return Err(format!(
-            "`{input}` is not a subnet: did you mean `{}`?",
-            net.trunc()
-        ));
+        return Err(format!("`{input}` is not a subnet: did you mean `{}`?", net.trunc()));
     }
     Ok(net)
 }
@@ -167,13 +136,9 @@ pub fn port(input: &str) -> Result<u16, String> {
 /// A duration: `30s`, `500ms`, `5m`, `1h`; a bare number is seconds.
 pub fn duration_ms(input: &str) -> Result<u64, String> {
     let input = input.trim();
-    let split = input
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(input.len());
+    let split = input.find(|c: char| !c.is_ascii_digit()).unwrap_or(input.len());
     let (number, unit) = input.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{input}` is not a duration such as `30s` or `5m`"))?;
+    let n: u64 = number.parse().map_err(|_| format!("`{input}` is not a duration such as `30s` or `5m`"))?;
     let factor = match unit.trim() {
         "ms" => 1,
         "" | "s" => 1_000,
@@ -201,28 +166,14 @@ mod tests {
         assert_eq!((a.text, a.range.clone()), ("pc1", 0..3));
         assert_eq!((b.text, b.range.clone()), ("web:80", 8..14));
         assert!(split_arrow("pc1 web", "->").is_err());
-        assert_eq!(
-            split_arrow(" -> web", "->").unwrap_err().message,
-            "nothing before `->`"
-        );
+        assert_eq!(split_arrow(" -> web", "->").unwrap_err().message, "nothing before `->`");
     }
 
     #[test]
     fn addresses_need_a_prefix_and_subnets_clear_host_bits() {
-        assert!(
-            address_with_prefix("10.0.0.1")
-                .unwrap_err()
-                .contains("no prefix length")
-        );
-        assert_eq!(
-            address_with_prefix("10.0.0.1/24").unwrap().to_string(),
-            "10.0.0.1/24"
-        );
-        assert!(
-            subnet("10.0.3.5/24")
-                .unwrap_err()
-                .contains("did you mean `10.0.3.0/24`")
-        );
+        assert!(address_with_prefix("10.0.0.1").unwrap_err().contains("no prefix length"));
+        assert_eq!(address_with_prefix("10.0.0.1/24").unwrap().to_string(), "10.0.0.1/24");
+        assert!(subnet("10.0.3.5/24").unwrap_err().contains("did you mean `10.0.3.0/24`"));
     }
 
     #[test]
@@ -240,10 +191,7 @@ mod tests {
     #[test]
     fn words_keep_their_positions() {
         let w = words("allow  lan -> dmz");
-        assert_eq!(
-            w.iter().map(|w| w.text).collect::<Vec<_>>(),
-            ["allow", "lan", "->", "dmz"]
-        );
+        assert_eq!(w.iter().map(|w| w.text).collect::<Vec<_>>(), ["allow", "lan", "->", "dmz"]);
         assert_eq!(w[1].range, 7..10);
     }
 }

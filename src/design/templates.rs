@@ -86,9 +86,7 @@ fn parse(inner: &str) -> Option<Placeholder> {
 
 /// What a placeholder stands for in a design, or why it stands for nothing.
 pub fn value(p: &Placeholder, nodes: &IndexMap<String, Node>) -> Result<String, String> {
-    let node = nodes
-        .get(&p.node)
-        .ok_or_else(|| format!("there is no node `{}`", p.node))?;
+    let node = nodes.get(&p.node).ok_or_else(|| format!("there is no node `{}`", p.node))?;
     if p.function == Function::Gw {
         return node
             .gateways

@@ -34,11 +34,8 @@ pub fn for_student(design: &Design, rules: &[VariantRule], student: &str) -> Des
     let mut out = design.clone();
     let swaps = draw(design, rules, student);
     for_each_address(&mut out, &mut |addr| *addr = move_address(*addr, &swaps));
-    out.variant = Some(Variant {
-        student: student.to_string(),
-        seed: seed(&design.lab, student),
-        subnets: swaps,
-    });
+    out.variant =
+        Some(Variant { student: student.to_string(), seed: seed(&design.lab, student), subnets: swaps });
     out
 }
 
@@ -55,27 +52,16 @@ fn draw(design: &Design, rules: &[VariantRule], student: &str) -> Vec<SubnetSwap
     let mut swaps = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         let width = rule.subnet.prefix_len() - rule.pool.prefix_len();
-        let count: u128 = if width >= 127 {
-            u128::MAX
-        } else {
-            1u128 << width
-        };
+        let count: u128 = if width >= 127 { u128::MAX } else { 1u128 << width };
         let start = hash(&design.lab, student, index) % count;
         // Look at no more than a few thousand candidates: pools are far emptier than that.
         let tries = count.min(4096);
         let picked = (0..tries)
             .map(|k| nth_subnet(rule, (start + k) % count))
-            .find(|candidate| {
-                !taken
-                    .iter()
-                    .any(|t| t.contains(candidate) || candidate.contains(t))
-            });
+            .find(|candidate| !taken.iter().any(|t| t.contains(candidate) || candidate.contains(t)));
         let student_net = picked.unwrap_or(rule.subnet);
         taken.push(student_net);
-        swaps.push(SubnetSwap {
-            teacher: rule.subnet,
-            student: student_net,
-        });
+        swaps.push(SubnetSwap { teacher: rule.subnet, student: student_net });
     }
     swaps
 }
@@ -93,13 +79,11 @@ fn nth_subnet(rule: &VariantRule, n: u128) -> IpNet {
     match rule.pool.network() {
         IpAddr::V4(base) => {
             let addr = u32::from(base).wrapping_add((n as u32).checked_shl(host_bits).unwrap_or(0));
-            IpNet::new(IpAddr::V4(addr.into()), rule.subnet.prefix_len())
-                .expect("prefix of the rule")
+            IpNet::new(IpAddr::V4(addr.into()), rule.subnet.prefix_len()).expect("prefix of the rule")
         }
         IpAddr::V6(base) => {
             let addr = u128::from(base).wrapping_add(n.checked_shl(host_bits).unwrap_or(0));
-            IpNet::new(IpAddr::V6(addr.into()), rule.subnet.prefix_len())
-                .expect("prefix of the rule")
+            IpNet::new(IpAddr::V6(addr.into()), rule.subnet.prefix_len()).expect("prefix of the rule")
         }
     }
 }
@@ -236,14 +220,8 @@ mod tests {
             teacher: "192.168.10.0/24".parse().unwrap(),
             student: "192.168.77.0/24".parse().unwrap(),
         }];
-        assert_eq!(
-            move_address("192.168.10.20".parse().unwrap(), &swaps).to_string(),
-            "192.168.77.20"
-        );
-        assert_eq!(
-            move_address("10.0.0.1".parse().unwrap(), &swaps).to_string(),
-            "10.0.0.1"
-        );
+        assert_eq!(move_address("192.168.10.20".parse().unwrap(), &swaps).to_string(), "192.168.77.20");
+        assert_eq!(move_address("10.0.0.1".parse().unwrap(), &swaps).to_string(), "10.0.0.1");
     }
 
     #[test]

@@ -49,38 +49,23 @@ pub struct Loc {
 
 impl Loc {
     pub fn value(path: Path) -> Loc {
-        Loc {
-            path,
-            part: Part::Value,
-        }
+        Loc { path, part: Part::Value }
     }
 
     pub fn key(path: Path) -> Loc {
-        Loc {
-            path,
-            part: Part::Key,
-        }
+        Loc { path, part: Part::Key }
     }
 
     pub fn within(path: Path, range: Range<usize>) -> Loc {
-        Loc {
-            path,
-            part: Part::Within(range),
-        }
+        Loc { path, part: Part::Within(range) }
     }
 
     pub fn find(path: Path, text: impl Into<String>) -> Loc {
-        Loc {
-            path,
-            part: Part::Find(text.into()),
-        }
+        Loc { path, part: Part::Find(text.into()) }
     }
 
     pub fn span(range: Range<usize>) -> Loc {
-        Loc {
-            path: Vec::new(),
-            part: Part::Span(range),
-        }
+        Loc { path: Vec::new(), part: Part::Span(range) }
     }
 }
 
@@ -124,10 +109,7 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn at(mut self, loc: Loc) -> Diagnostic {
@@ -163,10 +145,7 @@ impl Diagnostic {
 
     /// The path the diagnostic is about, as a teacher reads it.
     pub fn path_text(&self) -> Option<String> {
-        self.at
-            .as_ref()
-            .map(|loc| display_path(&loc.path))
-            .filter(|p| !p.is_empty())
+        self.at.as_ref().map(|loc| display_path(&loc.path)).filter(|p| !p.is_empty())
     }
 }
 
@@ -205,10 +184,7 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(
-            closest("rotuer", ["router", "host", "switch"]),
-            Some("router")
-        );
+        assert_eq!(closest("rotuer", ["router", "host", "switch"]), Some("router"));
         assert_eq!(closest("r9", ["r1", "pc1"]), Some("r1"));
         assert_eq!(closest("banana", ["router", "host"]), None);
     }

@@ -86,15 +86,13 @@ pub fn report(diag: &Diagnostic, source: &Source, style: Style) -> String {
     if let Some(help) = &diag.help {
         shown = shown.with_help(help.clone());
     }
-    let report = miette::Report::new(shown)
-        .with_source_code(NamedSource::new(&source.name, source.text.clone()));
+    let report =
+        miette::Report::new(shown).with_source_code(NamedSource::new(&source.name, source.text.clone()));
     let theme = match style {
         Style::Color => GraphicalTheme::unicode(),
         Style::Plain => GraphicalTheme::unicode_nocolor(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, report.as_ref()).is_err() {
         out = one_line(diag, source);

@@ -31,10 +31,7 @@ impl<'de> Deserialize<'de> for TextWire {
                 f.write_str("a text, or a mapping with `nl` and/or `en` texts")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TextWire, E> {
-                Ok(TextWire {
-                    default: Some(v.to_string()),
-                    ..TextWire::default()
-                })
+                Ok(TextWire { default: Some(v.to_string()), ..TextWire::default() })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextWire, A::Error> {
                 let mut text = TextWire::default();
@@ -45,11 +42,7 @@ impl<'de> Deserialize<'de> for TextWire {
                         other => return Err(de::Error::unknown_field(other, &["nl", "en"])),
                     };
                     if slot.is_some() {
-                        return Err(de::Error::duplicate_field(if key == "nl" {
-                            "nl"
-                        } else {
-                            "en"
-                        }));
+                        return Err(de::Error::duplicate_field(if key == "nl" { "nl" } else { "en" }));
                     }
                     *slot = Some(map.next_value()?);
                 }
@@ -86,19 +79,13 @@ pub struct OneOrMany<T> {
 
 impl<T> Default for OneOrMany<T> {
     fn default() -> Self {
-        OneOrMany {
-            items: Vec::new(),
-            listed: false,
-        }
+        OneOrMany { items: Vec::new(), listed: false }
     }
 }
 
 impl<T> OneOrMany<T> {
     fn one(item: T) -> Self {
-        OneOrMany {
-            items: vec![item],
-            listed: false,
-        }
+        OneOrMany { items: vec![item], listed: false }
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
@@ -127,10 +114,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }
-                Ok(OneOrMany {
-                    items,
-                    listed: true,
-                })
+                Ok(OneOrMany { items, listed: true })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 T::deserialize(v.into_deserializer()).map(OneOrMany::one)
@@ -230,10 +214,7 @@ mod tests {
         let one: TextWire = serde_yaml::from_str("hallo").unwrap();
         assert_eq!(one.default.as_deref(), Some("hallo"));
         let two: TextWire = serde_yaml::from_str("{nl: hallo, en: hello}").unwrap();
-        assert_eq!(
-            (two.nl.as_deref(), two.en.as_deref()),
-            (Some("hallo"), Some("hello"))
-        );
+        assert_eq!((two.nl.as_deref(), two.en.as_deref()), (Some("hallo"), Some("hello")));
         let err = serde_yaml::from_str::<TextWire>("{nl: hallo, de: hallo}").unwrap_err();
         assert!(err.to_string().contains("unknown field `de`"), "{err}");
     }
@@ -243,10 +224,7 @@ mod tests {
         let one: OneOrMany<String> = serde_yaml::from_str("eth1").unwrap();
         assert_eq!((one.items, one.listed), (vec!["eth1".to_string()], false));
         let many: OneOrMany<String> = serde_yaml::from_str("[eth1, eth2]").unwrap();
-        assert_eq!(
-            (many.items, many.listed),
-            (vec!["eth1".to_string(), "eth2".to_string()], true)
-        );
+        assert_eq!((many.items, many.listed), (vec!["eth1".to_string(), "eth2".to_string()], true));
         let numbers: OneOrMany<Scalar> = serde_yaml::from_str("10").unwrap();
         assert_eq!(numbers.items, vec![Scalar("10".into())]);
     }

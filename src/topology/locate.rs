@@ -96,11 +96,7 @@ impl Locations {
     /// with a position; the index then simply holds what came before the error.
     pub fn index(source: &str) -> Locations {
         let offsets = CharOffsets::new(source);
-        let mut builder = Builder {
-            source,
-            locations: Locations::default(),
-            stack: Vec::new(),
-        };
+        let mut builder = Builder { source, locations: Locations::default(), stack: Vec::new() };
         for event in Parser::new_from_str(source) {
             let Ok((event, span)) = event else { break };
             let range = offsets.byte(span.start.index())..offsets.byte(span.end.index());
@@ -116,9 +112,7 @@ impl Locations {
     /// The closest recorded ancestor of `path` (itself included), so that an error about
     /// something the file does not spell out still points somewhere sensible.
     pub fn nearest(&self, path: &[Seg]) -> Option<&Placed> {
-        (0..=path.len())
-            .rev()
-            .find_map(|n| self.places.get(&path[..n]))
+        (0..=path.len()).rev().find_map(|n| self.places.get(&path[..n]))
     }
 }
 
@@ -135,10 +129,7 @@ impl CharOffsets {
     }
 
     fn byte(&self, char_index: usize) -> usize {
-        self.bytes
-            .get(char_index)
-            .copied()
-            .unwrap_or_else(|| *self.bytes.last().unwrap_or(&0))
+        self.bytes.get(char_index).copied().unwrap_or_else(|| *self.bytes.last().unwrap_or(&0))
     }
 }
 
@@ -173,8 +164,7 @@ impl Builder<'_> {
             Event::Scalar(text, style, _, _) => {
                 // The parser's span of a quoted scalar in a flow list can run on over the
                 // space after the closing quote.
-                let trailing =
-                    self.source[range.clone()].len() - self.source[range.clone()].trim_end().len();
+                let trailing = self.source[range.clone()].len() - self.source[range.clone()].trim_end().len();
                 let range = range.start..range.end - trailing;
                 if self.take_key(&text, &range) {
                     return;
@@ -201,24 +191,16 @@ impl Builder<'_> {
             }
             Event::SequenceStart(..) => {
                 let path = self.open_child();
-                self.stack.push(Frame::Sequence {
-                    path,
-                    start: range.start,
-                    end: range.end,
-                    next: 0,
-                });
+                self.stack.push(Frame::Sequence { path, start: range.start, end: range.end, next: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return;
                 };
                 let (path, start, end) = match frame {
-                    Frame::Mapping {
-                        path, start, end, ..
+                    Frame::Mapping { path, start, end, .. } | Frame::Sequence { path, start, end, .. } => {
+                        (path, start, end.max(range.end))
                     }
-                    | Frame::Sequence {
-                        path, start, end, ..
-                    } => (path, start, end.max(range.end)),
                 };
                 self.close_child(path, start..end);
             }
@@ -228,14 +210,7 @@ impl Builder<'_> {
 
     /// If the innermost frame is a mapping waiting for a key, `text` is that key.
     fn take_key(&mut self, text: &str, range: &Range<usize>) -> bool {
-        let Some(Frame::Mapping {
-            pending_key,
-            path,
-            seen,
-            end,
-            ..
-        }) = self.stack.last_mut()
-        else {
+        let Some(Frame::Mapping { pending_key, path, seen, end, .. }) = self.stack.last_mut() else {
             return false;
         };
         if pending_key.is_some() {
@@ -261,12 +236,7 @@ impl Builder<'_> {
     fn open_child(&mut self) -> Path {
         match self.stack.last_mut() {
             None => Vec::new(),
-            Some(Frame::Mapping {
-                path,
-                pending_key,
-                complex_key_depth,
-                ..
-            }) => match pending_key {
+            Some(Frame::Mapping { path, pending_key, complex_key_depth, .. }) => match pending_key {
                 Some((key, _)) => {
                     let mut p = path.clone();
                     p.push(Seg::Key(key.clone()));
@@ -295,15 +265,9 @@ impl Builder<'_> {
         match key {
             ParentSlot::ComplexKey => {}
             slot => {
-                self.locations.places.insert(
-                    path,
-                    Placed {
-                        key: slot.key_span(),
-                        value,
-                        verbatim: None,
-                        scalar: false,
-                    },
-                );
+                self.locations
+                    .places
+                    .insert(path, Placed { key: slot.key_span(), value, verbatim: None, scalar: false });
             }
         }
     }
@@ -314,26 +278,13 @@ impl Builder<'_> {
         if let ParentSlot::ComplexKey = slot {
             return;
         }
-        self.locations.places.insert(
-            path,
-            Placed {
-                key: slot.key_span(),
-                value,
-                verbatim,
-                scalar: true,
-            },
-        );
+        self.locations.places.insert(path, Placed { key: slot.key_span(), value, verbatim, scalar: true });
     }
 
     fn advance_parent(&mut self, value_end: usize) -> ParentSlot {
         match self.stack.last_mut() {
             None => ParentSlot::Root,
-            Some(Frame::Mapping {
-                pending_key,
-                complex_key_depth,
-                end,
-                ..
-            }) => {
+            Some(Frame::Mapping { pending_key, complex_key_depth, end, .. }) => {
                 *end = (*end).max(value_end);
                 if *complex_key_depth && pending_key.is_none() {
                     *complex_key_depth = false;
@@ -355,12 +306,7 @@ impl Builder<'_> {
     }
 
     /// Where the scalar's text starts, if the source spells it out verbatim.
-    fn verbatim_start(
-        &self,
-        text: &str,
-        style: ScalarStyle,
-        range: &Range<usize>,
-    ) -> Option<usize> {
+    fn verbatim_start(&self, text: &str, style: ScalarStyle, range: &Range<usize>) -> Option<usize> {
         let raw = self.source.get(range.clone())?;
         let start = match style {
             ScalarStyle::Plain => range.start,
@@ -429,10 +375,7 @@ mod tests {
         let src = "links:\n  - \"r1:eth1 -- r2:eth1\"\n";
         let loc = Locations::index(src);
         let link = loc.get(&path(&["links", "0"])).unwrap();
-        assert_eq!(
-            &src[link.verbatim.unwrap()..link.verbatim.unwrap() + 7],
-            "r1:eth1"
-        );
+        assert_eq!(&src[link.verbatim.unwrap()..link.verbatim.unwrap() + 7], "r1:eth1");
     }
 
     #[test]

@@ -20,11 +20,7 @@ impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         let text = text.into();
         let locations = Locations::index(&text);
-        Source {
-            name: name.into(),
-            text,
-            locations,
-        }
+        Source { name: name.into(), text, locations }
     }
 
     pub fn read(path: &FsPath) -> std::io::Result<Source> {
@@ -45,16 +41,12 @@ impl Source {
                 Some(start) => start + range.start..start + range.end,
                 None => placed.value.clone(),
             },
-            (Part::Find(text), true) => match self
-                .text
-                .get(placed.value.clone())
-                .and_then(|v| v.find(text.as_str()))
-            {
-                Some(offset) => {
-                    placed.value.start + offset..placed.value.start + offset + text.len()
+            (Part::Find(text), true) => {
+                match self.text.get(placed.value.clone()).and_then(|v| v.find(text.as_str())) {
+                    Some(offset) => placed.value.start + offset..placed.value.start + offset + text.len(),
+                    None => placed.value.clone(),
                 }
-                None => placed.value.clone(),
-            },
+            }
             // A path below a scalar is the one-value form of a list (`build: ospf` for
             // `build: [ospf]`): the scalar is the thing meant.
             (_, false) if placed.scalar => placed.value.clone(),
@@ -84,14 +76,11 @@ pub fn parse(source: &Source) -> Result<TopologyFile, Vec<Diagnostic>> {
         .duplicates
         .iter()
         .map(|dup| {
-            Diagnostic::error(
-                "duplicate-key",
-                format!("`{}` is given twice", display_path(&dup.path)),
-            )
-            .at(Loc::span(dup.again.clone()))
-            .label("given again here")
-            .related(Loc::span(dup.first.clone()), "first given here")
-            .help("remove one of them, or merge them into one")
+            Diagnostic::error("duplicate-key", format!("`{}` is given twice", display_path(&dup.path)))
+                .at(Loc::span(dup.again.clone()))
+                .label("given again here")
+                .related(Loc::span(dup.first.clone()), "first given here")
+                .help("remove one of them, or merge them into one")
         })
         .collect();
     match serde_yaml::from_str::<TopologyFile>(&source.text) {
@@ -108,10 +97,10 @@ pub fn parse(source: &Source) -> Result<TopologyFile, Vec<Diagnostic>> {
 /// the position as a span, and a suggestion for an unknown key.
 fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
     let full = err.to_string();
-    let text = match full.rfind(" at line ") {
-        Some(i) => &full[..i],
-        None => full.as_str(),
-    };
+    // The position is shown as a span; drop it from the words, wherever libyaml put it.
+    let positions = regex::Regex::new(r" at line \d+ column \d+").expect("literal pattern");
+    let stripped = positions.replace_all(&full, "");
+    let text = stripped.as_ref();
     // serde_yaml prefixes the path: "nodes.r1: unknown field ...".
     let (path, detail) = match text.split_once(": ") {
         Some((p, d)) if !p.contains(' ') => (Some(p), d),
@@ -122,10 +111,7 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed = backticked(expected);
         let help = match closest(field, allowed.iter().map(String::as_str)) {
-            Some(best) => format!(
-                "did you mean `{best}`? Allowed here: {}",
-                allowed.join(", ")
-            ),
+            Some(best) => format!("did you mean `{best}`? Allowed here: {}", allowed.join(", ")),
             None if allowed.is_empty() => "remove it".to_string(),
             None => format!("allowed here: {}", allowed.join(", ")),
         };
@@ -137,8 +123,13 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
         Diagnostic::error("missing-key", format!("missing key `{field}`{within}"))
             .label(format!("`{field}` is required here"))
     } else if detail.starts_with("invalid type") {
-        Diagnostic::error("wrong-type", format!("{}{within}", soften(detail)))
-            .label("wrong type of value")
+        let diag =
+            Diagnostic::error("wrong-type", format!("{}{within}", soften(detail))).label("wrong type of value");
+        if detail.contains("expected a sequence") {
+            diag.help("a list is written as `[a, b]`, or as lines that each start with `- `")
+        } else {
+            diag
+        }
     } else if detail.contains("did not find expected")
         || detail.contains("found character")
         || detail.contains("mapping values")
@@ -158,27 +149,26 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
 
 /// The names between backticks in serde's "expected one of `a`, `b`".
 fn backticked(text: &str) -> Vec<String> {
-    text.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
+    text.split('`').skip(1).step_by(2).map(str::to_string).collect()
 }
 
 /// serde speaks of "fields" and "sequences"; teachers write keys and lists.
 fn soften(detail: &str) -> String {
-    detail
-        .replace("sequence", "list")
-        .replace("a map", "a mapping")
-        .replace("field", "key")
+    detail.replace("sequence", "list").replace("a map", "a mapping").replace("field", "key")
 }
 
 /// The end of the word at `start`, so a span covers the offending key or value.
 fn token_end(text: &str, start: usize) -> usize {
     let rest = &text[start..];
-    let len = rest
-        .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
-        .unwrap_or(rest.len());
+    let len = rest.find([' ', '\n', ',', '}', ']']).map_or(rest.len(), |i| {
+        // A key ends at its colon; a value such as `r1:eth1 -- r2:eth1` runs to the line's end.
+        let word = &rest[..i];
+        match word.find(':') {
+            Some(colon) if word.ends_with(':') => colon,
+            _ if rest[i..].starts_with(' ') => rest.find(['\n', ',', '}', ']']).unwrap_or(rest.len()),
+            _ => i,
+        }
+    });
     let len = rest[..len].trim_end().len();
     start + len.max(1).min(rest.len())
 }
@@ -197,13 +187,7 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].code, "unknown-key");
         assert!(errs[0].message.contains("`knd`"), "{}", errs[0].message);
-        assert!(
-            errs[0]
-                .help
-                .as_deref()
-                .unwrap()
-                .starts_with("did you mean `kind`?")
-        );
+        assert!(errs[0].help.as_deref().unwrap().starts_with("did you mean `kind`?"));
     }
 
     #[test]

@@ -31,8 +31,7 @@ impl Resolver<'_> {
                 if value == "dhcp" {
                     if endpoint.interface == "lo" {
                         self.report(
-                            Diagnostic::error("invalid-address", "the loopback cannot use DHCP")
-                                .at(loc),
+                            Diagnostic::error("invalid-address", "the loopback cannot use DHCP").at(loc),
                         );
                         continue;
                     }
@@ -75,9 +74,7 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message)
-                        .at(loc)
-                        .label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
                 );
                 return None;
             }
@@ -95,10 +92,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let endpoint = Endpoint {
-            node: node.to_string(),
-            interface: iface.to_string(),
-        };
+        let endpoint = Endpoint { node: node.to_string(), interface: iface.to_string() };
         if self.nodes[node].interfaces.contains_key(iface) {
             return Some(endpoint);
         }
@@ -111,20 +105,13 @@ impl Resolver<'_> {
                 dhcp: false,
             })
         } else if let Some((parent, id)) = iface.split_once('.') {
-            let parent_iface = self.nodes[node]
-                .interfaces
-                .get(parent)
-                .filter(|p| p.vlan.is_none())
-                .cloned();
+            let parent_iface = self.nodes[node].interfaces.get(parent).filter(|p| p.vlan.is_none()).cloned();
             match (parent_iface, id.parse::<u16>()) {
                 (Some(parent_iface), Ok(id)) if (1..=4094).contains(&id) && iface.len() <= 15 => {
                     Some(Interface {
                         name: iface.to_string(),
                         segment: parent_iface.segment.clone(),
-                        vlan: Some(VlanTag {
-                            parent: parent.to_string(),
-                            id,
-                        }),
+                        vlan: Some(VlanTag { parent: parent.to_string(), id }),
                         addresses: Vec::new(),
                         dhcp: false,
                     })
@@ -144,9 +131,7 @@ impl Resolver<'_> {
         };
         match created {
             Some(interface) => {
-                self.nodes[node]
-                    .interfaces
-                    .insert(iface.to_string(), interface);
+                self.nodes[node].interfaces.insert(iface.to_string(), interface);
                 Some(endpoint)
             }
             None => {
@@ -158,10 +143,7 @@ impl Resolver<'_> {
     }
 
     fn iface_mut(&mut self, endpoint: &Endpoint) -> &mut Interface {
-        self.nodes[&endpoint.node]
-            .interfaces
-            .get_mut(&endpoint.interface)
-            .expect("interface was resolved")
+        self.nodes[&endpoint.node].interfaces.get_mut(&endpoint.interface).expect("interface was resolved")
     }
 
     /// Gives every broadcast domain that has no IPv4 address a subnet from the pools,
@@ -173,11 +155,7 @@ impl Resolver<'_> {
         let lan = self.pool(wire.lan.as_ref(), "lan", 24);
         let p2p = self.pool(wire.p2p.as_ref(), "p2p", 30);
         let loopback = self.pool(wire.loopback.as_ref(), "loopback", 32);
-        let mut taken: Vec<IpNet> = self
-            .address_at
-            .iter()
-            .map(|(_, net, _)| net.trunc())
-            .collect();
+        let mut taken: Vec<IpNet> = self.address_at.iter().map(|(_, net, _)| net.trunc()).collect();
         let domains = Domains::compute(&self.nodes, &self.segments);
         for domain in &domains.list {
             let has_v4 = domain.members.iter().any(|ep| {
@@ -187,17 +165,18 @@ impl Resolver<'_> {
             if has_v4 {
                 continue;
             }
-            let (pool, which) = match (domain.members.len(), &p2p, &lan) {
-                (2, Some(p), _) => (p, "p2p"),
+            // A cable between two routers is a transit link; anything with hosts on it is a
+            // LAN, even with one host, because hosts are what LANs are for.
+            let transit = domain.members.len() == 2
+                && domain.members.iter().all(|m| self.nodes[&m.node].kind.routes());
+            let (pool, which) = match (transit, &p2p, &lan) {
+                (true, Some(p), _) => (p, "p2p"),
                 (_, _, Some(l)) => (l, "lan"),
-                (2, None, None) | (_, _, None) => continue,
+                (_, _, None) => continue,
             };
             let mut members = domain.members.clone();
             members.sort_by_key(|ep| {
-                (
-                    address_rank(self.nodes[&ep.node].kind),
-                    self.nodes.get_index_of(&ep.node),
-                )
+                (address_rank(self.nodes[&ep.node].kind), self.nodes.get_index_of(&ep.node))
             });
             let Some(subnet) = next_free(pool.0, pool.1, &taken) else {
                 self.pool_exhausted(which);
@@ -214,20 +193,14 @@ impl Resolver<'_> {
                     self.pool_exhausted(which);
                     return;
                 };
-                let net = IpNet::V4(
-                    Ipv4Net::new(host, subnet.prefix_len()).expect("prefix from the pool"),
-                );
+                let net = IpNet::V4(Ipv4Net::new(host, subnet.prefix_len()).expect("prefix from the pool"));
                 self.iface_mut(&ep).addresses.push(net);
                 self.address_at.push((ep, net, loc.clone()));
             }
         }
         if let Some((pool, prefix)) = loopback {
-            let routers: Vec<String> = self
-                .nodes
-                .values()
-                .filter(|n| n.kind.routes())
-                .map(|n| n.name.clone())
-                .collect();
+            let routers: Vec<String> =
+                self.nodes.values().filter(|n| n.kind.routes()).map(|n| n.name.clone()).collect();
             for name in routers {
                 let has = self.nodes[&name]
                     .interfaces
@@ -236,71 +209,51 @@ impl Resolver<'_> {
                 if has {
                     continue;
                 }
-                let Some(subnet) = next_free(pool, prefix, &taken) else {
+                // Loopbacks are single addresses: take the pool's usable hosts in turn, so the
+                // first router gets .1 rather than the pool's network address.
+                let free = pool
+                    .hosts()
+                    .map(|h| IpNet::V4(Ipv4Net::new(h, prefix).expect("prefix checked")))
+                    .find(|candidate| !taken.iter().any(|t| t.contains(candidate) || candidate.contains(t)));
+                let Some(net) = free else {
                     self.pool_exhausted("loopback");
                     return;
                 };
-                taken.push(IpNet::V4(subnet));
-                let host = if prefix >= 31 {
-                    subnet.network()
-                } else {
-                    subnet.hosts().next().expect("subnet has hosts")
-                };
-                let net = IpNet::V4(Ipv4Net::new(host, prefix).expect("prefix from the pool"));
-                let lo = self.nodes[&name]
-                    .interfaces
-                    .entry("lo".into())
-                    .or_insert_with(|| Interface {
-                        name: "lo".into(),
-                        segment: None,
-                        vlan: None,
-                        addresses: Vec::new(),
-                        dhcp: false,
-                    });
+                taken.push(net.trunc());
+                let lo = self.nodes[&name].interfaces.entry("lo".into()).or_insert_with(|| Interface {
+                    name: "lo".into(),
+                    segment: None,
+                    vlan: None,
+                    addresses: Vec::new(),
+                    dhcp: false,
+                });
                 lo.addresses.push(net);
-                let ep = Endpoint {
-                    node: name.clone(),
-                    interface: "lo".into(),
-                };
-                self.address_at.push((
-                    ep,
-                    net,
-                    Loc::value(path!["addressing", "loopback", "pool"]),
-                ));
+                let ep = Endpoint { node: name.clone(), interface: "lo".into() };
+                self.address_at.push((ep, net, Loc::value(path!["addressing", "loopback", "pool"])));
             }
         }
     }
 
     /// A pool and its prefix length, or an error at its place.
-    fn pool(
-        &mut self,
-        wire: Option<&PoolWire>,
-        which: &str,
-        default_prefix: u8,
-    ) -> Option<(Ipv4Net, u8)> {
+    fn pool(&mut self, wire: Option<&PoolWire>, which: &str, default_prefix: u8) -> Option<(Ipv4Net, u8)> {
         let wire = wire?;
         let at = path!["addressing", which];
         let pool = match syntax::subnet(&wire.pool) {
             Ok(IpNet::V4(net)) => net,
             Ok(IpNet::V6(_)) => {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-pool",
-                        "automatic addressing draws IPv4 subnets only",
-                    )
-                    .at(Loc::value(path!["addressing", which, "pool"]))
-                    .help("give IPv6 addresses under `design.addresses`"),
+                    Diagnostic::error("invalid-pool", "automatic addressing draws IPv4 subnets only")
+                        .at(Loc::value(path!["addressing", which, "pool"]))
+                        .help("give IPv6 addresses under `design.addresses`"),
                 );
                 return None;
             }
             Err(message) => {
-                self.report(
-                    Diagnostic::error("invalid-pool", message).at(Loc::value(path![
-                        "addressing",
-                        which,
-                        "pool"
-                    ])),
-                );
+                self.report(Diagnostic::error("invalid-pool", message).at(Loc::value(path![
+                    "addressing",
+                    which,
+                    "pool"
+                ])));
                 return None;
             }
         };
@@ -309,20 +262,10 @@ impl Resolver<'_> {
             self.report(
                 Diagnostic::error(
                     "invalid-pool",
-                    format!(
-                        "a pool of /{} cannot give /{prefix} subnets",
-                        pool.prefix_len()
-                    ),
+                    format!("a pool of /{} cannot give /{prefix} subnets", pool.prefix_len()),
                 )
-                .at(Loc::value(if wire.prefix.is_some() {
-                    path!["addressing", which, "prefix"]
-                } else {
-                    at
-                }))
-                .help(format!(
-                    "use a prefix length from {} to 32",
-                    pool.prefix_len()
-                )),
+                .at(Loc::value(if wire.prefix.is_some() { path!["addressing", which, "prefix"] } else { at }))
+                .help(format!("use a prefix length from {} to 32", pool.prefix_len())),
             );
             return None;
         }
@@ -392,11 +335,7 @@ impl Resolver<'_> {
                         )
                         .help("legal behind NAT, but it confuses routing and students; use distinct subnets unless that is the lesson")
                     };
-                    self.report(
-                        diag.at(loc)
-                            .label("used again here")
-                            .related(first_loc, "first used here"),
-                    );
+                    self.report(diag.at(loc).label("used again here").related(first_loc, "first used here"));
                 }
             }
         }
@@ -418,9 +357,7 @@ fn address_rank(kind: NodeKind) -> u8 {
 fn next_free(pool: Ipv4Net, prefix: u8, taken: &[IpNet]) -> Option<Ipv4Net> {
     pool.subnets(prefix).ok()?.find(|candidate| {
         let candidate = IpNet::V4(*candidate);
-        !taken
-            .iter()
-            .any(|t| t.contains(&candidate) || candidate.contains(t))
+        !taken.iter().any(|t| t.contains(&candidate) || candidate.contains(t))
     })
 }
 
@@ -471,17 +408,9 @@ mod tests {
     #[test]
     fn network_and_broadcast_addresses_are_not_usable() {
         let net: IpNet = "192.168.1.0/24".parse().unwrap();
-        assert!(
-            usable_host_address(&net)
-                .unwrap_err()
-                .contains("network address")
-        );
+        assert!(usable_host_address(&net).unwrap_err().contains("network address"));
         let net: IpNet = "192.168.1.255/24".parse().unwrap();
-        assert!(
-            usable_host_address(&net)
-                .unwrap_err()
-                .contains("192.168.1.1 to 192.168.1.254")
-        );
+        assert!(usable_host_address(&net).unwrap_err().contains("192.168.1.1 to 192.168.1.254"));
         assert!(usable_host_address(&"10.0.0.0/31".parse().unwrap()).is_ok());
         assert!(usable_host_address(&"127.0.0.1/8".parse().unwrap()).is_err());
     }

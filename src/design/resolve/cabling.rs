@@ -37,32 +37,23 @@ impl Resolver<'_> {
             };
             if ea.node == eb.node {
                 self.report(
-                    Diagnostic::error(
-                        "self-link",
-                        format!("`{link}` cables node `{}` to itself", ea.node),
-                    )
-                    .at(Loc::value(at))
-                    .label("both ends on one node"),
+                    Diagnostic::error("self-link", format!("`{link}` cables node `{}` to itself", ea.node))
+                        .at(Loc::value(at))
+                        .label("both ends on one node"),
                 );
                 continue;
             }
             let name = format!("{ea}--{eb}");
-            let ends = vec![
-                (ea, Loc::within(at.clone(), a.range)),
-                (eb, Loc::within(at, b.range)),
-            ];
+            let ends = vec![(ea, Loc::within(at.clone(), a.range)), (eb, Loc::within(at, b.range))];
             self.cable(name, false, ends);
         }
         for (name, members) in &file.segments {
             let at = path!["segments", name];
             if !syntax::is_name(name) {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-name",
-                        format!("`{name}` is not a valid segment name"),
-                    )
-                    .at(Loc::key(at.clone()))
-                    .help("use lowercase letters, digits and dashes (`lan`, `dmz-1`)"),
+                    Diagnostic::error("invalid-name", format!("`{name}` is not a valid segment name"))
+                        .at(Loc::key(at.clone()))
+                        .help("use lowercase letters, digits and dashes (`lan`, `dmz-1`)"),
                 );
             }
             if members.len() < 2 {
@@ -71,10 +62,15 @@ impl Resolver<'_> {
                     _ => "one member".to_string(),
                 };
                 self.report(
-                    Diagnostic::error("segment-too-small", format!("segment `{name}` has {count}; a segment joins two or more interfaces"))
-                        .at(Loc::value(at.clone()))
-                        .label("too few members")
-                        .help("add the other interfaces on this LAN, or cable the two ends directly under `links`"),
+                    Diagnostic::error(
+                        "segment-too-small",
+                        format!("segment `{name}` has {count}; a segment joins two or more interfaces"),
+                    )
+                    .at(Loc::value(at.clone()))
+                    .label("too few members")
+                    .help(
+                        "add the other interfaces on this LAN, or cable the two ends directly under `links`",
+                    ),
                 );
                 continue;
             }
@@ -82,10 +78,7 @@ impl Resolver<'_> {
             for (j, member) in members.iter().enumerate() {
                 let mut p = at.clone();
                 p.push(j.into());
-                let word = Word {
-                    text: member.as_str(),
-                    range: 0..member.len(),
-                };
+                let word = Word { text: member.as_str(), range: 0..member.len() };
                 if let Some(ep) = self.cable_end(&word, &p) {
                     ends.push((ep, Loc::value(p)));
                 }
@@ -101,9 +94,7 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message)
-                        .at(loc)
-                        .label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
                 );
                 return None;
             }
@@ -120,19 +111,14 @@ impl Resolver<'_> {
             );
             return None;
         }
-        Some(Endpoint {
-            node: node.to_string(),
-            interface: iface.to_string(),
-        })
+        Some(Endpoint { node: node.to_string(), interface: iface.to_string() })
     }
 
     /// The endpoint a word names, if it names a node that exists; no errors.
     fn quiet_end(&self, word: &Word<'_>) -> Option<Endpoint> {
         let (node, iface) = syntax::endpoint(word.text).ok()?;
-        (self.nodes.contains_key(node) && valid_interface_name(iface)).then(|| Endpoint {
-            node: node.to_string(),
-            interface: iface.to_string(),
-        })
+        (self.nodes.contains_key(node) && valid_interface_name(iface))
+            .then(|| Endpoint { node: node.to_string(), interface: iface.to_string() })
     }
 
     /// Creates a segment and an interface on each member's node, skipping (with an
@@ -152,10 +138,7 @@ impl Resolver<'_> {
                 continue;
             }
             self.cabled_at.insert(ep.clone(), loc);
-            let node = self
-                .nodes
-                .get_mut(&ep.node)
-                .expect("cable_end checked the node");
+            let node = self.nodes.get_mut(&ep.node).expect("cable_end checked the node");
             let interface = Interface {
                 name: ep.interface.clone(),
                 segment: Some(name.clone()),
@@ -166,11 +149,7 @@ impl Resolver<'_> {
             node.interfaces.insert(ep.interface.clone(), interface);
             members.push(ep);
         }
-        self.segments.push(Segment {
-            name,
-            shared,
-            members,
-        });
+        self.segments.push(Segment { name, shared, members });
     }
 }
 

@@ -24,11 +24,7 @@ const PROBES: [(&str, &[&str]); 8] = [
 ];
 
 /// Value keys that are required for a probe.
-const REQUIRED: [(&str, &str); 3] = [
-    ("command", "run"),
-    ("command", "matches"),
-    ("file", "contains"),
-];
+const REQUIRED: [(&str, &str); 3] = [("command", "run"), ("command", "matches"), ("file", "contains")];
 
 impl Resolver<'_> {
     pub(super) fn checks(&mut self) {
@@ -51,11 +47,8 @@ impl Resolver<'_> {
                 let mut p = at.clone();
                 p.push("weight".into());
                 self.report(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("a weight of {weight} is not from 0 to 100"),
-                    )
-                    .at(Loc::value(p)),
+                    Diagnostic::error("invalid-value", format!("a weight of {weight} is not from 0 to 100"))
+                        .at(Loc::value(p)),
                 );
                 continue;
             }
@@ -78,16 +71,8 @@ impl Resolver<'_> {
                     }
                 },
             };
-            let title = wire
-                .title
-                .as_ref()
-                .map(|t| self.text(t, at.clone()))
-                .unwrap_or_default();
-            let hint = wire
-                .hint
-                .as_ref()
-                .map(|t| self.text(t, at.clone()))
-                .unwrap_or_default();
+            let title = wire.title.as_ref().map(|t| self.text(t, at.clone())).unwrap_or_default();
+            let hint = wire.hint.as_ref().map(|t| self.text(t, at.clone())).unwrap_or_default();
             self.checks.push(Check {
                 id: format!("check-{}", i + 1),
                 probe,
@@ -166,16 +151,9 @@ impl Resolver<'_> {
                 let from_node = self.probe_source(&from, &probe_at)?;
                 match kind {
                     "ping" => {
-                        let reach = self.expectation(
-                            wire.expect.as_deref(),
-                            ("reach", "blocked"),
-                            param("expect"),
-                        )?;
-                        Probe::Ping {
-                            from: from_node,
-                            to: self.target(&to, &probe_at)?,
-                            reach,
-                        }
+                        let reach =
+                            self.expectation(wire.expect.as_deref(), ("reach", "blocked"), param("expect"))?;
+                        Probe::Ping { from: from_node, to: self.target(&to, &probe_at)?, reach }
                     }
                     "traceroute" => {
                         let mut via = Vec::new();
@@ -185,31 +163,14 @@ impl Resolver<'_> {
                             self.node_kind(hop, Loc::value(p))?;
                             via.push(hop.clone());
                         }
-                        Probe::Traceroute {
-                            from: from_node,
-                            to: self.target(&to, &probe_at)?,
-                            via,
-                        }
+                        Probe::Traceroute { from: from_node, to: self.target(&to, &probe_at)?, via }
                     }
                     "tcp" | "udp" => {
-                        let open = self.expectation(
-                            wire.expect.as_deref(),
-                            ("open", "closed"),
-                            param("expect"),
-                        )?;
-                        let protocol = if kind == "tcp" {
-                            Transport::Tcp
-                        } else {
-                            Transport::Udp
-                        };
+                        let open =
+                            self.expectation(wire.expect.as_deref(), ("open", "closed"), param("expect"))?;
+                        let protocol = if kind == "tcp" { Transport::Tcp } else { Transport::Udp };
                         let (host, port) = self.host_port(&to, &probe_at)?;
-                        Probe::Port {
-                            from: from_node,
-                            to: host,
-                            protocol,
-                            port,
-                            open,
-                        }
+                        Probe::Port { from: from_node, to: host, protocol, port, open }
                     }
                     "http" => {
                         if !(to.text.starts_with("http://") || to.text.starts_with("https://")) {
@@ -229,11 +190,9 @@ impl Resolver<'_> {
                     }
                     _ => {
                         let server = match &wire.server {
-                            Some(s) => Some(self.host_address(
-                                s,
-                                Loc::value(param("server")),
-                                "a DNS server",
-                            )?),
+                            Some(s) => {
+                                Some(self.host_address(s, Loc::value(param("server")), "a DNS server")?)
+                            }
                             None => None,
                         };
                         let expect = match &wire.expect {
@@ -269,22 +228,14 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                Probe::Command {
-                    node: value.clone(),
-                    run: wire.run.clone().unwrap_or_default(),
-                    matches,
-                }
+                Probe::Command { node: value.clone(), run: wire.run.clone().unwrap_or_default(), matches }
             }
             _ => {
-                let Some((node, path)) = value.split_once(':').filter(|(_, p)| p.starts_with('/'))
-                else {
+                let Some((node, path)) = value.split_once(':').filter(|(_, p)| p.starts_with('/')) else {
                     self.report(
-                        Diagnostic::error(
-                            "invalid-check",
-                            format!("`{value}` is not `node:/path/to/file`"),
-                        )
-                        .at(Loc::value(probe_at))
-                        .help("write for example `web:/var/www/html/index.html`"),
+                        Diagnostic::error("invalid-check", format!("`{value}` is not `node:/path/to/file`"))
+                            .at(Loc::value(probe_at))
+                            .help("write for example `web:/var/www/html/index.html`"),
                     );
                     return None;
                 };
@@ -302,11 +253,7 @@ impl Resolver<'_> {
 
     /// Value keys must belong to the probe, and required ones must be there.
     fn check_params(&mut self, wire: &CheckWire, kind: &str, at: &Path) -> bool {
-        let takes = PROBES
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, t)| *t)
-            .unwrap_or(&[]);
+        let takes = PROBES.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t).unwrap_or(&[]);
         let present = [
             ("via", wire.via.is_some()),
             ("expect", wire.expect.is_some()),
@@ -359,10 +306,7 @@ impl Resolver<'_> {
             self.report(
                 Diagnostic::error(
                     "wrong-kind",
-                    format!(
-                        "`{}` is a switch; probes run from nodes with addresses",
-                        word.text
-                    ),
+                    format!("`{}` is a switch; probes run from nodes with addresses", word.text),
                 )
                 .at(loc),
             );
@@ -374,20 +318,13 @@ impl Resolver<'_> {
     fn target(&mut self, word: &Word<'_>, at: &Path) -> Option<Target> {
         let loc = Loc::within(at.clone(), word.range.clone());
         let address = self.host_address(word.text, loc, "a probe target")?;
-        Some(Target {
-            label: word.text.to_string(),
-            address,
-        })
+        Some(Target { label: word.text.to_string(), address })
     }
 
     /// `web:80`, `web:eth1:80`, `10.0.0.5:80`, `[2001:db8::5]:80`.
     fn host_port(&mut self, word: &Word<'_>, at: &Path) -> Option<(Target, u16)> {
         let text = word.text;
-        let split = if text.starts_with('[') {
-            text.rfind("]:").map(|i| i + 1)
-        } else {
-            text.rfind(':')
-        };
+        let split = if text.starts_with('[') { text.rfind("]:").map(|i| i + 1) } else { text.rfind(':') };
         let Some(colon) = split else {
             self.report(
                 Diagnostic::error("invalid-check", format!("`{text}` has no port"))
@@ -405,41 +342,24 @@ impl Resolver<'_> {
             }
         };
         let host = text[..colon].trim_start_matches('[').trim_end_matches(']');
-        let host_word = Word {
-            text: host,
-            range: word.range.start..word.range.start + colon,
-        };
+        let host_word = Word { text: host, range: word.range.start..word.range.start + colon };
         if let Ok(addr) = host.parse::<IpAddr>() {
-            return Some((
-                Target {
-                    label: host.to_string(),
-                    address: addr,
-                },
-                port,
-            ));
+            return Some((Target { label: host.to_string(), address: addr }, port));
         }
         Some((self.target(&host_word, at)?, port))
     }
 
     /// `expect:` as one of two words; `true` for the first (the default).
-    fn expectation(
-        &mut self,
-        text: Option<&str>,
-        (yes, no): (&str, &str),
-        at: Path,
-    ) -> Option<bool> {
+    fn expectation(&mut self, text: Option<&str>, (yes, no): (&str, &str), at: Path) -> Option<bool> {
         match text {
             None => Some(true),
             Some(t) if t == yes => Some(true),
             Some(t) if t == no => Some(false),
             Some(other) => {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-check",
-                        format!("`{other}` is not an expectation here"),
-                    )
-                    .at(Loc::value(at))
-                    .help(format!("use `{yes}` or `{no}`")),
+                    Diagnostic::error("invalid-check", format!("`{other}` is not an expectation here"))
+                        .at(Loc::value(at))
+                        .help(format!("use `{yes}` or `{no}`")),
                 );
                 None
             }

@@ -31,10 +31,7 @@ impl Resolver<'_> {
         for (i, wire) in file.faults.iter().enumerate() {
             let at = path!["faults", i];
             if let Some(kind) = self.fault(wire, &at) {
-                self.faults.push(Fault {
-                    kind,
-                    note: wire.note.clone(),
-                });
+                self.faults.push(Fault { kind, note: wire.note.clone() });
             }
         }
     }
@@ -80,11 +77,7 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        let needs = KINDS
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, n)| *n)
-            .unwrap_or(&[]);
+        let needs = KINDS.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n).unwrap_or(&[]);
         let params: [(&str, bool); 6] = [
             ("address", wire.address.is_some()),
             ("gateway", wire.gateway.is_some()),
@@ -130,12 +123,8 @@ impl Resolver<'_> {
             Loc::value(p)
         };
         let fault = match kind {
-            "shutdown" => FaultKind::Shutdown {
-                at: self.cabled(target, target_loc)?,
-            },
-            "link-down" => FaultKind::LinkDown {
-                at: self.cabled(target, target_loc)?,
-            },
+            "shutdown" => FaultKind::Shutdown { at: self.cabled(target, target_loc)? },
+            "link-down" => FaultKind::LinkDown { at: self.cabled(target, target_loc)? },
             "loss" => {
                 let percent = wire.percent.unwrap_or_default();
                 if !(percent > 0.0 && percent <= 100.0) {
@@ -148,10 +137,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                FaultKind::Loss {
-                    at: self.cabled(target, target_loc)?,
-                    percent,
-                }
+                FaultKind::Loss { at: self.cabled(target, target_loc)?, percent }
             }
             "delay" => {
                 let ms = wire.ms.unwrap_or_default();
@@ -165,10 +151,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                FaultKind::Delay {
-                    at: self.cabled(target, target_loc)?,
-                    ms,
-                }
+                FaultKind::Delay { at: self.cabled(target, target_loc)?, ms }
             }
             "wrong-address" => {
                 let at = self.interface_ref(target, target_loc)?;
@@ -176,33 +159,21 @@ impl Resolver<'_> {
                 let address = match syntax::address_with_prefix(text) {
                     Ok(a) => a,
                     Err(message) => {
-                        self.report(
-                            Diagnostic::error("invalid-address", message).at(param_loc("address")),
-                        );
+                        self.report(Diagnostic::error("invalid-address", message).at(param_loc("address")));
                         return None;
                     }
                 };
-                if self.nodes[&at.node].interfaces[&at.interface]
-                    .addresses
-                    .contains(&address)
-                {
+                if self.nodes[&at.node].interfaces[&at.interface].addresses.contains(&address) {
                     self.report(
                         Diagnostic::error(
                             "invalid-fault",
-                            format!(
-                                "`{at}` is designed to have {address}; that is not a wrong address"
-                            ),
+                            format!("`{at}` is designed to have {address}; that is not a wrong address"),
                         )
                         .at(param_loc("address")),
                     );
                     return None;
                 }
-                self.touches_student_part(
-                    &at.node,
-                    Part::Addresses,
-                    at.to_string(),
-                    param_loc("address"),
-                );
+                self.touches_student_part(&at.node, Part::Addresses, at.to_string(), param_loc("address"));
                 FaultKind::WrongAddress { at, address }
             }
             "wrong-gateway" => {
@@ -217,21 +188,16 @@ impl Resolver<'_> {
                 };
                 if self.nodes[target].gateways.contains(&gateway) {
                     self.report(
-                        Diagnostic::error("invalid-fault", format!("{gateway} is `{target}`'s designed gateway; that is not a wrong one"))
-                            .at(param_loc("gateway")),
+                        Diagnostic::error(
+                            "invalid-fault",
+                            format!("{gateway} is `{target}`'s designed gateway; that is not a wrong one"),
+                        )
+                        .at(param_loc("gateway")),
                     );
                     return None;
                 }
-                self.touches_student_part(
-                    target,
-                    Part::Gateway,
-                    target.to_string(),
-                    param_loc("gateway"),
-                );
-                FaultKind::WrongGateway {
-                    node: target.to_string(),
-                    gateway,
-                }
+                self.touches_student_part(target, Part::Gateway, target.to_string(), param_loc("gateway"));
+                FaultKind::WrongGateway { node: target.to_string(), gateway }
             }
             "remove-route" => {
                 self.node_kind(target, target_loc)?;
@@ -240,19 +206,14 @@ impl Resolver<'_> {
                 let to = if text == "default" {
                     routes.iter().find(|r| r.to.prefix_len() == 0).map(|r| r.to)
                 } else {
-                    text.parse()
-                        .ok()
-                        .filter(|net| routes.iter().any(|r| r.to == *net))
+                    text.parse().ok().filter(|net| routes.iter().any(|r| r.to == *net))
                 };
                 let Some(to) = to else {
                     let designed: Vec<String> = routes.iter().map(|r| r.to.to_string()).collect();
                     let help = if designed.is_empty() {
                         format!("`{target}` has no static routes in the design")
                     } else {
-                        format!(
-                            "the designed routes of `{target}` go to: {}",
-                            designed.join(", ")
-                        )
+                        format!("the designed routes of `{target}` go to: {}", designed.join(", "))
                     };
                     self.report(
                         Diagnostic::error(
@@ -264,16 +225,8 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                self.touches_student_part(
-                    target,
-                    Part::Routes,
-                    target.to_string(),
-                    param_loc("to"),
-                );
-                FaultKind::RemoveRoute {
-                    node: target.to_string(),
-                    to,
-                }
+                self.touches_student_part(target, Part::Routes, target.to_string(), param_loc("to"));
+                FaultKind::RemoveRoute { node: target.to_string(), to }
             }
             "block" => {
                 self.node_kind(target, target_loc.clone())?;
@@ -281,9 +234,7 @@ impl Resolver<'_> {
                     self.report(
                         Diagnostic::error(
                             "invalid-fault",
-                            format!(
-                                "`{target}` has no firewall policy in the design to add a rule to"
-                            ),
+                            format!("`{target}` has no firewall policy in the design to add a rule to"),
                         )
                         .at(target_loc),
                     );
@@ -291,22 +242,10 @@ impl Resolver<'_> {
                 };
                 let mut rule_at = at.clone();
                 rule_at.push("rule".into());
-                let rule = self.rule(
-                    target,
-                    &firewall.zones,
-                    wire.rule.as_deref().unwrap_or_default(),
-                    rule_at,
-                )?;
-                self.touches_student_part(
-                    target,
-                    Part::Firewall,
-                    target.to_string(),
-                    param_loc("rule"),
-                );
-                FaultKind::Block {
-                    node: target.to_string(),
-                    rule,
-                }
+                let rule =
+                    self.rule(target, &firewall.zones, wire.rule.as_deref().unwrap_or_default(), rule_at)?;
+                self.touches_student_part(target, Part::Firewall, target.to_string(), param_loc("rule"));
+                FaultKind::Block { node: target.to_string(), rule }
             }
             "stop" => {
                 let (node, service) = match syntax::endpoint(target) {
@@ -321,8 +260,7 @@ impl Resolver<'_> {
                     }
                 };
                 self.node_kind(node, target_loc.clone())?;
-                let Some(service) = ServiceName::ALL.into_iter().find(|s| s.name() == service)
-                else {
+                let Some(service) = ServiceName::ALL.into_iter().find(|s| s.name() == service) else {
                     self.report(
                         Diagnostic::error(
                             "unknown-service",
@@ -355,18 +293,14 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                FaultKind::Stop {
-                    node: node.to_string(),
-                    service,
-                }
+                FaultKind::Stop { node: node.to_string(), service }
             }
             "ospf-passive" => {
                 let at = self.interface_ref(target, target_loc.clone())?;
-                let in_ospf = self.nodes[&at.node].ospf.as_ref().is_some_and(|o| {
-                    o.interfaces
-                        .iter()
-                        .any(|i| i.name == at.interface && !i.passive)
-                });
+                let in_ospf = self.nodes[&at.node]
+                    .ospf
+                    .as_ref()
+                    .is_some_and(|o| o.interfaces.iter().any(|i| i.name == at.interface && !i.passive));
                 if !in_ospf {
                     self.report(
                         Diagnostic::error(
@@ -377,12 +311,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                self.touches_student_part(
-                    &at.node,
-                    Part::Ospf,
-                    at.to_string(),
-                    Loc::value(path!["faults"]),
-                );
+                self.touches_student_part(&at.node, Part::Ospf, at.to_string(), Loc::value(path!["faults"]));
                 FaultKind::OspfPassive { at }
             }
             _ => unreachable!("every fault key is handled above"),
@@ -412,9 +341,14 @@ impl Resolver<'_> {
     fn touches_student_part(&mut self, node: &str, part: Part, what: String, loc: Loc) {
         if self.nodes[node].student_builds.contains(&part) {
             self.report(
-                Diagnostic::warning("fault-on-student-part", format!("the student builds the {part} of `{node}`, so this fault on `{what}` has no effect"))
-                    .at(loc)
-                    .help("faults break prebuilt parts; remove the fault or make the part prebuilt"),
+                Diagnostic::warning(
+                    "fault-on-student-part",
+                    format!(
+                        "the student builds the {part} of `{node}`, so this fault on `{what}` has no effect"
+                    ),
+                )
+                .at(loc)
+                .help("faults break prebuilt parts; remove the fault or make the part prebuilt"),
             );
         }
     }

@@ -6,9 +6,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::Resolver;
-use crate::design::model::{
-    Firewall, PortForward, PortRange, Rule, Selector, Service, Transport, Verdict,
-};
+use crate::design::model::{Firewall, PortForward, PortRange, Rule, Selector, Service, Transport, Verdict};
 use crate::design::syntax::{self, Word, split_arrow, words};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::kind::NodeKind;
@@ -27,9 +25,7 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error(
                         "wrong-kind",
-                        format!(
-                            "`{node}` is a {kind}; firewall policy needs a node of kind `firewall`"
-                        ),
+                        format!("`{node}` is a {kind}; firewall policy needs a node of kind `firewall`"),
                     )
                     .at(Loc::key(at))
                     .label(format!("a {kind}"))
@@ -40,12 +36,9 @@ impl Resolver<'_> {
             let zones = self.zones(node, &wire.zones);
             let mut rules = Vec::new();
             for (i, text) in wire.rules.iter().enumerate() {
-                if let Some(rule) = self.rule(
-                    node,
-                    &zones,
-                    text,
-                    path!["design", "firewall", node, "rules", i],
-                ) {
+                if let Some(rule) =
+                    self.rule(node, &zones, text, path!["design", "firewall", node, "rules", i])
+                {
                     rules.push(rule);
                 }
             }
@@ -68,22 +61,14 @@ impl Resolver<'_> {
             }
             let mut port_forwards = Vec::new();
             for (i, text) in wire.port_forwards.iter().enumerate() {
-                if let Some(pf) = self.port_forward(
-                    node,
-                    text,
-                    path!["design", "firewall", node, "port-forwards", i],
-                ) {
+                if let Some(pf) =
+                    self.port_forward(node, text, path!["design", "firewall", node, "port-forwards", i])
+                {
                     port_forwards.push(pf);
                 }
             }
-            self.nodes[node].firewall = Some(Firewall {
-                zones,
-                rules,
-                default,
-                input,
-                masquerade,
-                port_forwards,
-            });
+            self.nodes[node].firewall =
+                Some(Firewall { zones, rules, default, input, masquerade, port_forwards });
         }
     }
 
@@ -108,9 +93,7 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error(
                         "ambiguous-name",
-                        format!(
-                            "zone `{zone}` has the name of a node, so rules naming it are ambiguous"
-                        ),
+                        format!("zone `{zone}` has the name of a node, so rules naming it are ambiguous"),
                     )
                     .at(Loc::key(at.clone()))
                     .help("rename the zone"),
@@ -149,10 +132,7 @@ impl Resolver<'_> {
         if self.nodes[node].interfaces.contains_key(iface) {
             return true;
         }
-        let ep = crate::design::model::Endpoint {
-            node: node.to_string(),
-            interface: iface.to_string(),
-        };
+        let ep = crate::design::model::Endpoint { node: node.to_string(), interface: iface.to_string() };
         let diag = self.unknown_interface(&ep, loc);
         self.report(diag);
         false
@@ -165,12 +145,9 @@ impl Resolver<'_> {
             Some("accept" | "allow") => Verdict::Accept,
             Some(other) => {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("`{other}` is not a firewall policy"),
-                    )
-                    .at(Loc::value(at))
-                    .help("use `drop` or `accept`"),
+                    Diagnostic::error("invalid-value", format!("`{other}` is not a firewall policy"))
+                        .at(Loc::value(at))
+                        .help("use `drop` or `accept`"),
                 );
                 default
             }
@@ -189,9 +166,7 @@ impl Resolver<'_> {
         let all = words(text);
         let Some(first) = all.first() else {
             self.report(
-                Diagnostic::error("invalid-rule", "the rule is empty")
-                    .at(Loc::value(at))
-                    .help(syntax_help),
+                Diagnostic::error("invalid-rule", "the rule is empty").at(Loc::value(at)).help(syntax_help),
             );
             return None;
         };
@@ -216,25 +191,17 @@ impl Resolver<'_> {
             Ok(sides) => sides,
             Err(err) => {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-rule",
-                        format!("`{text}` is not a rule: {}", err.message),
-                    )
-                    .at(Loc::within(
-                        at,
-                        err.range.start + offset..err.range.end + offset,
-                    ))
-                    .help(syntax_help),
+                    Diagnostic::error("invalid-rule", format!("`{text}` is not a rule: {}", err.message))
+                        .at(Loc::within(at, err.range.start + offset..err.range.end + offset))
+                        .help(syntax_help),
                 );
                 return None;
             }
         };
         let from = shift(from, offset);
         let rest = shift(rest, offset);
-        let rest_words: Vec<Word<'_>> = words(rest.text)
-            .into_iter()
-            .map(|w| shift(w, rest.range.start))
-            .collect();
+        let rest_words: Vec<Word<'_>> =
+            words(rest.text).into_iter().map(|w| shift(w, rest.range.start)).collect();
         let (to, service) = match rest_words.as_slice() {
             [to] => (to.clone(), None),
             [to, service] => (to.clone(), Some(service.clone())),
@@ -269,13 +236,7 @@ impl Resolver<'_> {
                 }
             },
         };
-        Some(Rule {
-            verdict,
-            from: from_sel,
-            to: to_sel,
-            service,
-            text: text.to_string(),
-        })
+        Some(Rule { verdict, from: from_sel, to: to_sel, service, text: text.to_string() })
     }
 
     /// One side of a rule: `any`, `self`, a zone, a node, `node:interface`, an address
@@ -308,30 +269,18 @@ impl Resolver<'_> {
             return Some(Selector::Local);
         }
         if let Some(ifaces) = zones.get(text) {
-            return Some(Selector::Zone {
-                name: text.to_string(),
-                interfaces: ifaces.clone(),
-            });
+            return Some(Selector::Zone { name: text.to_string(), interfaces: ifaces.clone() });
         }
         if let Ok(net) = text.parse::<IpNet>() {
-            return Some(Selector::Hosts {
-                name: text.to_string(),
-                nets: vec![net.trunc()],
-            });
+            return Some(Selector::Hosts { name: text.to_string(), nets: vec![net.trunc()] });
         }
         if let Ok(addr) = text.parse::<IpAddr>() {
-            return Some(Selector::Hosts {
-                name: text.to_string(),
-                nets: vec![IpNet::from(addr)],
-            });
+            return Some(Selector::Hosts { name: text.to_string(), nets: vec![IpNet::from(addr)] });
         }
         let node_name = text.split(':').next().unwrap_or(text);
         if !self.file.nodes.contains_key(node_name) {
-            let candidates: Vec<&str> = zones
-                .keys()
-                .map(String::as_str)
-                .chain(self.file.nodes.keys().map(String::as_str))
-                .collect();
+            let candidates: Vec<&str> =
+                zones.keys().map(String::as_str).chain(self.file.nodes.keys().map(String::as_str)).collect();
             let zone_list: Vec<&str> = zones.keys().map(String::as_str).collect();
             let help = did_you_mean(text, candidates.iter().copied()).unwrap_or_else(|| {
                 if zone_list.is_empty() {
@@ -372,10 +321,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        Some(Selector::Hosts {
-            name: text.to_string(),
-            nets,
-        })
+        Some(Selector::Hosts { name: text.to_string(), nets })
     }
 
     /// `eth1 tcp/8080 -> web:80`.
@@ -410,23 +356,13 @@ impl Resolver<'_> {
             );
             return None;
         };
-        if !self.own_interface(
-            node,
-            iface.text,
-            Loc::within(at.clone(), iface.range.clone()),
-        ) {
+        if !self.own_interface(node, iface.text, Loc::within(at.clone(), iface.range.clone())) {
             return None;
         }
         let (protocol, port) = match service.text.split_once('/') {
             Some(("tcp", p)) => (Transport::Tcp, syntax::port(p)),
             Some(("udp", p)) => (Transport::Udp, syntax::port(p)),
-            _ => (
-                Transport::Tcp,
-                Err(format!(
-                    "`{}` is not `tcp/PORT` or `udp/PORT`",
-                    service.text
-                )),
-            ),
+            _ => (Transport::Tcp, Err(format!("`{}` is not `tcp/PORT` or `udp/PORT`", service.text))),
         };
         let port = match port {
             Ok(p) => p,
@@ -441,12 +377,9 @@ impl Resolver<'_> {
         };
         let Some((host, to_port)) = right.text.rsplit_once(':') else {
             self.report(
-                Diagnostic::error(
-                    "invalid-port-forward",
-                    format!("`{}` is not `node:port`", right.text),
-                )
-                .at(Loc::within(at, right.range))
-                .help(help),
+                Diagnostic::error("invalid-port-forward", format!("`{}` is not `node:port`", right.text))
+                    .at(Loc::within(at, right.range))
+                    .help(help),
             );
             return None;
         };
@@ -476,20 +409,14 @@ impl Resolver<'_> {
 
 /// The word moved `by` bytes to the right: for words found in a slice of the input.
 fn shift(w: Word<'_>, by: usize) -> Word<'_> {
-    Word {
-        text: w.text,
-        range: w.range.start + by..w.range.end + by,
-    }
+    Word { text: w.text, range: w.range.start + by..w.range.end + by }
 }
 
 /// `any`, `icmp`, `tcp`, `udp/53`, `tcp/80,443`, `tcp/1000-2000`, and the names of the
 /// services a beginner knows.
 pub(super) fn parse_service(text: &str) -> Result<Service, String> {
     let ports = |list: &str| -> Result<Vec<PortRange>, String> {
-        Ok(syntax::port_list(list)?
-            .into_iter()
-            .map(|(first, last)| PortRange { first, last })
-            .collect())
+        Ok(syntax::port_list(list)?.into_iter().map(|(first, last)| PortRange { first, last }).collect())
     };
     let one = |p: u16| vec![PortRange { first: p, last: p }];
     Ok(match text {
@@ -502,12 +429,8 @@ pub(super) fn parse_service(text: &str) -> Result<Service, String> {
         "ssh" => Service::Tcp { ports: one(22) },
         "dns" => Service::Udp { ports: one(53) },
         _ => match text.split_once('/') {
-            Some(("tcp", list)) => Service::Tcp {
-                ports: ports(list)?,
-            },
-            Some(("udp", list)) => Service::Udp {
-                ports: ports(list)?,
-            },
+            Some(("tcp", list)) => Service::Tcp { ports: ports(list)? },
+            Some(("udp", list)) => Service::Udp { ports: ports(list)? },
             _ => return Err(format!("`{text}` is not a service")),
         },
     })
@@ -522,26 +445,12 @@ mod tests {
         assert_eq!(
             parse_service("tcp/80,443").unwrap(),
             Service::Tcp {
-                ports: vec![
-                    PortRange {
-                        first: 80,
-                        last: 80
-                    },
-                    PortRange {
-                        first: 443,
-                        last: 443
-                    }
-                ]
+                ports: vec![PortRange { first: 80, last: 80 }, PortRange { first: 443, last: 443 }]
             }
         );
         assert_eq!(
             parse_service("ssh").unwrap(),
-            Service::Tcp {
-                ports: vec![PortRange {
-                    first: 22,
-                    last: 22
-                }]
-            }
+            Service::Tcp { ports: vec![PortRange { first: 22, last: 22 }] }
         );
         assert_eq!(parse_service("ping").unwrap(), Service::Icmp);
         assert!(parse_service("tcp/http").is_err());

@@ -35,8 +35,7 @@ impl Resolver<'_> {
         self.title = self.text(&file.title, path!["title"]);
         if self.title.is_empty() {
             self.report(
-                Diagnostic::error("missing-key", "the lab has no title")
-                    .at(Loc::value(path!["title"])),
+                Diagnostic::error("missing-key", "the lab has no title").at(Loc::value(path!["title"])),
             );
         }
         if let Some(task) = &file.task {
@@ -54,10 +53,7 @@ impl Resolver<'_> {
 
     /// A text resolved to its languages; a single string is in the lab's language.
     pub(super) fn text(&self, wire: &TextWire, _at: Path) -> Text {
-        let mut text = Text {
-            nl: wire.nl.clone(),
-            en: wire.en.clone(),
-        };
+        let mut text = Text { nl: wire.nl.clone(), en: wire.en.clone() };
         if let Some(default) = &wire.default {
             match self.language {
                 Lang::Nl => text.nl = Some(default.clone()),

@@ -112,14 +112,11 @@ impl<'f> Resolver<'f> {
     }
 
     fn domains(&self) -> &Domains {
-        self.domains
-            .as_ref()
-            .expect("domains are computed before the stages that use them")
+        self.domains.as_ref().expect("domains are computed before the stages that use them")
     }
 
     fn finish(self) -> Result<Resolved, Vec<Diagnostic>> {
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            self.diags.into_iter().partition(Diagnostic::is_error);
+        let (errors, warnings): (Vec<_>, Vec<_>) = self.diags.into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -135,10 +132,6 @@ impl<'f> Resolver<'f> {
             faults: self.faults,
             checks: self.checks,
         };
-        Ok(Resolved {
-            design,
-            variants: self.variant_rules,
-            warnings,
-        })
+        Ok(Resolved { design, variants: self.variant_rules, warnings })
     }
 }

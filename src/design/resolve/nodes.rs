@@ -15,10 +15,7 @@ impl Resolver<'_> {
     pub(super) fn nodes(&mut self) {
         let file = self.file;
         if file.nodes.is_empty() {
-            self.report(
-                Diagnostic::error("no-nodes", "the lab has no nodes")
-                    .at(Loc::value(path!["nodes"])),
-            );
+            self.report(Diagnostic::error("no-nodes", "the lab has no nodes").at(Loc::value(path!["nodes"])));
         }
         for (name, wire) in &file.nodes {
             if !valid_node_name(name) {
@@ -116,12 +113,9 @@ impl Resolver<'_> {
                 limits.cpus = cpus;
             } else {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("`{cpus}` is not a number of CPU cores"),
-                    )
-                    .at(Loc::value(path!["nodes", name, "limits", "cpus"]))
-                    .help("write for example `0.5` for half a core"),
+                    Diagnostic::error("invalid-value", format!("`{cpus}` is not a number of CPU cores"))
+                        .at(Loc::value(path!["nodes", name, "limits", "cpus"]))
+                        .help("write for example `0.5` for half a core"),
                 );
             }
         }
@@ -152,10 +146,7 @@ impl Resolver<'_> {
             match word.as_str() {
                 "prebuilt" => return parts,
                 "student" => {
-                    return Part::ALL
-                        .into_iter()
-                        .filter(|p| p.applies_to(kind))
-                        .collect();
+                    return Part::ALL.into_iter().filter(|p| p.applies_to(kind)).collect();
                 }
                 _ => {}
             }
@@ -163,9 +154,7 @@ impl Resolver<'_> {
         for (i, word) in words.iter().enumerate() {
             let at = path!["nodes", name, "build", i];
             let Some(part) = Part::parse(word) else {
-                let choices = ["prebuilt", "student"]
-                    .into_iter()
-                    .chain(Part::ALL.map(Part::name));
+                let choices = ["prebuilt", "student"].into_iter().chain(Part::ALL.map(Part::name));
                 self.report(
                     Diagnostic::error("unknown-part", format!("`{word}` is not something a student can build"))
                         .at(Loc::value(at))
@@ -203,9 +192,7 @@ fn valid_node_name(name: &str) -> bool {
 /// `256M`, `1G`, `512Mi`, `2GiB`, or a bare number of MiB.
 fn memory_mib(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().ok()?;
     let factor = match unit.trim().to_ascii_lowercase().as_str() {

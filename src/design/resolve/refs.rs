@@ -47,18 +47,13 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message)
-                        .at(loc)
-                        .label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
                 );
                 return None;
             }
         };
         self.node_kind(node, loc.clone())?;
-        let endpoint = Endpoint {
-            node: node.to_string(),
-            interface: iface.to_string(),
-        };
+        let endpoint = Endpoint { node: node.to_string(), interface: iface.to_string() };
         if self.nodes[node].interfaces.contains_key(iface) {
             return Some(endpoint);
         }
@@ -71,22 +66,14 @@ impl Resolver<'_> {
         let names: Vec<&str> = node.interfaces.keys().map(String::as_str).collect();
         let help = match did_you_mean(&endpoint.interface, names.iter().copied()) {
             Some(help) => help,
-            None if names.is_empty() => format!(
-                "`{}` has no cabled interfaces; cable it under `links`",
-                endpoint.node
-            ),
-            None => format!(
-                "the interfaces of `{}` are: {}",
-                endpoint.node,
-                names.join(", ")
-            ),
+            None if names.is_empty() => {
+                format!("`{}` has no cabled interfaces; cable it under `links`", endpoint.node)
+            }
+            None => format!("the interfaces of `{}` are: {}", endpoint.node, names.join(", ")),
         };
         Diagnostic::error(
             "unknown-interface",
-            format!(
-                "node `{}` has no interface `{}`",
-                endpoint.node, endpoint.interface
-            ),
+            format!("node `{}` has no interface `{}`", endpoint.node, endpoint.interface),
         )
         .at(loc)
         .label("no such interface")
@@ -101,8 +88,7 @@ impl Resolver<'_> {
         if text.contains(':') {
             return self.interface_ref(text, loc).map(HostRef::Interface);
         }
-        self.node_kind(text, loc)
-            .map(|_| HostRef::Node(text.to_string()))
+        self.node_kind(text, loc).map(|_| HostRef::Node(text.to_string()))
     }
 
     /// The address a host reference stands for: a literal, an interface's first
@@ -111,10 +97,9 @@ impl Resolver<'_> {
         let address = match self.host_ref(text, loc.clone())? {
             HostRef::Address(addr) => return Some(addr),
             HostRef::Node(node) => self.nodes[&node].primary_address(),
-            HostRef::Interface(ep) => self.nodes[&ep.node].interfaces[&ep.interface]
-                .addresses
-                .first()
-                .map(IpNet::addr),
+            HostRef::Interface(ep) => {
+                self.nodes[&ep.node].interfaces[&ep.interface].addresses.first().map(IpNet::addr)
+            }
         };
         if address.is_none() {
             self.report(
@@ -128,11 +113,6 @@ impl Resolver<'_> {
     }
 
     pub(super) fn node_list(&self) -> String {
-        self.file
-            .nodes
-            .keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.file.nodes.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
     }
 }

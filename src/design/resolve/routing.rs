@@ -27,10 +27,7 @@ impl Resolver<'_> {
                 p.push(i.into());
                 let loc = Loc::value(p);
                 let found: Vec<IpAddr> = match value.parse::<IpAddr>() {
-                    Ok(addr) => self
-                        .on_link(node, addr, loc.clone(), "gateway")
-                        .into_iter()
-                        .collect(),
+                    Ok(addr) => self.on_link(node, addr, loc.clone(), "gateway").into_iter().collect(),
                     Err(_) => self.neighbour_gateway(node, value, loc.clone()),
                 };
                 for gw in found {
@@ -68,31 +65,23 @@ impl Resolver<'_> {
                 let node_ref = &self.nodes[node];
                 let default = route.to.prefix_len() == 0;
                 let clash = node_ref.routes.iter().any(|r| r.to == route.to)
-                    || default
-                        && node_ref
-                            .gateways
-                            .iter()
-                            .any(|g| g.is_ipv4() == route.to.addr().is_ipv4());
+                    || default && node_ref.gateways.iter().any(|g| g.is_ipv4() == route.to.addr().is_ipv4());
                 if clash {
                     self.report(
-                        Diagnostic::error("duplicate-route", format!("`{node}` already has a route to {}", route.to))
-                            .at(Loc::value(p))
-                            .help("give each destination one route; a default route is also set by `gateways`"),
+                        Diagnostic::error(
+                            "duplicate-route",
+                            format!("`{node}` already has a route to {}", route.to),
+                        )
+                        .at(Loc::value(p))
+                        .help("give each destination one route; a default route is also set by `gateways`"),
                     );
                     continue;
                 }
-                if !default
-                    && node_ref
-                        .addresses()
-                        .any(|(i, a)| i.name != "lo" && a.trunc() == route.to)
-                {
+                if !default && node_ref.addresses().any(|(i, a)| i.name != "lo" && a.trunc() == route.to) {
                     self.report(
                         Diagnostic::warning(
                             "route-to-connected",
-                            format!(
-                                "`{node}` is itself on {}; the route is never used",
-                                route.to
-                            ),
+                            format!("`{node}` is itself on {}; the route is never used", route.to),
                         )
                         .at(Loc::value(p.clone())),
                     );
@@ -165,12 +154,9 @@ impl Resolver<'_> {
         match self.node_kind(node, loc.clone()) {
             Some(NodeKind::Switch) => {
                 self.report(
-                    Diagnostic::error(
-                        "wrong-kind",
-                        format!("`{node}` is a switch; a switch has no {what}"),
-                    )
-                    .at(loc)
-                    .label("a switch"),
+                    Diagnostic::error("wrong-kind", format!("`{node}` is a switch; a switch has no {what}"))
+                        .at(loc)
+                        .label("a switch"),
                 );
                 false
             }
@@ -193,9 +179,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let on_link = n
-            .addresses()
-            .any(|(i, a)| i.name != "lo" && a.contains(&addr));
+        let on_link = n.addresses().any(|(i, a)| i.name != "lo" && a.contains(&addr));
         // A node that gets its address by DHCP is on-link wherever its segment is.
         let dhcp_link = self.dhcp_domain_contains(node, addr);
         if on_link || dhcp_link {
@@ -206,27 +190,17 @@ impl Resolver<'_> {
             .filter(|(i, a)| i.name != "lo" && a.addr().is_ipv4() == addr.is_ipv4())
             .map(|(i, a)| format!("{} on {}", a.trunc(), i.name))
             .collect();
-        let code = if what == "next hop" {
-            "next-hop-unreachable"
-        } else {
-            "gateway-unreachable"
-        };
+        let code = if what == "next hop" { "next-hop-unreachable" } else { "gateway-unreachable" };
         let help = if subnets.is_empty() {
             format!("`{node}` has no {} address to reach it from", family(addr))
         } else {
-            format!(
-                "`{node}` can only reach {what}s in its own subnets: {}",
-                subnets.join(", ")
-            )
+            format!("`{node}` can only reach {what}s in its own subnets: {}", subnets.join(", "))
         };
         self.report(
-            Diagnostic::error(
-                code,
-                format!("{what} {addr} is not in a subnet `{node}` is on"),
-            )
-            .at(loc)
-            .label("not directly reachable")
-            .help(help),
+            Diagnostic::error(code, format!("{what} {addr} is not in a subnet `{node}` is on"))
+                .at(loc)
+                .label("not directly reachable")
+                .help(help),
         );
         None
     }
@@ -234,22 +208,12 @@ impl Resolver<'_> {
     /// Whether `addr` is in a subnet of a neighbour on a segment where `node` uses DHCP.
     fn dhcp_domain_contains(&self, node: &str, addr: IpAddr) -> bool {
         let domains = self.domains();
-        self.nodes[node]
-            .interfaces
-            .values()
-            .filter(|i| i.dhcp)
-            .any(|i| {
-                let ep = Endpoint {
-                    node: node.to_string(),
-                    interface: i.name.clone(),
-                };
-                domains.neighbours(&ep).any(|n| {
-                    self.nodes[&n.node].interfaces[&n.interface]
-                        .addresses
-                        .iter()
-                        .any(|a| a.contains(&addr))
-                })
+        self.nodes[node].interfaces.values().filter(|i| i.dhcp).any(|i| {
+            let ep = Endpoint { node: node.to_string(), interface: i.name.clone() };
+            domains.neighbours(&ep).any(|n| {
+                self.nodes[&n.node].interfaces[&n.interface].addresses.iter().any(|a| a.contains(&addr))
             })
+        })
     }
 
     /// The addresses (one per family) by which `node` reaches neighbour `other` on a
@@ -257,12 +221,9 @@ impl Resolver<'_> {
     fn neighbour_gateway(&mut self, node: &str, other: &str, loc: Loc) -> Vec<IpAddr> {
         if other == node {
             self.report(
-                Diagnostic::error(
-                    "gateway-unreachable",
-                    format!("`{node}` cannot be its own gateway"),
-                )
-                .at(loc)
-                .label("itself"),
+                Diagnostic::error("gateway-unreachable", format!("`{node}` cannot be its own gateway"))
+                    .at(loc)
+                    .label("itself"),
             );
             return Vec::new();
         }
@@ -272,20 +233,14 @@ impl Resolver<'_> {
         let mut found: Vec<IpAddr> = Vec::new();
         let domains = self.domains();
         for iface in self.nodes[node].interfaces.values() {
-            let ep = Endpoint {
-                node: node.to_string(),
-                interface: iface.name.clone(),
-            };
+            let ep = Endpoint { node: node.to_string(), interface: iface.name.clone() };
             for n in domains.neighbours(&ep).filter(|n| n.node == other) {
                 for theirs in &self.nodes[other].interfaces[&n.interface].addresses {
-                    let ours_in_same_subnet =
-                        iface.addresses.iter().any(|a| a.contains(&theirs.addr()));
-                    let ours_in_family = iface
-                        .addresses
-                        .iter()
-                        .any(|a| a.addr().is_ipv4() == theirs.addr().is_ipv4());
-                    let usable = ours_in_same_subnet
-                        || (!ours_in_family && iface.dhcp && theirs.addr().is_ipv4());
+                    let ours_in_same_subnet = iface.addresses.iter().any(|a| a.contains(&theirs.addr()));
+                    let ours_in_family =
+                        iface.addresses.iter().any(|a| a.addr().is_ipv4() == theirs.addr().is_ipv4());
+                    let usable =
+                        ours_in_same_subnet || (!ours_in_family && iface.dhcp && theirs.addr().is_ipv4());
                     if usable && !found.iter().any(|f| f.is_ipv4() == theirs.addr().is_ipv4()) {
                         found.push(theirs.addr());
                     }
@@ -339,9 +294,7 @@ impl Resolver<'_> {
                         format!("OSPF on `{node}` gives both `areas` and `area`/`interfaces`"),
                     )
                     .at(Loc::key(path!["design", "ospf", node, "areas"]))
-                    .help(
-                        "use `area` with `interfaces` for one area, or `areas` alone for several",
-                    ),
+                    .help("use `area` with `interfaces` for one area, or `areas` alone for several"),
                 );
                 continue;
             }
@@ -397,10 +350,7 @@ impl Resolver<'_> {
             }
             let mut interfaces = Vec::new();
             for (name, area, loc) in wanted {
-                let ep = Endpoint {
-                    node: node.clone(),
-                    interface: name.clone(),
-                };
+                let ep = Endpoint { node: node.clone(), interface: name.clone() };
                 let Some(iface) = self.nodes[node].interfaces.get(&name) else {
                     let diag = self.unknown_interface(&ep, loc);
                     self.report(diag);
@@ -408,20 +358,22 @@ impl Resolver<'_> {
                 };
                 if !iface.addresses.iter().any(|a| a.addr().is_ipv4()) {
                     self.report(
-                        Diagnostic::error("ospf-no-address", format!("OSPF runs on `{ep}`, which has no IPv4 address"))
-                            .at(loc)
-                            .label("no address")
-                            .help(format!("give `{ep}` an address under `design.addresses`, or leave it out of OSPF")),
+                        Diagnostic::error(
+                            "ospf-no-address",
+                            format!("OSPF runs on `{ep}`, which has no IPv4 address"),
+                        )
+                        .at(loc)
+                        .label("no address")
+                        .help(format!(
+                            "give `{ep}` an address under `design.addresses`, or leave it out of OSPF"
+                        )),
                     );
                     continue;
                 }
                 if interfaces.iter().any(|i: &OspfInterface| i.name == name) {
                     self.report(
-                        Diagnostic::error(
-                            "duplicate-interface",
-                            format!("`{ep}` is listed twice in OSPF"),
-                        )
-                        .at(loc),
+                        Diagnostic::error("duplicate-interface", format!("`{ep}` is listed twice in OSPF"))
+                            .at(loc),
                     );
                     continue;
                 }
@@ -437,12 +389,9 @@ impl Resolver<'_> {
                     Ok(id) => Some(id),
                     Err(_) => {
                         self.report(
-                            Diagnostic::error(
-                                "invalid-value",
-                                format!("`{text}` is not a router ID"),
-                            )
-                            .at(Loc::value(path!["design", "ospf", node, "router-id"]))
-                            .help("a router ID is written like an IPv4 address: `1.1.1.1`"),
+                            Diagnostic::error("invalid-value", format!("`{text}` is not a router ID"))
+                                .at(Loc::value(path!["design", "ospf", node, "router-id"]))
+                                .help("a router ID is written like an IPv4 address: `1.1.1.1`"),
                         );
                         None
                     }
@@ -473,11 +422,7 @@ impl Resolver<'_> {
                 );
             }
             router_ids.insert(router_id, (node.clone(), id_loc));
-            self.nodes[node].ospf = Some(Ospf {
-                router_id,
-                interfaces,
-                redistribute,
-            });
+            self.nodes[node].ospf = Some(Ospf { router_id, interfaces, redistribute });
         }
     }
 
@@ -490,15 +435,12 @@ impl Resolver<'_> {
                 "default" => Redistribute::Default,
                 _ => {
                     self.report(
-                        Diagnostic::error(
-                            "invalid-value",
-                            format!("OSPF cannot redistribute `{word}`"),
-                        )
-                        .at(Loc::value(path!["design", "ospf", node, "redistribute", i]))
-                        .help(
-                            did_you_mean(word, ["connected", "static", "default"])
-                                .unwrap_or_else(|| "use `connected`, `static` or `default`".into()),
-                        ),
+                        Diagnostic::error("invalid-value", format!("OSPF cannot redistribute `{word}`"))
+                            .at(Loc::value(path!["design", "ospf", node, "redistribute", i]))
+                            .help(
+                                did_you_mean(word, ["connected", "static", "default"])
+                                    .unwrap_or_else(|| "use `connected`, `static` or `default`".into()),
+                            ),
                     );
                     continue;
                 }
@@ -516,10 +458,7 @@ impl Resolver<'_> {
             IpAddr::V4(v4) => Some(v4),
             IpAddr::V6(_) => None,
         };
-        let lo = n
-            .interfaces
-            .get("lo")
-            .and_then(|lo| lo.addresses.iter().filter_map(v4).max());
+        let lo = n.interfaces.get("lo").and_then(|lo| lo.addresses.iter().filter_map(v4).max());
         lo.or_else(|| n.addresses().filter_map(|(_, a)| v4(a)).max())
     }
 
@@ -534,10 +473,7 @@ impl Resolver<'_> {
 
 /// `0`, `51`, `0.0.0.1`.
 pub(super) fn parse_area(text: &str) -> Option<Ipv4Addr> {
-    text.parse::<u32>()
-        .ok()
-        .map(Ipv4Addr::from)
-        .or_else(|| text.parse::<Ipv4Addr>().ok())
+    text.parse::<u32>().ok().map(Ipv4Addr::from).or_else(|| text.parse::<Ipv4Addr>().ok())
 }
 
 fn family(addr: IpAddr) -> &'static str {

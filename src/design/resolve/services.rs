@@ -39,10 +39,7 @@ impl Resolver<'_> {
     fn resolve_services(&mut self, node: &str, wire: &ServicesWire) {
         if let Some(http) = &wire.http {
             let content = http.content.clone().unwrap_or_else(|| format!("{node}\n"));
-            self.nodes[node].services.http = Some(Http {
-                port: http.port.unwrap_or(80),
-                content,
-            });
+            self.nodes[node].services.http = Some(Http { port: http.port.unwrap_or(80), content });
         }
         if let Some(dns) = &wire.dns {
             self.nodes[node].services.dns = self.dns(node, dns);
@@ -58,10 +55,7 @@ impl Resolver<'_> {
 
     fn dns(&mut self, node: &str, wire: &DnsWire) -> Option<Dns> {
         let at = path!["design", "services", node, "dns"];
-        let domain = wire
-            .domain
-            .as_ref()
-            .map(|d| d.trim_end_matches('.').to_lowercase());
+        let domain = wire.domain.as_ref().map(|d| d.trim_end_matches('.').to_lowercase());
         if let Some(d) = &domain
             && !valid_dns_name(d)
         {
@@ -93,23 +87,16 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let Some(address) = self.host_address(value, Loc::value(record_at), "a DNS record")
-            else {
+            let Some(address) = self.host_address(value, Loc::value(record_at), "a DNS record") else {
                 continue;
             };
-            records.push(DnsRecord {
-                name: fqdn,
-                address,
-            });
+            records.push(DnsRecord { name: fqdn, address });
         }
         if records.is_empty() && wire.records.is_empty() {
             self.report(
-                Diagnostic::warning(
-                    "empty-service",
-                    format!("the DNS server on `{node}` has no records"),
-                )
-                .at(Loc::key(at))
-                .help("add `records: { www: web }` so there is something to look up"),
+                Diagnostic::warning("empty-service", format!("the DNS server on `{node}` has no records"))
+                    .at(Loc::key(at))
+                    .help("add `records: { www: web }` so there is something to look up"),
             );
         }
         Some(Dns { domain, records })
@@ -130,10 +117,7 @@ impl Resolver<'_> {
             );
             return None;
         };
-        let (first, last) = match (
-            first.trim().parse::<Ipv4Addr>(),
-            last.trim().parse::<Ipv4Addr>(),
-        ) {
+        let (first, last) = match (first.trim().parse::<Ipv4Addr>(), last.trim().parse::<Ipv4Addr>()) {
             (Ok(a), Ok(b)) if a <= b => (a, b),
             (Ok(_), Ok(_)) => {
                 self.report(
@@ -170,10 +154,7 @@ impl Resolver<'_> {
             Some(iface) => {
                 let loc = Loc::value(path!["design", "services", node, "dhcp", "interface"]);
                 if !self.nodes[node].interfaces.contains_key(iface) {
-                    let ep = Endpoint {
-                        node: node.to_string(),
-                        interface: iface.clone(),
-                    };
+                    let ep = Endpoint { node: node.to_string(), interface: iface.clone() };
                     let diag = self.unknown_interface(&ep, loc);
                     self.report(diag);
                     return None;
@@ -216,10 +197,7 @@ impl Resolver<'_> {
                 .help("start the range above the addresses given to servers and routers"),
             );
         }
-        let ep = Endpoint {
-            node: node.to_string(),
-            interface: interface.clone(),
-        };
+        let ep = Endpoint { node: node.to_string(), interface: interface.clone() };
         let gateway = match &wire.gateway {
             Some(text) => {
                 let loc = Loc::value(path!["design", "services", node, "dhcp", "gateway"]);
@@ -262,9 +240,7 @@ impl Resolver<'_> {
                             "invalid-value",
                             format!("`{text}` is not a lease time of at least two minutes"),
                         )
-                        .at(Loc::value(path![
-                            "design", "services", node, "dhcp", "lease"
-                        ]))
+                        .at(Loc::value(path!["design", "services", node, "dhcp", "lease"]))
                         .help("write for example `1h` or `30m`"),
                     );
                     3600
@@ -272,38 +248,20 @@ impl Resolver<'_> {
             },
         };
         let _ = at;
-        Some(Dhcp {
-            interface,
-            subnet,
-            first,
-            last,
-            gateway,
-            dns,
-            lease_seconds,
-        })
+        Some(Dhcp { interface, subnet, first, last, gateway, dns, lease_seconds })
     }
 
     /// The address of the one router or firewall in `subnet` on `ep`'s segment.
     fn router_on_segment(&self, ep: &Endpoint, subnet: IpNet) -> Option<Ipv4Addr> {
-        let mut routers = self
-            .domains()
-            .neighbours(ep)
-            .filter(|n| self.nodes[&n.node].kind.routes())
-            .flat_map(|n| {
-                self.nodes[&n.node].interfaces[&n.interface]
-                    .addresses
-                    .iter()
-                    .filter_map(|a| match a.addr() {
-                        IpAddr::V4(v4) if subnet.contains(&a.addr()) => Some(v4),
-                        _ => None,
-                    })
+        let mut routers =
+            self.domains().neighbours(ep).filter(|n| self.nodes[&n.node].kind.routes()).flat_map(|n| {
+                self.nodes[&n.node].interfaces[&n.interface].addresses.iter().filter_map(|a| match a.addr() {
+                    IpAddr::V4(v4) if subnet.contains(&a.addr()) => Some(v4),
+                    _ => None,
+                })
             });
         let first = routers.next();
-        if routers.next().is_some() {
-            None
-        } else {
-            first
-        }
+        if routers.next().is_some() { None } else { first }
     }
 
     fn ssh(&mut self, node: &str, wire: &SshWire) -> Option<Ssh> {
@@ -320,33 +278,21 @@ impl Resolver<'_> {
             }
             if password.is_empty() {
                 self.report(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("user `{name}` has an empty password"),
-                    )
-                    .at(loc),
+                    Diagnostic::error("invalid-value", format!("user `{name}` has an empty password"))
+                        .at(loc),
                 );
                 continue;
             }
-            users.push(SshUser {
-                name: name.clone(),
-                password: password.clone(),
-            });
+            users.push(SshUser { name: name.clone(), password: password.clone() });
         }
         if users.is_empty() && wire.users.is_empty() {
             self.report(
-                Diagnostic::warning(
-                    "empty-service",
-                    format!("the SSH server on `{node}` has no users"),
-                )
-                .at(Loc::key(path!["design", "services", node, "ssh"]))
-                .help("add `users: { beheer: Welkom01 }` so someone can log in"),
+                Diagnostic::warning("empty-service", format!("the SSH server on `{node}` has no users"))
+                    .at(Loc::key(path!["design", "services", node, "ssh"]))
+                    .help("add `users: { beheer: Welkom01 }` so someone can log in"),
             );
         }
-        Some(Ssh {
-            port: wire.port.unwrap_or(22),
-            users,
-        })
+        Some(Ssh { port: wire.port.unwrap_or(22), users })
     }
 }
 

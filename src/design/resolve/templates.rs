@@ -16,10 +16,7 @@ impl Resolver<'_> {
         }
         for (node, services) in &file.design.services {
             if let Some(content) = services.http.as_ref().and_then(|h| h.content.as_deref()) {
-                texts.push((
-                    path!["design", "services", node, "http", "content"],
-                    content,
-                ));
+                texts.push((path!["design", "services", node, "http", "content"], content));
             }
         }
         for (i, check) in file.checks.iter().enumerate() {
@@ -49,10 +46,7 @@ impl Resolver<'_> {
                     self.report(
                         Diagnostic::error(
                             "unknown-placeholder",
-                            format!(
-                                "placeholder `{}` stands for nothing: {reason}",
-                                placeholder.written
-                            ),
+                            format!("placeholder `{}` stands for nothing: {reason}", placeholder.written),
                         )
                         .at(Loc::find(at.clone(), placeholder.written.clone()))
                         .label("stands for nothing")

@@ -17,9 +17,7 @@ impl Resolver<'_> {
                 Ok(s) => s,
                 Err(message) => {
                     self.report(
-                        Diagnostic::error("invalid-variant", message)
-                            .at(Loc::key(at))
-                            .label("not a subnet"),
+                        Diagnostic::error("invalid-variant", message).at(Loc::key(at)).label("not a subnet"),
                     );
                     continue;
                 }
@@ -28,9 +26,7 @@ impl Resolver<'_> {
                 Ok(p) => p,
                 Err(message) => {
                     self.report(
-                        Diagnostic::error("invalid-variant", message)
-                            .at(Loc::value(at))
-                            .label("not a pool"),
+                        Diagnostic::error("invalid-variant", message).at(Loc::value(at)).label("not a pool"),
                     );
                     continue;
                 }
@@ -53,10 +49,8 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            if let Some(other) = self
-                .variant_rules
-                .iter()
-                .find(|r| r.subnet.contains(&subnet) || subnet.contains(&r.subnet))
+            if let Some(other) =
+                self.variant_rules.iter().find(|r| r.subnet.contains(&subnet) || subnet.contains(&r.subnet))
             {
                 let other = other.subnet;
                 self.report(
@@ -68,10 +62,7 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let used = self
-                .nodes
-                .values()
-                .any(|n| n.addresses().any(|(_, a)| subnet.contains(&a.addr())));
+            let used = self.nodes.values().any(|n| n.addresses().any(|(_, a)| subnet.contains(&a.addr())));
             if !used {
                 self.report(
                     Diagnostic::warning(

@@ -28,12 +28,9 @@ impl Resolver<'_> {
             .collect();
         for name in lonely {
             self.report(
-                Diagnostic::warning(
-                    "unconnected-node",
-                    format!("node `{name}` is not cabled to anything"),
-                )
-                .at(Loc::key(path!["nodes", name]))
-                .help("cable it under `links` or `segments`, or remove it"),
+                Diagnostic::warning("unconnected-node", format!("node `{name}` is not cabled to anything"))
+                    .at(Loc::key(path!["nodes", name]))
+                    .help("cable it under `links` or `segments`, or remove it"),
             );
         }
     }
@@ -44,23 +41,16 @@ impl Resolver<'_> {
             .list
             .iter()
             .filter(|d| {
-                d.members.iter().any(|m| {
-                    self.iface(m).addresses.iter().any(|a| a.addr().is_ipv4()) || self.iface(m).dhcp
-                })
+                d.members
+                    .iter()
+                    .any(|m| self.iface(m).addresses.iter().any(|a| a.addr().is_ipv4()) || self.iface(m).dhcp)
             })
             .count();
         let mut found = Vec::new();
         for domain in &domains.list {
-            let addressed = domain
-                .members
-                .iter()
-                .any(|m| !self.iface(m).addresses.is_empty());
+            let addressed = domain.members.iter().any(|m| !self.iface(m).addresses.is_empty());
             let has_dhcp_server = domain.members.iter().any(|m| {
-                self.nodes[&m.node]
-                    .services
-                    .dhcp
-                    .as_ref()
-                    .is_some_and(|d| d.interface == m.interface)
+                self.nodes[&m.node].services.dhcp.as_ref().is_some_and(|d| d.interface == m.interface)
             });
             for member in &domain.members {
                 let iface = self.iface(member);
@@ -71,16 +61,19 @@ impl Resolver<'_> {
                             format!("`{member}` has no address, while its segment has"),
                         )
                         .at(Loc::key(path!["nodes", &member.node]))
-                        .help(format!(
-                            "give `{member}` an address under `design.addresses`, or `dhcp`"
-                        )),
+                        .help(format!("give `{member}` an address under `design.addresses`, or `dhcp`")),
                     );
                 }
                 if iface.dhcp && !has_dhcp_server {
                     found.push(
-                        Diagnostic::warning("no-dhcp-server", format!("`{member}` uses DHCP, but no DHCP server in the design serves its segment"))
-                            .at(Loc::key(path!["design", "addresses", member.to_string()]))
-                            .help("add a `dhcp` service on a server on that segment, or give a fixed address"),
+                        Diagnostic::warning(
+                            "no-dhcp-server",
+                            format!(
+                                "`{member}` uses DHCP, but no DHCP server in the design serves its segment"
+                            ),
+                        )
+                        .at(Loc::key(path!["design", "addresses", member.to_string()]))
+                        .help("add a `dhcp` service on a server on that segment, or give a fixed address"),
                     );
                 }
             }
@@ -88,9 +81,7 @@ impl Resolver<'_> {
         if v4_subnets > 1 {
             for node in self.nodes.values() {
                 let end_device = matches!(node.kind, NodeKind::Host | NodeKind::Server);
-                let static_v4 = node
-                    .addresses()
-                    .any(|(i, a)| i.name != "lo" && a.addr().is_ipv4());
+                let static_v4 = node.addresses().any(|(i, a)| i.name != "lo" && a.addr().is_ipv4());
                 let uses_dhcp = node.interfaces.values().any(|i| i.dhcp);
                 if end_device
                     && static_v4
@@ -107,10 +98,7 @@ impl Resolver<'_> {
                             ),
                         )
                         .at(Loc::key(path!["nodes", &node.name]))
-                        .help(format!(
-                            "add `{}: <router>` under `design.gateways`",
-                            node.name
-                        )),
+                        .help(format!("add `{}: <router>` under `design.gateways`", node.name)),
                     );
                 }
             }
@@ -125,15 +113,8 @@ impl Resolver<'_> {
         let mut found = Vec::new();
         for node in self.nodes.values() {
             let Some(ospf) = &node.ospf else { continue };
-            for oi in ospf
-                .interfaces
-                .iter()
-                .filter(|i| !i.passive && i.name != "lo")
-            {
-                let ep = Endpoint {
-                    node: node.name.clone(),
-                    interface: oi.name.clone(),
-                };
+            for oi in ospf.interfaces.iter().filter(|i| !i.passive && i.name != "lo") {
+                let ep = Endpoint { node: node.name.clone(), interface: oi.name.clone() };
                 let peers: Vec<(&Endpoint, std::net::Ipv4Addr)> = domains
                     .neighbours(&ep)
                     .filter_map(|n| {
@@ -150,9 +131,15 @@ impl Resolver<'_> {
                 let at = Loc::key(path!["design", "ospf", &node.name]);
                 if peers.is_empty() {
                     found.push(
-                        Diagnostic::warning("ospf-no-neighbour", format!("OSPF on `{ep}` faces no other OSPF router"))
-                            .at(at)
-                            .help(format!("add `passive: [{}]` so it announces the subnet without sending hellos to hosts", oi.name)),
+                        Diagnostic::warning(
+                            "ospf-no-neighbour",
+                            format!("OSPF on `{ep}` faces no other OSPF router"),
+                        )
+                        .at(at)
+                        .help(format!(
+                            "add `passive: [{}]` so it announces the subnet without sending hellos to hosts",
+                            oi.name
+                        )),
                     );
                 } else if let Some((peer, area)) = peers.iter().find(|(_, a)| *a != oi.area) {
                     found.push(
@@ -215,12 +202,9 @@ impl Resolver<'_> {
             );
         } else if let Some(missing) = missing_language(&task) {
             self.report(
-                Diagnostic::warning(
-                    "missing-translation",
-                    format!("the task has no {missing} text"),
-                )
-                .at(Loc::key(path!["task"]))
-                .help("students see the other language instead"),
+                Diagnostic::warning("missing-translation", format!("the task has no {missing} text"))
+                    .at(Loc::key(path!["task"]))
+                    .help("students see the other language instead"),
             );
         }
     }
@@ -232,9 +216,7 @@ impl Resolver<'_> {
         let task = self.task.clone();
         for (lang, text) in [("nl", &task.nl), ("en", &task.en)] {
             let Some(text) = text else { continue };
-            for word in
-                text.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':' || c == '/'))
-            {
+            for word in text.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':' || c == '/')) {
                 let addr_text = word.split('/').next().unwrap_or(word);
                 let Ok(addr) = addr_text.parse::<IpAddr>() else {
                     continue;
