@@ -125,10 +125,22 @@ impl Resolver<'_> {
             Err(_) => {
                 let want_v4 = to.is_none_or(|t| t.addr().is_ipv4());
                 let found = self.neighbour_gateway(node, hop.text, hop_loc.clone());
-                match found.into_iter().find(|a| a.is_ipv4() == want_v4) {
-                    Some(addr) => addr,
-                    None => return None,
+                if found.is_empty() {
+                    return None; // neighbour_gateway said why
                 }
+                let Some(addr) = found.into_iter().find(|a| a.is_ipv4() == want_v4) else {
+                    let family = if want_v4 { "IPv4" } else { "IPv6" };
+                    self.report(
+                        Diagnostic::error(
+                            "next-hop-unreachable",
+                            format!("`{}` has no {family} address on a subnet it shares with `{node}`", hop.text),
+                        )
+                        .at(hop_loc)
+                        .label(format!("no {family} neighbour")),
+                    );
+                    return None;
+                };
+                addr
             }
         };
         let to = to.unwrap_or(match via {
