@@ -61,8 +61,11 @@ fn mutate(text: &str, mutations: &[Mutation]) -> String {
         if lines.is_empty() {
             break;
         }
-        let words: Vec<String> =
-            text.split(|c: char| c.is_whitespace() || "{}[],".contains(c)).filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let words: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || "{}[],".contains(c))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
         match *m {
             Mutation::DropLine(i) => {
                 lines.remove(i % lines.len());
@@ -81,7 +84,11 @@ fn mutate(text: &str, mutations: &[Mutation]) -> String {
             }
             Mutation::Insert(i, c) => {
                 let n = i % lines.len();
-                let at = lines[n].char_indices().map(|(b, _)| b).nth(i % (lines[n].chars().count() + 1)).unwrap_or(lines[n].len());
+                let at = lines[n]
+                    .char_indices()
+                    .map(|(b, _)| b)
+                    .nth(i % (lines[n].chars().count() + 1))
+                    .unwrap_or(lines[n].len());
                 lines[n].insert(at, c);
             }
         }
@@ -94,7 +101,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<usize>().prop_map(Mutation::DropLine),
         any::<usize>().prop_map(Mutation::DoubleLine),
         (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Mutation::SwapWord(i, j)),
-        (any::<usize>(), prop::sample::select(vec![':', '-', ' ', '{', '[', '"', '\'', '/', '.', '0', 'é', '\t', '#']))
+        (
+            any::<usize>(),
+            prop::sample::select(vec![':', '-', ' ', '{', '[', '"', '\'', '/', '.', '0', 'é', '\t', '#'])
+        )
             .prop_map(|(i, c)| Mutation::Insert(i, c)),
     ]
 }

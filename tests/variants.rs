@@ -56,7 +56,10 @@ fn a_students_plan_is_consistent_everywhere() {
             // Nothing of the teacher's varying subnets is left anywhere in the design.
             let text = serde_json::to_string(&d.nodes).unwrap();
             let teacher_prefix = swap.teacher.to_string().rsplit_once('.').unwrap().0.to_string();
-            assert!(!text.contains(&format!("\"{teacher_prefix}.")), "{student}: {teacher_prefix} left in {text}");
+            assert!(
+                !text.contains(&format!("\"{teacher_prefix}.")),
+                "{student}: {teacher_prefix} left in {text}"
+            );
         }
         let web = d.node("web").unwrap().interfaces["eth1"].addresses[0];
         let fw_dmz = d.node("fw").unwrap().interfaces["eth2"].addresses[0];

@@ -123,8 +123,8 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
         Diagnostic::error("missing-key", format!("missing key `{field}`{within}"))
             .label(format!("`{field}` is required here"))
     } else if detail.starts_with("invalid type") {
-        let diag =
-            Diagnostic::error("wrong-type", format!("{}{within}", soften(detail))).label("wrong type of value");
+        let diag = Diagnostic::error("wrong-type", format!("{}{within}", soften(detail)))
+            .label("wrong type of value");
         if detail.contains("expected a sequence") {
             diag.help("a list is written as `[a, b]`, or as lines that each start with `- `")
         } else {

@@ -167,8 +167,8 @@ impl Resolver<'_> {
             }
             // A cable between two routers is a transit link; anything with hosts on it is a
             // LAN, even with one host, because hosts are what LANs are for.
-            let transit = domain.members.len() == 2
-                && domain.members.iter().all(|m| self.nodes[&m.node].kind.routes());
+            let transit =
+                domain.members.len() == 2 && domain.members.iter().all(|m| self.nodes[&m.node].kind.routes());
             let (pool, which) = match (transit, &p2p, &lan) {
                 (true, Some(p), _) => (p, "p2p"),
                 (_, _, Some(l)) => (l, "lan"),

@@ -133,7 +133,10 @@ impl Resolver<'_> {
                     self.report(
                         Diagnostic::error(
                             "next-hop-unreachable",
-                            format!("`{}` has no {family} address on a subnet it shares with `{node}`", hop.text),
+                            format!(
+                                "`{}` has no {family} address on a subnet it shares with `{node}`",
+                                hop.text
+                            ),
                         )
                         .at(hop_loc)
                         .label(format!("no {family} neighbour")),
