@@ -394,7 +394,7 @@ mod tests {
         let dup = &loc.duplicates[0];
         assert_eq!(dup.path, path(&["nodes", "r1"]));
         assert_eq!(dup.first.start, 9);
-        assert_eq!(dup.again.start, 29);
+        assert_eq!(dup.again.start, 30);
     }
 
     #[test]
