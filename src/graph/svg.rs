@@ -26,7 +26,7 @@ const STRIP: f64 = 7.0;
 const BAR_HEIGHT: f64 = 22.0;
 const BAR_TEXT_SIZE: f64 = 12.0;
 /// Characters per line of the "student builds" note in a box.
-const NOTE_WIDTH: usize = 28;
+const NOTE_WIDTH: usize = 34;
 const LEGEND_GAP: f64 = 36.0;
 const SWATCH: Size = Size { w: 34.0, h: 20.0 };
 const LINE_COLOUR: &str = "#334155";
@@ -576,5 +576,98 @@ fn swatch_shape(out: &mut String, swatch: Swatch, rect: Rect) {
                 num(mid)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::diagram::{Bus, Port};
+
+    /// A diagram whose every text holds markup.
+    fn awkward() -> Diagram {
+        let port = |node: usize| Port {
+            node,
+            interface: "eth<1>".into(),
+            details: vec!["10.0.0.1/24 & \"more\"".into()],
+        };
+        Diagram {
+            title: "<script>alert('x')</script> & co".into(),
+            subtitle: "lab a&b".into(),
+            boxes: vec![
+                NodeBox {
+                    name: "r<1>".into(),
+                    kind: NodeKind::Router,
+                    loopbacks: vec!["lo 10.255.0.1/32".into()],
+                    builds: Some("ospf & \"routes\"".into()),
+                },
+                NodeBox {
+                    name: "pc&1".into(),
+                    kind: NodeKind::Host,
+                    loopbacks: Vec::new(),
+                    builds: None,
+                },
+            ],
+            buses: vec![Bus {
+                name: "lan<a>".into(),
+                subnets: vec!["10.0.0.0/24".into()],
+            }],
+            links: vec![
+                Link::Drop {
+                    bus: 0,
+                    port: port(0),
+                },
+                Link::Drop {
+                    bus: 0,
+                    port: port(1),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn every_text_is_escaped_and_the_svg_stays_well_formed() {
+        let svg = draw(&awkward());
+        assert!(!svg.contains("<script>"));
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed");
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| {
+                n.descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text())
+                    .collect()
+            })
+            .collect();
+        for wanted in [
+            "<script>alert('x')</script> & co",
+            "r<1>",
+            "pc&1",
+            "eth<1>",
+            "10.0.0.1/24 & \"more\"",
+            "lan<a> 10.0.0.0/24",
+        ] {
+            assert!(texts.iter().any(|t| t == wanted), "{wanted} missing");
+        }
+    }
+
+    #[test]
+    fn the_same_diagram_draws_the_same_bytes() {
+        assert_eq!(draw(&awkward()), draw(&awkward()));
+    }
+
+    #[test]
+    fn the_svg_says_its_size_and_font() {
+        let svg = draw(&awkward());
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed");
+        let root = doc.root_element();
+        let w = root.attribute("width").expect("width");
+        let h = root.attribute("height").expect("height");
+        assert_eq!(
+            root.attribute("viewBox"),
+            Some(format!("0 0 {w} {h}").as_str())
+        );
+        assert_eq!(root.attribute("font-family"), Some("sans-serif"));
     }
 }
