@@ -806,70 +806,61 @@ impl Geometry<'_> {
     fn chain_route(&self, line: usize, chain: &[usize], flipped: bool) -> Route {
         let part = self.part;
         let mut points = Vec::new();
-        let mut top_label = None;
-        let mut bottom_label = None;
-        let Line {
-            label_a, label_b, ..
-        } = part.lines[line];
-        let (top_size, bottom_size) = if flipped {
-            (label_b, label_a)
-        } else {
-            (label_a, label_b)
-        };
-        let last = chain.len() - 1;
+        // The labels at the top and the bottom end, as the chain runs top to bottom.
+        let mut labels = [None, None];
         for (i, &slot) in chain.iter().enumerate() {
-            let band = self.rows[part.row_of[slot]];
+            let at_top = i == 0;
             match part.slots[slot] {
                 Slot::Pass => {
+                    let band = self.rows[part.row_of[slot]];
                     let x = part.x[slot] + self.shift;
                     points.push(Point { x, y: band.above });
                     points.push(Point { x, y: band.bottom });
                 }
                 Slot::Shape(shape) if part.shapes[shape].bar => {
+                    let rect = self.rect(slot);
+                    let y = if at_top { rect.bottom() } else { rect.y };
                     // The bar end is placed once the neighbouring point is known.
-                    points.push(Point {
-                        x: f64::NAN,
-                        y: if i == 0 {
-                            band.top + part.shapes[shape].size.h
-                        } else {
-                            band.top
-                        },
-                    });
+                    points.push(Point { x: f64::NAN, y });
                 }
                 Slot::Shape(_) => {
-                    let rect = self.rect(slot);
-                    if i == 0 {
-                        let x = self.port(line, !flipped);
-                        points.push(Point {
-                            x,
-                            y: rect.bottom(),
-                        });
-                        points.push(Point { x, y: band.below });
-                        top_label = Some(label_below(x, rect.bottom(), top_size));
-                    } else {
-                        debug_assert_eq!(i, last);
-                        let x = self.port(line, flipped);
-                        points.push(Point { x, y: band.above });
-                        points.push(Point { x, y: rect.y });
-                        bottom_label = Some(label_above(x, rect.y, bottom_size));
-                    }
+                    let (stub, label) = self.box_end(slot, line, at_top != flipped, at_top);
+                    points.extend(stub);
+                    labels[usize::from(!at_top)] = Some(label);
                 }
             }
         }
         self.attach_bar_ends(chain, &mut points);
+        let [mut label_a, mut label_b] = labels;
         if flipped {
             points.reverse();
-            Route {
-                points,
-                label_a: bottom_label,
-                label_b: top_label,
-            }
+            std::mem::swap(&mut label_a, &mut label_b);
+        }
+        Route {
+            points,
+            label_a,
+            label_b,
+        }
+    }
+
+    /// The straight run of a line through the label band at a box, top to bottom, and
+    /// the place of its label: under the box for a line going down, over it for one
+    /// coming from above.
+    fn box_end(&self, slot: usize, line: usize, is_a: bool, downwards: bool) -> ([Point; 2], Rect) {
+        let band = self.rows[self.part.row_of[slot]];
+        let rect = self.rect(slot);
+        let x = self.port(line, is_a);
+        let Line {
+            label_a, label_b, ..
+        } = self.part.lines[line];
+        let size = if is_a { label_a } else { label_b };
+        if downwards {
+            let edge = rect.bottom();
+            let stub = [Point { x, y: edge }, Point { x, y: band.below }];
+            (stub, label_below(x, edge, size))
         } else {
-            Route {
-                points,
-                label_a: top_label,
-                label_b: bottom_label,
-            }
+            let stub = [Point { x, y: band.above }, Point { x, y: rect.y }];
+            (stub, label_above(x, rect.y, size))
         }
     }
 

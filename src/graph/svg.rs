@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::colours;
-use super::diagram::{Diagram, Link, NodeBox, Vertex};
+use super::diagram::{Diagram, Link, NodeBox, Port, Vertex};
 use super::layout::{self, Layout, Line, Point, Rect, Shape, Size};
 use super::text::{num, width, wrap, xml};
 use crate::kind::NodeKind;
@@ -165,7 +165,7 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
         Vertex::Node(i) => i,
         Vertex::Bus(i) => diagram.boxes.len() + i,
     };
-    let label = |port: Option<&super::diagram::Port>| port.map_or(Size::default(), label_size);
+    let label = |port: Option<&Port>| port.map_or(Size::default(), label_size);
     let lines = diagram
         .links
         .iter()
@@ -183,7 +183,7 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
     (shapes, lines)
 }
 
-fn label_size(port: &super::diagram::Port) -> Size {
+fn label_size(port: &Port) -> Size {
     let lines = port.lines();
     let w = lines
         .iter()
@@ -582,7 +582,7 @@ fn swatch_shape(out: &mut String, swatch: Swatch, rect: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::diagram::{Bus, Port};
+    use crate::graph::diagram::Bus;
 
     /// A diagram whose every text holds markup.
     fn awkward() -> Diagram {
