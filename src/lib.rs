@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod design;
 pub mod diagnostic;
+pub mod graph;
 pub mod kind;
 pub mod topology;

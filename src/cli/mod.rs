@@ -3,6 +3,7 @@
 //! Exit codes (docs/cli.md): 0 success; 1 the input is wrong (an invalid topology);
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
+mod graph;
 mod output;
 mod topology;
 
@@ -23,6 +24,8 @@ enum Command {
     Validate(topology::ValidateArgs),
     /// Show the resolved design of a lab, for the teacher's plan or one student.
     Render(topology::RenderArgs),
+    /// Draw a lab's design as SVG, DOT or Mermaid.
+    Graph(graph::GraphArgs),
     /// Print the JSON Schema of the topology file format, for editors.
     Schema,
 }
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => topology::validate(&args),
         Command::Render(args) => topology::render(&args),
+        Command::Graph(args) => graph::graph(&args),
         Command::Schema => topology::schema(),
     };
     outcome.into()

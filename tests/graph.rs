@@ -1,0 +1,364 @@
+//! `asbuilt graph`: real topology files drawn in every format, and the command itself.
+
+use std::fmt::Write;
+use std::process::Command;
+
+use asbuilt::design::{Design, Lab};
+use asbuilt::graph;
+use asbuilt::topology::Source;
+
+const DMZ: &str = include_str!("fixtures/graph/firewall.yml");
+const CHAIN: &str = include_str!("fixtures/graph/chain.yml");
+const SWITCH: &str = include_str!("fixtures/graph/switch-lan.yml");
+const SHARED: &str = include_str!("fixtures/graph/shared.yml");
+const VLANS: &str = include_str!("fixtures/graph/vlans.yml");
+
+const FIXTURES: [(&str, &str); 5] = [
+    ("firewall.yml", DMZ),
+    ("chain.yml", CHAIN),
+    ("switch-lan.yml", SWITCH),
+    ("shared.yml", SHARED),
+    ("vlans.yml", VLANS),
+];
+
+fn lab(name: &str, text: &str) -> Lab {
+    let source = Source::new(name, text);
+    match Lab::load(&source) {
+        Ok(lab) => lab,
+        Err(errors) => panic!("{name} does not load: {errors:#?}"),
+    }
+}
+
+fn design(name: &str, text: &str) -> Design {
+    lab(name, text).design_for(None)
+}
+
+/// The text of every `<text>` element, tspans joined.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    for attribute in ["width", "height", "viewBox", "version"] {
+        assert!(root.has_attribute(attribute), "the svg has no {attribute}");
+    }
+    assert_eq!(root.attribute("font-family"), Some("sans-serif"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            n.descendants()
+                .filter(|d| d.is_text())
+                .filter_map(|d| d.text())
+                .collect()
+        })
+        .collect()
+}
+
+/// Every address of every interface, with its prefix.
+fn addresses(design: &Design) -> Vec<String> {
+    design
+        .nodes
+        .values()
+        .flat_map(|n| n.interfaces.values())
+        .flat_map(|i| i.addresses.iter().map(|a| a.to_string()))
+        .collect()
+}
+
+fn shown(texts: &[String], wanted: &str) -> bool {
+    texts
+        .iter()
+        .any(|t| t.split([' ', ',']).any(|w| w == wanted))
+}
+
+#[test]
+fn the_svg_of_every_fixture_is_well_formed_and_shows_every_node_address_and_segment() {
+    for (name, text) in FIXTURES {
+        let design = design(name, text);
+        let texts = svg_texts(&graph::svg(&design));
+        for node in design.nodes.keys() {
+            assert!(shown(&texts, node), "{name}: node {node} is not drawn");
+        }
+        for address in addresses(&design) {
+            assert!(shown(&texts, &address), "{name}: {address} is not shown");
+        }
+        for segment in design.segments.iter().filter(|s| s.shared) {
+            assert!(
+                shown(&texts, &segment.name),
+                "{name}: segment {} is not shown",
+                segment.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_svg_shows_the_title_in_the_labs_language_and_a_legend() {
+    let texts = svg_texts(&graph::svg(&design("firewall.yml", DMZ)));
+    assert!(texts.iter().any(|t| t == "Een firewall met een DMZ"));
+    assert!(texts.iter().any(|t| t == "firewall"));
+    assert!(texts.iter().any(|t| t.starts_with("dashed outline")));
+}
+
+#[test]
+fn the_svg_marks_what_the_student_builds() {
+    let svg = graph::svg(&design("firewall.yml", DMZ));
+    let texts = svg_texts(&svg);
+    assert!(texts.iter().any(|t| t == "student builds: firewall, nat"));
+    assert!(svg.contains("stroke-dasharray"));
+}
+
+#[test]
+fn the_svg_shows_dhcp_loopbacks_subnets_and_vlans() {
+    let texts = svg_texts(&graph::svg(&design("chain.yml", CHAIN)));
+    assert!(texts.iter().any(|t| t == "dhcp"));
+    assert!(texts.iter().any(|t| t == "lo 10.255.0.2/32"));
+    let texts = svg_texts(&graph::svg(&design("shared.yml", SHARED)));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "lan-a 192.168.1.0/24, 2001:db8:1::/64")
+    );
+    let texts = svg_texts(&graph::svg(&design("vlans.yml", VLANS)));
+    assert!(texts.iter().any(|t| t == "trunk 10,20"));
+    assert!(texts.iter().any(|t| t == "eth1.10 192.168.10.1/24"));
+}
+
+#[test]
+fn a_switch_left_at_vlan_1_does_not_say_so_on_every_port() {
+    let texts = svg_texts(&graph::svg(&design("switch-lan.yml", SWITCH)));
+    assert!(!texts.iter().any(|t| t == "vlan 1"));
+}
+
+#[test]
+fn titles_with_markup_are_escaped() {
+    let svg = graph::svg(&design("shared.yml", SHARED));
+    assert!(svg.contains("Two LANs &amp; a &lt;shared&gt; &quot;backbone&quot;"));
+    let texts = svg_texts(&svg);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == r#"Two LANs & a <shared> "backbone""#)
+    );
+}
+
+#[test]
+fn a_students_drawing_shows_the_students_addresses() {
+    let lab = lab("firewall.yml", DMZ);
+    let student = lab.design_for(Some("s42"));
+    let teacher = lab.design_for(None);
+    let theirs = addresses(&student);
+    let texts = svg_texts(&graph::svg(&student));
+    for address in &theirs {
+        assert!(shown(&texts, address), "{address} is not shown");
+    }
+    let replaced: Vec<String> = addresses(&teacher)
+        .into_iter()
+        .filter(|a| !theirs.contains(a))
+        .collect();
+    assert!(!replaced.is_empty(), "the variant changes no address");
+    for address in replaced {
+        assert!(!shown(&texts, &address), "the teacher's {address} is shown");
+    }
+    assert!(texts.iter().any(|t| t.contains("student s42")));
+}
+
+#[test]
+fn the_same_design_always_draws_the_same_bytes() {
+    for (name, text) in FIXTURES {
+        let design = design(name, text);
+        for format in [
+            graph::Format::Svg,
+            graph::Format::Dot,
+            graph::Format::Mermaid,
+        ] {
+            assert_eq!(graph::draw(&design, format), graph::draw(&design, format));
+        }
+    }
+}
+
+/// Ten routers in a chain, each with a LAN of four hosts: fifty nodes.
+fn fifty_nodes() -> String {
+    let mut yaml = String::from(
+        "lab: big\ntitle: Fifty nodes\naddressing:\n  p2p: { pool: 10.0.0.0/16 }\n  lan: { pool: 10.100.0.0/16 }\nnodes:\n",
+    );
+    for r in 1..=10 {
+        let _ = writeln!(yaml, "  r{r}: {{ kind: router }}");
+        for h in 1..=4 {
+            let _ = writeln!(yaml, "  h{r}x{h}: {{ kind: host }}");
+        }
+    }
+    yaml.push_str("links:\n");
+    for r in 1..10 {
+        let _ = writeln!(yaml, "  - r{r}:eth1 -- r{}:eth2", r + 1);
+    }
+    yaml.push_str("segments:\n");
+    for r in 1..=10 {
+        let hosts: Vec<String> = (1..=4).map(|h| format!("h{r}x{h}:eth1")).collect();
+        let _ = writeln!(yaml, "  lan{r}: [r{r}:eth3, {}]", hosts.join(", "));
+    }
+    yaml
+}
+
+#[test]
+fn a_fifty_node_lab_draws_well_formed_with_every_node() {
+    let design = design("big.yml", &fifty_nodes());
+    assert_eq!(design.nodes.len(), 50);
+    let texts = svg_texts(&graph::svg(&design));
+    for node in design.nodes.keys() {
+        assert!(shown(&texts, node), "node {node} is not drawn");
+    }
+    for address in addresses(&design) {
+        assert!(shown(&texts, &address), "{address} is not shown");
+    }
+}
+
+/// How many links (cables and shared-segment members) the design has.
+fn link_count(design: &Design) -> usize {
+    design
+        .segments
+        .iter()
+        .map(|s| {
+            if s.shared || s.members.len() != 2 {
+                s.members.len()
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn dot_has_every_node_and_every_link_with_its_interfaces() {
+    for (name, text) in FIXTURES {
+        let design = design(name, text);
+        let dot = graph::dot(&design);
+        assert!(dot.starts_with("graph "), "{name}");
+        assert!(dot.trim_end().ends_with('}'), "{name}");
+        for (i, node) in design.nodes.keys().enumerate() {
+            assert!(
+                dot.contains(&format!("n{i} [label=\"{node}\\n")),
+                "{name}: {node}"
+            );
+        }
+        let edges = dot.lines().filter(|l| l.contains(" -- ")).count();
+        assert_eq!(edges, link_count(&design), "{name}");
+        for address in addresses(&design) {
+            assert!(dot.contains(&address), "{name}: {address}");
+        }
+    }
+}
+
+#[test]
+fn dot_draws_shared_segments_as_points() {
+    let dot = graph::dot(&design("shared.yml", SHARED));
+    assert!(dot.contains("s0 [xlabel=\"backbone\\n10.0.0.0/24\", shape=point"));
+    assert!(dot.contains("s0 -- n0 [headlabel=\"eth1\\n10.0.0.1/24\"]"));
+}
+
+#[test]
+fn mermaid_has_every_node_and_every_link_with_its_interfaces() {
+    for (name, text) in FIXTURES {
+        let design = design(name, text);
+        let mermaid = graph::mermaid(&design);
+        assert!(mermaid.contains("\nflowchart TD\n"), "{name}");
+        for (i, node) in design.nodes.keys().enumerate() {
+            let id = format!("n{i}");
+            assert!(
+                mermaid
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&id)
+                        && l.contains(&format!("\"{node}<br/>"))),
+                "{name}: {node}"
+            );
+        }
+        let edges = mermaid.lines().filter(|l| l.contains(" ---|")).count();
+        assert_eq!(edges, link_count(&design), "{name}");
+        for address in addresses(&design) {
+            assert!(mermaid.contains(&address), "{name}: {address}");
+        }
+    }
+}
+
+#[test]
+fn mermaid_escapes_the_title_and_labels() {
+    let mermaid = graph::mermaid(&design("shared.yml", SHARED));
+    assert!(mermaid.starts_with("---\ntitle: \"Two LANs & a <shared> \\\"backbone\\\"\"\n---\n"));
+    assert!(mermaid.contains("s0((\"backbone<br/>10.0.0.0/24\"))"));
+}
+
+fn asbuilt() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+}
+
+#[test]
+fn the_command_writes_the_drawing_to_the_output_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("lab.yml");
+    let output = dir.path().join("lab.svg");
+    std::fs::write(&input, DMZ).expect("write the lab");
+    let status = asbuilt()
+        .arg("graph")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .status()
+        .expect("run asbuilt");
+    assert_eq!(status.code(), Some(0));
+    let svg = std::fs::read_to_string(&output).expect("the drawing was written");
+    assert_eq!(svg, graph::svg(&design("lab.yml", DMZ)));
+    svg_texts(&svg);
+}
+
+#[test]
+fn the_command_prints_other_formats_and_students_variants() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("lab.yml");
+    std::fs::write(&input, DMZ).expect("write the lab");
+    let out = asbuilt()
+        .args(["graph", "--format", "mermaid", "--student", "s42"])
+        .arg(&input)
+        .output()
+        .expect("run asbuilt");
+    assert_eq!(out.status.code(), Some(0));
+    let expected = graph::mermaid(&lab("lab.yml", DMZ).design_for(Some("s42")));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+#[test]
+fn the_command_fails_with_1_on_an_invalid_topology() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("bad.yml");
+    std::fs::write(
+        &input,
+        "lab: bad\ntitle: x\nnodes:\n  r1: { kind: toaster }\n",
+    )
+    .expect("write");
+    let out = asbuilt()
+        .arg("graph")
+        .arg(&input)
+        .output()
+        .expect("run asbuilt");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_command_fails_with_2_when_it_cannot_write_the_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("lab.yml");
+    std::fs::write(&input, DMZ).expect("write the lab");
+    let output = dir.path().join("no-such-directory").join("lab.svg");
+    let out = asbuilt()
+        .arg("graph")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .expect("run asbuilt");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("failed to write"), "{stderr}");
+}
