@@ -38,22 +38,14 @@ fn svg_texts(svg: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
-    assert_eq!(
-        root.tag_name().namespace(),
-        Some("http://www.w3.org/2000/svg")
-    );
+    assert_eq!(root.tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
     for attribute in ["width", "height", "viewBox", "version"] {
         assert!(root.has_attribute(attribute), "the svg has no {attribute}");
     }
     assert_eq!(root.attribute("font-family"), Some("sans-serif"));
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
-        .map(|n| {
-            n.descendants()
-                .filter(|d| d.is_text())
-                .filter_map(|d| d.text())
-                .collect()
-        })
+        .map(|n| n.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect())
         .collect()
 }
 
@@ -68,9 +60,7 @@ fn addresses(design: &Design) -> Vec<String> {
 }
 
 fn shown(texts: &[String], wanted: &str) -> bool {
-    texts
-        .iter()
-        .any(|t| t.split([' ', ',']).any(|w| w == wanted))
+    texts.iter().any(|t| t.split([' ', ',']).any(|w| w == wanted))
 }
 
 #[test]
@@ -85,11 +75,7 @@ fn the_svg_of_every_fixture_is_well_formed_and_shows_every_node_address_and_segm
             assert!(shown(&texts, &address), "{name}: {address} is not shown");
         }
         for segment in design.segments.iter().filter(|s| s.shared) {
-            assert!(
-                shown(&texts, &segment.name),
-                "{name}: segment {} is not shown",
-                segment.name
-            );
+            assert!(shown(&texts, &segment.name), "{name}: segment {} is not shown", segment.name);
         }
     }
 }
@@ -116,11 +102,7 @@ fn the_svg_shows_dhcp_loopbacks_subnets_and_vlans() {
     assert!(texts.iter().any(|t| t == "dhcp"));
     assert!(texts.iter().any(|t| t == "lo 10.255.0.2/32"));
     let texts = svg_texts(&graph::svg(&design("shared.yml", SHARED)));
-    assert!(
-        texts
-            .iter()
-            .any(|t| t == "lan-a 192.168.1.0/24, 2001:db8:1::/64")
-    );
+    assert!(texts.iter().any(|t| t == "lan-a 192.168.1.0/24, 2001:db8:1::/64"));
     let texts = svg_texts(&graph::svg(&design("vlans.yml", VLANS)));
     assert!(texts.iter().any(|t| t == "trunk 10,20"));
     assert!(texts.iter().any(|t| t == "eth1.10 192.168.10.1/24"));
@@ -137,11 +119,7 @@ fn titles_with_markup_are_escaped() {
     let svg = graph::svg(&design("shared.yml", SHARED));
     assert!(svg.contains("Two LANs &amp; a &lt;shared&gt; &quot;backbone&quot;"));
     let texts = svg_texts(&svg);
-    assert!(
-        texts
-            .iter()
-            .any(|t| t == r#"Two LANs & a <shared> "backbone""#)
-    );
+    assert!(texts.iter().any(|t| t == r#"Two LANs & a <shared> "backbone""#));
 }
 
 #[test]
@@ -154,10 +132,7 @@ fn a_students_drawing_shows_the_students_addresses() {
     for address in &theirs {
         assert!(shown(&texts, address), "{address} is not shown");
     }
-    let replaced: Vec<String> = addresses(&teacher)
-        .into_iter()
-        .filter(|a| !theirs.contains(a))
-        .collect();
+    let replaced: Vec<String> = addresses(&teacher).into_iter().filter(|a| !theirs.contains(a)).collect();
     assert!(!replaced.is_empty(), "the variant changes no address");
     for address in replaced {
         assert!(!shown(&texts, &address), "the teacher's {address} is shown");
@@ -169,11 +144,7 @@ fn a_students_drawing_shows_the_students_addresses() {
 fn the_same_design_always_draws_the_same_bytes() {
     for (name, text) in FIXTURES {
         let design = design(name, text);
-        for format in [
-            graph::Format::Svg,
-            graph::Format::Dot,
-            graph::Format::Mermaid,
-        ] {
+        for format in [graph::Format::Svg, graph::Format::Dot, graph::Format::Mermaid] {
             assert_eq!(graph::draw(&design, format), graph::draw(&design, format));
         }
     }
@@ -217,17 +188,7 @@ fn a_fifty_node_lab_draws_well_formed_with_every_node() {
 
 /// How many links (cables and shared-segment members) the design has.
 fn link_count(design: &Design) -> usize {
-    design
-        .segments
-        .iter()
-        .map(|s| {
-            if s.shared || s.members.len() != 2 {
-                s.members.len()
-            } else {
-                1
-            }
-        })
-        .sum()
+    design.segments.iter().map(|s| if s.shared || s.members.len() != 2 { s.members.len() } else { 1 }).sum()
 }
 
 #[test]
@@ -238,10 +199,7 @@ fn dot_has_every_node_and_every_link_with_its_interfaces() {
         assert!(dot.starts_with("graph "), "{name}");
         assert!(dot.trim_end().ends_with('}'), "{name}");
         for (i, node) in design.nodes.keys().enumerate() {
-            assert!(
-                dot.contains(&format!("n{i} [label=\"{node}\\n")),
-                "{name}: {node}"
-            );
+            assert!(dot.contains(&format!("n{i} [label=\"{node}\\n")), "{name}: {node}");
         }
         let edges = dot.lines().filter(|l| l.contains(" -- ")).count();
         assert_eq!(edges, link_count(&design), "{name}");
@@ -269,8 +227,7 @@ fn mermaid_has_every_node_and_every_link_with_its_interfaces() {
             assert!(
                 mermaid
                     .lines()
-                    .any(|l| l.trim_start().starts_with(&id)
-                        && l.contains(&format!("\"{node}<br/>"))),
+                    .any(|l| l.trim_start().starts_with(&id) && l.contains(&format!("\"{node}<br/>"))),
                 "{name}: {node}"
             );
         }
@@ -299,13 +256,7 @@ fn the_command_writes_the_drawing_to_the_output_file() {
     let input = dir.path().join("lab.yml");
     let output = dir.path().join("lab.svg");
     std::fs::write(&input, DMZ).expect("write the lab");
-    let status = asbuilt()
-        .arg("graph")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .status()
-        .expect("run asbuilt");
+    let status = asbuilt().arg("graph").arg(&input).arg("-o").arg(&output).status().expect("run asbuilt");
     assert_eq!(status.code(), Some(0));
     let svg = std::fs::read_to_string(&output).expect("the drawing was written");
     assert_eq!(svg, graph::svg(&design("lab.yml", DMZ)));
@@ -331,16 +282,8 @@ fn the_command_prints_other_formats_and_students_variants() {
 fn the_command_fails_with_1_on_an_invalid_topology() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let input = dir.path().join("bad.yml");
-    std::fs::write(
-        &input,
-        "lab: bad\ntitle: x\nnodes:\n  r1: { kind: toaster }\n",
-    )
-    .expect("write");
-    let out = asbuilt()
-        .arg("graph")
-        .arg(&input)
-        .output()
-        .expect("run asbuilt");
+    std::fs::write(&input, "lab: bad\ntitle: x\nnodes:\n  r1: { kind: toaster }\n").expect("write");
+    let out = asbuilt().arg("graph").arg(&input).output().expect("run asbuilt");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
@@ -351,13 +294,7 @@ fn the_command_fails_with_2_when_it_cannot_write_the_file() {
     let input = dir.path().join("lab.yml");
     std::fs::write(&input, DMZ).expect("write the lab");
     let output = dir.path().join("no-such-directory").join("lab.svg");
-    let out = asbuilt()
-        .arg("graph")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .output()
-        .expect("run asbuilt");
+    let out = asbuilt().arg("graph").arg(&input).arg("-o").arg(&output).output().expect("run asbuilt");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("failed to write"), "{stderr}");

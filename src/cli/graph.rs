@@ -49,8 +49,9 @@ pub fn graph(args: &GraphArgs) -> Outcome {
     let design = lab.design_for(args.student.as_deref());
     let drawing = graph::draw(&design, args.format.into());
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &drawing)
-            .map_err(|err| format!("failed to write {}: {err}", path.display())),
+        Some(path) => {
+            std::fs::write(path, &drawing).map_err(|err| format!("failed to write {}: {err}", path.display()))
+        }
         None => std::io::stdout()
             .lock()
             .write_all(drawing.as_bytes())

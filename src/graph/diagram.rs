@@ -58,9 +58,7 @@ pub struct Port {
 impl Port {
     /// The interface name followed by its details, one per line.
     pub fn lines(&self) -> Vec<String> {
-        std::iter::once(self.interface.clone())
-            .chain(self.details.iter().cloned())
-            .collect()
+        std::iter::once(self.interface.clone()).chain(self.details.iter().cloned()).collect()
     }
 }
 
@@ -97,11 +95,8 @@ impl Diagram {
         let mut buses = Vec::new();
         let mut links = Vec::new();
         for segment in &design.segments {
-            let mut ports: Vec<Port> = segment
-                .members
-                .iter()
-                .filter_map(|m| port(design, &m.node, &m.interface))
-                .collect();
+            let mut ports: Vec<Port> =
+                segment.members.iter().filter_map(|m| port(design, &m.node, &m.interface)).collect();
             if !segment.shared && ports.len() == 2 {
                 let b = ports.pop().expect("a cable has two ends");
                 let a = ports.pop().expect("a cable has two ends");
@@ -113,11 +108,7 @@ impl Diagram {
             links.extend(ports.into_iter().map(|port| Link::Drop { bus: id, port }));
         }
         Diagram {
-            title: design
-                .title
-                .get(design.language)
-                .unwrap_or(&design.lab)
-                .to_string(),
+            title: design.title.get(design.language).unwrap_or(&design.lab).to_string(),
             subtitle: subtitle(design),
             boxes,
             buses,
@@ -146,18 +137,9 @@ fn node_box(node: &Node) -> NodeBox {
         .interfaces
         .values()
         .filter(|i| i.segment.is_none())
-        .flat_map(|i| {
-            address_texts(i)
-                .into_iter()
-                .map(|a| format!("{} {a}", i.name))
-        })
+        .flat_map(|i| address_texts(i).into_iter().map(|a| format!("{} {a}", i.name)))
         .collect();
-    NodeBox {
-        name: node.name.clone(),
-        kind: node.kind,
-        loopbacks,
-        builds: builds(node),
-    }
+    NodeBox { name: node.name.clone(), kind: node.kind, loopbacks, builds: builds(node) }
 }
 
 /// What the student builds, or `everything` when that is every part of a kind that has
@@ -166,10 +148,8 @@ fn builds(node: &Node) -> Option<String> {
     if node.student_builds.is_empty() {
         return None;
     }
-    let everything = Part::ALL
-        .into_iter()
-        .filter(|p| p.applies_to(node.kind))
-        .all(|p| node.student_builds.contains(&p));
+    let everything =
+        Part::ALL.into_iter().filter(|p| p.applies_to(node.kind)).all(|p| node.student_builds.contains(&p));
     if everything && node.student_builds.len() > 2 {
         return Some("everything".into());
     }
@@ -192,18 +172,10 @@ fn port(design: &Design, node: &str, interface: &str) -> Option<Port> {
     }
     for sub in n.interfaces.values() {
         if sub.vlan.as_ref().is_some_and(|v| v.parent == interface) {
-            details.extend(
-                address_texts(sub)
-                    .into_iter()
-                    .map(|a| format!("{} {a}", sub.name)),
-            );
+            details.extend(address_texts(sub).into_iter().map(|a| format!("{} {a}", sub.name)));
         }
     }
-    Some(Port {
-        node: index,
-        interface: interface.to_string(),
-        details,
-    })
+    Some(Port { node: index, interface: interface.to_string(), details })
 }
 
 /// The addresses of an interface with their prefixes, then `dhcp` if it asks for one.
@@ -238,8 +210,5 @@ fn bus(design: &Design, name: &str, ports: &[Port]) -> Bus {
             }
         }
     }
-    Bus {
-        name: name.to_string(),
-        subnets: subnets.iter().map(IpNet::to_string).collect(),
-    }
+    Bus { name: name.to_string(), subnets: subnets.iter().map(IpNet::to_string).collect() }
 }

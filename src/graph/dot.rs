@@ -54,12 +54,7 @@ pub fn draw(diagram: &Diagram) -> String {
         let _ = write!(out, "  {} -- {}", id(a), id(b));
         match link {
             Link::Cable { a, b } => {
-                let _ = writeln!(
-                    out,
-                    " [taillabel={}, headlabel={}];",
-                    port_label(a),
-                    port_label(b)
-                );
+                let _ = writeln!(out, " [taillabel={}, headlabel={}];", port_label(a), port_label(b));
             }
             Link::Drop { port, .. } => {
                 let _ = writeln!(out, " [headlabel={}];", port_label(port));

@@ -54,10 +54,7 @@ impl Rect {
     /// Whether the insides of two rectangles meet (touching edges do not count).
     #[cfg(test)]
     pub fn overlaps(&self, other: &Rect) -> bool {
-        self.x < other.right()
-            && other.x < self.right()
-            && self.y < other.bottom()
-            && other.y < self.bottom()
+        self.x < other.right() && other.x < self.right() && self.y < other.bottom() && other.y < self.bottom()
     }
 }
 
@@ -137,23 +134,8 @@ pub fn layout(shapes: &[Shape], lines: &[Line]) -> Layout {
     let adjacency = adjacency(shapes.len(), lines);
     let mut placed = Layout {
         size: Size::default(),
-        shapes: vec![
-            Rect {
-                x: 0.0,
-                y: 0.0,
-                w: 0.0,
-                h: 0.0,
-            };
-            shapes.len()
-        ],
-        routes: vec![
-            Route {
-                points: Vec::new(),
-                label_a: None,
-                label_b: None,
-            };
-            lines.len()
-        ],
+        shapes: vec![Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; shapes.len()],
+        routes: vec![Route { points: Vec::new(), label_a: None, label_b: None }; lines.len()],
     };
     let mut left = 0.0;
     for members in components(&adjacency) {
@@ -299,9 +281,7 @@ impl<'a> Part<'a> {
         used.dedup();
         self.rows = vec![Vec::new(); used.len()];
         for &shape in found {
-            let row = used
-                .binary_search(&rank[shape])
-                .expect("every rank is used");
+            let row = used.binary_search(&rank[shape]).expect("every rank is used");
             self.add_slot(Slot::Shape(shape), row);
             self.slot_of[shape] = Some(self.slots.len() - 1);
         }
@@ -319,18 +299,13 @@ impl<'a> Part<'a> {
 
     /// Turns every line of the part into a chain of slots, one per row it spans.
     fn make_chains(&mut self, adjacency: &[Vec<(usize, usize)>], found: &[usize]) {
-        let mut lines: Vec<usize> = found
-            .iter()
-            .flat_map(|&s| adjacency[s].iter().map(|&(line, _)| line))
-            .collect();
+        let mut lines: Vec<usize> =
+            found.iter().flat_map(|&s| adjacency[s].iter().map(|&(line, _)| line)).collect();
         lines.sort_unstable();
         lines.dedup();
         for line in lines {
             let Line { a, b, .. } = self.lines[line];
-            let (sa, sb) = (
-                self.slot_of[a].expect("in part"),
-                self.slot_of[b].expect("in part"),
-            );
+            let (sa, sb) = (self.slot_of[a].expect("in part"), self.slot_of[b].expect("in part"));
             let (ra, rb) = (self.row_of[sa], self.row_of[sb]);
             if ra == rb {
                 self.level.push(line);
@@ -381,11 +356,7 @@ impl<'a> Part<'a> {
         let mut keyed: Vec<(f64, usize)> = self.rows[row]
             .iter()
             .map(|&slot| {
-                let neighbours = if by_row_above {
-                    &self.up[slot]
-                } else {
-                    &self.down[slot]
-                };
+                let neighbours = if by_row_above { &self.up[slot] } else { &self.down[slot] };
                 let key = mean(neighbours.iter().map(|&(n, _)| position[n] as f64))
                     .unwrap_or(position[slot] as f64);
                 (key, slot)
@@ -431,14 +402,8 @@ impl<'a> Part<'a> {
     fn make_ends(&mut self) {
         self.ends = vec![Vec::new(); self.slots.len()];
         for (line, chain, flipped) in &self.chains {
-            let Line {
-                label_a, label_b, ..
-            } = self.lines[*line];
-            let (top_label, bottom_label) = if *flipped {
-                (label_b, label_a)
-            } else {
-                (label_a, label_b)
-            };
+            let Line { label_a, label_b, .. } = self.lines[*line];
+            let (top_label, bottom_label) = if *flipped { (label_b, label_a) } else { (label_a, label_b) };
             let (top, bottom) = (chain[0], chain[chain.len() - 1]);
             self.ends[top].push(End {
                 line: *line,
@@ -456,30 +421,10 @@ impl<'a> Part<'a> {
             });
         }
         for &line in &self.level {
-            let Line {
-                a,
-                b,
-                label_a,
-                label_b,
-            } = self.lines[line];
-            let (sa, sb) = (
-                self.slot_of[a].expect("in part"),
-                self.slot_of[b].expect("in part"),
-            );
-            self.ends[sa].push(End {
-                line,
-                is_a: true,
-                side: Side::Bottom,
-                label: label_a,
-                toward: sb,
-            });
-            self.ends[sb].push(End {
-                line,
-                is_a: false,
-                side: Side::Bottom,
-                label: label_b,
-                toward: sa,
-            });
+            let Line { a, b, label_a, label_b } = self.lines[line];
+            let (sa, sb) = (self.slot_of[a].expect("in part"), self.slot_of[b].expect("in part"));
+            self.ends[sa].push(End { line, is_a: true, side: Side::Bottom, label: label_a, toward: sb });
+            self.ends[sb].push(End { line, is_a: false, side: Side::Bottom, label: label_b, toward: sa });
         }
     }
 
@@ -494,11 +439,7 @@ impl<'a> Part<'a> {
             return shape.size.w;
         }
         let edge = |side: Side| -> f64 {
-            self.ends[slot]
-                .iter()
-                .filter(|e| e.side == side)
-                .map(|e| port_width(e.label))
-                .sum()
+            self.ends[slot].iter().filter(|e| e.side == side).map(|e| port_width(e.label)).sum()
         };
         let ports = edge(Side::Top).max(edge(Side::Bottom));
         shape.size.w.max(ports + 2.0 * shape.inset)
@@ -539,8 +480,7 @@ impl<'a> Part<'a> {
         for _ in 0..2 {
             for row in 0..self.rows.len() {
                 self.pack_row(row, |part, slot| {
-                    let both: Vec<(usize, usize)> =
-                        up[slot].iter().chain(&down[slot]).copied().collect();
+                    let both: Vec<(usize, usize)> = up[slot].iter().chain(&down[slot]).copied().collect();
                     part.straight_x(slot, &both)
                 });
             }
@@ -551,11 +491,7 @@ impl<'a> Part<'a> {
     /// Where a slot's centre would make its lines to `neighbours` run straight, on
     /// average.
     fn straight_x(&self, slot: usize, neighbours: &[(usize, usize)]) -> Option<f64> {
-        mean(
-            neighbours
-                .iter()
-                .map(|&(n, line)| self.x[n] + self.offset(n, line) - self.offset(slot, line)),
-        )
+        mean(neighbours.iter().map(|&(n, line)| self.x[n] + self.offset(n, line) - self.offset(slot, line)))
     }
 
     /// How far from a slot's centre a line leaves it: its port on a box; a bar or a
@@ -574,14 +510,8 @@ impl<'a> Part<'a> {
     /// separations allow; a slot `want` says nothing about stays where it is.
     fn pack_row(&mut self, row: usize, want: impl Fn(&Part, usize) -> Option<f64>) {
         let slots = &self.rows[row];
-        let wanted: Vec<f64> = slots
-            .iter()
-            .map(|&s| want(self, s).unwrap_or(self.x[s]))
-            .collect();
-        let gaps: Vec<f64> = slots
-            .windows(2)
-            .map(|p| self.separation(p[0], p[1]))
-            .collect();
+        let wanted: Vec<f64> = slots.iter().map(|&s| want(self, s).unwrap_or(self.x[s])).collect();
+        let gaps: Vec<f64> = slots.windows(2).map(|p| self.separation(p[0], p[1])).collect();
         let placed = pack(&wanted, &gaps);
         for (&slot, x) in self.rows[row].clone().iter().zip(placed) {
             self.x[slot] = x;
@@ -600,12 +530,7 @@ impl<'a> Part<'a> {
             .map(|s| bars[s].map_or(self.x[s] + self.width[s] / 2.0, |(_, r)| r))
             .fold(f64::NEG_INFINITY, f64::max);
         let shift = left - min_x;
-        let geometry = Geometry {
-            part: self,
-            rows: &rows,
-            bars: &bars,
-            shift,
-        };
+        let geometry = Geometry { part: self, rows: &rows, bars: &bars, shift };
         for (slot, &kind) in self.slots.iter().enumerate() {
             if let Slot::Shape(shape) = kind {
                 out.shapes[shape] = geometry.rect(slot);
@@ -652,12 +577,7 @@ impl<'a> Part<'a> {
             let top = above + band(Side::Top);
             let below = top + height + band(Side::Bottom);
             let bottom = below + channels * CHANNEL_GAP;
-            bands.push(RowBand {
-                above,
-                top,
-                below,
-                bottom,
-            });
+            bands.push(RowBand { above, top, below, bottom });
             y = bottom;
         }
         bands
@@ -668,16 +588,8 @@ impl<'a> Part<'a> {
     fn place_ports(&mut self) {
         for slot in 0..self.slots.len() {
             for side in [Side::Top, Side::Bottom] {
-                let mut ends: Vec<End> = self.ends[slot]
-                    .iter()
-                    .filter(|e| e.side == side)
-                    .copied()
-                    .collect();
-                ends.sort_by(|p, q| {
-                    self.x[p.toward]
-                        .total_cmp(&self.x[q.toward])
-                        .then(p.line.cmp(&q.line))
-                });
+                let mut ends: Vec<End> = self.ends[slot].iter().filter(|e| e.side == side).copied().collect();
+                ends.sort_by(|p, q| self.x[p.toward].total_cmp(&self.x[q.toward]).then(p.line.cmp(&q.line)));
                 let total: f64 = ends.iter().map(|e| port_width(e.label)).sum();
                 let mut offset = -total / 2.0;
                 for end in ends {
@@ -715,8 +627,7 @@ impl<'a> Part<'a> {
                     r = r.max(x + BAR_REACH);
                 }
                 if let Some(&prev) = i.checked_sub(1).and_then(|p| row.get(p)) {
-                    let prev_right =
-                        extents[prev].map_or(self.x[prev] + self.width[prev] / 2.0, |e| e.1);
+                    let prev_right = extents[prev].map_or(self.x[prev] + self.width[prev] / 2.0, |e| e.1);
                     l = l.max(prev_right + self.gap(prev, slot));
                 }
                 if let Some(&next) = row.get(i + 1) {
@@ -786,16 +697,9 @@ impl Geometry<'_> {
             Slot::Shape(shape) => part.shapes[shape].size.h,
             Slot::Pass => 0.0,
         };
-        let (l, r) = self.bars[slot].unwrap_or((
-            part.x[slot] - part.width[slot] / 2.0,
-            part.x[slot] + part.width[slot] / 2.0,
-        ));
-        Rect {
-            x: l + self.shift,
-            y: band.top,
-            w: r - l,
-            h,
-        }
+        let (l, r) = self.bars[slot]
+            .unwrap_or((part.x[slot] - part.width[slot] / 2.0, part.x[slot] + part.width[slot] / 2.0));
+        Rect { x: l + self.shift, y: band.top, w: r - l, h }
     }
 
     fn port(&self, line: usize, is_a: bool) -> f64 {
@@ -836,11 +740,7 @@ impl Geometry<'_> {
             points.reverse();
             std::mem::swap(&mut label_a, &mut label_b);
         }
-        Route {
-            points,
-            label_a,
-            label_b,
-        }
+        Route { points, label_a, label_b }
     }
 
     /// The straight run of a line through the label band at a box, top to bottom, and
@@ -850,9 +750,7 @@ impl Geometry<'_> {
         let band = self.rows[self.part.row_of[slot]];
         let rect = self.rect(slot);
         let x = self.port(line, is_a);
-        let Line {
-            label_a, label_b, ..
-        } = self.part.lines[line];
+        let Line { label_a, label_b, .. } = self.part.lines[line];
         let size = if is_a { label_a } else { label_b };
         if downwards {
             let edge = rect.bottom();
@@ -872,11 +770,7 @@ impl Geometry<'_> {
             if !points[end].x.is_nan() {
                 continue;
             }
-            let slot = if end == 0 {
-                chain[0]
-            } else {
-                chain[chain.len() - 1]
-            };
+            let slot = if end == 0 { chain[0] } else { chain[chain.len() - 1] };
             let rect = self.rect(slot);
             let reach = BAR_REACH.min(rect.w / 2.0);
             points[end].x = points[next].x.clamp(rect.x + reach, rect.right() - reach);
@@ -887,38 +781,22 @@ impl Geometry<'_> {
     /// under the row in a channel of its own.
     fn level_route(&self, line: usize, channel: usize) -> Route {
         let part = self.part;
-        let Line {
-            a,
-            b,
-            label_a,
-            label_b,
-        } = part.lines[line];
-        let (sa, sb) = (
-            part.slot_of[a].expect("in part"),
-            part.slot_of[b].expect("in part"),
-        );
+        let Line { a, b, label_a, label_b } = part.lines[line];
+        let (sa, sb) = (part.slot_of[a].expect("in part"), part.slot_of[b].expect("in part"));
         let band = self.rows[part.row_of[sa]];
         let before = part.level[..channel]
             .iter()
-            .filter(|&&l| {
-                part.row_of[part.slot_of[part.lines[l].a].expect("in part")] == part.row_of[sa]
-            })
+            .filter(|&&l| part.row_of[part.slot_of[part.lines[l].a].expect("in part")] == part.row_of[sa])
             .count() as f64;
         let y = band.below + (before + 1.0) * CHANNEL_GAP;
         let (ra, rb) = (self.rect(sa), self.rect(sb));
         let (xa, xb) = (self.port(line, true), self.port(line, false));
         Route {
             points: vec![
-                Point {
-                    x: xa,
-                    y: ra.bottom(),
-                },
+                Point { x: xa, y: ra.bottom() },
                 Point { x: xa, y },
                 Point { x: xb, y },
-                Point {
-                    x: xb,
-                    y: rb.bottom(),
-                },
+                Point { x: xb, y: rb.bottom() },
             ],
             label_a: Some(label_below(xa, ra.bottom(), label_a)),
             label_b: Some(label_below(xb, rb.bottom(), label_b)),
@@ -927,21 +805,11 @@ impl Geometry<'_> {
 }
 
 fn label_below(port: f64, edge: f64, size: Size) -> Rect {
-    Rect {
-        x: port + LABEL_LEAD,
-        y: edge + LABEL_GAP,
-        w: size.w,
-        h: size.h,
-    }
+    Rect { x: port + LABEL_LEAD, y: edge + LABEL_GAP, w: size.w, h: size.h }
 }
 
 fn label_above(port: f64, edge: f64, size: Size) -> Rect {
-    Rect {
-        x: port + LABEL_LEAD,
-        y: edge - LABEL_GAP - size.h,
-        w: size.w,
-        h: size.h,
-    }
+    Rect { x: port + LABEL_LEAD, y: edge - LABEL_GAP - size.h, w: size.w, h: size.h }
 }
 
 /// Distances from the part's root, a cable between boxes counting two steps and a line
@@ -1026,41 +894,21 @@ mod tests {
     use super::*;
 
     fn node(root: bool) -> Shape {
-        Shape {
-            bar: false,
-            size: Size { w: 90.0, h: 44.0 },
-            inset: 4.0,
-            root,
-        }
+        Shape { bar: false, size: Size { w: 90.0, h: 44.0 }, inset: 4.0, root }
     }
 
     fn bar() -> Shape {
-        Shape {
-            bar: true,
-            size: Size { w: 120.0, h: 22.0 },
-            inset: 0.0,
-            root: false,
-        }
+        Shape { bar: true, size: Size { w: 120.0, h: 22.0 }, inset: 0.0, root: false }
     }
 
     const LABEL: Size = Size { w: 80.0, h: 28.0 };
 
     fn cable(a: usize, b: usize) -> Line {
-        Line {
-            a,
-            b,
-            label_a: LABEL,
-            label_b: LABEL,
-        }
+        Line { a, b, label_a: LABEL, label_b: LABEL }
     }
 
     fn drop(bar: usize, node: usize) -> Line {
-        Line {
-            a: bar,
-            b: node,
-            label_a: Size::default(),
-            label_b: LABEL,
-        }
+        Line { a: bar, b: node, label_a: Size::default(), label_b: LABEL }
     }
 
     /// Three routers in a row, each with a LAN of three hosts on a shared segment, a
@@ -1100,12 +948,7 @@ mod tests {
     }
 
     fn labels(layout: &Layout) -> Vec<Rect> {
-        layout
-            .routes
-            .iter()
-            .flat_map(|r| [r.label_a, r.label_b])
-            .flatten()
-            .collect()
+        layout.routes.iter().flat_map(|r| [r.label_a, r.label_b]).flatten().collect()
     }
 
     /// Whether the segment from `p` to `q` passes through the inside of `rect`
@@ -1113,12 +956,9 @@ mod tests {
     fn crosses(p: Point, q: Point, rect: &Rect) -> bool {
         let (dx, dy) = (q.x - p.x, q.y - p.y);
         let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
-        for (step, room) in [
-            (-dx, p.x - rect.x),
-            (dx, rect.right() - p.x),
-            (-dy, p.y - rect.y),
-            (dy, rect.bottom() - p.y),
-        ] {
+        for (step, room) in
+            [(-dx, p.x - rect.x), (dx, rect.right() - p.x), (-dy, p.y - rect.y), (dy, rect.bottom() - p.y)]
+        {
             if step == 0.0 {
                 if room <= 0.0 {
                     return false;
@@ -1136,12 +976,7 @@ mod tests {
     }
 
     fn shrink(rect: Rect) -> Rect {
-        Rect {
-            x: rect.x + 0.5,
-            y: rect.y + 0.5,
-            w: rect.w - 1.0,
-            h: rect.h - 1.0,
-        }
+        Rect { x: rect.x + 0.5, y: rect.y + 0.5, w: rect.w - 1.0, h: rect.h - 1.0 }
     }
 
     fn assert_tidy(shapes: &[Shape], lines: &[Line]) {
@@ -1230,10 +1065,7 @@ mod tests {
 
     #[test]
     fn pack_keeps_the_gaps_and_stays_near_the_wanted_places() {
-        assert_eq!(
-            pack(&[0.0, 0.0, 0.0], &[10.0, 10.0]),
-            vec![-10.0, 0.0, 10.0]
-        );
+        assert_eq!(pack(&[0.0, 0.0, 0.0], &[10.0, 10.0]), vec![-10.0, 0.0, 10.0]);
         assert_eq!(pack(&[0.0, 100.0], &[10.0]), vec![0.0, 100.0]);
         assert_eq!(pack(&[], &[]), Vec::<f64>::new());
     }

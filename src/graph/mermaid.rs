@@ -53,11 +53,7 @@ fn styles(out: &mut String, diagram: &Diagram) {
             continue;
         }
         let (fill, stroke) = colours(kind);
-        let _ = writeln!(
-            out,
-            "  classDef {} fill:{fill},stroke:{stroke}",
-            kind.name()
-        );
+        let _ = writeln!(out, "  classDef {} fill:{fill},stroke:{stroke}", kind.name());
         let _ = writeln!(out, "  class {} {}", members.join(","), kind.name());
     }
     let student: Vec<String> = (0..diagram.boxes.len())

@@ -45,22 +45,13 @@ pub fn draw(diagram: &Diagram) -> String {
         w: (inner + 2.0 * MARGIN).ceil(),
         h: (MARGIN + HEADER + placed.size.h + LEGEND_GAP + legend.height + MARGIN).ceil(),
     };
-    let origin = Point {
-        x: MARGIN,
-        y: MARGIN + HEADER,
-    };
+    let origin = Point { x: MARGIN, y: MARGIN + HEADER };
     let mut out = String::new();
     header(&mut out, diagram, size);
     lines_and_labels(&mut out, diagram, &placed, origin);
     buses(&mut out, diagram, &placed, &shapes, origin);
     boxes(&mut out, diagram, &contents, &placed, origin);
-    legend.draw(
-        &mut out,
-        Point {
-            x: MARGIN,
-            y: origin.y + placed.size.h + LEGEND_GAP,
-        },
-    );
+    legend.draw(&mut out, Point { x: MARGIN, y: origin.y + placed.size.h + LEGEND_GAP });
     out.push_str("</svg>\n");
     out
 }
@@ -77,12 +68,7 @@ struct TextLine {
 
 impl TextLine {
     fn new(text: impl Into<String>, size: f64) -> TextLine {
-        TextLine {
-            text: text.into(),
-            size,
-            bold: false,
-            note: false,
-        }
+        TextLine { text: text.into(), size, bold: false, note: false }
     }
 
     fn width(&self) -> f64 {
@@ -93,19 +79,17 @@ impl TextLine {
 /// The texts in a node's box: name, kind, loopback addresses, the student's part.
 fn box_lines(node: &NodeBox) -> Vec<TextLine> {
     let mut lines = vec![
-        TextLine {
-            bold: true,
-            ..TextLine::new(&node.name, NAME_SIZE)
-        },
+        TextLine { bold: true, ..TextLine::new(&node.name, NAME_SIZE) },
         TextLine::new(node.kind.name(), SMALL_SIZE),
     ];
     lines.extend(node.loopbacks.iter().map(|l| TextLine::new(l, SMALL_SIZE)));
     if let Some(builds) = &node.builds {
         let note = format!("student builds: {builds}");
-        lines.extend(wrap(&note, NOTE_WIDTH).into_iter().map(|text| TextLine {
-            note: true,
-            ..TextLine::new(text, SMALL_SIZE)
-        }));
+        lines.extend(
+            wrap(&note, NOTE_WIDTH)
+                .into_iter()
+                .map(|text| TextLine { note: true, ..TextLine::new(text, SMALL_SIZE) }),
+        );
     }
     lines
 }
@@ -143,10 +127,7 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
             let text = lines.iter().map(TextLine::width).fold(0.0, f64::max);
             Shape {
                 bar: false,
-                size: Size {
-                    w: (text + 2.0 * BOX_PAD_X.max(inset)).max(BOX_MIN_WIDTH),
-                    h,
-                },
+                size: Size { w: (text + 2.0 * BOX_PAD_X.max(inset)).max(BOX_MIN_WIDTH), h },
                 inset,
                 root: node.kind.routes(),
             }
@@ -154,10 +135,7 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
         .collect();
     shapes.extend(diagram.buses.iter().map(|bus| Shape {
         bar: true,
-        size: Size {
-            w: bar_text_width(&bus.name, &bus.subnets) + BAR_HEIGHT,
-            h: BAR_HEIGHT,
-        },
+        size: Size { w: bar_text_width(&bus.name, &bus.subnets) + BAR_HEIGHT, h: BAR_HEIGHT },
         inset: 0.0,
         root: false,
     }));
@@ -172,12 +150,7 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
         .map(|link| {
             let (a, b) = link.ends();
             let (pa, pb) = link.ports();
-            Line {
-                a: index(a),
-                b: index(b),
-                label_a: label(pa),
-                label_b: label(pb),
-            }
+            Line { a: index(a), b: index(b), label_a: label(pa), label_b: label(pb) }
         })
         .collect();
     (shapes, lines)
@@ -185,15 +158,8 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
 
 fn label_size(port: &Port) -> Size {
     let lines = port.lines();
-    let w = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| width(l, SMALL_SIZE, i == 0))
-        .fold(0.0, f64::max);
-    Size {
-        w,
-        h: lines.len() as f64 * SMALL_SIZE * LEADING,
-    }
+    let w = lines.iter().enumerate().map(|(i, l)| width(l, SMALL_SIZE, i == 0)).fold(0.0, f64::max);
+    Size { w, h: lines.len() as f64 * SMALL_SIZE * LEADING }
 }
 
 fn bar_text_width(name: &str, subnets: &[String]) -> f64 {
@@ -203,11 +169,7 @@ fn bar_text_width(name: &str, subnets: &[String]) -> f64 {
 
 /// The subnets after a bar's name, with the space that separates them from it.
 fn bar_subnets(subnets: &[String]) -> String {
-    if subnets.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", subnets.join(", "))
-    }
+    if subnets.is_empty() { String::new() } else { format!(" {}", subnets.join(", ")) }
 }
 
 fn header(out: &mut String, diagram: &Diagram, size: Size) {
@@ -250,11 +212,8 @@ fn lines_and_labels(out: &mut String, diagram: &Diagram, placed: &Layout, origin
     out.push_str(LINE_COLOUR);
     out.push_str("\" stroke-width=\"1.6\">\n");
     for (link, route) in diagram.links.iter().zip(&placed.routes) {
-        let points: Vec<String> = route
-            .points
-            .iter()
-            .map(|p| format!("{},{}", num(p.x + origin.x), num(p.y + origin.y)))
-            .collect();
+        let points: Vec<String> =
+            route.points.iter().map(|p| format!("{},{}", num(p.x + origin.x), num(p.y + origin.y))).collect();
         let (a, b) = link.ends();
         let _ = writeln!(
             out,
@@ -282,21 +241,12 @@ fn link_title(diagram: &Diagram, link: &Link, a: Vertex, b: Vertex) -> String {
             "{}:{} -- {}:{}",
             diagram.boxes[a.node].name, a.interface, diagram.boxes[b.node].name, b.interface
         ),
-        Link::Drop { port, .. } => format!(
-            "{}:{} on {}",
-            diagram.name(b),
-            port.interface,
-            diagram.name(a)
-        ),
+        Link::Drop { port, .. } => format!("{}:{} on {}", diagram.name(b), port.interface, diagram.name(a)),
     }
 }
 
 fn shift(rect: Rect, origin: Point) -> Rect {
-    Rect {
-        x: rect.x + origin.x,
-        y: rect.y + origin.y,
-        ..rect
-    }
+    Rect { x: rect.x + origin.x, y: rect.y + origin.y, ..rect }
 }
 
 /// An interface label: its name in bold, then its addresses.
@@ -311,11 +261,7 @@ fn port_label(out: &mut String, lines: &[String], rect: Rect) {
     );
     for (i, line) in lines.iter().enumerate() {
         let baseline = rect.y + (i as f64 + 1.0) * SMALL_SIZE * LEADING - 3.0;
-        let weight = if i == 0 {
-            r##" font-weight="bold""##
-        } else {
-            ""
-        };
+        let weight = if i == 0 { r##" font-weight="bold""## } else { "" };
         let _ = writeln!(
             out,
             r##"<text x="{}" y="{}"{weight}>{}</text>"##,
@@ -354,13 +300,7 @@ fn buses(out: &mut String, diagram: &Diagram, placed: &Layout, shapes: &[Shape],
     out.push_str("</g>\n");
 }
 
-fn boxes(
-    out: &mut String,
-    diagram: &Diagram,
-    contents: &[Vec<TextLine>],
-    placed: &Layout,
-    origin: Point,
-) {
+fn boxes(out: &mut String, diagram: &Diagram, contents: &[Vec<TextLine>], placed: &Layout, origin: Point) {
     for (i, (node, lines)) in diagram.boxes.iter().zip(contents).enumerate() {
         let rect = shift(placed.shapes[i], origin);
         let _ = writeln!(out, "<g>");
@@ -369,11 +309,7 @@ fn boxes(
         let cx = num(rect.x + rect.w / 2.0);
         for line in lines {
             let baseline = y + line.size * (LEADING - 0.3) + 1.0;
-            let weight = if line.bold {
-                r##" font-weight="bold""##
-            } else {
-                ""
-            };
+            let weight = if line.bold { r##" font-weight="bold""## } else { "" };
             let style = if line.note {
                 format!(r##" font-style="italic" fill="{STUDENT_COLOUR}""##)
             } else {
@@ -417,11 +353,7 @@ fn shape(out: &mut String, kind: NodeKind, rect: Rect, student: bool) {
                 (x0, y0 + c),
             ]
             .map(|(x, y)| format!("{},{}", num(x), num(y)));
-            let _ = writeln!(
-                out,
-                r##"<polygon points="{}" fill="{fill}"{dash}/>"##,
-                points.join(" ")
-            );
+            let _ = writeln!(out, r##"<polygon points="{}" fill="{fill}"{dash}/>"##, points.join(" "));
         }
         _ => {
             let _ = writeln!(
@@ -488,15 +420,9 @@ impl Legend {
             items.push((Swatch::Bar, "shared segment (LAN) and its subnet".into()));
         }
         if diagram.boxes.iter().any(|b| b.builds.is_some()) {
-            items.push((
-                Swatch::Student,
-                "dashed outline: built by the student (the box says what)".into(),
-            ));
+            items.push((Swatch::Student, "dashed outline: built by the student (the box says what)".into()));
         }
-        items.push((
-            Swatch::Cable,
-            "cable; at each end the interface and its address/prefix".into(),
-        ));
+        items.push((Swatch::Cable, "cable; at each end the interface and its address/prefix".into()));
         let mut places = Vec::new();
         let (mut x, mut y, mut widest) = (0.0_f64, 0.0, 0.0_f64);
         for (_, text) in &items {
@@ -509,27 +435,13 @@ impl Legend {
             widest = widest.max(x + w);
             x += w + 24.0;
         }
-        Legend {
-            items,
-            places,
-            width: widest,
-            height: y + SWATCH.h,
-        }
+        Legend { items, places, width: widest, height: y + SWATCH.h }
     }
 
     fn draw(&self, out: &mut String, at: Point) {
-        let _ = writeln!(
-            out,
-            r##"<g font-size="{}" fill="#0f172a">"##,
-            num(LEGEND_TEXT)
-        );
+        let _ = writeln!(out, r##"<g font-size="{}" fill="#0f172a">"##, num(LEGEND_TEXT));
         for ((swatch, text), place) in self.items.iter().zip(&self.places) {
-            let rect = Rect {
-                x: at.x + place.x,
-                y: at.y + place.y,
-                w: SWATCH.w,
-                h: SWATCH.h,
-            };
+            let rect = Rect { x: at.x + place.x, y: at.y + place.y, w: SWATCH.w, h: SWATCH.h };
             swatch_shape(out, *swatch, rect);
             let _ = writeln!(
                 out,
@@ -601,27 +513,10 @@ mod tests {
                     loopbacks: vec!["lo 10.255.0.1/32".into()],
                     builds: Some("ospf & \"routes\"".into()),
                 },
-                NodeBox {
-                    name: "pc&1".into(),
-                    kind: NodeKind::Host,
-                    loopbacks: Vec::new(),
-                    builds: None,
-                },
+                NodeBox { name: "pc&1".into(), kind: NodeKind::Host, loopbacks: Vec::new(), builds: None },
             ],
-            buses: vec![Bus {
-                name: "lan<a>".into(),
-                subnets: vec!["10.0.0.0/24".into()],
-            }],
-            links: vec![
-                Link::Drop {
-                    bus: 0,
-                    port: port(0),
-                },
-                Link::Drop {
-                    bus: 0,
-                    port: port(1),
-                },
-            ],
+            buses: vec![Bus { name: "lan<a>".into(), subnets: vec!["10.0.0.0/24".into()] }],
+            links: vec![Link::Drop { bus: 0, port: port(0) }, Link::Drop { bus: 0, port: port(1) }],
         }
     }
 
@@ -633,12 +528,7 @@ mod tests {
         let texts: Vec<String> = doc
             .descendants()
             .filter(|n| n.has_tag_name("text"))
-            .map(|n| {
-                n.descendants()
-                    .filter(|d| d.is_text())
-                    .filter_map(|d| d.text())
-                    .collect()
-            })
+            .map(|n| n.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect())
             .collect();
         for wanted in [
             "<script>alert('x')</script> & co",
@@ -664,10 +554,7 @@ mod tests {
         let root = doc.root_element();
         let w = root.attribute("width").expect("width");
         let h = root.attribute("height").expect("height");
-        assert_eq!(
-            root.attribute("viewBox"),
-            Some(format!("0 0 {w} {h}").as_str())
-        );
+        assert_eq!(root.attribute("viewBox"), Some(format!("0 0 {w} {h}").as_str()));
         assert_eq!(root.attribute("font-family"), Some("sans-serif"));
     }
 }

@@ -66,11 +66,7 @@ pub fn num(value: f64) -> String {
     let rounded = (value * 10.0).round() / 10.0;
     // `-0` would print as "-0"; it is the same coordinate as 0.
     let rounded = if rounded == 0.0 { 0.0 } else { rounded };
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    }
+    if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded:.1}") }
 }
 
 #[cfg(test)]
@@ -96,10 +92,7 @@ mod tests {
             wrap("addresses, gateway, routes, firewall", 20),
             vec!["addresses, gateway,", "routes, firewall"]
         );
-        assert_eq!(
-            wrap("averyveryverylongword x", 5),
-            vec!["averyveryverylongword", "x"]
-        );
+        assert_eq!(wrap("averyveryverylongword x", 5), vec!["averyveryverylongword", "x"]);
     }
 
     #[test]
