@@ -8,3 +8,4 @@ pub mod diagnostic;
 pub mod graph;
 pub mod kind;
 pub mod topology;
+pub mod plan;

@@ -8,12 +8,12 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use indexmap::IndexMap;
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::kind::{Limits, NodeKind};
 
 /// A lab's design, resolved for the teacher's plan or for one student.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Design {
     pub lab: String,
     pub title: Text,
@@ -48,7 +48,7 @@ impl Design {
 }
 
 /// A text per language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nl: Option<String>,
@@ -77,7 +77,7 @@ impl Text {
 }
 
 /// A language asbuilt speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Nl,
@@ -95,7 +95,7 @@ impl Lang {
 }
 
 /// A work process of the qualification *ICT support and systems* (crebo 23405).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WorkProcess(pub String);
 
@@ -135,7 +135,7 @@ impl fmt::Display for WorkProcess {
 }
 
 /// Which student this design was resolved for, and how their plan differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     pub student: String,
     /// A short fingerprint of (lab, student): the same student always gets the same plan.
@@ -145,14 +145,14 @@ pub struct Variant {
 }
 
 /// One subnet of the teacher's plan and the one a student gets instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubnetSwap {
     pub teacher: IpNet,
     pub student: IpNet,
 }
 
 /// A part of a node's configuration that a student can be asked to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Part {
     Addresses,
@@ -224,7 +224,7 @@ impl fmt::Display for Part {
 }
 
 /// One device and everything the design says about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub name: String,
     pub kind: NodeKind,
@@ -275,7 +275,7 @@ impl Node {
 }
 
 /// Who configures a part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Builder {
     Asbuilt,
@@ -283,7 +283,7 @@ pub enum Builder {
 }
 
 /// One interface of a node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interface {
     pub name: String,
     /// The segment it is cabled to; `None` for the loopback.
@@ -300,14 +300,14 @@ pub struct Interface {
 }
 
 /// The parent and tag of a VLAN subinterface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VlanTag {
     pub parent: String,
     pub id: u16,
 }
 
 /// A cable between two interfaces, or a shared segment between several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// `r1:eth1--r2:eth1` for a cable, the teacher's name for a shared segment.
     pub name: String,
@@ -316,7 +316,7 @@ pub struct Segment {
 }
 
 /// One end of a cable.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Endpoint {
     pub node: String,
     pub interface: String,
@@ -329,14 +329,14 @@ impl fmt::Display for Endpoint {
 }
 
 /// A static route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
     pub to: IpNet,
     pub via: IpAddr,
 }
 
 /// OSPF on one router.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ospf {
     pub router_id: Ipv4Addr,
     pub interfaces: Vec<OspfInterface>,
@@ -344,7 +344,7 @@ pub struct Ospf {
 }
 
 /// One interface in OSPF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OspfInterface {
     pub name: String,
     /// The area, in dotted form (`0.0.0.0`).
@@ -353,7 +353,7 @@ pub struct OspfInterface {
 }
 
 /// Routes OSPF announces besides its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Redistribute {
     Connected,
@@ -363,7 +363,7 @@ pub enum Redistribute {
 }
 
 /// Policy and NAT on one firewall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Firewall {
     pub zones: IndexMap<String, Vec<String>>,
     pub rules: Vec<Rule>,
@@ -377,7 +377,7 @@ pub struct Firewall {
 }
 
 /// Accept or drop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Accept,
@@ -385,7 +385,7 @@ pub enum Verdict {
 }
 
 /// One firewall rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
     pub verdict: Verdict,
     pub from: Selector,
@@ -396,7 +396,7 @@ pub struct Rule {
 }
 
 /// One side of a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "type")]
 pub enum Selector {
     Any,
@@ -415,7 +415,7 @@ pub enum Selector {
 }
 
 /// What traffic a rule is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "protocol")]
 pub enum Service {
     Any,
@@ -425,14 +425,14 @@ pub enum Service {
 }
 
 /// An inclusive range of ports; `first == last` for one port. No ranges means all ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortRange {
     pub first: u16,
     pub last: u16,
 }
 
 /// A port forward (destination NAT).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortForward {
     pub interface: String,
     pub protocol: Transport,
@@ -443,7 +443,7 @@ pub struct PortForward {
 }
 
 /// TCP or UDP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     Tcp,
@@ -460,7 +460,7 @@ impl fmt::Display for Transport {
 }
 
 /// The services a node offers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Services {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
@@ -479,14 +479,14 @@ impl Services {
 }
 
 /// A web server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Http {
     pub port: u16,
     pub content: String,
 }
 
 /// A DNS server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dns {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
@@ -494,7 +494,7 @@ pub struct Dns {
 }
 
 /// One DNS record (A or AAAA by the address's family).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsRecord {
     /// Fully qualified, without the trailing dot.
     pub name: String,
@@ -502,7 +502,7 @@ pub struct DnsRecord {
 }
 
 /// A DHCP server on one interface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dhcp {
     pub interface: String,
     pub subnet: IpNet,
@@ -515,7 +515,7 @@ pub struct Dhcp {
 }
 
 /// An SSH server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ssh {
     pub port: u16,
     pub users: Vec<SshUser>,
@@ -523,14 +523,14 @@ pub struct Ssh {
 
 /// A login on an SSH server. The password is the lab's, given to students in the task;
 /// the engine stores only its hash in the node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SshUser {
     pub name: String,
     pub password: String,
 }
 
 /// The VLANs of one switch port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PortVlans {
     /// Untagged member of one VLAN.
@@ -549,7 +549,7 @@ impl PortVlans {
 }
 
 /// A service a fault can stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ServiceName {
     Http,
@@ -575,7 +575,7 @@ impl ServiceName {
 }
 
 /// Something broken on purpose at the start of a troubleshooting lab.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
     pub kind: FaultKind,
     /// The teacher's note; never shown to students.
@@ -584,7 +584,7 @@ pub struct Fault {
 }
 
 /// What a fault does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "fault")]
 pub enum FaultKind {
     Shutdown { at: Endpoint },
@@ -624,7 +624,7 @@ impl FaultKind {
 }
 
 /// A check the teacher wrote.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// `check-1`, `check-2`... in file order.
     pub id: String,
@@ -641,14 +641,14 @@ pub struct Check {
 }
 
 /// An address to probe, with the name the teacher used for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub label: String,
     pub address: IpAddr,
 }
 
 /// What an explicit check does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "probe")]
 pub enum Probe {
     Ping { from: String, to: Target, reach: bool },

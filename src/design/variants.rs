@@ -10,14 +10,14 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::model::{Design, FaultKind, Probe, Selector, SubnetSwap, Variant};
 
 /// A subnet of the teacher's plan that varies per student, and the pool its
 /// replacement comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantRule {
     pub subnet: IpNet,
     pub pool: IpNet,

@@ -1,0 +1,67 @@
+//! FRR configuration for routers and firewalls: addresses, static routes and OSPF, the
+//! parts asbuilt builds. The student sees it all back with `show running-config`.
+
+use std::fmt::Write;
+use std::net::IpAddr;
+
+use crate::design::{Builder, Node, Part, Redistribute};
+
+/// `/etc/frr/frr.conf` for a node, with only the parts asbuilt builds.
+pub fn config(node: &Node) -> String {
+    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
+    let mut out = String::new();
+    let _ = writeln!(out, "frr defaults traditional\nhostname {}\nlog syslog informational", node.name);
+    out.push_str("service integrated-vtysh-config\n!\n");
+
+    let mut static_routes = Vec::new();
+    if prebuilt(Part::Gateway) {
+        for gw in &node.gateways {
+            let default = if gw.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
+            static_routes.push((default.to_string(), *gw));
+        }
+    }
+    if prebuilt(Part::Routes) {
+        static_routes.extend(node.routes.iter().map(|r| (r.to.to_string(), r.via)));
+    }
+    for (to, via) in &static_routes {
+        let family = if matches!(via, IpAddr::V4(_)) { "ip" } else { "ipv6" };
+        let _ = writeln!(out, "{family} route {to} {via}");
+    }
+    if !static_routes.is_empty() {
+        out.push_str("!\n");
+    }
+
+    let ospf = node.ospf.as_ref().filter(|_| prebuilt(Part::Ospf));
+    for iface in node.interfaces.values() {
+        let mut lines = Vec::new();
+        if prebuilt(Part::Addresses) {
+            for addr in &iface.addresses {
+                let family = if addr.addr().is_ipv4() { "ip" } else { "ipv6" };
+                lines.push(format!(" {family} address {addr}"));
+            }
+        }
+        if let Some(oi) = ospf.and_then(|o| o.interfaces.iter().find(|i| i.name == iface.name)) {
+            lines.push(format!(" ip ospf area {}", oi.area));
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(out, "interface {}\n{}\nexit\n!", iface.name, lines.join("\n"));
+        }
+    }
+
+    if let Some(ospf) = ospf {
+        let _ = writeln!(out, "router ospf\n ospf router-id {}", ospf.router_id);
+        for oi in ospf.interfaces.iter().filter(|i| i.passive) {
+            let _ = writeln!(out, " passive-interface {}", oi.name);
+        }
+        for r in &ospf.redistribute {
+            out.push_str(match r {
+                Redistribute::Connected => " redistribute connected\n",
+                Redistribute::Static => " redistribute static\n",
+                Redistribute::Default => " default-information originate always\n",
+            });
+        }
+        out.push_str("exit\n!\n");
+    }
+    out.push_str("end\n");
+    out
+}

@@ -1,0 +1,80 @@
+//! Names of lab instances: one per (lab, student), or one the teacher names.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The name of one running lab: lowercase letters, digits and dashes, short enough to
+/// prefix container names. `dmz-basis-s123456`, `ospf-demo`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InstanceId(String);
+
+/// Why a name cannot name an instance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` cannot name a lab instance: use lowercase letters, digits and dashes, at most 48 characters")]
+pub struct InvalidInstanceName(pub String);
+
+impl InstanceId {
+    pub const MAX_LEN: usize = 48;
+
+    /// Checks a name given by a person (`--name`).
+    pub fn parse(name: &str) -> Result<InstanceId, InvalidInstanceName> {
+        let ok = !name.is_empty()
+            && name.len() <= Self::MAX_LEN
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !name.ends_with('-')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok { Ok(InstanceId(name.to_string())) } else { Err(InvalidInstanceName(name.to_string())) }
+    }
+
+    /// The instance a student gets of a lab (`dmz-basis-jan-de-vries`), or the lab's own
+    /// name for the teacher's plan. Student ids are folded to what a name may hold.
+    pub fn for_lab(lab: &str, student: Option<&str>) -> InstanceId {
+        let raw = match student {
+            Some(s) => format!("{lab}-{s}"),
+            None => lab.to_string(),
+        };
+        let mut folded = String::new();
+        for c in raw.to_lowercase().chars() {
+            let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
+            if !(c == '-' && folded.ends_with('-')) {
+                folded.push(c);
+            }
+        }
+        let mut folded = folded.trim_matches('-').to_string();
+        folded.truncate(Self::MAX_LEN);
+        let folded = folded.trim_end_matches('-').to_string();
+        InstanceId(if folded.is_empty() { "lab".into() } else { folded })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_ids_fold_into_names() {
+        assert_eq!(InstanceId::for_lab("dmz-basis", Some("Jan.de.Vries")).as_str(), "dmz-basis-jan-de-vries");
+        assert_eq!(InstanceId::for_lab("ospf", None).as_str(), "ospf");
+        assert_eq!(InstanceId::for_lab("ospf", Some("--")).as_str(), "ospf");
+    }
+
+    #[test]
+    fn given_names_are_checked() {
+        assert!(InstanceId::parse("ospf-demo").is_ok());
+        assert!(InstanceId::parse("Ospf").is_err());
+        assert!(InstanceId::parse("a b").is_err());
+        assert!(InstanceId::parse("").is_err());
+    }
+}

@@ -1,0 +1,322 @@
+//! The plan: what an engine must create and run for one instance of a lab.
+//!
+//! Pure, like the design: it decides the containers, their limits and privileges, the
+//! fabric's bridges and ports, every configuration file and script, and the faults.
+//! Engines only carry it out, so Docker and Kubernetes build the same lab.
+
+pub mod faults;
+mod frr;
+pub mod instance;
+mod nft;
+pub mod script;
+mod services;
+
+use serde::{Deserialize, Serialize};
+
+pub use faults::LinkSetting;
+pub use instance::InstanceId;
+
+use crate::design::{Builder, Design, Endpoint, Node, Part, PortVlans};
+use crate::kind::{Limits, NodeKind};
+use script::Script;
+
+/// Everything an engine needs to build one lab instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    pub instance: InstanceId,
+    pub lab: String,
+    pub student: Option<String>,
+    pub nodes: Vec<NodePlan>,
+    pub segments: Vec<SegmentPlan>,
+    /// Cable faults the fabric applies once everything is wired.
+    pub links: Vec<(Endpoint, LinkSetting)>,
+}
+
+impl Plan {
+    pub fn node(&self, name: &str) -> Option<&NodePlan> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The fabric port of a cable end.
+    pub fn port_of(&self, endpoint: &Endpoint) -> Option<&PortPlan> {
+        self.segments.iter().flat_map(|s| s.ports.iter()).find(|p| &p.endpoint == endpoint)
+    }
+}
+
+/// Which image a node runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "type", content = "name")]
+pub enum ImageChoice {
+    /// asbuilt's own image for a kind (`router`, ...), built locally.
+    Builtin(String),
+    /// An image the teacher named.
+    Custom(String),
+}
+
+/// One node: its container and how to configure it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodePlan {
+    pub name: String,
+    pub kind: NodeKind,
+    pub image: ImageChoice,
+    pub limits: Limits,
+    /// Linux capabilities added to the engine's default set; never privileged.
+    pub capabilities: Vec<String>,
+    /// Kernel settings of the node's network namespace.
+    pub sysctls: Vec<(String, String)>,
+    /// Cabled interfaces, in the order of the design.
+    pub interfaces: Vec<String>,
+    /// Configuration files written into the node before `configure` runs.
+    pub files: Vec<ConfigFile>,
+    /// Run once every interface is wired and up.
+    pub configure: Option<String>,
+    /// Run once every node is configured: things that need the others (DHCP clients).
+    pub after_all: Option<String>,
+    /// Run last: the faults inside this node.
+    pub break_faults: Option<String>,
+    /// Exits 0 once the node's daemons answer.
+    pub ready: Option<String>,
+}
+
+/// A file to put into a node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigFile {
+    pub path: String,
+    pub content: String,
+    pub mode: u32,
+}
+
+/// A cable or shared segment: one bridge in the fabric.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentPlan {
+    pub name: String,
+    /// The bridge's name in the fabric (`s0`, `s1`...).
+    pub bridge: String,
+    pub ports: Vec<PortPlan>,
+}
+
+/// One cable end: the node's interface and the fabric's side of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PortPlan {
+    pub endpoint: Endpoint,
+    /// The veth end in the fabric (`p0`, `p1`...).
+    pub port: String,
+}
+
+/// Plans an instance of `design`.
+pub fn plan(design: &Design, instance: InstanceId) -> Plan {
+    let deployed = faults::misconfigured(design);
+    let ipv6 = design.nodes.values().any(|n| n.addresses().any(|(_, a)| a.addr().is_ipv6()));
+    let nodes = deployed.nodes.values().map(|node| node_plan(&deployed, node, ipv6)).collect();
+    let mut next_port = 0;
+    let segments = design
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SegmentPlan {
+            name: s.name.clone(),
+            bridge: format!("s{i}"),
+            ports: s
+                .members
+                .iter()
+                .map(|ep| {
+                    next_port += 1;
+                    PortPlan { endpoint: ep.clone(), port: format!("p{}", next_port - 1) }
+                })
+                .collect(),
+        })
+        .collect();
+    Plan {
+        instance,
+        lab: design.lab.clone(),
+        student: design.variant.as_ref().map(|v| v.student.clone()),
+        nodes,
+        segments,
+        links: faults::link_settings(design),
+    }
+}
+
+fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
+    let image = match &node.image {
+        Some(custom) => ImageChoice::Custom(custom.clone()),
+        None => ImageChoice::Builtin(node.kind.builtin_image().expect("only custom nodes lack an image").to_string()),
+    };
+    let interfaces = node.interfaces.values().filter(|i| i.segment.is_some() && i.vlan.is_none()).map(|i| i.name.clone()).collect();
+    let mut plan = NodePlan {
+        name: node.name.clone(),
+        kind: node.kind,
+        image,
+        limits: node.limits,
+        capabilities: node.kind.capabilities().iter().map(|c| c.to_string()).collect(),
+        sysctls: sysctls(node.kind, ipv6),
+        interfaces,
+        files: Vec::new(),
+        configure: None,
+        after_all: None,
+        break_faults: faults::break_script(design, &node.name),
+        ready: None,
+    };
+    // A custom image is the teacher's: asbuilt wires it and leaves its insides alone.
+    if node.kind != NodeKind::Custom && node.image.is_none() {
+        configure(design, node, ipv6, &mut plan);
+    }
+    plan
+}
+
+/// Forwarding for the kinds that route; IPv6 off where the lab has none, so that no
+/// address appears that the design did not put there (not even a link-local one).
+fn sysctls(kind: NodeKind, ipv6: bool) -> Vec<(String, String)> {
+    let forward = if kind.routes() { "1" } else { "0" };
+    let mut out = vec![
+        ("net.ipv4.ip_forward".to_string(), forward.to_string()),
+        // Routed labs have asymmetric paths (an OSPF triangle); strict reverse-path
+        // filtering would drop what the design allows.
+        ("net.ipv4.conf.all.rp_filter".to_string(), "0".to_string()),
+        ("net.ipv4.conf.default.rp_filter".to_string(), "0".to_string()),
+    ];
+    if ipv6 {
+        out.push(("net.ipv6.conf.all.forwarding".into(), forward.into()));
+    } else {
+        out.push(("net.ipv6.conf.all.disable_ipv6".into(), "1".into()));
+        out.push(("net.ipv6.conf.default.disable_ipv6".into(), "1".into()));
+    }
+    out
+}
+
+fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
+    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
+    let mut script = Script::new();
+    script.step("wait for the node to boot");
+    script.raw("i=0; while [ ! -e /run/asbuilt/ready ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done");
+    script.raw("[ -e /run/asbuilt/ready ] || { echo 'the node did not finish booting' >&2; exit 1; }");
+
+    // VLAN subinterfaces exist whoever configures them: they are part of the cabling.
+    for iface in node.interfaces.values() {
+        if let Some(tag) = &iface.vlan {
+            script.step(&format!("create VLAN interface {}", iface.name));
+            script.run(&["ip", "link", "add", "link", &tag.parent, "name", &iface.name, "type", "vlan", "id", &tag.id.to_string()]);
+            script.run(&["ip", "link", "set", &iface.name, "up"]);
+        }
+    }
+    let mut ready = Script::new();
+    match node.kind {
+        NodeKind::Router | NodeKind::Firewall => {
+            plan.files.push(ConfigFile { path: "/etc/frr/frr.conf".into(), content: frr::config(node), mode: 0o640 });
+            script.step("apply the FRR configuration");
+            script.raw("chown frr:frr /etc/frr/frr.conf");
+            script.run(&["asbuilt-service", "reload", "frr"]);
+            if let Some(fw) = node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall) || prebuilt(Part::Nat)) {
+                let ruleset = nft::ruleset(fw, prebuilt(Part::Firewall), prebuilt(Part::Nat));
+                plan.files.push(ConfigFile { path: "/etc/nftables.conf".into(), content: ruleset, mode: 0o644 });
+                script.step("load the firewall rules");
+                script.run(&["asbuilt-service", "reload", "nftables"]);
+            }
+            ready.raw("vtysh -c 'show version' >/dev/null");
+        }
+        NodeKind::Server | NodeKind::Host => {
+            host_networking(node, &mut script);
+            server_services(design, node, ipv6, plan, &mut script, &mut ready);
+            let dhcp: Vec<&str> = node.interfaces.values().filter(|i| i.dhcp).map(|i| i.name.as_str()).collect();
+            if !dhcp.is_empty() && prebuilt(Part::Addresses) {
+                let mut late = Script::new();
+                for iface in dhcp {
+                    late.step(&format!("ask for an address on {iface}"));
+                    // In the background: a DHCP server the student still has to build
+                    // answers later, and the client keeps asking.
+                    late.run(&["dhclient", "-nw", "-pf", &format!("/run/dhclient.{iface}.pid"), iface]);
+                }
+                plan.after_all = Some(late.render());
+            }
+        }
+        NodeKind::Switch => switch(node, &mut script),
+        NodeKind::Custom => {}
+    }
+    plan.configure = Some(script.render());
+    if !ready.is_empty() {
+        plan.ready = Some(ready.render());
+    }
+}
+
+/// Addresses, gateway and routes of a host or server, with `ip`.
+fn host_networking(node: &Node, script: &mut Script) {
+    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
+    if prebuilt(Part::Addresses) {
+        for iface in node.interfaces.values() {
+            for addr in &iface.addresses {
+                script.step(&format!("address {addr} on {}", iface.name));
+                script.run(&["ip", "address", "add", &addr.to_string(), "dev", &iface.name]);
+            }
+        }
+    }
+    if prebuilt(Part::Gateway) {
+        for gw in &node.gateways {
+            let family = if gw.is_ipv4() { "-4" } else { "-6" };
+            script.step(&format!("default gateway {gw}"));
+            script.run(&["ip", family, "route", "replace", "default", "via", &gw.to_string()]);
+        }
+    }
+    if prebuilt(Part::Routes) {
+        for route in &node.routes {
+            script.step(&format!("route to {} via {}", route.to, route.via));
+            script.run(&["ip", "route", "replace", &route.to.to_string(), "via", &route.via.to_string()]);
+        }
+    }
+}
+
+/// nginx, dnsmasq and ssh on a server, for the parts asbuilt builds.
+fn server_services(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan, script: &mut Script, ready: &mut Script) {
+    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
+    let s = &node.services;
+    if let Some(http) = s.http.as_ref().filter(|_| prebuilt(Part::Http)) {
+        let title = design.title.get(design.language).unwrap_or(&design.lab);
+        plan.files.push(ConfigFile { path: "/etc/nginx/sites-enabled/default".into(), content: services::nginx_site(http, ipv6), mode: 0o644 });
+        plan.files.push(ConfigFile { path: "/var/www/html/index.html".into(), content: services::index_page(http, title), mode: 0o644 });
+        script.step("start the web server").run(&["asbuilt-service", "reload", "nginx"]);
+        ready.run(&["asbuilt-service", "status", "nginx"]).raw(">/dev/null");
+    }
+    let dns = s.dns.as_ref().filter(|_| prebuilt(Part::Dns));
+    let dhcp = s.dhcp.as_ref().filter(|_| prebuilt(Part::Dhcp));
+    if dns.is_some() || dhcp.is_some() {
+        plan.files.push(ConfigFile { path: "/etc/dnsmasq.d/asbuilt.conf".into(), content: services::dnsmasq(dns, dhcp), mode: 0o644 });
+        script.step("start DNS and DHCP").run(&["asbuilt-service", "restart", "dnsmasq"]);
+        ready.run(&["asbuilt-service", "status", "dnsmasq"]);
+    }
+    if let Some(ssh) = s.ssh.as_ref().filter(|_| prebuilt(Part::Ssh)) {
+        script.step("create the SSH users");
+        let config = services::ssh(ssh, script);
+        plan.files.push(ConfigFile { path: "/etc/ssh/sshd_config.d/lab.conf".into(), content: config, mode: 0o644 });
+        script.step("start the SSH server").run(&["asbuilt-service", "restart", "ssh"]);
+        ready.run(&["asbuilt-service", "status", "ssh"]);
+    }
+}
+
+/// A switch is a bridge with every cabled port in it. VLANs are set when asbuilt builds
+/// them; otherwise every port stays in VLAN 1, as on a switch out of the box.
+fn switch(node: &Node, script: &mut Script) {
+    script.step("create the switch bridge");
+    script.run(&["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", "1", "mcast_snooping", "0"]);
+    for port in node.interfaces.values().filter(|i| i.segment.is_some()) {
+        script.run(&["ip", "link", "set", &port.name, "master", "br0"]);
+    }
+    script.run(&["ip", "link", "set", "br0", "up"]);
+    if node.builds(Part::Vlans) == Builder::Student {
+        return;
+    }
+    for (port, vlans) in &node.vlans {
+        if *vlans == PortVlans::Access(1) {
+            continue;
+        }
+        script.step(&format!("VLANs on port {port}"));
+        script.run(&["bridge", "vlan", "del", "dev", port, "vid", "1"]);
+        match vlans {
+            PortVlans::Access(v) => {
+                script.run(&["bridge", "vlan", "add", "dev", port, "vid", &v.to_string(), "pvid", "untagged"]);
+            }
+            PortVlans::Trunk(vs) => {
+                for v in vs {
+                    script.run(&["bridge", "vlan", "add", "dev", port, "vid", &v.to_string()]);
+                }
+            }
+        }
+    }
+}
