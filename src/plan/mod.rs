@@ -4,6 +4,7 @@
 //! fabric's bridges and ports, every configuration file and script, and the faults.
 //! Engines only carry it out, so Docker and Kubernetes build the same lab.
 
+pub mod fabric;
 pub mod faults;
 mod frr;
 pub mod instance;
