@@ -102,7 +102,11 @@ pub struct Limits {
 
 impl Limits {
     pub const fn new(memory_mib: u64, cpus: f64, pids: i64) -> Limits {
-        Limits { memory_mib, cpus, pids }
+        Limits {
+            memory_mib,
+            cpus,
+            pids,
+        }
     }
 }
 

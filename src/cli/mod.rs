@@ -7,17 +7,28 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod images;
+
 #[derive(Debug, Parser)]
-#[command(name = "asbuilt", version, about = "Network labs for education, graded against their design")]
+#[command(
+    name = "asbuilt",
+    version,
+    about = "Network labs for education, graded against their design"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Build and list the node images (offline, from Debian packages).
+    Images(images::ImagesArgs),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Images(args) => images::run(args),
+    }
 }
