@@ -263,13 +263,25 @@ pub async fn ensure_images(
     }
 }
 
+/// Builds exactly `spec`, whose parent must already exist, and reports its start and end
+/// to `observer`. [`ensure_images`] is what callers normally want; this is for a recipe
+/// that is not in the catalog (tests build deliberately broken ones with it).
+pub async fn build_spec(
+    docker: &Docker,
+    spec: &ImageSpec,
+    options: &BuildOptions,
+    observer: &dyn BuildObserver,
+) -> Result<Duration, ImageError> {
+    build_one(docker, spec, options, observer).await.1
+}
+
 /// Builds one image and reports its start and end.
-async fn build_one<'a>(
+async fn build_one<'a, 's>(
     docker: &'a Docker,
-    spec: &'static ImageSpec,
+    spec: &'s ImageSpec,
     options: &'a BuildOptions,
     observer: &'a dyn BuildObserver,
-) -> (&'static ImageSpec, Result<Duration, ImageError>) {
+) -> (&'s ImageSpec, Result<Duration, ImageError>) {
     let reference = spec.reference();
     observer.on_event(BuildEvent::Started {
         image: spec.name,
