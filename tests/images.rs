@@ -790,3 +790,121 @@ fn images_build_rejects_an_unknown_kind_with_exit_code_2() {
         "{stderr}"
     );
 }
+
+const LOCAL_DEBIAN_RECIPE: &[RecipeFile] = &[
+    RecipeFile {
+        path: "rootfs.conf",
+        mode: 0o644,
+        contents: b"suite = asbuilt-local-test\nvariant = minbase\n",
+    },
+    RecipeFile {
+        path: "dpkg-excludes",
+        mode: 0o644,
+        contents: b"path-exclude=/usr/share/man/*\n",
+    },
+];
+
+#[tokio::test]
+async fn a_local_debian_image_is_used_instead_of_debootstrap() {
+    let lab = Lab::new().await;
+    // Stand in for a debian:<suite> image an admin loaded: the rootfs, under that name.
+    let rootfs = images::recipe::find("rootfs")
+        .expect("the rootfs recipe")
+        .reference();
+    let local = "debian:asbuilt-local-test";
+    let tag = |reference: &str| {
+        let (repo, tag) = reference.split_once(':').unwrap();
+        bollard::query_parameters::TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag)
+            .build()
+    };
+    lab.docker
+        .tag_image(&rootfs, Some(tag(local)))
+        .await
+        .expect("tag the stand-in");
+    let spec = ImageSpec {
+        name: "rootfs-local-test",
+        parent: None,
+        builder: images::Builder::Rootfs,
+        dir: "base",
+        files: LOCAL_DEBIAN_RECIPE,
+        hash: images::recipe::recipe_hash("rootfs-local-test", None, LOCAL_DEBIAN_RECIPE),
+    };
+    let result = images::build_spec(&lab.docker, &spec, &options(), &images::Silent).await;
+    let made = lab
+        .docker
+        .inspect_image(&spec.reference())
+        .await
+        .map(|image| image.id);
+    let original = lab
+        .docker
+        .inspect_image(&rootfs)
+        .await
+        .map(|image| image.id);
+    // Only the two extra names this test made are removed; the image keeps its own tag.
+    let untag = bollard::query_parameters::RemoveImageOptionsBuilder::default()
+        .noprune(true)
+        .build();
+    for name in [local.to_string(), spec.reference()] {
+        let _ = lab
+            .docker
+            .remove_image(&name, Some(untag.clone()), None)
+            .await;
+    }
+    result.expect("the rootfs is made from the local image");
+    assert_eq!(
+        made.expect("the new tag exists"),
+        original.expect("the rootfs exists")
+    );
+}
+
+const UNREACHABLE_MIRROR_RECIPE: &[RecipeFile] = &[
+    RecipeFile {
+        path: "rootfs.conf",
+        mode: 0o644,
+        contents: b"suite = bookworm\nvariant = minbase\n",
+    },
+    RecipeFile {
+        path: "dpkg-excludes",
+        mode: 0o644,
+        contents: b"path-exclude=/usr/share/man/*\n",
+    },
+];
+
+#[tokio::test]
+async fn a_failed_debootstrap_says_what_it_tried_and_leaves_no_work_folder() {
+    let lab = Lab::new().await;
+    let spec = ImageSpec {
+        name: "rootfs-failure-test",
+        parent: None,
+        builder: images::Builder::Rootfs,
+        dir: "base",
+        files: UNREACHABLE_MIRROR_RECIPE,
+        hash: images::recipe::recipe_hash("rootfs-failure-test", None, UNREACHABLE_MIRROR_RECIPE),
+    };
+    // Nothing listens on the discard port of loopback, so debootstrap fails at once.
+    let mut options = options();
+    options.mirror = "http://127.0.0.1:9/debian".to_string();
+    let error = images::build_spec(&lab.docker, &spec, &options, &images::Silent)
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, ImageError::Debootstrap { .. }), "{error:?}");
+    assert!(
+        text.contains("bookworm from http://127.0.0.1:9/debian"),
+        "{text}"
+    );
+    assert!(text.contains("full log: "), "{text}");
+    assert!(
+        !options
+            .state_dir
+            .join("work")
+            .join(format!("rootfs-{}", spec.hash))
+            .exists()
+    );
+    assert!(
+        lab.docker.inspect_image(&spec.reference()).await.is_err(),
+        "no image for a failed debootstrap"
+    );
+}

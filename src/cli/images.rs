@@ -25,6 +25,8 @@ enum ImagesCommand {
     Build(BuildArgs),
     /// List asbuilt's images: name, tag, size, built or missing.
     List(ListArgs),
+    /// Remove images that older recipes built (a container still using one keeps it).
+    Prune,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +70,7 @@ pub fn run(args: ImagesArgs) -> ExitCode {
         match args.command {
             ImagesCommand::Build(args) => build(args).await,
             ImagesCommand::List(args) => list(args).await,
+            ImagesCommand::Prune => prune().await,
         }
     });
     match result {
@@ -151,6 +154,30 @@ async fn list(args: ListArgs) -> Result<(), ImageError> {
     if statuses.iter().any(|status| !status.built) {
         println!("Build the missing ones with: asbuilt images build");
     }
+    let outdated = images::outdated_images(&docker).await?;
+    if !outdated.is_empty() {
+        println!(
+            "{} images from older recipes remain; remove them with: asbuilt images prune",
+            outdated.len()
+        );
+    }
+    Ok(())
+}
+
+async fn prune() -> Result<(), ImageError> {
+    let docker = images::connect().await?;
+    let pruned = images::prune_outdated(&docker).await?;
+    for reference in &pruned.removed {
+        println!("removed {reference}");
+    }
+    for (reference, reason) in &pruned.kept {
+        println!("kept {reference}: {reason}");
+    }
+    println!(
+        "{} removed, {} kept",
+        pruned.removed.len(),
+        pruned.kept.len()
+    );
     Ok(())
 }
 

@@ -110,14 +110,20 @@ async fn debootstrap(
     observer: &dyn BuildObserver,
     log: &mut BuildLog,
 ) -> Result<(), ImageError> {
-    let mut command = Command::new("debootstrap");
-    command.arg(format!("--variant={}", config.variant));
+    let mut args = vec![format!("--variant={}", config.variant)];
     if !config.include.is_empty() {
-        command.arg(format!("--include={}", config.include.join(",")));
+        args.push(format!("--include={}", config.include.join(",")));
     }
-    command.arg(&config.suite).arg(work).arg(&options.mirror);
-    log.write(&format!("asbuilt: running {command:?}\n"));
+    args.push(config.suite.clone());
+    args.push(work.display().to_string());
+    args.push(options.mirror.clone());
+    log.write(&format!(
+        "asbuilt: running debootstrap {}\n",
+        args.join(" ")
+    ));
 
+    let mut command = Command::new("debootstrap");
+    command.args(&args);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -54,7 +54,12 @@ impl Step {
     /// "step 3/7 RUN asbuilt-apt-install frr", shortened to stay on one line.
     pub fn describe(&self) -> String {
         const MAX: usize = 90;
-        let mut instruction = self.instruction.clone();
+        // Line continuations in a recipe reach the builder as runs of spaces.
+        let mut instruction = self
+            .instruction
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if instruction.chars().count() > MAX {
             instruction = instruction.chars().take(MAX - 1).collect::<String>() + "…";
         }
@@ -78,7 +83,7 @@ impl Transcript {
         let mut steps = Vec::new();
         while let Some(end) = self.partial.find('\n') {
             let line: String = self.partial.drain(..=end).collect();
-            if let Some(step) = self.line(line.trim_end()) {
+            if let Some(step) = self.line(strip_ansi(&line).trim_end()) {
                 steps.push(step);
             }
         }
@@ -115,8 +120,9 @@ impl Transcript {
     /// The last lines the current step printed, including an unfinished last line.
     pub fn tail(&self) -> Vec<String> {
         let mut lines: Vec<String> = self.tail.iter().cloned().collect();
-        if !self.partial.trim().is_empty() {
-            lines.push(self.partial.trim_end().to_string());
+        let partial = strip_ansi(&self.partial);
+        if !partial.trim().is_empty() {
+            lines.push(partial.trim_end().to_string());
         }
         lines
     }
@@ -138,6 +144,27 @@ impl Transcript {
             },
         }
     }
+}
+
+/// `text` without terminal escape sequences. The builder colours what a step writes to
+/// stderr (ESC [91m ... ESC [0m); in an error message or a log file those are noise.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in @..~.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A build log: one file per image build under `<state>/logs`, named after the image and
@@ -218,7 +245,7 @@ pub(crate) async fn build_dockerfile(
         match item {
             Ok(info) => {
                 if let Some(text) = info.stream.as_deref() {
-                    log.write(text);
+                    log.write(&strip_ansi(text));
                     for step in transcript.push(text) {
                         observer.on_event(BuildEvent::Step {
                             image: spec.name,
@@ -277,6 +304,19 @@ mod tests {
         assert_eq!(Step::parse(" ---> Running in 4f2c"), None);
         assert_eq!(Step::parse("Step x/7 : RUN true"), None);
         assert_eq!(Step::parse("Stepping through"), None);
+    }
+
+    #[test]
+    fn continued_lines_read_as_one() {
+        let step = Step {
+            index: 4,
+            total: 7,
+            instruction: "RUN asbuilt-apt-install       curl \t nmap".into(),
+        };
+        assert_eq!(
+            step.describe(),
+            "step 4/7 RUN asbuilt-apt-install curl nmap"
+        );
     }
 
     #[test]
@@ -346,6 +386,19 @@ mod tests {
             text.ends_with("full log: /var/lib/asbuilt/logs/router-0123456789ab.log"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn colours_the_builder_adds_to_stderr_are_removed() {
+        let mut transcript = Transcript::default();
+        transcript.push("Step 4/7 : RUN asbuilt-apt-install nftables\n");
+        transcript.push("\u{1b}[91mE\u{1b}[0m\u{1b}[91m: \u{1b}[0m\u{1b}[91mUnable to locate package nftables\u{1b}[0m\u{1b}[91m\n");
+        transcript.push("\u{1b}[0mRemoving intermediate container d5f1d4caaa7e\n");
+        assert_eq!(
+            transcript.tail(),
+            vec!["E: Unable to locate package nftables".to_string()]
+        );
+        assert_eq!(strip_ansi("plain"), "plain");
     }
 
     #[test]

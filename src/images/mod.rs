@@ -25,6 +25,7 @@ mod base;
 mod build;
 mod error;
 mod progress;
+mod prune;
 pub mod recipe;
 mod status;
 
@@ -40,6 +41,7 @@ pub use error::ImageError;
 pub use progress::{
     BuildEvent, BuildObserver, LiveProgress, PlainProgress, Progress, Silent, seconds,
 };
+pub use prune::{Pruned, outdated_images, prune_outdated};
 pub use recipe::{BUILTIN_IMAGES, Builder, ImageSpec, catalog};
 pub use status::{ImageStatus, image_statuses, total_unique_size};
 
