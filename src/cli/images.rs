@@ -174,9 +174,10 @@ async fn prune() -> Result<(), ImageError> {
         println!("kept {reference}: {reason}");
     }
     println!(
-        "{} removed, {} kept",
+        "{} removed, {} kept, {} untagged build leftovers removed",
         pruned.removed.len(),
-        pruned.kept.len()
+        pruned.kept.len(),
+        pruned.leftovers
     );
     Ok(())
 }

@@ -19,6 +19,8 @@ pub struct Pruned {
     pub removed: Vec<String>,
     /// References kept, with the engine's reason (usually: a container uses it).
     pub kept: Vec<(String, String)>,
+    /// Untagged images left by failed or replaced builds that were removed.
+    pub leftovers: usize,
 }
 
 /// The references among `tags` that name an image of the catalog with another recipe
@@ -80,6 +82,30 @@ pub async fn prune_outdated(docker: &Docker) -> Result<Pruned, ImageError> {
                 pruned.kept.push((reference, message));
             }
             Err(error) => return Err(ImageError::docker("remove image", reference, error)),
+        }
+    }
+    // A failed build leaves the layers of the steps before the failure as untagged
+    // images (the builder keeps them as cache). They carry the labels asbuilt's base
+    // stamps, so only asbuilt's own leftovers match.
+    let filters = HashMap::from([
+        ("dangling", vec!["true".to_string()]),
+        ("label", vec!["org.asbuilt.image".to_string()]),
+    ]);
+    let options = ListImagesOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let leftovers = docker
+        .list_images(Some(options))
+        .await
+        .map_err(|e| ImageError::docker("list images", "(untagged asbuilt build leftovers)", e))?;
+    for image in leftovers {
+        let options = RemoveImageOptionsBuilder::default().force(false).build();
+        if docker
+            .remove_image(&image.id, Some(options), None)
+            .await
+            .is_ok()
+        {
+            pruned.leftovers += 1;
         }
     }
     Ok(pruned)
