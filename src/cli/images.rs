@@ -45,9 +45,9 @@ struct BuildArgs {
     #[arg(long, value_name = "URL")]
     mirror: Option<String>,
 
-    /// How many images may build at the same time.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
-    jobs: u16,
+    /// How many images may build at the same time [default: 3].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    jobs: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -91,7 +91,9 @@ async fn build(args: BuildArgs) -> Result<(), ImageError> {
         options.mirror = mirror;
     }
     options.force = args.force;
-    options.jobs = usize::from(args.jobs);
+    if let Some(jobs) = args.jobs {
+        options.jobs = usize::from(jobs);
+    }
 
     // Without --kind, every image, rootfs and base included, so --force rebuilds all.
     let names: Vec<&str> = if args.kinds.is_empty() {

@@ -59,16 +59,23 @@ pub(crate) async fn make_rootfs(
             .map_err(|e| ImageError::docker("tag image", &local, e));
     }
 
-    let work = options
-        .state_dir
-        .join("work")
-        .join(format!("rootfs-{}", spec.hash));
+    let work_root = options.state_dir.join("work");
+    std::fs::create_dir_all(&work_root)
+        .map_err(|e| ImageError::io("create work folder", &work_root, e))?;
+    // Two deploys on a fresh host may both need the rootfs; they must not debootstrap
+    // into the same folder. The second waits here, then finds the image made (unless
+    // it was asked to make it anew).
+    let _lock = lock_file(&work_root.join(format!("rootfs-{}.lock", spec.hash))).await?;
+    if !options.force && docker.inspect_image(&reference).await.is_ok() {
+        log.write(&format!(
+            "asbuilt: {reference} was made meanwhile by another asbuilt\n"
+        ));
+        return Ok(());
+    }
+
+    let work = work_root.join(format!("rootfs-{}", spec.hash));
     // A folder left by an interrupted run would mix two installs.
     remove_work_dir(&work).await?;
-    if let Some(parent) = work.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| ImageError::io("create work folder", parent, e))?;
-    }
 
     let result = async {
         debootstrap(&config, &work, spec, options, observer, &mut log).await?;
@@ -91,6 +98,18 @@ pub(crate) async fn make_rootfs(
     let cleanup = remove_work_dir(&work).await;
     result?;
     cleanup
+}
+
+/// Opens and exclusively locks `path`, waiting for another holder; the lock is released
+/// when the returned file is dropped (or the process ends).
+async fn lock_file(path: &Path) -> Result<std::fs::File, ImageError> {
+    let file =
+        std::fs::File::create(path).map_err(|e| ImageError::io("create lock file", path, e))?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(io::Error::other)
+        .and_then(|locked| locked)
+        .map_err(|e| ImageError::io("lock", path, e))
 }
 
 fn recipe_text(spec: &ImageSpec, path: &str) -> String {

@@ -36,7 +36,6 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-pub use build::{Step, Transcript};
 pub use error::ImageError;
 pub use progress::{
     BuildEvent, BuildObserver, LiveProgress, PlainProgress, Progress, Silent, seconds,
@@ -47,6 +46,9 @@ pub use status::{ImageStatus, image_statuses, total_unique_size};
 
 /// The Debian mirror used when none is configured.
 pub const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
+
+/// How many images build at the same time unless told otherwise.
+pub const DEFAULT_JOBS: usize = 3;
 
 /// The state directory used when `ASBUILT_STATE_DIR` is not set.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/asbuilt";
@@ -82,7 +84,7 @@ impl BuildOptions {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| DEFAULT_STATE_DIR.into()),
             force: false,
-            jobs: 3,
+            jobs: DEFAULT_JOBS,
         }
     }
 
@@ -132,11 +134,22 @@ pub enum Outcome {
     Built(Duration),
 }
 
+/// One image in a [`BuildReport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOutcome {
+    /// Short name: rootfs, base, router, ...
+    pub name: &'static str,
+    /// The tagged reference.
+    pub reference: String,
+    /// Found or built.
+    pub outcome: Outcome,
+}
+
 /// The result of [`ensure_images`]: every image involved, parents included, in build order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildReport {
-    /// (image name, reference, outcome).
-    pub images: Vec<(&'static str, String, Outcome)>,
+    /// The images, parents first.
+    pub images: Vec<ImageOutcome>,
 }
 
 impl BuildReport {
@@ -144,7 +157,7 @@ impl BuildReport {
     pub fn built(&self) -> usize {
         self.images
             .iter()
-            .filter(|(_, _, outcome)| matches!(outcome, Outcome::Built(_)))
+            .filter(|image| matches!(image.outcome, Outcome::Built(_)))
             .count()
     }
 }
@@ -193,9 +206,11 @@ pub async fn ensure_images(
                 image: spec.name,
                 reference: &spec.reference(),
             });
-            report
-                .images
-                .push((spec.name, spec.reference(), Outcome::UpToDate));
+            report.images.push(ImageOutcome {
+                name: spec.name,
+                reference: spec.reference(),
+                outcome: Outcome::UpToDate,
+            });
         } else {
             to_build.push(spec);
         }
@@ -243,11 +258,11 @@ pub async fn ensure_images(
         };
         in_flight.retain(|name| *name != spec.name);
         match result {
-            Ok(elapsed) => {
-                report
-                    .images
-                    .push((spec.name, spec.reference(), Outcome::Built(elapsed)))
-            }
+            Ok(elapsed) => report.images.push(ImageOutcome {
+                name: spec.name,
+                reference: spec.reference(),
+                outcome: Outcome::Built(elapsed),
+            }),
             Err(error) => {
                 failed.push(spec.name);
                 failures.push(error);
@@ -257,7 +272,7 @@ pub async fn ensure_images(
 
     report
         .images
-        .sort_by_key(|(name, _, _)| catalog().iter().position(|spec| spec.name == *name));
+        .sort_by_key(|image| catalog().iter().position(|spec| spec.name == image.name));
     match failures.len() {
         0 => Ok(report),
         1 => Err(failures.remove(0)),
