@@ -86,7 +86,7 @@ pub enum ImageError {
     Debootstrap {
         /// The rootfs reference being made.
         image: String,
-        /// What was installed from where, e.g. "bookworm from http://deb.debian.org/debian".
+        /// What was installed from where, e.g. `bookworm from http://deb.debian.org/debian`.
         origin: String,
         /// How it failed, e.g. "exit status 1".
         reason: String,

@@ -42,7 +42,7 @@ pub struct RecipeFile {
 /// How an image is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builder {
-    /// A Debian root file system from debootstrap (or a local debian:<suite> image),
+    /// A Debian root file system from debootstrap (or a local `debian:<suite>` image),
     /// described by `rootfs.conf` and trimmed by `dpkg-excludes`.
     Rootfs,
     /// `docker build` of the recipe folder, FROM the parent image.
