@@ -227,28 +227,33 @@ pub async fn ensure_images(
         let pending: Vec<&'static str> = to_build.iter().map(|spec| spec.name).collect();
         let mut waiting = Vec::new();
         for spec in to_build.drain(..) {
-            let parent = spec.parent;
-            if let Some(parent) = parent.filter(|parent| failed.contains(parent)) {
-                let parent_ref = recipe::lookup(parent)?.reference();
-                let reference = spec.reference();
-                observer.on_event(BuildEvent::NotAttempted {
-                    image: spec.name,
-                    reference: &reference,
-                    parent: &parent_ref,
-                });
-                failures.push(ImageError::NotAttempted {
-                    image: reference,
-                    parent: parent_ref,
-                });
-                failed.push(spec.name);
-            } else if parent
-                .is_some_and(|parent| pending.contains(&parent) || in_flight.contains(&parent))
-                || running.len() >= jobs
-            {
-                waiting.push(spec);
-            } else {
-                in_flight.push(spec.name);
-                running.push(build_one(docker, spec, options, observer));
+            match next_step(
+                spec.parent,
+                &pending,
+                &in_flight,
+                &failed,
+                running.len(),
+                jobs,
+            ) {
+                NextStep::Skip(parent) => {
+                    let parent_ref = recipe::lookup(parent)?.reference();
+                    let reference = spec.reference();
+                    observer.on_event(BuildEvent::NotAttempted {
+                        image: spec.name,
+                        reference: &reference,
+                        parent: &parent_ref,
+                    });
+                    failures.push(ImageError::NotAttempted {
+                        image: reference,
+                        parent: parent_ref,
+                    });
+                    failed.push(spec.name);
+                }
+                NextStep::Wait => waiting.push(spec),
+                NextStep::Start => {
+                    in_flight.push(spec.name);
+                    running.push(build_one(docker, spec, options, observer));
+                }
             }
         }
         to_build = waiting;
@@ -277,6 +282,35 @@ pub async fn ensure_images(
         0 => Ok(report),
         1 => Err(failures.remove(0)),
         _ => Err(ImageError::Several(failures)),
+    }
+}
+
+/// What the scheduler in [`ensure_images`] does next with an image that is to be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NextStep<'a> {
+    /// Build it now.
+    Start,
+    /// Its parent is still to be built, or every job is taken.
+    Wait,
+    /// Its parent failed (this names it): it cannot be built.
+    Skip(&'a str),
+}
+
+/// Decides for an image with `parent`, given the images still waiting (`pending`),
+/// building (`in_flight`) and failed, and how many of `jobs` are `running`.
+fn next_step<'a>(
+    parent: Option<&'a str>,
+    pending: &[&str],
+    in_flight: &[&str],
+    failed: &[&str],
+    running: usize,
+    jobs: usize,
+) -> NextStep<'a> {
+    match parent {
+        Some(parent) if failed.contains(&parent) => NextStep::Skip(parent),
+        Some(parent) if pending.contains(&parent) || in_flight.contains(&parent) => NextStep::Wait,
+        _ if running >= jobs => NextStep::Wait,
+        _ => NextStep::Start,
     }
 }
 
@@ -393,6 +427,39 @@ mod tests {
         // base and rootfs are building blocks, not images a node runs.
         assert_eq!(image_ref("base"), None);
         assert_eq!(image_ref("rootfs"), None);
+    }
+
+    #[test]
+    fn an_image_starts_only_when_its_parent_is_there_and_a_job_is_free() {
+        // The parent was there before, or has been built: start, if a job is free.
+        assert_eq!(
+            next_step(Some("base"), &[], &[], &[], 0, 3),
+            NextStep::Start
+        );
+        assert_eq!(next_step(Some("base"), &[], &[], &[], 3, 3), NextStep::Wait);
+        assert_eq!(next_step(None, &[], &[], &[], 2, 3), NextStep::Start);
+        // The parent is waiting or building: wait for it.
+        assert_eq!(
+            next_step(Some("base"), &["base", "router"], &[], &[], 0, 3),
+            NextStep::Wait
+        );
+        assert_eq!(
+            next_step(Some("router"), &[], &["router"], &[], 1, 3),
+            NextStep::Wait
+        );
+    }
+
+    #[test]
+    fn an_image_whose_parent_failed_is_skipped_naming_the_parent() {
+        assert_eq!(
+            next_step(Some("router"), &[], &[], &["router"], 0, 3),
+            NextStep::Skip("router")
+        );
+        // Even with every job free, and before waiting on anything else.
+        assert_eq!(
+            next_step(Some("host"), &["host"], &[], &["host"], 3, 3),
+            NextStep::Skip("host")
+        );
     }
 
     #[test]
