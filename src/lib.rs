@@ -6,6 +6,7 @@ pub mod cli;
 pub mod design;
 pub mod diagnostic;
 pub mod graph;
+pub mod images;
 pub mod kind;
-pub mod topology;
 pub mod plan;
+pub mod topology;

@@ -4,6 +4,7 @@
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
 mod graph;
+mod images;
 mod output;
 mod topology;
 
@@ -28,6 +29,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the topology file format, for editors.
     Schema,
+    /// Build and list the node images (offline, from Debian packages).
+    Images(images::ImagesArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => topology::render(&args),
         Command::Graph(args) => graph::graph(&args),
         Command::Schema => topology::schema(),
+        Command::Images(args) => return images::run(args),
     };
     outcome.into()
 }

@@ -18,8 +18,20 @@ pub fn wire_script(plan: &Plan) -> String {
         // No STP and no forwarding delay: a cable is a cable. Multicast is flooded so
         // OSPF hellos always arrive; LLDP (group address bit 14) passes like on a wire.
         script.run(&[
-            "ip", "link", "add", &segment.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0",
-            "mcast_snooping", "0", "group_fwd_mask", "0x4000",
+            "ip",
+            "link",
+            "add",
+            &segment.bridge,
+            "type",
+            "bridge",
+            "stp_state",
+            "0",
+            "forward_delay",
+            "0",
+            "mcast_snooping",
+            "0",
+            "group_fwd_mask",
+            "0x4000",
         ]);
         script.run(&["ip", "link", "set", &segment.bridge, "up"]);
         for port in &segment.ports {
@@ -36,11 +48,17 @@ pub fn link_script(segment: &SegmentPlan, port: &PortPlan, setting: LinkSetting)
     let pidfile = format!("/run/asbuilt/impair-{p}.pid");
     let mut script = Script::new();
     script.step(&format!("reset {}", port.endpoint));
-    script.raw(format!("if [ -s {0} ]; then kill \"$(cat {0})\" 2>/dev/null || true; rm -f {0}; fi", quote(&pidfile)));
+    script.raw(format!(
+        "if [ -s {0} ]; then kill \"$(cat {0})\" 2>/dev/null || true; rm -f {0}; fi",
+        quote(&pidfile)
+    ));
     script.raw(format!("ip link del {} 2>/dev/null || true", quote(&relay)));
     script.run(&["ip", "link", "set", p, "promisc", "off", "master", &segment.bridge]);
     if setting.loss_percent > 0.0 || setting.delay_ms > 0 {
-        script.step(&format!("impair {}: {}% loss, {} ms delay", port.endpoint, setting.loss_percent, setting.delay_ms));
+        script.step(&format!(
+            "impair {}: {}% loss, {} ms delay",
+            port.endpoint, setting.loss_percent, setting.delay_ms
+        ));
         let bridge_side = format!("{relay}b");
         script.run(&["ip", "link", "set", p, "nomaster"]);
         script.run(&["ip", "link", "add", &relay, "type", "veth", "peer", "name", &bridge_side]);
@@ -76,7 +94,10 @@ mod tests {
         SegmentPlan {
             name: "r1:eth1--r2:eth1".into(),
             bridge: "s0".into(),
-            ports: vec![PortPlan { endpoint: Endpoint { node: "r1".into(), interface: "eth1".into() }, port: "p0".into() }],
+            ports: vec![PortPlan {
+                endpoint: Endpoint { node: "r1".into(), interface: "eth1".into() },
+                port: "p0".into(),
+            }],
         }
     }
 
@@ -91,7 +112,8 @@ mod tests {
     #[test]
     fn an_impaired_cable_runs_through_the_relay() {
         let s = segment();
-        let script = link_script(&s, &s.ports[0], LinkSetting { up: true, loss_percent: 30.0, delay_ms: 100 });
+        let script =
+            link_script(&s, &s.ports[0], LinkSetting { up: true, loss_percent: 30.0, delay_ms: 100 });
         assert!(script.contains("ip link set p0 nomaster"), "{script}");
         assert!(script.contains("asbuilt-impair p0 r0 30 100"), "{script}");
         assert!(script.contains("ip link set r0b master s0 up"), "{script}");

@@ -1,0 +1,650 @@
+//! Smoke tests of asbuilt's node images against the real Docker engine.
+//!
+//! The first test to run builds every image (from nothing this takes minutes; when the
+//! images exist with their current recipe hash it is skipped in milliseconds). Images are
+//! never deleted here, so they stay cached between runs and are rebuilt only when a
+//! recipe changes.
+//!
+//! Each test starts its containers on network mode "none" with exactly the capabilities
+//! their kind gets (`NodeKind::capabilities`, `FABRIC_CAPABILITIES`), never privileged,
+//! wires them with veth pairs it creates itself, and sends packets only between them. A
+//! [`Lab`] guard removes its containers and veths when the test ends, passed or failed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use asbuilt::images::{self, BuildOptions, ImageError, ImageSpec, PlainProgress, recipe::RecipeFile};
+use asbuilt::kind::{FABRIC_CAPABILITIES, NodeKind};
+use bollard::Docker;
+use bollard::exec::StartExecResults;
+use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use futures_util::StreamExt;
+
+/// Addresses used between test containers: TEST-NET-1, a documentation range, inside
+/// namespaces these tests create. No packet leaves them.
+const NET: &str = "192.0.2";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
+}
+
+/// Build options for the tests: the mirror from the environment, logs under the target
+/// folder so test runs do not need /var/lib.
+fn options() -> BuildOptions {
+    let mut options = BuildOptions::from_env();
+    options.state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("asbuilt-state");
+    options
+}
+
+/// Builds every image once per test binary; every test waits for it.
+fn images_built() {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = BUILT.get_or_init(|| {
+        runtime().block_on(async {
+            let docker = images::connect().await.map_err(|e| e.to_string())?;
+            let names: Vec<&str> = images::catalog().iter().map(|spec| spec.name).collect();
+            images::ensure_images(&docker, &names, &options(), &PlainProgress)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        })
+    });
+    if let Err(error) = result {
+        panic!("failed to build the images: {error}");
+    }
+}
+
+/// What a test's containers run: a node kind, or the fabric.
+#[derive(Debug, Clone, Copy)]
+enum Image {
+    Node(NodeKind),
+    Fabric,
+}
+
+impl Image {
+    fn name(self) -> &'static str {
+        match self {
+            Image::Node(kind) => kind.builtin_image().expect("a builtin kind"),
+            Image::Fabric => "fabric",
+        }
+    }
+
+    fn capabilities(self) -> &'static [&'static str] {
+        match self {
+            Image::Node(kind) => kind.capabilities(),
+            Image::Fabric => FABRIC_CAPABILITIES,
+        }
+    }
+}
+
+/// A started container.
+#[derive(Debug, Clone)]
+struct Node {
+    /// The container's name in Docker.
+    id: String,
+    /// Its hostname (the lab's node name).
+    hostname: String,
+    /// The pid of its first process on the Docker host, to move veths into its netns.
+    pid: i64,
+}
+
+/// The output and exit code of a command run in a container.
+#[derive(Debug)]
+struct Output {
+    code: i64,
+    text: String,
+}
+
+static SERIAL: AtomicUsize = AtomicUsize::new(0);
+
+/// A test's containers and veths; dropping it removes them all, even after a panic.
+struct Lab {
+    docker: Docker,
+    containers: Vec<String>,
+    veths: Vec<String>,
+}
+
+impl Lab {
+    async fn new() -> Lab {
+        images_built_async().await;
+        Lab {
+            docker: images::connect().await.expect("connect to docker"),
+            containers: Vec::new(),
+            veths: Vec::new(),
+        }
+    }
+
+    /// Starts a container of `image` named `hostname`, with its kind's capabilities and no
+    /// network, and waits until its boot script says it is ready.
+    async fn start(&mut self, image: Image, hostname: &str) -> Node {
+        let reference = images::image_ref(image.name()).expect("a builtin image");
+        let id = format!(
+            "asbuilt-test-{}-{}-{hostname}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::SeqCst)
+        );
+        let config = ContainerCreateBody {
+            image: Some(reference.clone()),
+            hostname: Some(hostname.to_string()),
+            labels: Some(HashMap::from([("org.asbuilt.test".to_string(), "images".to_string())])),
+            host_config: Some(HostConfig {
+                network_mode: Some("none".to_string()),
+                cap_add: Some(image.capabilities().iter().map(|cap| cap.to_string()).collect()),
+                privileged: Some(false),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let create = CreateContainerOptionsBuilder::default().name(&id).build();
+        // Registered before it exists, so a failure between create and start still
+        // removes it.
+        self.containers.push(id.clone());
+        self.docker
+            .create_container(Some(create), config)
+            .await
+            .unwrap_or_else(|e| panic!("create {id}: {e}"));
+        self.docker.start_container(&id, None).await.unwrap_or_else(|e| panic!("start {id}: {e}"));
+        let inspect = self.docker.inspect_container(&id, None).await.expect("inspect container");
+        let pid = inspect.state.and_then(|state| state.pid).expect("a running container has a pid");
+        let node = Node { id, hostname: hostname.to_string(), pid };
+        self.wait_for(&node, "test -e /run/asbuilt/ready", Duration::from_secs(30)).await;
+        node
+    }
+
+    /// Runs `script` with sh in the node.
+    async fn sh(&self, node: &Node, script: &str) -> Output {
+        let config = ExecConfig {
+            cmd: Some(vec!["sh".to_string(), "-c".to_string(), script.to_string()]),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let exec = self.docker.create_exec(&node.id, config).await.expect("create exec");
+        let mut text = String::new();
+        if let StartExecResults::Attached { mut output, .. } =
+            self.docker.start_exec(&exec.id, None).await.expect("start exec")
+        {
+            while let Some(chunk) = output.next().await {
+                text.push_str(&chunk.expect("exec output").to_string());
+            }
+        }
+        let code = self.docker.inspect_exec(&exec.id).await.expect("inspect exec").exit_code.unwrap_or(-1);
+        Output { code, text }
+    }
+
+    /// Runs `script` and fails the test, showing its output, unless it exits 0.
+    async fn ok(&self, node: &Node, script: &str) -> String {
+        let output = self.sh(node, script).await;
+        assert_eq!(
+            output.code, 0,
+            "`{script}` on {} exited {}:\n{}",
+            node.hostname, output.code, output.text
+        );
+        output.text
+    }
+
+    /// Retries `script` until it exits 0, or fails the test after `limit`.
+    async fn wait_for(&self, node: &Node, script: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let output = self.sh(node, script).await;
+            if output.code == 0 {
+                return output.text;
+            }
+            if started.elapsed() > limit {
+                panic!("`{script}` on {} still fails after {limit:?}:\n{}", node.hostname, output.text);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Connects interface `a_if` of `a` to interface `b_if` of `b` with a veth pair, and
+    /// sets both up.
+    async fn wire(&mut self, a: &Node, a_if: &str, b: &Node, b_if: &str) {
+        // Host interface names are limited to 15 bytes and must not clash with parallel
+        // tests; both ends are renamed once inside their containers.
+        let serial = SERIAL.fetch_add(1, Ordering::SeqCst);
+        let left = format!("abt{}x{serial}a", std::process::id() % 100_000);
+        let right = format!("abt{}x{serial}b", std::process::id() % 100_000);
+        self.veths.push(left.clone());
+        ip(&["link", "add", &left, "type", "veth", "peer", "name", &right]);
+        ip(&["link", "set", &left, "netns", &a.pid.to_string()]);
+        ip(&["link", "set", &right, "netns", &b.pid.to_string()]);
+        self.ok(a, &format!("ip link set {left} name {a_if} && ip link set {a_if} up")).await;
+        self.ok(b, &format!("ip link set {right} name {b_if} && ip link set {b_if} up")).await;
+    }
+}
+
+async fn images_built_async() {
+    // The build blocks on its own runtime, which cannot run inside this test's runtime.
+    tokio::task::spawn_blocking(images_built).await.expect("the image build task");
+}
+
+/// A script that fails naming the first of `commands` that is not installed.
+fn has_commands(commands: &str) -> String {
+    format!("for c in {commands}; do command -v $c >/dev/null || {{ echo \"missing: $c\"; exit 1; }}; done")
+}
+
+/// Runs `ip` on the Docker host and fails the test if it fails.
+fn ip(args: &[&str]) {
+    let output = Command::new("ip").args(args).output().expect("run ip (iproute2)");
+    assert!(output.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // A veth still on the host (the test failed before moving it) is deleted with its
+        // peer; one inside a container goes away with the container's namespace.
+        for veth in &self.veths {
+            let _ = Command::new("ip").args(["link", "del", veth]).output();
+        }
+        let docker = self.docker.clone();
+        let containers = std::mem::take(&mut self.containers);
+        // Drop may run inside the test's runtime, which cannot block on another future,
+        // so the removal runs on a thread of its own with its own runtime.
+        let removal = std::thread::spawn(move || {
+            runtime().block_on(async {
+                for id in containers {
+                    let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+                    if let Err(error) = docker.remove_container(&id, Some(options)).await {
+                        eprintln!("cleanup: remove container {id}: {error}");
+                    }
+                }
+            })
+        });
+        let _ = removal.join();
+    }
+}
+
+#[tokio::test]
+async fn every_image_is_labelled_with_its_kind_and_recipe_hash() {
+    let lab = Lab::new().await;
+    for spec in images::catalog().iter().filter(|spec| spec.name != "rootfs") {
+        let image = lab.docker.inspect_image(&spec.reference()).await.expect("the image exists");
+        let labels = image.config.and_then(|config| config.labels).unwrap_or_default();
+        assert_eq!(labels.get("org.asbuilt.kind").map(String::as_str), Some(spec.name), "{}", spec.name);
+        assert_eq!(labels.get("org.asbuilt.recipe-hash"), Some(&spec.hash), "{}", spec.name);
+    }
+}
+
+#[tokio::test]
+async fn router_image_answers_vtysh_show_version() {
+    let mut lab = Lab::new().await;
+    let router = lab.start(Image::Node(NodeKind::Router), "r1").await;
+    let version = lab.wait_for(&router, "vtysh -c 'show version'", Duration::from_secs(20)).await;
+    assert!(version.contains("FRRouting"), "{version}");
+    // The hostname the engine gives the container is the router's name in FRR too.
+    assert!(version.contains("(r1)"), "{version}");
+    for daemon in ["watchfrr", "zebra", "staticd", "ospfd", "bgpd", "ripd"] {
+        lab.ok(&router, &format!("pgrep -x {daemon}")).await;
+    }
+    lab.ok(&router, "asbuilt-service status frr").await;
+}
+
+#[tokio::test]
+async fn router_applies_a_new_frr_conf_when_the_service_is_reloaded() {
+    let mut lab = Lab::new().await;
+    let router = lab.start(Image::Node(NodeKind::Router), "r2").await;
+    lab.wait_for(&router, "vtysh -c 'show version'", Duration::from_secs(20)).await;
+    lab.ok(
+        &router,
+        "printf 'frr defaults traditional\\nip route 198.51.100.0/24 Null0\\nrouter ospf\\n ospf router-id 10.0.0.2\\n' \
+         > /etc/frr/frr.conf && asbuilt-service reload frr",
+    )
+    .await;
+    let routes = lab.ok(&router, "vtysh -c 'show ip route static'").await;
+    assert!(routes.contains("198.51.100.0/24"), "{routes}");
+    let ospf = lab.ok(&router, "vtysh -c 'show ip ospf'").await;
+    assert!(ospf.contains("10.0.0.2"), "{ospf}");
+    // A stopped service reports "not running" (3), the contract the engine's faults use.
+    lab.ok(&router, "asbuilt-service stop frr").await;
+    assert_eq!(lab.sh(&router, "asbuilt-service status frr").await.code, 3);
+}
+
+#[tokio::test]
+async fn firewall_image_runs_frr_and_lists_its_nftables_ruleset() {
+    let mut lab = Lab::new().await;
+    let firewall = lab.start(Image::Node(NodeKind::Firewall), "fw1").await;
+    let version = lab.wait_for(&firewall, "vtysh -c 'show version'", Duration::from_secs(20)).await;
+    assert!(version.contains("FRRouting"), "{version}");
+    // The default /etc/nftables.conf was loaded at boot.
+    let ruleset = lab.ok(&firewall, "nft list ruleset").await;
+    assert!(ruleset.contains("table inet filter"), "{ruleset}");
+    // A policy written to /etc/nftables.conf replaces it on reload.
+    lab.ok(
+        &firewall,
+        "printf 'flush ruleset\\ntable inet lab {\\n chain forward {\\n  type filter hook forward priority 0; policy drop;\\n  \
+         tcp dport 80 accept\\n }\\n}\\n' > /etc/nftables.conf && asbuilt-service reload nftables",
+    )
+    .await;
+    let ruleset = lab.ok(&firewall, "nft list ruleset").await;
+    assert!(ruleset.contains("table inet lab") && !ruleset.contains("table inet filter"), "{ruleset}");
+    lab.ok(&firewall, "iptables -L FORWARD -n && conntrack -L").await;
+}
+
+#[tokio::test]
+async fn server_image_serves_a_page_with_nginx() {
+    let mut lab = Lab::new().await;
+    let server = lab.start(Image::Node(NodeKind::Server), "web1").await;
+    lab.ok(&server, "echo 'hello from web1' > /var/www/html/index.html").await;
+    let page = lab.ok(&server, "curl -fsS http://127.0.0.1/").await;
+    assert_eq!(page.trim(), "hello from web1");
+    lab.ok(&server, "asbuilt-service status nginx && asbuilt-service status ssh").await;
+    // sshd made a host key of its own at first start.
+    let key = lab.ok(&server, "ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null").await;
+    assert!(key.contains("ssh-ed25519"), "{key}");
+}
+
+#[tokio::test]
+async fn server_dnsmasq_hands_a_lease_and_answers_dns_for_a_host_container() {
+    let mut lab = Lab::new().await;
+    let server = lab.start(Image::Node(NodeKind::Server), "srv1").await;
+    let host = lab.start(Image::Node(NodeKind::Host), "pc1").await;
+    lab.wire(&server, "eth1", &host, "eth1").await;
+    lab.ok(
+        &server,
+        &format!(
+            "ip addr add {NET}.1/24 dev eth1 \
+             && printf 'interface=eth1\\ndhcp-range={NET}.100,{NET}.150,255.255.255.0,1h\\naddress=/www.lab/{NET}.1\\n' \
+                > /etc/dnsmasq.d/lab.conf \
+             && asbuilt-service reload dnsmasq \
+             && echo 'page for pc1' > /var/www/html/index.html"
+        ),
+    )
+    .await;
+
+    let lease = lab.ok(&host, "timeout 30 dhclient -v -1 eth1 2>&1 && ip -4 -o addr show dev eth1").await;
+    assert!(lease.contains(&format!("inet {NET}.1")), "no lease from dnsmasq:\n{lease}");
+    // The lease named dnsmasq as the DNS server, and it answers for the lab's names.
+    let resolv = lab.ok(&host, "cat /etc/resolv.conf").await;
+    assert!(resolv.contains(&format!("nameserver {NET}.1")), "{resolv}");
+    let answer = lab.ok(&host, "dig +short +time=2 +tries=3 www.lab").await;
+    assert_eq!(answer.trim(), format!("{NET}.1"));
+    let page = lab.ok(&host, "curl -fsS --max-time 5 http://www.lab/").await;
+    assert_eq!(page.trim(), "page for pc1");
+}
+
+/// Whether the Docker host's kernel lets a bridge filter VLANs
+/// (CONFIG_BRIDGE_VLAN_FILTERING). Asked in the switch itself, where the bridge will be.
+async fn kernel_filters_vlans(lab: &Lab, switch: &Node) -> bool {
+    let probe =
+        lab.sh(switch, "ip link add vlanprobe type bridge vlan_filtering 1 && ip link del vlanprobe").await;
+    probe.code == 0
+}
+
+#[tokio::test]
+async fn switch_bridges_two_hosts() {
+    let mut lab = Lab::new().await;
+    let switch = lab.start(Image::Node(NodeKind::Switch), "sw1").await;
+    let h1 = lab.start(Image::Node(NodeKind::Host), "h1").await;
+    let h2 = lab.start(Image::Node(NodeKind::Host), "h2").await;
+    lab.wire(&h1, "eth1", &switch, "eth1").await;
+    lab.wire(&h2, "eth1", &switch, "eth2").await;
+    if kernel_filters_vlans(&lab, &switch).await {
+        // Both ports untagged in VLAN 10, as the engine wires an access VLAN.
+        lab.ok(
+            &switch,
+            "ip link add br0 type bridge vlan_filtering 1 && ip link set br0 up \
+             && for p in eth1 eth2; do ip link set $p master br0 \
+                && bridge vlan del dev $p vid 1 && bridge vlan add dev $p vid 10 pvid untagged; done",
+        )
+        .await;
+    } else {
+        eprintln!(
+            "switch_bridges_two_hosts: this kernel has no bridge VLAN filtering; bridging without VLANs"
+        );
+        lab.ok(&switch, "ip link add br0 type bridge && ip link set br0 up && ip link set eth1 master br0 && ip link set eth2 master br0").await;
+    }
+    lab.ok(&h1, &format!("ip addr add {NET}.11/24 dev eth1")).await;
+    lab.ok(&h2, &format!("ip addr add {NET}.12/24 dev eth1")).await;
+    // The bridge forwards only once the ports have left the listening state.
+    lab.wait_for(&h1, &format!("ping -c 1 -W 1 {NET}.12"), Duration::from_secs(20)).await;
+    lab.ok(&h1, &format!("ping -c 3 -i 0.2 -W 1 {NET}.12")).await;
+}
+
+#[tokio::test]
+async fn switch_keeps_hosts_in_different_vlans_apart() {
+    let mut lab = Lab::new().await;
+    let switch = lab.start(Image::Node(NodeKind::Switch), "sw2").await;
+    if !kernel_filters_vlans(&lab, &switch).await {
+        // Nothing to prove on such a host; say so instead of passing silently.
+        eprintln!(
+            "skipped switch_keeps_hosts_in_different_vlans_apart: the Docker host's kernel has no \
+             bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)"
+        );
+        return;
+    }
+    let h1 = lab.start(Image::Node(NodeKind::Host), "h3").await;
+    let h2 = lab.start(Image::Node(NodeKind::Host), "h4").await;
+    lab.wire(&h1, "eth1", &switch, "eth1").await;
+    lab.wire(&h2, "eth1", &switch, "eth2").await;
+    lab.ok(
+        &switch,
+        "ip link add br0 type bridge vlan_filtering 1 && ip link set br0 up \
+         && ip link set eth1 master br0 && ip link set eth2 master br0 \
+         && bridge vlan del dev eth1 vid 1 && bridge vlan add dev eth1 vid 10 pvid untagged \
+         && bridge vlan del dev eth2 vid 1 && bridge vlan add dev eth2 vid 20 pvid untagged",
+    )
+    .await;
+    lab.ok(&h1, &format!("ip addr add {NET}.21/24 dev eth1")).await;
+    lab.ok(&h2, &format!("ip addr add {NET}.22/24 dev eth1")).await;
+    let ping = lab.sh(&h1, &format!("ping -c 3 -i 0.2 -W 1 {NET}.22")).await;
+    assert_ne!(ping.code, 0, "hosts in VLAN 10 and VLAN 20 reached each other:\n{}", ping.text);
+}
+
+#[tokio::test]
+async fn fabric_image_can_bridge_shape_filter_and_capture() {
+    let mut lab = Lab::new().await;
+    let fabric = lab.start(Image::Fabric, "fabric").await;
+    lab.ok(
+        &fabric,
+        "ip link add seg1 type bridge && ip link set seg1 up \
+         && ip link add p1 type veth peer name p1x && ip link set p1 master seg1 && ip link set p1 up \
+         && tc qdisc add dev p1 root tbf rate 10mbit burst 32kbit latency 50ms \
+         && tc qdisc show dev p1 | grep -q tbf \
+         && nft add table bridge lab \
+         && nft add chain bridge lab links '{ type filter hook forward priority 0; }' \
+         && nft add rule bridge lab links iifname p1 numgen random mod 100 '<' 10 drop \
+         && timeout 1 tcpdump -i seg1 -c 1 -w /dev/null; test $? -eq 124",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_node_image_runs_tini_first_and_shows_the_node_name_in_its_prompt() {
+    let mut lab = Lab::new().await;
+    for kind in NodeKind::ALL.into_iter().filter(|kind| kind.builtin_image().is_some()) {
+        let hostname = format!("{kind}-7");
+        let node = lab.start(Image::Node(kind), &hostname).await;
+        let init = lab.ok(&node, "cat /proc/1/comm").await;
+        assert_eq!(init.trim(), "tini", "{kind}");
+        let prompt = lab.ok(&node, "echo exit | bash -i 2>&1").await;
+        assert!(prompt.contains(&format!("root@{hostname}:/# ")), "{kind} prompt:\n{prompt}");
+        lab.ok(
+            &node,
+            &has_commands("ip bridge tc tcpdump ps pgrep nano less tini ping traceroute asbuilt-service"),
+        )
+        .await;
+        let editor = lab.ok(&node, "echo 'echo editor=$EDITOR' | bash -i 2>/dev/null").await;
+        assert!(editor.contains("editor=nano"), "{kind}: {editor}");
+        // Images carry no package lists or downloaded packages.
+        lab.ok(&node, "test -z \"$(ls /var/lib/apt/lists | grep -v -e partial -e lock)\" && test -z \"$(ls /var/cache/apt/archives | grep -v -e partial -e lock)\"").await;
+    }
+}
+
+#[tokio::test]
+async fn host_image_has_the_client_tools() {
+    let mut lab = Lab::new().await;
+    let host = lab.start(Image::Node(NodeKind::Host), "pc9").await;
+    lab.ok(&host, &has_commands("ping traceroute curl dig dhclient ssh iperf3 nmap nc")).await;
+    assert_eq!(lab.sh(&host, "asbuilt-service status nginx").await.code, 2, "a host has no nginx");
+}
+
+#[tokio::test]
+async fn a_missing_custom_image_is_reported_by_name() {
+    let lab = Lab::new().await;
+    let error = images::require_custom_image(&lab.docker, "school/no-such-image:1.0").await.unwrap_err();
+    assert!(matches!(error, ImageError::CustomImageMissing { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("school/no-such-image:1.0") && text.contains("does not build custom images"),
+        "{text}"
+    );
+    // A builtin image is a custom image's equal here: it exists.
+    images::require_custom_image(&lab.docker, &images::image_ref("host").unwrap()).await.unwrap();
+}
+
+const BROKEN_RECIPE: &[RecipeFile] = &[RecipeFile {
+    path: "Dockerfile",
+    mode: 0o644,
+    contents: b"ARG PARENT_IMAGE\nFROM ${PARENT_IMAGE}\nRUN echo 'about to fail: no such package' && false\nLABEL never=reached\n",
+}];
+
+#[tokio::test]
+async fn a_failed_build_names_the_failing_step_and_keeps_its_log() {
+    let lab = Lab::new().await;
+    let base = images::recipe::find("base").expect("the base recipe");
+    let spec = ImageSpec {
+        name: "broken-test",
+        parent: Some("base"),
+        builder: images::Builder::Dockerfile,
+        dir: "broken-test",
+        files: BROKEN_RECIPE,
+        hash: images::recipe::recipe_hash("broken-test", Some(&base.hash), BROKEN_RECIPE),
+    };
+    let error = images::build_spec(&lab.docker, &spec, &options(), &images::Silent).await.unwrap_err();
+    let ImageError::BuildStep { image, step, tail, log, .. } = &error else {
+        panic!("expected a failed step, got {error:?}");
+    };
+    assert_eq!(image, &spec.reference());
+    // Four steps in the recipe, plus the two labels asbuilt stamps through the API.
+    assert_eq!(step, "step 3/6 RUN echo 'about to fail: no such package' && false");
+    assert!(tail.iter().any(|line| line.contains("about to fail: no such package")), "{tail:?}");
+    let logged = std::fs::read_to_string(log).expect("the build log exists");
+    assert!(logged.contains("about to fail: no such package"), "{logged}");
+    assert!(error.to_string().contains("returned a non-zero code: 1"), "{error}");
+}
+
+/// Runs the asbuilt binary with test logs under the target folder.
+fn asbuilt(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(args)
+        .env("ASBUILT_STATE_DIR", options().state_dir)
+        .output()
+        .expect("run asbuilt")
+}
+
+#[test]
+fn images_build_skips_unchanged_images_in_well_under_a_second() {
+    images_built();
+    let started = Instant::now();
+    let output = asbuilt(&["images", "build"]);
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("0 built, 8 up to date"), "{stdout}");
+    eprintln!("no-op `asbuilt images build` took {elapsed:?}");
+    // The measured figure is a few tens of milliseconds; the margin absorbs a busy CI host.
+    assert!(elapsed < Duration::from_secs(1), "a no-op build took {elapsed:?}");
+}
+
+#[test]
+fn images_list_reports_every_image_built_with_its_size() {
+    images_built();
+    let output = asbuilt(&["images", "list", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("list --json prints JSON");
+    let rows = list["images"].as_array().expect("an images array");
+    assert_eq!(rows.len(), images::catalog().len());
+    for (row, spec) in rows.iter().zip(images::catalog()) {
+        assert_eq!(row["name"], spec.name);
+        assert_eq!(row["reference"], spec.reference());
+        assert_eq!(row["built"], true, "{row}");
+        assert!(row["size_bytes"].as_u64().unwrap() > 10_000_000, "{row}");
+    }
+    let total = list["total_unique_bytes"].as_u64().unwrap();
+    let largest = rows.iter().map(|row| row["size_bytes"].as_u64().unwrap()).max().unwrap();
+    let sum: u64 = rows.iter().map(|row| row["size_bytes"].as_u64().unwrap()).sum();
+    assert!(total >= largest && total < sum, "shared layers are counted once: {total} of {sum}");
+}
+
+#[test]
+fn images_build_rejects_an_unknown_kind_with_exit_code_2() {
+    let output = asbuilt(&["images", "build", "--kind", "nas"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nas") && stderr.contains("router"), "{stderr}");
+}
+
+const LOCAL_DEBIAN_RECIPE: &[RecipeFile] = &[
+    RecipeFile {
+        path: "rootfs.conf",
+        mode: 0o644,
+        contents: b"suite = asbuilt-local-test\nvariant = minbase\n",
+    },
+    RecipeFile { path: "dpkg-excludes", mode: 0o644, contents: b"path-exclude=/usr/share/man/*\n" },
+];
+
+#[tokio::test]
+async fn a_local_debian_image_is_used_instead_of_debootstrap() {
+    let lab = Lab::new().await;
+    // Stand in for a debian:<suite> image an admin loaded: the rootfs, under that name.
+    let rootfs = images::recipe::find("rootfs").expect("the rootfs recipe").reference();
+    let local = "debian:asbuilt-local-test";
+    let tag = |reference: &str| {
+        let (repo, tag) = reference.split_once(':').unwrap();
+        bollard::query_parameters::TagImageOptionsBuilder::default().repo(repo).tag(tag).build()
+    };
+    lab.docker.tag_image(&rootfs, Some(tag(local))).await.expect("tag the stand-in");
+    let spec = ImageSpec {
+        name: "rootfs-local-test",
+        parent: None,
+        builder: images::Builder::Rootfs,
+        dir: "base",
+        files: LOCAL_DEBIAN_RECIPE,
+        hash: images::recipe::recipe_hash("rootfs-local-test", None, LOCAL_DEBIAN_RECIPE),
+    };
+    let result = images::build_spec(&lab.docker, &spec, &options(), &images::Silent).await;
+    let made = lab.docker.inspect_image(&spec.reference()).await.map(|image| image.id);
+    let original = lab.docker.inspect_image(&rootfs).await.map(|image| image.id);
+    // Only the two extra names this test made are removed; the image keeps its own tag.
+    let untag = bollard::query_parameters::RemoveImageOptionsBuilder::default().noprune(true).build();
+    for name in [local.to_string(), spec.reference()] {
+        let _ = lab.docker.remove_image(&name, Some(untag.clone()), None).await;
+    }
+    result.expect("the rootfs is made from the local image");
+    assert_eq!(made.expect("the new tag exists"), original.expect("the rootfs exists"));
+}
+
+const UNREACHABLE_MIRROR_RECIPE: &[RecipeFile] = &[
+    RecipeFile { path: "rootfs.conf", mode: 0o644, contents: b"suite = bookworm\nvariant = minbase\n" },
+    RecipeFile { path: "dpkg-excludes", mode: 0o644, contents: b"path-exclude=/usr/share/man/*\n" },
+];
+
+#[tokio::test]
+async fn a_failed_debootstrap_says_what_it_tried_and_leaves_no_work_folder() {
+    let lab = Lab::new().await;
+    let spec = ImageSpec {
+        name: "rootfs-failure-test",
+        parent: None,
+        builder: images::Builder::Rootfs,
+        dir: "base",
+        files: UNREACHABLE_MIRROR_RECIPE,
+        hash: images::recipe::recipe_hash("rootfs-failure-test", None, UNREACHABLE_MIRROR_RECIPE),
+    };
+    // Nothing listens on the discard port of loopback, so debootstrap fails at once.
+    let mut options = options();
+    options.mirror = "http://127.0.0.1:9/debian".to_string();
+    let error = images::build_spec(&lab.docker, &spec, &options, &images::Silent).await.unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, ImageError::Debootstrap { .. }), "{error:?}");
+    assert!(text.contains("bookworm from http://127.0.0.1:9/debian"), "{text}");
+    assert!(text.contains("full log: "), "{text}");
+    assert!(!options.state_dir.join("work").join(format!("rootfs-{}", spec.hash)).exists());
+    assert!(lab.docker.inspect_image(&spec.reference()).await.is_err(), "no image for a failed debootstrap");
+}
