@@ -13,6 +13,13 @@ use super::{LinkSetting, Plan, PortPlan, SegmentPlan};
 /// already in the fabric, named after their ports.
 pub fn wire_script(plan: &Plan) -> String {
     let mut script = Script::new();
+    if plan.needs_vlans {
+        // Fail with a reason rather than halfway through configuring a switch.
+        script.step("check that this host's kernel supports VLANs");
+        script.raw("ip link add asbcheck type bridge vlan_filtering 1 2>/dev/null || { echo \"this host's kernel cannot filter VLANs on a bridge (CONFIG_BRIDGE_VLAN_FILTERING), which this lab needs\" >&2; exit 1; }");
+        script.raw("ip link add link asbcheck name asbcheck.10 type vlan id 10 2>/dev/null || { ip link del asbcheck; echo \"this host's kernel has no 802.1Q VLAN support (module 8021q), which this lab needs\" >&2; exit 1; }");
+        script.raw("ip link del asbcheck");
+    }
     for segment in &plan.segments {
         script.step(&format!("bridge {} for {}", segment.bridge, segment.name));
         // No STP and no forwarding delay: a cable is a cable. Multicast is flooded so

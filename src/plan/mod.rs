@@ -31,6 +31,9 @@ pub struct Plan {
     pub segments: Vec<SegmentPlan>,
     /// Cable faults the fabric applies once everything is wired.
     pub links: Vec<(Endpoint, LinkSetting)>,
+    /// Whether the lab uses VLANs (tagged subinterfaces or VLAN-filtering switches),
+    /// which not every kernel supports.
+    pub needs_vlans: bool,
 }
 
 impl Plan {
@@ -104,6 +107,11 @@ pub struct PortPlan {
     pub port: String,
 }
 
+/// Whether a switch's design puts any port in a VLAN other than 1.
+fn uses_vlans(node: &Node) -> bool {
+    node.vlans.values().any(|v| *v != PortVlans::Access(1))
+}
+
 /// Plans an instance of `design`.
 pub fn plan(design: &Design, instance: InstanceId) -> Plan {
     let deployed = faults::misconfigured(design);
@@ -127,6 +135,7 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
                 .collect(),
         })
         .collect();
+    let needs_vlans = design.nodes.values().any(|n| uses_vlans(n) || n.interfaces.values().any(|i| i.vlan.is_some()));
     Plan {
         instance,
         lab: design.lab.clone(),
@@ -134,6 +143,7 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
         nodes,
         segments,
         links: faults::link_settings(design),
+        needs_vlans,
     }
 }
 
@@ -182,11 +192,13 @@ fn sysctls(kind: NodeKind, ipv6: bool) -> Vec<(String, String)> {
         ("net.ipv4.conf.all.rp_filter".to_string(), "0".to_string()),
         ("net.ipv4.conf.default.rp_filter".to_string(), "0".to_string()),
     ];
+    // Docker switches IPv6 off in containers without a network; a lab with IPv6
+    // addresses needs it back on.
+    let disable = if ipv6 { "0" } else { "1" };
+    out.push(("net.ipv6.conf.all.disable_ipv6".into(), disable.into()));
+    out.push(("net.ipv6.conf.default.disable_ipv6".into(), disable.into()));
     if ipv6 {
         out.push(("net.ipv6.conf.all.forwarding".into(), forward.into()));
-    } else {
-        out.push(("net.ipv6.conf.all.disable_ipv6".into(), "1".into()));
-        out.push(("net.ipv6.conf.default.disable_ipv6".into(), "1".into()));
     }
     out
 }
@@ -348,7 +360,10 @@ fn server_services(
 /// them; otherwise every port stays in VLAN 1, as on a switch out of the box.
 fn switch(node: &Node, script: &mut Script) {
     script.step("create the switch bridge");
-    script.run(&["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", "1", "mcast_snooping", "0"]);
+    // VLAN filtering only where the design has VLANs: some kernels lack it, and a plain
+    // switch must work on every one.
+    let filtering = if uses_vlans(node) { "1" } else { "0" };
+    script.run(&["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", filtering, "mcast_snooping", "0"]);
     for port in node.interfaces.values().filter(|i| i.segment.is_some()) {
         script.run(&["ip", "link", "set", &port.name, "master", "br0"]);
     }
