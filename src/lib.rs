@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod design;
 pub mod diagnostic;
+pub mod engine;
 pub mod graph;
 pub mod images;
 pub mod kind;

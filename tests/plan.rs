@@ -136,3 +136,23 @@ fn switches_get_a_vlan_aware_bridge() {
     let r1 = p.node("r1").unwrap().configure.as_deref().unwrap();
     assert!(r1.contains("ip link add link eth1 name eth1.10 type vlan id 10"), "{r1}");
 }
+
+#[test]
+fn a_plan_and_its_design_survive_a_round_trip_through_json() {
+    for lab in [
+        "eerste-lan.yml",
+        "statisch-routeren.yml",
+        "ospf.yml",
+        "dmz.yml",
+        "dhcp-dns.yml",
+        "vlans.yml",
+        "storingen.yml",
+    ] {
+        let d = design(lab, Some("s1"));
+        let p = plan(&d, InstanceId::for_lab(&d.lab, Some("s1")));
+        let back: Design = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(back, d, "{lab}");
+        let plan_back: Plan = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&plan_back).unwrap(), serde_json::to_value(&p).unwrap(), "{lab}");
+    }
+}

@@ -3,9 +3,11 @@
 //! Exit codes (docs/cli.md): 0 success; 1 the input is wrong (an invalid topology);
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
+mod engine;
 mod graph;
 mod images;
 mod output;
+mod terminal;
 mod topology;
 
 use std::process::ExitCode;
@@ -31,6 +33,20 @@ enum Command {
     Schema,
     /// Build and list the node images (offline, from Debian packages).
     Images(images::ImagesArgs),
+    /// Build an instance of a lab on the Docker engine.
+    Deploy(engine::DeployArgs),
+    /// List lab instances, or show one: its nodes and cables.
+    Inspect(engine::InspectArgs),
+    /// Run a command on a node of an instance.
+    Exec(engine::ExecArgs),
+    /// Open an interactive console on a node (vtysh on routers and firewalls).
+    Console(engine::ConsoleArgs),
+    /// Pull out, plug in, or impair a cable of an instance.
+    Link(engine::LinkArgs),
+    /// Save the running configuration of every node of an instance.
+    Save(engine::SaveArgs),
+    /// Remove an instance, or every instance, with everything it has.
+    Destroy(engine::DestroyArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -61,6 +77,13 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::graph(&args),
         Command::Schema => topology::schema(),
         Command::Images(args) => return images::run(args),
+        Command::Deploy(args) => engine::deploy(&args),
+        Command::Inspect(args) => engine::inspect(&args),
+        Command::Exec(args) => engine::exec(&args),
+        Command::Console(args) => engine::console(&args),
+        Command::Link(args) => engine::link(&args),
+        Command::Save(args) => engine::save(&args),
+        Command::Destroy(args) => engine::destroy(&args),
     };
     outcome.into()
 }

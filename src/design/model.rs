@@ -21,7 +21,7 @@ pub struct Design {
     pub trains: Vec<WorkProcess>,
     pub task: Text,
     /// Set when this design was resolved for one student.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<Variant>,
     pub nodes: IndexMap<String, Node>,
     /// Every cable and shared segment; each becomes one bridge in the lab's fabric.
@@ -50,9 +50,9 @@ impl Design {
 /// A text per language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nl: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en: Option<String>,
 }
 
@@ -229,7 +229,7 @@ pub struct Node {
     pub name: String,
     pub kind: NodeKind,
     /// An image the teacher named; `None` runs asbuilt's image for the kind.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     pub limits: Limits,
     /// The parts the student builds; everything else asbuilt configures at deploy.
@@ -238,13 +238,13 @@ pub struct Node {
     /// Default gateways (at most one IPv4 and one IPv6).
     pub gateways: Vec<IpAddr>,
     pub routes: Vec<Route>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ospf: Option<Ospf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
     pub services: Services,
     /// For switches: the VLANs of every port.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub vlans: IndexMap<String, PortVlans>,
 }
 
@@ -287,15 +287,15 @@ pub enum Builder {
 pub struct Interface {
     pub name: String,
     /// The segment it is cabled to; `None` for the loopback.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
     /// For a VLAN subinterface (`eth1.10`): the parent interface and the tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan: Option<VlanTag>,
     /// Addresses with their prefix length (`10.0.12.1/30`).
     pub addresses: Vec<IpNet>,
     /// Whether it gets its IPv4 address from DHCP.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dhcp: bool,
 }
 
@@ -462,13 +462,13 @@ impl fmt::Display for Transport {
 /// The services a node offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Services {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dhcp: Option<Dhcp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<Ssh>,
 }
 
@@ -488,7 +488,7 @@ pub struct Http {
 /// A DNS server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dns {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     pub records: Vec<DnsRecord>,
 }
@@ -508,7 +508,7 @@ pub struct Dhcp {
     pub subnet: IpNet,
     pub first: Ipv4Addr,
     pub last: Ipv4Addr,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<Ipv4Addr>,
     pub dns: Vec<IpAddr>,
     pub lease_seconds: u32,
@@ -579,7 +579,7 @@ impl ServiceName {
 pub struct Fault {
     pub kind: FaultKind,
     /// The teacher's note; never shown to students.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -629,10 +629,10 @@ pub struct Check {
     /// `check-1`, `check-2`... in file order.
     pub id: String,
     pub probe: Probe,
-    #[serde(skip_serializing_if = "Text::is_empty")]
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
     pub title: Text,
     pub weight: f64,
-    #[serde(skip_serializing_if = "Text::is_empty")]
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
     pub hint: Text,
     pub trains: Vec<WorkProcess>,
     pub retries: u32,

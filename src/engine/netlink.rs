@@ -71,7 +71,13 @@ impl HostLinks {
 
     /// Moves link `name` into the network namespace of process `pid`, renamed to
     /// `new_name`, and brings it up there when `up`.
-    pub async fn move_into(&self, name: &str, pid: u32, new_name: &str, up: bool) -> Result<(), NetlinkError> {
+    pub async fn move_into(
+        &self,
+        name: &str,
+        pid: u32,
+        new_name: &str,
+        up: bool,
+    ) -> Result<(), NetlinkError> {
         let index = self.index_of(name).await?;
         let mut builder = LinkUnspec::new_with_index(index).setns_by_pid(pid).name(new_name.to_string());
         if up {
@@ -84,9 +90,14 @@ impl HostLinks {
     }
 
     async fn index_of(&self, name: &str) -> Result<u32, NetlinkError> {
-        let links: Vec<LinkMessage> = self.handle.link().get().execute().try_collect().await.map_err(|source| {
-            NetlinkError::Request { what: "list links".into(), source }
-        })?;
+        let links: Vec<LinkMessage> = self
+            .handle
+            .link()
+            .get()
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|source| NetlinkError::Request { what: "list links".into(), source })?;
         links
             .iter()
             .find(|l| link_name(l) == Some(name))
@@ -100,9 +111,14 @@ impl HostLinks {
             Some(i) => format!("{TEMP_PREFIX}{}", instance_tag(i)),
             None => TEMP_PREFIX.to_string(),
         };
-        let links: Vec<LinkMessage> = self.handle.link().get().execute().try_collect().await.map_err(|source| {
-            NetlinkError::Request { what: "list links".into(), source }
-        })?;
+        let links: Vec<LinkMessage> = self
+            .handle
+            .link()
+            .get()
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|source| NetlinkError::Request { what: "list links".into(), source })?;
         Ok(links
             .iter()
             .filter_map(|l| link_name(l).map(|n| (l.header.index, n.to_string())))

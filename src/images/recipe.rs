@@ -146,7 +146,10 @@ static RECIPES: &[RecipeDef] = &[
         parent: Some("base"),
         builder: Builder::Dockerfile,
         dir: "fabric",
-        files: &[recipe_file!("fabric", "Dockerfile", 0o644), recipe_file!("fabric", "asbuilt-impair.c", 0o644)],
+        files: &[
+            recipe_file!("fabric", "Dockerfile", 0o644),
+            recipe_file!("fabric", "asbuilt-impair.c", 0o644),
+        ],
     },
 ];
 

@@ -55,7 +55,8 @@ impl InstanceId {
 
 impl fmt::Display for InstanceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad` honours widths, for tables.
+        f.pad(&self.0)
     }
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use faults::LinkSetting;
 pub use instance::InstanceId;
 
-use crate::design::{Builder, Design, Endpoint, Node, Part, PortVlans};
+use crate::design::{Builder, Design, Endpoint, FaultKind, Node, Part, PortVlans, ServiceName};
 use crate::kind::{Limits, NodeKind};
 use script::Script;
 
@@ -135,7 +135,8 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
                 .collect(),
         })
         .collect();
-    let needs_vlans = design.nodes.values().any(|n| uses_vlans(n) || n.interfaces.values().any(|i| i.vlan.is_some()));
+    let needs_vlans =
+        design.nodes.values().any(|n| uses_vlans(n) || n.interfaces.values().any(|i| i.vlan.is_some()));
     Plan {
         instance,
         lab: design.lab.clone(),
@@ -280,6 +281,13 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     }
 }
 
+/// Whether a fault stops this service: the node is then ready without it.
+fn stopped_by_fault(design: &Design, node: &Node, service: ServiceName) -> bool {
+    design.faults.iter().any(
+        |f| matches!(&f.kind, FaultKind::Stop { node: n, service: s } if *n == node.name && *s == service),
+    )
+}
+
 /// Addresses, gateway and routes of a host or server, with `ip`.
 fn host_networking(node: &Node, script: &mut Script) {
     let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
@@ -295,7 +303,23 @@ fn host_networking(node: &Node, script: &mut Script) {
         for gw in &node.gateways {
             let family = if gw.is_ipv4() { "-4" } else { "-6" };
             script.step(&format!("default gateway {gw}"));
-            script.run(&["ip", family, "route", "replace", "default", "via", &gw.to_string()]);
+            let mut command = vec![
+                "ip".to_string(),
+                family.into(),
+                "route".into(),
+                "replace".into(),
+                "default".into(),
+                "via".into(),
+                gw.to_string(),
+            ];
+            // A fault can leave the gateway outside the node's subnet. Linux refuses
+            // such a route unless told it is on the link, as a misconfigured PC would
+            // have it: configured, and not working.
+            let on_link = node.addresses().any(|(i, a)| i.name != "lo" && a.contains(gw));
+            if let (false, Some(iface)) = (on_link, node.interfaces.values().find(|i| i.segment.is_some())) {
+                command.extend(["dev".into(), iface.name.clone(), "onlink".into()]);
+            }
+            script.run(&command);
         }
     }
     if prebuilt(Part::Routes) {
@@ -330,7 +354,9 @@ fn server_services(
             mode: 0o644,
         });
         script.step("start the web server").run(&["asbuilt-service", "reload", "nginx"]);
-        ready.run(&["asbuilt-service", "status", "nginx"]).raw(">/dev/null");
+        if !stopped_by_fault(design, node, ServiceName::Http) {
+            ready.run(&["asbuilt-service", "status", "nginx"]);
+        }
     }
     let dns = s.dns.as_ref().filter(|_| prebuilt(Part::Dns));
     let dhcp = s.dhcp.as_ref().filter(|_| prebuilt(Part::Dhcp));
@@ -341,7 +367,11 @@ fn server_services(
             mode: 0o644,
         });
         script.step("start DNS and DHCP").run(&["asbuilt-service", "restart", "dnsmasq"]);
-        ready.run(&["asbuilt-service", "status", "dnsmasq"]);
+        if !stopped_by_fault(design, node, ServiceName::Dns)
+            && !stopped_by_fault(design, node, ServiceName::Dhcp)
+        {
+            ready.run(&["asbuilt-service", "status", "dnsmasq"]);
+        }
     }
     if let Some(ssh) = s.ssh.as_ref().filter(|_| prebuilt(Part::Ssh)) {
         script.step("create the SSH users");
@@ -352,7 +382,9 @@ fn server_services(
             mode: 0o644,
         });
         script.step("start the SSH server").run(&["asbuilt-service", "restart", "ssh"]);
-        ready.run(&["asbuilt-service", "status", "ssh"]);
+        if !stopped_by_fault(design, node, ServiceName::Ssh) {
+            ready.run(&["asbuilt-service", "status", "ssh"]);
+        }
     }
 }
 
@@ -362,8 +394,12 @@ fn switch(node: &Node, script: &mut Script) {
     script.step("create the switch bridge");
     // VLAN filtering only where the design has VLANs: some kernels lack it, and a plain
     // switch must work on every one.
-    let filtering = if uses_vlans(node) { "1" } else { "0" };
-    script.run(&["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", filtering, "mcast_snooping", "0"]);
+    // (Not even `vlan_filtering 0` is said otherwise: such kernels reject the option.)
+    let mut create = vec!["ip", "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"];
+    if uses_vlans(node) {
+        create.extend(["vlan_filtering", "1"]);
+    }
+    script.run(&create);
     for port in node.interfaces.values().filter(|i| i.segment.is_some()) {
         script.run(&["ip", "link", "set", &port.name, "master", "br0"]);
     }

@@ -1,0 +1,460 @@
+//! The commands that build and handle running labs: deploy, inspect, exec, console,
+//! link, save and destroy.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::Outcome;
+use super::topology::load_lab;
+use crate::design::Endpoint;
+use crate::engine::docker::DockerEngine;
+use crate::engine::{DeployProgress, DeployRequest, Engine, EngineError, save};
+use crate::images::Progress;
+use crate::kind::NodeKind;
+use crate::plan::{InstanceId, LinkSetting, plan};
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The topology file.
+    file: PathBuf,
+    /// Build this student's variant of the lab.
+    #[arg(long)]
+    student: Option<String>,
+    /// Name the instance (default: the lab's name, plus the student's id).
+    #[arg(long)]
+    name: Option<String>,
+    /// How many nodes to create and configure at the same time.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The instance; without it, every instance is listed.
+    instance: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    instance: String,
+    node: String,
+    /// The command and its arguments.
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    instance: String,
+    node: String,
+    /// A shell even on routers and firewalls, which open in vtysh.
+    #[arg(long)]
+    shell: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    instance: String,
+    /// The cable end: `node:interface`.
+    endpoint: String,
+    /// Pull the cable out (`down`) or plug it back in (`up`).
+    #[arg(value_parser = ["up", "down"])]
+    state: Option<String>,
+    /// Delay in milliseconds added in each direction (0 removes it).
+    #[arg(long)]
+    delay: Option<u32>,
+    /// Percentage of frames lost in each direction (0 removes it).
+    #[arg(long)]
+    loss: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    instance: String,
+    /// Folder to write to (default: INSTANCE-config).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The instance to remove.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    instance: Option<String>,
+    /// Remove every instance and everything a crash left behind.
+    #[arg(long)]
+    all: bool,
+}
+
+/// Runs an async command on a runtime of its own.
+fn block_on(work: impl std::future::Future<Output = Outcome>) -> Outcome {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(work),
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+async fn connect() -> Result<DockerEngine, Outcome> {
+    DockerEngine::connect(Box::new(Progress::for_stderr())).await.map_err(|e| fail(&e))
+}
+
+fn fail(error: &EngineError) -> Outcome {
+    eprintln!("error: failed to {error}");
+    Outcome::Failed
+}
+
+fn instance_id(name: &str) -> Result<InstanceId, Outcome> {
+    InstanceId::parse(name).map_err(|e| {
+        eprintln!("error: {e}");
+        Outcome::Invalid
+    })
+}
+
+/// Deploy progress as lines with the time since the start.
+struct Lines {
+    started: Instant,
+}
+
+impl DeployProgress for Lines {
+    fn step(&self, what: &str) {
+        eprintln!("[{:>5.1}s] {what}", self.started.elapsed().as_secs_f64());
+    }
+
+    fn node(&self, node: &str, state: &str) {
+        eprintln!("[{:>5.1}s]   {node}: {state}", self.started.elapsed().as_secs_f64());
+    }
+}
+
+pub fn deploy(args: &DeployArgs) -> Outcome {
+    let (_, lab) = match load_lab(&args.file) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    let design = lab.design_for(args.student.as_deref());
+    let instance = match &args.name {
+        Some(name) => match instance_id(name) {
+            Ok(id) => id,
+            Err(outcome) => return outcome,
+        },
+        None => InstanceId::for_lab(&design.lab, args.student.as_deref()),
+    };
+    let plan = plan(&design, instance.clone());
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let progress = Lines { started: Instant::now() };
+        let request = DeployRequest { plan: &plan, design: &design, workers: args.workers };
+        match engine.deploy(request, &progress).await {
+            Ok(done) if done.unchanged => {
+                eprintln!("{instance}: already deployed from this design and running; left as it is");
+                Outcome::Success
+            }
+            Ok(done) => {
+                let verb = if done.replaced { "replaced" } else { "deployed" };
+                eprintln!(
+                    "{instance}: {verb}, {} nodes ready in {:.1} s",
+                    done.nodes,
+                    done.elapsed.as_secs_f64()
+                );
+                if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
+                    eprintln!("  open a console:  asbuilt console {instance} {}", first.name);
+                }
+                eprintln!("  see it:          asbuilt inspect {instance}");
+                eprintln!("  remove it:       asbuilt destroy {instance}");
+                Outcome::Success
+            }
+            Err(e) => fail(&e),
+        }
+    })
+}
+
+pub fn inspect(args: &InspectArgs) -> Outcome {
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let Some(name) = &args.instance else {
+            return match engine.instances().await {
+                Ok(list) if args.json => print_json(&list),
+                Ok(list) if list.is_empty() => {
+                    println!("no lab instances");
+                    Outcome::Success
+                }
+                Ok(list) => {
+                    println!("{:<36} {:<20} {:<16} {:>5}  state", "instance", "lab", "student", "nodes");
+                    for i in list {
+                        println!(
+                            "{:<36} {:<20} {:<16} {:>5}  {}",
+                            i.instance,
+                            i.lab,
+                            i.student.unwrap_or_default(),
+                            i.nodes,
+                            i.state
+                        );
+                    }
+                    Outcome::Success
+                }
+                Err(e) => fail(&e),
+            };
+        };
+        let instance = match instance_id(name) {
+            Ok(id) => id,
+            Err(outcome) => return outcome,
+        };
+        let nodes = match engine.nodes(&instance).await {
+            Ok(n) => n,
+            Err(e) => return fail(&e),
+        };
+        let record = engine.record(&instance).await;
+        if args.json {
+            let value = serde_json::json!({
+                "instance": instance,
+                "nodes": nodes,
+                "deployed_at": record.as_ref().ok().map(|r| r.deployed_at.clone()),
+                "lab": record.as_ref().ok().map(|r| r.plan.lab.clone()),
+                "student": record.as_ref().ok().and_then(|r| r.plan.student.clone()),
+                "links": record.as_ref().ok().map(|r| r.links.clone()),
+                "record_error": record.as_ref().err().map(|e| e.to_string()),
+            });
+            return print_json(&value);
+        }
+        match &record {
+            Ok(r) => println!(
+                "instance {instance}: lab {}, {}, deployed {}",
+                r.plan.lab,
+                r.plan
+                    .student
+                    .as_deref()
+                    .map(|s| format!("student {s}"))
+                    .unwrap_or_else(|| "teacher's plan".into()),
+                r.deployed_at
+            ),
+            Err(e) => println!("instance {instance}: {e}"),
+        }
+        println!("\n{:<16} {:<10} {:<10} image", "node", "kind", "state");
+        for n in &nodes {
+            println!(
+                "{:<16} {:<10} {:<10} {}",
+                n.node,
+                n.kind.map(|k| k.name()).unwrap_or("?"),
+                n.state,
+                n.image
+            );
+        }
+        if let Ok(r) = &record {
+            println!("\ncables");
+            for segment in &r.plan.segments {
+                let ends: Vec<String> = segment
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        let s = r.link_setting(&p.endpoint);
+                        if s.is_default() {
+                            p.endpoint.to_string()
+                        } else {
+                            format!("{} ({})", p.endpoint, describe(s))
+                        }
+                    })
+                    .collect();
+                println!("  {}", ends.join(" -- "));
+            }
+        }
+        Outcome::Success
+    })
+}
+
+fn describe(s: LinkSetting) -> String {
+    let mut parts = Vec::new();
+    if !s.up {
+        parts.push("pulled out".to_string());
+    }
+    if s.loss_percent > 0.0 {
+        parts.push(format!("{}% loss", s.loss_percent));
+    }
+    if s.delay_ms > 0 {
+        parts.push(format!("{} ms delay", s.delay_ms));
+    }
+    if parts.is_empty() { "plugged in".into() } else { parts.join(", ") }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Outcome {
+    println!("{}", serde_json::to_string_pretty(value).expect("values serialize"));
+    Outcome::Success
+}
+
+pub fn exec(args: &ExecArgs) -> Outcome {
+    let instance = match instance_id(&args.instance) {
+        Ok(id) => id,
+        Err(outcome) => return outcome,
+    };
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        match engine.exec(&instance, &args.node, &args.command, None, Duration::from_secs(600)).await {
+            Ok(out) => {
+                print!("{}", out.stdout);
+                eprint!("{}", out.stderr);
+                if out.success() { Outcome::Success } else { Outcome::Invalid }
+            }
+            Err(e) => fail(&e),
+        }
+    })
+}
+
+pub fn console(args: &ConsoleArgs) -> Outcome {
+    let instance = match instance_id(&args.instance) {
+        Ok(id) => id,
+        Err(outcome) => return outcome,
+    };
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let kind = match engine.nodes(&instance).await {
+            Ok(nodes) => nodes.into_iter().find(|n| n.node == args.node).and_then(|n| n.kind),
+            Err(e) => return fail(&e),
+        };
+        let command: Vec<String> = match kind {
+            Some(NodeKind::Router | NodeKind::Firewall) if !args.shell => vec!["vtysh".into()],
+            Some(NodeKind::Custom) => vec!["sh".into()],
+            _ => vec!["bash".into(), "-l".into()],
+        };
+        match super::terminal::attach(&engine, &instance, &args.node, &command).await {
+            Ok(()) => Outcome::Success,
+            Err(e) => fail(&e),
+        }
+    })
+}
+
+pub fn link(args: &LinkArgs) -> Outcome {
+    let instance = match instance_id(&args.instance) {
+        Ok(id) => id,
+        Err(outcome) => return outcome,
+    };
+    let Some((node, interface)) = args.endpoint.split_once(':') else {
+        eprintln!("error: `{}` is not a cable end: write it as node:interface, e.g. r1:eth1", args.endpoint);
+        return Outcome::Invalid;
+    };
+    if args.loss.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
+        eprintln!("error: --loss is a percentage from 0 to 100");
+        return Outcome::Invalid;
+    }
+    if args.state.is_none() && args.delay.is_none() && args.loss.is_none() {
+        eprintln!("error: say what to do: `up`, `down`, `--delay MS` or `--loss PCT`");
+        return Outcome::Invalid;
+    }
+    let endpoint = Endpoint { node: node.to_string(), interface: interface.to_string() };
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let record = match engine.record(&instance).await {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+        let mut setting = record.link_setting(&endpoint);
+        if let Some(state) = &args.state {
+            setting.up = state == "up";
+        }
+        if let Some(ms) = args.delay {
+            setting.delay_ms = ms;
+        }
+        if let Some(loss) = args.loss {
+            setting.loss_percent = loss;
+        }
+        match engine.set_link(&instance, &endpoint, setting).await {
+            Ok(()) => {
+                eprintln!("{instance}: {endpoint} is {}", describe(setting));
+                Outcome::Success
+            }
+            Err(e) => fail(&e),
+        }
+    })
+}
+
+pub fn save(args: &SaveArgs) -> Outcome {
+    let instance = match instance_id(&args.instance) {
+        Ok(id) => id,
+        Err(outcome) => return outcome,
+    };
+    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{instance}-config")));
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let files = match save::save(&engine, &instance).await {
+            Ok(f) => f,
+            Err(e) => return fail(&e),
+        };
+        for file in &files {
+            let folder = dir.join(&file.node);
+            let written = std::fs::create_dir_all(&folder)
+                .and_then(|()| std::fs::write(folder.join(&file.name), &file.content));
+            if let Err(e) = written {
+                eprintln!("error: failed to write {}: {e}", folder.join(&file.name).display());
+                return Outcome::Failed;
+            }
+        }
+        eprintln!("{instance}: saved {} files to {}", files.len(), dir.display());
+        Outcome::Success
+    })
+}
+
+pub fn destroy(args: &DestroyArgs) -> Outcome {
+    let instance = match args.instance.as_deref().map(instance_id).transpose() {
+        Ok(i) => i,
+        Err(outcome) => return outcome,
+    };
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let report = match &instance {
+            Some(i) => engine.destroy(i).await,
+            None => engine.destroy_all().await,
+        };
+        if let Some(i) = &instance
+            && report.containers == 0
+            && report.errors.is_empty()
+        {
+            eprintln!("{i}: no such instance; nothing to remove");
+            return Outcome::Success;
+        }
+        let names: Vec<String> = report.instances.iter().map(|i| i.to_string()).collect();
+        eprintln!(
+            "removed {} containers, {} stranded cables, {} volumes{}",
+            report.containers,
+            report.links,
+            report.volumes,
+            if names.is_empty() { String::new() } else { format!(" ({})", names.join(", ")) }
+        );
+        for e in &report.errors {
+            eprintln!("error: failed to {e}");
+        }
+        let _ = std::io::stderr().flush();
+        if report.errors.is_empty() { Outcome::Success } else { Outcome::Failed }
+    })
+}
+
+/// Whether the user is at a terminal (for the console).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}

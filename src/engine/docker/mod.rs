@@ -1,0 +1,254 @@
+//! The Docker engine: lab instances as containers on one Docker host, cabled through a
+//! fabric container with veth pairs, all through the Docker API (bollard) and netlink.
+
+mod containers;
+mod deploy;
+mod destroy;
+mod exec;
+mod files;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::Docker;
+
+use super::labels::{self, NODE, ROLE};
+use super::netlink::HostLinks;
+use super::{
+    DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
+    InstanceSummary, NodeStatus, Terminal,
+};
+use crate::design::Endpoint;
+use crate::images::{self, BuildObserver, BuildOptions};
+use crate::kind::NodeKind;
+use crate::plan::{InstanceId, LinkSetting, fabric};
+
+/// Where the fabric keeps the instance's record.
+const RECORD_PATH: &str = "/var/lib/asbuilt/record.json";
+
+/// Labs on the local Docker engine.
+pub struct DockerEngine {
+    docker: Docker,
+    links: HostLinks,
+    build_options: BuildOptions,
+    build_observer: Box<dyn BuildObserver>,
+}
+
+impl DockerEngine {
+    /// Connects to the local Docker engine; `build_observer` sees image builds a deploy
+    /// has to do first.
+    pub async fn connect(build_observer: Box<dyn BuildObserver>) -> Result<DockerEngine, EngineError> {
+        let docker = images::connect().await?;
+        let links = HostLinks::connect().map_err(EngineError::netlink("connect to the host's netlink"))?;
+        Ok(DockerEngine { docker, links, build_options: BuildOptions::from_env(), build_observer })
+    }
+
+    async fn read_record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
+        let container = labels::fabric_container(instance);
+        let bytes = match files::download(&self.docker, &container, RECORD_PATH).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return Err(EngineError::Record {
+                    instance: instance.clone(),
+                    detail: "the fabric holds no record (a half-built instance: destroy it)".into(),
+                });
+            }
+            Err(EngineError::Docker {
+                source: bollard::errors::Error::DockerResponseServerError { status_code: 404, .. },
+                ..
+            }) => {
+                return Err(EngineError::NoSuchInstance(instance.clone()));
+            }
+            Err(e) => return Err(e),
+        };
+        serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::Record { instance: instance.clone(), detail: e.to_string() })
+    }
+
+    async fn write_record(&self, record: &InstanceRecord) -> Result<(), EngineError> {
+        let content = serde_json::to_string(record).expect("records serialize");
+        let file = crate::plan::ConfigFile { path: RECORD_PATH.into(), content, mode: 0o600 };
+        files::upload(&self.docker, &labels::fabric_container(&record.plan.instance), &[file]).await
+    }
+
+    /// The container of a node, checking that the instance has that node.
+    async fn node_container(&self, instance: &InstanceId, node: &str) -> Result<String, EngineError> {
+        let all = containers::list(&self.docker, Some(instance)).await?;
+        if all.is_empty() {
+            return Err(EngineError::NoSuchInstance(instance.clone()));
+        }
+        let nodes: Vec<&str> =
+            all.iter().filter_map(|c| containers::label(c, NODE)).filter(|n| !n.is_empty()).collect();
+        if !nodes.contains(&node) {
+            return Err(EngineError::NoSuchNode {
+                instance: instance.clone(),
+                node: node.to_string(),
+                known: nodes.join(", "),
+            });
+        }
+        Ok(labels::node_container(instance, node))
+    }
+}
+
+#[async_trait]
+impl Engine for DockerEngine {
+    async fn deploy(
+        &self,
+        request: DeployRequest<'_>,
+        progress: &dyn DeployProgress,
+    ) -> Result<Deployed, EngineError> {
+        deploy::deploy(self, request, progress).await
+    }
+
+    async fn instances(&self) -> Result<Vec<InstanceSummary>, EngineError> {
+        let all = containers::list(&self.docker, None).await?;
+        let mut out: Vec<InstanceSummary> = Vec::new();
+        for c in &all {
+            let Some(instance) =
+                containers::label(c, labels::INSTANCE).and_then(|i| InstanceId::parse(i).ok())
+            else {
+                continue;
+            };
+            let entry = match out.iter_mut().position(|s| s.instance == instance) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(InstanceSummary {
+                        instance: instance.clone(),
+                        lab: containers::label(c, labels::LAB).unwrap_or_default().to_string(),
+                        student: containers::label(c, labels::STUDENT)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                        nodes: 0,
+                        state: "running".into(),
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if containers::label(c, ROLE) == Some("node") {
+                entry.nodes += 1;
+            }
+            let running = c.state.as_ref().is_some_and(|s| s.to_string() == "running");
+            if !running {
+                entry.state = "not all containers run".into();
+            }
+        }
+        out.sort_by(|a, b| a.instance.cmp(&b.instance));
+        Ok(out)
+    }
+
+    async fn record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
+        self.read_record(instance).await
+    }
+
+    async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError> {
+        let all = containers::list(&self.docker, Some(instance)).await?;
+        if all.is_empty() {
+            return Err(EngineError::NoSuchInstance(instance.clone()));
+        }
+        let mut out: Vec<NodeStatus> = all
+            .iter()
+            .filter(|c| containers::label(c, ROLE) == Some("node"))
+            .map(|c| NodeStatus {
+                node: containers::label(c, NODE).unwrap_or_default().to_string(),
+                kind: containers::label(c, labels::KIND)
+                    .and_then(|k| NodeKind::ALL.into_iter().find(|x| x.name() == k)),
+                state: c.state.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "unknown".into()),
+                image: c.image.clone().unwrap_or_default(),
+            })
+            .collect();
+        // Nodes the plan has but Docker has not: a half-built or damaged instance.
+        if let Ok(record) = self.read_record(instance).await {
+            for node in &record.plan.nodes {
+                if !out.iter().any(|s| s.node == node.name) {
+                    out.push(NodeStatus {
+                        node: node.name.clone(),
+                        kind: Some(node.kind),
+                        state: "missing".into(),
+                        image: String::new(),
+                    });
+                }
+            }
+            out.sort_by_key(|s| record.plan.nodes.iter().position(|n| n.name == s.node));
+        }
+        Ok(out)
+    }
+
+    async fn exec(
+        &self,
+        instance: &InstanceId,
+        node: &str,
+        argv: &[String],
+        stdin: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let container = self.node_container(instance, node).await?;
+        exec::run(&self.docker, &container, argv, stdin, timeout).await
+    }
+
+    async fn fabric_exec(
+        &self,
+        instance: &InstanceId,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        exec::run(&self.docker, &labels::fabric_container(instance), argv, None, timeout).await
+    }
+
+    async fn terminal(
+        &self,
+        instance: &InstanceId,
+        node: &str,
+        argv: &[String],
+        size: (u16, u16),
+    ) -> Result<Terminal, EngineError> {
+        let container = self.node_container(instance, node).await?;
+        exec::terminal(&self.docker, &container, argv, size).await
+    }
+
+    async fn set_link(
+        &self,
+        instance: &InstanceId,
+        endpoint: &Endpoint,
+        setting: LinkSetting,
+    ) -> Result<(), EngineError> {
+        let mut record = self.read_record(instance).await?;
+        let no_link =
+            || EngineError::NoSuchLink { instance: instance.clone(), endpoint: endpoint.to_string() };
+        let segment = record
+            .plan
+            .segments
+            .iter()
+            .find(|s| s.ports.iter().any(|p| &p.endpoint == endpoint))
+            .ok_or_else(no_link)?;
+        let port = segment.ports.iter().find(|p| &p.endpoint == endpoint).ok_or_else(no_link)?;
+        let script = fabric::link_script(segment, port, setting);
+        deploy::run_script(
+            &self.docker,
+            &labels::fabric_container(instance),
+            "fabric",
+            &format!("set cable end {endpoint}"),
+            &script,
+        )
+        .await?;
+        record.links.retain(|(e, _)| e != endpoint);
+        if !setting.is_default() {
+            record.links.push((endpoint.clone(), setting));
+        }
+        self.write_record(&record).await
+    }
+
+    async fn netns(&self, instance: &InstanceId, node: &str) -> Result<Option<PathBuf>, EngineError> {
+        let container = self.node_container(instance, node).await?;
+        let pid = containers::pid(&self.docker, &container).await?;
+        Ok(Some(PathBuf::from(format!("/proc/{pid}/ns/net"))))
+    }
+
+    async fn destroy(&self, instance: &InstanceId) -> DestroyReport {
+        destroy::instance(self, instance).await
+    }
+
+    async fn destroy_all(&self) -> DestroyReport {
+        destroy::all(self).await
+    }
+}

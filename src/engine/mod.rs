@@ -1,0 +1,280 @@
+//! Engines: what turns a [`Plan`] into a running lab instance, and everything done to
+//! one afterwards.
+//!
+//! One interface, [`Engine`], implemented by Docker (one server) and, later,
+//! Kubernetes (a cluster); the front ends pick one at start-up. What an engine stores
+//! about an instance lives in the engine itself (labels, and a [`InstanceRecord`] kept in
+//! the instance's fabric), so asbuilt can always rebuild its view after a crash.
+
+pub mod docker;
+pub mod labels;
+pub mod netlink;
+pub mod save;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::design::{Design, Endpoint};
+use crate::kind::NodeKind;
+use crate::plan::{InstanceId, LinkSetting, Plan};
+
+/// What a deploy is asked to build.
+pub struct DeployRequest<'a> {
+    pub plan: &'a Plan,
+    /// The design the instance is graded against (faults not applied).
+    pub design: &'a Design,
+    /// How many nodes are created and configured at the same time.
+    pub workers: usize,
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone)]
+pub struct Deployed {
+    pub instance: InstanceId,
+    /// The instance was there already, built from the same plan, and left alone.
+    pub unchanged: bool,
+    /// An instance of the same name, from another plan or broken, was replaced.
+    pub replaced: bool,
+    pub nodes: usize,
+    pub elapsed: Duration,
+}
+
+/// What an engine keeps about an instance, to inspect, check and change it later.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    pub plan: Plan,
+    pub design: Design,
+    /// When the deploy finished, RFC 3339.
+    pub deployed_at: String,
+    /// The current state of every cable end that is not plain (pulled, lossy, slow).
+    pub links: Vec<(Endpoint, LinkSetting)>,
+}
+
+impl InstanceRecord {
+    pub fn link_setting(&self, endpoint: &Endpoint) -> LinkSetting {
+        self.links.iter().find(|(e, _)| e == endpoint).map(|(_, s)| *s).unwrap_or_default()
+    }
+}
+
+/// One instance, as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceSummary {
+    pub instance: InstanceId,
+    pub lab: String,
+    pub student: Option<String>,
+    pub nodes: usize,
+    /// `running` when every container runs, else what is wrong.
+    pub state: String,
+}
+
+/// One node of an instance, as the engine sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeStatus {
+    pub node: String,
+    pub kind: Option<NodeKind>,
+    /// The engine's word for it: `running`, `exited`, `missing`...
+    pub state: String,
+    pub image: String,
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+}
+
+/// What `destroy` removed and what it could not.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DestroyReport {
+    pub instances: Vec<InstanceId>,
+    pub containers: usize,
+    pub links: usize,
+    pub volumes: usize,
+    pub errors: Vec<String>,
+}
+
+impl DestroyReport {
+    pub fn absorb(&mut self, other: DestroyReport) {
+        self.instances.extend(other.instances);
+        self.containers += other.containers;
+        self.links += other.links;
+        self.volumes += other.volumes;
+        self.errors.extend(other.errors);
+    }
+}
+
+/// An interactive terminal on a node.
+pub struct Terminal {
+    pub output: std::pin::Pin<Box<dyn futures::Stream<Item = Result<bytes::Bytes, EngineError>> + Send>>,
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    pub resize:
+        Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, Result<(), EngineError>> + Send + Sync>,
+}
+
+/// Reports progress of a deploy to whoever watches.
+pub trait DeployProgress: Send + Sync {
+    /// A step of the whole deploy started.
+    fn step(&self, what: &str);
+    /// One node got somewhere (`created`, `configured`, `ready`).
+    fn node(&self, node: &str, state: &str);
+}
+
+/// A progress report nobody watches.
+pub struct Quiet;
+
+impl DeployProgress for Quiet {
+    fn step(&self, _: &str) {}
+    fn node(&self, _: &str, _: &str) {}
+}
+
+/// What went wrong in an engine. Messages read after "failed to".
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A call to the Docker engine failed.
+    #[error("{doing}: {source}")]
+    Docker {
+        doing: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    /// Images could not be found or built.
+    #[error(transparent)]
+    Images(#[from] crate::images::ImageError),
+    /// A netlink request for the cabling failed.
+    #[error("{doing}: {source}")]
+    Netlink {
+        doing: String,
+        #[source]
+        source: netlink::NetlinkError,
+    },
+    /// Reading or writing data on this host failed.
+    #[error("{doing}: {source}")]
+    Io {
+        doing: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A script inside a node or the fabric failed.
+    #[error("{doing} on {node}: step \"{step}\" failed: {output}")]
+    Script { doing: String, node: String, step: String, output: String },
+    /// Nodes did not answer in time after configuration.
+    #[error("wait for {nodes} to be ready: no answer after {seconds} s")]
+    NotReady { nodes: String, seconds: u64 },
+    /// Something took longer than allowed.
+    #[error("{doing}: no answer after {seconds} s")]
+    Timeout { doing: String, seconds: u64 },
+    /// There is no such instance.
+    #[error("find instance {0}: there is no such instance (see `asbuilt inspect`)")]
+    NoSuchInstance(InstanceId),
+    /// The instance has no such node.
+    #[error("find node {node} in instance {instance}: it has no such node (it has: {known})")]
+    NoSuchNode { instance: InstanceId, node: String, known: String },
+    /// The instance has no such cable end.
+    #[error("find cable end {endpoint} in instance {instance}: no such cabled interface")]
+    NoSuchLink { instance: InstanceId, endpoint: String },
+    /// The stored record of an instance is missing or unreadable.
+    #[error("read the record of instance {instance}: {detail}")]
+    Record { instance: InstanceId, detail: String },
+    /// A deploy failed; everything it created was removed again (or the errors say why not).
+    #[error("deploy {instance}: {cause}{}", rollback_note(.rollback_errors))]
+    Deploy { instance: InstanceId, cause: Box<EngineError>, rollback_errors: Vec<String> },
+}
+
+fn rollback_note(errors: &[String]) -> String {
+    if errors.is_empty() {
+        "; everything this deploy created was removed".to_string()
+    } else {
+        format!("; removing what it created also failed: {}", errors.join("; "))
+    }
+}
+
+impl EngineError {
+    pub fn docker(doing: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> EngineError {
+        let doing = doing.into();
+        move |source| EngineError::Docker { doing, source }
+    }
+
+    pub fn netlink(doing: impl Into<String>) -> impl FnOnce(netlink::NetlinkError) -> EngineError {
+        let doing = doing.into();
+        move |source| EngineError::Netlink { doing, source }
+    }
+}
+
+/// The interface every engine implements.
+#[async_trait]
+pub trait Engine: Send + Sync {
+    /// Builds the instance, or converges an existing one: an instance of the same plan
+    /// that runs is left alone; one that is broken or of another plan is replaced. On
+    /// failure, everything this deploy created is removed.
+    async fn deploy(
+        &self,
+        request: DeployRequest<'_>,
+        progress: &dyn DeployProgress,
+    ) -> Result<Deployed, EngineError>;
+
+    /// Every instance the engine has.
+    async fn instances(&self) -> Result<Vec<InstanceSummary>, EngineError>;
+
+    /// What was stored about an instance at deploy.
+    async fn record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError>;
+
+    /// The state of each node of an instance.
+    async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError>;
+
+    /// Runs a command in a node, with `stdin` fed to it when given.
+    async fn exec(
+        &self,
+        instance: &InstanceId,
+        node: &str,
+        argv: &[String],
+        stdin: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError>;
+
+    /// Runs a command in the instance's fabric (out of the students' reach).
+    async fn fabric_exec(
+        &self,
+        instance: &InstanceId,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError>;
+
+    /// Opens an interactive terminal running `argv` in a node.
+    async fn terminal(
+        &self,
+        instance: &InstanceId,
+        node: &str,
+        argv: &[String],
+        size: (u16, u16),
+    ) -> Result<Terminal, EngineError>;
+
+    /// Puts a cable end into a state: pulled, plugged in, lossy, slow.
+    async fn set_link(
+        &self,
+        instance: &InstanceId,
+        endpoint: &Endpoint,
+        setting: LinkSetting,
+    ) -> Result<(), EngineError>;
+
+    /// The network namespace of a node as a file on this host, for probes asbuilt runs
+    /// itself; `None` where the engine's nodes are not on this host.
+    async fn netns(&self, instance: &InstanceId, node: &str) -> Result<Option<PathBuf>, EngineError>;
+
+    /// Removes everything of an instance, also of a half-built one. Goes on after an
+    /// error and reports them all.
+    async fn destroy(&self, instance: &InstanceId) -> DestroyReport;
+
+    /// Removes every instance and everything stranded by a crash.
+    async fn destroy_all(&self) -> DestroyReport;
+}
