@@ -1,0 +1,105 @@
+//! Shared by the tests that deploy real labs on the local Docker engine.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use asbuilt::design::{Design, Lab};
+use asbuilt::engine::docker::DockerEngine;
+use asbuilt::engine::{DeployRequest, Engine, ExecOutput, Quiet};
+use asbuilt::images::Silent;
+use asbuilt::plan::{InstanceId, Plan, plan};
+use asbuilt::topology::Source;
+
+/// An example lab from topologies/.
+pub fn example(name: &str) -> Lab {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies").join(name);
+    Lab::load(&Source::read(&path).unwrap()).unwrap()
+}
+
+/// The design with every part prebuilt: what asbuilt alone makes of the lab.
+pub fn all_prebuilt(mut design: Design) -> Design {
+    for node in design.nodes.values_mut() {
+        node.student_builds.clear();
+    }
+    design
+}
+
+pub async fn engine() -> DockerEngine {
+    DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable")
+}
+
+/// A deployed instance, destroyed when the test ends, however it ends.
+pub struct Deployed {
+    pub engine: DockerEngine,
+    pub instance: InstanceId,
+    pub plan: Plan,
+    pub design: Design,
+}
+
+impl Deployed {
+    pub async fn new(design: Design, name: &str) -> Deployed {
+        let engine = engine().await;
+        let instance = InstanceId::parse(name).unwrap();
+        let plan = plan(&design, instance.clone());
+        let request = DeployRequest { plan: &plan, design: &design, workers: 8 };
+        engine.deploy(request, &Quiet).await.unwrap_or_else(|e| panic!("deploy {name}: {e}"));
+        Deployed { engine, instance, plan, design }
+    }
+
+    /// Runs a command on a node.
+    pub async fn run(&self, node: &str, command: &str) -> ExecOutput {
+        let argv = ["sh".to_string(), "-c".to_string(), command.to_string()];
+        self.engine.exec(&self.instance, node, &argv, None, Duration::from_secs(60)).await.unwrap()
+    }
+
+    /// Runs a command in the fabric.
+    pub async fn fabric(&self, command: &str) -> ExecOutput {
+        let argv = ["sh".to_string(), "-c".to_string(), command.to_string()];
+        self.engine.fabric_exec(&self.instance, &argv, Duration::from_secs(60)).await.unwrap()
+    }
+
+    /// Whether `from` gets an answer to ping from `to`, trying for a while (routing
+    /// protocols converge).
+    pub async fn pings(&self, from: &str, to: &str, tries: u32) -> bool {
+        for _ in 0..tries {
+            if self.run(from, &format!("ping -c 1 -W 1 {to}")).await.success() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        false
+    }
+}
+
+impl Drop for Deployed {
+    fn drop(&mut self) {
+        let instance = self.instance.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on: destroy from
+        // a thread with a runtime of its own.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime.block_on(async {
+                let engine = engine().await;
+                let report = engine.destroy(&instance).await;
+                assert!(report.errors.is_empty(), "destroy {instance}: {:?}", report.errors);
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+/// The first IPv4 address of a node's interface in a design.
+pub fn address(design: &Design, node: &str, iface: &str) -> String {
+    design
+        .interface(node, iface)
+        .unwrap()
+        .addresses
+        .iter()
+        .find(|a| a.addr().is_ipv4())
+        .unwrap()
+        .addr()
+        .to_string()
+}

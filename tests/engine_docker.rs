@@ -1,0 +1,359 @@
+//! Labs on the real Docker engine: deployed, cabled, configured and isolated as designed.
+//!
+//! Every test deploys its own instances under names starting with `t-` and removes them
+//! when it ends. Images are built on first use (minutes) and reused after.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use asbuilt::design::Endpoint;
+use asbuilt::engine::{DeployRequest, Engine, EngineError, Quiet, save};
+use asbuilt::plan::{InstanceId, LinkSetting, plan};
+use common::{Deployed, address, all_prebuilt, engine, example};
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+/// The interfaces a node has, by name, as the node itself lists them.
+async fn interfaces(lab: &Deployed, node: &str) -> BTreeSet<String> {
+    let out = lab.run(node, "ip -o link show | cut -d: -f2 | cut -d@ -f1").await;
+    out.stdout.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_example_lab_deploys_cabled_exactly_as_drawn() {
+    for (file, name) in [
+        ("eerste-lan.yml", "t-ex-first"),
+        ("statisch-routeren.yml", "t-ex-static"),
+        ("ospf.yml", "t-ex-ospf"),
+        ("dmz.yml", "t-ex-dmz"),
+        ("dhcp-dns.yml", "t-ex-dhcp"),
+        ("storingen.yml", "t-ex-faults"),
+    ] {
+        let design = example(file).design_for(Some("s1"));
+        let lab = Deployed::new(design.clone(), name).await;
+        let nodes = lab.engine.nodes(&lab.instance).await.unwrap();
+        assert_eq!(nodes.len(), design.nodes.len(), "{file}");
+        assert!(nodes.iter().all(|n| n.state == "running"), "{file}: {nodes:?}");
+        for node in design.nodes.values() {
+            let mut expected: BTreeSet<String> = node.interfaces.keys().cloned().collect();
+            expected.insert("lo".into());
+            // A switch also has the bridge that makes it one.
+            if node.kind == asbuilt::kind::NodeKind::Switch {
+                expected.insert("br0".into());
+            }
+            assert_eq!(
+                interfaces(&lab, &node.name).await,
+                expected,
+                "{file}: {} has exactly its designed interfaces",
+                node.name
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vlan_lab_deploys_or_says_which_kernel_feature_is_missing() {
+    let design = all_prebuilt(example("vlans.yml").design_for(None));
+    let engine = engine().await;
+    let instance = InstanceId::parse("t-vlans").unwrap();
+    let plan = plan(&design, instance.clone());
+    let result = engine.deploy(DeployRequest { plan: &plan, design: &design, workers: 4 }, &Quiet).await;
+    match result {
+        Ok(_) => {
+            let lab = Deployed { engine, instance, plan, design: design.clone() };
+            assert!(
+                lab.pings("pc-adm", &address(&design, "pc-wp", "eth1"), 20).await,
+                "routed between the VLANs"
+            );
+        }
+        Err(error) => {
+            let text = error.to_string();
+            assert!(text.contains("kernel") && text.contains("VLAN"), "{text}");
+            assert!(
+                matches!(error, EngineError::Deploy { ref rollback_errors, .. } if rollback_errors.is_empty())
+            );
+            assert!(engine.nodes(&instance).await.is_err(), "nothing of the failed deploy is left");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prebuilt_static_routing_reaches_across_three_routers() {
+    let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-static").await;
+    let routes = lab.run("r1", "ip route").await.stdout;
+    assert!(routes.contains("10.0.3.0/24 nhid") || routes.contains("10.0.3.0/24 via 10.0.12.2"), "{routes}");
+    assert!(lab.pings("pc1", "10.0.3.10", 10).await, "pc1 reaches pc3");
+    let trace = lab.run("pc1", "traceroute -n -w 1 -q 1 10.0.3.10").await.stdout;
+    for hop in ["10.0.1.1", "10.0.12.2", "10.0.23.2"] {
+        assert!(trace.contains(hop), "the path passes {hop}:\n{trace}");
+    }
+    assert_eq!(
+        lab.run("r2", "ip -br -4 addr show eth2").await.stdout.split_whitespace().nth(2),
+        Some("10.0.23.1/30")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prebuilt_ospf_converges_and_routes_around_a_pulled_cable() {
+    let design = all_prebuilt(example("ospf.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-ospf").await;
+    let pc3 = address(&design, "pc3", "eth1");
+    assert!(lab.pings("pc1", &pc3, 60).await, "OSPF converges");
+    let neighbours = lab.run("r1", "vtysh -c 'show ip ospf neighbor'").await.stdout;
+    assert_eq!(neighbours.matches("Full").count(), 2, "{neighbours}");
+    // The triangle survives one cable: r1 reaches r3 through r2 instead.
+    let r3_end = design
+        .segments
+        .iter()
+        .find(|s| s.members.iter().any(|m| m.node == "r1") && s.members.iter().any(|m| m.node == "r3"))
+        .unwrap();
+    let r1_end = r3_end.members.iter().find(|m| m.node == "r1").unwrap().clone();
+    lab.engine
+        .set_link(&lab.instance, &r1_end, LinkSetting { up: false, ..LinkSetting::default() })
+        .await
+        .unwrap();
+    assert!(lab.pings("pc1", &pc3, 80).await, "OSPF finds the way round");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prebuilt_firewall_enforces_the_policy_and_nat() {
+    let design = all_prebuilt(example("dmz.yml").design_for(Some("s7")));
+    let lab = Deployed::new(design.clone(), "t-dmz").await;
+    let web = address(&design, "web", "eth1");
+    let pc1 = address(&design, "pc1", "eth1");
+    let page = lab.run("pc1", &format!("curl -s -m 5 http://{web}/")).await.stdout;
+    assert!(page.contains("Welkom bij Jansen BV"), "{page}");
+    let from_outside = lab.run("klant", &format!("curl -s -m 5 http://{web}/")).await.stdout;
+    assert!(from_outside.contains("Welkom"), "the internet reaches the DMZ on port 80");
+    assert!(
+        !lab.run("klant", &format!("ping -c 2 -W 1 {pc1}")).await.success(),
+        "the internet cannot reach the LAN"
+    );
+    assert!(
+        !lab.run("klant", &format!("nc -z -w 2 {web} 22")).await.success(),
+        "the internet cannot reach the DMZ on port 22"
+    );
+    // Masquerade: klant sees pc1's connection come from the firewall's outside address.
+    lab.run("klant", "(nc -lvn -p 7777 </dev/null >/tmp/peer 2>&1 &) ; sleep 0.3").await;
+    assert!(
+        lab.run("pc1", "echo hello | nc -q 0 -w 2 198.51.100.10 7777").await.success(),
+        "the LAN reaches the internet"
+    );
+    let mut peer = String::new();
+    for _ in 0..10 {
+        peer = lab.run("klant", "cat /tmp/peer").await.stdout;
+        if peer.contains("203.0.113") || peer.contains("onnection") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        peer.contains("203.0.113.2") && !peer.contains(&pc1),
+        "the LAN hides behind the firewall: {peer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prebuilt_dhcp_and_dns_serve_the_clients() {
+    let design = all_prebuilt(example("dhcp-dns.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-dhcp").await;
+    let mut leased = String::new();
+    for _ in 0..40 {
+        leased = lab.run("pc1", "ip -4 -br addr show eth1").await.stdout;
+        if leased.contains("192.168.50.1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let got: std::net::Ipv4Addr =
+        leased.split_whitespace().nth(2).and_then(|a| a.split('/').next()).unwrap().parse().unwrap();
+    assert!((100..=199).contains(&got.octets()[3]), "pc1 leased {got}, inside the range");
+    let answer = lab.run("pc1", "dig +short @192.168.50.2 www.veenstra.local").await.stdout;
+    assert_eq!(answer.trim(), "192.168.50.3");
+    let page = lab
+        .run(
+            "pc2",
+            "for i in $(seq 1 20); do curl -s -m 3 http://www.veenstra.local/ && break; sleep 0.5; done",
+        )
+        .await
+        .stdout;
+    assert!(
+        page.contains("Veenstra intranet"),
+        "pc2 resolves the name with the DNS server DHCP gave it: {page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn student_parts_start_blank_with_their_interfaces_up() {
+    let statics = Deployed::new(example("statisch-routeren.yml").design_for(None), "t-blank-routes").await;
+    let routes = statics.run("r1", "ip -4 route").await.stdout;
+    assert!(!routes.contains("10.0.3.0/24"), "the student adds r1's routes: {routes}");
+    assert!(!statics.run("pc1", "ping -c 1 -W 1 10.0.3.10").await.success());
+    let dmz = Deployed::new(example("dmz.yml").design_for(None), "t-blank-fw").await;
+    let fw = dmz.run("fw", "ip -4 -o addr show | grep -v ' lo '").await.stdout;
+    assert!(fw.trim().is_empty(), "the student addresses the firewall: {fw}");
+    let up = dmz.run("fw", "ip -br link show | grep -c ' UP '").await.stdout;
+    assert_eq!(up.trim(), "3", "its three interfaces are up");
+    assert!(!dmz.run("fw", "nft list ruleset").await.stdout.contains("asbuilt"), "and its firewall is empty");
+    let ospf = Deployed::new(example("ospf.yml").design_for(None), "t-blank-ospf").await;
+    let config = ospf.run("r1", "vtysh -c 'show running-config'").await.stdout;
+    assert!(!config.contains("router ospf") && config.contains("ip address"), "{config}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lab_reaches_nothing_outside_itself() {
+    let design = all_prebuilt(example("dmz.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-isolated").await;
+    // The fabric holds bridges and cable ends, with no address and no route.
+    assert_eq!(lab.fabric("ip -o -4 addr show | grep -v ' lo ' | wc -l").await.stdout.trim(), "0");
+    assert_eq!(lab.fabric("ip -4 route show | wc -l").await.stdout.trim(), "0");
+    // A router with no default route has no way to a documentation range.
+    let lost = lab.run("isp", "ip route get 192.0.2.99 2>&1").await;
+    assert!(!lost.success() && lost.stdout.to_lowercase().contains("unreachable"), "{lost:?}");
+    // A listener on the host, on every host address: nothing from the lab arrives.
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let host_addresses =
+        std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
+    let host_addresses: Vec<String> = String::from_utf8_lossy(&host_addresses.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(3).and_then(|a| a.split('/').next()).map(str::to_string))
+        .filter(|a| !a.starts_with("127."))
+        .collect();
+    assert!(!host_addresses.is_empty());
+    for node in ["pc1", "web", "fw", "klant"] {
+        for addr in &host_addresses {
+            let route = lab.run(node, &format!("ip route get {addr} 2>&1")).await.stdout;
+            assert!(
+                !route.contains("dev eth0") && !route.contains("docker"),
+                "{node} has a way out: {route}"
+            );
+            assert!(
+                !lab.run(node, &format!("nc -z -w 1 {addr} {port}")).await.success(),
+                "{node} reached the host at {addr}"
+            );
+        }
+    }
+    assert!(listener.accept().is_err(), "the host's listener got no connection");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_with_the_same_addresses_live_side_by_side() {
+    let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
+    let a = Deployed::new(design.clone(), "t-twin-a").await;
+    let b = Deployed::new(design.clone(), "t-twin-b").await;
+    let r1 = address(&design, "r1", "eth1");
+    assert!(a.pings("pc1", &r1, 5).await && b.pings("pc1", &r1, 5).await);
+    let mac_a = a.run("r1", "cat /sys/class/net/eth1/address").await.stdout.trim().to_string();
+    let mac_b = b.run("r1", "cat /sys/class/net/eth1/address").await.stdout.trim().to_string();
+    assert_ne!(mac_a, mac_b);
+    let neigh_a = a.run("pc1", &format!("ip neigh show {r1}")).await.stdout;
+    assert!(neigh_a.contains(&mac_a) && !neigh_a.contains(&mac_b), "pc1 of a talks to r1 of a: {neigh_a}");
+    let neigh_b = b.run("pc1", &format!("ip neigh show {r1}")).await.stdout;
+    assert!(neigh_b.contains(&mac_b) && !neigh_b.contains(&mac_a), "pc1 of b talks to r1 of b: {neigh_b}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_converges_and_a_failed_deploy_removes_what_it_made() {
+    let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-converge").await;
+    let again = lab
+        .engine
+        .deploy(DeployRequest { plan: &lab.plan, design: &design, workers: 4 }, &Quiet)
+        .await
+        .unwrap();
+    assert!(again.unchanged, "a second deploy of the same plan leaves the instance alone");
+    let containers_before = lab.engine.nodes(&lab.instance).await.unwrap().len();
+    assert_eq!(containers_before, design.nodes.len(), "and never duplicates a node");
+
+    let instance = InstanceId::parse("t-broken").unwrap();
+    let mut broken = plan(&design, instance.clone());
+    let pc2 = broken.nodes.iter_mut().find(|n| n.name == "pc2").unwrap();
+    pc2.configure =
+        Some(format!("{}echo 'asbuilt-step: break on purpose'\nexit 3\n", pc2.configure.clone().unwrap()));
+    let error = lab
+        .engine
+        .deploy(DeployRequest { plan: &broken, design: &design, workers: 4 }, &Quiet)
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("pc2") && text.contains("break on purpose") && text.contains("removed"), "{text}");
+    assert!(
+        matches!(lab.engine.nodes(&instance).await, Err(EngineError::NoSuchInstance(_))),
+        "nothing is left of it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_are_in_place_and_cables_can_be_pulled_and_impaired() {
+    let design = example("storingen.yml").design_for(None);
+    let lab = Deployed::new(design.clone(), "t-faults").await;
+    assert!(!lab.run("r1", "ip route").await.stdout.contains("10.1.2.0/24"), "r1's route is removed");
+    assert!(
+        lab.run("pc2", "ip -br addr show eth1").await.stdout.contains("192.168.2.22/24"),
+        "pc2 has the wrong address"
+    );
+    assert_eq!(
+        lab.run("agenda", "asbuilt-service status nginx").await.exit_code,
+        3,
+        "the web server is stopped"
+    );
+    let lossy =
+        lab.run("r1", "ping -c 60 -i 0.05 -W 1 10.1.12.2 | grep -o '[0-9.]*% packet loss'").await.stdout;
+    let loss: f64 = lossy.trim().trim_end_matches("% packet loss").parse().unwrap();
+    assert!((20.0..=90.0).contains(&loss), "40% loss each way shows: {loss}%");
+
+    let end = Endpoint { node: "r1".into(), interface: "eth1".into() };
+    lab.engine.set_link(&lab.instance, &end, LinkSetting::default()).await.unwrap();
+    assert!(lab.run("r1", "ping -c 20 -i 0.05 -W 1 10.1.12.2").await.stdout.contains(" 0% packet loss"));
+    lab.engine
+        .set_link(&lab.instance, &end, LinkSetting { up: false, ..LinkSetting::default() })
+        .await
+        .unwrap();
+    assert!(
+        lab.run("r1", "ip link show eth1").await.stdout.contains("NO-CARRIER"),
+        "a pulled cable leaves no carrier"
+    );
+    lab.engine
+        .set_link(&lab.instance, &end, LinkSetting { up: true, loss_percent: 0.0, delay_ms: 100 })
+        .await
+        .unwrap();
+    lab.pings("r1", "10.1.12.2", 5).await;
+    let rtt = lab.run("r1", "ping -c 3 -W 2 10.1.12.2 | tail -1 | cut -d/ -f5").await.stdout;
+    let rtt: f64 = rtt.trim().parse().unwrap();
+    assert!(rtt >= 190.0, "100 ms each way makes a round trip of 200 ms: {rtt}");
+    let record = lab.engine.record(&lab.instance).await.unwrap();
+    assert_eq!(record.link_setting(&end).delay_ms, 100, "the record keeps the cable's state");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn save_reads_back_the_running_configuration_and_a_console_opens_vtysh() {
+    let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
+    let lab = Deployed::new(design, "t-save").await;
+    let saved = save::save(&lab.engine, &lab.instance).await.unwrap();
+    let frr = saved.iter().find(|f| f.node == "r2" && f.name == "frr.conf").unwrap();
+    assert!(
+        frr.content.contains("ip address 10.0.23.1/30")
+            && frr.content.contains("ip route 10.0.1.0/24 10.0.12.1"),
+        "{}",
+        frr.content
+    );
+    let pc = saved.iter().find(|f| f.node == "pc3" && f.name == "addresses.txt").unwrap();
+    assert!(pc.content.contains("10.0.3.10/24"));
+
+    let mut terminal =
+        lab.engine.terminal(&lab.instance, "r1", &["vtysh".to_string()], (100, 30)).await.unwrap();
+    terminal.input.write_all(b"show version\nexit\n").await.unwrap();
+    let mut seen = String::new();
+    let read = async {
+        while let Some(chunk) = terminal.output.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read).await.unwrap();
+    assert!(seen.contains("FRRouting") && seen.contains("r1#"), "{seen}");
+}
