@@ -18,7 +18,9 @@ use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
+};
 use futures::StreamExt;
 
 const WORKERS: usize = 8;
@@ -40,7 +42,9 @@ async fn run() {
     }
     labs.push(("generated-50".into(), generated(10, 4)));
 
-    println!("| lab | nodes | asbuilt deploy (s) | floor start (s) | ratio | asbuilt destroy (s) | floor remove (s) | ratio |");
+    println!(
+        "| lab | nodes | asbuilt deploy (s) | floor start (s) | ratio | asbuilt destroy (s) | floor remove (s) | ratio |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (name, design) in &labs {
         let instance = InstanceId::parse(&format!("bench-{name}")).unwrap();
@@ -48,7 +52,10 @@ async fn run() {
         let (mut deploy, mut destroy, mut floor_up, mut floor_down) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let t = Instant::now();
-            engine.deploy(DeployRequest { plan: &plan, design, workers: WORKERS }, &Quiet).await.expect("deploy");
+            engine
+                .deploy(DeployRequest { plan: &plan, design, workers: WORKERS }, &Quiet)
+                .await
+                .expect("deploy");
             deploy.push(t.elapsed());
             let t = Instant::now();
             let report = engine.destroy(&instance).await;
@@ -58,7 +65,8 @@ async fn run() {
             floor_up.push(up);
             floor_down.push(down);
         }
-        let (d, fu, x, fd) = (median(&mut deploy), median(&mut floor_up), median(&mut destroy), median(&mut floor_down));
+        let (d, fu, x, fd) =
+            (median(&mut deploy), median(&mut floor_up), median(&mut destroy), median(&mut floor_down));
         println!(
             "| {name} | {} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {:.1} |",
             plan.nodes.len(),
@@ -75,7 +83,8 @@ async fn run() {
 /// The same containers (images, limits, capabilities, no network), created and started
 /// WORKERS at a time, then removed: the least any deploy has to do.
 async fn floor(docker: &Docker, plan: &Plan) -> (Duration, Duration) {
-    let mut names = vec![(format!("floor-{}-fabric", plan.instance), images::image_ref("fabric").unwrap(), vec![])];
+    let mut names =
+        vec![(format!("floor-{}-fabric", plan.instance), images::image_ref("fabric").unwrap(), vec![])];
     for node in &plan.nodes {
         let image = match &node.image {
             ImageChoice::Builtin(n) => images::image_ref(n).unwrap(),
@@ -89,7 +98,11 @@ async fn floor(docker: &Docker, plan: &Plan) -> (Duration, Duration) {
             let body = ContainerCreateBody {
                 image: Some(image),
                 labels: Some(HashMap::from([("org.asbuilt.bench".to_string(), "floor".to_string())])),
-                host_config: Some(HostConfig { network_mode: Some("none".into()), cap_add: Some(caps), ..Default::default() }),
+                host_config: Some(HostConfig {
+                    network_mode: Some("none".into()),
+                    cap_add: Some(caps),
+                    ..Default::default()
+                }),
                 ..Default::default()
             };
             let options = CreateContainerOptionsBuilder::default().name(&name).build();
@@ -126,7 +139,9 @@ fn generated(routers: usize, hosts: usize) -> Design {
     }
     yaml.push_str("segments:\n");
     for r in 1..=routers {
-        let members: Vec<String> = std::iter::once(format!("r{r}:eth3")).chain((1..=hosts).map(|h| format!("h{r}x{h}:eth1"))).collect();
+        let members: Vec<String> = std::iter::once(format!("r{r}:eth3"))
+            .chain((1..=hosts).map(|h| format!("h{r}x{h}:eth1")))
+            .collect();
         yaml.push_str(&format!("  lan{r}: [{}]\n", members.join(", ")));
     }
     yaml.push_str("design:\n  gateways:\n");

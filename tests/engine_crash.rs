@@ -31,7 +31,9 @@ fn leftovers() -> Leftovers {
         // Network namespaces in use by any process, and named ones. (Docker 20.10 also
         // leaves an empty file per removed container in /var/run/docker/netns; those
         // are not namespaces, and not asbuilt's.)
-        namespaces: count("(readlink /proc/[0-9]*/ns/net 2>/dev/null; ip netns list 2>/dev/null) | sort -u | wc -l"),
+        namespaces: count(
+            "(readlink /proc/[0-9]*/ns/net 2>/dev/null; ip netns list 2>/dev/null) | sort -u | wc -l",
+        ),
     }
 }
 
@@ -56,7 +58,10 @@ fn a_deploy_killed_midway_is_cleaned_by_destroy_all_with_zero_leftovers() {
         let line = line.unwrap();
         seen.push(line.clone());
         // Kill while cables are being made: containers exist, some veths are half-moved.
-        if line.contains("cables") || line.contains("configuration") || started.elapsed() > Duration::from_secs(60) {
+        if line.contains("cables")
+            || line.contains("configuration")
+            || started.elapsed() > Duration::from_secs(60)
+        {
             break;
         }
     }

@@ -438,21 +438,23 @@ async fn switch_keeps_hosts_in_different_vlans_apart() {
 }
 
 #[tokio::test]
-async fn fabric_image_can_bridge_shape_filter_and_capture() {
+async fn fabric_image_can_bridge_impair_and_capture() {
     let mut lab = Lab::new().await;
     let fabric = lab.start(Image::Fabric, "fabric").await;
+    // A bridge with a port, the impairment relay running between two cable ends (its
+    // effect on traffic is tested with real labs in engine_docker.rs), and a capture.
     lab.ok(
         &fabric,
         "ip link add seg1 type bridge && ip link set seg1 up \
          && ip link add p1 type veth peer name p1x && ip link set p1 master seg1 && ip link set p1 up \
-         && tc qdisc add dev p1 root tbf rate 10mbit burst 32kbit latency 50ms \
-         && tc qdisc show dev p1 | grep -q tbf \
-         && nft add table bridge lab \
-         && nft add chain bridge lab links '{ type filter hook forward priority 0; }' \
-         && nft add rule bridge lab links iifname p1 numgen random mod 100 '<' 10 drop \
+         && ip link add r1 type veth peer name r1b && ip link set r1 up && ip link set r1b master seg1 up \
+         && (asbuilt-impair p1x r1 10 20 >/tmp/impair.log 2>&1 &) && sleep 0.5 \
+         && grep -q '10.0% loss, 20 ms delay' /tmp/impair.log && pgrep -x asbuilt-impair >/dev/null \
          && timeout 1 tcpdump -i seg1 -c 1 -w /dev/null; test $? -eq 124",
     )
     .await;
+    let usage = lab.sh(&fabric, "asbuilt-impair").await;
+    assert_eq!(usage.code, 2, "without arguments it says how to use it: {}", usage.text);
 }
 
 #[tokio::test]

@@ -114,12 +114,15 @@ impl DestroyReport {
     }
 }
 
+/// Changes a terminal's size: columns, rows.
+pub type Resize =
+    Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, Result<(), EngineError>> + Send + Sync>;
+
 /// An interactive terminal on a node.
 pub struct Terminal {
     pub output: std::pin::Pin<Box<dyn futures::Stream<Item = Result<bytes::Bytes, EngineError>> + Send>>,
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-    pub resize:
-        Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, Result<(), EngineError>> + Send + Sync>,
+    pub resize: Resize,
 }
 
 /// Reports progress of a deploy to whoever watches.
@@ -150,7 +153,7 @@ pub enum EngineError {
     },
     /// Images could not be found or built.
     #[error(transparent)]
-    Images(#[from] crate::images::ImageError),
+    Images(Box<crate::images::ImageError>),
     /// A netlink request for the cabling failed.
     #[error("{doing}: {source}")]
     Netlink {
@@ -196,6 +199,12 @@ fn rollback_note(errors: &[String]) -> String {
         "; everything this deploy created was removed".to_string()
     } else {
         format!("; removing what it created also failed: {}", errors.join("; "))
+    }
+}
+
+impl From<crate::images::ImageError> for EngineError {
+    fn from(error: crate::images::ImageError) -> EngineError {
+        EngineError::Images(Box::new(error))
     }
 }
 

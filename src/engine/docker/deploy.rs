@@ -218,8 +218,8 @@ where
     F: Fn(&'p NodePlan) -> Fut,
     Fut: std::future::Future<Output = Result<(), EngineError>>,
 {
-    futures::stream::iter(plan.nodes.iter().map(|n| Ok::<_, EngineError>(n)))
-        .try_for_each_concurrent(workers, |node| work(node))
+    futures::stream::iter(plan.nodes.iter().map(Ok::<_, EngineError>))
+        .try_for_each_concurrent(workers, work)
         .await
 }
 

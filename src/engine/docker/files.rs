@@ -48,11 +48,9 @@ pub async fn download(docker: &Docker, container: &str, path: &str) -> Result<Op
     let mut archive = tar::Archive::new(bytes.as_slice());
     let read =
         |source: std::io::Error| EngineError::Io { doing: format!("unpack {path} from {container}"), source };
-    for entry in archive.entries().map_err(read)? {
-        let mut entry = entry.map_err(read)?;
-        let mut content = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut content).map_err(read)?;
-        return Ok(Some(content));
-    }
-    Ok(None)
+    let Some(entry) = archive.entries().map_err(read)?.next() else { return Ok(None) };
+    let mut entry = entry.map_err(read)?;
+    let mut content = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut content).map_err(read)?;
+    Ok(Some(content))
 }
