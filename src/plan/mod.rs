@@ -241,7 +241,10 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
             });
             script.step("apply the FRR configuration");
             script.raw("chown frr:frr /etc/frr/frr.conf");
-            script.run(&["asbuilt-service", "reload", "frr"]);
+            // FRR booted with the image's configuration, which routes nothing, so the
+            // lab's file can be loaded into the running daemons as it is: what
+            // `frr-reload` would work out, in a tenth of the time.
+            script.run(&["vtysh", "-f", "/etc/frr/frr.conf"]);
             if let Some(fw) =
                 node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall) || prebuilt(Part::Nat))
             {

@@ -71,8 +71,8 @@ impl Resolver<'_> {
                     }
                 },
             };
-            let title = wire.title.as_ref().map(|t| self.text(t, at.clone())).unwrap_or_default();
-            let hint = wire.hint.as_ref().map(|t| self.text(t, at.clone())).unwrap_or_default();
+            let title = wire.title.as_ref().map(|t| self.text(t)).unwrap_or_default();
+            let hint = wire.hint.as_ref().map(|t| self.text(t)).unwrap_or_default();
             self.checks.push(Check {
                 id: format!("check-{}", i + 1),
                 probe,

@@ -32,14 +32,14 @@ impl Resolver<'_> {
                 ),
             }
         }
-        self.title = self.text(&file.title, path!["title"]);
+        self.title = self.text(&file.title);
         if self.title.is_empty() {
             self.report(
                 Diagnostic::error("missing-key", "the lab has no title").at(Loc::value(path!["title"])),
             );
         }
         if let Some(task) = &file.task {
-            self.task = self.text(task, path!["task"]);
+            self.task = self.text(task);
         }
         self.trains = self.work_processes(&file.trains, path!["trains"]);
         if file.trains.is_empty() {
@@ -52,7 +52,7 @@ impl Resolver<'_> {
     }
 
     /// A text resolved to its languages; a single string is in the lab's language.
-    pub(super) fn text(&self, wire: &TextWire, _at: Path) -> Text {
+    pub(super) fn text(&self, wire: &TextWire) -> Text {
         let mut text = Text { nl: wire.nl.clone(), en: wire.en.clone() };
         if let Some(default) = &wire.default {
             match self.language {

@@ -103,7 +103,6 @@ impl Resolver<'_> {
     }
 
     fn dhcp(&mut self, node: &str, wire: &DhcpWire) -> Option<Dhcp> {
-        let at = path!["design", "services", node, "dhcp"];
         let range_loc = Loc::value(path!["design", "services", node, "dhcp", "range"]);
         let range_help = "write the range as `192.168.10.100 - 192.168.10.199`";
         let Some((first, last)) = wire.range.split_once('-') else {
@@ -247,7 +246,6 @@ impl Resolver<'_> {
                 }
             },
         };
-        let _ = at;
         Some(Dhcp { interface, subnet, first, last, gateway, dns, lease_seconds })
     }
 
