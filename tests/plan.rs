@@ -130,7 +130,7 @@ fn switches_get_a_vlan_aware_bridge() {
     d.nodes["sw1"].student_builds.clear();
     let p = plan(&d, InstanceId::for_lab("vlans", None));
     let sw = p.node("sw1").unwrap().configure.as_deref().unwrap();
-    assert!(sw.contains("ip link add br0 type bridge vlan_filtering 1"), "{sw}");
+    assert!(sw.contains("ip link add br0 type bridge mcast_snooping 0 vlan_filtering 1"), "{sw}");
     assert!(sw.contains("bridge vlan add dev eth2 vid 10 pvid untagged"), "{sw}");
     assert!(sw.contains("bridge vlan add dev eth1 vid 20"), "{sw}");
     let r1 = p.node("r1").unwrap().configure.as_deref().unwrap();
@@ -155,4 +155,13 @@ fn a_plan_and_its_design_survive_a_round_trip_through_json() {
         let plan_back: Plan = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(serde_json::to_value(&plan_back).unwrap(), serde_json::to_value(&p).unwrap(), "{lab}");
     }
+}
+
+#[test]
+fn a_switch_without_vlans_is_a_plain_bridge_any_kernel_supports() {
+    let p = plan(&design("eerste-lan.yml", None), InstanceId::for_lab("x", None));
+    let sw = p.node("sw1").unwrap().configure.as_deref().unwrap();
+    assert!(sw.contains("ip link add br0 type bridge mcast_snooping 0\n"), "{sw}");
+    assert!(!sw.contains("vlan_filtering"), "{sw}");
+    assert!(!p.needs_vlans);
 }
