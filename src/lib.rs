@@ -2,10 +2,11 @@
 //!
 //! See ARCHITECTURE.md for the bird's-eye view and the code map.
 
+pub mod checks;
 pub mod cli;
 pub mod design;
 pub mod diagnostic;
 pub mod graph;
 pub mod kind;
-pub mod topology;
 pub mod plan;
+pub mod topology;

@@ -1,0 +1,11 @@
+//! Built-as-designed checks: derived from a lab's design, run against a live lab
+//! instance, scored per work process.
+//!
+//! The pure half (no I/O, no clock): [`model`] (a suite of checks), [`derive`] (a
+//! suite from a design), [`sim`] (what a lab built as designed would do, which gives
+//! each check its dependencies), [`content`].
+
+pub mod content;
+pub mod derive;
+pub mod model;
+pub mod sim;
