@@ -7,5 +7,10 @@
 
 pub mod content;
 pub mod derive;
+pub mod format;
+pub mod judge;
 pub mod model;
+pub mod observation;
+pub mod outcome;
+pub mod report;
 pub mod sim;
