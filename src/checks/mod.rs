@@ -5,6 +5,7 @@
 //! suite from a design), [`sim`] (what a lab built as designed would do, which gives
 //! each check its dependencies), [`content`].
 
+pub mod access;
 pub mod content;
 pub mod derive;
 pub mod format;
@@ -12,5 +13,7 @@ pub mod judge;
 pub mod model;
 pub mod observation;
 pub mod outcome;
+pub mod probe;
 pub mod report;
+pub mod runner;
 pub mod sim;

@@ -3,6 +3,7 @@
 //! Exit codes (docs/cli.md): 0 success; 1 the input is wrong (an invalid topology);
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
+pub mod checks;
 mod graph;
 mod output;
 mod topology;
@@ -28,6 +29,9 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the topology file format, for editors.
     Schema,
+    /// List the checks of a lab (derived from its design, and the teacher's own)
+    /// without running them.
+    Checks(checks::ChecksArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -57,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => topology::render(&args),
         Command::Graph(args) => graph::graph(&args),
         Command::Schema => topology::schema(),
+        Command::Checks(args) => checks::list(&args),
     };
     outcome.into()
 }

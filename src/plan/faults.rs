@@ -88,7 +88,9 @@ pub fn break_script(design: &Design, node: &str) -> Option<String> {
                 script.step(&format!("stop {}", service.name()));
                 match service {
                     ServiceName::Http => script.run(&["asbuilt-service", "stop", "nginx"]),
-                    ServiceName::Dns | ServiceName::Dhcp => script.run(&["asbuilt-service", "stop", "dnsmasq"]),
+                    ServiceName::Dns | ServiceName::Dhcp => {
+                        script.run(&["asbuilt-service", "stop", "dnsmasq"])
+                    }
                     ServiceName::Ssh => script.run(&["asbuilt-service", "stop", "ssh"]),
                     // The OSPF daemon is switched off in FRR's daemons file, as after a
                     // careless edit: the student has to find and switch it back on.

@@ -139,9 +139,16 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
 fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
     let image = match &node.image {
         Some(custom) => ImageChoice::Custom(custom.clone()),
-        None => ImageChoice::Builtin(node.kind.builtin_image().expect("only custom nodes lack an image").to_string()),
+        None => ImageChoice::Builtin(
+            node.kind.builtin_image().expect("only custom nodes lack an image").to_string(),
+        ),
     };
-    let interfaces = node.interfaces.values().filter(|i| i.segment.is_some() && i.vlan.is_none()).map(|i| i.name.clone()).collect();
+    let interfaces = node
+        .interfaces
+        .values()
+        .filter(|i| i.segment.is_some() && i.vlan.is_none())
+        .map(|i| i.name.clone())
+        .collect();
     let mut plan = NodePlan {
         name: node.name.clone(),
         kind: node.kind,
@@ -194,20 +201,42 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     for iface in node.interfaces.values() {
         if let Some(tag) = &iface.vlan {
             script.step(&format!("create VLAN interface {}", iface.name));
-            script.run(&["ip", "link", "add", "link", &tag.parent, "name", &iface.name, "type", "vlan", "id", &tag.id.to_string()]);
+            script.run(&[
+                "ip",
+                "link",
+                "add",
+                "link",
+                &tag.parent,
+                "name",
+                &iface.name,
+                "type",
+                "vlan",
+                "id",
+                &tag.id.to_string(),
+            ]);
             script.run(&["ip", "link", "set", &iface.name, "up"]);
         }
     }
     let mut ready = Script::new();
     match node.kind {
         NodeKind::Router | NodeKind::Firewall => {
-            plan.files.push(ConfigFile { path: "/etc/frr/frr.conf".into(), content: frr::config(node), mode: 0o640 });
+            plan.files.push(ConfigFile {
+                path: "/etc/frr/frr.conf".into(),
+                content: frr::config(node),
+                mode: 0o640,
+            });
             script.step("apply the FRR configuration");
             script.raw("chown frr:frr /etc/frr/frr.conf");
             script.run(&["asbuilt-service", "reload", "frr"]);
-            if let Some(fw) = node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall) || prebuilt(Part::Nat)) {
+            if let Some(fw) =
+                node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall) || prebuilt(Part::Nat))
+            {
                 let ruleset = nft::ruleset(fw, prebuilt(Part::Firewall), prebuilt(Part::Nat));
-                plan.files.push(ConfigFile { path: "/etc/nftables.conf".into(), content: ruleset, mode: 0o644 });
+                plan.files.push(ConfigFile {
+                    path: "/etc/nftables.conf".into(),
+                    content: ruleset,
+                    mode: 0o644,
+                });
                 script.step("load the firewall rules");
                 script.run(&["asbuilt-service", "reload", "nftables"]);
             }
@@ -216,7 +245,8 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
         NodeKind::Server | NodeKind::Host => {
             host_networking(node, &mut script);
             server_services(design, node, ipv6, plan, &mut script, &mut ready);
-            let dhcp: Vec<&str> = node.interfaces.values().filter(|i| i.dhcp).map(|i| i.name.as_str()).collect();
+            let dhcp: Vec<&str> =
+                node.interfaces.values().filter(|i| i.dhcp).map(|i| i.name.as_str()).collect();
             if !dhcp.is_empty() && prebuilt(Part::Addresses) {
                 let mut late = Script::new();
                 for iface in dhcp {
@@ -264,27 +294,50 @@ fn host_networking(node: &Node, script: &mut Script) {
 }
 
 /// nginx, dnsmasq and ssh on a server, for the parts asbuilt builds.
-fn server_services(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan, script: &mut Script, ready: &mut Script) {
+fn server_services(
+    design: &Design,
+    node: &Node,
+    ipv6: bool,
+    plan: &mut NodePlan,
+    script: &mut Script,
+    ready: &mut Script,
+) {
     let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
     let s = &node.services;
     if let Some(http) = s.http.as_ref().filter(|_| prebuilt(Part::Http)) {
         let title = design.title.get(design.language).unwrap_or(&design.lab);
-        plan.files.push(ConfigFile { path: "/etc/nginx/sites-enabled/default".into(), content: services::nginx_site(http, ipv6), mode: 0o644 });
-        plan.files.push(ConfigFile { path: "/var/www/html/index.html".into(), content: services::index_page(http, title), mode: 0o644 });
+        plan.files.push(ConfigFile {
+            path: "/etc/nginx/sites-enabled/default".into(),
+            content: services::nginx_site(http, ipv6),
+            mode: 0o644,
+        });
+        plan.files.push(ConfigFile {
+            path: "/var/www/html/index.html".into(),
+            content: services::index_page(http, title),
+            mode: 0o644,
+        });
         script.step("start the web server").run(&["asbuilt-service", "reload", "nginx"]);
         ready.run(&["asbuilt-service", "status", "nginx"]).raw(">/dev/null");
     }
     let dns = s.dns.as_ref().filter(|_| prebuilt(Part::Dns));
     let dhcp = s.dhcp.as_ref().filter(|_| prebuilt(Part::Dhcp));
     if dns.is_some() || dhcp.is_some() {
-        plan.files.push(ConfigFile { path: "/etc/dnsmasq.d/asbuilt.conf".into(), content: services::dnsmasq(dns, dhcp), mode: 0o644 });
+        plan.files.push(ConfigFile {
+            path: "/etc/dnsmasq.d/asbuilt.conf".into(),
+            content: services::dnsmasq(dns, dhcp),
+            mode: 0o644,
+        });
         script.step("start DNS and DHCP").run(&["asbuilt-service", "restart", "dnsmasq"]);
         ready.run(&["asbuilt-service", "status", "dnsmasq"]);
     }
     if let Some(ssh) = s.ssh.as_ref().filter(|_| prebuilt(Part::Ssh)) {
         script.step("create the SSH users");
         let config = services::ssh(ssh, script);
-        plan.files.push(ConfigFile { path: "/etc/ssh/sshd_config.d/lab.conf".into(), content: config, mode: 0o644 });
+        plan.files.push(ConfigFile {
+            path: "/etc/ssh/sshd_config.d/lab.conf".into(),
+            content: config,
+            mode: 0o644,
+        });
         script.step("start the SSH server").run(&["asbuilt-service", "restart", "ssh"]);
         ready.run(&["asbuilt-service", "status", "ssh"]);
     }
@@ -310,7 +363,17 @@ fn switch(node: &Node, script: &mut Script) {
         script.run(&["bridge", "vlan", "del", "dev", port, "vid", "1"]);
         match vlans {
             PortVlans::Access(v) => {
-                script.run(&["bridge", "vlan", "add", "dev", port, "vid", &v.to_string(), "pvid", "untagged"]);
+                script.run(&[
+                    "bridge",
+                    "vlan",
+                    "add",
+                    "dev",
+                    port,
+                    "vid",
+                    &v.to_string(),
+                    "pvid",
+                    "untagged",
+                ]);
             }
             PortVlans::Trunk(vs) => {
                 for v in vs {

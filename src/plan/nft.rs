@@ -20,10 +20,16 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
         }
     }
     let forwards = if nat { fw.port_forwards.as_slice() } else { &[] };
-    let mut out = String::from("#!/usr/sbin/nft -f\n# asbuilt: the firewall policy of this lab's design.\nflush ruleset\n\n");
+    let mut out = String::from(
+        "#!/usr/sbin/nft -f\n# asbuilt: the firewall policy of this lab's design.\nflush ruleset\n\n",
+    );
     out.push_str("table inet asbuilt {\n");
     if policy || !forwards.is_empty() {
-        let _ = writeln!(out, "\tchain forward {{\n\t\ttype filter hook forward priority filter; policy {};", verdict(if policy { fw.default } else { Verdict::Accept }));
+        let _ = writeln!(
+            out,
+            "\tchain forward {{\n\t\ttype filter hook forward priority filter; policy {};",
+            verdict(if policy { fw.default } else { Verdict::Accept })
+        );
         out.push_str("\t\tct state established,related accept\n");
         if !forwards.is_empty() {
             // Traffic a port forward let in is allowed on, as on a home router.
@@ -34,7 +40,11 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
         }
         out.push_str("\t}\n");
         if policy {
-            let _ = writeln!(out, "\tchain input {{\n\t\ttype filter hook input priority filter; policy {};", verdict(fw.input));
+            let _ = writeln!(
+                out,
+                "\tchain input {{\n\t\ttype filter hook input priority filter; policy {};",
+                verdict(fw.input)
+            );
             out.push_str("\t\tct state established,related accept\n\t\tiif \"lo\" accept\n");
             for line in &input {
                 let _ = writeln!(out, "\t\t{line}");
@@ -53,9 +63,17 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
                 std::net::IpAddr::V4(a) => format!("ip to {a}:{}", pf.to_port),
                 std::net::IpAddr::V6(a) => format!("ip6 to [{a}]:{}", pf.to_port),
             };
-            let _ = writeln!(out, "\t\tiifname \"{}\" {proto} dport {} dnat {target} comment {}", pf.interface, pf.port, comment(&pf.text));
+            let _ = writeln!(
+                out,
+                "\t\tiifname \"{}\" {proto} dport {} dnat {target} comment {}",
+                pf.interface,
+                pf.port,
+                comment(&pf.text)
+            );
         }
-        out.push_str("\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+        out.push_str(
+            "\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
+        );
         for iface in &fw.masquerade {
             let _ = writeln!(out, "\t\toifname \"{iface}\" masquerade");
         }
@@ -75,7 +93,9 @@ fn rule_lines(rule: &Rule) -> Vec<String> {
     let mut lines = Vec::new();
     for family in families {
         let mut parts = Vec::new();
-        if !side(&rule.from, family, "saddr", "iifname", &mut parts) || !side(&rule.to, family, "daddr", "oifname", &mut parts) {
+        if !side(&rule.from, family, "saddr", "iifname", &mut parts)
+            || !side(&rule.to, family, "daddr", "oifname", &mut parts)
+        {
             continue;
         }
         parts.extend(service(&rule.service, family));
@@ -104,7 +124,8 @@ fn side(sel: &Selector, family: Option<bool>, addr_key: &str, if_key: &str, part
         }
         Selector::Hosts { nets, .. } => {
             let v4 = family.unwrap_or(true);
-            let chosen: Vec<String> = nets.iter().filter(|n| n.addr().is_ipv4() == v4).map(|n| n.to_string()).collect();
+            let chosen: Vec<String> =
+                nets.iter().filter(|n| n.addr().is_ipv4() == v4).map(|n| n.to_string()).collect();
             if chosen.is_empty() {
                 return false;
             }
@@ -116,7 +137,9 @@ fn side(sel: &Selector, family: Option<bool>, addr_key: &str, if_key: &str, part
 
 fn service(service: &Service, family: Option<bool>) -> Option<String> {
     let ports = |ranges: &[PortRange]| {
-        set(ranges.iter().map(|r| if r.first == r.last { r.first.to_string() } else { format!("{}-{}", r.first, r.last) }))
+        set(ranges
+            .iter()
+            .map(|r| if r.first == r.last { r.first.to_string() } else { format!("{}-{}", r.first, r.last) }))
     };
     match service {
         Service::Any => None,

@@ -52,8 +52,8 @@ impl Script {
 
 /// Quotes a word for the shell: unchanged when it is safe, in single quotes otherwise.
 pub fn quote(word: &str) -> String {
-    let safe = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+    let safe =
+        !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
     if safe { word.to_string() } else { format!("'{}'", word.replace('\'', r"'\''")) }
 }
 
@@ -82,6 +82,9 @@ mod tests {
         let text = s.render();
         assert!(text.starts_with("set -eu\n"));
         assert!(text.contains("echo 'asbuilt-step: addresses'"));
-        assert_eq!(failed_step("asbuilt-step: addresses\nasbuilt-step: routes\nRTNETLINK answers: File exists"), Some("routes"));
+        assert_eq!(
+            failed_step("asbuilt-step: addresses\nasbuilt-step: routes\nRTNETLINK answers: File exists"),
+            Some("routes")
+        );
     }
 }

@@ -10,7 +10,10 @@ use crate::design::{Dhcp, Dns, Http, Ssh};
 
 /// The nginx site: one server answering on the designed port.
 pub fn nginx_site(http: &Http, ipv6: bool) -> String {
-    let mut out = format!("# asbuilt: the web server of this lab's design.\nserver {{\n\tlisten {} default_server;\n", http.port);
+    let mut out = format!(
+        "# asbuilt: the web server of this lab's design.\nserver {{\n\tlisten {} default_server;\n",
+        http.port
+    );
     if ipv6 {
         let _ = writeln!(out, "\tlisten [::]:{} default_server;", http.port);
     }
@@ -59,7 +62,8 @@ pub fn dnsmasq(dns: Option<&Dns>, dhcp: Option<&Dhcp>) -> String {
         if let Some(gw) = dhcp.gateway {
             let _ = writeln!(out, "dhcp-option=option:router,{gw}");
         }
-        let dns_servers: Vec<String> = dhcp.dns.iter().filter(|a| a.is_ipv4()).map(IpAddr::to_string).collect();
+        let dns_servers: Vec<String> =
+            dhcp.dns.iter().filter(|a| a.is_ipv4()).map(IpAddr::to_string).collect();
         if !dns_servers.is_empty() {
             let _ = writeln!(out, "dhcp-option=option:dns-server,{}", dns_servers.join(","));
         }
@@ -74,8 +78,15 @@ pub fn dnsmasq(dns: Option<&Dns>, dhcp: Option<&Dhcp>) -> String {
 /// chpasswd inside the node; the script itself is fed on stdin and never stored.
 pub fn ssh(ssh: &Ssh, script: &mut Script) -> String {
     for user in &ssh.users {
-        script.raw(format!("id -u {0} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {0}", quote(&user.name)));
-        script.raw(format!("printf '%s\\n' {} | chpasswd", quote(&format!("{}:{}", user.name, user.password))));
+        script.raw(format!(
+            "id -u {0} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {0}",
+            quote(&user.name)
+        ));
+        script
+            .raw(format!("printf '%s\\n' {} | chpasswd", quote(&format!("{}:{}", user.name, user.password))));
     }
-    format!("# asbuilt: the SSH server of this lab's design.\nPort {}\nPasswordAuthentication yes\nPermitRootLogin no\n", ssh.port)
+    format!(
+        "# asbuilt: the SSH server of this lab's design.\nPort {}\nPasswordAuthentication yes\nPermitRootLogin no\n",
+        ssh.port
+    )
 }
