@@ -62,7 +62,10 @@ fn the_firewall_ruleset_follows_the_policy() {
 fn a_student_built_firewall_gets_no_rules_and_no_addresses() {
     let p = planned("dmz.yml");
     let fw = p.node("fw").unwrap();
-    assert!(file(&p, "fw", "/etc/nftables.conf").is_none(), "no firewall config for a student-built firewall");
+    assert!(
+        file(&p, "fw", "/etc/nftables.conf").is_none(),
+        "no firewall config for a student-built firewall"
+    );
     let frr = file(&p, "fw", "/etc/frr/frr.conf").unwrap();
     assert!(!frr.contains("ip address"), "{frr}");
     assert_eq!(fw.interfaces, ["eth1", "eth2", "eth3"]);
@@ -99,7 +102,15 @@ fn faults_are_written_into_the_configuration_or_applied_after_it() {
 
 #[test]
 fn nodes_get_only_their_kinds_privileges_and_every_cable_end_a_fabric_port() {
-    for lab in ["eerste-lan.yml", "statisch-routeren.yml", "ospf.yml", "dmz.yml", "dhcp-dns.yml", "vlans.yml", "storingen.yml"] {
+    for lab in [
+        "eerste-lan.yml",
+        "statisch-routeren.yml",
+        "ospf.yml",
+        "dmz.yml",
+        "dhcp-dns.yml",
+        "vlans.yml",
+        "storingen.yml",
+    ] {
         let p = planned(lab);
         for node in &p.nodes {
             let has_sys_admin = node.capabilities.iter().any(|c| c == "SYS_ADMIN");
