@@ -89,8 +89,15 @@ async fn a_router_without_a_route_says_so_and_the_ping_reports_who() {
 #[tokio::test]
 async fn traceroute_names_every_router_on_the_way() {
     let lab = two_lans();
-    let trace =
-        icmp::traceroute(&lab.path("pc1"), addr("10.1.2.10"), 8, Duration::from_secs(1)).await.unwrap();
+    let trace = icmp::traceroute(
+        &lab.path("pc1"),
+        addr("10.1.2.10"),
+        8,
+        Duration::from_secs(1),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     assert!(trace.reached, "{trace:?}");
     assert_eq!(trace.hops, vec![Some(addr("10.1.1.1")), Some(addr("10.1.2.10"))]);
 }

@@ -129,6 +129,8 @@ pub struct PingFacts {
     pub rtt_ms: Vec<f64>,
     /// A router that answered "unreachable" or "prohibited" instead.
     pub error_from: Option<(IpAddr, String)>,
+    /// Why the node itself could not send (no address, no route).
+    pub local_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -186,10 +186,10 @@ fn targets(design: &Design, world: &World, from: &str, reps: &[String]) -> Vec<T
         })
         .collect();
     let gateway = world.node(from).gateways.iter().find(|g| g.is_ipv4()).copied();
-    if let Some((gw, owner)) = gateway.and_then(|g| world.owner(g).map(|o| (g, o.name.clone()))) {
-        if !out.iter().any(|t| t.node == owner) {
-            out.push(TargetNode { node: owner, address: gw, representative: false });
-        }
+    if let Some((gw, owner)) = gateway.and_then(|g| world.owner(g).map(|o| (g, o.name.clone())))
+        && !out.iter().any(|t| t.node == owner)
+    {
+        out.push(TargetNode { node: owner, address: gw, representative: false });
     }
     out
 }

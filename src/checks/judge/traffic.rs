@@ -116,6 +116,9 @@ fn describe_pings(p: &PingFacts, names: &Names) -> Text {
             format!("{} of {} pings answered, {rtt:.1} ms", p.received, p.sent),
         );
     }
+    if let Some(why) = &p.local_error {
+        return t(format!("niet verstuurd: {why}"), format!("not sent: {why}"));
+    }
     match &p.error_from {
         Some((from, what)) => t(
             format!("geen antwoord; {} meldt: {what}", names.show(*from)),

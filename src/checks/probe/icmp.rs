@@ -108,11 +108,20 @@ pub async fn ping(netns: &Path, dst: IpAddr, burst: Burst) -> Result<PingFacts, 
     let mut tally = Tally {
         sent_at: Vec::new(),
         answered: Vec::new(),
-        facts: PingFacts { sent: 0, received: 0, rtt_ms: Vec::new(), error_from: None },
+        facts: PingFacts { sent: 0, received: 0, rtt_ms: Vec::new(), error_from: None, local_error: None },
     };
     let enough = u32::from(burst.enough.min(burst.count));
     for seq in 0..burst.count {
-        socket.send(dst, seq).await?;
+        if let Err(e) = socket.send(dst, seq).await {
+            // The node's own stack refuses: that is what the student sees too.
+            match local_refusal(&e) {
+                Some(why) => {
+                    tally.facts.local_error = Some(why);
+                    break;
+                }
+                None => return Err(NetnsError::Work(e)),
+            }
+        }
         tally.sent_at.push(Instant::now());
         tally.answered.push(false);
         tally.facts.sent += 1;
@@ -163,19 +172,34 @@ impl Tally {
     }
 }
 
-/// Sends echo requests with a growing TTL and notes who answers at each hop.
+/// After this many silent hops in a row the path has ended: nobody further answers.
+const SILENT_HOPS: usize = 3;
+
+/// Sends echo requests with a growing TTL and notes who answers at each hop, until the
+/// target answers, the path goes silent, or `budget` is spent.
 pub async fn traceroute(
     netns: &Path,
     dst: IpAddr,
     max_hops: u32,
     per_hop: Duration,
+    budget: Duration,
 ) -> Result<TraceFacts, NetnsError> {
     let socket = EchoSocket::open(netns, dst.is_ipv4()).await?;
     let mut facts = TraceFacts { hops: Vec::new(), reached: false };
+    let deadline = Instant::now() + budget;
     for ttl in 1..=max_hops {
+        let silent = facts.hops.iter().rev().take_while(|h| h.is_none()).count();
+        if silent >= SILENT_HOPS || Instant::now() + per_hop > deadline {
+            break;
+        }
         socket.set_ttl(ttl)?;
         let seq = ttl as u16;
-        socket.send(dst, seq).await?;
+        if let Err(e) = socket.send(dst, seq).await {
+            if local_refusal(&e).is_some() {
+                break;
+            }
+            return Err(NetnsError::Work(e));
+        }
         let answer = tokio::time::timeout(per_hop, async {
             loop {
                 match socket.receive().await? {
@@ -201,6 +225,18 @@ pub async fn traceroute(
         }
     }
     Ok(facts)
+}
+
+/// A send error that is the node's configuration speaking (no route, no address), not
+/// a failure of asbuilt.
+fn local_refusal(e: &io::Error) -> Option<String> {
+    match e.raw_os_error()? {
+        libc::ENETUNREACH => Some("network is unreachable (no route)".into()),
+        libc::EHOSTUNREACH => Some("host is unreachable".into()),
+        libc::EADDRNOTAVAIL => Some("no address to send from".into()),
+        libc::EPERM | libc::EACCES => Some("sending was refused by a firewall in the node".into()),
+        _ => None,
+    }
 }
 
 /// An ICMP(v6) echo request. The kernel fills in the ICMPv6 checksum itself.

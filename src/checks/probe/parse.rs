@@ -101,7 +101,8 @@ pub fn ospf_neighbours(json: &str) -> Option<Vec<NeighbourFact>> {
 
 /// iputils `ping` output.
 pub fn ping(output: &str) -> PingFacts {
-    let mut facts = PingFacts { sent: 0, received: 0, rtt_ms: Vec::new(), error_from: None };
+    let mut facts =
+        PingFacts { sent: 0, received: 0, rtt_ms: Vec::new(), error_from: None, local_error: None };
     for line in output.lines() {
         if let Some((sent, rest)) = line.split_once(" packets transmitted, ") {
             facts.sent = sent.trim().parse().unwrap_or(0);
@@ -109,6 +110,8 @@ pub fn ping(output: &str) -> PingFacts {
         } else if let Some(stats) = line.strip_prefix("rtt min/avg/max/mdev = ") {
             let avg = stats.split('/').nth(1).and_then(|a| a.parse::<f64>().ok());
             facts.rtt_ms = avg.map(|a| vec![a; facts.received as usize]).unwrap_or_default();
+        } else if let Some(why) = line.strip_prefix("ping: ") {
+            facts.local_error = Some(why.trim().to_lowercase());
         } else if let Some(rest) = line.strip_prefix("From ") {
             let mut words = rest.split_whitespace();
             let from = words.next().and_then(|w| w.parse::<IpAddr>().ok());
@@ -235,6 +238,7 @@ mod tests {
         assert_eq!(facts.rtt_ms.len(), 3);
         let none = ping(&fixture("ping-iputils-no-route.txt"));
         assert_eq!(none.received, 0);
+        assert_eq!(none.local_error.as_deref(), Some("connect: network is unreachable"));
         let unreachable = ping(
             "From 10.0.1.1 icmp_seq=1 Destination Net Unreachable\n\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n",
         );

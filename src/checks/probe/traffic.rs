@@ -79,7 +79,7 @@ async fn traceroute(
 ) -> Result<Gathered, ProbeError> {
     const MAX_HOPS: u32 = 16;
     if let Some(ns) = probes.netns(from) {
-        let facts = icmp::traceroute(&ns, to, MAX_HOPS, Duration::from_secs(1)).await?;
+        let facts = icmp::traceroute(&ns, to, MAX_HOPS, Duration::from_millis(700), timeout).await?;
         let raw = facts
             .hops
             .iter()

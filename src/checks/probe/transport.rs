@@ -76,7 +76,9 @@ pub async fn exchange(
     .await?;
     let socket = UdpSocket::from_std(std::net::UdpSocket::from(socket))?;
     // A connected UDP socket reports an ICMP port unreachable as ECONNREFUSED.
-    socket.connect(to).await?;
+    if let Err(e) = socket.connect(to).await {
+        return Ok((port_fact(&e), Vec::new()));
+    }
     if let Err(e) = socket.send(&payload).await {
         return Ok((port_fact(&e), Vec::new()));
     }

@@ -47,7 +47,7 @@ pub struct World {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     pub server: String,
-    /// A representative address: the first of the range.
+    /// Its address: the range is handed out in the order of the nodes.
     pub address: IpNet,
     pub gateway: Option<Ipv4Addr>,
     pub dns: Vec<IpAddr>,
@@ -184,6 +184,7 @@ impl World {
 /// runs on an interface with an address in the range's subnet.
 fn leases(design: &Design, domains: &Domains) -> HashMap<Endpoint, Lease> {
     let mut out = HashMap::new();
+    let mut handed_out: HashMap<String, u32> = HashMap::new();
     for node in design.nodes.values() {
         for iface in node.interfaces.values().filter(|i| i.dhcp) {
             let me = Endpoint { node: node.name.clone(), interface: iface.name.clone() };
@@ -197,8 +198,13 @@ fn leases(design: &Design, domains: &Domains) -> HashMap<Endpoint, Lease> {
                 has_address.then_some((server, dhcp))
             });
             if let Some((server, dhcp)) = server {
-                let address =
-                    IpNet::new(IpAddr::V4(dhcp.first), dhcp.subnet.prefix_len()).expect("a v4 prefix");
+                // Each client its own address, handed out in order from the start of
+                // the range, as a fresh server does.
+                let given = handed_out.entry(server.name.clone()).or_insert(0u32);
+                let next = u32::from(dhcp.first).saturating_add(*given).min(u32::from(dhcp.last));
+                *given += 1;
+                let address = IpNet::new(IpAddr::V4(Ipv4Addr::from(next)), dhcp.subnet.prefix_len())
+                    .expect("a v4 prefix");
                 out.insert(
                     me,
                     Lease {

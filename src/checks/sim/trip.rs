@@ -195,7 +195,7 @@ impl World {
                         return trip;
                     }
                 }
-                trip.seen_source = src.or_else(|| Some(dst));
+                trip.seen_source = src.or(Some(dst));
                 trip.delivered_to = Some(dst);
                 trip.delivered_port = flow.port();
                 return trip;
@@ -230,16 +230,16 @@ impl World {
                         return trip;
                     }
                 }
-                if fw.masquerade.contains(&route.interface) {
-                    if let Some(public) = interface_address(node, &route.interface, dst.is_ipv4()) {
-                        trip.translations.push(Translation {
-                            node: at.clone(),
-                            kind: TranslationKind::Source,
-                            public,
-                            original: source,
-                        });
-                        src = Some(public);
-                    }
+                if fw.masquerade.contains(&route.interface)
+                    && let Some(public) = interface_address(node, &route.interface, dst.is_ipv4())
+                {
+                    trip.translations.push(Translation {
+                        node: at.clone(),
+                        kind: TranslationKind::Source,
+                        public,
+                        original: source,
+                    });
+                    src = Some(public);
                 }
             }
             let next_hop = route.via.unwrap_or(dst);
