@@ -27,6 +27,13 @@ use support::netns_lab::NetnsLab;
 const BUILDABLE: [&str; 5] =
     ["eerste-lan.yml", "statisch-routeren.yml", "dmz.yml", "dhcp-dns.yml", "storingen.yml"];
 
+/// The buildable example labs, and a fixture with a port forward and an SSH server.
+fn buildable() -> Vec<(&'static str, Design)> {
+    let mut labs: Vec<(&str, Design)> = BUILDABLE.iter().map(|n| (*n, example(n, None))).collect();
+    labs.push(("port-forward.yml", support::fixture("port-forward.yml")));
+    labs
+}
+
 async fn grade(lab: &NetnsLab, design: &Design, suite: &Suite) -> Report {
     let options = RunOptions { parallel: 32, retry_delay: Duration::from_millis(300) };
     let results = runner::run(suite, lab, &Names::of(design), &options).await;
@@ -61,8 +68,7 @@ fn explain(report: &Report) -> String {
 
 #[tokio::test]
 async fn every_buildable_example_lab_built_as_designed_scores_full_marks() {
-    for name in BUILDABLE {
-        let design = example(name, None);
+    for (name, design) in buildable() {
         let suite = derive::suite(&design);
         let built = deploy::deploy(&design).await;
         let report = grade(&built.lab, &design, &suite).await;
@@ -73,8 +79,7 @@ async fn every_buildable_example_lab_built_as_designed_scores_full_marks() {
 
 #[tokio::test]
 async fn leaving_the_student_parts_blank_fails_exactly_the_checks_that_depend_on_them() {
-    for name in ["eerste-lan.yml", "statisch-routeren.yml", "dmz.yml", "dhcp-dns.yml"] {
-        let design = example(name, None);
+    for (name, design) in buildable().into_iter().filter(|(n, _)| *n != "storingen.yml") {
         let suite = derive::suite(&design);
         let student_parts: Vec<PartRef> = design
             .nodes

@@ -69,12 +69,16 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 Transport::Udp => Flow::Udp(*port),
             };
             let trip = world.round_trip(from, to.address, flow);
+            // Something must answer where the packet arrives: asbuilt, where it listens,
+            // or a service the design puts there.
+            let receiver = trip.there.receiver();
             let answered = trip.ok()
-                && (listen.is_some()
-                    || trip
-                        .there
-                        .receiver()
-                        .is_some_and(|r| serves(world, r, *protocol, trip.there.delivered_port)));
+                && match listen {
+                    Some(at) => {
+                        receiver == Some(at.node.as_str()) && trip.there.delivered_port == Some(at.port)
+                    }
+                    None => receiver.is_some_and(|r| serves(world, r, *protocol, trip.there.delivered_port)),
+                };
             answered == *open
         }
         ProbeSpec::Nat { from, to, source, port, .. } => {
