@@ -4,16 +4,20 @@ mod support;
 
 use std::process::Command;
 
+use asbuilt::checks::model::PartRef;
 use asbuilt::checks::sim;
 use asbuilt::cli::Outcome;
 use asbuilt::cli::checks::{CheckArgs, check_instance};
-use asbuilt::checks::model::PartRef;
 use asbuilt::design::Part;
 use clap::Parser;
 use support::{deploy, example};
 
 fn asbuilt(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_asbuilt")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -22,7 +26,8 @@ fn checks_lists_a_students_suite_without_running_it() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let suite: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(suite["student"], "s100001");
-    let ids: Vec<&str> = suite["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        suite["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"nat/pc1/klant") && ids.contains(&"check-2"), "{ids:?}");
 
     let table = asbuilt(&["checks", "topologies/ospf.yml", "--lang", "en"]);
@@ -49,7 +54,17 @@ async fn check_writes_the_report_and_exits_by_the_outcome() {
     let design = example("eerste-lan.yml", None);
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
-    let args = Check::parse_from(["check", "eerste-lan-1", "--format", "junit", "-o", junit.to_str().unwrap(), "--lang", "en"]).args;
+    let args = Check::parse_from([
+        "check",
+        "eerste-lan-1",
+        "--format",
+        "junit",
+        "-o",
+        junit.to_str().unwrap(),
+        "--lang",
+        "en",
+    ])
+    .args;
     assert_eq!(args.instance, "eerste-lan-1");
 
     let built = deploy::deploy(&design).await;
@@ -61,7 +76,9 @@ async fn check_writes_the_report_and_exits_by_the_outcome() {
     let blank = sim::without(&design, &PartRef { node: "pc2".into(), part: Part::Addresses });
     let built = deploy::deploy(&blank).await;
     let html = dir.path().join("report.html");
-    let view = Check::parse_from(["check", "x", "--format", "html", "-o", html.to_str().unwrap(), "--student-view"]).args;
+    let view =
+        Check::parse_from(["check", "x", "--format", "html", "-o", html.to_str().unwrap(), "--student-view"])
+            .args;
     assert_eq!(check_instance(&built.lab, &design, &view).await, Outcome::Invalid, "exit 1: some failed");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("leerlingweergave") && page.contains("address/pc2:eth1"));
