@@ -271,3 +271,37 @@ fn every_check_has_a_title_and_a_hint_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn every_derived_family_is_one_a_grading_rule_may_name() {
+    for name in EXAMPLES {
+        let (_, suite) = suite_of(name);
+        for c in suite.checks.iter().filter(|c| c.origin == Origin::Derived) {
+            let family = c.id.split('/').next().unwrap();
+            assert!(asbuilt::design::Grading::FAMILIES.contains(&family), "{name}: {}", c.id);
+        }
+    }
+}
+
+#[test]
+fn grading_rules_reweight_and_drop_derived_checks_the_last_match_deciding() {
+    let design = fixture("graded.yml");
+    let suite = derive::suite(&design);
+    assert!(suite.check("address/r1:eth1").is_none(), "dropped");
+    assert_eq!(suite.check("address/pc1:eth1").unwrap().weight, 2.0);
+    assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5);
+    assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule matches");
+}
+
+#[test]
+fn a_dropped_check_that_another_rests_on_stays_and_weighs_nothing() {
+    let mut design = example("dmz.yml", None);
+    design.grading.push(asbuilt::design::Grading {
+        pattern: "port/*/open".into(),
+        change: asbuilt::design::GradingChange::Drop,
+    });
+    let suite = derive::suite(&design);
+    let witness = suite.check("port/klant/web/tcp/80/open").expect("blocked/klant/web needs it");
+    assert_eq!(witness.weight, 0.0);
+    assert!(suite.check("port/pc1/web/tcp/443/open").is_none(), "nothing needs this one");
+}

@@ -15,7 +15,7 @@ mod traffic;
 
 use crate::checks::model::{CheckSpec, Origin, ProbeSpec, Suite};
 use crate::checks::sim::World;
-use crate::design::{Design, Text, WorkProcess};
+use crate::design::{Design, GradingChange, Text, WorkProcess};
 
 pub use depends::affected_by;
 
@@ -121,6 +121,7 @@ pub fn suite(design: &Design) -> Suite {
         })
         .collect();
     dedupe(&mut checks);
+    apply_grading(design, &mut checks);
     checks.extend(explicit::checks(design));
     depends::fill(design, &mut checks);
     Suite {
@@ -142,6 +143,26 @@ fn trains(design: &Design, area: Area) -> Vec<WorkProcess> {
     } else {
         design.trains.clone()
     }
+}
+
+/// The teacher's `grading:` rules: for each check the last matching rule decides. A
+/// dropped check that another one requires stays, weighing nothing, so that the one
+/// resting on it keeps its meaning.
+fn apply_grading(design: &Design, checks: &mut Vec<CheckSpec>) {
+    let needed: std::collections::HashSet<String> = checks.iter().flat_map(|c| c.requires.clone()).collect();
+    let mut dropped = std::collections::HashSet::new();
+    for check in checks.iter_mut() {
+        let decided = design.grading.iter().rfind(|rule| rule.matches(&check.id));
+        match decided.map(|rule| rule.change) {
+            Some(GradingChange::Weight(weight)) => check.weight = weight,
+            Some(GradingChange::Drop) if needed.contains(&check.id) => check.weight = 0.0,
+            Some(GradingChange::Drop) => {
+                dropped.insert(check.id.clone());
+            }
+            None => {}
+        }
+    }
+    checks.retain(|c| !dropped.contains(&c.id));
 }
 
 /// Two derivations can arrive at the same check (a pair seen from both sides); the
