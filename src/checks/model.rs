@@ -134,29 +134,6 @@ pub enum ProbeSpec {
 }
 
 impl ProbeSpec {
-    /// The node whose state or tools the probe uses first; for reports and grouping.
-    pub fn node(&self) -> &str {
-        match self {
-            ProbeSpec::Address { node, .. }
-            | ProbeSpec::Gateway { node, .. }
-            | ProbeSpec::Route { node, .. }
-            | ProbeSpec::OspfNeighbour { node, .. }
-            | ProbeSpec::OspfRoute { node, .. }
-            | ProbeSpec::Ssh { node, .. }
-            | ProbeSpec::Command { node, .. }
-            | ProbeSpec::File { node, .. } => node,
-            ProbeSpec::Link { from, .. } => &from.node,
-            ProbeSpec::Ping { from, .. }
-            | ProbeSpec::Traceroute { from, .. }
-            | ProbeSpec::Port { from, .. }
-            | ProbeSpec::Nat { from, .. }
-            | ProbeSpec::Http { from, .. }
-            | ProbeSpec::Dns { from, .. } => from,
-            ProbeSpec::Dhcp { server, .. } => server,
-            ProbeSpec::Vlan { switch, .. } => switch,
-        }
-    }
-
     /// How the evidence will be gathered when the engine lets asbuilt into the nodes'
     /// network namespaces.
     pub fn planned_evidence(&self) -> Influence {

@@ -125,11 +125,6 @@ impl Listener {
             }
         }
     }
-
-    /// Every peer seen so far.
-    pub fn peers(&self) -> Vec<SocketAddr> {
-        self.peers.lock().expect("not poisoned").clone()
-    }
 }
 
 /// Listeners shared between checks running at the same time: two checks that need

@@ -8,7 +8,7 @@ use super::World;
 use super::fib::RouteSource;
 use super::policy::Flow;
 use crate::checks::content;
-use crate::checks::model::{AddressExpect, ProbeSpec, Target, url_host};
+use crate::checks::model::{AddressExpect, ProbeSpec, url_host};
 use crate::design::{Endpoint, Transport};
 
 /// Whether the probe's expectation holds in the world.
@@ -181,11 +181,6 @@ pub fn url_port(url: &str) -> u16 {
         None => authority.rsplit_once(':').map(|(_, p)| p),
     };
     port.and_then(|p| p.parse().ok()).unwrap_or(default)
-}
-
-/// The target of a check as a node name, when it is one.
-pub fn target_node<'w>(world: &'w World, target: &Target) -> Option<&'w str> {
-    world.owner(target.address).map(|n| n.name.as_str())
 }
 
 #[cfg(test)]
