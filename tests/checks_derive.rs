@@ -88,6 +88,7 @@ fn the_dmz_policy_becomes_positive_and_negative_checks() {
         "blocked/klant/web",
         "blocked/web/pc1",
         "blocked/web/klant",
+        "denied/fw/eth1/pc1",
         "http/web",
         "check-1",
         "check-2",
@@ -104,6 +105,16 @@ fn the_dmz_policy_becomes_positive_and_negative_checks() {
 fn a_negative_check_requires_a_positive_one_between_the_same_nodes() {
     for name in EXAMPLES {
         let (_, suite) = suite_of(name);
+        for check in suite.checks.iter().filter(|c| c.id.starts_with("denied/")) {
+            // denied/FW/IF/TARGET rests on a check between the target and the firewall.
+            let parts: Vec<&str> = check.id.split('/').collect();
+            let witness = &check.requires[0];
+            assert!(
+                witness.contains(parts[1]) && witness.contains(parts[3]),
+                "{name}: {} rests on {witness}",
+                check.id
+            );
+        }
         for check in suite.checks.iter().filter(|c| c.id.starts_with("blocked/") || c.id.ends_with("/closed"))
         {
             assert_eq!(check.requires.len(), 1, "{name}: {}", check.id);
@@ -130,6 +141,7 @@ fn a_blank_firewall_policy_fails_only_the_checks_of_the_policy() {
         "blocked/web/pc1",
         "port/klant/web/tcp/22/closed",
         "port/pc1/web/tcp/22/closed",
+        "denied/fw/eth1/pc1",
     ]
     .into_iter()
     .collect();

@@ -10,7 +10,7 @@ use asbuilt::checks::model::{Influence, ListenAt, ProbeSpec, Target};
 use asbuilt::checks::observation::DhcpOffer;
 use asbuilt::checks::observation::{Observation, PortFact, RouteOrigin};
 use asbuilt::checks::probe::icmp::{self, Burst};
-use asbuilt::checks::probe::{Probes, dhcp, netlink, netns, transport};
+use asbuilt::checks::probe::{Probes, dhcp, inject, netlink, netns, transport};
 use asbuilt::design::{Endpoint, Transport};
 use support::deploy;
 use support::netns_lab::{ExecOnly, NetnsLab};
@@ -322,4 +322,29 @@ async fn without_namespaces_the_nodes_own_tools_give_the_same_observations() {
         )
         .await;
     assert!(needs.unwrap_err().to_string().contains("needs the network namespace"));
+}
+
+#[tokio::test]
+async fn an_injected_packet_reaches_the_target_unless_the_firewall_drops_it() {
+    let lab = two_lans();
+    // pc1 has no route of its own: injection does not need one.
+    lab.sh("pc1", "ip route del default");
+    let from = Endpoint { node: "pc1".into(), interface: "eth1".into() };
+    let firewall = Endpoint { node: "r1".into(), interface: "eth1".into() };
+    let (from_netns, firewall_netns, target_netns) = (lab.path("pc1"), lab.path("r1"), lab.path("pc2"));
+    let injection = inject::Injection {
+        from: &from,
+        from_netns: &from_netns,
+        firewall: &firewall,
+        firewall_netns: &firewall_netns,
+        target_netns: &target_netns,
+        source: "10.1.1.10".parse().unwrap(),
+        destination: "10.1.2.10".parse().unwrap(),
+        port: 33434,
+    };
+    let (arrived, raw) = inject::inject(&injection, Duration::from_secs(1)).await.unwrap();
+    assert!(arrived, "{raw}");
+    lab.sh("r1", "nft add table inet t && nft add chain inet t f '{ type filter hook forward priority 0; policy drop; }'");
+    let (arrived, raw) = inject::inject(&injection, Duration::from_millis(600)).await.unwrap();
+    assert!(!arrived, "{raw}");
 }

@@ -113,6 +113,11 @@ pub enum ProbeSpec {
     /// asbuilt listens there itself when nothing else does, so that only the path (the
     /// firewall) decides.
     Port { from: String, to: Target, protocol: Transport, port: u16, open: bool, listen: Option<ListenAt> },
+    /// A packet asbuilt puts on the cable at `from` (a neighbour of the firewall) straight
+    /// to the firewall's interface, addressed to `to`, and watches for in `target`: it
+    /// must not arrive. Tests a policy for traffic that routing alone would never bring
+    /// to the firewall, such as from the internet towards a masqueraded LAN.
+    Inject { from: Endpoint, firewall: Endpoint, source: IpAddr, to: Target, target: String, port: u16 },
     /// Traffic from a node arrives at the target with this source address.
     Nat { from: String, to: Target, target: String, port: u16, source: IpAddr },
     /// An HTTP GET answers with a status and, optionally, content.

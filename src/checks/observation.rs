@@ -18,6 +18,10 @@ pub enum Observation {
     Pings(PingFacts),
     Traceroute(TraceFacts),
     Port(PortFact),
+    /// Whether a packet asbuilt injected arrived where it watched for it.
+    Arrival {
+        arrived: bool,
+    },
     /// The source address a listener asbuilt started saw, if the connection came.
     Nat {
         connected: bool,

@@ -645,7 +645,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 17] = [
+    pub const FAMILIES: [&'static str; 18] = [
         "address",
         "gateway",
         "gateway6",
@@ -656,6 +656,7 @@ impl Grading {
         "link",
         "reach",
         "blocked",
+        "denied",
         "port",
         "nat",
         "forward",

@@ -158,6 +158,19 @@ pub fn blocked(from: &str, to: &str) -> (Text, Text) {
     )
 }
 
+pub fn denied(side: &str, to: &str) -> (Text, Text) {
+    (
+        t(
+            format!("Verkeer van {side} komt niet door naar {to}: het beleid staat het niet toe"),
+            format!("Traffic from {side} does not get through to {to}: the policy does not allow it"),
+        ),
+        t(
+            "Welke regel laat verkeer van deze kant naar binnen? Kijk ook naar de standaardactie (policy) van de forward-chain.",
+            "Which rule lets traffic from this side in? Look at the default action (policy) of the forward chain too.",
+        ),
+    )
+}
+
 pub fn port(from: &str, to: &str, service: &str, open: bool) -> (Text, Text) {
     if open {
         (

@@ -15,8 +15,8 @@ use std::net::IpAddr;
 
 use super::{Area, Draft, texts};
 use crate::checks::model::{ListenAt, ProbeSpec, Target};
-use crate::checks::sim::{Flow, RoundTrip, World};
-use crate::design::{Design, Service, Transport, Verdict};
+use crate::checks::sim::{Flow, RoundTrip, Stop, World};
+use crate::design::{Design, Endpoint, Service, Transport, Verdict};
 use crate::kind::NodeKind;
 
 /// Ports tried, in order, for a check that the policy blocks what it does not allow.
@@ -141,6 +141,7 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             );
         }
     }
+    out.extend(inbound(design, world, &reps, &witness_of));
     out.extend(nat(design, world, &pairs));
     out.extend(port_forwards(design, world, &reps));
     out
@@ -274,6 +275,79 @@ fn port_probe(
 
 fn service_name(protocol: Transport, port: u16) -> String {
     format!("{protocol}/{port}")
+}
+
+/// Port asbuilt sends injected packets to: a traceroute port, that nothing serves.
+const INJECT_PORT: u16 = 33_434;
+
+/// Checks that a firewall blocks what routing would never bring to it: the internet
+/// towards a masqueraded LAN. For each firewall interface with a neighbour, and each
+/// way out of the firewall, the first representative there that the neighbour's own
+/// traffic cannot reach anyway; asbuilt injects a packet at the neighbour's end of the
+/// cable. Each rests on a positive check between the target and the firewall, which
+/// shows the firewall could deliver there.
+fn inbound(
+    design: &Design,
+    world: &World,
+    reps: &[String],
+    witness_of: &dyn Fn(&str, &str) -> Option<String>,
+) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for fw in design.nodes.values() {
+        let Some(policy) = &fw.firewall else { continue };
+        for iface in fw.interfaces.values().filter(|i| i.segment.is_some()) {
+            let me = Endpoint { node: fw.name.clone(), interface: iface.name.clone() };
+            let neighbour = world.domains.neighbours(&me).find_map(|ep| {
+                let node = world.node(&ep.node);
+                let v4 = node.interfaces[&ep.interface].addresses.iter().find(|a| a.addr().is_ipv4())?;
+                (node.kind != NodeKind::Switch).then(|| (ep.clone(), v4.addr()))
+            });
+            let Some((from, source)) = neighbour else { continue };
+            let mut exits_done: Vec<String> = Vec::new();
+            for target in reps.iter().filter(|r| **r != from.node) {
+                let node = &design.nodes[target];
+                let Some(address) =
+                    node.primary_address().filter(|_| node.interfaces.values().any(|i| !i.dhcp))
+                else {
+                    continue;
+                };
+                let Some(exit) = world.fibs[&fw.name].lookup(address).map(|r| r.interface.clone()) else {
+                    continue;
+                };
+                if exit == iface.name || exits_done.contains(&exit) {
+                    continue;
+                }
+                let normal = world.send(&from.node, address, Flow::Udp(INJECT_PORT));
+                if normal.hops.contains(&fw.name) {
+                    continue;
+                }
+                let injected = world.inject(&fw.name, &iface.name, source, address, Flow::Udp(INJECT_PORT));
+                let dropped_here =
+                    matches!(&injected.stop, Some(Stop::Dropped { node, .. }) if *node == fw.name);
+                let Some(witness) = witness_of(target, &fw.name).filter(|_| dropped_here) else { continue };
+                exits_done.push(exit);
+                let zone =
+                    policy.zones.iter().find(|(_, ifs)| ifs.contains(&iface.name)).map(|(z, _)| z.clone());
+                let side = match &zone {
+                    Some(z) => format!("{z} ({}:{})", fw.name, iface.name),
+                    None => format!("{}:{}", fw.name, iface.name),
+                };
+                let probe = ProbeSpec::Inject {
+                    from: from.clone(),
+                    firewall: me.clone(),
+                    source,
+                    to: Target { label: target.clone(), address },
+                    target: target.clone(),
+                    port: INJECT_PORT,
+                };
+                let id = format!("denied/{}/{}/{target}", fw.name, iface.name);
+                out.push(
+                    Draft::new(id, texts::denied(&side, target), Area::Network, probe).requires([witness]),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// One check per masquerading firewall: the first pair whose traffic it translates.

@@ -59,6 +59,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::Ping { .. }
         | ProbeSpec::Traceroute { .. }
         | ProbeSpec::Port { .. }
+        | ProbeSpec::Inject { .. }
         | ProbeSpec::Nat { .. } => traffic::judge(probe, seen, names),
         ProbeSpec::Http { .. } | ProbeSpec::Dns { .. } | ProbeSpec::Dhcp { .. } | ProbeSpec::Ssh { .. } => {
             services::judge(probe, seen)

@@ -77,6 +77,21 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Option<Out
                 verdict(*fact != PortFact::Open, 0.0, expected, observed)
             }
         }
+        (ProbeSpec::Inject { from, firewall, to, .. }, Observation::Arrival { arrived }) => {
+            let expected = t(
+                format!("verkeer dat {from} naar {firewall} stuurt, komt niet aan bij {}", to.label),
+                format!("traffic {from} sends to {firewall} does not arrive at {}", to.label),
+            );
+            let observed = if *arrived {
+                t(
+                    format!("het kwam aan bij {}: de firewall liet het door", to.label),
+                    format!("it arrived at {}: the firewall let it through", to.label),
+                )
+            } else {
+                t(format!("het kwam niet aan bij {}", to.label), format!("it did not arrive at {}", to.label))
+            };
+            verdict(!*arrived, 0.0, expected, observed)
+        }
         (ProbeSpec::Nat { to, source, .. }, Observation::Nat { connected, seen_source, failure }) => {
             let expected = t(
                 format!("{} ziet het verkeer van bronadres {source}", to.label),

@@ -11,6 +11,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod http;
 pub mod icmp;
+pub mod inject;
 pub mod netlink;
 pub mod netns;
 pub mod parse;
@@ -83,6 +84,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Ping { .. }
             | ProbeSpec::Traceroute { .. }
             | ProbeSpec::Port { .. }
+            | ProbeSpec::Inject { .. }
             | ProbeSpec::Nat { .. } => traffic::gather(self, probe, timeout).await,
             ProbeSpec::Http { .. }
             | ProbeSpec::Dns { .. }

@@ -267,3 +267,20 @@ pub fn bridge_vlans(port: &str) -> io::Result<(Option<Vec<VlanFact>>, String)> {
     }
     Ok((None, format!("{port}: not a bridge port")))
 }
+
+/// The index and hardware address of an interface.
+pub fn link_address(name: &str) -> io::Result<Option<(u32, Vec<u8>)>> {
+    let messages = dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))?;
+    for m in messages {
+        let RouteNetlinkMessage::NewLink(link) = m else { continue };
+        if !link.attributes.iter().any(|a| matches!(a, LinkAttribute::IfName(n) if n == name)) {
+            continue;
+        }
+        let mac = link.attributes.iter().find_map(|a| match a {
+            LinkAttribute::Address(mac) => Some(mac.clone()),
+            _ => None,
+        });
+        return Ok(mac.map(|m| (link.header.index, m)));
+    }
+    Ok(None)
+}

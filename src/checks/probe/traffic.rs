@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::icmp::{self, Burst};
 use super::transport::{self, Listening};
-use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, parse};
+use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, inject, parse};
 use crate::checks::model::{ListenAt, ProbeSpec};
 use crate::checks::observation::{Observation, PortFact};
 use crate::design::Transport;
@@ -38,6 +38,39 @@ pub async fn gather(
         }
         ProbeSpec::Nat { from, to, target, port, .. } => {
             nat(probes, from, target, SocketAddr::new(to.address, *port), timeout).await
+        }
+        ProbeSpec::Inject { from, firewall, source, to, target, port } => {
+            let needs = |node: &str| ProbeError::NeedsNamespace {
+                what: "a firewall check by injection",
+                node: node.to_string(),
+            };
+            let (IpAddr::V4(source), IpAddr::V4(destination)) = (*source, to.address) else {
+                return Err(ProbeError::Unreadable {
+                    node: firewall.node.clone(),
+                    command: "inject".into(),
+                    output: "injection is IPv4 only".into(),
+                });
+            };
+            let from_netns = probes.netns(&from.node).ok_or_else(|| needs(&from.node))?;
+            let firewall_netns = probes.netns(&firewall.node).ok_or_else(|| needs(&firewall.node))?;
+            let target_netns = probes.netns(target).ok_or_else(|| needs(target))?;
+            let plan = inject::Injection {
+                from,
+                from_netns: &from_netns,
+                firewall,
+                firewall_netns: &firewall_netns,
+                target_netns: &target_netns,
+                source,
+                destination,
+                port: *port,
+            };
+            let (arrived, raw) = inject::inject(&plan, timeout.min(Duration::from_millis(1500))).await?;
+            let method =
+                format!("a packet put by asbuilt on {from} towards {firewall}, watched for in {target}");
+            Ok(Gathered {
+                observation: Observation::Arrival { arrived },
+                evidence: vec![by_asbuilt(method, raw)],
+            })
         }
         _ => unreachable!("the dispatcher sends only traffic probes here"),
     }

@@ -81,6 +81,9 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 };
             answered == *open
         }
+        ProbeSpec::Inject { firewall, source, to, port, .. } => !world
+            .inject(&firewall.node, &firewall.interface, *source, to.address, Flow::Udp(*port))
+            .delivered(),
         ProbeSpec::Nat { from, to, source, port, .. } => {
             let trip = world.round_trip(from, to.address, Flow::Tcp(*port));
             trip.ok() && trip.there.seen_source == Some(*source)

@@ -122,13 +122,31 @@ struct Translation {
     original: IpAddr,
 }
 
+/// Where a walk begins: at a sender, or (for a reply or an injected packet) with a
+/// source already set.
+struct Start<'a> {
+    node: &'a str,
+    /// Set when the packet arrives at `node` from a cable rather than starting there.
+    arrived_on: Option<&'a str>,
+    src: Option<IpAddr>,
+    /// Replies pass every firewall, as established traffic.
+    reply: bool,
+}
+
 /// At most this many hops: more is a routing loop.
 const MAX_HOPS: usize = 64;
 
 impl World {
     /// A packet from `from` to `dst`.
     pub fn send(&self, from: &str, dst: IpAddr, flow: Flow) -> Trip {
-        self.walk(from, None, dst, flow, &[])
+        self.walk(Start { node: from, arrived_on: None, src: None, reply: false }, dst, flow, &[])
+    }
+
+    /// A packet from `src` that arrives at `node` on `interface` as if a neighbour had
+    /// sent it there, whatever the neighbour's routes say: how asbuilt tests a firewall
+    /// policy for traffic that routing alone would never bring to it.
+    pub fn inject(&self, node: &str, interface: &str, src: IpAddr, dst: IpAddr, flow: Flow) -> Trip {
+        self.walk(Start { node, arrived_on: Some(interface), src: Some(src), reply: false }, dst, flow, &[])
     }
 
     /// A packet and the reply to it.
@@ -136,24 +154,18 @@ impl World {
         let there = self.send(from, dst, flow);
         let back = match (&there.stop, there.receiver(), there.seen_source, there.delivered_to) {
             (None, Some(receiver), Some(src), Some(replier)) => {
-                Some(self.walk(receiver, Some(replier), src, flow, &there.translations))
+                let start = Start { node: receiver, arrived_on: None, src: Some(replier), reply: true };
+                Some(self.walk(start, src, flow, &there.translations))
             }
             _ => None,
         };
         RoundTrip { there, back }
     }
 
-    fn walk(
-        &self,
-        from: &str,
-        reply_from: Option<IpAddr>,
-        dst: IpAddr,
-        flow: Flow,
-        undo: &[Translation],
-    ) -> Trip {
-        let reply = reply_from.is_some();
+    fn walk(&self, start: Start<'_>, dst: IpAddr, flow: Flow, undo: &[Translation]) -> Trip {
+        let reply = start.reply;
         let mut trip = Trip {
-            hops: vec![from.to_string()],
+            hops: vec![start.node.to_string()],
             stop: None,
             seen_source: None,
             delivered_to: None,
@@ -161,9 +173,9 @@ impl World {
             translations: Vec::new(),
         };
         let (mut dst, mut flow) = (dst, flow);
-        let mut src: Option<IpAddr> = reply_from;
-        let mut at = from.to_string();
-        let mut in_if: Option<String> = None;
+        let mut src: Option<IpAddr> = start.src;
+        let mut at = start.node.to_string();
+        let mut in_if: Option<String> = start.arrived_on.map(str::to_string);
         for _ in 0..MAX_HOPS {
             let node = self.node(&at);
             let mut forwarded_port = false;
