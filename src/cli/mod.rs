@@ -3,6 +3,7 @@
 //! Exit codes (docs/cli.md): 0 success; 1 the input is wrong (an invalid topology);
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
+pub mod checks;
 mod engine;
 mod graph;
 mod images;
@@ -47,6 +48,9 @@ enum Command {
     Save(engine::SaveArgs),
     /// Remove an instance, or every instance, with everything it has.
     Destroy(engine::DestroyArgs),
+    /// List the checks of a lab (derived from its design, and the teacher's own)
+    /// without running them.
+    Checks(checks::ChecksArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Link(args) => engine::link(&args),
         Command::Save(args) => engine::save(&args),
         Command::Destroy(args) => engine::destroy(&args),
+        Command::Checks(args) => checks::list(&args),
     };
     outcome.into()
 }

@@ -28,6 +28,9 @@ pub struct Design {
     pub segments: Vec<Segment>,
     pub faults: Vec<Fault>,
     pub checks: Vec<Check>,
+    /// The teacher's changes to derived checks, in file order; a later rule wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grading: Vec<Grading>,
 }
 
 impl Design {
@@ -620,6 +623,61 @@ impl FaultKind {
     /// only report them, as with a broken cable in a real building.
     pub fn in_fabric(&self) -> bool {
         matches!(self, FaultKind::LinkDown { .. } | FaultKind::Loss { .. } | FaultKind::Delay { .. })
+    }
+}
+
+/// A teacher's change to the derived checks whose ids match a pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grading {
+    /// A check id, where `*` stands for any text: `reach/*`, `address/pc1:*`.
+    pub pattern: String,
+    pub change: GradingChange,
+}
+
+/// What a grading rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradingChange {
+    Weight(f64),
+    Drop,
+}
+
+impl Grading {
+    /// The families of derived check ids: the part before the first `/`. The check
+    /// deriver makes exactly these (a test keeps the two in step).
+    pub const FAMILIES: [&'static str; 18] = [
+        "address",
+        "gateway",
+        "gateway6",
+        "route",
+        "ospf-neighbour",
+        "ospf-route",
+        "vlan",
+        "link",
+        "reach",
+        "blocked",
+        "denied",
+        "port",
+        "nat",
+        "forward",
+        "http",
+        "dns",
+        "dhcp",
+        "ssh",
+    ];
+
+    /// Whether `id` matches the pattern.
+    pub fn matches(&self, id: &str) -> bool {
+        glob(self.pattern.as_bytes(), id.as_bytes())
+    }
+}
+
+/// `*` matches any run of characters, everything else itself.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
+        Some((c, rest)) => text.first() == Some(c) && glob(rest, &text[1..]),
     }
 }
 

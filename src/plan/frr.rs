@@ -10,7 +10,11 @@ use crate::design::{Builder, Node, Part, Redistribute};
 pub fn config(node: &Node) -> String {
     let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
     let mut out = String::new();
-    let _ = writeln!(out, "frr defaults traditional\nhostname {}\nlog file /var/log/frr/frr.log informational", node.name);
+    let _ = writeln!(
+        out,
+        "frr defaults traditional\nhostname {}\nlog file /var/log/frr/frr.log informational",
+        node.name
+    );
     out.push_str("service integrated-vtysh-config\n!\n");
 
     let mut static_routes = Vec::new();

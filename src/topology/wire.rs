@@ -52,6 +52,23 @@ pub struct TopologyFile {
     /// Checks beside the ones asbuilt derives from the design.
     #[serde(default)]
     pub checks: Vec<CheckWire>,
+    /// Changes to the derived checks, by id or pattern: `reach/*: { weight: 2 }`,
+    /// `link/*: { drop: true }`. See `asbuilt checks FILE` for the ids.
+    #[serde(default)]
+    pub grading: IndexMap<String, GradingWire>,
+}
+
+/// How derived checks whose id matches count.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GradingWire {
+    /// Points for each matching check, from 0 to 100 (derived checks weigh 1).
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// `true`: the matching checks do not count (they still run where another check
+    /// needs them first).
+    #[serde(default)]
+    pub drop: Option<bool>,
 }
 
 /// One device.

@@ -11,6 +11,7 @@ mod cabling;
 mod checks;
 mod faults;
 mod firewall;
+mod grading;
 mod meta;
 mod nodes;
 mod refs;
@@ -27,7 +28,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::domains::Domains;
-use super::model::{Check, Design, Endpoint, Fault, Lang, Node, Segment, Text, WorkProcess};
+use super::model::{Check, Design, Endpoint, Fault, Grading, Lang, Node, Segment, Text, WorkProcess};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::topology::wire::TopologyFile;
 
@@ -59,6 +60,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.services();
     r.faults();
     r.checks();
+    r.grading();
     r.templates();
     r.variants();
     r.warnings();
@@ -83,6 +85,7 @@ pub(crate) struct Resolver<'f> {
     domains: Option<Domains>,
     faults: Vec<Fault>,
     checks: Vec<Check>,
+    grading: Vec<Grading>,
     variant_rules: Vec<VariantRule>,
 }
 
@@ -103,6 +106,7 @@ impl<'f> Resolver<'f> {
             domains: None,
             faults: Vec::new(),
             checks: Vec::new(),
+            grading: Vec::new(),
             variant_rules: Vec::new(),
         }
     }
@@ -131,6 +135,7 @@ impl<'f> Resolver<'f> {
             segments: self.segments,
             faults: self.faults,
             checks: self.checks,
+            grading: self.grading,
         };
         Ok(Resolved { design, variants: self.variant_rules, warnings })
     }

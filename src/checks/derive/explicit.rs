@@ -1,0 +1,113 @@
+//! The teacher's own checks (`checks:` in the topology), as they are, with a title
+//! made from the probe when the teacher wrote none.
+
+use super::texts::t;
+use crate::checks::model::{CheckSpec, Origin, ProbeSpec, Target};
+use crate::design::{Check, Design, Probe, Text};
+
+pub fn checks(design: &Design) -> Vec<CheckSpec> {
+    design.checks.iter().map(spec).collect()
+}
+
+fn spec(check: &Check) -> CheckSpec {
+    let probe = match &check.probe {
+        Probe::Ping { from, to, reach } => {
+            ProbeSpec::Ping { from: from.clone(), to: to.into(), reach: *reach }
+        }
+        Probe::Traceroute { from, to, via } => {
+            ProbeSpec::Traceroute { from: from.clone(), to: to.into(), via: via.clone() }
+        }
+        Probe::Port { from, to, protocol, port, open } => ProbeSpec::Port {
+            from: from.clone(),
+            to: Target::from(to),
+            protocol: *protocol,
+            port: *port,
+            open: *open,
+            listen: None,
+        },
+        Probe::Http { from, url, status, contains } => ProbeSpec::Http {
+            from: from.clone(),
+            url: url.clone(),
+            status: *status,
+            contains: contains.clone(),
+        },
+        Probe::Dns { from, name, server, expect } => {
+            ProbeSpec::Dns { from: from.clone(), name: name.clone(), server: *server, expect: *expect }
+        }
+        Probe::Command { node, run, matches } => {
+            ProbeSpec::Command { node: node.clone(), run: run.clone(), matches: matches.clone() }
+        }
+        Probe::File { node, path, contains } => {
+            ProbeSpec::File { node: node.clone(), path: path.clone(), contains: contains.clone() }
+        }
+    };
+    let title =
+        if check.title.is_empty() { title_of(&check.probe, check.reveal) } else { check.title.clone() };
+    CheckSpec {
+        id: check.id.clone(),
+        origin: Origin::Explicit,
+        title,
+        hint: check.hint.clone(),
+        weight: check.weight,
+        trains: check.trains.clone(),
+        reveal: check.reveal,
+        depends_on: Vec::new(),
+        requires: Vec::new(),
+        retries: check.retries,
+        timeout_ms: check.timeout_ms,
+        probe,
+    }
+}
+
+/// A title from the probe; without the expected path or content when it may not be
+/// revealed.
+fn title_of(probe: &Probe, reveal: bool) -> Text {
+    match probe {
+        Probe::Ping { from, to, reach: true } => {
+            t(format!("{from} bereikt {} (ping)", to.label), format!("{from} reaches {} (ping)", to.label))
+        }
+        Probe::Ping { from, to, reach: false } => {
+            t(format!("{from} kan {} niet pingen", to.label), format!("{from} cannot ping {}", to.label))
+        }
+        Probe::Traceroute { from, to, .. } if !reveal => t(
+            format!("Het pad van {from} naar {} loopt via de ontworpen routers", to.label),
+            format!("The path from {from} to {} runs via the designed routers", to.label),
+        ),
+        Probe::Traceroute { from, to, .. } if !reveal => t(
+            format!("Het pad van {from} naar {} loopt via de ontworpen routers", to.label),
+            format!("The path from {from} to {} runs via the designed routers", to.label),
+        ),
+        Probe::Traceroute { from, to, via } => {
+            let path = via.join(", ");
+            t(
+                format!("Het pad van {from} naar {} loopt via {path}", to.label),
+                format!("The path from {from} to {} runs via {path}", to.label),
+            )
+        }
+        Probe::Port { from, to, protocol, port, open } => {
+            let (nl, en) = if *open { ("bereikt", "reaches") } else { ("bereikt niet", "does not reach") };
+            t(
+                format!("{from} {nl} {} op {protocol}/{port}", to.label),
+                format!("{from} {en} {} on {protocol}/{port}", to.label),
+            )
+        }
+        Probe::Http { from, url, contains, .. } => match contains {
+            Some(c) if reveal => t(
+                format!("{from} opent {url} en ziet \"{c}\""),
+                format!("{from} opens {url} and sees \"{c}\""),
+            ),
+            _ => t(format!("{from} opent {url}"), format!("{from} opens {url}")),
+        },
+        Probe::Dns { from, name, .. } => {
+            t(format!("{from} zet {name} om"), format!("{from} resolves {name}"))
+        }
+        Probe::Command { node, run, .. } => t(
+            format!("`{run}` op {node} geeft de verwachte uitvoer"),
+            format!("`{run}` on {node} gives the expected output"),
+        ),
+        Probe::File { node, path, .. } => t(
+            format!("{path} op {node} heeft de verwachte inhoud"),
+            format!("{path} on {node} has the expected content"),
+        ),
+    }
+}

@@ -1,0 +1,208 @@
+//! Checks of configuration state: addresses, gateways, static routes, OSPF, switch
+//! VLANs and cables.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use super::ids::prefix;
+use super::{Area, Draft, texts};
+use crate::checks::model::{AddressExpect, DhcpRange, ProbeSpec};
+use crate::checks::sim::{RouteSource, World};
+use crate::design::{Design, Endpoint, Node, Part};
+use crate::kind::NodeKind;
+
+/// Addresses are the host's own business on client hosts, infrastructure elsewhere.
+fn addressing_area(node: &Node) -> Area {
+    if node.kind == NodeKind::Host { Area::Client } else { Area::Network }
+}
+
+pub fn addresses(design: &Design, world: &World, reveal: bool) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for node in design.nodes.values().filter(|n| n.kind != NodeKind::Switch) {
+        for iface in node.interfaces.values() {
+            let endpoint = format!("{}:{}", node.name, iface.name);
+            let id = format!("address/{endpoint}");
+            let ep = Endpoint { node: node.name.clone(), interface: iface.name.clone() };
+            if iface.dhcp {
+                let Some(range) = lease_range(design, world, &ep) else { continue };
+                let probe = ProbeSpec::Address {
+                    node: node.name.clone(),
+                    interface: iface.name.clone(),
+                    expect: AddressExpect::Leased { range },
+                };
+                // A client keeps asking until the server answers; give it time.
+                out.push(
+                    Draft::new(id, texts::leased(&endpoint), addressing_area(node), probe).patient(5, 3_000),
+                );
+            } else if !iface.addresses.is_empty() {
+                let shown: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
+                let expected = reveal.then(|| shown.join(", "));
+                let probe = ProbeSpec::Address {
+                    node: node.name.clone(),
+                    interface: iface.name.clone(),
+                    expect: AddressExpect::Exact { addresses: iface.addresses.clone() },
+                };
+                out.push(
+                    Draft::new(
+                        id,
+                        texts::address(&endpoint, expected.as_deref()),
+                        addressing_area(node),
+                        probe,
+                    )
+                    .reveal(reveal),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The range of the DHCP server that would serve this client.
+fn lease_range(design: &Design, world: &World, client: &Endpoint) -> Option<DhcpRange> {
+    let lease = world.leases.get(client)?;
+    let dhcp = design.nodes[&lease.server].services.dhcp.as_ref()?;
+    Some(DhcpRange {
+        subnet: dhcp.subnet,
+        first: dhcp.first,
+        last: dhcp.last,
+        gateway: dhcp.gateway,
+        dns: dhcp.dns.clone(),
+    })
+}
+
+pub fn gateways_and_routes(design: &Design, world: &World, earlier: &[Draft], reveal: bool) -> Vec<Draft> {
+    let known: HashSet<&str> = earlier.iter().map(|d| d.id.as_str()).collect();
+    // A gateway or route needs the address on the way to its next hop: without it the
+    // kernel refuses the route, so the check is skipped with that reason.
+    let needs_address = |node: &Node, via: IpAddr| -> Vec<String> {
+        let iface = world
+            .node(&node.name)
+            .interfaces
+            .values()
+            .find(|i| i.addresses.iter().any(|a| a.contains(&via)))
+            .map(|i| format!("address/{}:{}", node.name, i.name));
+        iface.filter(|id| known.contains(id.as_str())).into_iter().collect()
+    };
+    let mut out = Vec::new();
+    for node in design.nodes.values().filter(|n| n.kind != NodeKind::Switch) {
+        let area = addressing_area(node);
+        let mut gateways: Vec<IpAddr> = node.gateways.clone();
+        if !gateways.iter().any(IpAddr::is_ipv4) {
+            // A DHCP client's gateway is the one its lease gives.
+            if let Some(gw) =
+                world.leases.iter().find(|(ep, _)| ep.node == node.name).and_then(|(_, l)| l.gateway)
+            {
+                gateways.push(IpAddr::V4(gw));
+            }
+        }
+        for via in gateways {
+            let id = if via.is_ipv4() {
+                format!("gateway/{}", node.name)
+            } else {
+                format!("gateway6/{}", node.name)
+            };
+            let shown = via.to_string();
+            let text = texts::gateway(&node.name, reveal.then_some(shown.as_str()));
+            let probe = ProbeSpec::Gateway { node: node.name.clone(), via };
+            out.push(Draft::new(id, text, area, probe).reveal(reveal).requires(needs_address(node, via)));
+        }
+        for route in &node.routes {
+            let to = prefix(design, route.to);
+            let id = format!("route/{}/{to}", node.name);
+            let shown_to = route.to.trunc().to_string();
+            let shown_via = route.via.to_string();
+            let text = texts::route(&node.name, &shown_to, reveal.then_some(shown_via.as_str()));
+            let probe = ProbeSpec::Route { node: node.name.clone(), to: route.to, via: route.via };
+            out.push(
+                Draft::new(id, text, Area::Network, probe)
+                    .reveal(reveal)
+                    .requires(needs_address(node, route.via)),
+            );
+        }
+    }
+    out
+}
+
+/// Neighbourships the design implies, both ways, and the routes each router must learn
+/// (not loopbacks: they carry no hosts, and every router announces one).
+pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut pairs = HashSet::new();
+    for adj in &world.ospf.adjacencies {
+        if !pairs.insert((adj.a.node.clone(), adj.b.node.clone())) {
+            continue;
+        }
+        let Some(router_id) = design.nodes[&adj.b.node].ospf.as_ref().map(|o| o.router_id) else { continue };
+        let id = format!("ospf-neighbour/{}/{}", adj.a.node, adj.b.node);
+        let probe =
+            ProbeSpec::OspfNeighbour { node: adj.a.node.clone(), neighbour: adj.b.node.clone(), router_id };
+        // Adjacencies take a dead interval or two to form after a change.
+        out.push(
+            Draft::new(id, texts::ospf_neighbour(&adj.a.node, &adj.b.node), Area::Network, probe)
+                .patient(10, 2_000),
+        );
+    }
+    for node in design.nodes.values().filter(|n| n.ospf.is_some()) {
+        let fib = &world.fibs[&node.name];
+        for route in fib.routes.iter().filter(|r| r.source == RouteSource::Ospf) {
+            let host_route = route.to.prefix_len() == route.to.max_prefix_len();
+            // A static route to the same prefix wins in the kernel; OSPF's is not shown.
+            if host_route || fib.find(route.to, RouteSource::Static).is_some() {
+                continue;
+            }
+            let id = format!("ospf-route/{}/{}", node.name, prefix(design, route.to));
+            let shown = route.to.to_string();
+            let probe = ProbeSpec::OspfRoute { node: node.name.clone(), to: route.to };
+            out.push(
+                Draft::new(id, texts::ospf_route(&node.name, &shown), Area::Network, probe)
+                    .patient(10, 2_000),
+            );
+        }
+    }
+    out
+}
+
+pub fn vlans(design: &Design, reveal: bool) -> Vec<Draft> {
+    let mut out = Vec::new();
+    // A switch whose ports all stay in VLAN 1 is a switch out of the box: nothing to check.
+    let designed = |n: &&Node| n.kind == NodeKind::Switch && crate::checks::sim::is_present(n, Part::Vlans);
+    for switch in design.nodes.values().filter(designed) {
+        for (port, expect) in &switch.vlans {
+            let text = texts::vlan(&switch.name, port, reveal.then_some(expect));
+            let probe =
+                ProbeSpec::Vlan { switch: switch.name.clone(), port: port.clone(), expect: expect.clone() };
+            out.push(
+                Draft::new(format!("vlan/{}/{port}", switch.name), text, Area::Network, probe).reveal(reveal),
+            );
+        }
+    }
+    out
+}
+
+/// One check per cable between two addressed ends: the fabric's loss, delay or a
+/// pulled cable show up here and nowhere else.
+pub fn links(design: &Design, world: &World) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for segment in design.segments.iter().filter(|s| !s.shared && s.members.len() == 2) {
+        let (a, b) = (&segment.members[0], &segment.members[1]);
+        let addressed = |ep: &Endpoint| {
+            let node = &design.nodes[&ep.node];
+            if node.kind == NodeKind::Switch {
+                return None;
+            }
+            node.interfaces[&ep.interface].addresses.iter().find(|a| a.addr().is_ipv4()).copied()
+        };
+        let (Some(mine), Some(theirs)) = (addressed(a), addressed(b)) else { continue };
+        if !mine.contains(&theirs.addr()) || world.domains.index_of(a).is_none() {
+            continue;
+        }
+        let probe = ProbeSpec::Link { from: a.clone(), to: b.clone(), address: theirs.addr() };
+        out.push(Draft::new(
+            format!("link/{}", segment.name),
+            texts::link(&segment.name),
+            Area::Network,
+            probe,
+        ));
+    }
+    out
+}

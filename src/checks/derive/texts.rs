@@ -1,0 +1,326 @@
+//! Titles and hints of derived checks, in Dutch and English. A title says what is
+//! checked (with the expected value only when it may be revealed); a hint says where to
+//! look, never what to type.
+
+use crate::design::{PortVlans, Text};
+
+/// A text in both languages.
+pub fn t(nl: impl Into<String>, en: impl Into<String>) -> Text {
+    Text { nl: Some(nl.into()), en: Some(en.into()) }
+}
+
+pub fn address(endpoint: &str, expected: Option<&str>) -> (Text, Text) {
+    let title = match expected {
+        Some(a) => t(format!("{endpoint} heeft {a} en staat aan"), format!("{endpoint} has {a} and is up")),
+        None => t(
+            format!("{endpoint} heeft het ontworpen adres en staat aan"),
+            format!("{endpoint} has its designed address and is up"),
+        ),
+    };
+    let (node, iface) = endpoint.split_once(':').unwrap_or((endpoint, ""));
+    let hint = t(
+        format!(
+            "Kijk op {node} met `ip address show {iface}`: staat de interface UP, en klopt het adres met de tekening, ook de prefixlengte?"
+        ),
+        format!(
+            "On {node}, look with `ip address show {iface}`: is the interface UP, and does the address match the drawing, prefix length included?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn leased(endpoint: &str) -> (Text, Text) {
+    let node = endpoint.split(':').next().unwrap_or(endpoint);
+    (
+        t(
+            format!("{endpoint} krijgt een adres van de DHCP-server"),
+            format!("{endpoint} gets an address from the DHCP server"),
+        ),
+        t(
+            format!(
+                "Vraag op {node} een adres aan met `dhclient` en kijk met `ip address`. Krijg je niets, kijk dan of de DHCP-server draait en deelt uit in dit netwerk."
+            ),
+            format!(
+                "Request an address on {node} with `dhclient` and look with `ip address`. If nothing comes, check that the DHCP server runs and serves this network."
+            ),
+        ),
+    )
+}
+
+pub fn gateway(node: &str, via: Option<&str>) -> (Text, Text) {
+    let title = match via {
+        Some(v) => {
+            t(format!("{node} heeft {v} als standaardgateway"), format!("{node} has {v} as default gateway"))
+        }
+        None => t(
+            format!("{node} heeft de ontworpen standaardgateway"),
+            format!("{node} has the designed default gateway"),
+        ),
+    };
+    let hint = t(
+        format!(
+            "Kijk op {node} met `ip route`: is er een regel `default via ...`, en is dat het adres van de router in jouw eigen netwerk?"
+        ),
+        format!(
+            "On {node}, look with `ip route`: is there a `default via ...` line, and is it the address of the router in your own network?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn route(node: &str, to: &str, via: Option<&str>) -> (Text, Text) {
+    let title = match via {
+        Some(v) => t(
+            format!("{node} heeft een route naar {to} via {v}"),
+            format!("{node} has a route to {to} via {v}"),
+        ),
+        None => t(format!("{node} heeft een route naar {to}"), format!("{node} has a route to {to}")),
+    };
+    let hint = t(
+        format!(
+            "Bekijk de routetabel van {node} met `ip route`. Welke buurrouter ligt in de richting van dat netwerk?"
+        ),
+        format!(
+            "Look at {node}'s routing table with `ip route`. Which neighbouring router lies towards that network?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn ospf_neighbour(node: &str, neighbour: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{node} is OSPF-buur van {neighbour}"),
+            format!("{node} is an OSPF neighbour of {neighbour}"),
+        ),
+        t(
+            format!(
+                "Kijk met `vtysh -c \"show ip ospf neighbor\"` op {node}. Staan de interfaces naar {neighbour} in OSPF, in dezelfde area, en niet passive?"
+            ),
+            format!(
+                "Look with `vtysh -c \"show ip ospf neighbor\"` on {node}. Are the interfaces towards {neighbour} in OSPF, in the same area, and not passive?"
+            ),
+        ),
+    )
+}
+
+pub fn ospf_route(node: &str, to: &str) -> (Text, Text) {
+    (
+        t(format!("{node} leert {to} via OSPF"), format!("{node} learns {to} through OSPF")),
+        t(
+            format!(
+                "Kijk met `vtysh -c \"show ip route ospf\"` op {node}. Zit het netwerk in OSPF op de router waar het aan hangt?"
+            ),
+            format!(
+                "Look with `vtysh -c \"show ip route ospf\"` on {node}. Is the network in OSPF on the router it is attached to?"
+            ),
+        ),
+    )
+}
+
+pub fn link(segment: &str) -> (Text, Text) {
+    (
+        t(
+            format!("De kabel {segment} werkt zonder verlies of vertraging"),
+            format!("The cable {segment} works without loss or delay"),
+        ),
+        t(
+            "Ping een tijdje over deze kabel (`ping -c 20`). Verlies of hoge vertraging die je niet zelf kunt oplossen, meld je bij de docent.",
+            "Ping across this cable for a while (`ping -c 20`). Loss or high delay that you cannot fix yourself, report to the teacher.",
+        ),
+    )
+}
+
+pub fn reach(from: &str, to: &str) -> (Text, Text) {
+    (
+        t(format!("{from} bereikt {to} (ping)"), format!("{from} reaches {to} (ping)")),
+        t(
+            format!(
+                "Werk van onder naar boven: adres, gateway, routes onderweg, firewall. `traceroute` vanaf {from} laat zien waar het stopt."
+            ),
+            format!(
+                "Work bottom-up: address, gateway, routes on the way, firewall. `traceroute` from {from} shows where it stops."
+            ),
+        ),
+    )
+}
+
+pub fn blocked(from: &str, to: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{from} kan {to} niet pingen: het beleid staat het niet toe"),
+            format!("{from} cannot ping {to}: the policy does not allow it"),
+        ),
+        t(
+            "Lees het firewallbeleid in de opdracht nog eens. Welke regel laat dit verkeer nu toch door?",
+            "Read the firewall policy in the task again. Which rule lets this traffic through after all?",
+        ),
+    )
+}
+
+pub fn denied(side: &str, to: &str) -> (Text, Text) {
+    (
+        t(
+            format!("Verkeer van {side} komt niet door naar {to}: het beleid staat het niet toe"),
+            format!("Traffic from {side} does not get through to {to}: the policy does not allow it"),
+        ),
+        t(
+            "Welke regel laat verkeer van deze kant naar binnen? Kijk ook naar de standaardactie (policy) van de forward-chain.",
+            "Which rule lets traffic from this side in? Look at the default action (policy) of the forward chain too.",
+        ),
+    )
+}
+
+pub fn port(from: &str, to: &str, service: &str, open: bool) -> (Text, Text) {
+    if open {
+        (
+            t(format!("{from} bereikt {to} op {service}"), format!("{from} reaches {to} on {service}")),
+            t(
+                format!(
+                    "Kan {from} {to} wel pingen? Laat de firewall {service} van {from} naar {to} door, en draait de dienst?"
+                ),
+                format!(
+                    "Can {from} ping {to} at all? Does the firewall let {service} from {from} to {to} through, and does the service run?"
+                ),
+            ),
+        )
+    } else {
+        (
+            t(
+                format!("{from} bereikt {to} niet op {service}: het beleid staat het niet toe"),
+                format!("{from} does not reach {to} on {service}: the policy does not allow it"),
+            ),
+            t(
+                "Het beleid staat alleen bepaalde poorten toe. Welke regel is ruimer dan de opdracht vraagt?",
+                "The policy allows only some ports. Which rule is wider than the task asks?",
+            ),
+        )
+    }
+}
+
+pub fn nat(from: &str, to: &str, source: Option<&str>) -> (Text, Text) {
+    let title = match source {
+        Some(s) => t(
+            format!("Verkeer van {from} naar {to} komt aan met bronadres {s} (NAT)"),
+            format!("Traffic from {from} to {to} arrives with source address {s} (NAT)"),
+        ),
+        None => t(
+            format!("Verkeer van {from} naar {to} wordt vertaald (NAT)"),
+            format!("Traffic from {from} to {to} is translated (NAT)"),
+        ),
+    };
+    let hint = t(
+        "Verstopt de firewall de interne adressen achter zijn eigen adres (masquerade) op de juiste uitgaande interface?",
+        "Does the firewall hide the inside addresses behind its own (masquerade) on the right outgoing interface?",
+    );
+    (title, hint)
+}
+
+pub fn forward(node: &str, service: &str, to: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{service} op {node} wordt doorgestuurd naar {to}"),
+            format!("{service} on {node} is forwarded to {to}"),
+        ),
+        t(
+            "Staat er een port forward (dnat) voor deze poort op de juiste interface, en laat het beleid het verkeer erna door?",
+            "Is there a port forward (dnat) for this port on the right interface, and does the policy let the traffic through after it?",
+        ),
+    )
+}
+
+pub fn http(node: &str, snippet: &str) -> (Text, Text) {
+    (
+        t(
+            format!("De webserver op {node} antwoordt met de pagina (\"{snippet}\")"),
+            format!("The web server on {node} answers with the page (\"{snippet}\")"),
+        ),
+        t(
+            format!(
+                "Draait de webserver op {node} (`asbuilt-service status nginx`)? Test op {node} zelf met `curl http://localhost/`."
+            ),
+            format!(
+                "Does the web server on {node} run (`asbuilt-service status nginx`)? Test on {node} itself with `curl http://localhost/`."
+            ),
+        ),
+    )
+}
+
+pub fn dns(node: &str, name: &str, expected: Option<&str>) -> (Text, Text) {
+    let title = match expected {
+        Some(a) => t(format!("{node} zet {name} om naar {a}"), format!("{node} resolves {name} to {a}")),
+        None => t(format!("{node} zet {name} om"), format!("{node} resolves {name}")),
+    };
+    let hint = t(
+        format!("Test op {node} met `dig @localhost {name}`. Staat de naam in de zone, met het goede adres?"),
+        format!(
+            "Test on {node} with `dig @localhost {name}`. Is the name in the zone, with the right address?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn dhcp(node: &str, range: Option<&str>) -> (Text, Text) {
+    let title = match range {
+        Some(r) => t(
+            format!("De DHCP-server op {node} deelt adressen uit van {r}"),
+            format!("The DHCP server on {node} hands out addresses from {r}"),
+        ),
+        None => t(
+            format!("De DHCP-server op {node} deelt adressen uit uit de ontworpen reeks"),
+            format!("The DHCP server on {node} hands out addresses from the designed range"),
+        ),
+    };
+    let hint = t(
+        format!(
+            "Draait dnsmasq op {node}, op de goede interface, met de reeks, gateway en DNS-server uit de opdracht?"
+        ),
+        format!(
+            "Does dnsmasq run on {node}, on the right interface, with the range, gateway and DNS server from the task?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn ssh(node: &str, port: u16) -> (Text, Text) {
+    (
+        t(
+            format!("De SSH-server op {node} antwoordt op poort {port}"),
+            format!("The SSH server on {node} answers on port {port}"),
+        ),
+        t(
+            format!("Draait de SSH-server op {node} (`asbuilt-service status ssh`), op de goede poort?"),
+            format!("Does the SSH server on {node} run (`asbuilt-service status ssh`), on the right port?"),
+        ),
+    )
+}
+
+pub fn vlan(switch: &str, port: &str, expected: Option<&PortVlans>) -> (Text, Text) {
+    let title = match expected {
+        Some(PortVlans::Access(v)) => t(
+            format!("Poort {port} van {switch} is een access-poort in VLAN {v}"),
+            format!("Port {port} of {switch} is an access port in VLAN {v}"),
+        ),
+        Some(PortVlans::Trunk(vs)) => {
+            let list: Vec<String> = vs.iter().map(u16::to_string).collect();
+            let list = list.join(", ");
+            t(
+                format!("Poort {port} van {switch} is een trunk voor VLAN {list}"),
+                format!("Port {port} of {switch} is a trunk for VLANs {list}"),
+            )
+        }
+        None => t(
+            format!("Poort {port} van {switch} zit in de ontworpen VLAN's"),
+            format!("Port {port} of {switch} is in the designed VLANs"),
+        ),
+    };
+    let hint = t(
+        format!(
+            "Kijk op {switch} met `bridge vlan show dev {port}`. Access-poort of trunk? Welke VLAN's, getagd of niet?"
+        ),
+        format!(
+            "On {switch}, look with `bridge vlan show dev {port}`. Access port or trunk? Which VLANs, tagged or not?"
+        ),
+    );
+    (title, hint)
+}

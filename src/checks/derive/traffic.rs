@@ -1,0 +1,423 @@
+//! Checks of traffic between nodes: who reaches whom, what the firewall policy must
+//! let through and what it must block, and where NAT applies.
+//!
+//! Sources are representatives: every server, and the first client host of each
+//! broadcast domain (more hosts on one LAN test the same routers and rules). Targets
+//! are the representatives with fixed addresses, and each source's own gateway.
+//!
+//! A negative check (this must be blocked) only means something when the network
+//! between the two nodes works: a firewall that drops everything and a cable that is
+//! not plugged in look the same from outside. So each one requires a positive check
+//! between the same two nodes, in either direction, and is skipped while that fails.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::{Area, Draft, texts};
+use crate::checks::model::{ListenAt, ProbeSpec, Target};
+use crate::checks::sim::{Flow, RoundTrip, Stop, World};
+use crate::design::{Design, Endpoint, Service, Transport, Verdict};
+use crate::kind::NodeKind;
+
+/// Ports tried, in order, for a check that the policy blocks what it does not allow.
+const UNLISTED_PORTS: [u16; 5] = [22, 23, 3389, 445, 8080];
+/// Ports asbuilt listens on for NAT checks: high, and one per check, so that checks
+/// running at the same time never share one.
+const NAT_PORT_BASE: u16 = 47_000;
+/// At most this many allowed-but-unserved ports per pair of nodes.
+const MAX_POLICY_PORTS: usize = 3;
+
+struct Pair<'a> {
+    from: &'a str,
+    to: TargetNode,
+    icmp: RoundTrip,
+}
+
+#[derive(Clone)]
+struct TargetNode {
+    node: String,
+    address: IpAddr,
+    /// Whether it is a representative (a host or server), not only a gateway.
+    representative: bool,
+}
+
+pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
+    let reps = representatives(design);
+    let mut pairs = Vec::new();
+    for from in &reps {
+        for to in targets(design, world, from, &reps) {
+            let icmp = world.round_trip(from, to.address, Flow::Icmp);
+            pairs.push(Pair { from, to, icmp });
+        }
+    }
+    let mut out = Vec::new();
+    // Positive checks first: negative ones point at them.
+    let mut witness: HashMap<(String, String), String> = HashMap::new();
+    let mut note_witness = |a: &str, b: &str, id: &str| {
+        let key = if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
+        witness.entry(key).or_insert_with(|| id.to_string());
+    };
+    for pair in &pairs {
+        let (from, to) = (pair.from, &pair.to.node);
+        if pair.icmp.ok() {
+            let id = format!("reach/{from}/{to}");
+            let probe = ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: true };
+            // A few attempts: the first packets of a flow wait for ARP, and a lossy
+            // cable in a troubleshooting lab must not decide a reachability check.
+            out.push(Draft::new(id.clone(), texts::reach(from, to), Area::Network, probe).patient(2, 3_000));
+            note_witness(from, to, &id);
+        }
+        if !pair.to.representative || !crosses_firewall(world, pair) {
+            continue;
+        }
+        for (protocol, port) in services(design, to) {
+            let trip = world.round_trip(from, pair.to.address, flow(protocol, port));
+            if trip.ok() {
+                let id = port_id(from, to, protocol, port, true);
+                let probe = port_probe(pair, protocol, port, true, None);
+                let text = texts::port(from, to, &service_name(protocol, port), true);
+                out.push(Draft::new(id.clone(), text, Area::Network, probe));
+                note_witness(from, to, &id);
+            }
+        }
+        for port in policy_ports(design, world, pair) {
+            let id = port_id(from, to, Transport::Tcp, port, true);
+            let listen = Some(ListenAt { node: to.clone(), port });
+            let probe = port_probe(pair, Transport::Tcp, port, true, listen);
+            let text = texts::port(from, to, &service_name(Transport::Tcp, port), true);
+            out.push(Draft::new(id.clone(), text, Area::Network, probe));
+            note_witness(from, to, &id);
+        }
+    }
+    let witness_of = |a: &str, b: &str| {
+        let key = if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
+        witness.get(&key).cloned()
+    };
+    for pair in &pairs {
+        let (from, to) = (pair.from, &pair.to.node);
+        let Some(witness) = witness_of(from, to) else { continue };
+        if !pair.to.representative {
+            continue;
+        }
+        if pair.icmp.blocked_by_policy() {
+            let probe = ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: false };
+            out.push(
+                Draft::new(format!("blocked/{from}/{to}"), texts::blocked(from, to), Area::Network, probe)
+                    .requires([witness.clone()]),
+            );
+        }
+        if !crosses_firewall(world, pair) {
+            continue;
+        }
+        let mut tcp_allowed = false;
+        for (protocol, port) in services(design, to) {
+            let trip = world.round_trip(from, pair.to.address, flow(protocol, port));
+            tcp_allowed |= trip.ok() && protocol == Transport::Tcp;
+            if trip.blocked_by_policy() {
+                let probe = port_probe(pair, protocol, port, false, None);
+                let text = texts::port(from, to, &service_name(protocol, port), false);
+                out.push(
+                    Draft::new(port_id(from, to, protocol, port, false), text, Area::Network, probe)
+                        .requires([witness.clone()]),
+                );
+            }
+        }
+        tcp_allowed |= !policy_ports(design, world, pair).is_empty();
+        // When some TCP gets through, check that the rest does not: one port the
+        // policy does not list, with asbuilt listening there, so that only the
+        // firewall can make it fail.
+        let served: Vec<u16> = services(design, to).into_iter().map(|(_, p)| p).collect();
+        let unlisted = UNLISTED_PORTS
+            .into_iter()
+            .filter(|p| !served.contains(p))
+            .find(|&p| world.round_trip(from, pair.to.address, Flow::Tcp(p)).blocked_by_policy());
+        if let (true, Some(port)) = (tcp_allowed, unlisted) {
+            let listen = Some(ListenAt { node: to.clone(), port });
+            let probe = port_probe(pair, Transport::Tcp, port, false, listen);
+            let text = texts::port(from, to, &service_name(Transport::Tcp, port), false);
+            out.push(
+                Draft::new(port_id(from, to, Transport::Tcp, port, false), text, Area::Network, probe)
+                    .requires([witness.clone()]),
+            );
+        }
+    }
+    out.extend(inbound(design, world, &reps, &witness_of));
+    out.extend(nat(design, world, &pairs));
+    out.extend(port_forwards(design, world, &reps));
+    out
+}
+
+/// Every server, and the first client host of each broadcast domain.
+fn representatives(design: &Design) -> Vec<String> {
+    let domains = crate::design::domains::Domains::compute(&design.nodes, &design.segments);
+    let mut seen_domains = Vec::new();
+    let mut out = Vec::new();
+    for node in design.nodes.values() {
+        match node.kind {
+            NodeKind::Server => out.push(node.name.clone()),
+            NodeKind::Host => {
+                let first = node
+                    .interfaces
+                    .values()
+                    .find(|i| i.segment.is_some())
+                    .map(|i| crate::design::Endpoint { node: node.name.clone(), interface: i.name.clone() });
+                let domain = first.and_then(|ep| domains.index_of(&ep));
+                if domain.is_none_or(|d| !seen_domains.contains(&d)) {
+                    seen_domains.extend(domain);
+                    out.push(node.name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The other representatives with a fixed address, and the source's own gateway.
+fn targets(design: &Design, world: &World, from: &str, reps: &[String]) -> Vec<TargetNode> {
+    let mut out: Vec<TargetNode> = reps
+        .iter()
+        .filter(|r| r.as_str() != from)
+        .filter_map(|r| {
+            let node = &design.nodes[r];
+            // A leased address is not known before the lab runs.
+            let fixed = node.interfaces.values().any(|i| !i.dhcp && !i.addresses.is_empty());
+            let address = node.primary_address().filter(|_| fixed)?;
+            Some(TargetNode { node: r.clone(), address, representative: true })
+        })
+        .collect();
+    let gateway = world.node(from).gateways.iter().find(|g| g.is_ipv4()).copied();
+    if let Some((gw, owner)) = gateway.and_then(|g| world.owner(g).map(|o| (g, o.name.clone())))
+        && !out.iter().any(|t| t.node == owner)
+    {
+        out.push(TargetNode { node: owner, address: gw, representative: false });
+    }
+    out
+}
+
+fn target(to: &TargetNode) -> Target {
+    Target { label: to.node.clone(), address: to.address }
+}
+
+/// Whether a firewall with a policy lies between the two (the target itself not
+/// counted).
+fn crosses_firewall(world: &World, pair: &Pair<'_>) -> bool {
+    let tcp = world.round_trip(pair.from, pair.to.address, Flow::Tcp(UNLISTED_PORTS[0]));
+    [&pair.icmp, &tcp]
+        .iter()
+        .any(|trip| trip.there.transit().iter().any(|n| world.node(n).firewall.is_some()))
+}
+
+/// The ports a node serves, as the design says.
+fn services(design: &Design, node: &str) -> Vec<(Transport, u16)> {
+    let s = &design.nodes[node].services;
+    let mut out = Vec::new();
+    if let Some(h) = &s.http {
+        out.push((Transport::Tcp, h.port));
+    }
+    if let Some(ssh) = &s.ssh {
+        out.push((Transport::Tcp, ssh.port));
+    }
+    if s.dns.is_some() {
+        out.push((Transport::Udp, 53));
+    }
+    out
+}
+
+/// TCP ports that the firewalls on the way allow by name (where they filter by port at
+/// all), that the target does not serve: asbuilt listens there itself to show the
+/// policy lets them through.
+fn policy_ports(design: &Design, world: &World, pair: &Pair<'_>) -> Vec<u16> {
+    let served: Vec<u16> = services(design, &pair.to.node).into_iter().map(|(_, p)| p).collect();
+    let mut ports = Vec::new();
+    let probe_path = world.round_trip(pair.from, pair.to.address, Flow::Tcp(UNLISTED_PORTS[0]));
+    // Where any port gets through, naming some says nothing about the policy.
+    if !probe_path.blocked_by_policy() {
+        return ports;
+    }
+    for fw in probe_path.there.transit().iter().filter_map(|n| world.node(n).firewall.as_ref()) {
+        for rule in fw.rules.iter().filter(|r| r.verdict == Verdict::Accept) {
+            if let Service::Tcp { ports: ranges } = &rule.service {
+                ports.extend(ranges.iter().map(|r| r.first));
+            }
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+        .into_iter()
+        .filter(|p| !served.contains(p))
+        .filter(|&p| world.round_trip(pair.from, pair.to.address, Flow::Tcp(p)).ok())
+        .take(MAX_POLICY_PORTS)
+        .collect()
+}
+
+fn flow(protocol: Transport, port: u16) -> Flow {
+    match protocol {
+        Transport::Tcp => Flow::Tcp(port),
+        Transport::Udp => Flow::Udp(port),
+    }
+}
+
+fn port_id(from: &str, to: &str, protocol: Transport, port: u16, open: bool) -> String {
+    format!("port/{from}/{to}/{protocol}/{port}/{}", if open { "open" } else { "closed" })
+}
+
+fn port_probe(
+    pair: &Pair<'_>,
+    protocol: Transport,
+    port: u16,
+    open: bool,
+    listen: Option<ListenAt>,
+) -> ProbeSpec {
+    ProbeSpec::Port { from: pair.from.to_string(), to: target(&pair.to), protocol, port, open, listen }
+}
+
+fn service_name(protocol: Transport, port: u16) -> String {
+    format!("{protocol}/{port}")
+}
+
+/// Port asbuilt sends injected packets to: a traceroute port, that nothing serves.
+const INJECT_PORT: u16 = 33_434;
+
+/// Checks that a firewall blocks what routing would never bring to it: the internet
+/// towards a masqueraded LAN. For each firewall interface with a neighbour, and each
+/// way out of the firewall, the first representative there that the neighbour's own
+/// traffic cannot reach anyway; asbuilt injects a packet at the neighbour's end of the
+/// cable. Each rests on a positive check between the target and the firewall, which
+/// shows the firewall could deliver there.
+fn inbound(
+    design: &Design,
+    world: &World,
+    reps: &[String],
+    witness_of: &dyn Fn(&str, &str) -> Option<String>,
+) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for fw in design.nodes.values() {
+        let Some(policy) = &fw.firewall else { continue };
+        for iface in fw.interfaces.values().filter(|i| i.segment.is_some()) {
+            let me = Endpoint { node: fw.name.clone(), interface: iface.name.clone() };
+            let neighbour = world.domains.neighbours(&me).find_map(|ep| {
+                let node = world.node(&ep.node);
+                let v4 = node.interfaces[&ep.interface].addresses.iter().find(|a| a.addr().is_ipv4())?;
+                (node.kind != NodeKind::Switch).then(|| (ep.clone(), v4.addr()))
+            });
+            let Some((from, source)) = neighbour else { continue };
+            let mut exits_done: Vec<String> = Vec::new();
+            for target in reps.iter().filter(|r| **r != from.node) {
+                let node = &design.nodes[target];
+                let Some(address) =
+                    node.primary_address().filter(|_| node.interfaces.values().any(|i| !i.dhcp))
+                else {
+                    continue;
+                };
+                let Some(exit) = world.fibs[&fw.name].lookup(address).map(|r| r.interface.clone()) else {
+                    continue;
+                };
+                if exit == iface.name || exits_done.contains(&exit) {
+                    continue;
+                }
+                let normal = world.send(&from.node, address, Flow::Udp(INJECT_PORT));
+                if normal.hops.contains(&fw.name) {
+                    continue;
+                }
+                let injected = world.inject(&fw.name, &iface.name, source, address, Flow::Udp(INJECT_PORT));
+                let dropped_here =
+                    matches!(&injected.stop, Some(Stop::Dropped { node, .. }) if *node == fw.name);
+                let Some(witness) = witness_of(target, &fw.name).filter(|_| dropped_here) else { continue };
+                exits_done.push(exit);
+                let zone =
+                    policy.zones.iter().find(|(_, ifs)| ifs.contains(&iface.name)).map(|(z, _)| z.clone());
+                let side = match &zone {
+                    Some(z) => format!("{z} ({}:{})", fw.name, iface.name),
+                    None => format!("{}:{}", fw.name, iface.name),
+                };
+                let probe = ProbeSpec::Inject {
+                    from: from.clone(),
+                    firewall: me.clone(),
+                    source,
+                    to: Target { label: target.clone(), address },
+                    target: target.clone(),
+                    port: INJECT_PORT,
+                };
+                let id = format!("denied/{}/{}/{target}", fw.name, iface.name);
+                out.push(
+                    Draft::new(id, texts::denied(&side, target), Area::Network, probe).requires([witness]),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One check per masquerading firewall: the first pair whose traffic it translates.
+fn nat(design: &Design, world: &World, pairs: &[Pair<'_>]) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    for pair in pairs.iter().filter(|p| p.to.representative) {
+        let port = NAT_PORT_BASE + out.len() as u16;
+        let trip = world.round_trip(pair.from, pair.to.address, Flow::Tcp(port));
+        let Some((fw, public)) = trip.there.masqueraded_by().filter(|_| trip.ok()) else { continue };
+        if done.iter().any(|d| d == fw) {
+            continue;
+        }
+        done.push(fw.to_string());
+        let (from, to) = (pair.from, &pair.to.node);
+        let shown = public.to_string();
+        let probe = ProbeSpec::Nat {
+            from: from.to_string(),
+            to: target(&pair.to),
+            target: to.clone(),
+            port,
+            source: public,
+        };
+        let reveal = design.faults.is_empty();
+        out.push(
+            Draft::new(
+                format!("nat/{from}/{to}"),
+                texts::nat(from, to, reveal.then_some(&shown)),
+                Area::Network,
+                probe,
+            )
+            .reveal(reveal),
+        );
+    }
+    out
+}
+
+/// One check per port forward, from the first representative whose traffic to the
+/// forwarding interface reaches the inside server.
+fn port_forwards(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for fw in design.nodes.values() {
+        let Some(policy) = &fw.firewall else { continue };
+        for pf in &policy.port_forwards {
+            let Some(address) = fw
+                .interfaces
+                .get(&pf.interface)
+                .and_then(|i| i.addresses.iter().find(|a| a.addr().is_ipv4()))
+            else {
+                continue;
+            };
+            let Some(inside) = world.owner(pf.to).map(|n| n.name.clone()) else { continue };
+            let from = reps.iter().find(|r| {
+                let trip = world.round_trip(r, address.addr(), flow(pf.protocol, pf.port));
+                trip.ok() && trip.there.receiver() == Some(inside.as_str())
+            });
+            let Some(from) = from else { continue };
+            let label = format!("{}:{}", fw.name, pf.interface);
+            let service = service_name(pf.protocol, pf.port);
+            let probe = ProbeSpec::Port {
+                from: from.clone(),
+                to: Target { label, address: address.addr() },
+                protocol: pf.protocol,
+                port: pf.port,
+                open: true,
+                listen: Some(ListenAt { node: inside.clone(), port: pf.to_port }),
+            };
+            let id = format!("forward/{}/{}/{}", fw.name, pf.protocol, pf.port);
+            out.push(Draft::new(id, texts::forward(&fw.name, &service, &inside), Area::Network, probe));
+        }
+    }
+    out
+}

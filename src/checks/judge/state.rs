@@ -1,0 +1,303 @@
+//! Judging configuration state: addresses, routes, OSPF, VLANs, command output, files.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{excerpt, verdict};
+use crate::checks::derive::texts::t;
+use crate::checks::model::{AddressExpect, ProbeSpec};
+use crate::checks::observation::{InterfaceFacts, Observation, RouteFact, RouteOrigin, VlanFact};
+use crate::checks::outcome::Outcome;
+use crate::design::PortVlans;
+
+pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
+    Some(match (probe, seen) {
+        (ProbeSpec::Address { interface, expect, .. }, Observation::Interface(facts)) => {
+            address(interface, expect, facts.as_ref())
+        }
+        (ProbeSpec::Gateway { via, .. }, Observation::Routes(routes)) => {
+            let default: IpNet =
+                if via.is_ipv4() { "0.0.0.0/0" } else { "::/0" }.parse().expect("a default route");
+            let found = routes.iter().find(|r| r.to == default);
+            let expected = t(format!("standaardgateway {via}"), format!("default gateway {via}"));
+            match found {
+                Some(r) if r.via.contains(via) => verdict(
+                    true,
+                    1.0,
+                    expected,
+                    t(format!("standaardgateway {via}"), format!("default gateway {via}")),
+                ),
+                Some(r) => {
+                    let shown = show_vias(r);
+                    verdict(
+                        false,
+                        0.0,
+                        expected,
+                        t(
+                            format!("standaardgateway {shown}, niet de ontworpen"),
+                            format!("default gateway {shown}, not the designed one"),
+                        ),
+                    )
+                }
+                None => verdict(false, 0.0, expected, t("geen standaardgateway", "no default gateway")),
+            }
+        }
+        (ProbeSpec::Route { to, via, .. }, Observation::Routes(routes)) => {
+            let expected = t(format!("route naar {to} via {via}"), format!("route to {to} via {via}"));
+            match routes.iter().find(|r| r.to == *to) {
+                Some(r) if r.via.contains(via) => verdict(
+                    true,
+                    1.0,
+                    expected,
+                    t(format!("route naar {to} via {via}"), format!("route to {to} via {via}")),
+                ),
+                Some(r) => {
+                    let shown = show_vias(r);
+                    // The destination is right, the way is not: half the work is done.
+                    verdict(
+                        false,
+                        0.5,
+                        expected,
+                        t(
+                            format!("route naar {to} via {shown}, een andere buur dan ontworpen"),
+                            format!("route to {to} via {shown}, another neighbour than designed"),
+                        ),
+                    )
+                }
+                None => verdict(
+                    false,
+                    0.0,
+                    expected,
+                    t(format!("geen route naar {to}"), format!("no route to {to}")),
+                ),
+            }
+        }
+        (ProbeSpec::OspfNeighbour { neighbour, router_id, .. }, Observation::OspfNeighbours(list)) => {
+            let expected = t(
+                format!("OSPF-buur {neighbour} (router-ID {router_id}) in de toestand Full"),
+                format!("OSPF neighbour {neighbour} (router ID {router_id}) in state Full"),
+            );
+            let Some(list) = list else {
+                return Some(verdict(false, 0.0, expected, t("OSPF draait niet", "OSPF does not run")));
+            };
+            match list.iter().find(|n| n.router_id == *router_id) {
+                Some(n) if n.is_up() => verdict(
+                    true,
+                    1.0,
+                    expected,
+                    t(
+                        format!("buur {router_id} in de toestand {}", n.state),
+                        format!("neighbour {router_id} in state {}", n.state),
+                    ),
+                ),
+                Some(n) => verdict(
+                    false,
+                    0.5,
+                    expected,
+                    t(
+                        format!("buur {router_id} blijft hangen in de toestand {}", n.state),
+                        format!("neighbour {router_id} is stuck in state {}", n.state),
+                    ),
+                ),
+                None => {
+                    let others: Vec<String> = list.iter().map(|n| n.router_id.to_string()).collect();
+                    let (nl, en) = if others.is_empty() {
+                        ("geen".to_string(), "none".to_string())
+                    } else {
+                        (others.join(", "), others.join(", "))
+                    };
+                    verdict(
+                        false,
+                        0.0,
+                        expected,
+                        t(
+                            format!("geen buur met router-ID {router_id} (buren: {nl})"),
+                            format!("no neighbour with router ID {router_id} (neighbours: {en})"),
+                        ),
+                    )
+                }
+            }
+        }
+        (ProbeSpec::OspfRoute { to, .. }, Observation::Routes(routes)) => {
+            let expected = t(
+                format!("route naar {to}, geleerd via OSPF"),
+                format!("route to {to}, learned through OSPF"),
+            );
+            match routes.iter().find(|r| r.to == *to) {
+                Some(r) if r.origin == RouteOrigin::Ospf => verdict(
+                    true,
+                    1.0,
+                    expected,
+                    t(
+                        format!("route naar {to} via {} (OSPF)", show_vias(r)),
+                        format!("route to {to} via {} (OSPF)", show_vias(r)),
+                    ),
+                ),
+                Some(r) => verdict(
+                    false,
+                    0.0,
+                    expected,
+                    t(
+                        format!("route naar {to} is er, maar niet via OSPF ({})", r.origin.name()),
+                        format!("a route to {to} exists, but not from OSPF ({})", r.origin.name()),
+                    ),
+                ),
+                None => verdict(
+                    false,
+                    0.0,
+                    expected,
+                    t(format!("geen route naar {to}"), format!("no route to {to}")),
+                ),
+            }
+        }
+        (ProbeSpec::Vlan { expect, .. }, Observation::Vlans(vlans)) => vlan(expect, vlans.as_deref()),
+        (ProbeSpec::Command { matches, .. }, Observation::Command { status, output }) => {
+            let expected =
+                t(format!("uitvoer die past bij /{matches}/"), format!("output matching /{matches}/"));
+            let passed = regex::Regex::new(matches).is_ok_and(|re| re.is_match(output));
+            let shown = excerpt(output, 300);
+            verdict(
+                passed,
+                0.0,
+                expected,
+                t(
+                    format!("uitvoer (status {status}): {shown}"),
+                    format!("output (status {status}): {shown}"),
+                ),
+            )
+        }
+        (ProbeSpec::File { path, contains, .. }, Observation::File(content)) => {
+            let expected =
+                t(format!("{path} bevat \"{contains}\""), format!("{path} contains \"{contains}\""));
+            match content {
+                None => verdict(
+                    false,
+                    0.0,
+                    expected,
+                    t(format!("{path} bestaat niet"), format!("{path} does not exist")),
+                ),
+                Some(c) => {
+                    let passed = c.contains(contains.as_str());
+                    let shown = excerpt(c, 200);
+                    verdict(passed, 0.0, expected, t(format!("{path}: {shown}"), format!("{path}: {shown}")))
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn show_vias(route: &RouteFact) -> String {
+    if route.via.is_empty() {
+        return route.interface.clone().unwrap_or_else(|| "direct".into());
+    }
+    route.via.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn address(interface: &str, expect: &AddressExpect, facts: Option<&InterfaceFacts>) -> Outcome {
+    let expected = match expect {
+        AddressExpect::Exact { addresses } => {
+            let list = addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            t(format!("{interface} staat aan met {list}"), format!("{interface} up with {list}"))
+        }
+        AddressExpect::Leased { range } => t(
+            format!("{interface} staat aan met een adres uit {} - {}", range.first, range.last),
+            format!("{interface} up with an address from {} - {}", range.first, range.last),
+        ),
+    };
+    let Some(facts) = facts else {
+        return verdict(
+            false,
+            0.0,
+            expected,
+            t(format!("er is geen interface {interface}"), format!("there is no interface {interface}")),
+        );
+    };
+    let shown = if facts.addresses.is_empty() {
+        ("geen adres".to_string(), "no address".to_string())
+    } else {
+        let list = facts.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        (list.clone(), list)
+    };
+    let state = if facts.up { ("staat aan", "is up") } else { ("staat uit", "is down") };
+    let observed = t(
+        format!("{interface} {} met {}", state.0, shown.0),
+        format!("{interface} {} with {}", state.1, shown.1),
+    );
+    // Each expected address counts for an equal share; the right address with the
+    // wrong prefix length for half of its share.
+    let share = match expect {
+        AddressExpect::Exact { addresses } => {
+            let each = addresses.iter().map(|want| {
+                if facts.addresses.contains(want) {
+                    1.0
+                } else if facts.addresses.iter().any(|a| a.addr() == want.addr()) {
+                    0.5
+                } else {
+                    0.0
+                }
+            });
+            each.sum::<f64>() / addresses.len().max(1) as f64
+        }
+        AddressExpect::Leased { range } => {
+            let leased = facts.addresses.iter().any(|a| match a.addr() {
+                IpAddr::V4(v4) => range.contains(v4),
+                IpAddr::V6(_) => false,
+            });
+            if leased { 1.0 } else { 0.0 }
+        }
+    };
+    let passed = facts.up && share >= 1.0;
+    // An address that is right on an interface left down is half the job.
+    let credit = if facts.up { share } else { share / 2.0 };
+    verdict(passed, credit, expected, observed)
+}
+
+fn vlan(expect: &PortVlans, vlans: Option<&[VlanFact]>) -> Outcome {
+    let expected = match expect {
+        PortVlans::Access(v) => t(format!("access-poort in VLAN {v}"), format!("access port in VLAN {v}")),
+        PortVlans::Trunk(vs) => {
+            let list = vs.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+            t(format!("trunk met getagde VLAN's {list}"), format!("trunk with tagged VLANs {list}"))
+        }
+    };
+    let Some(vlans) = vlans else {
+        return verdict(
+            false,
+            0.0,
+            expected,
+            t(
+                "de poort zit niet in een bridge die VLAN's filtert",
+                "the port is not in a bridge that filters VLANs",
+            ),
+        );
+    };
+    let describe = |v: &VlanFact| {
+        let mut s = v.vid.to_string();
+        if v.pvid {
+            s.push_str(" pvid");
+        }
+        if v.untagged {
+            s.push_str(" untagged");
+        }
+        s
+    };
+    let list = vlans.iter().map(describe).collect::<Vec<_>>().join(", ");
+    let observed = t(format!("VLAN's: {list}"), format!("VLANs: {list}"));
+    let (passed, credit) = match expect {
+        PortVlans::Access(v) => {
+            let right = vlans.len() == 1 && vlans[0].vid == *v && vlans[0].pvid && vlans[0].untagged;
+            let member = vlans.iter().any(|f| f.vid == *v);
+            (right, if member { 0.5 } else { 0.0 })
+        }
+        PortVlans::Trunk(vs) => {
+            let tagged = |vid: u16| vlans.iter().any(|f| f.vid == vid && !f.untagged);
+            let present = vs.iter().filter(|v| tagged(**v)).count();
+            // VLAN 1 untagged is every port's default; other extra VLANs are a mistake.
+            let extra = vlans.iter().any(|f| !vs.contains(&f.vid) && f.vid != 1);
+            (present == vs.len() && !extra, present as f64 / vs.len().max(1) as f64)
+        }
+    };
+    verdict(passed, credit, expected, observed)
+}

@@ -1,0 +1,19 @@
+//! Built-as-designed checks: derived from a lab's design, run against a live lab
+//! instance, scored per work process.
+//!
+//! The pure half (no I/O, no clock): [`model`] (a suite of checks), [`derive`] (a
+//! suite from a design), [`sim`] (what a lab built as designed would do, which gives
+//! each check its dependencies), [`content`].
+
+pub mod access;
+pub mod content;
+pub mod derive;
+pub mod format;
+pub mod judge;
+pub mod model;
+pub mod observation;
+pub mod outcome;
+pub mod probe;
+pub mod report;
+pub mod runner;
+pub mod sim;

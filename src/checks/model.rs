@@ -1,0 +1,241 @@
+//! A check suite: what asbuilt will test in a running lab, and what it expects.
+//!
+//! Pure data. A suite is derived from a [`Design`](crate::design::Design) (see
+//! [`derive`](super::derive)); the runner gathers evidence for each check and the judge
+//! compares it with the expectation held here.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::design::{Endpoint, Lang, Part, PortVlans, Text, Transport, WorkProcess};
+
+/// Every check of one lab instance, in a stable order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suite {
+    pub lab: String,
+    pub title: Text,
+    pub language: Lang,
+    /// The student whose design the suite was derived from; `None` for the teacher's plan.
+    pub student: Option<String>,
+    /// The variant seed of that student's plan.
+    pub seed: Option<String>,
+    pub checks: Vec<CheckSpec>,
+}
+
+impl Suite {
+    pub fn check(&self, id: &str) -> Option<&CheckSpec> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// The ids of the checks that depend on one part of one node.
+    pub fn depending_on(&self, node: &str, part: Part) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|c| c.depends_on.iter().any(|d| d.node == node && d.part == part))
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+}
+
+/// One check: what to observe, what is expected, and how it counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckSpec {
+    /// Stable across students of one lab: addresses in ids are the teacher's.
+    pub id: String,
+    pub origin: Origin,
+    pub title: Text,
+    /// Shown to a student instead of the expected value; helps without giving the answer.
+    pub hint: Text,
+    pub weight: f64,
+    pub trains: Vec<WorkProcess>,
+    /// Whether a student may see the expected value.
+    pub reveal: bool,
+    /// The parts of the design this check needs: blank one and the check no longer passes.
+    pub depends_on: Vec<PartRef>,
+    /// Checks that must pass before this one means anything; if one does not, this one
+    /// is skipped with that reason.
+    pub requires: Vec<String>,
+    /// Extra attempts after the first, for things that converge (OSPF, DHCP).
+    pub retries: u32,
+    /// Time allowed for one attempt.
+    pub timeout_ms: u64,
+    pub probe: ProbeSpec,
+}
+
+/// Where a check comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Derived from the design.
+    Derived,
+    /// Written by the teacher under `checks:`.
+    Explicit,
+}
+
+/// One part of one node's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PartRef {
+    pub node: String,
+    pub part: Part,
+}
+
+impl fmt::Display for PartRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.node, self.part)
+    }
+}
+
+/// What a check observes and what it expects to see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum ProbeSpec {
+    /// The interface is administratively up and has exactly these addresses.
+    Address { node: String, interface: String, expect: AddressExpect },
+    /// A default route via this gateway.
+    Gateway { node: String, via: IpAddr },
+    /// A route to `to` via `via`.
+    Route { node: String, to: IpNet, via: IpAddr },
+    /// An OSPF neighbourship with the router whose router ID is `router_id`.
+    OspfNeighbour { node: String, neighbour: String, router_id: Ipv4Addr },
+    /// A route to `to` learned through OSPF.
+    OspfRoute { node: String, to: IpNet },
+    /// A cable carries traffic: a burst of pings from one end to the other, with
+    /// little loss and little delay.
+    Link { from: Endpoint, to: Endpoint, address: IpAddr },
+    /// Echo requests from a node to an address: answered (`reach`) or not.
+    Ping { from: String, to: Target, reach: bool },
+    /// The routers a packet passes on its way.
+    Traceroute { from: String, to: Target, via: Vec<String> },
+    /// A TCP connection or UDP exchange with a port, open or closed. With `listen`,
+    /// asbuilt listens there itself when nothing else does, so that only the path (the
+    /// firewall) decides.
+    Port { from: String, to: Target, protocol: Transport, port: u16, open: bool, listen: Option<ListenAt> },
+    /// A packet asbuilt puts on the cable at `from` (a neighbour of the firewall) straight
+    /// to the firewall's interface, addressed to `to`, and watches for in `target`: it
+    /// must not arrive. Tests a policy for traffic that routing alone would never bring
+    /// to the firewall, such as from the internet towards a masqueraded LAN.
+    Inject { from: Endpoint, firewall: Endpoint, source: IpAddr, to: Target, target: String, port: u16 },
+    /// Traffic from a node arrives at the target with this source address.
+    Nat { from: String, to: Target, target: String, port: u16, source: IpAddr },
+    /// An HTTP GET answers with a status and, optionally, content.
+    Http { from: String, url: String, status: u16, contains: Option<String> },
+    /// A DNS query for `name` (to `server`, or to the node's own resolver) answers,
+    /// with `expect` among the addresses when given.
+    Dns { from: String, name: String, server: Option<IpAddr>, expect: Option<IpAddr> },
+    /// A DHCP server offers an address in its range to a client asbuilt plays itself,
+    /// from the interface of `client`.
+    Dhcp { server: String, client: Endpoint, range: DhcpRange },
+    /// An SSH server greets on its address and port.
+    Ssh { node: String, address: IpAddr, port: u16 },
+    /// A switch port's VLAN membership.
+    Vlan { switch: String, port: String, expect: PortVlans },
+    /// A command's output matches a regular expression.
+    Command { node: String, run: String, matches: String },
+    /// A file in a node contains a text.
+    File { node: String, path: String, contains: String },
+}
+
+impl ProbeSpec {
+    /// How the evidence will be gathered when the engine lets asbuilt into the nodes'
+    /// network namespaces.
+    pub fn planned_evidence(&self) -> Influence {
+        match self {
+            ProbeSpec::OspfNeighbour { .. } | ProbeSpec::Command { .. } | ProbeSpec::File { .. } => {
+                Influence::NodeTools
+            }
+            // A name is looked up with the resolver the node itself is configured with.
+            ProbeSpec::Dns { server: None, .. } => Influence::NodeTools,
+            ProbeSpec::Http { url, .. } if url_host(url).is_some_and(|h| h.parse::<IpAddr>().is_err()) => {
+                Influence::NodeTools
+            }
+            ProbeSpec::Http { url, .. } if url.starts_with("https://") => Influence::NodeTools,
+            _ => Influence::Asbuilt,
+        }
+    }
+}
+
+/// Where asbuilt listens for a port check: a node, and the port there (which differs
+/// from the probed one behind a port forward).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenAt {
+    pub node: String,
+    pub port: u16,
+}
+
+/// What an address check expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum AddressExpect {
+    /// These addresses, with their prefix lengths.
+    Exact { addresses: Vec<IpNet> },
+    /// An address from a DHCP range.
+    Leased { range: DhcpRange },
+}
+
+/// The addresses a DHCP server hands out, and the options it gives with them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DhcpRange {
+    pub subnet: IpNet,
+    pub first: Ipv4Addr,
+    pub last: Ipv4Addr,
+    pub gateway: Option<Ipv4Addr>,
+    pub dns: Vec<IpAddr>,
+}
+
+impl DhcpRange {
+    pub fn contains(&self, addr: Ipv4Addr) -> bool {
+        (self.first..=self.last).contains(&addr)
+    }
+}
+
+/// An address to probe, with the name to show for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub label: String,
+    pub address: IpAddr,
+}
+
+impl From<&crate::design::Target> for Target {
+    fn from(t: &crate::design::Target) -> Target {
+        Target { label: t.label.clone(), address: t.address }
+    }
+}
+
+/// Whether the student could have influenced a piece of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Influence {
+    /// asbuilt read the state or sent the traffic itself, from outside the node: the
+    /// student's configuration decides the result, but cannot fake it.
+    Asbuilt,
+    /// The node's own programs produced it; a student with root in the node could have
+    /// replaced them.
+    NodeTools,
+}
+
+/// The host part of `http://host:port/path`, without brackets.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split_once(']').map(|(h, _)| h);
+    }
+    Some(authority.rsplit_once(':').map_or(authority, |(h, _)| h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts_are_found_with_and_without_ports() {
+        assert_eq!(url_host("http://10.0.0.5/"), Some("10.0.0.5"));
+        assert_eq!(url_host("http://10.0.0.5:8080/x"), Some("10.0.0.5"));
+        assert_eq!(url_host("http://www.veenstra.local/"), Some("www.veenstra.local"));
+        assert_eq!(url_host("http://[2001:db8::5]:80/"), Some("2001:db8::5"));
+        assert_eq!(url_host("no url"), None);
+    }
+}

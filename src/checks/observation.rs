@@ -1,0 +1,190 @@
+//! What a probe saw in the lab, as facts the judge compares with the expectation. Every
+//! probe, whether it read the kernel from outside or ran the node's own tools, reports
+//! in these terms, so one judge serves both.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
+
+/// What one probe observed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// An interface's state; `None` when the node has no such interface.
+    Interface(Option<InterfaceFacts>),
+    /// The node's main routing table.
+    Routes(Vec<RouteFact>),
+    /// OSPF neighbours; `None` when OSPF does not run.
+    OspfNeighbours(Option<Vec<NeighbourFact>>),
+    Pings(PingFacts),
+    Traceroute(TraceFacts),
+    Port(PortFact),
+    /// Whether a packet asbuilt injected arrived where it watched for it.
+    Arrival {
+        arrived: bool,
+    },
+    /// The source address a listener asbuilt started saw, if the connection came.
+    Nat {
+        connected: bool,
+        seen_source: Option<IpAddr>,
+        failure: Option<String>,
+    },
+    Http(Result<HttpFacts, String>),
+    Dns(Result<DnsFacts, String>),
+    /// The offer a DHCP server made, if any.
+    Dhcp(Option<DhcpOffer>),
+    /// The greeting an SSH server sent, or why none came.
+    Ssh(Result<String, String>),
+    /// A bridge port's VLANs; `None` when the port is in no VLAN-filtering bridge.
+    Vlans(Option<Vec<VlanFact>>),
+    Command {
+        status: i32,
+        output: String,
+    },
+    /// A file's content; `None` when it does not exist.
+    File(Option<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceFacts {
+    /// Administratively up (`ip link set ... up`).
+    pub up: bool,
+    /// A carrier: the cable is in and the other end is up.
+    pub carrier: bool,
+    pub addresses: Vec<IpNet>,
+}
+
+/// Who put a route into the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteOrigin {
+    Kernel,
+    Boot,
+    Static,
+    Dhcp,
+    Ospf,
+    Other(u8),
+}
+
+impl RouteOrigin {
+    /// From the kernel's `rtm_protocol` number (`/etc/iproute2/rt_protos`).
+    pub fn from_number(n: u8) -> RouteOrigin {
+        match n {
+            2 => RouteOrigin::Kernel,
+            3 => RouteOrigin::Boot,
+            4 | 196 => RouteOrigin::Static,
+            16 => RouteOrigin::Dhcp,
+            188 => RouteOrigin::Ospf,
+            other => RouteOrigin::Other(other),
+        }
+    }
+
+    /// From the names `ip -j route` prints.
+    pub fn from_name(name: &str) -> RouteOrigin {
+        match name {
+            "kernel" => RouteOrigin::Kernel,
+            "boot" => RouteOrigin::Boot,
+            "static" => RouteOrigin::Static,
+            "dhcp" => RouteOrigin::Dhcp,
+            "ospf" => RouteOrigin::Ospf,
+            other => RouteOrigin::Other(other.parse().unwrap_or(0)),
+        }
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            RouteOrigin::Kernel => "kernel".into(),
+            RouteOrigin::Boot => "boot".into(),
+            RouteOrigin::Static => "static".into(),
+            RouteOrigin::Dhcp => "dhcp".into(),
+            RouteOrigin::Ospf => "ospf".into(),
+            RouteOrigin::Other(n) => n.to_string(),
+        }
+    }
+}
+
+/// One route of the main table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteFact {
+    pub to: IpNet,
+    /// Next hops; empty for a connected route.
+    pub via: Vec<IpAddr>,
+    pub interface: Option<String>,
+    pub origin: RouteOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighbourFact {
+    pub router_id: Ipv4Addr,
+    /// FRR's state: `Full/DR`, `2-Way/DROther`, `Init/DROther`...
+    pub state: String,
+}
+
+impl NeighbourFact {
+    /// A neighbourship that works: full, or two-way between two routers that are
+    /// neither DR nor backup on a shared LAN (they never go further).
+    pub fn is_up(&self) -> bool {
+        self.state.starts_with("Full") || self.state.starts_with("2-Way")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PingFacts {
+    pub sent: u32,
+    pub received: u32,
+    pub rtt_ms: Vec<f64>,
+    /// A router that answered "unreachable" or "prohibited" instead.
+    pub error_from: Option<(IpAddr, String)>,
+    /// Why the node itself could not send (no address, no route).
+    pub local_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceFacts {
+    /// The address that answered at each hop, `None` where nobody did.
+    pub hops: Vec<Option<IpAddr>>,
+    pub reached: bool,
+}
+
+/// How a port answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortFact {
+    /// A TCP connection was made, or a UDP reply came.
+    Open,
+    /// Actively refused: a TCP reset, or ICMP port unreachable.
+    Refused,
+    /// Nothing came back in time.
+    Silent,
+    /// A router or firewall answered that it cannot or may not deliver.
+    Unreachable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpFacts {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsFacts {
+    pub server: IpAddr,
+    /// The response code: 0 is an answer, 3 is "no such name".
+    pub rcode: u8,
+    pub answers: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhcpOffer {
+    pub address: Ipv4Addr,
+    pub server: Option<Ipv4Addr>,
+    pub gateway: Option<Ipv4Addr>,
+    pub dns: Vec<Ipv4Addr>,
+    pub netmask: Option<Ipv4Addr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VlanFact {
+    pub vid: u16,
+    /// Frames without a tag entering the port go into this VLAN.
+    pub pvid: bool,
+    /// Frames of this VLAN leave the port without a tag.
+    pub untagged: bool,
+}

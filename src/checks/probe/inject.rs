@@ -1,0 +1,177 @@
+//! Putting a packet on a cable and watching whether it arrives: how asbuilt tests a
+//! firewall policy for traffic that routing alone would never bring to the firewall
+//! (the internet towards a masqueraded LAN).
+//!
+//! The packet leaves the neighbour's interface addressed to the firewall's hardware
+//! address, as if the neighbour routed it there; a packet socket in the target node
+//! sees it arrive, or not, before the target's own stack does anything with it.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::Ipv4Addr;
+use std::os::fd::FromRawFd;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use socket2::Socket;
+
+use super::icmp::checksum;
+use super::netlink;
+use super::netns::{self, NetnsError};
+use crate::design::Endpoint;
+
+static NEXT_MARK: AtomicU32 = AtomicU32::new(0x00a5_0000);
+
+/// Where to inject and where to watch.
+pub struct Injection<'a> {
+    pub from: &'a Endpoint,
+    pub from_netns: &'a Path,
+    pub firewall: &'a Endpoint,
+    pub firewall_netns: &'a Path,
+    pub target_netns: &'a Path,
+    pub source: Ipv4Addr,
+    pub destination: Ipv4Addr,
+    pub port: u16,
+}
+
+/// Sends three copies and watches for `wait`. Returns whether one arrived, and what
+/// was done, for the evidence.
+pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(bool, String), NetnsError> {
+    let firewall_if = plan.firewall.interface.clone();
+    let firewall = netns::run_in(plan.firewall_netns, move || netlink::link_address(&firewall_if)).await?;
+    let Some((_, firewall_mac)) = firewall else {
+        return Ok((false, format!("{} has no interface {}", plan.firewall.node, plan.firewall.interface)));
+    };
+    let sender_if = plan.from.interface.clone();
+    let sender = netns::run_in(plan.from_netns, move || netlink::link_address(&sender_if)).await?;
+    let Some((ifindex, _)) = sender else {
+        return Ok((false, format!("{} has no interface {}", plan.from.node, plan.from.interface)));
+    };
+    let watch = netns::register(netns::run_in(plan.target_netns, || packet_socket(true)).await?)?;
+    let send = netns::run_in(plan.from_netns, || packet_socket(false)).await?;
+
+    let mark = format!("asbuilt-inject-{:08x}", NEXT_MARK.fetch_add(1, Ordering::Relaxed));
+    let packet = udp_packet(plan.source, plan.destination, plan.port, mark.as_bytes());
+    let deadline = Instant::now() + wait;
+    let mut arrived = false;
+    for _ in 0..3 {
+        send_to_mac(&send, ifindex, &firewall_mac, &packet)?;
+        let until = (Instant::now() + Duration::from_millis(200)).min(deadline);
+        if watch_for(&watch, mark.as_bytes(), until).await? {
+            arrived = true;
+            break;
+        }
+    }
+    if !arrived {
+        arrived = watch_for(&watch, mark.as_bytes(), deadline).await?;
+    }
+    let raw = format!(
+        "UDP {}:{} -> {}:{} put on {} towards {} ({}); {}",
+        plan.source,
+        plan.port,
+        plan.destination,
+        plan.port,
+        plan.from,
+        plan.firewall,
+        firewall_mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+        if arrived { "it arrived" } else { "it did not arrive" }
+    );
+    Ok((arrived, raw))
+}
+
+/// A packet socket for IPv4: link headers are added and removed by the kernel.
+fn packet_socket(nonblocking: bool) -> io::Result<Socket> {
+    let protocol = i32::from((libc::ETH_P_IP as u16).to_be());
+    // SAFETY: plain socket(2); the descriptor is owned by the Socket from here on.
+    let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, protocol) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor nobody else owns.
+    let socket = unsafe { Socket::from_raw_fd(fd) };
+    socket.set_nonblocking(nonblocking)?;
+    Ok(socket)
+}
+
+fn send_to_mac(socket: &Socket, ifindex: u32, mac: &[u8], packet: &[u8]) -> io::Result<()> {
+    // SAFETY: sockaddr_ll is plain data; zero is a valid start for every field.
+    let mut to: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    to.sll_family = libc::AF_PACKET as u16;
+    to.sll_protocol = (libc::ETH_P_IP as u16).to_be();
+    to.sll_ifindex = ifindex as i32;
+    to.sll_halen = mac.len().min(8) as u8;
+    to.sll_addr[..mac.len().min(8)].copy_from_slice(&mac[..mac.len().min(8)]);
+    // SAFETY: the buffer and the address live for the call; sizes are their own.
+    let sent = unsafe {
+        libc::sendto(
+            std::os::fd::AsRawFd::as_raw_fd(socket),
+            packet.as_ptr().cast(),
+            packet.len(),
+            0,
+            (&to as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as u32,
+        )
+    };
+    if sent < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+}
+
+/// Whether a packet carrying `mark` comes by before `until`.
+async fn watch_for(
+    watch: &tokio::io::unix::AsyncFd<Socket>,
+    mark: &[u8],
+    until: Instant,
+) -> io::Result<bool> {
+    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+    loop {
+        let budget = until.saturating_duration_since(Instant::now());
+        if budget.is_zero() {
+            return Ok(false);
+        }
+        let Ok(guard) = tokio::time::timeout(budget, watch.readable()).await else { return Ok(false) };
+        let mut guard = guard?;
+        match guard.try_io(|fd| fd.get_ref().recv(&mut buf)) {
+            Ok(Ok(n)) => {
+                // SAFETY: recv initialised the first `n` bytes.
+                let data: Vec<u8> = buf[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
+                if data.windows(mark.len()).any(|w| w == mark) {
+                    return Ok(true);
+                }
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+/// An IPv4 UDP packet (no UDP checksum, which IPv4 allows).
+fn udp_packet(src: Ipv4Addr, dst: Ipv4Addr, port: u16, payload: &[u8]) -> Vec<u8> {
+    let total = 20 + 8 + payload.len();
+    let mut p = vec![0u8; 20];
+    p[0] = 0x45;
+    p[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+    p[8] = 64; // TTL
+    p[9] = 17; // UDP
+    p[12..16].copy_from_slice(&src.octets());
+    p[16..20].copy_from_slice(&dst.octets());
+    let sum = checksum(&p);
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
+    p.extend_from_slice(&port.to_be_bytes());
+    p.extend_from_slice(&port.to_be_bytes());
+    p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(payload);
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_injected_packet_has_a_valid_ip_header() {
+        let p = udp_packet(Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(192, 168, 10, 20), 33434, b"x");
+        assert_eq!(checksum(&p[..20]), 0);
+        assert_eq!(u16::from_be_bytes([p[2], p[3]]) as usize, p.len());
+    }
+}

@@ -1,0 +1,133 @@
+//! Gathering evidence in a running lab, for one check at a time.
+//!
+//! Each probe prefers to work from outside the node: it enters the node's network
+//! namespace from the host ([`netns`]), reads the kernel over [`netlink`], and sends
+//! its own packets ([`icmp`], [`transport`], [`http`], [`dns`], [`dhcp`]). Where the
+//! engine gives no namespace, or the state lives in a daemon (OSPF), it runs the
+//! node's own tools through [`LabAccess::exec`] and reads their output ([`parse`]);
+//! that evidence is marked as one the student could have influenced.
+
+pub mod dhcp;
+pub mod dns;
+pub mod http;
+pub mod icmp;
+pub mod inject;
+pub mod netlink;
+pub mod netns;
+pub mod parse;
+mod services;
+mod state;
+mod traffic;
+pub mod transport;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::access::{AccessError, ExecOutput, LabAccess};
+use super::model::{Influence, ProbeSpec};
+use super::observation::Observation;
+use super::outcome::Evidence;
+use netns::NetnsError;
+use transport::Listeners;
+
+/// What a probe saw, and the evidence for it.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    pub observation: Observation,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Why a probe could not gather evidence.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The engine could not run a command in the node.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// asbuilt could not work inside the node's network namespace.
+    #[error(transparent)]
+    Netns(#[from] NetnsError),
+    /// This probe needs the node's network namespace and the engine gives none.
+    #[error("{what} needs the network namespace of {node}, which this engine does not give")]
+    NeedsNamespace { what: &'static str, node: String },
+    /// asbuilt needed a port in a node for itself, and the node uses it already.
+    #[error("port {port} in {node} is in use, so asbuilt cannot listen there")]
+    PortInUse { node: String, port: u16 },
+    /// A node's tool printed something asbuilt cannot read.
+    #[error("could not read the output of `{command}` in {node}: {output}")]
+    Unreadable { node: String, command: String, output: String },
+}
+
+/// Everything probes share during one run: the way into the lab, and the ports asbuilt
+/// listens on.
+pub struct Probes<'a> {
+    access: &'a dyn LabAccess,
+    listeners: Listeners,
+}
+
+impl<'a> Probes<'a> {
+    pub fn new(access: &'a dyn LabAccess) -> Probes<'a> {
+        Probes { access, listeners: Listeners::default() }
+    }
+
+    /// Observes what `probe` is about, within `timeout`.
+    pub async fn gather(&self, probe: &ProbeSpec, timeout: Duration) -> Result<Gathered, ProbeError> {
+        match probe {
+            ProbeSpec::Address { .. }
+            | ProbeSpec::Gateway { .. }
+            | ProbeSpec::Route { .. }
+            | ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::OspfRoute { .. }
+            | ProbeSpec::Vlan { .. }
+            | ProbeSpec::Command { .. }
+            | ProbeSpec::File { .. } => state::gather(self, probe, timeout).await,
+            ProbeSpec::Link { .. }
+            | ProbeSpec::Ping { .. }
+            | ProbeSpec::Traceroute { .. }
+            | ProbeSpec::Port { .. }
+            | ProbeSpec::Inject { .. }
+            | ProbeSpec::Nat { .. } => traffic::gather(self, probe, timeout).await,
+            ProbeSpec::Http { .. }
+            | ProbeSpec::Dns { .. }
+            | ProbeSpec::Dhcp { .. }
+            | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,
+        }
+    }
+
+    fn netns(&self, node: &str) -> Option<PathBuf> {
+        self.access.netns(node)
+    }
+
+    /// Runs a node's own command; the evidence says so.
+    async fn exec(
+        &self,
+        node: &str,
+        argv: &[&str],
+        timeout: Duration,
+    ) -> Result<(ExecOutput, Evidence), ProbeError> {
+        let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        let output = self.access.exec(node, &owned, timeout).await?;
+        let mut raw = output.stdout.clone();
+        if !output.stderr.trim().is_empty() {
+            raw.push_str(&output.stderr);
+        }
+        let evidence = Evidence {
+            influence: Influence::NodeTools,
+            method: format!("`{}` in {node} (exit status {})", shell_words(argv), output.status),
+            raw,
+        };
+        Ok((output, evidence))
+    }
+}
+
+/// Evidence asbuilt gathered itself from outside the node.
+fn by_asbuilt(method: String, raw: String) -> Evidence {
+    Evidence { influence: Influence::Asbuilt, method, raw }
+}
+
+/// A command line as one would type it.
+fn shell_words(argv: &[&str]) -> String {
+    argv.iter()
+        .map(|a| if a.contains(' ') || a.is_empty() { format!("'{a}'") } else { a.to_string() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

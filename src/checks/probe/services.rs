@@ -1,0 +1,204 @@
+//! Evidence that services answer: web pages, DNS answers, DHCP offers and SSH
+//! greetings, asked for by asbuilt itself from inside the nodes.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+
+use super::{Gathered, ProbeError, Probes, by_asbuilt, dhcp, dns, http, parse, transport};
+use crate::checks::model::{ProbeSpec, url_host};
+use crate::checks::observation::{DnsFacts, Observation, PortFact};
+use crate::checks::outcome::Evidence;
+use crate::checks::sim::holds::url_port;
+
+static NEXT_QUERY: AtomicU16 = AtomicU16::new(0x6100);
+
+pub async fn gather(
+    probes: &Probes<'_>,
+    probe: &ProbeSpec,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    match probe {
+        ProbeSpec::Http { from, url, .. } => web(probes, from, url, timeout).await,
+        ProbeSpec::Dns { from, name, server, expect } => {
+            let ipv6 = expect.is_some_and(|e| e.is_ipv6());
+            let (result, evidence) = lookup(probes, from, name, *server, ipv6, timeout).await?;
+            Ok(Gathered { observation: Observation::Dns(result), evidence })
+        }
+        ProbeSpec::Dhcp { client, .. } => {
+            let ns = probes.netns(&client.node).ok_or_else(|| ProbeError::NeedsNamespace {
+                what: "a DHCP check",
+                node: client.node.clone(),
+            })?;
+            let offer = dhcp::discover(&ns, &client.interface, timeout).await?;
+            let evidence = by_asbuilt(
+                format!("DHCPDISCOVER by asbuilt from {client}, in the network namespace of {}", client.node),
+                format!("{offer:?}"),
+            );
+            Ok(Gathered { observation: Observation::Dhcp(offer), evidence: vec![evidence] })
+        }
+        ProbeSpec::Ssh { node, address, port } => {
+            ssh(probes, node, SocketAddr::new(*address, *port), timeout).await
+        }
+        _ => unreachable!("the dispatcher sends only service probes here"),
+    }
+}
+
+async fn web(probes: &Probes<'_>, from: &str, url: &str, timeout: Duration) -> Result<Gathered, ProbeError> {
+    let host = url_host(url).unwrap_or("").to_string();
+    let ns = probes.netns(from).filter(|_| url.starts_with("http://"));
+    let Some(ns) = ns else {
+        // https, or no way in: the node's curl does it.
+        let secs = timeout.as_secs().max(1).to_string();
+        let argv = ["curl", "-s", "-k", "-m", &secs, "-o", "-", "-w", "\n%{http_code}", url];
+        let (out, evidence) = probes.exec(from, &argv, timeout + Duration::from_secs(2)).await?;
+        let result = parse::curl(&out.stdout).ok_or_else(|| format!("curl exit status {}", out.status));
+        return Ok(Gathered { observation: Observation::Http(result), evidence: vec![evidence] });
+    };
+    let mut evidence = Vec::new();
+    let address = match host.parse::<IpAddr>() {
+        Ok(a) => a,
+        Err(_) => {
+            let (answer, found) = lookup(probes, from, &host, None, false, timeout).await?;
+            evidence.extend(found);
+            match answer.ok().and_then(|a| a.answers.first().copied()) {
+                Some(a) => a,
+                None => {
+                    let result = Err(format!("{host} has no address for {from}"));
+                    return Ok(Gathered { observation: Observation::Http(result), evidence });
+                }
+            }
+        }
+    };
+    let to = SocketAddr::new(address, url_port(url));
+    let result = match transport::connect(&ns, to, timeout).await? {
+        Ok(stream) => {
+            http::get(stream, &host, &http::url_path(url), timeout).await.map_err(|e| e.to_string())
+        }
+        Err(fact) => Err(describe_refusal(&fact)),
+    };
+    let raw = match &result {
+        Ok(page) => format!("status {}\n{}", page.status, crate::checks::judge::excerpt(&page.body, 2000)),
+        Err(e) => e.clone(),
+    };
+    evidence.push(by_asbuilt(format!("HTTP GET {url} from the network namespace of {from} (to {to})"), raw));
+    Ok(Gathered { observation: Observation::Http(result), evidence })
+}
+
+fn describe_refusal(fact: &PortFact) -> String {
+    match fact {
+        PortFact::Open => "connected".into(),
+        PortFact::Refused => "connection refused".into(),
+        PortFact::Silent => "no answer".into(),
+        PortFact::Unreachable(what) => what.clone(),
+    }
+}
+
+/// Asks `server` (or the node's own resolver) for `name`, from inside the node.
+async fn lookup(
+    probes: &Probes<'_>,
+    from: &str,
+    name: &str,
+    server: Option<IpAddr>,
+    ipv6: bool,
+    timeout: Duration,
+) -> Result<(Result<DnsFacts, String>, Vec<Evidence>), ProbeError> {
+    let mut evidence = Vec::new();
+    let server = match server {
+        Some(s) => s,
+        None => {
+            // Which server a node asks is its own configuration; only it can say.
+            let (out, e) = probes.exec(from, &["cat", "/etc/resolv.conf"], timeout).await?;
+            evidence.push(e);
+            match parse::resolv_conf(&out.stdout).first() {
+                Some(s) => *s,
+                None => return Ok((Err(format!("{from} has no DNS server in /etc/resolv.conf")), evidence)),
+            }
+        }
+    };
+    let Some(ns) = probes.netns(from) else {
+        let secs = timeout.as_secs().max(1).to_string();
+        let at = format!("@{server}");
+        let kind = if ipv6 { "AAAA" } else { "A" };
+        let argv = ["dig", &format!("+time={secs}"), "+tries=1", &at, name, kind];
+        let (out, e) = probes.exec(from, &argv, timeout + Duration::from_secs(2)).await?;
+        evidence.push(e);
+        let facts = parse::dig(&out.stdout, server).ok_or_else(|| "no answer".to_string());
+        return Ok((facts, evidence));
+    };
+    let (result, raw) = query(&ns, server, name, ipv6, timeout).await?;
+    evidence.push(by_asbuilt(
+        format!("DNS query for {name} from the network namespace of {from} to {server}"),
+        raw,
+    ));
+    Ok((result, evidence))
+}
+
+async fn query(
+    ns: &Path,
+    server: IpAddr,
+    name: &str,
+    ipv6: bool,
+    timeout: Duration,
+) -> Result<(Result<DnsFacts, String>, String), ProbeError> {
+    let id = NEXT_QUERY.fetch_add(1, Ordering::Relaxed);
+    let (fact, reply) =
+        transport::exchange(ns, SocketAddr::new(server, 53), dns::query(id, name, ipv6), timeout).await?;
+    if fact != PortFact::Open {
+        let why = describe_refusal(&fact);
+        return Ok((Err(why.clone()), why));
+    }
+    match dns::parse_answer(&reply, id) {
+        Some((rcode, answers)) => {
+            let raw = format!("rcode {rcode}, answers {answers:?}");
+            Ok((Ok(DnsFacts { server, rcode, answers }), raw))
+        }
+        None => {
+            Ok((Err("not a DNS answer".into()), format!("{} bytes that are not a DNS answer", reply.len())))
+        }
+    }
+}
+
+async fn ssh(
+    probes: &Probes<'_>,
+    node: &str,
+    to: SocketAddr,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let Some(ns) = probes.netns(node) else {
+        let secs = timeout.as_secs().max(1).to_string();
+        let script = format!("exec 3<>/dev/tcp/{}/{}; head -n 1 <&3", to.ip(), to.port());
+        let (out, evidence) = probes
+            .exec(node, &["timeout", &secs, "bash", "-c", &script], timeout + Duration::from_secs(2))
+            .await?;
+        let greeting = if out.status == 0 {
+            Ok(out.stdout.trim().to_string())
+        } else {
+            Err(out.stderr.trim().to_string())
+        };
+        return Ok(Gathered { observation: Observation::Ssh(greeting), evidence: vec![evidence] });
+    };
+    let greeting = match transport::connect(&ns, to, timeout).await? {
+        Ok(mut stream) => {
+            let mut buf = vec![0u8; 256];
+            match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => {
+                    Ok(String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string())
+                }
+                Ok(Ok(_)) => Err("the server closed the connection without a greeting".to_string()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("no greeting in time".to_string()),
+            }
+        }
+        Err(fact) => Err(describe_refusal(&fact)),
+    };
+    let raw = match &greeting {
+        Ok(g) | Err(g) => g.clone(),
+    };
+    let evidence =
+        by_asbuilt(format!("TCP connect from the network namespace of {node} to {to}, first line read"), raw);
+    Ok(Gathered { observation: Observation::Ssh(greeting), evidence: vec![evidence] })
+}

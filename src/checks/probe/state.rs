@@ -1,0 +1,98 @@
+//! Evidence of configuration state: interfaces and routes over netlink (or `ip -j`),
+//! OSPF from FRR, bridge VLANs, command output and files.
+
+use std::time::Duration;
+
+use super::{Gathered, ProbeError, Probes, by_asbuilt, netlink, netns, parse};
+use crate::checks::model::ProbeSpec;
+use crate::checks::observation::{Observation, RouteFact};
+
+pub async fn gather(
+    probes: &Probes<'_>,
+    probe: &ProbeSpec,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    match probe {
+        ProbeSpec::Address { node, interface, .. } => address(probes, node, interface, timeout).await,
+        ProbeSpec::Gateway { node, .. }
+        | ProbeSpec::Route { node, .. }
+        | ProbeSpec::OspfRoute { node, .. } => routes(probes, node, timeout).await,
+        ProbeSpec::OspfNeighbour { node, .. } => {
+            // OSPF state lives in the routing daemon: only FRR itself can tell.
+            let argv = ["vtysh", "-c", "show ip ospf neighbor json"];
+            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
+            let neighbours = if out.status == 0 { parse::ospf_neighbours(&out.stdout) } else { None };
+            Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
+        }
+        ProbeSpec::Vlan { switch, port, .. } => vlans(probes, switch, port, timeout).await,
+        ProbeSpec::Command { node, run, .. } => {
+            let (out, evidence) = probes.exec(node, &["sh", "-c", run], timeout).await?;
+            let output = format!("{}{}", out.stdout, out.stderr);
+            Ok(Gathered {
+                observation: Observation::Command { status: out.status, output },
+                evidence: vec![evidence],
+            })
+        }
+        ProbeSpec::File { node, path, .. } => {
+            let (out, evidence) = probes.exec(node, &["cat", "--", path], timeout).await?;
+            let content = (out.status == 0).then_some(out.stdout);
+            Ok(Gathered { observation: Observation::File(content), evidence: vec![evidence] })
+        }
+        _ => unreachable!("the dispatcher sends only state probes here"),
+    }
+}
+
+async fn address(
+    probes: &Probes<'_>,
+    node: &str,
+    interface: &str,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    if let Some(ns) = probes.netns(node) {
+        let name = interface.to_string();
+        let (facts, raw) = netns::run_in(&ns, move || netlink::interface(&name)).await?;
+        let evidence = by_asbuilt(format!("netlink in the network namespace of {node}"), raw);
+        return Ok(Gathered { observation: Observation::Interface(facts), evidence: vec![evidence] });
+    }
+    let (out, evidence) =
+        probes.exec(node, &["ip", "-j", "address", "show", "dev", interface], timeout).await?;
+    // `ip` exits non-zero for an interface that does not exist.
+    let facts = if out.status == 0 { parse::ip_address(&out.stdout, interface) } else { None };
+    Ok(Gathered { observation: Observation::Interface(facts), evidence: vec![evidence] })
+}
+
+async fn routes(probes: &Probes<'_>, node: &str, timeout: Duration) -> Result<Gathered, ProbeError> {
+    if let Some(ns) = probes.netns(node) {
+        let (routes, raw) = netns::run_in(&ns, netlink::routes).await?;
+        let evidence = by_asbuilt(format!("netlink in the network namespace of {node}"), raw);
+        return Ok(Gathered { observation: Observation::Routes(routes), evidence: vec![evidence] });
+    }
+    let mut routes: Vec<RouteFact> = Vec::new();
+    let mut evidence = Vec::new();
+    for family in ["-4", "-6"] {
+        let (out, e) =
+            probes.exec(node, &["ip", "-j", family, "route", "show", "table", "main"], timeout).await?;
+        routes.extend(parse::ip_routes(&out.stdout));
+        evidence.push(e);
+    }
+    Ok(Gathered { observation: Observation::Routes(routes), evidence })
+}
+
+async fn vlans(
+    probes: &Probes<'_>,
+    switch: &str,
+    port: &str,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    if let Some(ns) = probes.netns(switch) {
+        let name = port.to_string();
+        let (vlans, raw) = netns::run_in(&ns, move || netlink::bridge_vlans(&name)).await?;
+        let evidence =
+            by_asbuilt(format!("netlink (bridge VLANs) in the network namespace of {switch}"), raw);
+        return Ok(Gathered { observation: Observation::Vlans(vlans), evidence: vec![evidence] });
+    }
+    let (out, evidence) =
+        probes.exec(switch, &["bridge", "-j", "vlan", "show", "dev", port], timeout).await?;
+    let vlans = if out.status == 0 { parse::bridge_vlans(&out.stdout, port) } else { None };
+    Ok(Gathered { observation: Observation::Vlans(vlans), evidence: vec![evidence] })
+}

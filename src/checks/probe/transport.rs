@@ -1,0 +1,248 @@
+//! TCP and UDP from inside a node's namespace, with sockets asbuilt makes itself:
+//! connecting to a port, exchanging a datagram, and listening where a check needs
+//! something to answer.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::netns::{self, NetnsError};
+use crate::checks::observation::PortFact;
+use crate::design::Transport;
+
+fn domain(addr: IpAddr) -> Domain {
+    if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 }
+}
+
+fn unspecified(v4: bool, port: u16) -> SocketAddr {
+    if v4 {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)
+    } else {
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)
+    }
+}
+
+/// How a failed connect reads to a student.
+fn port_fact(err: &io::Error) -> PortFact {
+    match err.raw_os_error() {
+        Some(libc::ECONNREFUSED) => PortFact::Refused,
+        Some(libc::EHOSTUNREACH) => PortFact::Unreachable("host unreachable".into()),
+        Some(libc::ENETUNREACH) => PortFact::Unreachable("network unreachable".into()),
+        Some(libc::EACCES | libc::EPERM) => PortFact::Unreachable("administratively prohibited".into()),
+        _ => PortFact::Unreachable(err.to_string()),
+    }
+}
+
+/// Opens a TCP connection from the namespace; `Err` carries what the port did instead.
+pub async fn connect(
+    netns: &Path,
+    to: SocketAddr,
+    timeout: Duration,
+) -> Result<Result<TcpStream, PortFact>, NetnsError> {
+    let socket = netns::run_in(netns, move || {
+        let socket = Socket::new(domain(to.ip()), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_nonblocking(true)?;
+        Ok(socket)
+    })
+    .await?;
+    let socket = TcpSocket::from_std_stream(socket.into());
+    match tokio::time::timeout(timeout, socket.connect(to)).await {
+        Ok(Ok(stream)) => Ok(Ok(stream)),
+        Ok(Err(e)) => Ok(Err(port_fact(&e))),
+        Err(_elapsed) => Ok(Err(PortFact::Silent)),
+    }
+}
+
+/// Sends one datagram from the namespace and waits for an answer.
+pub async fn exchange(
+    netns: &Path,
+    to: SocketAddr,
+    payload: Vec<u8>,
+    timeout: Duration,
+) -> Result<(PortFact, Vec<u8>), NetnsError> {
+    let socket = netns::run_in(netns, move || {
+        let socket = Socket::new(domain(to.ip()), Type::DGRAM, Some(Protocol::UDP))?;
+        socket.set_nonblocking(true)?;
+        Ok(socket)
+    })
+    .await?;
+    let socket = UdpSocket::from_std(std::net::UdpSocket::from(socket))?;
+    // A connected UDP socket reports an ICMP port unreachable as ECONNREFUSED.
+    if let Err(e) = socket.connect(to).await {
+        return Ok((port_fact(&e), Vec::new()));
+    }
+    if let Err(e) = socket.send(&payload).await {
+        return Ok((port_fact(&e), Vec::new()));
+    }
+    let mut buf = vec![0u8; 4096];
+    match tokio::time::timeout(timeout, socket.recv(&mut buf)).await {
+        Ok(Ok(n)) => {
+            buf.truncate(n);
+            Ok((PortFact::Open, buf))
+        }
+        Ok(Err(e)) => Ok((port_fact(&e), Vec::new())),
+        Err(_elapsed) => Ok((PortFact::Silent, Vec::new())),
+    }
+}
+
+/// A port asbuilt listens on inside a node: TCP connections are accepted and closed,
+/// UDP datagrams echoed; every peer address is remembered.
+pub struct Listener {
+    peers: Arc<Mutex<Vec<SocketAddr>>>,
+    arrived: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Listener {
+    /// Waits until a peer from which `accept` says yes has come, or `timeout` passes.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        accept: impl Fn(&SocketAddr) -> bool,
+    ) -> Option<SocketAddr> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            if let Some(p) = self.peers.lock().expect("not poisoned").iter().find(|p| accept(p)) {
+                return Some(*p);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Listeners shared between checks running at the same time: two checks that need
+/// asbuilt on the same port of the same node get the same listener, and it closes
+/// when the last of them is done.
+#[derive(Default)]
+pub struct Listeners {
+    open: tokio::sync::Mutex<HashMap<(PathBuf, Transport, u16), Weak<Listener>>>,
+}
+
+/// What happened when asbuilt tried to listen.
+pub enum Listening {
+    /// asbuilt listens.
+    Asbuilt(Arc<Listener>),
+    /// Something in the node listens there already: the port is the node's own.
+    Taken,
+}
+
+impl Listeners {
+    /// Listens on `port` of every address in the namespace, or reports that the node
+    /// itself already does.
+    pub async fn listen(
+        &self,
+        netns: &Path,
+        protocol: Transport,
+        port: u16,
+    ) -> Result<Listening, NetnsError> {
+        let key = (netns.to_path_buf(), protocol, port);
+        let mut open = self.open.lock().await;
+        if let Some(existing) = open.get(&key).and_then(Weak::upgrade) {
+            return Ok(Listening::Asbuilt(existing));
+        }
+        let bound = netns::run_in(netns, move || bind_any(protocol, port)).await?;
+        let Some(socket) = bound else { return Ok(Listening::Taken) };
+        let listener = Arc::new(serve(socket, protocol)?);
+        open.insert(key, Arc::downgrade(&listener));
+        Ok(Listening::Asbuilt(listener))
+    }
+}
+
+/// Binds `port` on every address: one dual-stack socket, or IPv4 alone where the
+/// namespace has no IPv6. `None` when something in the node holds the port already.
+fn bind_any(protocol: Transport, port: u16) -> io::Result<Option<Socket>> {
+    let in_use = |e: &io::Error| e.raw_os_error() == Some(libc::EADDRINUSE);
+    let dual = Socket::new(Domain::IPV6, socket_type(protocol), None).and_then(|s| {
+        s.set_only_v6(false)?;
+        s.set_reuse_address(true)?;
+        s.bind(&unspecified(false, port).into())?;
+        Ok(s)
+    });
+    let socket = match dual {
+        Ok(s) => s,
+        Err(e) if in_use(&e) => return Ok(None),
+        Err(_) => {
+            let s = Socket::new(Domain::IPV4, socket_type(protocol), None)?;
+            s.set_reuse_address(true)?;
+            match s.bind(&unspecified(true, port).into()) {
+                Ok(()) => s,
+                Err(e) if in_use(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    finish(socket, protocol).map(Some)
+}
+
+fn socket_type(protocol: Transport) -> Type {
+    match protocol {
+        Transport::Tcp => Type::STREAM,
+        Transport::Udp => Type::DGRAM,
+    }
+}
+
+fn finish(socket: Socket, protocol: Transport) -> io::Result<Socket> {
+    if protocol == Transport::Tcp {
+        socket.listen(64)?;
+    }
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
+fn serve(socket: Socket, protocol: Transport) -> io::Result<Listener> {
+    let peers = Arc::new(Mutex::new(Vec::new()));
+    let arrived = Arc::new(Notify::new());
+    let (p, a) = (peers.clone(), arrived.clone());
+    let task = match protocol {
+        Transport::Tcp => {
+            let listener = tokio::net::TcpListener::from_std(socket.into())?;
+            tokio::spawn(async move {
+                while let Ok((stream, peer)) = listener.accept().await {
+                    p.lock().expect("not poisoned").push(unmapped(peer));
+                    a.notify_waiters();
+                    drop(stream);
+                }
+            })
+        }
+        Transport::Udp => {
+            let udp = UdpSocket::from_std(socket.into())?;
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 2048];
+                while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                    p.lock().expect("not poisoned").push(unmapped(peer));
+                    a.notify_waiters();
+                    let _ = udp.send_to(&buf[..n], peer).await;
+                }
+            })
+        }
+    };
+    Ok(Listener { peers, arrived, task })
+}
+
+/// An IPv4 peer seen on an IPv6 socket, as the IPv4 address it is.
+fn unmapped(peer: SocketAddr) -> SocketAddr {
+    match peer.ip() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), peer.port()),
+            None => peer,
+        },
+        IpAddr::V4(_) => peer,
+    }
+}

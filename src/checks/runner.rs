@@ -1,0 +1,138 @@
+//! Running a suite against a lab: checks in parallel up to a bound, each retried within
+//! its attempts for things that converge, skipped when a check it requires did not
+//! pass.
+//!
+//! All checks are futures of one task: probes wait on sockets and on short-lived
+//! namespace threads, not on the CPU, so one task keeps hundreds of them going. A check
+//! waiting for its prerequisites holds no permit, so a bound never deadlocks.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use tokio::sync::{Semaphore, watch};
+
+use super::access::LabAccess;
+use super::derive::texts::t;
+use super::judge::{self, Names};
+use super::model::{CheckSpec, Suite};
+use super::outcome::{CheckResult, Outcome};
+use super::probe::Probes;
+
+/// How to run a suite.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Checks running at the same time; 1 runs them one by one.
+    pub parallel: usize,
+    /// The pause between two attempts of one check.
+    pub retry_delay: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { parallel: 32, retry_delay: Duration::from_secs(1) }
+    }
+}
+
+/// A probe that hangs past its own timeout by this much is given up on.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Runs every check of `suite` in the lab and returns the results in suite order.
+pub async fn run(
+    suite: &Suite,
+    access: &dyn LabAccess,
+    names: &Names,
+    options: &RunOptions,
+) -> Vec<CheckResult> {
+    let probes = Probes::new(access);
+    let permits = Semaphore::new(options.parallel.max(1));
+    let mut done: HashMap<&str, watch::Sender<Option<bool>>> = HashMap::new();
+    for check in &suite.checks {
+        done.insert(check.id.as_str(), watch::channel(None).0);
+    }
+    let futures = suite.checks.iter().map(|check| {
+        let (probes, permits, done) = (&probes, &permits, &done);
+        async move {
+            let result = run_one(check, suite, probes, permits, done, names, options).await;
+            done[check.id.as_str()].send_replace(Some(result.outcome.is_pass()));
+            result
+        }
+    });
+    join_all(futures).await
+}
+
+async fn run_one(
+    check: &CheckSpec,
+    suite: &Suite,
+    probes: &Probes<'_>,
+    permits: &Semaphore,
+    done: &HashMap<&str, watch::Sender<Option<bool>>>,
+    names: &Names,
+    options: &RunOptions,
+) -> CheckResult {
+    let started = Instant::now();
+    for required in &check.requires {
+        let Some(sender) = done.get(required.as_str()) else { continue };
+        let mut rx = sender.subscribe();
+        let passed = match rx.wait_for(Option::is_some).await {
+            Ok(value) => value.unwrap_or(false),
+            Err(_) => false,
+        };
+        if !passed {
+            let title = suite.check(required).map(|c| c.title.clone()).unwrap_or_default();
+            let (nl, en) = (title.nl.unwrap_or_default(), title.en.unwrap_or_default());
+            return CheckResult {
+                id: check.id.clone(),
+                outcome: Outcome::Skipped {
+                    reason: t(
+                        format!("eerst moet `{required}` slagen ({nl})"),
+                        format!("`{required}` must pass first ({en})"),
+                    ),
+                },
+                attempts: 0,
+                duration_ms: 0,
+                evidence: Vec::new(),
+            };
+        }
+    }
+    let _permit = permits.acquire().await.expect("the semaphore is never closed");
+    let timeout = Duration::from_millis(check.timeout_ms);
+    let mut attempts = 0;
+    let mut evidence = Vec::new();
+    let mut outcome;
+    loop {
+        attempts += 1;
+        outcome = match tokio::time::timeout(timeout + GRACE, probes.gather(&check.probe, timeout)).await {
+            Ok(Ok(gathered)) => {
+                evidence = gathered.evidence;
+                judge::judge(&check.probe, &gathered.observation, names)
+            }
+            Ok(Err(e)) => {
+                let why = e.to_string();
+                Outcome::Error {
+                    why: t(format!("kon niet meten: {why}"), format!("could not observe: {why}")),
+                }
+            }
+            Err(_elapsed) => {
+                let ms = (timeout + GRACE).as_millis();
+                Outcome::Error {
+                    why: t(
+                        format!("de meting was na {ms} ms niet klaar"),
+                        format!("the probe did not finish within {ms} ms"),
+                    ),
+                }
+            }
+        };
+        if outcome.is_pass() || attempts > check.retries {
+            break;
+        }
+        tokio::time::sleep(options.retry_delay).await;
+    }
+    CheckResult {
+        id: check.id.clone(),
+        outcome,
+        attempts,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        evidence,
+    }
+}

@@ -1,0 +1,234 @@
+//! Forwarding tables as the kernel would hold them in a lab built as designed:
+//! connected subnets, default gateways and static routes whose next hop is on a
+//! connected subnet (the kernel and FRR refuse the others), and the routes OSPF would
+//! learn over the adjacencies the design allows.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+use crate::design::domains::Domains;
+use crate::design::{Endpoint, Node, Redistribute};
+
+/// Where a route comes from, in the kernel's order of preference for equal prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteSource {
+    Connected,
+    Static,
+    Ospf,
+}
+
+/// One route of a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FibRoute {
+    pub to: IpNet,
+    /// `None` for a connected subnet: the destination itself is the next hop.
+    pub via: Option<IpAddr>,
+    pub interface: String,
+    pub source: RouteSource,
+}
+
+/// A node's routing table.
+#[derive(Debug, Clone, Default)]
+pub struct Fib {
+    pub routes: Vec<FibRoute>,
+}
+
+impl Fib {
+    /// The route the kernel would use: longest prefix, then connected before static
+    /// before OSPF (their administrative distances).
+    pub fn lookup(&self, dst: IpAddr) -> Option<&FibRoute> {
+        self.routes
+            .iter()
+            .filter(|r| r.to.contains(&dst))
+            .min_by_key(|r| (std::cmp::Reverse(r.to.prefix_len()), r.source))
+    }
+
+    pub fn find(&self, to: IpNet, source: RouteSource) -> Option<&FibRoute> {
+        self.routes.iter().find(|r| r.to == to && r.source == source)
+    }
+}
+
+/// The connected, static and gateway routes of one node.
+pub fn local_routes(node: &Node) -> Fib {
+    let mut fib = Fib::default();
+    for iface in node.interfaces.values() {
+        for addr in &iface.addresses {
+            fib.routes.push(FibRoute {
+                to: addr.trunc(),
+                via: None,
+                interface: iface.name.clone(),
+                source: RouteSource::Connected,
+            });
+        }
+    }
+    let defaults = node.gateways.iter().map(|gw| {
+        let to = if gw.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
+        (to.parse::<IpNet>().expect("a default route"), *gw)
+    });
+    let statics: Vec<(IpNet, IpAddr)> = defaults.chain(node.routes.iter().map(|r| (r.to, r.via))).collect();
+    for (to, via) in statics {
+        if let Some(iface) = connected_interface(node, via) {
+            fib.routes.push(FibRoute { to, via: Some(via), interface: iface, source: RouteSource::Static });
+        }
+    }
+    fib
+}
+
+/// The interface whose subnet holds `addr`, if any.
+pub fn connected_interface(node: &Node, addr: IpAddr) -> Option<String> {
+    node.interfaces.values().find(|i| i.addresses.iter().any(|a| a.contains(&addr))).map(|i| i.name.clone())
+}
+
+/// Two OSPF routers that would become neighbours over one broadcast domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjacency {
+    pub a: Endpoint,
+    pub b: Endpoint,
+    /// b's address on the shared subnet: a's next hop towards b.
+    pub b_address: IpAddr,
+    pub a_address: IpAddr,
+}
+
+/// What OSPF would do in the lab: who neighbours whom, and what each router learns.
+#[derive(Debug, Clone, Default)]
+pub struct OspfOutcome {
+    pub adjacencies: Vec<Adjacency>,
+    /// Per router, the routes learned through OSPF.
+    pub learned: HashMap<String, Vec<FibRoute>>,
+}
+
+impl OspfOutcome {
+    pub fn neighbours(&self, a: &str, b: &str) -> bool {
+        self.adjacencies.iter().any(|adj| adj.a.node == a && adj.b.node == b)
+    }
+}
+
+/// Adjacencies form between active (not passive) OSPF interfaces in the same area, on
+/// the same subnet of one broadcast domain. Each router learns what every router it can
+/// reach over adjacencies announces, via the first hop of a shortest path (all costs
+/// are equal on veth links).
+pub fn ospf(
+    nodes: &IndexMap<String, Node>,
+    domains: &Domains,
+    connected: &HashMap<String, Fib>,
+) -> OspfOutcome {
+    let mut out = OspfOutcome::default();
+    let active = |node: &Node, iface: &str| {
+        node.ospf
+            .as_ref()
+            .and_then(|o| o.interfaces.iter().find(|i| i.name == iface && !i.passive))
+            .map(|i| i.area)
+    };
+    for node in nodes.values() {
+        for iface in node.interfaces.values() {
+            let Some(area) = active(node, &iface.name) else { continue };
+            let Some(mine) = iface.addresses.iter().find(|a| a.addr().is_ipv4()) else { continue };
+            let me = Endpoint { node: node.name.clone(), interface: iface.name.clone() };
+            for other in domains.neighbours(&me) {
+                let peer = &nodes[&other.node];
+                if peer.name == node.name || active(peer, &other.interface) != Some(area) {
+                    continue;
+                }
+                let theirs = peer.interfaces[&other.interface]
+                    .addresses
+                    .iter()
+                    .find(|a| a.addr().is_ipv4() && mine.contains(&a.addr()));
+                if let Some(theirs) = theirs {
+                    out.adjacencies.push(Adjacency {
+                        a: me.clone(),
+                        b: other.clone(),
+                        b_address: theirs.addr(),
+                        a_address: mine.addr(),
+                    });
+                }
+            }
+        }
+    }
+    for router in nodes.values().filter(|n| n.ospf.is_some()) {
+        let learned = learn(router, nodes, &out.adjacencies, connected);
+        out.learned.insert(router.name.clone(), learned);
+    }
+    out
+}
+
+/// The subnets a router puts into OSPF.
+fn announced(node: &Node, fib: &Fib) -> Vec<IpNet> {
+    let Some(ospf) = &node.ospf else { return Vec::new() };
+    let mut nets: Vec<IpNet> = ospf
+        .interfaces
+        .iter()
+        .filter_map(|oi| node.interfaces.get(&oi.name))
+        .flat_map(|i| i.addresses.iter().filter(|a| a.addr().is_ipv4()).map(IpNet::trunc))
+        .collect();
+    for r in &ospf.redistribute {
+        match r {
+            Redistribute::Connected => nets.extend(
+                fib.routes
+                    .iter()
+                    .filter(|f| f.source == RouteSource::Connected && f.to.addr().is_ipv4())
+                    .map(|f| f.to),
+            ),
+            Redistribute::Static => nets.extend(
+                fib.routes
+                    .iter()
+                    .filter(|f| {
+                        f.source == RouteSource::Static && f.to.prefix_len() > 0 && f.to.addr().is_ipv4()
+                    })
+                    .map(|f| f.to),
+            ),
+            Redistribute::Default => nets.push("0.0.0.0/0".parse().expect("the default route")),
+        }
+    }
+    nets.sort();
+    nets.dedup();
+    nets
+}
+
+fn learn(
+    router: &Node,
+    nodes: &IndexMap<String, Node>,
+    adjacencies: &[Adjacency],
+    connected: &HashMap<String, Fib>,
+) -> Vec<FibRoute> {
+    // Breadth-first over adjacencies, remembering the first hop that reached each router.
+    let mut first_hop: BTreeMap<&str, (&Adjacency, usize)> = BTreeMap::new();
+    let mut queue: VecDeque<(&str, Option<&Adjacency>, usize)> =
+        VecDeque::from([(router.name.as_str(), None, 0)]);
+    let mut seen = vec![router.name.as_str()];
+    while let Some((at, hop, dist)) = queue.pop_front() {
+        for adj in adjacencies.iter().filter(|a| a.a.node == at) {
+            let next = adj.b.node.as_str();
+            if seen.contains(&next) {
+                continue;
+            }
+            seen.push(next);
+            let hop = hop.unwrap_or(adj);
+            first_hop.insert(next, (hop, dist + 1));
+            queue.push_back((next, Some(hop), dist + 1));
+        }
+    }
+    let own = &connected[&router.name];
+    let mut best: BTreeMap<IpNet, (usize, &Adjacency)> = BTreeMap::new();
+    for (other, (hop, dist)) in &first_hop {
+        for net in announced(&nodes[*other], &connected[*other]) {
+            if own.find(net, RouteSource::Connected).is_some() {
+                continue;
+            }
+            let better = best.get(&net).is_none_or(|(d, _)| dist < d);
+            if better {
+                best.insert(net, (*dist, *hop));
+            }
+        }
+    }
+    best.into_iter()
+        .map(|(to, (_, hop))| FibRoute {
+            to,
+            via: Some(hop.b_address),
+            interface: hop.a.interface.clone(),
+            source: RouteSource::Ospf,
+        })
+        .collect()
+}

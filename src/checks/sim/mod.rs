@@ -1,0 +1,221 @@
+//! What a lab built exactly as a design would do, computed without running it.
+//!
+//! The deriver asks it which hosts reach which, what a firewall blocks and where NAT
+//! applies; the same questions, asked of a design with one part left blank or one
+//! fault applied, tell which checks depend on that part and which a fault breaks.
+//! Pure: a [`World`] is made from a [`Design`] and answers by walking packets through
+//! forwarding tables and firewall policies.
+
+mod blank;
+mod fib;
+pub mod holds;
+pub mod policy;
+mod trip;
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
+
+pub use blank::{is_present, without};
+pub use fib::{Adjacency, Fib, FibRoute, OspfOutcome, RouteSource};
+pub use policy::Flow;
+pub use trip::{RoundTrip, Stop, Trip};
+
+use crate::design::domains::Domains;
+use crate::design::{Design, Endpoint, Fault, FaultKind, Node, ServiceName};
+
+/// A lab as it would behave: the effective configuration (DHCP leases filled in) and
+/// the state of interfaces and cables.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub design: Design,
+    pub domains: Domains,
+    pub fibs: HashMap<String, Fib>,
+    pub ospf: OspfOutcome,
+    /// Interfaces shut down inside their node.
+    pub down: HashSet<Endpoint>,
+    /// Cable ends pulled in the fabric.
+    pub cut: HashSet<Endpoint>,
+    /// Cable ends with loss or delay in the fabric.
+    pub impaired: HashSet<Endpoint>,
+    /// The lease each DHCP client interface would get.
+    pub leases: HashMap<Endpoint, Lease>,
+}
+
+/// What a DHCP client would be given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub server: String,
+    /// Its address: the range is handed out in the order of the nodes.
+    pub address: IpNet,
+    pub gateway: Option<Ipv4Addr>,
+    pub dns: Vec<IpAddr>,
+}
+
+/// Which links are broken, besides the configuration.
+#[derive(Debug, Clone, Default)]
+struct LinkState {
+    down: HashSet<Endpoint>,
+    cut: HashSet<Endpoint>,
+    impaired: HashSet<Endpoint>,
+}
+
+impl World {
+    /// The lab exactly as designed.
+    pub fn of(design: &Design) -> World {
+        World::build(design.clone(), LinkState::default())
+    }
+
+    /// The lab as deployed with one fault in it, as the planner applies it.
+    pub fn with_fault(design: &Design, fault: &Fault) -> World {
+        let mut one = design.clone();
+        one.faults = vec![fault.clone()];
+        let mut broken = crate::plan::faults::misconfigured(&one);
+        broken.faults.clear();
+        let mut state = LinkState::default();
+        match &fault.kind {
+            FaultKind::Shutdown { at } => {
+                state.down.insert(at.clone());
+            }
+            FaultKind::LinkDown { at } => {
+                state.cut.insert(at.clone());
+            }
+            FaultKind::Loss { at, .. } | FaultKind::Delay { at, .. } => {
+                state.impaired.insert(at.clone());
+            }
+            FaultKind::Stop { node, service } => {
+                let n = &mut broken.nodes[node];
+                match service {
+                    ServiceName::Http => n.services.http = None,
+                    ServiceName::Dns => n.services.dns = None,
+                    ServiceName::Dhcp => n.services.dhcp = None,
+                    ServiceName::Ssh => n.services.ssh = None,
+                    ServiceName::Ospf => n.ospf = None,
+                }
+            }
+            FaultKind::OspfPassive { at } => {
+                if let Some(ospf) = broken.nodes[&at.node].ospf.as_mut() {
+                    ospf.interfaces
+                        .iter_mut()
+                        .filter(|i| i.name == at.interface)
+                        .for_each(|i| i.passive = true);
+                }
+            }
+            FaultKind::WrongAddress { .. }
+            | FaultKind::WrongGateway { .. }
+            | FaultKind::RemoveRoute { .. }
+            | FaultKind::Block { .. } => {}
+        }
+        World::build(broken, state)
+    }
+
+    fn build(mut design: Design, state: LinkState) -> World {
+        // A pulled cable or a shut interface carries nothing: take it out of its
+        // broadcast domain. Shut interfaces also lose their connected routes.
+        for ep in state.down.iter().chain(state.cut.iter()) {
+            if let Some(iface) =
+                design.nodes.get_mut(&ep.node).and_then(|n| n.interfaces.get_mut(&ep.interface))
+            {
+                iface.segment = None;
+            }
+        }
+        for ep in &state.down {
+            if let Some(iface) =
+                design.nodes.get_mut(&ep.node).and_then(|n| n.interfaces.get_mut(&ep.interface))
+            {
+                iface.addresses.clear();
+            }
+        }
+        let domains = Domains::compute(&design.nodes, &design.segments);
+        let leases = leases(&design, &domains);
+        for (ep, lease) in &leases {
+            let node = &mut design.nodes[&ep.node];
+            node.interfaces[&ep.interface].addresses.push(lease.address);
+            if let Some(gw) = lease.gateway.filter(|_| !node.gateways.iter().any(IpAddr::is_ipv4)) {
+                node.gateways.push(IpAddr::V4(gw));
+            }
+        }
+        let connected: HashMap<String, Fib> =
+            design.nodes.values().map(|n| (n.name.clone(), fib::local_routes(n))).collect();
+        let ospf = fib::ospf(&design.nodes, &domains, &connected);
+        let mut fibs = connected;
+        for (node, learned) in &ospf.learned {
+            fibs.get_mut(node).expect("every node has a table").routes.extend(learned.iter().cloned());
+        }
+        World {
+            design,
+            domains,
+            fibs,
+            ospf,
+            down: state.down,
+            cut: state.cut,
+            impaired: state.impaired,
+            leases,
+        }
+    }
+
+    pub fn node(&self, name: &str) -> &Node {
+        &self.design.nodes[name]
+    }
+
+    /// The node that has `addr` on one of its interfaces.
+    pub fn owner(&self, addr: IpAddr) -> Option<&Node> {
+        self.design.nodes.values().find(|n| n.addresses().any(|(_, a)| a.addr() == addr))
+    }
+
+    /// Where a DNS server answers `name`, as the design's records say.
+    pub fn dns_answers(&self, server: &str, name: &str) -> Vec<IpAddr> {
+        let Some(dns) = &self.node(server).services.dns else { return Vec::new() };
+        dns.records.iter().filter(|r| r.name.eq_ignore_ascii_case(name)).map(|r| r.address).collect()
+    }
+
+    /// The DNS servers a node would ask: those its DHCP lease gave.
+    pub fn resolvers(&self, node: &str) -> Vec<IpAddr> {
+        self.leases
+            .iter()
+            .filter(|(ep, _)| ep.node == node)
+            .flat_map(|(_, l)| l.dns.iter().copied())
+            .collect()
+    }
+}
+
+/// A DHCP client gets a lease from a server in its broadcast domain whose DHCP service
+/// runs on an interface with an address in the range's subnet.
+fn leases(design: &Design, domains: &Domains) -> HashMap<Endpoint, Lease> {
+    let mut out = HashMap::new();
+    let mut handed_out: HashMap<String, u32> = HashMap::new();
+    for node in design.nodes.values() {
+        for iface in node.interfaces.values().filter(|i| i.dhcp) {
+            let me = Endpoint { node: node.name.clone(), interface: iface.name.clone() };
+            let server = domains.neighbours(&me).find_map(|member| {
+                let server = &design.nodes[&member.node];
+                let dhcp = server.services.dhcp.as_ref().filter(|d| d.interface == member.interface)?;
+                let has_address = server.interfaces[&member.interface]
+                    .addresses
+                    .iter()
+                    .any(|a| dhcp.subnet.contains(&a.addr()));
+                has_address.then_some((server, dhcp))
+            });
+            if let Some((server, dhcp)) = server {
+                // Each client its own address, handed out in order from the start of
+                // the range, as a fresh server does.
+                let given = handed_out.entry(server.name.clone()).or_insert(0u32);
+                let next = u32::from(dhcp.first).saturating_add(*given).min(u32::from(dhcp.last));
+                *given += 1;
+                let address = IpNet::new(IpAddr::V4(Ipv4Addr::from(next)), dhcp.subnet.prefix_len())
+                    .expect("a v4 prefix");
+                out.insert(
+                    me,
+                    Lease {
+                        server: server.name.clone(),
+                        address,
+                        gateway: dhcp.gateway,
+                        dns: dhcp.dns.clone(),
+                    },
+                );
+            }
+        }
+    }
+    out
+}

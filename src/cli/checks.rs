@@ -1,0 +1,194 @@
+//! `checks` (list a lab's check suite) and `check` (run it against a lab instance and
+//! report). Exit codes of `check`: 0 all passed, 1 some failed, 2 could not run.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+
+use super::Outcome;
+use super::topology::load_lab;
+use crate::checks::access::LabAccess;
+use crate::checks::derive;
+use crate::checks::format::{self, Format};
+use crate::checks::judge::Names;
+use crate::checks::model::{Origin, Suite};
+use crate::checks::report::Report;
+use crate::checks::runner::{self, RunOptions};
+use crate::design::{Design, Lang};
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// The topology file.
+    file: PathBuf,
+    /// The suite for this student's variant.
+    #[arg(long)]
+    student: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+    /// Language of titles: nl or en (default: the lab's).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+/// Options of `asbuilt check INSTANCE`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The lab instance to check.
+    pub instance: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// The "check my work" view: hide expected values the teacher did not reveal.
+    #[arg(long)]
+    pub student_view: bool,
+    /// Language of the report: nl or en (default: the lab's).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Checks running at the same time (1: one by one).
+    #[arg(long, default_value_t = 32)]
+    pub parallel: usize,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language asbuilt speaks: use nl or en"))
+}
+
+/// Prints the check suite of a lab without running it.
+pub fn list(args: &ChecksArgs) -> Outcome {
+    let (_, lab) = match load_lab(&args.file) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    let suite = derive::suite(&lab.design_for(args.student.as_deref()));
+    let text = match args.format {
+        ListFormat::Json => serde_json::to_string_pretty(&suite).expect("suites serialize") + "\n",
+        ListFormat::Table => suite_table(&suite, args.lang.unwrap_or(suite.language)),
+    };
+    print!("{text}");
+    Outcome::Success
+}
+
+fn suite_table(suite: &Suite, lang: Lang) -> String {
+    let mut out = format!("{} — {}\n", suite.lab, suite.title.get(lang).unwrap_or(""));
+    if let (Some(student), Some(seed)) = (&suite.student, &suite.seed) {
+        out.push_str(&format!("student {student} · variant {seed}\n"));
+    }
+    out.push('\n');
+    let width = suite.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for c in &suite.checks {
+        let trains: Vec<&str> = c.trains.iter().map(|t| t.0.as_str()).collect();
+        let evidence = match c.probe.planned_evidence() {
+            crate::checks::model::Influence::Asbuilt => "asbuilt",
+            crate::checks::model::Influence::NodeTools => "node-tools",
+        };
+        let origin = match c.origin {
+            Origin::Derived => "derived",
+            Origin::Explicit => "explicit",
+        };
+        out.push_str(&format!(
+            "{:<width$}  {:>4}  {:<8}  {:<10}  {:<18}  {}\n",
+            c.id,
+            c.weight,
+            origin,
+            evidence,
+            trains.join(","),
+            c.title.get(lang).unwrap_or("")
+        ));
+        if !c.depends_on.is_empty() {
+            let parts: Vec<String> = c.depends_on.iter().map(ToString::to_string).collect();
+            out.push_str(&format!("{:<width$}  depends on {}\n", "", parts.join(", ")));
+        }
+    }
+    out.push_str(&format!("\n{} checks\n", suite.checks.len()));
+    out
+}
+
+/// Runs the checks of `design` against a running instance and prints the report.
+/// For callers without a tokio runtime (the CLI); inside one, use [`check_instance`].
+pub fn run_check_command(access: &dyn LabAccess, design: &Design, args: &CheckArgs) -> Outcome {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(err) => {
+            eprintln!("error: failed to start the check runner: {err}");
+            return Outcome::Failed;
+        }
+    };
+    runtime.block_on(check_instance(access, design, args))
+}
+
+/// Derives the suite of `design`, runs it with `access`, and writes the report.
+pub async fn check_instance(access: &dyn LabAccess, design: &Design, args: &CheckArgs) -> Outcome {
+    let suite = derive::suite(design);
+    let options = RunOptions { parallel: args.parallel.max(1), ..RunOptions::default() };
+    let results = runner::run(&suite, access, &Names::of(design), &options).await;
+    let mut report = Report::build(&suite, &results, &utc_now());
+    if args.student_view {
+        report = report.student_view();
+    }
+    let lang = args.lang.unwrap_or(design.language);
+    let color =
+        args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = format::render(&report, args.format, lang, color);
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| format!("failed to write {}: {e}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("failed to print the report: {e}")),
+    };
+    if let Err(message) = written {
+        eprintln!("error: {message}");
+        return Outcome::Failed;
+    }
+    match report.exit_code() {
+        0 => Outcome::Success,
+        1 => Outcome::Invalid,
+        _ => Outcome::Failed,
+    }
+}
+
+/// Now, as RFC 3339 in UTC. The report model takes the time from here: the library
+/// itself reads no clock.
+fn utc_now() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rest = secs % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}
