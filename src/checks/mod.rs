@@ -16,4 +16,5 @@ pub mod outcome;
 pub mod probe;
 pub mod report;
 pub mod runner;
+pub mod settle;
 pub mod sim;

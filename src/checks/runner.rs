@@ -18,6 +18,7 @@ use super::judge::{self, Names};
 use super::model::{CheckSpec, Suite};
 use super::outcome::{CheckResult, Outcome};
 use super::probe::Probes;
+use super::settle;
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -34,6 +35,10 @@ impl Default for RunOptions {
     }
 }
 
+/// The longest the runner waits for OSPF to converge before grading: a dead interval
+/// and a half, enough for the designated-router election on every segment.
+const OSPF_SETTLE_LIMIT: Duration = Duration::from_secs(60);
+
 /// A probe that hangs past its own timeout by this much is given up on.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -44,6 +49,10 @@ pub async fn run(
     names: &Names,
     options: &RunOptions,
 ) -> Vec<CheckResult> {
+    let routers = settle::ospf_routers(suite);
+    if !routers.is_empty() {
+        settle::ospf(access, &routers, OSPF_SETTLE_LIMIT).await;
+    }
     let probes = Probes::new(access);
     let permits = Semaphore::new(options.parallel.max(1));
     let mut done: HashMap<&str, watch::Sender<Option<bool>>> = HashMap::new();

@@ -10,6 +10,7 @@ use clap::Args;
 use super::Outcome;
 use super::topology::load_lab;
 use crate::design::Endpoint;
+use crate::engine::access::InstanceAccess;
 use crate::engine::docker::DockerEngine;
 use crate::engine::{DeployProgress, DeployRequest, Engine, EngineError, save};
 use crate::images::Progress;
@@ -414,6 +415,30 @@ pub fn save(args: &SaveArgs) -> Outcome {
         }
         eprintln!("{instance}: saved {} files to {}", files.len(), dir.display());
         Outcome::Success
+    })
+}
+
+/// `asbuilt check INSTANCE`: grades the instance against the design it was deployed
+/// from (the answer key in its record, not the faulty configuration it started with).
+pub fn check(args: &super::checks::CheckArgs) -> Outcome {
+    let instance = match instance_id(&args.instance) {
+        Ok(id) => id,
+        Err(outcome) => return outcome,
+    };
+    block_on(async {
+        let engine = match connect().await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        let record = match engine.record(&instance).await {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+        let access = match InstanceAccess::open(&engine, &instance).await {
+            Ok(a) => a,
+            Err(e) => return fail(&e),
+        };
+        super::checks::check_instance(&access, &record.design, args).await
     })
 }
 

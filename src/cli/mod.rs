@@ -51,6 +51,8 @@ enum Command {
     /// List the checks of a lab (derived from its design, and the teacher's own)
     /// without running them.
     Checks(checks::ChecksArgs),
+    /// Check a running instance against its design: score per work process, with evidence.
+    Check(checks::CheckArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -89,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Save(args) => engine::save(&args),
         Command::Destroy(args) => engine::destroy(&args),
         Command::Checks(args) => checks::list(&args),
+        Command::Check(args) => engine::check(&args),
     };
     outcome.into()
 }

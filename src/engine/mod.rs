@@ -6,6 +6,7 @@
 //! about an instance lives in the engine itself (labels, and a [`InstanceRecord`] kept in
 //! the instance's fabric), so asbuilt can always rebuild its view after a crash.
 
+pub mod access;
 pub mod docker;
 pub mod labels;
 pub mod netlink;

@@ -271,6 +271,13 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                     // In the background: a DHCP server the student still has to build
                     // answers later, and the client keeps asking.
                     late.run(&["dhclient", "-nw", "-pf", &format!("/run/dhclient.{iface}.pid"), iface]);
+                    // Ready once leased, where a server asbuilt runs will answer.
+                    if served_by_asbuilt(design, &node.name, iface) {
+                        ready.raw(format!(
+                            "ip -4 -o address show dev {} | grep -q inet",
+                            script::quote(iface)
+                        ));
+                    }
                 }
                 plan.after_all = Some(late.render());
             }
@@ -282,6 +289,20 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     if !ready.is_empty() {
         plan.ready = Some(ready.render());
     }
+}
+
+/// Whether a DHCP server that asbuilt configures, and no fault stops, serves the
+/// segment of `node`'s interface.
+fn served_by_asbuilt(design: &Design, node: &str, iface: &str) -> bool {
+    let domains = crate::design::domains::Domains::compute(&design.nodes, &design.segments);
+    let client = Endpoint { node: node.to_string(), interface: iface.to_string() };
+    domains.neighbours(&client).any(|n| {
+        let server = &design.nodes[&n.node];
+        server.services.dhcp.as_ref().is_some_and(|d| d.interface == n.interface)
+            && server.builds(Part::Dhcp) == Builder::Asbuilt
+            && !stopped_by_fault(design, server, ServiceName::Dhcp)
+            && !stopped_by_fault(design, server, ServiceName::Dns)
+    })
 }
 
 /// Whether a fault stops this service: the node is then ready without it.

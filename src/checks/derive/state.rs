@@ -32,7 +32,9 @@ pub fn addresses(design: &Design, world: &World, reveal: bool) -> Vec<Draft> {
                 };
                 // A client keeps asking until the server answers; give it time.
                 out.push(
-                    Draft::new(id, texts::leased(&endpoint), addressing_area(node), probe).patient(5, 3_000),
+                    // dnsmasq pings an address before it offers it (3 s), and a client may
+                    // have just been started.
+                    Draft::new(id, texts::leased(&endpoint), addressing_area(node), probe).patient(15, 3_000),
                 );
             } else if !iface.addresses.is_empty() {
                 let shown: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
@@ -153,9 +155,10 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
             let id = format!("ospf-route/{}/{}", node.name, prefix(design, route.to));
             let shown = route.to.to_string();
             let probe = ProbeSpec::OspfRoute { node: node.name.clone(), to: route.to };
+            // Routes follow the adjacencies by a few SPF runs and a retransmission or two.
             out.push(
                 Draft::new(id, texts::ospf_route(&node.name, &shown), Area::Network, probe)
-                    .patient(10, 2_000),
+                    .patient(20, 2_000),
             );
         }
     }

@@ -1,0 +1,177 @@
+//! Built-as-designed checks against real labs on the Docker engine: a lab asbuilt built
+//! completely scores full marks; a lab as students get it fails exactly the checks that
+//! depend on their parts; each fault of the troubleshooting lab fails its own checks
+//! until it is repaired the way a student (or, for a cable, the teacher) would; and every
+//! student is graded against their own plan.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use asbuilt::checks::derive::{self, affected_by};
+use asbuilt::checks::judge::Names;
+use asbuilt::checks::model::{PartRef, Suite};
+use asbuilt::checks::outcome::Status;
+use asbuilt::checks::report::Report;
+use asbuilt::checks::runner::{self, RunOptions};
+use asbuilt::design::{Design, FaultKind};
+use asbuilt::engine::Engine;
+use asbuilt::engine::access::InstanceAccess;
+use asbuilt::plan::LinkSetting;
+use common::{Deployed, all_prebuilt, example};
+
+async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
+    let access = InstanceAccess::open(&lab.engine, &lab.instance).await.unwrap();
+    // The command's own pace: checks of converging protocols retry once a second.
+    let options = RunOptions::default();
+    let results = runner::run(suite, &access, &Names::of(design), &options).await;
+    Report::build(suite, &results, "2026-11-28T12:00:00Z")
+}
+
+fn not_passed(report: &Report) -> BTreeSet<String> {
+    report.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.id.clone()).collect()
+}
+
+fn explain(report: &Report) -> String {
+    let en = |t: &Option<asbuilt::design::Text>| t.as_ref().and_then(|t| t.en.clone()).unwrap_or_default();
+    report
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Pass)
+        .map(|c| {
+            format!(
+                "{} {:?}: expected {} / observed {} / {}",
+                c.id,
+                c.status,
+                en(&c.expected),
+                en(&c.observed),
+                en(&c.reason)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The design with every part built by asbuilt and nothing broken.
+fn complete(file: &str, student: Option<&str>) -> Design {
+    let mut design = all_prebuilt(example(file).design_for(student));
+    design.faults.clear();
+    design
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_example_lab_built_completely_by_asbuilt_scores_full_marks() {
+    for (file, name) in [
+        ("eerste-lan.yml", "t-full-first"),
+        ("statisch-routeren.yml", "t-full-static"),
+        ("ospf.yml", "t-full-ospf"),
+        ("dmz.yml", "t-full-dmz"),
+        ("dhcp-dns.yml", "t-full-dhcp"),
+        ("storingen.yml", "t-full-faults"),
+    ] {
+        let design = complete(file, Some("s1"));
+        let suite = derive::suite(&design);
+        let lab = Deployed::new(design.clone(), name).await;
+        let report = grade(&lab, &design, &suite).await;
+        assert_eq!(report.score.percent, 100.0, "{file}:\n{}", explain(&report));
+        assert_eq!(report.exit_code(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
+    for (file, name) in [
+        ("eerste-lan.yml", "t-part-first"),
+        ("statisch-routeren.yml", "t-part-static"),
+        ("ospf.yml", "t-part-ospf"),
+        ("dmz.yml", "t-part-dmz"),
+        ("dhcp-dns.yml", "t-part-dhcp"),
+    ] {
+        let design = example(file).design_for(Some("s2"));
+        let suite = derive::suite(&design);
+        let student_parts: Vec<PartRef> = design
+            .nodes
+            .values()
+            .flat_map(|n| n.student_builds.iter().map(|p| PartRef { node: n.name.clone(), part: *p }))
+            .collect();
+        let lab = Deployed::new(design.clone(), name).await;
+        let report = grade(&lab, &design, &suite).await;
+        let expected: BTreeSet<String> = suite
+            .checks
+            .iter()
+            .filter(|c| c.depends_on.iter().any(|d| student_parts.contains(d)))
+            .map(|c| c.id.clone())
+            .collect();
+        assert!(!expected.is_empty(), "{file}: some checks depend on the student's work");
+        assert_eq!(not_passed(&report), expected, "{file}:\n{}", explain(&report));
+    }
+}
+
+/// What a student types to repair a fault, or `None` for a cable fault, which only the
+/// teacher can repair (with `asbuilt link`).
+fn repair(kind: &FaultKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        FaultKind::RemoveRoute { .. } => {
+            Some(("r1", "vtysh -c 'configure terminal' -c 'ip route 10.1.2.0/24 10.1.12.2'"))
+        }
+        FaultKind::WrongAddress { .. } => Some((
+            "pc2",
+            "ip address flush dev eth1 && ip address add 192.168.1.22/24 dev eth1 && ip route replace default via 192.168.1.1",
+        )),
+        FaultKind::Stop { .. } => Some(("agenda", "asbuilt-service start nginx")),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_fault_fails_its_own_checks_until_it_is_repaired() {
+    let lab_design = example("storingen.yml").design_for(None);
+    let answer_key = all_prebuilt(lab_design.clone());
+    let suite = derive::suite(&answer_key);
+    for (i, fault) in lab_design.faults.iter().enumerate() {
+        let mut one = answer_key.clone();
+        one.faults = vec![fault.clone()];
+        let lab = Deployed::new(one, &format!("t-fault-{i}")).await;
+        let expected: BTreeSet<String> = affected_by(&answer_key, &suite.checks, fault).into_iter().collect();
+        assert!(!expected.is_empty(), "{fault:?} breaks something");
+        let report = grade(&lab, &answer_key, &suite).await;
+        assert_eq!(not_passed(&report), expected, "{fault:?}:\n{}", explain(&report));
+
+        match repair(&fault.kind) {
+            Some((node, command)) => assert!(lab.run(node, command).await.success(), "{command}"),
+            None => {
+                let (FaultKind::Loss { at, .. } | FaultKind::Delay { at, .. } | FaultKind::LinkDown { at }) =
+                    &fault.kind
+                else {
+                    panic!("no repair for {fault:?}")
+                };
+                lab.engine.set_link(&lab.instance, at, LinkSetting::default()).await.unwrap();
+            }
+        }
+        let again = grade(&lab, &answer_key, &suite).await;
+        assert_eq!(
+            again.score.percent,
+            100.0,
+            "repairing {fault:?} passes every check again:\n{}",
+            explain(&again)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_students_are_each_graded_against_their_own_plan() {
+    let anna = complete("dmz.yml", Some("s100001"));
+    let bram = complete("dmz.yml", Some("s100002"));
+    let (anna_suite, bram_suite) = (derive::suite(&anna), derive::suite(&bram));
+    let annas_lab = Deployed::new(anna.clone(), "t-anna").await;
+    let bram_lab = Deployed::new(bram.clone(), "t-bram").await;
+    let own = grade(&annas_lab, &anna, &anna_suite).await;
+    assert_eq!(own.score.percent, 100.0, "{}", explain(&own));
+    assert_eq!(own.student.as_deref(), Some("s100001"));
+    assert_eq!(grade(&bram_lab, &bram, &bram_suite).await.score.percent, 100.0);
+    let crossed = grade(&annas_lab, &bram, &bram_suite).await;
+    assert!(crossed.score.percent < 60.0, "Anna's lab does not pass Bram's plan: {}", crossed.score.percent);
+    // The record of each instance holds the student's own answer key.
+    let record = annas_lab.engine.record(&annas_lab.instance).await.unwrap();
+    assert_eq!(record.design, anna);
+}
