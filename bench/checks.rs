@@ -28,7 +28,12 @@ use asbuilt::topology::Source;
 const CHECKS: usize = 50;
 
 /// Runs the suite one by one and all at once; the medians of each.
-async fn measure(suite: &Suite, access: &dyn LabAccess, names: &Names, rounds: usize) -> (Duration, Duration) {
+async fn measure(
+    suite: &Suite,
+    access: &dyn LabAccess,
+    names: &Names,
+    rounds: usize,
+) -> (Duration, Duration) {
     let mut medians = Vec::new();
     for parallel in [1, CHECKS] {
         let options = RunOptions { parallel, ..RunOptions::default() };
@@ -37,7 +42,8 @@ async fn measure(suite: &Suite, access: &dyn LabAccess, names: &Names, rounds: u
             let started = Instant::now();
             let results = runner::run(suite, access, names, &options).await;
             times.push(started.elapsed());
-            let failed: Vec<&str> = results.iter().filter(|r| !r.outcome.is_pass()).map(|r| r.id.as_str()).collect();
+            let failed: Vec<&str> =
+                results.iter().filter(|r| !r.outcome.is_pass()).map(|r| r.id.as_str()).collect();
             assert!(failed.is_empty(), "the bench lab is built as designed, yet {failed:?} did not pass");
         }
         times.sort();
@@ -71,10 +77,14 @@ fn main() {
         drop(built);
         if measuring {
             // The same suite against the same lab on the Docker engine, as `asbuilt check` runs it.
-            let engine = DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable");
+            let engine =
+                DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable");
             let instance = InstanceId::parse("bench-checks").expect("a valid name");
             let plan = plan(&design, instance.clone());
-            engine.deploy(DeployRequest { plan: &plan, design: &design, workers: 8 }, &Quiet).await.expect("deploy");
+            engine
+                .deploy(DeployRequest { plan: &plan, design: &design, workers: 8 }, &Quiet)
+                .await
+                .expect("deploy");
             let access = InstanceAccess::open(&engine, &instance).await.expect("open the instance");
             report("Docker engine", measure(&suite, &access, &names, rounds).await);
             engine.destroy(&instance).await;
