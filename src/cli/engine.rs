@@ -1,7 +1,7 @@
 //! The commands that build and handle running labs: deploy, inspect, exec, console,
 //! link, save and destroy.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -93,19 +93,39 @@ pub struct DestroyArgs {
     all: bool,
 }
 
-/// Runs an async command on a runtime of its own.
-fn block_on(work: impl std::future::Future<Output = Outcome>) -> Outcome {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(work),
+/// Connects to the engine and runs `work` on a runtime of its own; an engine error
+/// ends the command with exit status 2 and says what failed.
+fn with_engine<F, Fut>(work: F) -> Outcome
+where
+    F: FnOnce(DockerEngine) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");
-            Outcome::Failed
+            return Outcome::Failed;
         }
-    }
+    };
+    runtime.block_on(async {
+        let engine = DockerEngine::connect(Box::new(Progress::for_stderr())).await.map_err(|e| fail(&e));
+        match engine {
+            Ok(engine) => work(engine).await.unwrap_or_else(|e| fail(&e)),
+            Err(outcome) => outcome,
+        }
+    })
 }
 
-async fn connect() -> Result<DockerEngine, Outcome> {
-    DockerEngine::connect(Box::new(Progress::for_stderr())).await.map_err(|e| fail(&e))
+/// As [`with_engine`], for a command about one instance named on the command line.
+fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
+where
+    F: FnOnce(DockerEngine, InstanceId) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
+{
+    match instance_id(name) {
+        Ok(instance) => with_engine(|engine| work(engine, instance)),
+        Err(outcome) => outcome,
+    }
 }
 
 fn fail(error: &EngineError) -> Outcome {
@@ -149,75 +169,53 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         None => InstanceId::for_lab(&design.lab, args.student.as_deref()),
     };
     let plan = plan(&design, instance.clone());
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
+    with_engine(|engine| async move {
         let progress = Lines { started: Instant::now() };
         let request = DeployRequest { plan: &plan, design: &design, workers: args.workers };
-        match engine.deploy(request, &progress).await {
-            Ok(done) if done.unchanged => {
-                eprintln!("{instance}: already deployed from this design and running; left as it is");
-                Outcome::Success
-            }
-            Ok(done) => {
-                let verb = if done.replaced { "replaced" } else { "deployed" };
-                eprintln!(
-                    "{instance}: {verb}, {} nodes ready in {:.1} s",
-                    done.nodes,
-                    done.elapsed.as_secs_f64()
-                );
-                if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
-                    eprintln!("  open a console:  asbuilt console {instance} {}", first.name);
-                }
-                eprintln!("  see it:          asbuilt inspect {instance}");
-                eprintln!("  remove it:       asbuilt destroy {instance}");
-                Outcome::Success
-            }
-            Err(e) => fail(&e),
+        let done = engine.deploy(request, &progress).await?;
+        if done.unchanged {
+            eprintln!("{instance}: already deployed from this design and running; left as it is");
+            return Ok(Outcome::Success);
         }
+        let verb = if done.replaced { "replaced" } else { "deployed" };
+        eprintln!("{instance}: {verb}, {} nodes ready in {:.1} s", done.nodes, done.elapsed.as_secs_f64());
+        if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
+            eprintln!("  open a console:  asbuilt console {instance} {}", first.name);
+        }
+        eprintln!("  grade it:        asbuilt check {instance}");
+        eprintln!("  see it:          asbuilt inspect {instance}");
+        eprintln!("  remove it:       asbuilt destroy {instance}");
+        Ok(Outcome::Success)
     })
 }
 
 pub fn inspect(args: &InspectArgs) -> Outcome {
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        let Some(name) = &args.instance else {
-            return match engine.instances().await {
-                Ok(list) if args.json => print_json(&list),
-                Ok(list) if list.is_empty() => {
-                    println!("no lab instances");
-                    Outcome::Success
-                }
-                Ok(list) => {
-                    println!("{:<36} {:<20} {:<16} {:>5}  state", "instance", "lab", "student", "nodes");
-                    for i in list {
-                        println!(
-                            "{:<36} {:<20} {:<16} {:>5}  {}",
-                            i.instance,
-                            i.lab,
-                            i.student.unwrap_or_default(),
-                            i.nodes,
-                            i.state
-                        );
-                    }
-                    Outcome::Success
-                }
-                Err(e) => fail(&e),
-            };
-        };
-        let instance = match instance_id(name) {
-            Ok(id) => id,
-            Err(outcome) => return outcome,
-        };
-        let nodes = match engine.nodes(&instance).await {
-            Ok(n) => n,
-            Err(e) => return fail(&e),
-        };
+    let Some(name) = &args.instance else {
+        return with_engine(|engine| async move {
+            let list = engine.instances().await?;
+            if args.json {
+                return Ok(print_json(&list));
+            }
+            if list.is_empty() {
+                println!("no lab instances");
+                return Ok(Outcome::Success);
+            }
+            println!("{:<36} {:<20} {:<16} {:>5}  state", "instance", "lab", "student", "nodes");
+            for i in list {
+                println!(
+                    "{:<36} {:<20} {:<16} {:>5}  {}",
+                    i.instance,
+                    i.lab,
+                    i.student.unwrap_or_default(),
+                    i.nodes,
+                    i.state
+                );
+            }
+            Ok(Outcome::Success)
+        });
+    };
+    on_instance(name, |engine, instance| async move {
+        let nodes = engine.nodes(&instance).await?;
         let record = engine.record(&instance).await;
         if args.json {
             let value = serde_json::json!({
@@ -229,7 +227,7 @@ pub fn inspect(args: &InspectArgs) -> Outcome {
                 "links": record.as_ref().ok().map(|r| r.links.clone()),
                 "record_error": record.as_ref().err().map(|e| e.to_string()),
             });
-            return print_json(&value);
+            return Ok(print_json(&value));
         }
         match &record {
             Ok(r) => println!(
@@ -272,22 +270,20 @@ pub fn inspect(args: &InspectArgs) -> Outcome {
                 println!("  {}", ends.join(" -- "));
             }
         }
-        Outcome::Success
+        Ok(Outcome::Success)
     })
 }
 
+/// A cable end's state in words: "plugged in, 30% loss, 150 ms delay".
 fn describe(s: LinkSetting) -> String {
-    let mut parts = Vec::new();
-    if !s.up {
-        parts.push("pulled out".to_string());
-    }
+    let mut parts = vec![if s.up { "plugged in".to_string() } else { "pulled out".to_string() }];
     if s.loss_percent > 0.0 {
         parts.push(format!("{}% loss", s.loss_percent));
     }
     if s.delay_ms > 0 {
         parts.push(format!("{} ms delay", s.delay_ms));
     }
-    if parts.is_empty() { "plugged in".into() } else { parts.join(", ") }
+    parts.join(", ")
 }
 
 fn print_json(value: &impl serde::Serialize) -> Outcome {
@@ -296,57 +292,29 @@ fn print_json(value: &impl serde::Serialize) -> Outcome {
 }
 
 pub fn exec(args: &ExecArgs) -> Outcome {
-    let instance = match instance_id(&args.instance) {
-        Ok(id) => id,
-        Err(outcome) => return outcome,
-    };
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        match engine.exec(&instance, &args.node, &args.command, None, Duration::from_secs(600)).await {
-            Ok(out) => {
-                print!("{}", out.stdout);
-                eprint!("{}", out.stderr);
-                if out.success() { Outcome::Success } else { Outcome::Invalid }
-            }
-            Err(e) => fail(&e),
-        }
+    on_instance(&args.instance, |engine, instance| async move {
+        let out = engine.exec(&instance, &args.node, &args.command, None, Duration::from_secs(600)).await?;
+        print!("{}", out.stdout);
+        eprint!("{}", out.stderr);
+        Ok(if out.success() { Outcome::Success } else { Outcome::Invalid })
     })
 }
 
 pub fn console(args: &ConsoleArgs) -> Outcome {
-    let instance = match instance_id(&args.instance) {
-        Ok(id) => id,
-        Err(outcome) => return outcome,
-    };
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        let kind = match engine.nodes(&instance).await {
-            Ok(nodes) => nodes.into_iter().find(|n| n.node == args.node).and_then(|n| n.kind),
-            Err(e) => return fail(&e),
-        };
+    on_instance(&args.instance, |engine, instance| async move {
+        let nodes = engine.nodes(&instance).await?;
+        let kind = nodes.into_iter().find(|n| n.node == args.node).and_then(|n| n.kind);
         let command: Vec<String> = match kind {
             Some(NodeKind::Router | NodeKind::Firewall) if !args.shell => vec!["vtysh".into()],
             Some(NodeKind::Custom) => vec!["sh".into()],
             _ => vec!["bash".into(), "-l".into()],
         };
-        match super::terminal::attach(&engine, &instance, &args.node, &command).await {
-            Ok(()) => Outcome::Success,
-            Err(e) => fail(&e),
-        }
+        super::terminal::attach(&engine, &instance, &args.node, &command).await?;
+        Ok(Outcome::Success)
     })
 }
 
 pub fn link(args: &LinkArgs) -> Outcome {
-    let instance = match instance_id(&args.instance) {
-        Ok(id) => id,
-        Err(outcome) => return outcome,
-    };
     let Some((node, interface)) = args.endpoint.split_once(':') else {
         eprintln!("error: `{}` is not a cable end: write it as node:interface, e.g. r1:eth1", args.endpoint);
         return Outcome::Invalid;
@@ -360,15 +328,8 @@ pub fn link(args: &LinkArgs) -> Outcome {
         return Outcome::Invalid;
     }
     let endpoint = Endpoint { node: node.to_string(), interface: interface.to_string() };
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        let record = match engine.record(&instance).await {
-            Ok(r) => r,
-            Err(e) => return fail(&e),
-        };
+    on_instance(&args.instance, |engine, instance| async move {
+        let record = engine.record(&instance).await?;
         let mut setting = record.link_setting(&endpoint);
         if let Some(state) = &args.state {
             setting.up = state == "up";
@@ -379,66 +340,36 @@ pub fn link(args: &LinkArgs) -> Outcome {
         if let Some(loss) = args.loss {
             setting.loss_percent = loss;
         }
-        match engine.set_link(&instance, &endpoint, setting).await {
-            Ok(()) => {
-                eprintln!("{instance}: {endpoint} is {}", describe(setting));
-                Outcome::Success
-            }
-            Err(e) => fail(&e),
-        }
+        engine.set_link(&instance, &endpoint, setting).await?;
+        eprintln!("{instance}: {endpoint} is {}", describe(setting));
+        Ok(Outcome::Success)
     })
 }
 
 pub fn save(args: &SaveArgs) -> Outcome {
-    let instance = match instance_id(&args.instance) {
-        Ok(id) => id,
-        Err(outcome) => return outcome,
-    };
-    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{instance}-config")));
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        let files = match save::save(&engine, &instance).await {
-            Ok(f) => f,
-            Err(e) => return fail(&e),
-        };
+    on_instance(&args.instance, |engine, instance| async move {
+        let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{instance}-config")));
+        let files = save::save(&engine, &instance).await?;
         for file in &files {
-            let folder = dir.join(&file.node);
-            let written = std::fs::create_dir_all(&folder)
-                .and_then(|()| std::fs::write(folder.join(&file.name), &file.content));
-            if let Err(e) = written {
-                eprintln!("error: failed to write {}: {e}", folder.join(&file.name).display());
-                return Outcome::Failed;
+            let path = dir.join(&file.node).join(&file.name);
+            let written = std::fs::create_dir_all(dir.join(&file.node))
+                .and_then(|()| std::fs::write(&path, &file.content));
+            if let Err(source) = written {
+                return Err(EngineError::Io { doing: format!("write {}", path.display()), source });
             }
         }
         eprintln!("{instance}: saved {} files to {}", files.len(), dir.display());
-        Outcome::Success
+        Ok(Outcome::Success)
     })
 }
 
 /// `asbuilt check INSTANCE`: grades the instance against the design it was deployed
 /// from (the answer key in its record, not the faulty configuration it started with).
 pub fn check(args: &super::checks::CheckArgs) -> Outcome {
-    let instance = match instance_id(&args.instance) {
-        Ok(id) => id,
-        Err(outcome) => return outcome,
-    };
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
-        let record = match engine.record(&instance).await {
-            Ok(r) => r,
-            Err(e) => return fail(&e),
-        };
-        let access = match InstanceAccess::open(&engine, &instance).await {
-            Ok(a) => a,
-            Err(e) => return fail(&e),
-        };
-        super::checks::check_instance(&access, &record.design, args).await
+    on_instance(&args.instance, |engine, instance| async move {
+        let record = engine.record(&instance).await?;
+        let access = InstanceAccess::open(&engine, &instance).await?;
+        Ok(super::checks::check_instance(&access, &record.design, args).await)
     })
 }
 
@@ -447,11 +378,7 @@ pub fn destroy(args: &DestroyArgs) -> Outcome {
         Ok(i) => i,
         Err(outcome) => return outcome,
     };
-    block_on(async {
-        let engine = match connect().await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
+    with_engine(|engine| async move {
         let report = match &instance {
             Some(i) => engine.destroy(i).await,
             None => engine.destroy_all().await,
@@ -461,7 +388,7 @@ pub fn destroy(args: &DestroyArgs) -> Outcome {
             && report.errors.is_empty()
         {
             eprintln!("{i}: no such instance; nothing to remove");
-            return Outcome::Success;
+            return Ok(Outcome::Success);
         }
         let names: Vec<String> = report.instances.iter().map(|i| i.to_string()).collect();
         eprintln!(
@@ -474,8 +401,7 @@ pub fn destroy(args: &DestroyArgs) -> Outcome {
         for e in &report.errors {
             eprintln!("error: failed to {e}");
         }
-        let _ = std::io::stderr().flush();
-        if report.errors.is_empty() { Outcome::Success } else { Outcome::Failed }
+        Ok(if report.errors.is_empty() { Outcome::Success } else { Outcome::Failed })
     })
 }
 

@@ -90,19 +90,23 @@ impl HostLinks {
     }
 
     async fn index_of(&self, name: &str) -> Result<u32, NetlinkError> {
-        let links: Vec<LinkMessage> = self
-            .handle
+        self.links()
+            .await?
+            .iter()
+            .find(|l| link_name(l) == Some(name))
+            .map(|l| l.header.index)
+            .ok_or_else(|| NetlinkError::Missing(name.to_string()))
+    }
+
+    /// Every link in the host namespace.
+    async fn links(&self) -> Result<Vec<LinkMessage>, NetlinkError> {
+        self.handle
             .link()
             .get()
             .execute()
             .try_collect()
             .await
-            .map_err(|source| NetlinkError::Request { what: "list links".into(), source })?;
-        links
-            .iter()
-            .find(|l| link_name(l) == Some(name))
-            .map(|l| l.header.index)
-            .ok_or_else(|| NetlinkError::Missing(name.to_string()))
+            .map_err(|source| NetlinkError::Request { what: "list links".into(), source })
     }
 
     /// Temporary links left in the host namespace, of one instance or of all.
@@ -111,15 +115,9 @@ impl HostLinks {
             Some(i) => format!("{TEMP_PREFIX}{}", instance_tag(i)),
             None => TEMP_PREFIX.to_string(),
         };
-        let links: Vec<LinkMessage> = self
-            .handle
-            .link()
-            .get()
-            .execute()
-            .try_collect()
-            .await
-            .map_err(|source| NetlinkError::Request { what: "list links".into(), source })?;
-        Ok(links
+        Ok(self
+            .links()
+            .await?
             .iter()
             .filter_map(|l| link_name(l).map(|n| (l.header.index, n.to_string())))
             .filter(|(_, n)| n.starts_with(&prefix) && n.len() == TEMP_NAME_LEN)
