@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{escape, label, points, say};
+use super::{counts_sentence, escape, label, points, say};
 use crate::checks::model::Influence;
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
@@ -62,19 +62,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
         points(report.score.possible),
         label(lang, "punten", "points")
     );
-    let c = &report.counts;
-    let _ = writeln!(
-        out,
-        "<p>{} {}, {} {}, {} {}, {} {}</p>",
-        c.pass,
-        label(lang, "goed", "passed"),
-        c.fail,
-        label(lang, "fout", "failed"),
-        c.error,
-        label(lang, "mislukt", "errors"),
-        c.skipped,
-        label(lang, "overgeslagen", "skipped")
-    );
+    let _ = writeln!(out, "<p>{}</p>", escape(&counts_sentence(report, lang)));
     if !report.work_processes.is_empty() {
         let _ = writeln!(
             out,

@@ -68,6 +68,22 @@ fn points(x: f64) -> String {
     }
 }
 
+/// "3 passed, 1 failed, 0 errors, 0 skipped", in the language.
+fn counts_sentence(report: &Report, lang: Lang) -> String {
+    let c = &report.counts;
+    format!(
+        "{} {}, {} {}, {} {}, {} {}",
+        c.pass,
+        label(lang, "goed", "passed"),
+        c.fail,
+        label(lang, "fout", "failed"),
+        c.error,
+        label(lang, "mislukt", "errors"),
+        c.skipped,
+        label(lang, "overgeslagen", "skipped")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

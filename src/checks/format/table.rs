@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{label, points, say};
+use super::{counts_sentence, label, points, say};
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
 use crate::design::Lang;
@@ -82,7 +82,6 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
             }
         }
     }
-    let c = &report.counts;
     let _ = writeln!(
         out,
         "\n{}{}: {} / {} ({}%){}",
@@ -104,17 +103,6 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
             wp.score.percent
         );
     }
-    let _ = writeln!(
-        out,
-        "{} {}, {} {}, {} {}, {} {}",
-        c.pass,
-        label(lang, "goed", "passed"),
-        c.fail,
-        label(lang, "fout", "failed"),
-        c.error,
-        label(lang, "mislukt", "errors"),
-        c.skipped,
-        label(lang, "overgeslagen", "skipped"),
-    );
+    let _ = writeln!(out, "{}", counts_sentence(report, lang));
     out
 }
