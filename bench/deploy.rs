@@ -6,6 +6,8 @@
 //!     ASBUILT_BENCH_ROUNDS=5 cargo bench --bench deploy
 //!
 //! Prints a Markdown table of medians and ratios (asbuilt / floor) for docs/benchmarks.md.
+//! Under `cargo test` (no `--bench` argument) it makes one quick round of one small lab,
+//! as a smoke test of the harness.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -31,7 +33,11 @@ fn main() {
 }
 
 async fn run() {
-    let rounds: usize = std::env::var("ASBUILT_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let rounds: usize = match measuring {
+        true => std::env::var("ASBUILT_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3),
+        false => 1,
+    };
     let engine = DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable");
     let docker = images::connect().await.unwrap();
     let mut labs: Vec<(String, Design)> = Vec::new();
@@ -41,6 +47,9 @@ async fn run() {
         labs.push((file.to_string(), lab.design_for(None)));
     }
     labs.push(("generated-50".into(), generated(10, 4)));
+    if !measuring {
+        labs.truncate(1);
+    }
 
     println!(
         "| lab | nodes | asbuilt deploy (s) | floor start (s) | ratio | asbuilt destroy (s) | floor remove (s) | ratio |"
