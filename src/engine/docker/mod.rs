@@ -72,22 +72,40 @@ impl DockerEngine {
         files::upload(&self.docker, &labels::fabric_container(&record.plan.instance), &[file]).await
     }
 
-    /// The container of a node, checking that the instance has that node.
-    async fn node_container(&self, instance: &InstanceId, node: &str) -> Result<String, EngineError> {
-        let all = containers::list(&self.docker, Some(instance)).await?;
+    /// Runs `work` on a node's container. Most calls find it; only when Docker says there
+    /// is no such container (or it is not running) is the instance listed, to say which
+    /// nodes it does have. Checks exec hundreds of times, so the happy path makes no
+    /// extra call.
+    async fn on_node<T, F, Fut>(&self, instance: &InstanceId, node: &str, work: F) -> Result<T, EngineError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, EngineError>>,
+    {
+        match work(labels::node_container(instance, node)).await {
+            Err(EngineError::Docker {
+                source: bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. },
+                ..
+            }) => Err(self.missing_node(instance, node).await),
+            other => other,
+        }
+    }
+
+    /// Why a node could not be found: no instance at all, or no such node in it.
+    async fn missing_node(&self, instance: &InstanceId, node: &str) -> EngineError {
+        let all = match containers::list(&self.docker, Some(instance)).await {
+            Ok(all) => all,
+            Err(e) => return e,
+        };
         if all.is_empty() {
-            return Err(EngineError::NoSuchInstance(instance.clone()));
+            return EngineError::NoSuchInstance(instance.clone());
         }
         let nodes: Vec<&str> =
             all.iter().filter_map(|c| containers::label(c, NODE)).filter(|n| !n.is_empty()).collect();
-        if !nodes.contains(&node) {
-            return Err(EngineError::NoSuchNode {
-                instance: instance.clone(),
-                node: node.to_string(),
-                known: nodes.join(", "),
-            });
+        EngineError::NoSuchNode {
+            instance: instance.clone(),
+            node: node.to_string(),
+            known: nodes.join(", "),
         }
-        Ok(labels::node_container(instance, node))
     }
 }
 
@@ -182,8 +200,10 @@ impl Engine for DockerEngine {
         stdin: Option<&str>,
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError> {
-        let container = self.node_container(instance, node).await?;
-        exec::run(&self.docker, &container, argv, stdin, timeout).await
+        self.on_node(instance, node, |container| async move {
+            exec::run(&self.docker, &container, argv, stdin, timeout).await
+        })
+        .await
     }
 
     async fn fabric_exec(
@@ -202,8 +222,10 @@ impl Engine for DockerEngine {
         argv: &[String],
         size: (u16, u16),
     ) -> Result<Terminal, EngineError> {
-        let container = self.node_container(instance, node).await?;
-        exec::terminal(&self.docker, &container, argv, size).await
+        self.on_node(instance, node, |container| async move {
+            exec::terminal(&self.docker, &container, argv, size).await
+        })
+        .await
     }
 
     async fn set_link(
@@ -239,8 +261,11 @@ impl Engine for DockerEngine {
     }
 
     async fn netns(&self, instance: &InstanceId, node: &str) -> Result<Option<PathBuf>, EngineError> {
-        let container = self.node_container(instance, node).await?;
-        let pid = containers::pid(&self.docker, &container).await?;
+        let pid =
+            self.on_node(instance, node, |container| async move {
+                containers::pid(&self.docker, &container).await
+            })
+            .await?;
         Ok(Some(PathBuf::from(format!("/proc/{pid}/ns/net"))))
     }
 
