@@ -190,6 +190,10 @@ pub enum EngineError {
     /// The stored record of an instance is missing or unreadable.
     #[error("read the record of instance {instance}: {detail}")]
     Record { instance: InstanceId, detail: String },
+    /// An instance of the same name had to be replaced, and removing it failed; nothing
+    /// new was created.
+    #[error("replace instance {instance}: removing the old one failed: {}", errors.join("; "))]
+    Replace { instance: InstanceId, errors: Vec<String> },
     /// A deploy failed; everything it created was removed again (or the errors say why not).
     #[error("deploy {instance}: {cause}{}", rollback_note(.rollback_errors))]
     Deploy { instance: InstanceId, cause: Box<EngineError>, rollback_errors: Vec<String> },

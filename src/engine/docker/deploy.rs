@@ -50,14 +50,7 @@ pub async fn deploy(
         progress.step("replace the existing instance, which is incomplete or of another design");
         let report = destroy::instance(engine, &instance).await;
         if !report.errors.is_empty() {
-            return Err(EngineError::Deploy {
-                instance,
-                cause: Box::new(EngineError::Record {
-                    instance: plan.instance.clone(),
-                    detail: "the old instance could not be removed".into(),
-                }),
-                rollback_errors: report.errors,
-            });
+            return Err(EngineError::Replace { instance, errors: report.errors });
         }
         replaced = true;
     }
