@@ -5,13 +5,14 @@
 //! student is graded against their own plan.
 
 mod common;
+#[path = "support/verdicts.rs"]
+mod verdicts;
 
 use std::collections::BTreeSet;
 
 use asbuilt::checks::derive::{self, affected_by};
 use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::{PartRef, ProbeSpec, Suite};
-use asbuilt::checks::outcome::Status;
+use asbuilt::checks::model::{ProbeSpec, Suite};
 use asbuilt::checks::report::Report;
 use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::design::{Design, FaultKind};
@@ -19,6 +20,7 @@ use asbuilt::engine::Engine;
 use asbuilt::engine::access::InstanceAccess;
 use asbuilt::plan::LinkSetting;
 use common::{Deployed, all_prebuilt, example};
+use verdicts::{depending_on, explain, not_passed, student_parts};
 
 async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
     let access = InstanceAccess::open(&lab.engine, &lab.instance).await.unwrap();
@@ -26,30 +28,6 @@ async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
     let options = RunOptions::default();
     let results = runner::run(suite, &access, &Names::of(design), &options).await;
     Report::build(suite, &results, "2026-11-28T12:00:00Z")
-}
-
-fn not_passed(report: &Report) -> BTreeSet<String> {
-    report.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.id.clone()).collect()
-}
-
-fn explain(report: &Report) -> String {
-    let en = |t: &Option<asbuilt::design::Text>| t.as_ref().and_then(|t| t.en.clone()).unwrap_or_default();
-    report
-        .checks
-        .iter()
-        .filter(|c| c.status != Status::Pass)
-        .map(|c| {
-            format!(
-                "{} {:?}: expected {} / observed {} / {}",
-                c.id,
-                c.status,
-                en(&c.expected),
-                en(&c.observed),
-                en(&c.reason)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The design with every part built by asbuilt and nothing broken.
@@ -89,19 +67,10 @@ async fn a_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
     ] {
         let design = example(file).design_for(Some("s2"));
         let suite = derive::suite(&design);
-        let student_parts: Vec<PartRef> = design
-            .nodes
-            .values()
-            .flat_map(|n| n.student_builds.iter().map(|p| PartRef { node: n.name.clone(), part: *p }))
-            .collect();
+        let student_parts = student_parts(&design);
         let lab = Deployed::new(design.clone(), name).await;
         let report = grade(&lab, &design, &suite).await;
-        let expected: BTreeSet<String> = suite
-            .checks
-            .iter()
-            .filter(|c| c.depends_on.iter().any(|d| student_parts.contains(d)))
-            .map(|c| c.id.clone())
-            .collect();
+        let expected = depending_on(&suite, &student_parts);
         assert!(!expected.is_empty(), "{file}: some checks depend on the student's work");
         assert_eq!(not_passed(&report), expected, "{file}:\n{}", explain(&report));
     }

@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use asbuilt::checks::derive::{self, affected_by};
 use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::{PartRef, Suite};
-use asbuilt::checks::outcome::Status;
+use asbuilt::checks::model::Suite;
 use asbuilt::checks::report::Report;
 use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::checks::sim;
@@ -23,6 +22,7 @@ use asbuilt::plan::faults::misconfigured;
 use support::deploy::{self, Breakage};
 use support::example;
 use support::netns_lab::NetnsLab;
+use support::verdicts::{depending_on, explain, not_passed, student_parts};
 
 const BUILDABLE: [&str; 5] =
     ["eerste-lan.yml", "statisch-routeren.yml", "dmz.yml", "dhcp-dns.yml", "storingen.yml"];
@@ -40,32 +40,6 @@ async fn grade(lab: &NetnsLab, design: &Design, suite: &Suite) -> Report {
     Report::build(suite, &results, "2026-01-01T00:00:00Z")
 }
 
-fn not_passed(report: &Report) -> BTreeSet<String> {
-    report.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.id.clone()).collect()
-}
-
-fn explain(report: &Report) -> String {
-    report
-        .checks
-        .iter()
-        .filter(|c| c.status != Status::Pass)
-        .map(|c| {
-            let en =
-                |t: &Option<asbuilt::design::Text>| t.as_ref().and_then(|t| t.en.clone()).unwrap_or_default();
-            format!(
-                "{} {:?}: expected {} / observed {} / {} / evidence {:?}",
-                c.id,
-                c.status,
-                en(&c.expected),
-                en(&c.observed),
-                en(&c.reason),
-                c.evidence
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[tokio::test]
 async fn every_buildable_example_lab_built_as_designed_scores_full_marks() {
     for (name, design) in buildable() {
@@ -81,21 +55,12 @@ async fn every_buildable_example_lab_built_as_designed_scores_full_marks() {
 async fn leaving_the_student_parts_blank_fails_exactly_the_checks_that_depend_on_them() {
     for (name, design) in buildable().into_iter().filter(|(n, _)| *n != "storingen.yml") {
         let suite = derive::suite(&design);
-        let student_parts: Vec<PartRef> = design
-            .nodes
-            .values()
-            .flat_map(|n| n.student_builds.iter().map(|p| PartRef { node: n.name.clone(), part: *p }))
-            .collect();
+        let student_parts = student_parts(&design);
         assert!(!student_parts.is_empty(), "{name} has student parts");
         let blank = student_parts.iter().fold(design.clone(), |d, part| sim::without(&d, part));
         let built = deploy::deploy(&blank).await;
         let report = grade(&built.lab, &design, &suite).await;
-        let expected: BTreeSet<String> = suite
-            .checks
-            .iter()
-            .filter(|c| c.depends_on.iter().any(|d| student_parts.contains(d)))
-            .map(|c| c.id.clone())
-            .collect();
+        let expected = depending_on(&suite, &student_parts);
         assert!(!expected.is_empty(), "{name}: some checks depend on the student's work");
         assert_eq!(not_passed(&report), expected, "{name}:\n{}", explain(&report));
         assert_eq!(

@@ -7,6 +7,17 @@ use asbuilt::design::{Design, Lab};
 use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 
+/// Every example lab in topologies/.
+const EXAMPLES: [&str; 7] = [
+    "eerste-lan.yml",
+    "statisch-routeren.yml",
+    "ospf.yml",
+    "dmz.yml",
+    "dhcp-dns.yml",
+    "vlans.yml",
+    "storingen.yml",
+];
+
 fn design(name: &str, student: Option<&str>) -> Design {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies").join(name);
     Lab::load(&Source::read(&path).unwrap()).unwrap().design_for(student)
@@ -102,15 +113,7 @@ fn faults_are_written_into_the_configuration_or_applied_after_it() {
 
 #[test]
 fn nodes_get_only_their_kinds_privileges_and_every_cable_end_a_fabric_port() {
-    for lab in [
-        "eerste-lan.yml",
-        "statisch-routeren.yml",
-        "ospf.yml",
-        "dmz.yml",
-        "dhcp-dns.yml",
-        "vlans.yml",
-        "storingen.yml",
-    ] {
+    for lab in EXAMPLES {
         let p = planned(lab);
         for node in &p.nodes {
             let has_sys_admin = node.capabilities.iter().any(|c| c == "SYS_ADMIN");
@@ -139,15 +142,7 @@ fn switches_get_a_vlan_aware_bridge() {
 
 #[test]
 fn a_plan_and_its_design_survive_a_round_trip_through_json() {
-    for lab in [
-        "eerste-lan.yml",
-        "statisch-routeren.yml",
-        "ospf.yml",
-        "dmz.yml",
-        "dhcp-dns.yml",
-        "vlans.yml",
-        "storingen.yml",
-    ] {
+    for lab in EXAMPLES {
         let d = design(lab, Some("s1"));
         let p = plan(&d, InstanceId::for_lab(&d.lab, Some("s1")));
         let back: Design = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
