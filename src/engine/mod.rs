@@ -172,6 +172,9 @@ pub enum EngineError {
     /// A script inside a node or the fabric failed.
     #[error("{doing} on {node}: step \"{step}\" failed: {output}")]
     Script { doing: String, node: String, step: String, output: String },
+    /// A container that should run does not (stopped, or never attached).
+    #[error("{doing}: {container} is not running")]
+    NotRunning { doing: String, container: String },
     /// Nodes did not answer in time after configuration.
     #[error("wait for {nodes} to be ready: no answer after {seconds} s")]
     NotReady { nodes: String, seconds: u64 },

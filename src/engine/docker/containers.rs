@@ -116,9 +116,9 @@ pub async fn pid(docker: &Docker, name: &str) -> Result<u32, EngineError> {
         .map_err(EngineError::docker(format!("inspect container {name}")))?;
     match info.state.and_then(|s| s.pid) {
         Some(pid) if pid > 0 => Ok(pid as u32),
-        _ => Err(EngineError::Timeout {
-            doing: format!("find the process of container {name}: it is not running"),
-            seconds: 0,
+        _ => Err(EngineError::NotRunning {
+            doing: "find the process of a container".into(),
+            container: name.to_string(),
         }),
     }
 }

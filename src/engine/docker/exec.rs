@@ -104,7 +104,8 @@ pub async fn terminal(
     let StartExecResults::Attached { output, input } =
         docker.start_exec(&exec.id, Some(options)).await.map_err(EngineError::docker(doing.clone()))?
     else {
-        return Err(EngineError::Timeout { doing, seconds: 0 });
+        // Docker runs an exec detached only when asked to; seen here, the node has gone.
+        return Err(EngineError::NotRunning { doing, container: container.to_string() });
     };
     let resizer = docker.clone();
     let exec_id = exec.id.clone();
