@@ -89,13 +89,21 @@ impl HostLinks {
         })
     }
 
+    /// The index of one link, asked for by name: on a server running many labs the host
+    /// has thousands of links, and a deploy asks twice per cable end.
     async fn index_of(&self, name: &str) -> Result<u32, NetlinkError> {
-        self.links()
-            .await?
-            .iter()
-            .find(|l| link_name(l) == Some(name))
-            .map(|l| l.header.index)
-            .ok_or_else(|| NetlinkError::Missing(name.to_string()))
+        let found: Result<Vec<LinkMessage>, _> =
+            self.handle.link().get().match_name(name).execute().try_collect().await;
+        match found {
+            Ok(links) => {
+                links.first().map(|l| l.header.index).ok_or_else(|| NetlinkError::Missing(name.to_string()))
+            }
+            // The kernel answers a lookup of an unknown name with ENODEV.
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::ENODEV => {
+                Err(NetlinkError::Missing(name.to_string()))
+            }
+            Err(source) => Err(NetlinkError::Request { what: format!("find link {name}"), source }),
+        }
     }
 
     /// Every link in the host namespace.
