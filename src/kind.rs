@@ -74,11 +74,11 @@ impl NodeKind {
     /// Resource limits a node of this kind gets unless the topology says otherwise.
     pub fn default_limits(self) -> Limits {
         match self {
-            NodeKind::Router | NodeKind::Firewall => Limits::new(256, 1.0, 512),
-            NodeKind::Server => Limits::new(256, 1.0, 512),
-            NodeKind::Host => Limits::new(128, 0.5, 256),
-            NodeKind::Switch => Limits::new(64, 0.5, 128),
-            NodeKind::Custom => Limits::new(256, 1.0, 512),
+            NodeKind::Router | NodeKind::Firewall => Limits::new(256, 1.0, 512, 256),
+            NodeKind::Server => Limits::new(256, 1.0, 512, 512),
+            NodeKind::Host => Limits::new(128, 0.5, 256, 256),
+            NodeKind::Switch => Limits::new(64, 0.5, 128, 128),
+            NodeKind::Custom => Limits::new(256, 1.0, 512, 256),
         }
     }
 }
@@ -98,12 +98,34 @@ pub struct Limits {
     pub cpus: f64,
     /// Maximum number of processes and threads.
     pub pids: i64,
+    /// Size of the node's own disk, in MiB: everything the node writes lands there.
+    pub disk_mib: u64,
 }
 
 impl Limits {
-    pub const fn new(memory_mib: u64, cpus: f64, pids: i64) -> Limits {
-        Limits { memory_mib, cpus, pids }
+    pub const fn new(memory_mib: u64, cpus: f64, pids: i64, disk_mib: u64) -> Limits {
+        Limits { memory_mib, cpus, pids, disk_mib }
     }
+}
+
+/// The most a topology may ask for, per node and per lab. A school server runs many
+/// labs at once, and a topology file may come from anywhere: these bounds keep one file
+/// from taking the whole server. They are far above what any teaching lab needs.
+pub mod bounds {
+    /// Memory per node, MiB.
+    pub const MEMORY_MIB: std::ops::RangeInclusive<u64> = 16..=4096;
+    /// CPU cores per node.
+    pub const CPUS: std::ops::RangeInclusive<f64> = 0.05..=4.0;
+    /// Processes and threads per node.
+    pub const PIDS: std::ops::RangeInclusive<i64> = 16..=4096;
+    /// Disk per node, MiB.
+    pub const DISK_MIB: std::ops::RangeInclusive<u64> = 32..=8192;
+    /// Nodes per lab.
+    pub const NODES: usize = 100;
+    /// Cables and segments per lab.
+    pub const SEGMENTS: usize = 400;
+    /// Interfaces per node.
+    pub const INTERFACES: usize = 64;
 }
 
 /// Capabilities of a lab's fabric: it creates bridges, veths and `tc` qdiscs, and

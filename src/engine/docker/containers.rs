@@ -16,7 +16,7 @@ use crate::kind::{FABRIC_CAPABILITIES, Limits, NodeKind};
 use crate::plan::{InstanceId, NodePlan, Plan};
 
 /// The fabric needs little: bridges, and a relay per impaired cable.
-const FABRIC_LIMITS: Limits = Limits::new(128, 0.5, 256);
+const FABRIC_LIMITS: Limits = Limits::new(128, 0.5, 256, 64);
 
 /// Creates and starts a node's container on no network: its only interfaces will be
 /// the cables asbuilt gives it.
