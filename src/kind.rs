@@ -60,15 +60,29 @@ impl NodeKind {
         matches!(self, NodeKind::Router | NodeKind::Firewall)
     }
 
-    /// Capabilities added to Docker's default set. FRR's zebra refuses to start without
-    /// SYS_ADMIN, so only the kinds that run FRR get it; everything that lets a student
-    /// configure interfaces needs NET_ADMIN.
-    pub fn capabilities(self) -> &'static [&'static str] {
-        match self {
+    /// The Linux capabilities a node of this kind has: exactly these, nothing of an
+    /// engine's default set. See docs/security.md for why each is there.
+    ///
+    /// Every kind manages its own files and processes as root does, and drops to the
+    /// users its daemons run as ([`BASE_CAPABILITIES`]); every kind configures its
+    /// interfaces and sends ping and captures (`NET_ADMIN`, `NET_RAW`). Beyond that:
+    /// FRR's zebra refuses to start without `SYS_ADMIN` (what that would allow is taken
+    /// away again by asbuilt's seccomp profile), and sshd on servers locks its
+    /// pre-login process into an empty folder (`SYS_CHROOT`) and records logins
+    /// (`AUDIT_WRITE`). A custom image gets what a host gets.
+    pub fn capabilities(self) -> Vec<&'static str> {
+        let extra: &[&str] = match self {
             NodeKind::Router | NodeKind::Firewall => &["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
-            NodeKind::Server | NodeKind::Host | NodeKind::Switch => &["NET_ADMIN", "NET_RAW"],
-            NodeKind::Custom => &[],
-        }
+            NodeKind::Server => &["NET_ADMIN", "NET_RAW", "SYS_CHROOT", "AUDIT_WRITE"],
+            NodeKind::Host | NodeKind::Switch | NodeKind::Custom => &["NET_ADMIN", "NET_RAW"],
+        };
+        BASE_CAPABILITIES.iter().chain(extra).copied().collect()
+    }
+
+    /// Whether programs may gain privileges when run (set-uid bits). Only servers keep
+    /// that, for `su` and `passwd` of the lab's SSH users.
+    pub fn no_new_privileges(self) -> bool {
+        self != NodeKind::Server
     }
 
     /// Resource limits a node of this kind gets unless the topology says otherwise.
@@ -128,6 +142,12 @@ pub mod bounds {
     pub const INTERFACES: usize = 64;
 }
 
+/// What root in any node may do to the node's own files and processes: change owners
+/// and modes, read and write files of the daemons' users, signal their processes, switch
+/// to those users, and bind the low ports services listen on.
+pub const BASE_CAPABILITIES: &[&str] =
+    &["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"];
+
 /// Capabilities of a lab's fabric: it creates bridges, veths and `tc` qdiscs, and
 /// captures traffic for evidence.
 pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW"];
@@ -142,6 +162,20 @@ mod tests {
             let has = kind.capabilities().contains(&"SYS_ADMIN");
             assert_eq!(has, kind.routes(), "{kind}");
         }
+    }
+
+    #[test]
+    fn no_kind_gets_the_capabilities_that_reach_past_its_node() {
+        for kind in NodeKind::ALL {
+            for cap in ["SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_TIME", "DAC_READ_SEARCH", "MKNOD", "SYS_BOOT"] {
+                assert!(!kind.capabilities().contains(&cap), "{kind} has {cap}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_custom_image_gets_what_a_host_gets() {
+        assert_eq!(NodeKind::Custom.capabilities(), NodeKind::Host.capabilities());
     }
 
     #[test]

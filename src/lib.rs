@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod confine;
 pub mod design;
 pub mod diagnostic;
 pub mod engine;

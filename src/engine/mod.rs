@@ -7,6 +7,7 @@
 //! the instance's fabric), so asbuilt can always rebuild its view after a crash.
 
 pub mod access;
+pub mod disks;
 pub mod docker;
 pub mod labels;
 pub mod netlink;
@@ -162,6 +163,9 @@ pub enum EngineError {
         #[source]
         source: netlink::NetlinkError,
     },
+    /// A node's disk could not be made, mounted or removed.
+    #[error(transparent)]
+    Disk(#[from] disks::DiskError),
     /// Reading or writing data on this host failed.
     #[error("{doing}: {source}")]
     Io {

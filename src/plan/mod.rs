@@ -64,8 +64,11 @@ pub struct NodePlan {
     pub kind: NodeKind,
     pub image: ImageChoice,
     pub limits: Limits,
-    /// Linux capabilities added to the engine's default set; never privileged.
+    /// The node's Linux capabilities: exactly these, never privileged.
     pub capabilities: Vec<String>,
+    /// Programs may not gain privileges when run (set-uid bits do nothing).
+    #[serde(default)]
+    pub no_new_privileges: bool,
     /// Kernel settings of the node's network namespace.
     pub sysctls: Vec<(String, String)>,
     /// Cabled interfaces, in the order of the design.
@@ -167,6 +170,7 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         image,
         limits: node.limits,
         capabilities: node.kind.capabilities().iter().map(|c| c.to_string()).collect(),
+        no_new_privileges: node.kind.no_new_privileges(),
         sysctls: sysctls(node.kind, ipv6),
         interfaces,
         files: Vec::new(),

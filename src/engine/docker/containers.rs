@@ -4,15 +4,20 @@
 use std::collections::HashMap;
 
 use bollard::Docker;
-use bollard::models::{ContainerCreateBody, ContainerSummary, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerSummary, HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig, Mount,
+    MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig, ResourcesUlimits,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
     RemoveContainerOptionsBuilder, StartContainerOptions,
 };
 
+use crate::confine;
 use crate::engine::EngineError;
+use crate::engine::disks::Disk;
 use crate::engine::labels::{self, INSTANCE};
-use crate::kind::{FABRIC_CAPABILITIES, Limits, NodeKind};
+use crate::kind::{FABRIC_CAPABILITIES, Limits};
 use crate::plan::{InstanceId, NodePlan, Plan};
 
 /// The fabric needs little: bridges, and a relay per impaired cable.
@@ -25,6 +30,7 @@ pub async fn create_node(
     plan: &Plan,
     node: &NodePlan,
     image: &str,
+    disk: &Disk,
 ) -> Result<(), EngineError> {
     let name = labels::node_container(&plan.instance, &node.name);
     let labels = labels::labels(
@@ -33,16 +39,18 @@ pub async fn create_node(
         plan.student.as_deref(),
         Some((&node.name, node.kind.name())),
     );
-    // Servers keep setuid working for their SSH users; no other node needs to gain
-    // privileges through a program.
-    let security_opt = (node.kind != NodeKind::Server).then(|| vec!["no-new-privileges:true".to_string()]);
     let host_config = HostConfig {
-        network_mode: Some("none".into()),
-        privileged: Some(false),
-        cap_add: Some(node.capabilities.clone()),
         sysctls: Some(node.sysctls.iter().cloned().collect::<HashMap<_, _>>()),
-        security_opt,
-        ..limits(node.limits)
+        ..confined(Confined {
+            container: &name,
+            labels: &labels,
+            capabilities: &node.capabilities,
+            no_new_privileges: node.no_new_privileges,
+            limits: node.limits,
+            disk,
+            writable: confine::WRITABLE_DIRS,
+            own_files: true,
+        })
     };
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
@@ -56,37 +64,124 @@ pub async fn create_node(
 
 /// Creates and starts the fabric container: no network, no node, NET_ADMIN to build
 /// bridges and NET_RAW for the impairment relay and captures.
-pub async fn create_fabric(docker: &Docker, plan: &Plan, image: &str) -> Result<(), EngineError> {
+pub async fn create_fabric(docker: &Docker, plan: &Plan, image: &str, disk: &Disk) -> Result<(), EngineError> {
     let name = labels::fabric_container(&plan.instance);
+    let labels = labels::labels(&plan.instance, &plan.lab, plan.student.as_deref(), None);
+    let capabilities: Vec<String> = FABRIC_CAPABILITIES.iter().map(|c| c.to_string()).collect();
     let host_config = HostConfig {
-        network_mode: Some("none".into()),
-        privileged: Some(false),
-        cap_add: Some(FABRIC_CAPABILITIES.iter().map(|c| c.to_string()).collect()),
-        security_opt: Some(vec!["no-new-privileges:true".to_string()]),
         sysctls: Some(HashMap::from([
             ("net.ipv6.conf.all.disable_ipv6".to_string(), "1".to_string()),
             ("net.ipv6.conf.default.disable_ipv6".to_string(), "1".to_string()),
         ])),
-        ..limits(FABRIC_LIMITS)
+        ..confined(Confined {
+            container: &name,
+            labels: &labels,
+            capabilities: &capabilities,
+            no_new_privileges: true,
+            limits: FABRIC_LIMITS,
+            disk,
+            writable: confine::FABRIC_WRITABLE_DIRS,
+            own_files: false,
+        })
     };
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
         hostname: Some("fabric".into()),
-        labels: Some(labels::labels(&plan.instance, &plan.lab, plan.student.as_deref(), None)),
+        labels: Some(labels),
         host_config: Some(host_config),
         ..Default::default()
     };
     create_and_start(docker, &name, body, "the fabric").await
 }
 
-fn limits(limits: Limits) -> HostConfig {
-    let bytes = (limits.memory_mib * 1024 * 1024) as i64;
+/// What one container is allowed, as `confined` turns it into Docker's terms.
+struct Confined<'a> {
+    container: &'a str,
+    labels: &'a HashMap<String, String>,
+    /// The exact set: Docker's default set is dropped first.
+    capabilities: &'a [String],
+    no_new_privileges: bool,
+    limits: Limits,
+    disk: &'a Disk,
+    writable: &'a [&'a str],
+    /// Whether the container gets its own hostname, hosts and resolv.conf files
+    /// instead of the ones Docker writes from the host's.
+    own_files: bool,
+}
+
+/// The host configuration every asbuilt container starts from: no network, never
+/// privileged, only the given capabilities, asbuilt's seccomp profile, its own cgroup
+/// namespace, a read-only root with its own disk for what it writes, and limits on
+/// memory, CPU, processes, open files and the log.
+fn confined(c: Confined<'_>) -> HostConfig {
+    let mut security_opt = vec![format!("seccomp={}", confine::seccomp::profile())];
+    if c.no_new_privileges {
+        security_opt.push("no-new-privileges:true".to_string());
+    }
+    let mut mounts: Vec<Mount> = c
+        .writable
+        .iter()
+        .map(|dir| Mount {
+            target: Some(dir.to_string()),
+            // A named volume, not a bind mount: Docker fills an empty named volume from
+            // the image at first start, so /etc keeps the image's files.
+            source: Some(format!("{}.{}", c.container, dir.trim_start_matches('/').replace('/', "_"))),
+            typ: Some(MountType::VOLUME),
+            volume_options: Some(MountVolumeOptions {
+                labels: Some(c.labels.clone()),
+                driver_config: Some(MountVolumeOptionsDriverConfig {
+                    name: Some("local".into()),
+                    options: Some(HashMap::from([
+                        ("type".to_string(), "none".to_string()),
+                        ("o".to_string(), "bind".to_string()),
+                        ("device".to_string(), c.disk.dir(dir).display().to_string()),
+                    ])),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    if c.own_files {
+        for (path, _) in confine::own_files("") {
+            mounts.push(Mount {
+                target: Some(path.to_string()),
+                source: Some(c.disk.own_file(path).display().to_string()),
+                typ: Some(MountType::BIND),
+                ..Default::default()
+            });
+        }
+    }
+    let (run_dir, run_mib) = confine::RUN_DIR;
+    let memory = (c.limits.memory_mib * 1024 * 1024) as i64;
     HostConfig {
-        memory: Some(bytes),
+        network_mode: Some("none".into()),
+        privileged: Some(false),
+        cap_drop: Some(vec!["ALL".into()]),
+        cap_add: Some(c.capabilities.to_vec()),
+        security_opt: Some(security_opt),
+        cgroupns_mode: Some(HostConfigCgroupnsModeEnum::PRIVATE),
+        readonly_rootfs: Some(true),
+        mounts: Some(mounts),
+        tmpfs: Some(HashMap::from([(run_dir.to_string(), format!("size={run_mib}m,mode=755"))])),
+        shm_size: Some((confine::SHM_MIB * 1024 * 1024) as i64),
+        memory: Some(memory),
         // No swap: a node that outgrows its memory should fail visibly, not crawl.
-        memory_swap: Some(bytes),
-        nano_cpus: Some((limits.cpus * 1e9) as i64),
-        pids_limit: Some(limits.pids),
+        memory_swap: Some(memory),
+        nano_cpus: Some((c.limits.cpus * 1e9) as i64),
+        pids_limit: Some(c.limits.pids),
+        ulimits: Some(vec![ResourcesUlimits {
+            name: Some("nofile".into()),
+            soft: Some(confine::OPEN_FILES as i64),
+            hard: Some(confine::OPEN_FILES as i64),
+        }]),
+        log_config: Some(HostConfigLogConfig {
+            typ: Some("json-file".into()),
+            config: Some(HashMap::from([
+                ("max-size".to_string(), format!("{}m", confine::LOG_MIB)),
+                ("max-file".to_string(), "1".to_string()),
+            ])),
+        }),
         ..Default::default()
     }
 }

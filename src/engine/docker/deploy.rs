@@ -7,6 +7,7 @@ use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 
 use super::{DockerEngine, containers, destroy, exec, files};
+use crate::confine;
 use crate::engine::labels;
 use crate::engine::netlink::HostLinks;
 use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError, InstanceRecord};
@@ -17,6 +18,10 @@ use crate::plan::{ImageChoice, NodePlan, Plan, fabric};
 /// How long a node may take to answer after it is configured. FRR and dnsmasq answer
 /// within seconds; the margin is for a loaded school server.
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
+/// The fabric's disk: its record and scratch space. Node names start with a letter, so
+/// this name never meets one.
+pub(super) const FABRIC_DISK: &str = "_fabric";
+const FABRIC_DISK_MIB: u64 = 64;
 /// How long one configuration script may run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -96,13 +101,21 @@ async fn build(
         .expect("the fabric image was ensured");
 
     progress.step("fabric");
-    containers::create_fabric(docker, plan, &fabric_image).await?;
+    let instance = plan.instance.as_str();
+    let fabric_disk =
+        engine.disks.create(instance, FABRIC_DISK, FABRIC_DISK_MIB, confine::FABRIC_WRITABLE_DIRS, &[]).await?;
+    containers::create_fabric(docker, plan, &fabric_image, &fabric_disk).await?;
 
     progress.step("nodes");
     for_each_node(plan, workers, |node| {
         let image = image_of(node);
         async move {
-            containers::create_node(docker, plan, node, &image).await?;
+            let own_files = confine::own_files(&node.name);
+            let disk = engine
+                .disks
+                .create(instance, &node.name, node.limits.disk_mib, confine::WRITABLE_DIRS, &own_files)
+                .await?;
+            containers::create_node(docker, plan, node, &image, &disk).await?;
             progress.node(&node.name, "started");
             Ok(())
         }

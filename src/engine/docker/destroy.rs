@@ -58,6 +58,25 @@ async fn remove(engine: &DockerEngine, instance: Option<&InstanceId>) -> Destroy
         Err(e) => report.errors.push(e.to_string()),
     }
     remove_volumes(engine, instance, &mut report).await;
+    // Disks last: their volumes and containers must be gone first. Every instance that
+    // has a disk is removed by `destroy --all`, also one whose containers a crash never
+    // made.
+    let with_disks = match instance {
+        Some(i) => vec![i.as_str().to_string()],
+        None => engine.disks.instances(),
+    };
+    for name in with_disks.into_iter().filter(|name| engine.disks.exists(name)) {
+        let errors = engine.disks.remove(&name).await;
+        if errors.is_empty() {
+            if let Ok(id) = InstanceId::parse(&name)
+                && !report.instances.contains(&id)
+            {
+                report.instances.push(id);
+            }
+        } else {
+            report.errors.extend(errors.into_iter().map(|e| e.to_string()));
+        }
+    }
     match engine.links.stranded(instance.map(InstanceId::as_str)).await {
         Ok(stranded) => {
             for (index, name) in stranded {
@@ -72,8 +91,7 @@ async fn remove(engine: &DockerEngine, instance: Option<&InstanceId>) -> Destroy
     report
 }
 
-/// asbuilt creates no volumes; any an image or an older version left behind with
-/// asbuilt's labels goes too.
+/// The named volumes that put a node's disk into its container, found by label.
 async fn remove_volumes(engine: &DockerEngine, instance: Option<&InstanceId>, report: &mut DestroyReport) {
     let filter = match instance {
         Some(i) => format!("{INSTANCE}={i}"),

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use bollard::Docker;
 
 use super::labels::{self, NODE, ROLE};
+use super::disks::Disks;
 use super::netlink::HostLinks;
 use super::{
     DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
@@ -31,6 +32,7 @@ const RECORD_PATH: &str = "/var/lib/asbuilt/record.json";
 pub struct DockerEngine {
     docker: Docker,
     links: HostLinks,
+    disks: Disks,
     build_options: BuildOptions,
     build_observer: Box<dyn BuildObserver>,
 }
@@ -41,7 +43,7 @@ impl DockerEngine {
     pub async fn connect(build_observer: Box<dyn BuildObserver>) -> Result<DockerEngine, EngineError> {
         let docker = images::connect().await?;
         let links = HostLinks::connect().map_err(EngineError::netlink("connect to the host's netlink"))?;
-        Ok(DockerEngine { docker, links, build_options: BuildOptions::from_env(), build_observer })
+        Ok(DockerEngine { docker, links, disks: Disks::from_env(), build_options: BuildOptions::from_env(), build_observer })
     }
 
     async fn read_record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
