@@ -167,7 +167,9 @@ mod tests {
     #[test]
     fn no_kind_gets_the_capabilities_that_reach_past_its_node() {
         for kind in NodeKind::ALL {
-            for cap in ["SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_TIME", "DAC_READ_SEARCH", "MKNOD", "SYS_BOOT"] {
+            for cap in
+                ["SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_TIME", "DAC_READ_SEARCH", "MKNOD", "SYS_BOOT"]
+            {
                 assert!(!kind.capabilities().contains(&cap), "{kind} has {cap}");
             }
         }

@@ -74,10 +74,10 @@ impl Image {
         }
     }
 
-    fn capabilities(self) -> &'static [&'static str] {
+    fn capabilities(self) -> Vec<&'static str> {
         match self {
             Image::Node(kind) => kind.capabilities(),
-            Image::Fabric => FABRIC_CAPABILITIES,
+            Image::Fabric => FABRIC_CAPABILITIES.to_vec(),
         }
     }
 }
@@ -134,7 +134,12 @@ impl Lab {
             labels: Some(HashMap::from([("org.asbuilt.test".to_string(), "images".to_string())])),
             host_config: Some(HostConfig {
                 network_mode: Some("none".to_string()),
+                // The confinement the engine gives nodes (but their disks): the images
+                // must work within it.
+                cap_drop: Some(vec!["ALL".to_string()]),
                 cap_add: Some(image.capabilities().iter().map(|cap| cap.to_string()).collect()),
+                security_opt: Some(vec![format!("seccomp={}", asbuilt::confine::seccomp::profile())]),
+                cgroupns_mode: Some(bollard::models::HostConfigCgroupnsModeEnum::PRIVATE),
                 privileged: Some(false),
                 ..Default::default()
             }),

@@ -18,12 +18,32 @@ use std::time::Duration;
 #[async_trait::async_trait]
 pub trait LabAccess: Send + Sync {
     /// Runs a command with the node's own tools (the student could have tampered
-    /// with them). A non-zero exit status is an `Ok`: the output says what happened.
-    async fn exec(&self, node: &str, argv: &[String], timeout: Duration) -> Result<ExecOutput, AccessError>;
+    /// with them), as `user`. A non-zero exit status is an `Ok`: the output says what
+    /// happened.
+    async fn exec(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, AccessError>;
 
     /// The node's network namespace file (`/proc/<pid>/ns/net`), for probes asbuilt
     /// runs itself from the host. `None` if the engine has none to give.
     fn netns(&self, node: &str) -> Option<PathBuf>;
+}
+
+/// Who a command runs as inside a node. Either way it is confined like the node itself:
+/// no check runs anything on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunAs {
+    /// root: asbuilt's own fixed commands (FRR's state, a DHCP client), and a teacher's
+    /// `command:` or `file:` check that says `user: root`.
+    Root,
+    /// The node's unprivileged check user: what a teacher's `command:` and `file:` checks
+    /// run as by default, since a topology file may come from anywhere. On asbuilt's
+    /// images it may use vtysh; in a custom image it is `nobody`.
+    Checker,
 }
 
 /// What a command printed, and how it ended.

@@ -133,9 +133,23 @@ pub enum ProbeSpec {
     /// A switch port's VLAN membership.
     Vlan { switch: String, port: String, expect: PortVlans },
     /// A command's output matches a regular expression.
-    Command { node: String, run: String, matches: String },
+    Command {
+        node: String,
+        run: String,
+        matches: String,
+        /// Runs as root (confined like the node) instead of the node's check user.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        as_root: bool,
+    },
     /// A file in a node contains a text.
-    File { node: String, path: String, contains: String },
+    File {
+        node: String,
+        path: String,
+        contains: String,
+        /// Read as root instead of the node's check user.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        as_root: bool,
+    },
 }
 
 impl ProbeSpec {

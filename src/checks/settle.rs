@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::access::LabAccess;
+use super::access::{LabAccess, RunAs};
 use super::model::{ProbeSpec, Suite};
 
 /// Neighbour states on the way to an adjacency. `2-Way` is where two routers that are
@@ -60,7 +60,13 @@ pub async fn ospf(access: &dyn LabAccess, routers: &[String], limit: Duration) -
 async fn converging(access: &dyn LabAccess, router: &str) -> bool {
     let ask = |what: &str| {
         let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("show ip ospf {what} json")];
-        async move { access.exec(router, &argv, Duration::from_secs(5)).await.ok().filter(|o| o.status == 0) }
+        async move {
+            access
+                .exec(router, RunAs::Root, &argv, Duration::from_secs(5))
+                .await
+                .ok()
+                .filter(|o| o.status == 0)
+        }
     };
     if let Some(out) = ask("interface").await
         && interfaces_waiting(&out.stdout)

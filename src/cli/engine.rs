@@ -293,7 +293,8 @@ fn print_json(value: &impl serde::Serialize) -> Outcome {
 
 pub fn exec(args: &ExecArgs) -> Outcome {
     on_instance(&args.instance, |engine, instance| async move {
-        let out = engine.exec(&instance, &args.node, &args.command, None, Duration::from_secs(600)).await?;
+        let out =
+            engine.exec(&instance, &args.node, None, &args.command, None, Duration::from_secs(600)).await?;
         print!("{}", out.stdout);
         eprint!("{}", out.stderr);
         Ok(if out.success() { Outcome::Success } else { Outcome::Invalid })

@@ -709,11 +709,49 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "probe")]
 pub enum Probe {
-    Ping { from: String, to: Target, reach: bool },
-    Traceroute { from: String, to: Target, via: Vec<String> },
-    Port { from: String, to: Target, protocol: Transport, port: u16, open: bool },
-    Http { from: String, url: String, status: u16, contains: Option<String> },
-    Dns { from: String, name: String, server: Option<IpAddr>, expect: Option<IpAddr> },
-    Command { node: String, run: String, matches: String },
-    File { node: String, path: String, contains: String },
+    Ping {
+        from: String,
+        to: Target,
+        reach: bool,
+    },
+    Traceroute {
+        from: String,
+        to: Target,
+        via: Vec<String>,
+    },
+    Port {
+        from: String,
+        to: Target,
+        protocol: Transport,
+        port: u16,
+        open: bool,
+    },
+    Http {
+        from: String,
+        url: String,
+        status: u16,
+        contains: Option<String>,
+    },
+    Dns {
+        from: String,
+        name: String,
+        server: Option<IpAddr>,
+        expect: Option<IpAddr>,
+    },
+    /// `as_root`: the teacher wrote `user: root`; otherwise the node's unprivileged check
+    /// user runs it.
+    Command {
+        node: String,
+        run: String,
+        matches: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        as_root: bool,
+    },
+    File {
+        node: String,
+        path: String,
+        contains: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        as_root: bool,
+    },
 }

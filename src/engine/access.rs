@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Engine, EngineError};
-use crate::checks::access::{AccessError, ExecOutput, LabAccess};
+use crate::checks::access::{AccessError, ExecOutput, LabAccess, RunAs};
 use crate::plan::InstanceId;
 
 /// One instance, as the check runner sees it.
@@ -18,6 +18,8 @@ pub struct InstanceAccess<'e> {
     engine: &'e dyn Engine,
     instance: InstanceId,
     namespaces: HashMap<String, PathBuf>,
+    /// Each node's unprivileged check user, from the instance's plan.
+    check_users: HashMap<String, String>,
 }
 
 impl<'e> InstanceAccess<'e> {
@@ -35,14 +37,36 @@ impl<'e> InstanceAccess<'e> {
                 namespaces.insert(node.node, path);
             }
         }
-        Ok(InstanceAccess { engine, instance: instance.clone(), namespaces })
+        let record = engine.record(instance).await?;
+        let check_users = record.plan.nodes.iter().map(|n| (n.name.clone(), n.check_user.clone())).collect();
+        Ok(InstanceAccess { engine, instance: instance.clone(), namespaces, check_users })
     }
 }
 
 #[async_trait]
 impl LabAccess for InstanceAccess<'_> {
-    async fn exec(&self, node: &str, argv: &[String], timeout: Duration) -> Result<ExecOutput, AccessError> {
-        match self.engine.exec(&self.instance, node, argv, None, timeout).await {
+    async fn exec(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, AccessError> {
+        let user = match user {
+            RunAs::Root => None,
+            RunAs::Checker => {
+                Some(self.check_users.get(node).map(String::as_str).unwrap_or(crate::plan::NOBODY))
+            }
+        };
+        match self.engine.exec(&self.instance, node, user, argv, None, timeout).await {
+            Ok(out) if out.truncated => Err(AccessError::Exec {
+                node: node.to_string(),
+                command: argv.join(" "),
+                reason: format!(
+                    "it printed more than {} MiB and was cut off",
+                    crate::engine::docker::MAX_EXEC_OUTPUT >> 20
+                ),
+            }),
             Ok(out) => {
                 Ok(ExecOutput { status: out.exit_code as i32, stdout: out.stdout, stderr: out.stderr })
             }

@@ -68,7 +68,8 @@ impl Disk {
 
 impl Disks {
     pub fn from_env() -> Disks {
-        let root = std::env::var_os("ASBUILT_DISKS").map(PathBuf::from).unwrap_or_else(|| DEFAULT_ROOT.into());
+        let root =
+            std::env::var_os("ASBUILT_DISKS").map(PathBuf::from).unwrap_or_else(|| DEFAULT_ROOT.into());
         Disks { root }
     }
 
@@ -98,10 +99,16 @@ impl Disks {
         let image = self.image(instance, owner);
         let mount = self.mount_point(instance, owner);
         let doing = format!("make the disk of {owner}");
-        tokio::fs::create_dir_all(&mount).await.map_err(io(format!("{doing}: create {}", mount.display())))?;
-        let file = tokio::fs::File::create(&image).await.map_err(io(format!("{doing}: create {}", image.display())))?;
+        tokio::fs::create_dir_all(&mount)
+            .await
+            .map_err(io(format!("{doing}: create {}", mount.display())))?;
+        let file = tokio::fs::File::create(&image)
+            .await
+            .map_err(io(format!("{doing}: create {}", image.display())))?;
         // Sparse: the file takes space on the host only as the node writes.
-        file.set_len(size_mib * 1024 * 1024).await.map_err(io(format!("{doing}: size {}", image.display())))?;
+        file.set_len(size_mib * 1024 * 1024)
+            .await
+            .map_err(io(format!("{doing}: size {}", image.display())))?;
         drop(file);
         run(
             Command::new("mkfs.ext4")
@@ -116,14 +123,20 @@ impl Disks {
         let disk = self.mount(instance, owner).await?;
         for dir in dirs {
             let path = disk.dir(dir);
-            tokio::fs::create_dir_all(&path).await.map_err(io(format!("{doing}: create {}", path.display())))?;
+            tokio::fs::create_dir_all(&path)
+                .await
+                .map_err(io(format!("{doing}: create {}", path.display())))?;
         }
         if !own_files.is_empty() {
-            tokio::fs::create_dir_all(disk.mount.join("own")).await.map_err(io(format!("{doing}: create own/")))?;
+            tokio::fs::create_dir_all(disk.mount.join("own"))
+                .await
+                .map_err(io(format!("{doing}: create own/")))?;
         }
         for (path, content) in own_files {
             let host = disk.own_file(path);
-            tokio::fs::write(&host, content).await.map_err(io(format!("{doing}: write {}", host.display())))?;
+            tokio::fs::write(&host, content)
+                .await
+                .map_err(io(format!("{doing}: write {}", host.display())))?;
         }
         Ok(disk)
     }
@@ -139,7 +152,10 @@ impl Disks {
         if !image.exists() {
             return Err(DiskError::Io {
                 doing: format!("mount the disk of {owner}"),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} is gone", image.display())),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{} is gone", image.display()),
+                ),
             });
         }
         tokio::fs::create_dir_all(&mount).await.map_err(io(format!("create {}", mount.display())))?;
@@ -187,8 +203,11 @@ impl Disks {
     /// The instances that have disks on this host, for removing what a crash left.
     pub fn instances(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.root) else { return Vec::new() };
-        let mut out: Vec<String> =
-            entries.flatten().filter(|e| e.path().is_dir()).filter_map(|e| e.file_name().into_string().ok()).collect();
+        let mut out: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
         out.sort();
         out
     }
@@ -243,7 +262,9 @@ fn unmount(mount: &Path) -> Result<(), DiskError> {
     // Busy: something (a container not yet gone) still has it open. Detach it now; the
     // kernel finishes when the last user goes, and the loop device frees itself.
     // SAFETY: as above.
-    if error.raw_os_error() == Some(libc::EBUSY) && unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } == 0 {
+    if error.raw_os_error() == Some(libc::EBUSY)
+        && unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } == 0
+    {
         return Ok(());
     }
     Err(DiskError::Io { doing: format!("unmount {}", mount.display()), source: error })

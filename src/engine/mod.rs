@@ -85,9 +85,13 @@ pub struct NodeStatus {
 /// What a command printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExecOutput {
+    /// The command's exit status; -1 when it was cut off.
     pub exit_code: i64,
     pub stdout: String,
     pub stderr: String,
+    /// The command printed more than asbuilt reads from a node, and was left running;
+    /// `stdout` and `stderr` hold the beginning.
+    pub truncated: bool,
 }
 
 impl ExecOutput {
@@ -253,11 +257,13 @@ pub trait Engine: Send + Sync {
     /// The state of each node of an instance.
     async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError>;
 
-    /// Runs a command in a node, with `stdin` fed to it when given.
+    /// Runs a command in a node as `user` (root, confined like the node, when `None`),
+    /// with `stdin` fed to it when given.
     async fn exec(
         &self,
         instance: &InstanceId,
         node: &str,
+        user: Option<&str>,
         argv: &[String],
         stdin: Option<&str>,
         timeout: Duration,

@@ -60,7 +60,8 @@ pub async fn save(engine: &dyn Engine, instance: &InstanceId) -> Result<Vec<Save
     for node in &record.plan.nodes {
         for (name, command) in readings(node.kind) {
             let argv = ["sh".to_string(), "-c".to_string(), command.to_string()];
-            let output = engine.exec(instance, &node.name, &argv, None, Duration::from_secs(20)).await?;
+            let output =
+                engine.exec(instance, &node.name, None, &argv, None, Duration::from_secs(20)).await?;
             let failed = !output.success() && !output.stderr.is_empty();
             let mut content = output.stdout;
             if failed {

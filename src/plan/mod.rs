@@ -47,6 +47,18 @@ impl Plan {
     }
 }
 
+/// The user asbuilt's images have for checks: no privilege, but a member of FRR's
+/// `frrvty` group on routers and firewalls, so a check may ask vtysh.
+pub const CHECK_USER: &str = "asbuilt-check";
+
+/// Nobody, by number: every Linux image can run a command as it, whether its
+/// `/etc/passwd` names it or not.
+pub const NOBODY: &str = "65534:65534";
+
+fn nobody() -> String {
+    NOBODY.to_string()
+}
+
 /// Which image a node runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "type", content = "name")]
@@ -66,6 +78,9 @@ pub struct NodePlan {
     pub limits: Limits,
     /// The node's Linux capabilities: exactly these, never privileged.
     pub capabilities: Vec<String>,
+    /// The unprivileged user a teacher's `command:` and `file:` checks run as.
+    #[serde(default = "nobody")]
+    pub check_user: String,
     /// Programs may not gain privileges when run (set-uid bits do nothing).
     #[serde(default)]
     pub no_new_privileges: bool,
@@ -171,6 +186,11 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         limits: node.limits,
         capabilities: node.kind.capabilities().iter().map(|c| c.to_string()).collect(),
         no_new_privileges: node.kind.no_new_privileges(),
+        check_user: if node.image.is_none() && node.kind.builtin_image().is_some() {
+            CHECK_USER.to_string()
+        } else {
+            NOBODY.to_string()
+        },
         sysctls: sysctls(node.kind, ipv6),
         interfaces,
         files: Vec::new(),

@@ -385,6 +385,10 @@ pub struct CheckWire {
     /// For command: a regular expression the output must match.
     #[serde(default)]
     pub matches: Option<String>,
+    /// For command and file: `root` to run as root in the node. Without it the command
+    /// runs as an unprivileged user (on asbuilt's routers it may still use vtysh).
+    #[serde(default)]
+    pub user: Option<String>,
     /// What this check is about, shown in the report.
     #[serde(default)]
     pub title: Option<TextWire>,

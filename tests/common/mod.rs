@@ -51,7 +51,7 @@ impl Deployed {
     /// Runs a command on a node.
     pub async fn run(&self, node: &str, command: &str) -> ExecOutput {
         let argv = ["sh".to_string(), "-c".to_string(), command.to_string()];
-        self.engine.exec(&self.instance, node, &argv, None, Duration::from_secs(60)).await.unwrap()
+        self.engine.exec(&self.instance, node, None, &argv, None, Duration::from_secs(60)).await.unwrap()
     }
 
     /// Runs a command in the fabric.

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use asbuilt::checks::access::{AccessError, ExecOutput, LabAccess};
+use asbuilt::checks::access::{AccessError, ExecOutput, LabAccess, RunAs};
 
 static NEXT_LAB: AtomicUsize = AtomicUsize::new(0);
 
@@ -114,12 +114,24 @@ impl Drop for NetnsLab {
 
 #[async_trait::async_trait]
 impl LabAccess for NetnsLab {
-    async fn exec(&self, node: &str, argv: &[String], timeout: Duration) -> Result<ExecOutput, AccessError> {
+    async fn exec(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, AccessError> {
         if !self.has_node(node) {
             return Err(AccessError::NoSuchNode(node.to_string()));
         }
         let mut command = tokio::process::Command::new("ip");
-        command.args(["netns", "exec", &self.ns(node)]).args(argv).kill_on_drop(true);
+        command.args(["netns", "exec", &self.ns(node)]);
+        if user == RunAs::Checker {
+            // These nodes are namespaces of the test host: an unprivileged user is as
+            // close as they come to a node's check user.
+            command.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        }
+        command.args(argv).kill_on_drop(true);
         let shown = argv.join(" ");
         match tokio::time::timeout(timeout, command.output()).await {
             Ok(Ok(out)) => Ok(ExecOutput {
@@ -143,8 +155,14 @@ pub struct ExecOnly<'a>(pub &'a NetnsLab);
 
 #[async_trait::async_trait]
 impl LabAccess for ExecOnly<'_> {
-    async fn exec(&self, node: &str, argv: &[String], timeout: Duration) -> Result<ExecOutput, AccessError> {
-        self.0.exec(node, argv, timeout).await
+    async fn exec(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, AccessError> {
+        self.0.exec(node, user, argv, timeout).await
     }
 
     fn netns(&self, _node: &str) -> Option<PathBuf> {

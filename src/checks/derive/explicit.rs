@@ -34,12 +34,18 @@ fn spec(check: &Check) -> CheckSpec {
         Probe::Dns { from, name, server, expect } => {
             ProbeSpec::Dns { from: from.clone(), name: name.clone(), server: *server, expect: *expect }
         }
-        Probe::Command { node, run, matches } => {
-            ProbeSpec::Command { node: node.clone(), run: run.clone(), matches: matches.clone() }
-        }
-        Probe::File { node, path, contains } => {
-            ProbeSpec::File { node: node.clone(), path: path.clone(), contains: contains.clone() }
-        }
+        Probe::Command { node, run, matches, as_root } => ProbeSpec::Command {
+            node: node.clone(),
+            run: run.clone(),
+            matches: matches.clone(),
+            as_root: *as_root,
+        },
+        Probe::File { node, path, contains, as_root } => ProbeSpec::File {
+            node: node.clone(),
+            path: path.clone(),
+            contains: contains.clone(),
+            as_root: *as_root,
+        },
     };
     let title =
         if check.title.is_empty() { title_of(&check.probe, check.reveal) } else { check.title.clone() };

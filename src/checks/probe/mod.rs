@@ -23,7 +23,7 @@ pub mod transport;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::access::{AccessError, ExecOutput, LabAccess};
+use super::access::{AccessError, ExecOutput, LabAccess, RunAs};
 use super::model::{Influence, ProbeSpec};
 use super::observation::Observation;
 use super::outcome::Evidence;
@@ -97,15 +97,26 @@ impl<'a> Probes<'a> {
         self.access.netns(node)
     }
 
-    /// Runs a node's own command; the evidence says so.
+    /// Runs a node's own command as root; the evidence says so.
     async fn exec(
         &self,
         node: &str,
         argv: &[&str],
         timeout: Duration,
     ) -> Result<(ExecOutput, Evidence), ProbeError> {
+        self.exec_as(node, RunAs::Root, argv, timeout).await
+    }
+
+    /// Runs a node's own command as `user`; the evidence says so.
+    async fn exec_as(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[&str],
+        timeout: Duration,
+    ) -> Result<(ExecOutput, Evidence), ProbeError> {
         let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        let output = self.access.exec(node, &owned, timeout).await?;
+        let output = self.access.exec(node, user, &owned, timeout).await?;
         let mut raw = output.stdout.clone();
         if !output.stderr.trim().is_empty() {
             raw.push_str(&output.stderr);

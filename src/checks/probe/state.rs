@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{Gathered, ProbeError, Probes, by_asbuilt, netlink, netns, parse};
+use crate::checks::access::RunAs;
 use crate::checks::model::ProbeSpec;
 use crate::checks::observation::{Observation, RouteFact};
 
@@ -25,21 +26,27 @@ pub async fn gather(
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
         ProbeSpec::Vlan { switch, port, .. } => vlans(probes, switch, port, timeout).await,
-        ProbeSpec::Command { node, run, .. } => {
-            let (out, evidence) = probes.exec(node, &["sh", "-c", run], timeout).await?;
+        ProbeSpec::Command { node, run, as_root, .. } => {
+            let (out, evidence) = probes.exec_as(node, run_as(*as_root), &["sh", "-c", run], timeout).await?;
             let output = format!("{}{}", out.stdout, out.stderr);
             Ok(Gathered {
                 observation: Observation::Command { status: out.status, output },
                 evidence: vec![evidence],
             })
         }
-        ProbeSpec::File { node, path, .. } => {
-            let (out, evidence) = probes.exec(node, &["cat", "--", path], timeout).await?;
+        ProbeSpec::File { node, path, as_root, .. } => {
+            let (out, evidence) =
+                probes.exec_as(node, run_as(*as_root), &["cat", "--", path], timeout).await?;
             let content = (out.status == 0).then_some(out.stdout);
             Ok(Gathered { observation: Observation::File(content), evidence: vec![evidence] })
         }
         _ => unreachable!("the dispatcher sends only state probes here"),
     }
+}
+
+/// A teacher's command runs unprivileged unless the check says `user: root`.
+fn run_as(as_root: bool) -> RunAs {
+    if as_root { RunAs::Root } else { RunAs::Checker }
 }
 
 async fn address(

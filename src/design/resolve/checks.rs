@@ -19,8 +19,8 @@ const PROBES: [(&str, &[&str]); 8] = [
     ("udp", &["expect"]),
     ("http", &["status", "contains"]),
     ("dns", &["server", "expect"]),
-    ("command", &["run", "matches"]),
-    ("file", &["contains"]),
+    ("command", &["run", "matches", "user"]),
+    ("file", &["contains", "user"]),
 ];
 
 /// Value keys that are required for a probe.
@@ -228,7 +228,13 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                Probe::Command { node: value.clone(), run: wire.run.clone().unwrap_or_default(), matches }
+                let as_root = self.check_user(wire, param("user"))?;
+                Probe::Command {
+                    node: value.clone(),
+                    run: wire.run.clone().unwrap_or_default(),
+                    matches,
+                    as_root,
+                }
             }
             _ => {
                 let Some((node, path)) = value.split_once(':').filter(|(_, p)| p.starts_with('/')) else {
@@ -241,14 +247,34 @@ impl Resolver<'_> {
                 };
                 let node_loc = Loc::within(probe_at, 0..node.len());
                 self.node_kind(node, node_loc)?;
+                let as_root = self.check_user(wire, param("user"))?;
                 Probe::File {
                     node: node.to_string(),
                     path: path.to_string(),
                     contains: wire.contains.clone().unwrap_or_default(),
+                    as_root,
                 }
             }
         };
         Some(probe)
+    }
+
+    /// Whether a command or file check runs as root. A topology file may come from
+    /// anywhere, so its commands run as the node's unprivileged check user unless the
+    /// teacher asks for root, which still gets only what the node itself may do.
+    fn check_user(&mut self, wire: &CheckWire, at: Path) -> Option<bool> {
+        match wire.user.as_deref() {
+            None => Some(false),
+            Some("root") => Some(true),
+            Some(other) => {
+                self.report(
+                    Diagnostic::error("invalid-value", format!("a check cannot run as `{other}`"))
+                        .at(Loc::value(at))
+                        .help("leave `user` out to run as an unprivileged user, or write `user: root`"),
+                );
+                None
+            }
+        }
     }
 
     /// Value keys must belong to the probe, and required ones must be there.
@@ -262,6 +288,7 @@ impl Resolver<'_> {
             ("server", wire.server.is_some()),
             ("run", wire.run.is_some()),
             ("matches", wire.matches.is_some()),
+            ("user", wire.user.is_some()),
         ];
         let mut ok = true;
         for (param, is_there) in present {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use bollard::Docker;
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig, Mount,
-    MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig, ResourcesUlimits,
+    ContainerCreateBody, ContainerSummary, HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig,
+    Mount, MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig, ResourcesUlimits,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
@@ -64,7 +64,12 @@ pub async fn create_node(
 
 /// Creates and starts the fabric container: no network, no node, NET_ADMIN to build
 /// bridges and NET_RAW for the impairment relay and captures.
-pub async fn create_fabric(docker: &Docker, plan: &Plan, image: &str, disk: &Disk) -> Result<(), EngineError> {
+pub async fn create_fabric(
+    docker: &Docker,
+    plan: &Plan,
+    image: &str,
+    disk: &Disk,
+) -> Result<(), EngineError> {
     let name = labels::fabric_container(&plan.instance);
     let labels = labels::labels(&plan.instance, &plan.lab, plan.student.as_deref(), None);
     let capabilities: Vec<String> = FABRIC_CAPABILITIES.iter().map(|c| c.to_string()).collect();

@@ -102,8 +102,10 @@ async fn build(
 
     progress.step("fabric");
     let instance = plan.instance.as_str();
-    let fabric_disk =
-        engine.disks.create(instance, FABRIC_DISK, FABRIC_DISK_MIB, confine::FABRIC_WRITABLE_DIRS, &[]).await?;
+    let fabric_disk = engine
+        .disks
+        .create(instance, FABRIC_DISK, FABRIC_DISK_MIB, confine::FABRIC_WRITABLE_DIRS, &[])
+        .await?;
     containers::create_fabric(docker, plan, &fabric_image, &fabric_disk).await?;
 
     progress.step("nodes");
@@ -276,7 +278,7 @@ pub async fn run_script(
     script: &str,
 ) -> Result<(), EngineError> {
     let argv = ["sh".to_string(), "-s".to_string()];
-    let output = exec::run(docker, container, &argv, Some(script), SCRIPT_TIMEOUT).await?;
+    let output = exec::run(docker, container, None, &argv, Some(script), SCRIPT_TIMEOUT).await?;
     if output.success() {
         return Ok(());
     }
@@ -333,7 +335,8 @@ async fn wait_node_ready(
     let container = labels::node_container(&plan.instance, &node.name);
     let argv = ["sh".to_string(), "-s".to_string()];
     while Instant::now() < deadline {
-        if let Ok(out) = exec::run(docker, &container, &argv, Some(script), Duration::from_secs(10)).await
+        if let Ok(out) =
+            exec::run(docker, &container, None, &argv, Some(script), Duration::from_secs(10)).await
             && out.success()
         {
             progress.node(&node.name, "ready");

@@ -13,10 +13,17 @@ use tokio::io::AsyncWriteExt;
 
 use crate::engine::{EngineError, ExecOutput, Terminal};
 
-/// Runs `argv` in a container, feeding `stdin` if given, and waits for it to end.
+/// The most asbuilt keeps of what one command prints, per stream. A student can replace
+/// any program in their node with one that prints without end (`yes`); asbuilt stops
+/// listening there instead of growing with it.
+pub const MAX_OUTPUT: usize = 4 << 20;
+
+/// Runs `argv` in a container as `user` (root when `None`), feeding `stdin` if given,
+/// and waits for it to end.
 pub async fn run(
     docker: &Docker,
     container: &str,
+    user: Option<&str>,
     argv: &[String],
     stdin: Option<&str>,
     timeout: Duration,
@@ -25,6 +32,7 @@ pub async fn run(
     let work = async {
         let config = ExecConfig {
             cmd: Some(argv.to_vec()),
+            user: user.map(str::to_string),
             attach_stdout: Some(true),
             attach_stderr: Some(true),
             attach_stdin: Some(stdin.is_some()),
@@ -36,6 +44,7 @@ pub async fn run(
             .await
             .map_err(EngineError::docker(doing.clone()))?;
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut complete = true;
         if let StartExecResults::Attached { mut output, mut input } = started {
             if let Some(text) = stdin {
                 // Fed while the output is read, so a chatty command cannot block on a
@@ -45,17 +54,28 @@ pub async fn run(
                     let _ = input.write_all(&text).await;
                     let _ = input.shutdown().await;
                 });
-                collect(&mut output, &mut stdout, &mut stderr, &doing).await?;
-                let _ = writer.await;
+                complete = collect(&mut output, &mut stdout, &mut stderr, &doing).await?;
+                writer.abort();
             } else {
-                collect(&mut output, &mut stdout, &mut stderr, &doing).await?;
+                complete = collect(&mut output, &mut stdout, &mut stderr, &doing).await?;
             }
+        }
+        if !complete {
+            // The command is still printing; it is left to the node (it blocks once
+            // nobody reads), and what it printed so far is the answer.
+            return Ok(ExecOutput {
+                exit_code: -1,
+                stdout: String::from_utf8_lossy(&stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&stderr).into_owned(),
+                truncated: true,
+            });
         }
         let inspected = docker.inspect_exec(&exec.id).await.map_err(EngineError::docker(doing.clone()))?;
         Ok(ExecOutput {
             exit_code: inspected.exit_code.unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            truncated: false,
         })
     };
     match tokio::time::timeout(timeout, work).await {
@@ -64,22 +84,27 @@ pub async fn run(
     }
 }
 
+/// Reads a command's output until it ends (true) or one stream passes [`MAX_OUTPUT`]
+/// (false, with what fits kept).
 async fn collect(
     output: &mut (impl futures::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Unpin),
     stdout: &mut Vec<u8>,
     stderr: &mut Vec<u8>,
     doing: &str,
-) -> Result<(), EngineError> {
+) -> Result<bool, EngineError> {
     while let Some(chunk) = output.next().await {
-        match chunk.map_err(EngineError::docker(doing.to_string()))? {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                stdout.extend_from_slice(&message)
-            }
-            LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-            LogOutput::StdIn { .. } => {}
+        let (buffer, message) = match chunk.map_err(EngineError::docker(doing.to_string()))? {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => (&mut *stdout, message),
+            LogOutput::StdErr { message } => (&mut *stderr, message),
+            LogOutput::StdIn { .. } => continue,
+        };
+        let room = MAX_OUTPUT - buffer.len();
+        buffer.extend_from_slice(&message[..message.len().min(room)]);
+        if message.len() > room {
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Opens an interactive terminal (a pseudo-terminal) running `argv` in a container.

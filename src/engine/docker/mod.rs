@@ -13,8 +13,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bollard::Docker;
 
-use super::labels::{self, NODE, ROLE};
 use super::disks::Disks;
+use super::labels::{self, NODE, ROLE};
 use super::netlink::HostLinks;
 use super::{
     DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
@@ -24,6 +24,8 @@ use crate::design::Endpoint;
 use crate::images::{self, BuildObserver, BuildOptions};
 use crate::kind::NodeKind;
 use crate::plan::{InstanceId, LinkSetting, fabric};
+
+pub use exec::MAX_OUTPUT as MAX_EXEC_OUTPUT;
 
 /// Where the fabric keeps the instance's record.
 const RECORD_PATH: &str = "/var/lib/asbuilt/record.json";
@@ -43,7 +45,13 @@ impl DockerEngine {
     pub async fn connect(build_observer: Box<dyn BuildObserver>) -> Result<DockerEngine, EngineError> {
         let docker = images::connect().await?;
         let links = HostLinks::connect().map_err(EngineError::netlink("connect to the host's netlink"))?;
-        Ok(DockerEngine { docker, links, disks: Disks::from_env(), build_options: BuildOptions::from_env(), build_observer })
+        Ok(DockerEngine {
+            docker,
+            links,
+            disks: Disks::from_env(),
+            build_options: BuildOptions::from_env(),
+            build_observer,
+        })
     }
 
     async fn read_record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
@@ -198,12 +206,13 @@ impl Engine for DockerEngine {
         &self,
         instance: &InstanceId,
         node: &str,
+        user: Option<&str>,
         argv: &[String],
         stdin: Option<&str>,
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError> {
         self.on_node(instance, node, |container| async move {
-            exec::run(&self.docker, &container, argv, stdin, timeout).await
+            exec::run(&self.docker, &container, user, argv, stdin, timeout).await
         })
         .await
     }
@@ -214,7 +223,7 @@ impl Engine for DockerEngine {
         argv: &[String],
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError> {
-        exec::run(&self.docker, &labels::fabric_container(instance), argv, None, timeout).await
+        exec::run(&self.docker, &labels::fabric_container(instance), None, argv, None, timeout).await
     }
 
     async fn terminal(
