@@ -81,6 +81,7 @@ fn main() {
         ("a_teachers_command_check_runs_unprivileged_and_root_stays_confined", |f| {
             Box::pin(command_checks(f))
         }),
+        ("a_command_that_prints_without_end_is_cut_off", |f| Box::pin(endless_output(f))),
         ("no_node_can_trace_a_process", |f| Box::pin(ptrace(f))),
         ("no_node_can_open_a_vsock_to_the_virtual_machines_host", |f| Box::pin(vsock(f))),
     ];
@@ -662,6 +663,35 @@ async fn command_checks(f: &Fixture) -> Result<Completion, Failed> {
         problems.push(format!("the check in a teacher's image ran as {own}"));
     }
     if problems.is_empty() { Ok(Completion::Completed) } else { fail("command checks", &problems) }
+}
+
+async fn endless_output(f: &Fixture) -> Result<Completion, Failed> {
+    let suite = derive::suite(&f.design);
+    let check = suite
+        .checks
+        .iter()
+        .find(|c| c.title.get(asbuilt::design::Lang::En).is_some_and(|t| t == "endless output"))
+        .ok_or("no check titled endless output")?;
+    let one = asbuilt::checks::model::Suite { checks: vec![check.clone()], ..suite.clone() };
+    let access = InstanceAccess::open(&f.lab.engine, &f.lab.instance).await.map_err(|e| e.to_string())?;
+    let results = runner::run(&one, &access, &Names::of(&f.design), &RunOptions::default()).await;
+    let peak_mib = status_fields(&std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?)
+        .get("VmHWM")
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        >> 10;
+    let why = match &results[0].outcome {
+        Outcome::Error { why } => why.get(asbuilt::design::Lang::En).unwrap_or_default().to_string(),
+        other => return Err(format!("an endless command was not cut off: {other:?}").into()),
+    };
+    if !why.contains("MiB") {
+        return Err(format!("the error does not say the output was cut off: {why}").into());
+    }
+    // The whole test process, lab and all: far below what an endless reader reaches.
+    if peak_mib > 512 {
+        return Err(format!("the test process peaked at {peak_mib} MiB").into());
+    }
+    Ok(Completion::Completed)
 }
 
 async fn ptrace(f: &Fixture) -> Result<Completion, Failed> {
