@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use asbuilt::design::Endpoint;
+use asbuilt::engine::health::InfraProblem;
 use asbuilt::engine::{DeployRequest, Engine, EngineError, Quiet, save};
 use asbuilt::plan::{InstanceId, LinkSetting, plan};
 use common::{Deployed, address, all_prebuilt, engine, example};
@@ -286,6 +287,91 @@ async fn deploy_converges_and_a_failed_deploy_removes_what_it_made() {
         matches!(lab.engine.nodes(&instance).await, Err(EngineError::NoSuchInstance(_))),
         "nothing is left of it"
     );
+}
+
+/// Restarts or stops a container behind asbuilt's back, as an admin or a crash would.
+async fn behind_asbuilts_back(container: &str, stop: bool) {
+    let docker = asbuilt::images::connect().await.unwrap();
+    if stop {
+        docker.stop_container(container, None).await.unwrap();
+    } else {
+        docker.restart_container(container, None).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_restarted_by_hand_is_reported_and_a_redeploy_repairs_it_keeping_its_disk() {
+    let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-restart").await;
+    assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty(), "a fresh instance is whole");
+    lab.run("r2", "echo kept > /root/notes.txt").await;
+    behind_asbuilts_back(&asbuilt::engine::labels::node_container(&lab.instance, "r2"), false).await;
+
+    let problems = lab.engine.health(&lab.instance).await.unwrap();
+    let missing: BTreeSet<String> = problems
+        .iter()
+        .map(|p| match p {
+            InfraProblem::CableMissing { endpoint } => endpoint.to_string(),
+            other => panic!("unexpected: {other}"),
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        ["r2:eth1", "r2:eth2", "r2:eth3"].map(String::from).into(),
+        "r2 came back with only lo"
+    );
+    // The positive control of the repair: pc1 cannot reach pc3 through r2 now.
+    assert!(!lab.pings("pc1", &address(&design, "pc3", "eth1"), 1).await);
+
+    let again = lab
+        .engine
+        .deploy(DeployRequest { plan: &lab.plan, design: &design, workers: 4 }, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(again.repaired, vec!["r2".to_string()], "only r2 is built again");
+    assert!(!again.unchanged && !again.replaced);
+    assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty());
+    assert!(lab.pings("pc1", &address(&design, "pc3", "eth1"), 20).await, "routed through r2 again");
+    assert_eq!(lab.run("r2", "cat /root/notes.txt").await.stdout.trim(), "kept", "what was saved stays");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_fabric_is_reported_and_a_redeploy_rewires_every_node() {
+    let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-fabric-stop").await;
+    behind_asbuilts_back(&asbuilt::engine::labels::fabric_container(&lab.instance), true).await;
+    let problems = lab.engine.health(&lab.instance).await.unwrap();
+    assert!(matches!(problems.first(), Some(InfraProblem::FabricNotRunning { .. })), "{problems:?}");
+
+    let again = lab
+        .engine
+        .deploy(DeployRequest { plan: &lab.plan, design: &design, workers: 4 }, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(again.repaired.len(), design.nodes.len(), "every node lost its cables with the fabric");
+    assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty());
+    assert!(lab.pings("pc1", &address(&design, "r1", "eth1"), 20).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redeploy_after_only_the_checks_changed_stores_the_new_design() {
+    let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-new-checks").await;
+    let mut with_check = design.clone();
+    let mut extra =
+        with_check.checks.first().cloned().unwrap_or_else(|| panic!("eerste-lan has explicit checks"));
+    extra.title = asbuilt::design::Text { nl: None, en: Some("a check added after the deploy".into()) };
+    with_check.checks.push(extra);
+    assert_eq!(plan(&with_check, lab.instance.clone()).nodes.len(), lab.plan.nodes.len());
+
+    let again = lab
+        .engine
+        .deploy(DeployRequest { plan: &lab.plan, design: &with_check, workers: 4 }, &Quiet)
+        .await
+        .unwrap();
+    assert!(again.design_updated && again.repaired.is_empty() && !again.replaced, "{again:?}");
+    let stored = lab.engine.record(&lab.instance).await.unwrap().design;
+    assert_eq!(stored.checks.len(), design.checks.len() + 1, "the record holds the new checks");
 }
 
 #[tokio::test(flavor = "multi_thread")]

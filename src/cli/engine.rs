@@ -177,6 +177,18 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
             eprintln!("{instance}: already deployed from this design and running; left as it is");
             return Ok(Outcome::Success);
         }
+        if !done.repaired.is_empty() {
+            eprintln!(
+                "{instance}: repaired in {:.1} s: built again {} (their disks, and what was saved on them, kept)",
+                done.elapsed.as_secs_f64(),
+                done.repaired.join(", ")
+            );
+            return Ok(Outcome::Success);
+        }
+        if done.design_updated {
+            eprintln!("{instance}: running as deployed; its design (the answer key) was updated");
+            return Ok(Outcome::Success);
+        }
         let verb = if done.replaced { "replaced" } else { "deployed" };
         eprintln!("{instance}: {verb}, {} nodes ready in {:.1} s", done.nodes, done.elapsed.as_secs_f64());
         if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
@@ -217,17 +229,47 @@ pub fn inspect(args: &InspectArgs) -> Outcome {
     on_instance(name, |engine, instance| async move {
         let nodes = engine.nodes(&instance).await?;
         let record = engine.record(&instance).await;
+        let problems = match &record {
+            Ok(_) => engine.health(&instance).await?,
+            Err(_) => Vec::new(),
+        };
+        // A broken infrastructure is an engine failure, whatever else is shown.
+        let outcome = if problems.is_empty() && record.is_ok() { Outcome::Success } else { Outcome::Failed };
         if args.json {
+            let cables: Option<Vec<serde_json::Value>> = record.as_ref().ok().map(|r| {
+                r.plan
+                    .segments
+                    .iter()
+                    .map(|segment| {
+                        let ends: Vec<serde_json::Value> = segment
+                            .ports
+                            .iter()
+                            .map(|p| {
+                                let s = r.link_setting(&p.endpoint);
+                                serde_json::json!({
+                                    "end": p.endpoint.to_string(),
+                                    "plugged_in": s.up,
+                                    "loss_percent": s.loss_percent,
+                                    "delay_ms": s.delay_ms,
+                                })
+                            })
+                            .collect();
+                        serde_json::json!({ "segment": segment.name, "ends": ends })
+                    })
+                    .collect()
+            });
             let value = serde_json::json!({
                 "instance": instance,
                 "nodes": nodes,
                 "deployed_at": record.as_ref().ok().map(|r| r.deployed_at.clone()),
                 "lab": record.as_ref().ok().map(|r| r.plan.lab.clone()),
                 "student": record.as_ref().ok().and_then(|r| r.plan.student.clone()),
-                "links": record.as_ref().ok().map(|r| r.links.clone()),
+                "cables": cables,
+                "problems": problems.iter().map(|p| serde_json::json!({ "what": p, "says": p.to_string() })).collect::<Vec<_>>(),
                 "record_error": record.as_ref().err().map(|e| e.to_string()),
             });
-            return Ok(print_json(&value));
+            print_json(&value);
+            return Ok(outcome);
         }
         match &record {
             Ok(r) => println!(
@@ -270,7 +312,13 @@ pub fn inspect(args: &InspectArgs) -> Outcome {
                 println!("  {}", ends.join(" -- "));
             }
         }
-        Ok(Outcome::Success)
+        if !problems.is_empty() {
+            println!("\nbroken (not the student's doing; `asbuilt deploy` with the same file repairs it)");
+            for problem in &problems {
+                println!("  {problem}");
+            }
+        }
+        Ok(outcome)
     })
 }
 
@@ -369,6 +417,15 @@ pub fn save(args: &SaveArgs) -> Outcome {
 pub fn check(args: &super::checks::CheckArgs) -> Outcome {
     on_instance(&args.instance, |engine, instance| async move {
         let record = engine.record(&instance).await?;
+        let problems = engine.health(&instance).await?;
+        if !problems.is_empty() {
+            eprintln!("error: {instance} is not graded: its infrastructure is broken, which no student did:");
+            for problem in &problems {
+                eprintln!("  {problem}");
+            }
+            eprintln!("  repair it with `asbuilt deploy` and the same file; what students saved is kept");
+            return Ok(Outcome::Failed);
+        }
         let access = InstanceAccess::open(&engine, &instance).await?;
         Ok(super::checks::check_instance(&access, &record.design, args).await)
     })

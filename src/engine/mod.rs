@@ -9,6 +9,7 @@
 pub mod access;
 pub mod disks;
 pub mod docker;
+pub mod health;
 pub mod labels;
 pub mod netlink;
 pub mod save;
@@ -38,8 +39,14 @@ pub struct Deployed {
     pub instance: InstanceId,
     /// The instance was there already, built from the same plan, and left alone.
     pub unchanged: bool,
-    /// An instance of the same name, from another plan or broken, was replaced.
+    /// An instance of the same name, from another plan, was replaced.
     pub replaced: bool,
+    /// The instance was there already, and these nodes were built again because its
+    /// infrastructure was broken (a node restarted, the fabric stopped).
+    pub repaired: Vec<String>,
+    /// The instance was there already, and only the design it is graded against
+    /// changed (new checks, say): the record was updated and the lab left alone.
+    pub design_updated: bool,
     pub nodes: usize,
     pub elapsed: Duration,
 }
@@ -253,6 +260,10 @@ pub trait Engine: Send + Sync {
 
     /// What was stored about an instance at deploy.
     async fn record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError>;
+
+    /// What is broken of an instance's infrastructure (stopped containers, cables gone):
+    /// nothing a student did or can repair. Empty when the instance is whole.
+    async fn health(&self, instance: &InstanceId) -> Result<Vec<health::InfraProblem>, EngineError>;
 
     /// The state of each node of an instance.
     async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError>;

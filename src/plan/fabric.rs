@@ -48,6 +48,16 @@ pub fn wire_script(plan: &Plan) -> String {
     script.render()
 }
 
+/// Puts cable ends that were made again (their node restarted) back on their bridges.
+pub fn attach_script(plan: &Plan, ports: &[&PortPlan]) -> String {
+    let mut script = Script::new();
+    for port in ports {
+        script.step(&format!("connect {}", port.endpoint));
+        script.run(&["ip", "link", "set", &port.port, "master", &plan.segment_of(port).bridge, "up"]);
+    }
+    script.render()
+}
+
 /// Puts one cable end into the given state, from whatever state it was in.
 pub fn link_script(segment: &SegmentPlan, port: &PortPlan, setting: LinkSetting) -> String {
     let p = &port.port;

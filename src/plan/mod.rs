@@ -41,6 +41,14 @@ impl Plan {
         self.nodes.iter().find(|n| n.name == name)
     }
 
+    /// The segment a port belongs to.
+    pub fn segment_of(&self, port: &PortPlan) -> &SegmentPlan {
+        self.segments
+            .iter()
+            .find(|s| s.ports.iter().any(|p| p.port == port.port))
+            .expect("ports belong to segments")
+    }
+
     /// The fabric port of a cable end.
     pub fn port_of(&self, endpoint: &Endpoint) -> Option<&PortPlan> {
         self.segments.iter().flat_map(|s| s.ports.iter()).find(|p| &p.endpoint == endpoint)

@@ -1,5 +1,7 @@
 //! Deploying an instance: images, fabric, nodes, cables, configuration, faults,
-//! readiness; and on any failure, removing everything this deploy created.
+//! readiness; and on any failure, removing everything this deploy created. Deploying
+//! an instance that exists converges it: what broke of its infrastructure is built
+//! again, and nothing else is touched.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -8,12 +10,13 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{DockerEngine, containers, destroy, exec, files};
 use crate::confine;
+use crate::engine::health::InfraProblem;
 use crate::engine::labels;
 use crate::engine::netlink::HostLinks;
 use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError, InstanceRecord};
 use crate::images;
 use crate::plan::script::failed_step;
-use crate::plan::{ImageChoice, NodePlan, Plan, fabric};
+use crate::plan::{ImageChoice, NodePlan, Plan, PortPlan, fabric};
 
 /// How long a node may take to answer after it is configured. FRR and dnsmasq answer
 /// within seconds; the margin is for a loaded school server.
@@ -35,22 +38,14 @@ pub async fn deploy(
     let instance = plan.instance.clone();
     let existing = containers::list(&engine.docker, Some(&instance)).await?;
     let mut replaced = false;
-    if !existing.is_empty() {
-        if let Ok(record) = engine.read_record(&instance).await {
-            let same = serde_json::to_value(&record.plan).ok() == serde_json::to_value(plan).ok();
-            let running = existing
-                .iter()
-                .filter(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"))
-                .count();
-            if same && running == plan.nodes.len() + 1 {
-                return Ok(Deployed {
-                    instance,
-                    unchanged: true,
-                    replaced: false,
-                    nodes: plan.nodes.len(),
-                    elapsed: started.elapsed(),
-                });
-            }
+    if !existing.is_empty() || engine.disks.exists(instance.as_str()) {
+        // After a reboot of the host the disks are not mounted, and the record lives on
+        // the fabric's.
+        let _ = engine.disks.mount(instance.as_str(), FABRIC_DISK).await;
+        if let Ok(record) = engine.read_record(&instance).await
+            && serde_json::to_value(&record.plan).ok() == serde_json::to_value(plan).ok()
+        {
+            return converge(engine, &request, record, started, progress).await;
         }
         progress.step("replace the existing instance, which is incomplete or of another design");
         let report = destroy::instance(engine, &instance).await;
@@ -64,6 +59,8 @@ pub async fn deploy(
             instance,
             unchanged: false,
             replaced,
+            repaired: Vec::new(),
+            design_updated: false,
             nodes: plan.nodes.len(),
             elapsed: started.elapsed(),
         }),
@@ -75,6 +72,116 @@ pub async fn deploy(
     }
 }
 
+/// An instance of the same plan exists: repair what is broken of its infrastructure
+/// (keeping every node's disk, so what students saved stays), and store the design if
+/// only that changed (new checks). A failed repair removes nothing: the student's work
+/// is worth more than a clean slate.
+async fn converge(
+    engine: &DockerEngine,
+    request: &DeployRequest<'_>,
+    mut record: InstanceRecord,
+    started: Instant,
+    progress: &dyn DeployProgress,
+) -> Result<Deployed, EngineError> {
+    let plan = request.plan;
+    for node in &plan.nodes {
+        engine.disks.mount(plan.instance.as_str(), &node.name).await?;
+    }
+    let problems = super::health::gather(engine, &record).await?;
+    let design_changed =
+        serde_json::to_value(&record.design).ok() != serde_json::to_value(request.design).ok();
+    let mut repaired = Vec::new();
+    if !problems.is_empty() {
+        for problem in &problems {
+            progress.step(&format!("repair: {problem}"));
+        }
+        repaired = repair(engine, request, &record, &problems, progress).await?;
+    }
+    if design_changed || !repaired.is_empty() {
+        record.design = request.design.clone();
+        engine.write_record(&record).await?;
+    }
+    Ok(Deployed {
+        instance: plan.instance.clone(),
+        unchanged: repaired.is_empty() && !design_changed,
+        replaced: false,
+        design_updated: design_changed && repaired.is_empty(),
+        repaired,
+        nodes: plan.nodes.len(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Builds again what the problems took out: the fabric if it went (and with it every
+/// cable, so every node), and each node that stopped or lost a cable. A rebuilt node
+/// starts from its own disk and is configured again as at deploy. The nodes rebuilt.
+async fn repair(
+    engine: &DockerEngine,
+    request: &DeployRequest<'_>,
+    record: &InstanceRecord,
+    problems: &[InfraProblem],
+    progress: &dyn DeployProgress,
+) -> Result<Vec<String>, EngineError> {
+    let plan = request.plan;
+    let docker = &engine.docker;
+    let fabric_broken = problems.iter().any(|p| p.node().is_none());
+    let broken: Vec<&NodePlan> = plan
+        .nodes
+        .iter()
+        .filter(|n| fabric_broken || problems.iter().any(|p| p.node() == Some(n.name.as_str())))
+        .collect();
+    let images = Images::ensure(engine, plan).await?;
+    let instance = plan.instance.as_str();
+    if fabric_broken {
+        progress.step("fabric");
+        let name = labels::fabric_container(&plan.instance);
+        containers::remove(docker, &name).await.map_err(EngineError::docker(format!("remove {name}")))?;
+        let disk = engine.disks.mount(instance, FABRIC_DISK).await?;
+        containers::create_fabric(docker, plan, &images.fabric, &disk).await?;
+    }
+    progress.step("nodes");
+    for_each_of(&broken, request.workers, |node| {
+        let image = images.of(node);
+        async move {
+            let name = labels::node_container(&plan.instance, &node.name);
+            containers::remove(docker, &name).await.map_err(EngineError::docker(format!("remove {name}")))?;
+            let disk = engine.disks.mount(instance, &node.name).await?;
+            containers::create_node(docker, plan, node, &image, &disk).await?;
+            progress.node(&node.name, "started again");
+            Ok(())
+        }
+    })
+    .await?;
+    progress.step("cables");
+    let ports: Vec<&PortPlan> = plan
+        .segments
+        .iter()
+        .flat_map(|s| s.ports.iter())
+        .filter(|p| broken.iter().any(|n| n.name == p.endpoint.node))
+        .collect();
+    cable(engine, plan, &ports).await?;
+    let fabric_name = labels::fabric_container(&plan.instance);
+    let wiring = if fabric_broken { fabric::wire_script(plan) } else { fabric::attach_script(plan, &ports) };
+    run_script(docker, &fabric_name, "fabric", "connect the cables", &wiring).await?;
+    for port in &ports {
+        let setting = record.link_setting(&port.endpoint);
+        if !setting.is_default() {
+            let segment = plan.segment_of(port);
+            let script = fabric::link_script(segment, port, setting);
+            run_script(docker, &fabric_name, "fabric", &format!("set cable end {}", port.endpoint), &script)
+                .await?;
+        }
+    }
+    progress.step("configuration");
+    // The files asbuilt wrote at deploy are on the node's disk still, possibly changed
+    // by the student since: only the scripts run again.
+    configure(docker, plan, &broken, request.workers, false, progress).await?;
+    apply_faults(docker, plan, &broken, request.workers).await?;
+    progress.step("waiting for the nodes to answer");
+    wait_ready(docker, plan, &broken, request.workers, progress).await?;
+    Ok(broken.iter().map(|n| n.name.clone()).collect())
+}
+
 async fn build(
     engine: &DockerEngine,
     request: &DeployRequest<'_>,
@@ -83,22 +190,10 @@ async fn build(
     let plan = request.plan;
     let docker = &engine.docker;
     let workers = request.workers.max(1);
+    let all: Vec<&NodePlan> = plan.nodes.iter().collect();
 
     progress.step("images");
-    let references = images_for(engine, plan).await?;
-    let image_of = |node: &NodePlan| match &node.image {
-        ImageChoice::Builtin(name) => references
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, r)| r.clone())
-            .expect("every builtin image was ensured"),
-        ImageChoice::Custom(image) => image.clone(),
-    };
-    let fabric_image = references
-        .iter()
-        .find(|(n, _)| n == "fabric")
-        .map(|(_, r)| r.clone())
-        .expect("the fabric image was ensured");
+    let images = Images::ensure(engine, plan).await?;
 
     progress.step("fabric");
     let instance = plan.instance.as_str();
@@ -106,11 +201,11 @@ async fn build(
         .disks
         .create(instance, FABRIC_DISK, FABRIC_DISK_MIB, confine::FABRIC_WRITABLE_DIRS, &[])
         .await?;
-    containers::create_fabric(docker, plan, &fabric_image, &fabric_disk).await?;
+    containers::create_fabric(docker, plan, &images.fabric, &fabric_disk).await?;
 
     progress.step("nodes");
-    for_each_node(plan, workers, |node| {
-        let image = image_of(node);
+    for_each_of(&all, workers, |node| {
+        let image = images.of(node);
         async move {
             let own_files = confine::own_files(&node.name);
             let disk = engine
@@ -125,72 +220,32 @@ async fn build(
     .await?;
 
     progress.step("cables");
-    cable(engine, plan).await?;
+    let ports: Vec<&PortPlan> = plan.segments.iter().flat_map(|s| s.ports.iter()).collect();
+    cable(engine, plan, &ports).await?;
     let fabric_name = labels::fabric_container(&plan.instance);
     run_script(docker, &fabric_name, "fabric", "connect the cables", &fabric::wire_script(plan)).await?;
 
     progress.step("configuration");
-    for_each_node(plan, workers, |node| async move {
-        let container = labels::node_container(&plan.instance, &node.name);
-        files::upload(docker, &container, &node.files).await?;
-        if let Some(script) = &node.configure {
-            run_script(docker, &container, &node.name, "configure", script).await?;
-        }
-        progress.node(&node.name, "configured");
-        Ok(())
-    })
-    .await?;
-    for_each_node(plan, workers, |node| async move {
-        if let Some(script) = &node.after_all {
-            run_script(
-                docker,
-                &labels::node_container(&plan.instance, &node.name),
-                &node.name,
-                "configure",
-                script,
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await?;
+    configure(docker, plan, &all, workers, true, progress).await?;
 
     if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
         progress.step("faults");
     }
-    for_each_node(plan, workers, |node| async move {
-        if let Some(script) = &node.break_faults {
-            run_script(
-                docker,
-                &labels::node_container(&plan.instance, &node.name),
-                &node.name,
-                "apply a fault",
-                script,
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await?;
+    apply_faults(docker, plan, &all, workers).await?;
     for (endpoint, setting) in &plan.links {
         let port = plan.port_of(endpoint).expect("faults name cabled interfaces");
-        let segment = plan
-            .segments
-            .iter()
-            .find(|s| s.ports.iter().any(|p| p.port == port.port))
-            .expect("ports belong to segments");
         run_script(
             docker,
             &fabric_name,
             "fabric",
             &format!("apply a fault to {endpoint}"),
-            &fabric::link_script(segment, port, *setting),
+            &fabric::link_script(plan.segment_of(port), port, *setting),
         )
         .await?;
     }
 
     progress.step("waiting for the nodes to answer");
-    wait_ready(docker, plan, workers, progress).await?;
+    wait_ready(docker, plan, &all, workers, progress).await?;
 
     let record = InstanceRecord {
         plan: plan.clone(),
@@ -201,69 +256,137 @@ async fn build(
     engine.write_record(&record).await
 }
 
-/// The image reference of every builtin image the plan uses, the fabric's included,
-/// building what is missing; custom images must exist already.
-async fn images_for(engine: &DockerEngine, plan: &Plan) -> Result<Vec<(String, String)>, EngineError> {
-    let mut builtin: Vec<&str> = vec!["fabric"];
-    for node in &plan.nodes {
-        match &node.image {
-            ImageChoice::Builtin(name) if !builtin.contains(&name.as_str()) => builtin.push(name),
-            ImageChoice::Builtin(_) => {}
-            ImageChoice::Custom(image) => images::require_custom_image(&engine.docker, image).await?,
+/// Configures nodes: their files (when `with_files`) and scripts, then what needs the
+/// others configured first (DHCP clients).
+async fn configure(
+    docker: &Docker,
+    plan: &Plan,
+    nodes: &[&NodePlan],
+    workers: usize,
+    with_files: bool,
+    progress: &dyn DeployProgress,
+) -> Result<(), EngineError> {
+    for_each_of(nodes, workers, |node| async move {
+        let container = labels::node_container(&plan.instance, &node.name);
+        if with_files {
+            files::upload(docker, &container, &node.files).await?;
         }
-    }
-    images::ensure_images(&engine.docker, &builtin, &engine.build_options, engine.build_observer.as_ref())
-        .await?;
-    Ok(builtin
-        .into_iter()
-        .map(|name| (name.to_string(), images::image_ref(name).expect("builtin images have references")))
-        .collect())
+        if let Some(script) = &node.configure {
+            run_script(docker, &container, &node.name, "configure", script).await?;
+        }
+        progress.node(&node.name, "configured");
+        Ok(())
+    })
+    .await?;
+    for_each_of(nodes, workers, |node| async move {
+        if let Some(script) = &node.after_all {
+            let container = labels::node_container(&plan.instance, &node.name);
+            run_script(docker, &container, &node.name, "configure", script).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
-/// Runs `work` for every node, at most `workers` at a time, stopping at the first error.
-async fn for_each_node<'p, F, Fut>(plan: &'p Plan, workers: usize, work: F) -> Result<(), EngineError>
+/// The faults inside nodes (stopped services, shut interfaces).
+async fn apply_faults(
+    docker: &Docker,
+    plan: &Plan,
+    nodes: &[&NodePlan],
+    workers: usize,
+) -> Result<(), EngineError> {
+    for_each_of(nodes, workers, |node| async move {
+        if let Some(script) = &node.break_faults {
+            let container = labels::node_container(&plan.instance, &node.name);
+            run_script(docker, &container, &node.name, "apply a fault", script).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The image references a plan needs: every builtin image it uses (built when
+/// missing), the fabric's among them; custom images must exist already.
+struct Images {
+    builtin: Vec<(String, String)>,
+    fabric: String,
+}
+
+impl Images {
+    async fn ensure(engine: &DockerEngine, plan: &Plan) -> Result<Images, EngineError> {
+        let mut builtin: Vec<&str> = vec!["fabric"];
+        for node in &plan.nodes {
+            match &node.image {
+                ImageChoice::Builtin(name) if !builtin.contains(&name.as_str()) => builtin.push(name),
+                ImageChoice::Builtin(_) => {}
+                ImageChoice::Custom(image) => images::require_custom_image(&engine.docker, image).await?,
+            }
+        }
+        images::ensure_images(
+            &engine.docker,
+            &builtin,
+            &engine.build_options,
+            engine.build_observer.as_ref(),
+        )
+        .await?;
+        let builtin: Vec<(String, String)> = builtin
+            .into_iter()
+            .map(|name| (name.to_string(), images::image_ref(name).expect("builtin images have references")))
+            .collect();
+        let fabric = builtin.iter().find(|(n, _)| n == "fabric").map(|(_, r)| r.clone()).expect("ensured");
+        Ok(Images { builtin, fabric })
+    }
+
+    fn of(&self, node: &NodePlan) -> String {
+        match &node.image {
+            ImageChoice::Builtin(name) => {
+                self.builtin.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone()).expect("ensured")
+            }
+            ImageChoice::Custom(image) => image.clone(),
+        }
+    }
+}
+
+/// Runs `work` for each of `nodes`, at most `workers` at a time, stopping at the first
+/// error.
+async fn for_each_of<'p, F, Fut>(nodes: &[&'p NodePlan], workers: usize, work: F) -> Result<(), EngineError>
 where
     F: Fn(&'p NodePlan) -> Fut,
     Fut: std::future::Future<Output = Result<(), EngineError>>,
 {
-    futures::stream::iter(plan.nodes.iter().map(Ok::<_, EngineError>))
-        .try_for_each_concurrent(workers, work)
+    futures::stream::iter(nodes.iter().map(|n| Ok::<_, EngineError>(*n)))
+        .try_for_each_concurrent(workers.max(1), work)
         .await
 }
 
-/// Makes every cable: a veth pair per cable end, one end in the node under the
+/// Makes the given cables: a veth pair per cable end, one end in the node under the
 /// interface's name, the other in the fabric under the port's name.
-async fn cable(engine: &DockerEngine, plan: &Plan) -> Result<(), EngineError> {
+async fn cable(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) -> Result<(), EngineError> {
     let docker = &engine.docker;
     let fabric_pid = containers::pid(docker, &labels::fabric_container(&plan.instance)).await?;
-    let mut pids = Vec::new();
-    for node in &plan.nodes {
-        pids.push((
-            node.name.as_str(),
-            containers::pid(docker, &labels::node_container(&plan.instance, &node.name)).await?,
-        ));
-    }
-    for segment in &plan.segments {
-        for port in &segment.ports {
-            let pid = pids
-                .iter()
-                .find(|(n, _)| *n == port.endpoint.node)
-                .map(|(_, p)| *p)
-                .expect("cable ends are nodes of the plan");
-            let (a, b) = HostLinks::temp_names(plan.instance.as_str());
-            let doing = format!("cable {}", port.endpoint);
-            engine.links.create_veth(&a, &b).await.map_err(EngineError::netlink(doing.clone()))?;
-            engine
-                .links
-                .move_into(&a, pid, &port.endpoint.interface, true)
-                .await
-                .map_err(EngineError::netlink(doing.clone()))?;
-            engine
-                .links
-                .move_into(&b, fabric_pid, &port.port, false)
-                .await
-                .map_err(EngineError::netlink(doing))?;
+    let mut pids: Vec<(&str, u32)> = Vec::new();
+    for port in ports {
+        let node = port.endpoint.node.as_str();
+        if !pids.iter().any(|(n, _)| *n == node) {
+            pids.push((node, containers::pid(docker, &labels::node_container(&plan.instance, node)).await?));
         }
+    }
+    for port in ports {
+        let pid =
+            pids.iter().find(|(n, _)| *n == port.endpoint.node).map(|(_, p)| *p).expect("looked up above");
+        let (a, b) = HostLinks::temp_names(plan.instance.as_str());
+        let doing = format!("cable {}", port.endpoint);
+        engine.links.create_veth(&a, &b).await.map_err(EngineError::netlink(doing.clone()))?;
+        engine
+            .links
+            .move_into(&a, pid, &port.endpoint.interface, true)
+            .await
+            .map_err(EngineError::netlink(doing.clone()))?;
+        engine
+            .links
+            .move_into(&b, fabric_pid, &port.port, false)
+            .await
+            .map_err(EngineError::netlink(doing))?;
     }
     Ok(())
 }
@@ -298,16 +421,17 @@ pub async fn run_script(
     })
 }
 
-/// Waits until every node's readiness script succeeds.
+/// Waits until each node's readiness script succeeds.
 async fn wait_ready(
     docker: &Docker,
     plan: &Plan,
+    nodes: &[&NodePlan],
     workers: usize,
     progress: &dyn DeployProgress,
 ) -> Result<(), EngineError> {
     let deadline = Instant::now() + READY_TIMEOUT;
     let waits: Vec<_> =
-        plan.nodes.iter().map(|node| wait_node_ready(docker, plan, node, deadline, progress)).collect();
+        nodes.iter().map(|node| wait_node_ready(docker, plan, node, deadline, progress)).collect();
     let late: Vec<String> = futures::stream::iter(waits)
         .buffer_unordered(workers)
         .filter_map(|late| async move { late })

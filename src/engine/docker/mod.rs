@@ -6,6 +6,7 @@ mod deploy;
 mod destroy;
 mod exec;
 mod files;
+mod health;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use bollard::Docker;
 
 use super::disks::Disks;
+use super::health::InfraProblem;
 use super::labels::{self, NODE, ROLE};
 use super::netlink::HostLinks;
 use super::{
@@ -167,6 +169,11 @@ impl Engine for DockerEngine {
 
     async fn record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
         self.read_record(instance).await
+    }
+
+    async fn health(&self, instance: &InstanceId) -> Result<Vec<InfraProblem>, EngineError> {
+        let record = self.read_record(instance).await?;
+        health::gather(self, &record).await
     }
 
     async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError> {
