@@ -100,7 +100,7 @@ pub fn fabric_problems(
             let impaired = setting.loss_percent > 0.0 || setting.delay_ms > 0;
             let master = link["master"].as_str();
             if impaired {
-                if !live_relays.iter().any(|r| *r == port.port) {
+                if !live_relays.contains(&port.port) {
                     problems.push(astray("should be lossy or slow, but its relay does not run".into()));
                 }
             } else if master != Some(segment.bridge.as_str()) {
