@@ -83,6 +83,7 @@ fn main() {
         }),
         ("a_command_that_prints_without_end_is_cut_off", |f| Box::pin(endless_output(f))),
         ("no_node_can_trace_a_process", |f| Box::pin(ptrace(f))),
+        ("asbuilt_doctor_proves_the_confinement_on_this_host", |_| Box::pin(doctor())),
         ("no_node_can_open_a_vsock_to_the_virtual_machines_host", |f| Box::pin(vsock(f))),
     ];
     let trials = trials
@@ -690,6 +691,26 @@ async fn endless_output(f: &Fixture) -> Result<Completion, Failed> {
     // The whole test process, lab and all: far below what an endless reader reaches.
     if peak_mib > 512 {
         return Err(format!("the test process peaked at {peak_mib} MiB").into());
+    }
+    Ok(Completion::Completed)
+}
+
+async fn doctor() -> Result<Completion, Failed> {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(["doctor", "--json"])
+        .output()
+        .await
+        .map_err(|e| e.to_string())?;
+    let findings: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("doctor --json: {e}"))?;
+    let self_tests: Vec<&serde_json::Value> = findings.iter().filter(|f| f["area"] == "self-test").collect();
+    if self_tests.len() < 4 {
+        return Err(format!("the doctor made {} attempts, not 4: {findings:?}", self_tests.len()).into());
+    }
+    let problems: Vec<String> =
+        findings.iter().filter(|f| f["verdict"] == "problem").map(|f| f.to_string()).collect();
+    if !problems.is_empty() || out.status.code() != Some(0) {
+        return fail("the doctor found problems", &problems);
     }
     Ok(Completion::Completed)
 }

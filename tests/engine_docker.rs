@@ -322,6 +322,17 @@ async fn a_node_restarted_by_hand_is_reported_and_a_redeploy_repairs_it_keeping_
     );
     // The positive control of the repair: pc1 cannot reach pc3 through r2 now.
     assert!(!lab.pings("pc1", &address(&design, "pc3", "eth1"), 1).await);
+    // Grading now would blame the student: check and inspect refuse with exit 2.
+    for command in ["check", "inspect"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+            .args([command, "t-restart"])
+            .output()
+            .unwrap();
+        let said =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{command}: {said}");
+        assert!(said.contains("r2:eth1") && said.contains("deploy"), "{command} names the problem: {said}");
+    }
 
     let again = lab
         .engine

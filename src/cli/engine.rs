@@ -95,7 +95,7 @@ pub struct DestroyArgs {
 
 /// Connects to the engine and runs `work` on a runtime of its own; an engine error
 /// ends the command with exit status 2 and says what failed.
-fn with_engine<F, Fut>(work: F) -> Outcome
+pub(super) fn with_engine<F, Fut>(work: F) -> Outcome
 where
     F: FnOnce(DockerEngine) -> Fut,
     Fut: std::future::Future<Output = Result<Outcome, EngineError>>,

@@ -4,6 +4,7 @@
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
 
 pub mod checks;
+mod doctor;
 mod engine;
 mod graph;
 mod images;
@@ -53,6 +54,8 @@ enum Command {
     Checks(checks::ChecksArgs),
     /// Check a running instance against its design: score per work process, with evidence.
     Check(checks::CheckArgs),
+    /// Show which confinement holds labs on this host, and prove it with a self-test.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => engine::destroy(&args),
         Command::Checks(args) => checks::list(&args),
         Command::Check(args) => engine::check(&args),
+        Command::Doctor(args) => doctor::doctor(&args),
     };
     outcome.into()
 }

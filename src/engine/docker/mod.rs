@@ -4,6 +4,7 @@
 mod containers;
 mod deploy;
 mod destroy;
+pub mod doctor;
 mod exec;
 mod files;
 mod health;
