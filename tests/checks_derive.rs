@@ -5,7 +5,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use asbuilt::checks::derive::{self, affected_by};
-use asbuilt::checks::model::{Origin, PartRef, ProbeSpec, Suite};
+use asbuilt::checks::model::{Enforcement, Origin, PartRef, ProbeSpec, Suite};
 use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
@@ -102,32 +102,29 @@ fn the_dmz_policy_becomes_positive_and_negative_checks() {
 }
 
 #[test]
-fn a_negative_check_requires_a_positive_one_between_the_same_nodes() {
+fn every_negative_check_watches_where_the_design_stops_its_traffic() {
+    let mut negatives = 0;
     for name in EXAMPLES {
-        let (_, suite) = suite_of(name);
-        for check in suite.checks.iter().filter(|c| c.id.starts_with("denied/")) {
-            // denied/FW/IF/TARGET rests on a check between the target and the firewall.
-            let parts: Vec<&str> = check.id.split('/').collect();
-            let witness = &check.requires[0];
-            assert!(
-                witness.contains(parts[1]) && witness.contains(parts[3]),
-                "{name}: {} rests on {witness}",
-                check.id
-            );
-        }
-        for check in suite.checks.iter().filter(|c| c.id.starts_with("blocked/") || c.id.ends_with("/closed"))
-        {
-            assert_eq!(check.requires.len(), 1, "{name}: {}", check.id);
-            let witness = suite.check(&check.requires[0]).expect("the witness is in the suite");
-            let ends = |id: &str| {
-                let parts: Vec<&str> = id.split('/').collect();
-                let mut pair = [parts[1].to_string(), parts[2].to_string()];
-                pair.sort();
-                pair
+        let (design, suite) = suite_of(name);
+        let world = World::of(&design);
+        for check in &suite.checks {
+            let stopped = match &check.probe {
+                ProbeSpec::Ping { reach: false, stopped, .. }
+                | ProbeSpec::Port { open: false, stopped, .. } => stopped.clone(),
+                ProbeSpec::Inject { firewall, target, .. } => {
+                    Some(Enforcement { at: firewall.node.clone(), target: Some(target.clone()) })
+                }
+                _ => continue,
             };
-            assert_eq!(ends(&check.id), ends(&witness.id), "{name}: {} rests on {}", check.id, witness.id);
+            negatives += 1;
+            let e = stopped.unwrap_or_else(|| panic!("{name}: {} says where it must be stopped", check.id));
+            // Derived negatives are stopped by a firewall's policy, never by a missing route.
+            assert!(design.nodes[&e.at].firewall.is_some(), "{name}: {} is stopped at {}", check.id, e.at);
+            assert!(holds(&world, &check.probe), "{name}: {} holds in the lab as designed", check.id);
+            assert!(check.requires.is_empty(), "{name}: {} rests on no other check", check.id);
         }
     }
+    assert!(negatives > 5, "the examples have negative checks: {negatives}");
 }
 
 #[test]
@@ -156,7 +153,9 @@ fn an_address_check_depends_on_the_addresses_of_its_node_only() {
     let check = suite.check("address/r2:eth1").unwrap();
     assert_eq!(check.depends_on, vec![PartRef { node: "r2".into(), part: Part::Addresses }]);
     let route = suite.check("route/r1/10.0.3.0/24").unwrap();
-    assert_eq!(route.requires, vec!["address/r1:eth1".to_string()]);
+    // A route rests on the address of its way out, as computed, not as a declared step.
+    assert!(route.requires.is_empty());
+    assert!(route.depends_on.contains(&PartRef { node: "r1".into(), part: Part::Addresses }));
 }
 
 #[test]
@@ -180,8 +179,26 @@ fn ospf_neighbours_and_learned_routes_follow_the_triangle() {
     assert_eq!(learned.len(), 3, "r1 learns two LANs and the link it is not on: {learned:?}");
     let check = suite.check("ospf-neighbour/r1/r2").unwrap();
     assert!(check.retries >= 5, "OSPF gets time to converge");
-    let ProbeSpec::OspfNeighbour { router_id, .. } = check.probe else { panic!() };
-    assert_eq!(router_id.to_string(), "10.255.255.2", "r2's loopback is its router ID");
+    let ProbeSpec::OspfNeighbour { address, .. } = check.probe else { panic!() };
+    let design = example("ospf.yml", None);
+    let r2_on_the_link =
+        design.nodes["r2"].interfaces.values().flat_map(|i| &i.addresses).any(|a| a.addr() == address);
+    assert!(r2_on_the_link, "r2 is known by its address on the link, not by a router ID: {address}");
+    assert!(
+        !have.iter().any(|i| i.starts_with("ospf-router-id/")),
+        "the lab states no router ID, so a student may choose one"
+    );
+}
+
+#[test]
+fn a_router_id_the_design_states_is_checked_on_its_own() {
+    let mut design = example("ospf.yml", None);
+    let ospf = design.nodes.get_mut("r1").unwrap().ospf.as_mut().unwrap();
+    ospf.router_id_stated = true;
+    let suite = derive::suite(&design);
+    let check = suite.check("ospf-router-id/r1").expect("a router ID check for r1 only");
+    assert!(matches!(check.probe, ProbeSpec::OspfRouterId { .. }));
+    assert!(suite.check("ospf-router-id/r2").is_none());
 }
 
 #[test]
@@ -303,17 +320,4 @@ fn grading_rules_reweight_and_drop_derived_checks_the_last_match_deciding() {
     assert_eq!(suite.check("address/pc1:eth1").unwrap().weight, 2.0);
     assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5);
     assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule matches");
-}
-
-#[test]
-fn a_dropped_check_that_another_rests_on_stays_and_weighs_nothing() {
-    let mut design = example("dmz.yml", None);
-    design.grading.push(asbuilt::design::Grading {
-        pattern: "port/*/open".into(),
-        change: asbuilt::design::GradingChange::Drop,
-    });
-    let suite = derive::suite(&design);
-    let witness = suite.check("port/klant/web/tcp/80/open").expect("blocked/klant/web needs it");
-    assert_eq!(witness.weight, 0.0);
-    assert!(suite.check("port/pc1/web/tcp/443/open").is_none(), "nothing needs this one");
 }

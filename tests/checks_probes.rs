@@ -10,7 +10,7 @@ use asbuilt::checks::model::{Influence, ListenAt, ProbeSpec, Target};
 use asbuilt::checks::observation::DhcpOffer;
 use asbuilt::checks::observation::{Observation, PortFact, RouteOrigin};
 use asbuilt::checks::probe::icmp::{self, Burst};
-use asbuilt::checks::probe::{Probes, dhcp, inject, netlink, netns, transport};
+use asbuilt::checks::probe::{Probes, dhcp, fresh, inject, netlink, netns, transport};
 use asbuilt::design::{Endpoint, Transport};
 use support::deploy;
 use support::netns_lab::{ExecOnly, NetnsLab};
@@ -67,19 +67,19 @@ async fn netlink_reads_routes_with_their_next_hops_and_origin() {
 #[tokio::test]
 async fn a_ping_from_inside_a_node_is_answered_across_a_router_and_not_by_an_address_nobody_has() {
     let lab = two_lans();
-    let answered = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), QUICK).await.unwrap();
+    let answered = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!((answered.sent, answered.received), (3, 3));
-    let nobody = icmp::ping(&lab.path("pc1"), addr("10.1.2.99"), QUICK).await.unwrap();
+    let nobody = icmp::ping(&lab.path("pc1"), addr("10.1.2.99"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(nobody.received, 0);
     lab.sh("pc2", "ip route del default");
-    let no_way_back = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), QUICK).await.unwrap();
+    let no_way_back = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(no_way_back.received, 0, "pc2 has no route back");
 }
 
 #[tokio::test]
 async fn a_router_without_a_route_says_so_and_the_ping_reports_who() {
     let lab = two_lans();
-    let facts = icmp::ping(&lab.path("pc1"), addr("10.7.7.7"), QUICK).await.unwrap();
+    let facts = icmp::ping(&lab.path("pc1"), addr("10.7.7.7"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(facts.received, 0);
     let (from, what) = facts.error_from.expect("r1 answers network unreachable");
     assert_eq!(from, addr("10.1.1.1"));
@@ -256,6 +256,7 @@ async fn a_port_check_with_a_listener_depends_only_on_the_path() {
         port: 443,
         open: true,
         listen: Some(ListenAt { node: "pc2".into(), port: 443 }),
+        stopped: None,
     };
     let got = probes.gather(&port, Duration::from_secs(1)).await.unwrap();
     assert_eq!(got.observation, Observation::Port(PortFact::Open));
@@ -277,7 +278,7 @@ async fn without_namespaces_the_nodes_own_tools_give_the_same_observations() {
     };
     let route = ProbeSpec::Gateway { node: "pc1".into(), via: addr("10.1.1.1") };
     let target = Target { label: "pc2".into(), address: addr("10.1.2.10") };
-    let ping = ProbeSpec::Ping { from: "pc1".into(), to: target.clone(), reach: true };
+    let ping = ProbeSpec::Ping { from: "pc1".into(), to: target.clone(), reach: true, stopped: None };
     let tcp = ProbeSpec::Port {
         from: "pc1".into(),
         to: target,
@@ -285,6 +286,7 @@ async fn without_namespaces_the_nodes_own_tools_give_the_same_observations() {
         port: 80,
         open: true,
         listen: None,
+        stopped: None,
     };
     let web =
         ProbeSpec::Http { from: "pc1".into(), url: "http://10.1.2.10/".into(), status: 200, contains: None };
@@ -342,9 +344,10 @@ async fn an_injected_packet_reaches_the_target_unless_the_firewall_drops_it() {
         destination: "10.1.2.10".parse().unwrap(),
         port: 33434,
     };
-    let (arrived, raw) = inject::inject(&injection, Duration::from_secs(1)).await.unwrap();
-    assert!(arrived, "{raw}");
+    let (seen, raw) = inject::inject(&injection, Duration::from_secs(1)).await.unwrap();
+    assert!(seen.arrived && seen.reached_firewall, "{raw}");
     lab.sh("r1", "nft add table inet t && nft add chain inet t f '{ type filter hook forward priority 0; policy drop; }'");
-    let (arrived, raw) = inject::inject(&injection, Duration::from_millis(600)).await.unwrap();
-    assert!(!arrived, "{raw}");
+    let (seen, raw) = inject::inject(&injection, Duration::from_millis(600)).await.unwrap();
+    assert!(!seen.arrived, "{raw}");
+    assert!(seen.reached_firewall, "the firewall saw it, and dropped it: {raw}");
 }

@@ -5,13 +5,13 @@ mod support;
 use asbuilt::checks::derive;
 use asbuilt::checks::format::{self, Format};
 use asbuilt::checks::judge::{Names, judge};
-use asbuilt::checks::model::{AddressExpect, DhcpRange, Influence, ProbeSpec, Suite, Target};
+use asbuilt::checks::model::{AddressExpect, DhcpRange, Enforcement, Influence, ProbeSpec, Suite, Target};
 use asbuilt::checks::observation::{
-    DhcpOffer, HttpFacts, InterfaceFacts, Observation, PingFacts, RouteFact, RouteOrigin, VlanFact,
+    DhcpOffer, HttpFacts, InterfaceFacts, Observation, PingFacts, PortFact, RouteFact, RouteOrigin, VlanFact,
 };
 use asbuilt::checks::outcome::{CheckResult, Evidence, Outcome, Status};
 use asbuilt::checks::report::{REPORT_VERSION, Report};
-use asbuilt::design::{Lang, PortVlans, Text};
+use asbuilt::design::{Lang, PortVlans, Text, Transport};
 use support::example;
 
 fn en(t: &Text) -> &str {
@@ -71,27 +71,59 @@ fn a_route_via_another_neighbour_is_half_the_job() {
     let names = Names::default();
     assert!(judge(&probe, &route("10.0.12.2"), &names).is_pass(), "a route set with `ip route` counts too");
     assert_eq!(credit(&judge(&probe, &route("10.0.12.6"), &names)), 0.5);
-    let Outcome::Fail { observed, .. } = judge(&probe, &Observation::Routes(vec![]), &names) else {
+    let connected = RouteFact {
+        to: "10.0.12.0/30".parse().unwrap(),
+        via: vec![],
+        interface: Some("eth1".into()),
+        origin: RouteOrigin::Kernel,
+    };
+    let Outcome::Fail { observed, .. } = judge(&probe, &Observation::Routes(vec![connected]), &names) else {
         panic!()
     };
     assert_eq!(en(&observed), "no route to 10.0.3.0/24");
 }
 
 #[test]
-fn a_ping_that_must_be_blocked_fails_when_answered_and_names_who_refused_otherwise() {
+fn a_ping_that_must_be_blocked_passes_only_when_seen_stopped_where_the_policy_is() {
     let design = example("statisch-routeren.yml", None);
     let names = Names::of(&design);
     let target = Target { label: "pc3".into(), address: "10.0.3.10".parse().unwrap() };
-    let blocked = ProbeSpec::Ping { from: "pc1".into(), to: target.clone(), reach: false };
-    let answered = Observation::Pings(PingFacts {
-        sent: 3,
-        received: 1,
-        rtt_ms: vec![0.1],
-        error_from: None,
-        local_error: None,
-    });
-    assert_eq!(judge(&blocked, &answered, &names).status(), Status::Fail);
-    let reach = ProbeSpec::Ping { from: "pc1".into(), to: target, reach: true };
+    let stopped = Enforcement { at: "r2".into(), target: Some("pc3".into()) };
+    let blocked =
+        ProbeSpec::Ping { from: "pc1".into(), to: target.clone(), reach: false, stopped: Some(stopped) };
+    let pings = |received| {
+        Box::new(Observation::Pings(PingFacts {
+            sent: 3,
+            received,
+            rtt_ms: vec![0.1; received as usize],
+            error_from: None,
+            local_error: None,
+        }))
+    };
+    let seen = |received, arrived, reached| Observation::Stopped {
+        reply: pings(received),
+        arrived,
+        reached,
+        deliverable: Some(true),
+    };
+    assert_eq!(judge(&blocked, &seen(1, Some(true), Some(true)), &names).status(), Status::Fail, "answered");
+    assert_eq!(
+        judge(&blocked, &seen(0, Some(true), Some(true)), &names).status(),
+        Status::Fail,
+        "silent, but it arrived at pc3: r2 let it through"
+    );
+    assert_eq!(judge(&blocked, &seen(0, Some(false), Some(true)), &names).status(), Status::Pass);
+    let Outcome::Skipped { reason } = judge(&blocked, &seen(0, Some(false), Some(false)), &names) else {
+        panic!("silence alone never passes")
+    };
+    assert!(en(&reason).contains("does not even get to r2"), "{}", en(&reason));
+    // It got to r2 and no further, but r2 cannot reach pc3 either: routing stopped it.
+    let unroutable =
+        Observation::Stopped { reply: pings(0), arrived: Some(false), reached: Some(true), deliverable: Some(false) };
+    let Outcome::Skipped { reason } = judge(&blocked, &unroutable, &names) else { panic!("not the policy's doing") };
+    assert!(en(&reason).contains("r2 itself does not reach pc3"), "{}", en(&reason));
+
+    let reach = ProbeSpec::Ping { from: "pc1".into(), to: target, reach: true, stopped: None };
     let refused = Observation::Pings(PingFacts {
         sent: 3,
         received: 0,
@@ -101,6 +133,60 @@ fn a_ping_that_must_be_blocked_fails_when_answered_and_names_who_refused_otherwi
     });
     let Outcome::Fail { observed, .. } = judge(&reach, &refused, &names) else { panic!() };
     assert_eq!(en(&observed), "no reply; r1 (10.0.1.1) reports: network unreachable");
+}
+
+#[test]
+fn a_gateway_is_skipped_only_when_no_address_is_on_its_subnet() {
+    let names = Names::default();
+    let gateway = ProbeSpec::Gateway { node: "pc1".into(), via: "192.168.1.1".parse().unwrap() };
+    let route = |to: &str, via: &[&str], origin| RouteFact {
+        to: to.parse().unwrap(),
+        via: via.iter().map(|v| v.parse().unwrap()).collect(),
+        interface: Some("eth1".into()),
+        origin,
+    };
+    // No address at all: no gateway can be set. The address check fails; this one waits.
+    let bare = Observation::Routes(vec![]);
+    assert_eq!(judge(&gateway, &bare, &names).status(), Status::Skipped);
+    // A DHCP client whose lease is outside the range, but on the right subnet: its
+    // gateway is judged on its own, and here it is right.
+    let leased = Observation::Routes(vec![
+        route("192.168.1.0/24", &[], RouteOrigin::Kernel),
+        route("0.0.0.0/0", &["192.168.1.1"], RouteOrigin::Dhcp),
+    ]);
+    assert_eq!(judge(&gateway, &leased, &names).status(), Status::Pass);
+    // On the subnet, but no gateway set: a plain failure.
+    let missing = Observation::Routes(vec![route("192.168.1.0/24", &[], RouteOrigin::Kernel)]);
+    assert_eq!(judge(&gateway, &missing, &names).status(), Status::Fail);
+}
+
+#[test]
+fn a_closed_udp_port_is_judged_by_where_the_datagram_went_not_by_silence() {
+    let names = Names::default();
+    let closed = ProbeSpec::Port {
+        from: "pc1".into(),
+        to: Target { label: "srv".into(), address: "10.0.2.53".parse().unwrap() },
+        protocol: Transport::Udp,
+        port: 53,
+        open: false,
+        listen: None,
+        stopped: Some(Enforcement { at: "fw".into(), target: Some("srv".into()) }),
+    };
+    // A DNS server that got the question and did not answer it: silence, but it arrived.
+    let silent_but_arrived = Observation::Stopped {
+        reply: Box::new(Observation::Port(PortFact::Silent)),
+        arrived: Some(true),
+        reached: Some(true),
+        deliverable: None,
+    };
+    assert_eq!(judge(&closed, &silent_but_arrived, &names).status(), Status::Fail);
+    let dropped = Observation::Stopped {
+        reply: Box::new(Observation::Port(PortFact::Silent)),
+        arrived: Some(false),
+        reached: Some(true),
+        deliverable: Some(true),
+    };
+    assert_eq!(judge(&closed, &dropped, &names).status(), Status::Pass);
 }
 
 #[test]

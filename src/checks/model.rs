@@ -98,21 +98,40 @@ pub enum ProbeSpec {
     Gateway { node: String, via: IpAddr },
     /// A route to `to` via `via`.
     Route { node: String, to: IpNet, via: IpAddr },
-    /// An OSPF neighbourship with the router whose router ID is `router_id`.
-    OspfNeighbour { node: String, neighbour: String, router_id: Ipv4Addr },
+    /// An OSPF neighbourship with `neighbour`, known by its address on the link they
+    /// share (a student may choose the router ID where the design does not fix one).
+    OspfNeighbour { node: String, neighbour: String, address: IpAddr },
+    /// The router ID OSPF runs with, where the design states one.
+    OspfRouterId { node: String, router_id: Ipv4Addr },
     /// A route to `to` learned through OSPF.
     OspfRoute { node: String, to: IpNet },
     /// A cable carries traffic: a burst of pings from one end to the other, with
     /// little loss and little delay.
     Link { from: Endpoint, to: Endpoint, address: IpAddr },
-    /// Echo requests from a node to an address: answered (`reach`) or not.
-    Ping { from: String, to: Target, reach: bool },
+    /// Echo requests from a node to an address: answered (`reach`) or not. A ping that
+    /// must go unanswered says where the policy must stop it.
+    Ping {
+        from: String,
+        to: Target,
+        reach: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<Enforcement>,
+    },
     /// The routers a packet passes on its way.
     Traceroute { from: String, to: Target, via: Vec<String> },
     /// A TCP connection or UDP exchange with a port, open or closed. With `listen`,
     /// asbuilt listens there itself when nothing else does, so that only the path (the
-    /// firewall) decides.
-    Port { from: String, to: Target, protocol: Transport, port: u16, open: bool, listen: Option<ListenAt> },
+    /// firewall) decides. A closed port says where the policy must stop the traffic.
+    Port {
+        from: String,
+        to: Target,
+        protocol: Transport,
+        port: u16,
+        open: bool,
+        listen: Option<ListenAt>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<Enforcement>,
+    },
     /// A packet asbuilt puts on the cable at `from` (a neighbour of the firewall) straight
     /// to the firewall's interface, addressed to `to`, and watches for in `target`: it
     /// must not arrive. Tests a policy for traffic that routing alone would never bring
@@ -157,9 +176,10 @@ impl ProbeSpec {
     /// network namespaces.
     pub fn planned_evidence(&self) -> Influence {
         match self {
-            ProbeSpec::OspfNeighbour { .. } | ProbeSpec::Command { .. } | ProbeSpec::File { .. } => {
-                Influence::NodeTools
-            }
+            ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::OspfRouterId { .. }
+            | ProbeSpec::Command { .. }
+            | ProbeSpec::File { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.
             ProbeSpec::Dns { server: None, .. } => Influence::NodeTools,
             ProbeSpec::Http { url, .. } if url_host(url).is_some_and(|h| h.parse::<IpAddr>().is_err()) => {
@@ -169,6 +189,20 @@ impl ProbeSpec {
             _ => Influence::Asbuilt,
         }
     }
+}
+
+/// Where traffic that must be blocked has to be stopped, and where it must not arrive.
+///
+/// A negative check passes only when asbuilt saw its own packets get as far as `at`
+/// (the node whose policy must stop them) and not arrive in `target`; when they do not
+/// even get to `at`, the network is not working yet and the check is skipped, never
+/// passed. When `at` is the target itself (traffic to a firewall's own address), the
+/// packets must arrive there and go unanswered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enforcement {
+    pub at: String,
+    /// The node the traffic is addressed to, when a node of the lab has that address.
+    pub target: Option<String>,
 }
 
 /// Where asbuilt listens for a port check: a node, and the port there (which differs

@@ -15,12 +15,29 @@ pub enum Observation {
     Routes(Vec<RouteFact>),
     /// OSPF neighbours; `None` when OSPF does not run.
     OspfNeighbours(Option<Vec<NeighbourFact>>),
+    /// The router ID OSPF runs with; `None` when OSPF does not run.
+    OspfRouterId(Option<Ipv4Addr>),
     Pings(PingFacts),
     Traceroute(TraceFacts),
     Port(PortFact),
     /// Whether a packet asbuilt injected arrived where it watched for it.
     Arrival {
         arrived: bool,
+    },
+    /// What the check asks about cannot be there yet, for a reason another check
+    /// already fails on (a cable whose end has no address): skipped, not failed again.
+    Unobservable(crate::design::Text),
+    /// Traffic that should have been stopped: what came back (`Pings`, `Port` or
+    /// `Arrival`), whether asbuilt saw its packets arrive in the target (`None`: no node
+    /// of the lab has the address), whether it saw them get as far as where the policy
+    /// must stop them (`None`: the check does not say where that is), and whether that
+    /// node itself reaches the target (`None`: not asked, the target being that node,
+    /// or the packets not getting there): only then is the policy what stopped them.
+    Stopped {
+        reply: Box<Observation>,
+        arrived: Option<bool>,
+        reached: Option<bool>,
+        deliverable: Option<bool>,
     },
     /// The source address a listener asbuilt started saw, if the connection came.
     Nat {
@@ -114,6 +131,8 @@ pub struct RouteFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeighbourFact {
     pub router_id: Ipv4Addr,
+    /// Its address on the shared link, as FRR reports it.
+    pub address: Option<IpAddr>,
     /// FRR's state: `Full/DR`, `2-Way/DROther`, `Init/DROther`...
     pub state: String,
 }

@@ -26,7 +26,9 @@ pub fn ospf_routers(suite: &Suite) -> Vec<String> {
         .checks
         .iter()
         .filter_map(|c| match &c.probe {
-            ProbeSpec::OspfNeighbour { node, .. } | ProbeSpec::OspfRoute { node, .. } => Some(node.clone()),
+            ProbeSpec::OspfNeighbour { node, .. }
+            | ProbeSpec::OspfRouterId { node, .. }
+            | ProbeSpec::OspfRoute { node, .. } => Some(node.clone()),
             _ => None,
         })
         .collect();

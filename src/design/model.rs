@@ -342,6 +342,10 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ospf {
     pub router_id: Ipv4Addr,
+    /// The teacher wrote the router ID; otherwise asbuilt chose one, and a student may
+    /// choose their own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub router_id_stated: bool,
     pub interfaces: Vec<OspfInterface>,
     pub redistribute: Vec<Redistribute>,
 }
@@ -696,6 +700,10 @@ pub struct Check {
     pub retries: u32,
     pub timeout_ms: u64,
     pub reveal: bool,
+    /// For a negative ping or port check: the node whose policy must stop the traffic,
+    /// as the teacher named it. asbuilt works it out from the design otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_at: Option<String>,
 }
 
 /// An address to probe, with the name the teacher used for it.

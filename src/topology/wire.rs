@@ -385,6 +385,11 @@ pub struct CheckWire {
     /// For command: a regular expression the output must match.
     #[serde(default)]
     pub matches: Option<String>,
+    /// For a ping that must be `blocked`, or a port that must be `closed`: the node whose
+    /// policy must stop the traffic. asbuilt checks that the traffic gets that far, so
+    /// that an empty lab never passes; without it, asbuilt finds the node in the design.
+    #[serde(default)]
+    pub blocked_at: Option<String>,
     /// For command and file: `root` to run as root in the node. Without it the command
     /// runs as an unprivileged user (on asbuilt's routers it may still use vtysh).
     #[serde(default)]

@@ -2,18 +2,35 @@
 //! made from the probe when the teacher wrote none.
 
 use super::texts::t;
-use crate::checks::model::{CheckSpec, Origin, ProbeSpec, Target};
-use crate::design::{Check, Design, Probe, Text};
+use std::net::IpAddr;
 
-pub fn checks(design: &Design) -> Vec<CheckSpec> {
-    design.checks.iter().map(spec).collect()
+use crate::checks::model::{CheckSpec, Enforcement, Origin, ProbeSpec, Target};
+use crate::checks::sim::World;
+use crate::checks::sim::policy::Flow;
+use crate::design::{Check, Design, Probe, Text, Transport};
+
+pub fn checks(design: &Design, world: &World) -> Vec<CheckSpec> {
+    design.checks.iter().map(|c| spec(c, world)).collect()
 }
 
-fn spec(check: &Check) -> CheckSpec {
+/// Where a teacher's negative check must see its traffic stopped: where the teacher
+/// says (`blocked-at`), or where the design stops it (see [`World::enforcement`]).
+fn stop_point(world: &World, from: &str, to: IpAddr, flow: Flow, named: &Option<String>) -> Enforcement {
+    let mut e = world.enforcement(from, to, flow);
+    if let Some(at) = named {
+        e.at = at.clone();
+    }
+    e
+}
+
+fn spec(check: &Check, world: &World) -> CheckSpec {
     let probe = match &check.probe {
-        Probe::Ping { from, to, reach } => {
-            ProbeSpec::Ping { from: from.clone(), to: to.into(), reach: *reach }
-        }
+        Probe::Ping { from, to, reach } => ProbeSpec::Ping {
+            from: from.clone(),
+            to: to.into(),
+            reach: *reach,
+            stopped: (!reach).then(|| stop_point(world, from, to.address, Flow::Icmp, &check.blocked_at)),
+        },
         Probe::Traceroute { from, to, via } => {
             ProbeSpec::Traceroute { from: from.clone(), to: to.into(), via: via.clone() }
         }
@@ -24,6 +41,13 @@ fn spec(check: &Check) -> CheckSpec {
             port: *port,
             open: *open,
             listen: None,
+            stopped: (!open).then(|| {
+                let flow = match protocol {
+                    Transport::Tcp => Flow::Tcp(*port),
+                    Transport::Udp => Flow::Udp(*port),
+                };
+                stop_point(world, from, to.address, flow, &check.blocked_at)
+            }),
         },
         Probe::Http { from, url, status, contains } => ProbeSpec::Http {
             from: from.clone(),

@@ -75,11 +75,6 @@ impl Draft {
         self
     }
 
-    pub fn requires(mut self, ids: impl IntoIterator<Item = String>) -> Draft {
-        self.requires.extend(ids);
-        self
-    }
-
     /// For things that converge: more attempts.
     pub fn patient(mut self, retries: u32, timeout_ms: u64) -> Draft {
         self.retries = retries;
@@ -97,7 +92,7 @@ pub fn suite(design: &Design) -> Suite {
     let reveal_state = design.faults.is_empty();
     let mut drafts = Vec::new();
     drafts.extend(state::addresses(design, &world, reveal_state));
-    drafts.extend(state::gateways_and_routes(design, &world, &drafts, reveal_state));
+    drafts.extend(state::gateways_and_routes(design, &world, reveal_state));
     drafts.extend(state::ospf(design, &world));
     drafts.extend(state::vlans(design, reveal_state));
     drafts.extend(state::links(design, &world));
@@ -122,7 +117,7 @@ pub fn suite(design: &Design) -> Suite {
         .collect();
     dedupe(&mut checks);
     apply_grading(design, &mut checks);
-    checks.extend(explicit::checks(design));
+    checks.extend(explicit::checks(design, &world));
     depends::fill(design, &mut checks);
     Suite {
         lab: design.lab.clone(),

@@ -72,19 +72,11 @@ fn lease_range(design: &Design, world: &World, client: &Endpoint) -> Option<Dhcp
     })
 }
 
-pub fn gateways_and_routes(design: &Design, world: &World, earlier: &[Draft], reveal: bool) -> Vec<Draft> {
-    let known: HashSet<&str> = earlier.iter().map(|d| d.id.as_str()).collect();
-    // A gateway or route needs the address on the way to its next hop: without it the
-    // kernel refuses the route, so the check is skipped with that reason.
-    let needs_address = |node: &Node, via: IpAddr| -> Vec<String> {
-        let iface = world
-            .node(&node.name)
-            .interfaces
-            .values()
-            .find(|i| i.addresses.iter().any(|a| a.contains(&via)))
-            .map(|i| format!("address/{}:{}", node.name, i.name));
-        iface.filter(|id| known.contains(id.as_str())).into_iter().collect()
-    };
+/// A gateway or route needs an address on its next hop's subnet: without one the
+/// kernel refuses it. The judge sees that in the node's connected routes and skips the
+/// check then; a node with some address there (a DHCP lease outside the range, say) is
+/// judged on its gateway, right or wrong.
+pub fn gateways_and_routes(design: &Design, world: &World, reveal: bool) -> Vec<Draft> {
     let mut out = Vec::new();
     for node in design.nodes.values().filter(|n| n.kind != NodeKind::Switch) {
         let area = addressing_area(node);
@@ -106,7 +98,7 @@ pub fn gateways_and_routes(design: &Design, world: &World, earlier: &[Draft], re
             let shown = via.to_string();
             let text = texts::gateway(&node.name, reveal.then_some(shown.as_str()));
             let probe = ProbeSpec::Gateway { node: node.name.clone(), via };
-            out.push(Draft::new(id, text, area, probe).reveal(reveal).requires(needs_address(node, via)));
+            out.push(Draft::new(id, text, area, probe).reveal(reveal));
         }
         for route in &node.routes {
             let to = prefix(design, route.to);
@@ -115,11 +107,7 @@ pub fn gateways_and_routes(design: &Design, world: &World, earlier: &[Draft], re
             let shown_via = route.via.to_string();
             let text = texts::route(&node.name, &shown_to, reveal.then_some(shown_via.as_str()));
             let probe = ProbeSpec::Route { node: node.name.clone(), to: route.to, via: route.via };
-            out.push(
-                Draft::new(id, text, Area::Network, probe)
-                    .reveal(reveal)
-                    .requires(needs_address(node, route.via)),
-            );
+            out.push(Draft::new(id, text, Area::Network, probe).reveal(reveal));
         }
     }
     out
@@ -134,14 +122,37 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
         if !pairs.insert((adj.a.node.clone(), adj.b.node.clone())) {
             continue;
         }
-        let Some(router_id) = design.nodes[&adj.b.node].ospf.as_ref().map(|o| o.router_id) else { continue };
+        // The neighbour is known by its address on the shared link: the router ID is the
+        // student's to choose where the design does not fix it (checked on its own).
+        let Some(address) = design.nodes[&adj.b.node].interfaces[&adj.b.interface]
+            .addresses
+            .iter()
+            .find(|a| a.addr().is_ipv4())
+            .map(|a| a.addr())
+        else {
+            continue;
+        };
         let id = format!("ospf-neighbour/{}/{}", adj.a.node, adj.b.node);
         let probe =
-            ProbeSpec::OspfNeighbour { node: adj.a.node.clone(), neighbour: adj.b.node.clone(), router_id };
+            ProbeSpec::OspfNeighbour { node: adj.a.node.clone(), neighbour: adj.b.node.clone(), address };
         // Adjacencies take a dead interval or two to form after a change.
         out.push(
             Draft::new(id, texts::ospf_neighbour(&adj.a.node, &adj.b.node), Area::Network, probe)
                 .patient(10, 2_000),
+        );
+    }
+    for node in design.nodes.values() {
+        let Some(ospf) = node.ospf.as_ref().filter(|o| o.router_id_stated) else { continue };
+        let shown = ospf.router_id.to_string();
+        let probe = ProbeSpec::OspfRouterId { node: node.name.clone(), router_id: ospf.router_id };
+        out.push(
+            Draft::new(
+                format!("ospf-router-id/{}", node.name),
+                texts::ospf_router_id(&node.name, &shown),
+                Area::Network,
+                probe,
+            )
+            .patient(5, 2_000),
         );
     }
     for node in design.nodes.values().filter(|n| n.ospf.is_some()) {

@@ -87,11 +87,28 @@ pub fn route(node: &str, to: &str, via: Option<&str>) -> (Text, Text) {
     (title, hint)
 }
 
+pub fn ospf_router_id(node: &str, router_id: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{node} gebruikt router-ID {router_id} in OSPF"),
+            format!("{node} uses router ID {router_id} in OSPF"),
+        ),
+        t(
+            format!(
+                "Zet op {node} in vtysh: `router ospf` en `ospf router-id {router_id}`; kijk met `show ip ospf`."
+            ),
+            format!(
+                "On {node} in vtysh: `router ospf` and `ospf router-id {router_id}`; look with `show ip ospf`."
+            ),
+        ),
+    )
+}
+
 pub fn ospf_neighbour(node: &str, neighbour: &str) -> (Text, Text) {
     (
         t(
-            format!("{node} is OSPF-buur van {neighbour}"),
-            format!("{node} is an OSPF neighbour of {neighbour}"),
+            format!("{node} heeft {neighbour} als OSPF-buur"),
+            format!("{node} has {neighbour} as OSPF neighbour"),
         ),
         t(
             format!(

@@ -1,16 +1,18 @@
 //! Checks of traffic between nodes: who reaches whom, what the firewall policy must
 //! let through and what it must block, and where NAT applies.
 //!
-//! Sources are representatives: every server, and the first client host of each
-//! broadcast domain (more hosts on one LAN test the same routers and rules). Targets
-//! are the representatives with fixed addresses, and each source's own gateway.
+//! Sources are representatives: every server, the first client host of each broadcast
+//! domain (more hosts on one LAN test the same routers and rules), and for a firewall
+//! zone with neither, the node on the zone's side of the cable (the provider's router
+//! of a `wan` zone): every pair of zones gets its checks. Targets are the
+//! representatives with fixed addresses, and each source's own gateway.
 //!
-//! A negative check (this must be blocked) only means something when the network
-//! between the two nodes works: a firewall that drops everything and a cable that is
-//! not plugged in look the same from outside. So each one requires a positive check
-//! between the same two nodes, in either direction, and is skipped while that fails.
+//! A negative check (this must be blocked) only means something when the network up to
+//! the firewall works: a firewall that drops everything and a cable that is not plugged
+//! in look the same from outside. So each one says where the design stops the traffic
+//! ([`World::enforcement`]); the probe watches for its own packets there and in the
+//! target, and the check is skipped, not passed, when they do not even get that far.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::{Area, Draft, texts};
@@ -42,7 +44,7 @@ struct TargetNode {
 }
 
 pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
-    let reps = representatives(design);
+    let reps = representatives(design, world);
     let mut pairs = Vec::new();
     for from in &reps {
         for to in targets(design, world, from, &reps) {
@@ -51,21 +53,15 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
         }
     }
     let mut out = Vec::new();
-    // Positive checks first: negative ones point at them.
-    let mut witness: HashMap<(String, String), String> = HashMap::new();
-    let mut note_witness = |a: &str, b: &str, id: &str| {
-        let key = if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
-        witness.entry(key).or_insert_with(|| id.to_string());
-    };
     for pair in &pairs {
         let (from, to) = (pair.from, &pair.to.node);
         if pair.icmp.ok() {
             let id = format!("reach/{from}/{to}");
-            let probe = ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: true };
+            let probe =
+                ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: true, stopped: None };
             // A few attempts: the first packets of a flow wait for ARP, and a lossy
             // cable in a troubleshooting lab must not decide a reachability check.
-            out.push(Draft::new(id.clone(), texts::reach(from, to), Area::Network, probe).patient(2, 3_000));
-            note_witness(from, to, &id);
+            out.push(Draft::new(id, texts::reach(from, to), Area::Network, probe).patient(2, 3_000));
         }
         if !pair.to.representative || !crosses_firewall(world, pair) {
             continue;
@@ -74,37 +70,34 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             let trip = world.round_trip(from, pair.to.address, flow(protocol, port));
             if trip.ok() {
                 let id = port_id(from, to, protocol, port, true);
-                let probe = port_probe(pair, protocol, port, true, None);
+                let probe = port_probe(world, pair, protocol, port, true, None);
                 let text = texts::port(from, to, &service_name(protocol, port), true);
-                out.push(Draft::new(id.clone(), text, Area::Network, probe));
-                note_witness(from, to, &id);
+                out.push(Draft::new(id, text, Area::Network, probe));
             }
         }
         for port in policy_ports(design, world, pair) {
             let id = port_id(from, to, Transport::Tcp, port, true);
             let listen = Some(ListenAt { node: to.clone(), port });
-            let probe = port_probe(pair, Transport::Tcp, port, true, listen);
+            let probe = port_probe(world, pair, Transport::Tcp, port, true, listen);
             let text = texts::port(from, to, &service_name(Transport::Tcp, port), true);
-            out.push(Draft::new(id.clone(), text, Area::Network, probe));
-            note_witness(from, to, &id);
+            out.push(Draft::new(id, text, Area::Network, probe));
         }
     }
-    let witness_of = |a: &str, b: &str| {
-        let key = if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
-        witness.get(&key).cloned()
-    };
     for pair in &pairs {
         let (from, to) = (pair.from, &pair.to.node);
-        let Some(witness) = witness_of(from, to) else { continue };
         if !pair.to.representative {
             continue;
         }
         if pair.icmp.blocked_by_policy() {
-            let probe = ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: false };
-            out.push(
-                Draft::new(format!("blocked/{from}/{to}"), texts::blocked(from, to), Area::Network, probe)
-                    .requires([witness.clone()]),
-            );
+            let stopped = Some(world.enforcement(from, pair.to.address, Flow::Icmp));
+            let probe =
+                ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: false, stopped };
+            out.push(Draft::new(
+                format!("blocked/{from}/{to}"),
+                texts::blocked(from, to),
+                Area::Network,
+                probe,
+            ));
         }
         if !crosses_firewall(world, pair) {
             continue;
@@ -114,12 +107,9 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             let trip = world.round_trip(from, pair.to.address, flow(protocol, port));
             tcp_allowed |= trip.ok() && protocol == Transport::Tcp;
             if trip.blocked_by_policy() {
-                let probe = port_probe(pair, protocol, port, false, None);
+                let probe = port_probe(world, pair, protocol, port, false, None);
                 let text = texts::port(from, to, &service_name(protocol, port), false);
-                out.push(
-                    Draft::new(port_id(from, to, protocol, port, false), text, Area::Network, probe)
-                        .requires([witness.clone()]),
-                );
+                out.push(Draft::new(port_id(from, to, protocol, port, false), text, Area::Network, probe));
             }
         }
         tcp_allowed |= !policy_ports(design, world, pair).is_empty();
@@ -133,22 +123,27 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             .find(|&p| world.round_trip(from, pair.to.address, Flow::Tcp(p)).blocked_by_policy());
         if let (true, Some(port)) = (tcp_allowed, unlisted) {
             let listen = Some(ListenAt { node: to.clone(), port });
-            let probe = port_probe(pair, Transport::Tcp, port, false, listen);
+            let probe = port_probe(world, pair, Transport::Tcp, port, false, listen);
             let text = texts::port(from, to, &service_name(Transport::Tcp, port), false);
-            out.push(
-                Draft::new(port_id(from, to, Transport::Tcp, port, false), text, Area::Network, probe)
-                    .requires([witness.clone()]),
-            );
+            out.push(Draft::new(port_id(from, to, Transport::Tcp, port, false), text, Area::Network, probe));
         }
     }
-    out.extend(inbound(design, world, &reps, &witness_of));
+    out.extend(inbound(design, world, &reps));
     out.extend(nat(design, world, &pairs));
     out.extend(port_forwards(design, world, &reps));
     out
 }
 
+/// Every server, the first client host of each broadcast domain, and the neighbours
+/// that stand in for firewall zones without either.
+fn representatives(design: &Design, world: &World) -> Vec<String> {
+    let mut reps = hosts_and_servers(design);
+    reps.extend(zone_neighbours(design, world, &reps));
+    reps
+}
+
 /// Every server, and the first client host of each broadcast domain.
-fn representatives(design: &Design) -> Vec<String> {
+fn hosts_and_servers(design: &Design) -> Vec<String> {
     let domains = crate::design::domains::Domains::compute(&design.nodes, &design.segments);
     let mut seen_domains = Vec::new();
     let mut out = Vec::new();
@@ -171,6 +166,46 @@ fn representatives(design: &Design) -> Vec<String> {
         }
     }
     out
+}
+
+/// For each firewall zone that no representative sits behind, the node on the zone's
+/// side of its cable: so that traffic from and to every zone is checked, also a `wan`
+/// zone that holds only the provider's router.
+fn zone_neighbours(design: &Design, world: &World, reps: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for fw in design.nodes.values() {
+        let Some(policy) = &fw.firewall else { continue };
+        for interfaces in policy.zones.values() {
+            let behind = |rep: &String| {
+                addresses_of(world, rep).into_iter().any(|a| {
+                    world.fibs[&fw.name].lookup(a).is_some_and(|r| interfaces.contains(&r.interface))
+                })
+            };
+            if reps.iter().chain(&out).any(behind) {
+                continue;
+            }
+            let neighbour = interfaces.iter().find_map(|iface| {
+                let me = Endpoint { node: fw.name.clone(), interface: iface.clone() };
+                world.domains.neighbours(&me).find_map(|ep| {
+                    let node = world.node(&ep.node);
+                    let has_v4 = node.interfaces[&ep.interface].addresses.iter().any(|a| a.addr().is_ipv4());
+                    (node.kind != NodeKind::Switch && has_v4 && node.name != fw.name)
+                        .then(|| node.name.clone())
+                })
+            });
+            if let Some(n) = neighbour.filter(|n| !out.contains(n) && !reps.contains(n)) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// Every IPv4 address a node has in this world: its own, and its DHCP leases.
+fn addresses_of(world: &World, node: &str) -> Vec<IpAddr> {
+    let own = world.node(node).addresses().map(|(_, a)| a.addr());
+    let leased = world.leases.iter().filter(|(ep, _)| ep.node == node).map(|(_, l)| l.address.addr());
+    own.chain(leased).filter(IpAddr::is_ipv4).collect()
 }
 
 /// The other representatives with a fixed address, and the source's own gateway.
@@ -264,13 +299,23 @@ fn port_id(from: &str, to: &str, protocol: Transport, port: u16, open: bool) -> 
 }
 
 fn port_probe(
+    world: &World,
     pair: &Pair<'_>,
     protocol: Transport,
     port: u16,
     open: bool,
     listen: Option<ListenAt>,
 ) -> ProbeSpec {
-    ProbeSpec::Port { from: pair.from.to_string(), to: target(&pair.to), protocol, port, open, listen }
+    let stopped = (!open).then(|| world.enforcement(pair.from, pair.to.address, flow(protocol, port)));
+    ProbeSpec::Port {
+        from: pair.from.to_string(),
+        to: target(&pair.to),
+        protocol,
+        port,
+        open,
+        listen,
+        stopped,
+    }
 }
 
 fn service_name(protocol: Transport, port: u16) -> String {
@@ -284,14 +329,9 @@ const INJECT_PORT: u16 = 33_434;
 /// towards a masqueraded LAN. For each firewall interface with a neighbour, and each
 /// way out of the firewall, the first representative there that the neighbour's own
 /// traffic cannot reach anyway; asbuilt injects a packet at the neighbour's end of the
-/// cable. Each rests on a positive check between the target and the firewall, which
-/// shows the firewall could deliver there.
-fn inbound(
-    design: &Design,
-    world: &World,
-    reps: &[String],
-    witness_of: &dyn Fn(&str, &str) -> Option<String>,
-) -> Vec<Draft> {
+/// cable. The probe watches for the packet in the firewall (it must get there) and in
+/// the target (it must not arrive).
+fn inbound(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
     let mut out = Vec::new();
     for fw in design.nodes.values() {
         let Some(policy) = &fw.firewall else { continue };
@@ -324,7 +364,9 @@ fn inbound(
                 let injected = world.inject(&fw.name, &iface.name, source, address, Flow::Udp(INJECT_PORT));
                 let dropped_here =
                     matches!(&injected.stop, Some(Stop::Dropped { node, .. }) if *node == fw.name);
-                let Some(witness) = witness_of(target, &fw.name).filter(|_| dropped_here) else { continue };
+                if !dropped_here {
+                    continue;
+                }
                 exits_done.push(exit);
                 let zone =
                     policy.zones.iter().find(|(_, ifs)| ifs.contains(&iface.name)).map(|(z, _)| z.clone());
@@ -341,9 +383,7 @@ fn inbound(
                     port: INJECT_PORT,
                 };
                 let id = format!("denied/{}/{}/{target}", fw.name, iface.name);
-                out.push(
-                    Draft::new(id, texts::denied(&side, target), Area::Network, probe).requires([witness]),
-                );
+                out.push(Draft::new(id, texts::denied(&side, target), Area::Network, probe));
             }
         }
     }
@@ -414,6 +454,7 @@ fn port_forwards(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> 
                 port: pf.port,
                 open: true,
                 listen: Some(ListenAt { node: inside.clone(), port: pf.to_port }),
+                stopped: None,
             };
             let id = format!("forward/{}/{}/{}", fw.name, pf.protocol, pf.port);
             out.push(Draft::new(id, texts::forward(&fw.name, &service, &inside), Area::Network, probe));

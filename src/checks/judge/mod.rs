@@ -46,11 +46,15 @@ impl Names {
 
 /// The outcome of a check, given what its probe observed.
 pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
+    if let Observation::Unobservable(why) = seen {
+        return Outcome::Skipped { reason: why.clone() };
+    }
     let judged = match probe {
         ProbeSpec::Address { .. }
         | ProbeSpec::Gateway { .. }
         | ProbeSpec::Route { .. }
         | ProbeSpec::OspfNeighbour { .. }
+        | ProbeSpec::OspfRouterId { .. }
         | ProbeSpec::OspfRoute { .. }
         | ProbeSpec::Vlan { .. }
         | ProbeSpec::Command { .. }

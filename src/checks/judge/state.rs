@@ -40,6 +40,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                         ),
                     )
                 }
+                None if !on_link(routes, *via) => unobservable_via(*via),
                 None => verdict(false, 0.0, expected, t("geen standaardgateway", "no default gateway")),
             }
         }
@@ -65,6 +66,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                         ),
                     )
                 }
+                None if !on_link(routes, *via) => unobservable_via(*via),
                 None => verdict(
                     false,
                     0.0,
@@ -73,22 +75,22 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                 ),
             }
         }
-        (ProbeSpec::OspfNeighbour { neighbour, router_id, .. }, Observation::OspfNeighbours(list)) => {
+        (ProbeSpec::OspfNeighbour { neighbour, address, .. }, Observation::OspfNeighbours(list)) => {
             let expected = t(
-                format!("OSPF-buur {neighbour} (router-ID {router_id}) in de toestand Full"),
-                format!("OSPF neighbour {neighbour} (router ID {router_id}) in state Full"),
+                format!("OSPF-buur {neighbour} ({address}) in de toestand Full"),
+                format!("OSPF neighbour {neighbour} ({address}) in state Full"),
             );
             let Some(list) = list else {
                 return Some(verdict(false, 0.0, expected, t("OSPF draait niet", "OSPF does not run")));
             };
-            match list.iter().find(|n| n.router_id == *router_id) {
+            match list.iter().find(|n| n.address == Some(*address)) {
                 Some(n) if n.is_up() => verdict(
                     true,
                     1.0,
                     expected,
                     t(
-                        format!("buur {router_id} in de toestand {}", n.state),
-                        format!("neighbour {router_id} in state {}", n.state),
+                        format!("buur {address} (router-ID {}) in de toestand {}", n.router_id, n.state),
+                        format!("neighbour {address} (router ID {}) in state {}", n.router_id, n.state),
                     ),
                 ),
                 Some(n) => verdict(
@@ -96,12 +98,15 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     0.5,
                     expected,
                     t(
-                        format!("buur {router_id} blijft hangen in de toestand {}", n.state),
-                        format!("neighbour {router_id} is stuck in state {}", n.state),
+                        format!("buur {address} blijft hangen in de toestand {}", n.state),
+                        format!("neighbour {address} is stuck in state {}", n.state),
                     ),
                 ),
                 None => {
-                    let others: Vec<String> = list.iter().map(|n| n.router_id.to_string()).collect();
+                    let others: Vec<String> = list
+                        .iter()
+                        .map(|n| n.address.map_or_else(|| n.router_id.to_string(), |a| a.to_string()))
+                        .collect();
                     let (nl, en) = if others.is_empty() {
                         ("geen".to_string(), "none".to_string())
                     } else {
@@ -112,12 +117,20 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                         0.0,
                         expected,
                         t(
-                            format!("geen buur met router-ID {router_id} (buren: {nl})"),
-                            format!("no neighbour with router ID {router_id} (neighbours: {en})"),
+                            format!("geen buur op {address} (buren: {nl})"),
+                            format!("no neighbour at {address} (neighbours: {en})"),
                         ),
                     )
                 }
             }
+        }
+        (ProbeSpec::OspfRouterId { router_id, .. }, Observation::OspfRouterId(seen)) => {
+            let expected = t(format!("router-ID {router_id}"), format!("router ID {router_id}"));
+            let observed = match seen {
+                Some(id) => t(format!("router-ID {id}"), format!("router ID {id}")),
+                None => t("OSPF draait niet", "OSPF does not run"),
+            };
+            verdict(*seen == Some(*router_id), 0.0, expected, observed)
         }
         (ProbeSpec::OspfRoute { to, .. }, Observation::Routes(routes)) => {
             let expected = t(
@@ -300,4 +313,24 @@ fn vlan(expect: &PortVlans, vlans: Option<&[VlanFact]>) -> Outcome {
         }
     };
     verdict(passed, credit, expected, observed)
+}
+
+/// Whether the node has an address on the subnet of `via`: the connected route the
+/// kernel adds for every address covers it.
+fn on_link(routes: &[RouteFact], via: std::net::IpAddr) -> bool {
+    routes.iter().any(|r| r.via.is_empty() && r.to.prefix_len() > 0 && r.to.contains(&via))
+}
+
+/// A gateway or route whose next hop is on no subnet of the node cannot be set at all:
+/// the kernel refuses it. Not a second mistake, so not a second failure: the check is
+/// skipped, and the address check says what is wrong.
+fn unobservable_via(via: std::net::IpAddr) -> Outcome {
+    Outcome::Skipped {
+        reason: t(
+            format!(
+                "geen adres in het subnet van {via}, dus er kan geen route via {via} staan: eerst het adres"
+            ),
+            format!("no address in the subnet of {via}, so no route via {via} can be set: the address first"),
+        ),
+    }
 }

@@ -13,6 +13,9 @@ const LINK_MAX_LOSS: f64 = 0.1;
 const LINK_MAX_RTT_MS: f64 = 50.0;
 
 pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Option<Outcome> {
+    if let Observation::Stopped { reply, arrived, reached, deliverable } = seen {
+        return stopped(probe, reply, Sightings { arrived: *arrived, reached: *reached, deliverable: *deliverable }, names);
+    }
     Some(match (probe, seen) {
         (ProbeSpec::Ping { to, reach, .. }, Observation::Pings(p)) => {
             let observed = describe_pings(p, names);
@@ -112,6 +115,113 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Option<Out
         }
         _ => return None,
     })
+}
+
+/// A check that traffic is blocked, with its positive control: the traffic must get as
+/// far as where the policy must stop it, and no further. Silence alone never passes: an
+/// empty lab is silent too.
+/// Where asbuilt saw the packets of a negative check (see `Observation::Stopped`).
+#[derive(Debug, Clone, Copy)]
+struct Sightings {
+    arrived: Option<bool>,
+    reached: Option<bool>,
+    deliverable: Option<bool>,
+}
+
+fn stopped(probe: &ProbeSpec, reply: &Observation, seen: Sightings, names: &Names) -> Option<Outcome> {
+    let (from, to, stopped, what, answered, observed) = match (probe, reply) {
+        (ProbeSpec::Ping { from, to, stopped, .. }, Observation::Pings(p)) => {
+            (from, &to.label, stopped.as_ref(), t("pings", "pings"), p.received > 0, describe_pings(p, names))
+        }
+        (ProbeSpec::Port { from, to, protocol, port, stopped, .. }, Observation::Port(fact)) => (
+            from,
+            &to.label,
+            stopped.as_ref(),
+            t(format!("verkeer naar {protocol}/{port}"), format!("traffic to {protocol}/{port}")),
+            *fact == PortFact::Open,
+            describe_port(fact),
+        ),
+        (ProbeSpec::Inject { from, firewall, to, .. }, Observation::Arrival { .. }) => {
+            // The firewall is where the injected packet must be stopped.
+            return Some(judge_stopped(
+                &from.node,
+                &to.label,
+                Some(&firewall.node),
+                t("het pakket", "the packet"),
+                false,
+                seen,
+                t("", ""),
+            ));
+        }
+        _ => return None,
+    };
+    Some(judge_stopped(from, to, stopped.map(|e| e.at.as_str()), what, answered, seen, observed))
+}
+
+fn judge_stopped(
+    from: &str,
+    to: &str,
+    at: Option<&str>,
+    what: Text,
+    answered: bool,
+    seen: Sightings,
+    observed: Text,
+) -> Outcome {
+    let Sightings { arrived, reached, deliverable } = seen;
+    let (what_nl, what_en) = (what.nl.unwrap_or_default(), what.en.unwrap_or_default());
+    let at = at.unwrap_or("?");
+    let expected = t(
+        format!("{what_nl} van {from} komt aan bij {at} en wordt daar tegengehouden"),
+        format!("{what_en} from {from} gets to {at} and is stopped there"),
+    );
+    if answered {
+        let seen = t(
+            format!("{to} antwoordt: het werd doorgelaten ({})", observed.nl.clone().unwrap_or_default()),
+            format!("{to} answers: it was let through ({})", observed.en.clone().unwrap_or_default()),
+        );
+        return Outcome::Fail { expected, observed: seen, credit: 0.0 };
+    }
+    if arrived == Some(true) && at != to {
+        let seen = t(
+            format!("het kwam aan bij {to}: {at} liet het door"),
+            format!("it arrived at {to}: {at} let it through"),
+        );
+        return Outcome::Fail { expected, observed: seen, credit: 0.0 };
+    }
+    match reached {
+        Some(true) if deliverable == Some(false) => Outcome::Skipped {
+            reason: t(
+                format!(
+                    "{at} komt zelf niet bij {to}: zolang het netwerk achter {at} nog niet werkt, bewijst 'tegengehouden' niets"
+                ),
+                format!(
+                    "{at} itself does not reach {to}: while the network behind {at} does not work yet, 'blocked' proves nothing"
+                ),
+            ),
+        },
+        Some(true) => Outcome::Pass {
+            observed: t(
+                format!("het kwam tot {at} en niet verder"),
+                format!("it got to {at} and no further"),
+            ),
+        },
+        Some(false) => Outcome::Skipped {
+            reason: t(
+                format!(
+                    "{what_nl} van {from} komt niet eens bij {at}: zolang het netwerk daar nog niet werkt, bewijst 'tegengehouden' niets"
+                ),
+                format!(
+                    "{what_en} from {from} does not even get to {at}: while the network there does not work yet, 'blocked' proves nothing"
+                ),
+            ),
+        },
+        None => Outcome::Skipped {
+            reason: t(
+                "asbuilt weet niet waar dit verkeer tegengehouden moet worden, dus kan het niet controleren",
+                "asbuilt does not know where this traffic must be stopped, so it cannot tell",
+            ),
+        },
+    }
 }
 
 fn median(values: &[f64]) -> f64 {

@@ -8,7 +8,6 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -16,8 +15,6 @@ use tokio::io::unix::AsyncFd;
 
 use super::netns::{self, NetnsError};
 use crate::checks::observation::{PingFacts, TraceFacts};
-
-static NEXT_ID: AtomicU16 = AtomicU16::new(0x4100);
 
 /// A raw ICMP socket in a namespace, registered with tokio.
 struct EchoSocket {
@@ -42,7 +39,7 @@ enum Reply {
 }
 
 impl EchoSocket {
-    async fn open(netns: &Path, v4: bool) -> Result<EchoSocket, NetnsError> {
+    async fn open(netns: &Path, v4: bool, id: u16) -> Result<EchoSocket, NetnsError> {
         let socket = netns::run_in(netns, move || {
             let (domain, protocol) =
                 if v4 { (Domain::IPV4, Protocol::ICMPV4) } else { (Domain::IPV6, Protocol::ICMPV6) };
@@ -51,7 +48,6 @@ impl EchoSocket {
             Ok(socket)
         })
         .await?;
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Ok(EchoSocket { fd: netns::register(socket)?, v4, id })
     }
 
@@ -102,9 +98,9 @@ pub struct Burst {
     pub enough: u16,
 }
 
-/// Pings `dst` as `burst` says.
-pub async fn ping(netns: &Path, dst: IpAddr, burst: Burst) -> Result<PingFacts, NetnsError> {
-    let socket = EchoSocket::open(netns, dst.is_ipv4()).await?;
+/// Pings `dst` as `burst` says, with echo identifier `id` (see [`super::fresh`]).
+pub async fn ping(netns: &Path, dst: IpAddr, id: u16, burst: Burst) -> Result<PingFacts, NetnsError> {
+    let socket = EchoSocket::open(netns, dst.is_ipv4(), id).await?;
     let mut tally = Tally {
         sent_at: Vec::new(),
         answered: Vec::new(),
@@ -184,7 +180,7 @@ pub async fn traceroute(
     per_hop: Duration,
     budget: Duration,
 ) -> Result<TraceFacts, NetnsError> {
-    let socket = EchoSocket::open(netns, dst.is_ipv4()).await?;
+    let socket = EchoSocket::open(netns, dst.is_ipv4(), super::fresh::echo_id()).await?;
     let mut facts = TraceFacts { hops: Vec::new(), reached: false };
     let deadline = Instant::now() + budget;
     for ttl in 1..=max_hops {

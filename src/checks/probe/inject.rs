@@ -8,10 +8,9 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::FromRawFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use socket2::Socket;
@@ -19,9 +18,8 @@ use socket2::Socket;
 use super::icmp::checksum;
 use super::netlink;
 use super::netns::{self, NetnsError};
+use super::watch::{FlowKey, KeyKind, Watch};
 use crate::design::Endpoint;
-
-static NEXT_MARK: AtomicU32 = AtomicU32::new(0x00a5_0000);
 
 /// Where to inject and where to watch.
 pub struct Injection<'a> {
@@ -35,24 +33,41 @@ pub struct Injection<'a> {
     pub port: u16,
 }
 
-/// Sends three copies and watches for `wait`. Returns whether one arrived, and what
-/// was done, for the evidence.
-pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(bool, String), NetnsError> {
+/// Where the injected packet was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// In the target: the firewall let it through.
+    pub arrived: bool,
+    /// In the firewall: the packet did get there, so the firewall decided its fate.
+    pub reached_firewall: bool,
+}
+
+/// Sends three copies and watches for `wait`. Returns where one was seen, and what was
+/// done, for the evidence.
+pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(Arrival, String), NetnsError> {
     let firewall_if = plan.firewall.interface.clone();
     let firewall = netns::run_in(plan.firewall_netns, move || netlink::link_address(&firewall_if)).await?;
+    let nowhere = Arrival { arrived: false, reached_firewall: false };
     let Some((_, firewall_mac)) = firewall else {
-        return Ok((false, format!("{} has no interface {}", plan.firewall.node, plan.firewall.interface)));
+        return Ok((nowhere, format!("{} has no interface {}", plan.firewall.node, plan.firewall.interface)));
     };
     let sender_if = plan.from.interface.clone();
     let sender = netns::run_in(plan.from_netns, move || netlink::link_address(&sender_if)).await?;
     let Some((ifindex, _)) = sender else {
-        return Ok((false, format!("{} has no interface {}", plan.from.node, plan.from.interface)));
+        return Ok((nowhere, format!("{} has no interface {}", plan.from.node, plan.from.interface)));
     };
     let watch = netns::register(netns::run_in(plan.target_netns, || packet_socket(true)).await?)?;
     let send = netns::run_in(plan.from_netns, || packet_socket(false)).await?;
+    // A fresh source port: no firewall knows this flow from an earlier run.
+    let source_port = super::fresh::source_port();
+    let key = FlowKey {
+        dst: IpAddr::V4(plan.destination),
+        kind: KeyKind::Udp { src_port: source_port, dst_port: plan.port },
+    };
+    let at_firewall = Watch::start(plan.firewall_netns, key).await?;
 
-    let mark = format!("asbuilt-inject-{:08x}", NEXT_MARK.fetch_add(1, Ordering::Relaxed));
-    let packet = udp_packet(plan.source, plan.destination, plan.port, mark.as_bytes());
+    let mark = format!("asbuilt-inject-{:08x}", super::fresh::mark());
+    let packet = udp_packet(plan.source, plan.destination, source_port, plan.port, mark.as_bytes());
     let deadline = Instant::now() + wait;
     let mut arrived = false;
     for _ in 0..3 {
@@ -66,18 +81,20 @@ pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(bool, Strin
     if !arrived {
         arrived = watch_for(&watch, mark.as_bytes(), deadline).await?;
     }
+    let reached_firewall = at_firewall.seen(Duration::from_millis(50)).await;
     let raw = format!(
-        "UDP {}:{} -> {}:{} put on {} towards {} ({}); {}",
+        "UDP {}:{source_port} -> {}:{} put on {} towards {} ({}); {} in {}; {}",
         plan.source,
-        plan.port,
         plan.destination,
         plan.port,
         plan.from,
         plan.firewall,
         firewall_mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+        if reached_firewall { "seen" } else { "not seen" },
+        plan.firewall.node,
         if arrived { "it arrived" } else { "it did not arrive" }
     );
-    Ok((arrived, raw))
+    Ok((Arrival { arrived, reached_firewall }, raw))
 }
 
 /// A packet socket for IPv4: link headers are added and removed by the kernel.
@@ -145,7 +162,7 @@ async fn watch_for(
 }
 
 /// An IPv4 UDP packet (no UDP checksum, which IPv4 allows).
-fn udp_packet(src: Ipv4Addr, dst: Ipv4Addr, port: u16, payload: &[u8]) -> Vec<u8> {
+fn udp_packet(src: Ipv4Addr, dst: Ipv4Addr, src_port: u16, dst_port: u16, payload: &[u8]) -> Vec<u8> {
     let total = 20 + 8 + payload.len();
     let mut p = vec![0u8; 20];
     p[0] = 0x45;
@@ -156,8 +173,8 @@ fn udp_packet(src: Ipv4Addr, dst: Ipv4Addr, port: u16, payload: &[u8]) -> Vec<u8
     p[16..20].copy_from_slice(&dst.octets());
     let sum = checksum(&p);
     p[10..12].copy_from_slice(&sum.to_be_bytes());
-    p.extend_from_slice(&port.to_be_bytes());
-    p.extend_from_slice(&port.to_be_bytes());
+    p.extend_from_slice(&src_port.to_be_bytes());
+    p.extend_from_slice(&dst_port.to_be_bytes());
     p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
     p.extend_from_slice(&[0, 0]);
     p.extend_from_slice(payload);
@@ -170,7 +187,8 @@ mod tests {
 
     #[test]
     fn the_injected_packet_has_a_valid_ip_header() {
-        let p = udp_packet(Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(192, 168, 10, 20), 33434, b"x");
+        let p =
+            udp_packet(Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(192, 168, 10, 20), 40_000, 33434, b"x");
         assert_eq!(checksum(&p[..20]), 0);
         assert_eq!(u16::from_be_bytes([p[2], p[3]]) as usize, p.len());
     }

@@ -9,6 +9,7 @@
 
 pub mod dhcp;
 pub mod dns;
+pub mod fresh;
 pub mod http;
 pub mod icmp;
 pub mod inject;
@@ -19,6 +20,7 @@ mod services;
 mod state;
 mod traffic;
 pub mod transport;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -76,6 +78,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Gateway { .. }
             | ProbeSpec::Route { .. }
             | ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }
             | ProbeSpec::Vlan { .. }
             | ProbeSpec::Command { .. }

@@ -93,10 +93,20 @@ pub fn ospf_neighbours(json: &str) -> Option<Vec<NeighbourFact>> {
         for entry in entries.as_array().into_iter().flatten() {
             let state =
                 entry["nbrState"].as_str().or_else(|| entry["state"].as_str()).unwrap_or("").to_string();
-            out.push(NeighbourFact { router_id, state });
+            let address = entry["ifaceAddress"]
+                .as_str()
+                .or_else(|| entry["address"].as_str())
+                .and_then(|a| a.parse::<IpAddr>().ok());
+            out.push(NeighbourFact { router_id, address, state });
         }
     }
     Some(out)
+}
+
+/// The router ID from `show ip ospf json`; `None` when OSPF does not run.
+pub fn ospf_router_id(json: &str) -> Option<Ipv4Addr> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    value.get("routerId")?.as_str()?.parse().ok()
 }
 
 /// iputils `ping` output.
@@ -214,7 +224,11 @@ mod tests {
         let list = ospf_neighbours(&fixture("frr-8-ospf-neighbor-full.json")).unwrap();
         assert_eq!(
             list,
-            vec![NeighbourFact { router_id: "10.255.0.2".parse().unwrap(), state: "Full/DR".into() }]
+            vec![NeighbourFact {
+                router_id: "10.255.0.2".parse().unwrap(),
+                address: Some("10.0.12.2".parse().unwrap()),
+                state: "Full/DR".into()
+            }]
         );
         assert!(list[0].is_up());
         assert_eq!(ospf_neighbours(&fixture("frr-8-ospf-neighbor-none.json")), None);

@@ -25,6 +25,12 @@ pub async fn gather(
             let neighbours = if out.status == 0 { parse::ospf_neighbours(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
+        ProbeSpec::OspfRouterId { node, .. } => {
+            let argv = ["vtysh", "-c", "show ip ospf json"];
+            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
+            let id = if out.status == 0 { parse::ospf_router_id(&out.stdout) } else { None };
+            Ok(Gathered { observation: Observation::OspfRouterId(id), evidence: vec![evidence] })
+        }
         ProbeSpec::Vlan { switch, port, .. } => vlans(probes, switch, port, timeout).await,
         ProbeSpec::Command { node, run, as_root, .. } => {
             let (out, evidence) = probes.exec_as(node, run_as(*as_root), &["sh", "-c", run], timeout).await?;

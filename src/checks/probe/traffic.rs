@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use super::icmp::{self, Burst};
 use super::transport::{self, Listening};
-use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, inject, parse};
-use crate::checks::model::{ListenAt, ProbeSpec};
+use super::watch::{FlowKey, KeyKind, Watch};
+use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, fresh, inject, parse};
+use super::{netlink, netns};
+use crate::checks::derive::texts::t;
+use crate::checks::model::{Enforcement, ListenAt, ProbeSpec};
 use crate::checks::observation::{Observation, PortFact};
 use crate::design::Transport;
+use crate::design::{Endpoint, Text};
 
 /// A reachability ping: up to three requests, done at the first reply.
 const REACH: Burst =
@@ -27,10 +31,20 @@ pub async fn gather(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     match probe {
-        ProbeSpec::Ping { from, to, reach } => {
-            ping(probes, from, to.address, if *reach { REACH } else { SILENCE }, timeout).await
+        ProbeSpec::Ping { from, to, reach: false, stopped } => {
+            blocked(probes, from, to.address, Flow::Echo, stopped.as_ref(), None, timeout).await
         }
-        ProbeSpec::Link { from, address, .. } => ping(probes, &from.node, *address, CABLE, timeout).await,
+        ProbeSpec::Ping { from, to, .. } => ping(probes, from, to.address, REACH, timeout).await,
+        ProbeSpec::Port { from, to, protocol, port, open: false, listen, stopped } => {
+            let flow = Flow::Port(SocketAddr::new(to.address, *port), *protocol);
+            blocked(probes, from, to.address, flow, stopped.as_ref(), listen.as_ref(), timeout).await
+        }
+        ProbeSpec::Link { from, to, address } => {
+            if let Some(why) = unaddressed_end(probes, from, to, *address).await? {
+                return Ok(Gathered { observation: Observation::Unobservable(why), evidence: Vec::new() });
+            }
+            ping(probes, &from.node, *address, CABLE, timeout).await
+        }
         ProbeSpec::Traceroute { from, to, .. } => traceroute(probes, from, to.address, timeout).await,
         ProbeSpec::Port { from, to, protocol, port, listen, .. } => {
             port_probe(probes, from, SocketAddr::new(to.address, *port), *protocol, listen.as_ref(), timeout)
@@ -64,16 +78,219 @@ pub async fn gather(
                 destination,
                 port: *port,
             };
-            let (arrived, raw) = inject::inject(&plan, timeout.min(Duration::from_millis(1500))).await?;
-            let method =
-                format!("a packet put by asbuilt on {from} towards {firewall}, watched for in {target}");
+            let (arrival, raw) = inject::inject(&plan, timeout.min(Duration::from_millis(1500))).await?;
+            let method = format!(
+                "a packet put by asbuilt on {from} towards {firewall}, watched for in {} and in {target}",
+                firewall.node
+            );
+            let deliverable = match arrival {
+                inject::Arrival { arrived: false, reached_firewall: true } => {
+                    Some(reaches(&firewall_netns, to.address).await?)
+                }
+                _ => None,
+            };
+            let raw = match deliverable {
+                Some(yes) => format!("{raw}; {} {} {target} itself", firewall.node, if yes { "reaches" } else { "does not reach" }),
+                None => raw,
+            };
             Ok(Gathered {
-                observation: Observation::Arrival { arrived },
+                observation: Observation::Stopped {
+                    reply: Box::new(Observation::Arrival { arrived: arrival.arrived }),
+                    arrived: Some(arrival.arrived),
+                    reached: Some(arrival.reached_firewall),
+                    deliverable,
+                },
                 evidence: vec![by_asbuilt(method, raw)],
             })
         }
         _ => unreachable!("the dispatcher sends only traffic probes here"),
     }
+}
+
+/// Why a cable cannot be tested yet: an end without its address (the address check of
+/// that end fails already). `None` when both ends are addressed, or asbuilt cannot look.
+async fn unaddressed_end(
+    probes: &Probes<'_>,
+    from: &Endpoint,
+    to: &Endpoint,
+    address: IpAddr,
+) -> Result<Option<Text>, ProbeError> {
+    let addresses = |ep: &Endpoint| {
+        let (ns, name) = (probes.netns(&ep.node), ep.interface.clone());
+        async move {
+            match ns {
+                Some(ns) => netns::run_in(&ns, move || netlink::interface(&name))
+                    .await
+                    .map(|(facts, _)| Some(facts.map(|f| f.addresses).unwrap_or_default())),
+                None => Ok(None),
+            }
+        }
+    };
+    let (Some(near), Some(far)) = (addresses(from).await?, addresses(to).await?) else { return Ok(None) };
+    let missing = if !far.iter().any(|a| a.addr() == address) {
+        Some(to)
+    } else if !near.iter().any(|a| a.contains(&address)) {
+        Some(from)
+    } else {
+        None
+    };
+    Ok(missing.map(|ep| {
+        t(
+            format!("{ep} heeft zijn adres nog niet, dus de kabel is nog niet te testen"),
+            format!("{ep} does not have its address yet, so the cable cannot be tested"),
+        )
+    }))
+}
+
+/// What a negative check sends.
+enum Flow {
+    Echo,
+    Port(SocketAddr, Transport),
+}
+
+/// Sends traffic that must be stopped, watching for it where the policy must stop it
+/// and in the target (see [`watch`]). Every packet uses a fresh identifier or source
+/// port, so no firewall can pass it as part of an earlier run's flow.
+async fn blocked(
+    probes: &Probes<'_>,
+    from: &str,
+    to: IpAddr,
+    flow: Flow,
+    stopped: Option<&Enforcement>,
+    listen: Option<&ListenAt>,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let needs = |node: &str| ProbeError::NeedsNamespace {
+        what: "a check that traffic is blocked",
+        node: node.to_string(),
+    };
+    let ns = probes.netns(from).ok_or_else(|| needs(from))?;
+    // Hold asbuilt's listener, if any, for as long as the probe runs: traffic that gets
+    // through is then answered, whatever the target itself runs.
+    let (_listener, note) = match (listen, &flow) {
+        (Some(at), Flow::Port(_, protocol)) => listen_for(probes, at, *protocol).await?,
+        _ => (None, String::new()),
+    };
+    // The socket first: a packet's key must be known before the watching starts.
+    let (key, bound) = match &flow {
+        Flow::Echo => (FlowKey { dst: to, kind: KeyKind::Echo { id: fresh::echo_id() } }, None),
+        Flow::Port(addr, protocol) => {
+            let bound = transport::bind_fresh(&ns, *protocol, *addr).await?;
+            let kind = match protocol {
+                Transport::Tcp => KeyKind::Tcp { src_port: bound.port, dst_port: addr.port() },
+                Transport::Udp => KeyKind::Udp { src_port: bound.port, dst_port: addr.port() },
+            };
+            (FlowKey { dst: to, kind }, Some(bound))
+        }
+    };
+    let watch_at = match stopped {
+        Some(e) => Some(Watch::start(&probes.netns(&e.at).ok_or_else(|| needs(&e.at))?, key).await?),
+        None => None,
+    };
+    let target = stopped.and_then(|e| e.target.as_ref()).filter(|t| stopped.is_some_and(|e| e.at != **t));
+    let watch_target = match target {
+        Some(t) => Some(Watch::start(&probes.netns(t).ok_or_else(|| needs(t))?, key).await?),
+        None => None,
+    };
+    let (reply, said) = match (flow, bound) {
+        (Flow::Echo, _) => {
+            let KeyKind::Echo { id } = key.kind else { unreachable!("an echo key") };
+            let facts = icmp::ping(&ns, to, id, SILENCE).await?;
+            let said = format!("{} echo requests sent, {} answered", facts.sent, facts.received);
+            (Observation::Pings(facts), said)
+        }
+        (Flow::Port(addr, Transport::Tcp), Some(bound)) => {
+            let fact = match transport::connect_bound(bound, addr, timeout).await? {
+                Ok(_stream) => PortFact::Open,
+                Err(fact) => fact,
+            };
+            let said = format!("TCP connect from port {} to {addr}: {fact:?}", key_port(&key));
+            (Observation::Port(fact), said)
+        }
+        (Flow::Port(addr, _), Some(bound)) => {
+            let (fact, _) = transport::exchange_bound(bound, addr, udp_payload(addr), timeout).await?;
+            let said = format!("UDP datagram from port {} to {addr}: {fact:?}", key_port(&key));
+            (Observation::Port(fact), said)
+        }
+        (Flow::Port(..), None) => unreachable!("a port flow has a socket"),
+    };
+    // Packets on their way are given a moment to be seen.
+    let grace = Duration::from_millis(150);
+    let reached = match &watch_at {
+        Some(w) => Some(w.seen(grace).await),
+        None => None,
+    };
+    let arrived = match &watch_target {
+        Some(w) => Some(w.seen(grace).await),
+        // The policy point is the target itself: arriving there is the control.
+        None if target.is_none() && stopped.is_some_and(|e| e.target.as_deref() == Some(e.at.as_str())) => {
+            reached
+        }
+        None => None,
+    };
+    // Stopped where the policy is, and not arrived: the policy node must itself reach
+    // the target, or its missing route, not its policy, stopped the traffic.
+    let deliverable = match (stopped, reached, arrived) {
+        (Some(e), Some(true), Some(false)) if target.is_some() => {
+            let at_ns = probes.netns(&e.at).ok_or_else(|| needs(&e.at))?;
+            Some(reaches(&at_ns, to).await?)
+        }
+        _ => None,
+    };
+    let seen = |node: Option<&String>, saw: Option<bool>| match (node, saw) {
+        (Some(n), Some(true)) => format!("; seen in {n}"),
+        (Some(n), Some(false)) => format!("; not seen in {n}"),
+        _ => String::new(),
+    };
+    let raw = format!(
+        "{said}{}{}{}",
+        seen(stopped.map(|e| &e.at), reached),
+        seen(target, watch_target.as_ref().and(arrived)),
+        match (stopped, deliverable) {
+            (Some(e), Some(yes)) => format!("; {} {} {to} itself", e.at, if yes { "reaches" } else { "does not reach" }),
+            _ => String::new(),
+        }
+    );
+    let method =
+        format!("traffic from the network namespace of {from} to {to}{note}, watched for on its way");
+    Ok(Gathered {
+        observation: Observation::Stopped { reply: Box::new(reply), arrived, reached, deliverable },
+        evidence: vec![by_asbuilt(method, raw)],
+    })
+}
+
+/// Whether a node gets an answer from `to`: the control that its side of the path works.
+async fn reaches(netns: &std::path::Path, to: IpAddr) -> Result<bool, ProbeError> {
+    Ok(icmp::ping(netns, to, fresh::echo_id(), REACH).await?.received > 0)
+}
+
+fn key_port(key: &FlowKey) -> u16 {
+    match key.kind {
+        KeyKind::Tcp { src_port, .. } | KeyKind::Udp { src_port, .. } => src_port,
+        KeyKind::Echo { id } => id,
+    }
+}
+
+/// A DNS server answers only a DNS question; anything else gets an echo from
+/// asbuilt's own listener or nothing.
+fn udp_payload(to: SocketAddr) -> Vec<u8> {
+    if to.port() == 53 { dns::query(fresh::echo_id(), ".", false) } else { b"asbuilt-check".to_vec() }
+}
+
+/// Starts (or shares) asbuilt's listener at `at`; the note for the evidence.
+async fn listen_for(
+    probes: &Probes<'_>,
+    at: &ListenAt,
+    protocol: Transport,
+) -> Result<(Option<std::sync::Arc<transport::Listener>>, String), ProbeError> {
+    let ns = probes.netns(&at.node).ok_or_else(|| ProbeError::NeedsNamespace {
+        what: "listening on a port for a firewall check",
+        node: at.node.clone(),
+    })?;
+    Ok(match probes.listeners.listen(&ns, protocol, at.port).await? {
+        Listening::Asbuilt(l) => (Some(l), format!(" (asbuilt listened on {}:{} itself)", at.node, at.port)),
+        Listening::Taken => (None, format!(" ({} itself listens on {})", at.node, at.port)),
+    })
 }
 
 async fn ping(
@@ -84,7 +301,7 @@ async fn ping(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     if let Some(ns) = probes.netns(from) {
-        let facts = icmp::ping(&ns, to, burst).await?;
+        let facts = icmp::ping(&ns, to, fresh::echo_id(), burst).await?;
         let raw = format!(
             "{} sent, {} received, round trips {:?} ms{}",
             facts.sent,

@@ -41,19 +41,56 @@ fn port_fact(err: &io::Error) -> PortFact {
     }
 }
 
-/// Opens a TCP connection from the namespace; `Err` carries what the port did instead.
+/// A socket in a node's namespace, bound to a source port no earlier probe used (see
+/// [`super::fresh`]): its flow is new to every firewall on the way.
+pub struct Bound {
+    socket: Socket,
+    pub port: u16,
+}
+
+/// Makes a socket of `protocol` for talking to `to`, bound to a fresh source port.
+pub async fn bind_fresh(netns: &Path, protocol: Transport, to: SocketAddr) -> Result<Bound, NetnsError> {
+    netns::run_in(netns, move || {
+        let (kind, proto) = match protocol {
+            Transport::Tcp => (Type::STREAM, Protocol::TCP),
+            Transport::Udp => (Type::DGRAM, Protocol::UDP),
+        };
+        let socket = Socket::new(domain(to.ip()), kind, Some(proto))?;
+        socket.set_nonblocking(true)?;
+        // A port the node itself uses is skipped; after a few, any port the kernel picks.
+        for _ in 0..8 {
+            let port = super::fresh::source_port();
+            match socket.bind(&unspecified(to.is_ipv4(), port).into()) {
+                Ok(()) => return Ok(Bound { socket, port }),
+                Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        socket.bind(&unspecified(to.is_ipv4(), 0).into())?;
+        let port = socket.local_addr()?.as_socket().map_or(0, |a| a.port());
+        Ok(Bound { socket, port })
+    })
+    .await
+}
+
+/// Opens a TCP connection from the namespace, from a fresh source port; `Err` carries
+/// what the port did instead.
 pub async fn connect(
     netns: &Path,
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Result<TcpStream, PortFact>, NetnsError> {
-    let socket = netns::run_in(netns, move || {
-        let socket = Socket::new(domain(to.ip()), Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_nonblocking(true)?;
-        Ok(socket)
-    })
-    .await?;
-    let socket = TcpSocket::from_std_stream(socket.into());
+    let bound = bind_fresh(netns, Transport::Tcp, to).await?;
+    connect_bound(bound, to, timeout).await
+}
+
+/// Connects a bound TCP socket.
+pub async fn connect_bound(
+    bound: Bound,
+    to: SocketAddr,
+    timeout: Duration,
+) -> Result<Result<TcpStream, PortFact>, NetnsError> {
+    let socket = TcpSocket::from_std_stream(bound.socket.into());
     match tokio::time::timeout(timeout, socket.connect(to)).await {
         Ok(Ok(stream)) => Ok(Ok(stream)),
         Ok(Err(e)) => Ok(Err(port_fact(&e))),
@@ -61,20 +98,26 @@ pub async fn connect(
     }
 }
 
-/// Sends one datagram from the namespace and waits for an answer.
+/// Sends one datagram from the namespace, from a fresh source port, and waits for an
+/// answer.
 pub async fn exchange(
     netns: &Path,
     to: SocketAddr,
     payload: Vec<u8>,
     timeout: Duration,
 ) -> Result<(PortFact, Vec<u8>), NetnsError> {
-    let socket = netns::run_in(netns, move || {
-        let socket = Socket::new(domain(to.ip()), Type::DGRAM, Some(Protocol::UDP))?;
-        socket.set_nonblocking(true)?;
-        Ok(socket)
-    })
-    .await?;
-    let socket = UdpSocket::from_std(std::net::UdpSocket::from(socket))?;
+    let bound = bind_fresh(netns, Transport::Udp, to).await?;
+    exchange_bound(bound, to, payload, timeout).await
+}
+
+/// Sends one datagram from a bound UDP socket and waits for an answer.
+pub async fn exchange_bound(
+    bound: Bound,
+    to: SocketAddr,
+    payload: Vec<u8>,
+    timeout: Duration,
+) -> Result<(PortFact, Vec<u8>), NetnsError> {
+    let socket = UdpSocket::from_std(std::net::UdpSocket::from(bound.socket))?;
     // A connected UDP socket reports an ICMP port unreachable as ECONNREFUSED.
     if let Err(e) = socket.connect(to).await {
         return Ok((port_fact(&e), Vec::new()));

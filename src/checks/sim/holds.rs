@@ -44,6 +44,9 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             .iter()
             .any(|r| r.to == *to && r.source == RouteSource::Static && r.via == Some(*via)),
         ProbeSpec::OspfNeighbour { node, neighbour, .. } => world.ospf.neighbours(node, neighbour),
+        ProbeSpec::OspfRouterId { node, router_id } => {
+            world.node(node).ospf.as_ref().is_some_and(|o| o.router_id == *router_id)
+        }
         ProbeSpec::OspfRoute { node, to } => world.fibs[node].find(*to, RouteSource::Ospf).is_some(),
         ProbeSpec::Link { from, to, address } => {
             let ends = [from, to];
@@ -57,13 +60,24 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 && world.domains.index_of(from) == world.domains.index_of(to)
                 && world.round_trip(&from.node, *address, Flow::Icmp).ok()
         }
-        ProbeSpec::Ping { from, to, reach } => world.round_trip(from, to.address, Flow::Icmp).ok() == *reach,
+        ProbeSpec::Ping { from, to, reach: true, .. } => world.round_trip(from, to.address, Flow::Icmp).ok(),
+        ProbeSpec::Ping { from, to, reach: false, stopped } => match stopped {
+            Some(e) => world.stopped_at(from, to.address, Flow::Icmp, e),
+            None => false,
+        },
         ProbeSpec::Traceroute { from, to, via } => {
             let trip = world.round_trip(from, to.address, Flow::Icmp);
             let hops = &trip.there.hops;
             trip.ok() && hops.len() >= 2 && hops[1..hops.len() - 1] == via[..]
         }
-        ProbeSpec::Port { from, to, protocol, port, open, listen } => {
+        ProbeSpec::Port { from, to, protocol, port, open: false, stopped, .. } => {
+            let flow = match protocol {
+                Transport::Tcp => Flow::Tcp(*port),
+                Transport::Udp => Flow::Udp(*port),
+            };
+            stopped.as_ref().is_some_and(|e| world.stopped_at(from, to.address, flow, e))
+        }
+        ProbeSpec::Port { from, to, protocol, port, open, listen, .. } => {
             let flow = match protocol {
                 Transport::Tcp => Flow::Tcp(*port),
                 Transport::Udp => Flow::Udp(*port),
@@ -81,9 +95,11 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 };
             answered == *open
         }
-        ProbeSpec::Inject { firewall, source, to, port, .. } => !world
-            .inject(&firewall.node, &firewall.interface, *source, to.address, Flow::Udp(*port))
-            .delivered(),
+        ProbeSpec::Inject { firewall, source, to, port, .. } => {
+            // As the runner sees it: stopped by the firewall, which itself reaches the target.
+            !world.inject(&firewall.node, &firewall.interface, *source, to.address, Flow::Udp(*port)).delivered()
+                && world.round_trip(&firewall.node, to.address, Flow::Icmp).ok()
+        }
         ProbeSpec::Nat { from, to, source, port, .. } => {
             let trip = world.round_trip(from, to.address, Flow::Tcp(*port));
             trip.ok() && trip.there.seen_source == Some(*source)

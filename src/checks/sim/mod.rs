@@ -7,6 +7,7 @@
 //! forwarding tables and firewall policies.
 
 mod blank;
+mod enforce;
 mod fib;
 pub mod holds;
 pub mod policy;

@@ -13,10 +13,10 @@ use crate::topology::wire::CheckWire;
 
 /// The probe keys and the value keys each one takes.
 const PROBES: [(&str, &[&str]); 8] = [
-    ("ping", &["expect"]),
+    ("ping", &["expect", "blocked-at"]),
     ("traceroute", &["via"]),
-    ("tcp", &["expect"]),
-    ("udp", &["expect"]),
+    ("tcp", &["expect", "blocked-at"]),
+    ("udp", &["expect", "blocked-at"]),
     ("http", &["status", "contains"]),
     ("dns", &["server", "expect"]),
     ("command", &["run", "matches", "user"]),
@@ -71,6 +71,7 @@ impl Resolver<'_> {
                     }
                 },
             };
+            let Some(blocked_at) = self.blocked_at(wire, &probe, &at) else { continue };
             let title = wire.title.as_ref().map(|t| self.text(t)).unwrap_or_default();
             let hint = wire.hint.as_ref().map(|t| self.text(t)).unwrap_or_default();
             self.checks.push(Check {
@@ -83,6 +84,7 @@ impl Resolver<'_> {
                 retries: wire.retries.unwrap_or(0).min(100),
                 timeout_ms,
                 reveal: wire.reveal.unwrap_or(true),
+                blocked_at,
             });
         }
     }
@@ -259,6 +261,26 @@ impl Resolver<'_> {
         Some(probe)
     }
 
+    /// Where a negative check's traffic must be stopped, as the teacher named it: a node
+    /// of the lab, and only on a check that expects traffic to be blocked. `Some(None)`
+    /// when not given; `None` after an error.
+    fn blocked_at(&mut self, wire: &CheckWire, probe: &Probe, at: &Path) -> Option<Option<String>> {
+        let Some(node) = &wire.blocked_at else { return Some(None) };
+        let mut p = at.clone();
+        p.push("blocked-at".into());
+        let negative = matches!(probe, Probe::Ping { reach: false, .. } | Probe::Port { open: false, .. });
+        if !negative {
+            self.report(
+                Diagnostic::error("invalid-check", "`blocked-at` belongs to a check that traffic is blocked")
+                    .at(Loc::key(p))
+                    .help("add `expect: blocked` (ping) or `expect: closed` (tcp, udp), or leave `blocked-at` out"),
+            );
+            return None;
+        }
+        self.node_kind(node, Loc::value(p))?;
+        Some(Some(node.clone()))
+    }
+
     /// Whether a command or file check runs as root. A topology file may come from
     /// anywhere, so its commands run as the node's unprivileged check user unless the
     /// teacher asks for root, which still gets only what the node itself may do.
@@ -289,6 +311,7 @@ impl Resolver<'_> {
             ("run", wire.run.is_some()),
             ("matches", wire.matches.is_some()),
             ("user", wire.user.is_some()),
+            ("blocked-at", wire.blocked_at.is_some()),
         ];
         let mut ok = true;
         for (param, is_there) in present {

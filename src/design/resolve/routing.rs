@@ -437,7 +437,8 @@ impl Resolver<'_> {
                 );
             }
             router_ids.insert(router_id, (node.clone(), id_loc));
-            self.nodes[node].ospf = Some(Ospf { router_id, interfaces, redistribute });
+            let router_id_stated = wire.router_id.is_some();
+            self.nodes[node].ospf = Some(Ospf { router_id, router_id_stated, interfaces, redistribute });
         }
     }
 
