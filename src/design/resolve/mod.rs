@@ -29,7 +29,7 @@ use ipnet::IpNet;
 
 use super::domains::Domains;
 use super::model::{Check, Design, Endpoint, Fault, Grading, Lang, Node, Segment, Text, WorkProcess};
-use crate::diagnostic::{Diagnostic, Loc};
+use crate::diagnostic::{Collected, Diagnostic, Loc};
 use crate::topology::wire::TopologyFile;
 
 use crate::design::variants::VariantRule;
@@ -69,7 +69,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
 
 pub(crate) struct Resolver<'f> {
     file: &'f TopologyFile,
-    diags: Vec<Diagnostic>,
+    diags: Collected,
     lab: String,
     title: Text,
     language: Lang,
@@ -93,7 +93,7 @@ impl<'f> Resolver<'f> {
     fn new(file: &'f TopologyFile) -> Resolver<'f> {
         Resolver {
             file,
-            diags: Vec::new(),
+            diags: Collected::default(),
             lab: file.lab.clone(),
             title: Text::default(),
             language: Lang::Nl,
@@ -120,7 +120,8 @@ impl<'f> Resolver<'f> {
     }
 
     fn finish(self) -> Result<Resolved, Vec<Diagnostic>> {
-        let (errors, warnings): (Vec<_>, Vec<_>) = self.diags.into_iter().partition(Diagnostic::is_error);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            self.diags.finish().into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
             return Err(errors);
         }
