@@ -85,3 +85,36 @@ fn a_flood_of_errors_keeps_a_hundred_and_counts_the_rest() {
     let last = errors.last().unwrap();
     assert_eq!((last.code, last.message.as_str()), ("too-many-errors", "4900 more errors are not shown"));
 }
+
+const LAB: &str = "lab: x\ntitle: y\nnodes:\n  r1: { kind: router }\n  r2: { kind: router }\n\
+                   links: [r1:eth1 -- r2:eth1]\n\
+                   design: { addresses: { r1:eth1: 10.0.0.1/30, r2:eth1: 10.0.0.2/30 } }\n\
+                   variants: { 10.0.0.0/30: 10.0.0.0/8 }\n";
+
+#[test]
+fn a_mebibyte_of_placeholders_is_refused_at_the_first_one_over_the_bound() {
+    let line = "    {r1} {cidr r1:eth1} {net r2:eth1} {r2:eth1}\n";
+    let text = format!("{LAB}task: |\n{}", line.repeat((bounds::FILE_BYTES - LAB.len() - 8) / line.len()));
+    let source = Source::new("placeholders.yml", text);
+    assert!(source.too_big.is_none());
+    let errors = Lab::load(&source).unwrap_err();
+    assert_eq!(codes(&errors), ["too-many-placeholders"]);
+    let shown = report(&errors[0], &source, Style::Plain);
+    // Placeholder 1,001 is the first of line 251 of the task, which starts on line 10.
+    assert!(shown.contains("placeholders.yml:260:5"), "{shown}");
+}
+
+#[test]
+fn filling_in_the_most_placeholders_allowed_produces_a_bounded_text() {
+    let prose = "Configureer de router volgens het adresplan. ".repeat(20);
+    let line = format!("    {{cidr r1:eth1}} {prose}\n");
+    let text = format!("{LAB}task: |\n{}", line.repeat(bounds::PLACEHOLDERS));
+    let source = Source::new("placeholders.yml", text);
+    let lab = Lab::load(&source).unwrap();
+    for student in ["s1", "s2", "s3"] {
+        let task = lab.design_for(Some(student)).task.nl.unwrap();
+        // Each placeholder becomes at most an IPv6 address with its prefix: 43 bytes.
+        assert!(task.len() <= source.text.len() + bounds::PLACEHOLDERS * 43);
+        assert!(!task.contains("{cidr"), "every placeholder is filled in");
+    }
+}

@@ -35,10 +35,10 @@ pub enum Part {
     Within(Range<usize>),
     /// An absolute byte span in the source, when it is already known (from serde).
     Span(Range<usize>),
-    /// The first occurrence of this text inside the value: for places inside a block
-    /// of text (a placeholder in the task), where byte offsets in the value and in the
-    /// file differ by the indentation.
-    Find(String),
+    /// The n-th occurrence (from 0) of this text inside the value: for places inside a
+    /// block of text (a placeholder in the task), where byte offsets in the value and in
+    /// the file differ by the indentation.
+    Find(String, usize),
 }
 
 /// A place in the topology file.
@@ -62,7 +62,12 @@ impl Loc {
     }
 
     pub fn find(path: Path, text: impl Into<String>) -> Loc {
-        Loc { path, part: Part::Find(text.into()) }
+        Loc::find_nth(path, text, 0)
+    }
+
+    /// The `nth` occurrence (from 0) of `text` in the value at `path`.
+    pub fn find_nth(path: Path, text: impl Into<String>, nth: usize) -> Loc {
+        Loc { path, part: Part::Find(text.into(), nth) }
     }
 
     pub fn span(range: Range<usize>) -> Loc {

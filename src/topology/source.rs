@@ -72,9 +72,15 @@ impl Source {
                 Some(start) => start + range.start..start + range.end,
                 None => placed.value.clone(),
             },
-            (Part::Find(text), true) => {
-                match self.text.get(placed.value.clone()).and_then(|v| v.find(text.as_str())) {
-                    Some(offset) => placed.value.start + offset..placed.value.start + offset + text.len(),
+            (Part::Find(text, nth), true) => {
+                let found = self
+                    .text
+                    .get(placed.value.clone())
+                    .and_then(|v| v.match_indices(text.as_str()).nth(*nth));
+                match found {
+                    Some((offset, _)) => {
+                        placed.value.start + offset..placed.value.start + offset + text.len()
+                    }
                     None => placed.value.clone(),
                 }
             }
