@@ -145,6 +145,17 @@ mod tests {
     }
 
     #[test]
+    fn every_kinds_defaults_are_within_the_bounds() {
+        for kind in NodeKind::ALL {
+            let d = kind.default_limits();
+            assert!(bounds::MEMORY_MIB.contains(&d.memory_mib), "{kind}");
+            assert!(bounds::CPUS.contains(&d.cpus), "{kind}");
+            assert!(bounds::PIDS.contains(&d.pids), "{kind}");
+            assert!(bounds::DISK_MIB.contains(&d.disk_mib), "{kind}");
+        }
+    }
+
+    #[test]
     fn custom_nodes_have_no_builtin_image() {
         assert_eq!(NodeKind::Custom.builtin_image(), None);
         assert_eq!(NodeKind::Router.builtin_image(), Some("router"));
