@@ -76,9 +76,9 @@ fn one_long_list_repeated_by_many_aliases_is_refused_before_serde_builds_it_out(
 
 #[test]
 fn a_flood_of_errors_keeps_a_hundred_and_counts_the_rest() {
-    let mut text = format!("{HEAD}links:\n");
+    let mut text = format!("{HEAD}checks:\n");
     for i in 0..5_000 {
-        text += &format!("  - r1:eth{i} -- r9:eth1\n");
+        text += &format!("  - ping: pc{i} -> r1\n");
     }
     let errors = Lab::load(&Source::new("flood.yml", text)).unwrap_err();
     assert_eq!(errors.len(), bounds::DIAGNOSTICS + 1);
@@ -117,4 +117,35 @@ fn filling_in_the_most_placeholders_allowed_produces_a_bounded_text() {
         assert!(task.len() <= source.text.len() + bounds::PLACEHOLDERS * 43);
         assert!(!task.contains("{cidr"), "every placeholder is filled in");
     }
+}
+
+#[test]
+fn a_lab_over_the_node_bound_is_not_resolved_further() {
+    // 40,000 unconnected nodes would each get a warning, and every later stage a look.
+    let mut text = String::from("lab: x\ntitle: y\nnodes:\n");
+    for i in 0..40_000 {
+        text += &format!("  n{i}: {{ kind: host }}\n");
+    }
+    let errors = Lab::load(&Source::new("nodes.yml", text)).unwrap_err();
+    assert_eq!(codes(&errors), ["too-many-nodes"]);
+}
+
+#[test]
+fn a_lab_over_the_cable_bound_is_not_cabled_at_all() {
+    let mut text = format!("{HEAD}links:\n");
+    for i in 0..30_000 {
+        text += &format!("  - r1:eth{i} -- r2:eth{i}\n");
+    }
+    let errors = Lab::load(&Source::new("cables.yml", text)).unwrap_err();
+    assert_eq!(codes(&errors), ["too-many-cables"]);
+}
+
+#[test]
+fn a_node_over_the_interface_bound_is_reported_once() {
+    let mut text = format!("{HEAD}segments:\n");
+    for i in 0..300 {
+        text += &format!("  s{i}: [r1:eth{i}, r2:eth{i}]\n");
+    }
+    let errors = Lab::load(&Source::new("interfaces.yml", text)).unwrap_err();
+    assert_eq!(codes(&errors), ["too-many-interfaces", "too-many-interfaces"], "once for r1, once for r2");
 }

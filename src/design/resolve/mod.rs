@@ -22,7 +22,7 @@ mod variants;
 mod vlans;
 mod warnings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use ipnet::IpNet;
@@ -47,9 +47,18 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     let mut r = Resolver::new(file);
     r.meta();
     r.nodes();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.cabling();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.vlans();
     r.addresses();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.auto_addressing();
     r.domains = Some(Domains::compute(&r.nodes, &r.segments));
     r.check_subnets();
@@ -70,6 +79,12 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
 pub(crate) struct Resolver<'f> {
     file: &'f TopologyFile,
     diags: Collected,
+    /// Set when the lab has more nodes, cables or interfaces than `kind::bounds` allow.
+    /// The stages after it would take time for a lab that cannot run anyway, and report
+    /// what was left out as missing, so resolving stops there.
+    over_bounds: bool,
+    /// Nodes already reported for having too many interfaces.
+    crowded: HashSet<String>,
     lab: String,
     title: Text,
     language: Lang,
@@ -94,6 +109,8 @@ impl<'f> Resolver<'f> {
         Resolver {
             file,
             diags: Collected::default(),
+            over_bounds: false,
+            crowded: HashSet::new(),
             lab: file.lab.clone(),
             title: Text::default(),
             language: Lang::Nl,

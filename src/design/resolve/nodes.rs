@@ -19,6 +19,19 @@ impl Resolver<'_> {
         if file.nodes.is_empty() {
             self.report(Diagnostic::error("no-nodes", "the lab has no nodes").at(Loc::value(path!["nodes"])));
         }
+        if let Some((first_over, _)) = file.nodes.get_index(bounds::NODES) {
+            self.report(
+                Diagnostic::error(
+                    "too-many-nodes",
+                    format!("the lab has {} nodes; a lab may have at most {}", file.nodes.len(), bounds::NODES),
+                )
+                .at(Loc::key(path!["nodes", first_over]))
+                .label(format!("node {}", bounds::NODES + 1))
+                .help("one server runs the labs of a whole class at once; split the network into labs a student can oversee"),
+            );
+            self.over_bounds = true;
+            return;
+        }
         for (name, wire) in &file.nodes {
             if !valid_node_name(name) {
                 self.report(
