@@ -12,6 +12,7 @@ mod checks;
 mod faults;
 mod firewall;
 mod grading;
+mod image;
 mod meta;
 mod nodes;
 mod refs;

@@ -44,6 +44,9 @@ impl Resolver<'_> {
             let Some(kind) = self.kind(name, wire) else {
                 continue;
             };
+            // A node whose image cannot be used keeps its kind, so that the rest of the
+            // file is checked as usual; the error stops the lab from being used.
+            let image = wire.image.clone().filter(|image| self.image(name, kind, image));
             let limits = self.limits(name, kind, wire.limits.as_ref());
             let student_builds = self.build_parts(name, kind, wire);
             self.nodes.insert(
@@ -51,7 +54,7 @@ impl Resolver<'_> {
                 Node {
                     name: name.clone(),
                     kind,
-                    image: wire.image.clone(),
+                    image,
                     limits,
                     student_builds,
                     interfaces: IndexMap::new(),
