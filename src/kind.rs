@@ -176,6 +176,17 @@ mod tests {
     }
 
     #[test]
+    fn every_kinds_defaults_are_within_the_bounds() {
+        for kind in NodeKind::ALL {
+            let d = kind.default_limits();
+            assert!(bounds::MEMORY_MIB.contains(&d.memory_mib), "{kind}");
+            assert!(bounds::CPUS.contains(&d.cpus), "{kind}");
+            assert!(bounds::PIDS.contains(&d.pids), "{kind}");
+            assert!(bounds::DISK_MIB.contains(&d.disk_mib), "{kind}");
+        }
+    }
+
+    #[test]
     fn a_custom_image_gets_what_a_host_gets() {
         assert_eq!(NodeKind::Custom.capabilities(), NodeKind::Host.capabilities());
     }

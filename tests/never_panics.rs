@@ -122,6 +122,34 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_images_and_limits_never_panic(image in "\\PC{0,80}", size in "\\PC{0,12}", cpus in any::<f64>(), pids in any::<i64>()) {
+        // JSON strings are YAML double-quoted scalars; an escape makes the value's text
+        // differ from the file's, which the places inside it must survive.
+        let quote = |s: &str| serde_json::to_string(s).unwrap();
+        let text = format!(
+            "lab: x\ntitle: y\nnodes:\n  r1: {{ kind: router, image: {}, limits: {{ memory: {}, disk: {}, cpus: {cpus:?}, pids: {pids} }} }}\n",
+            quote(&image), quote(&size), quote(&size),
+        );
+        exercise(&text);
+    }
+
+    #[test]
+    fn nesting_around_the_bound_never_panics(levels in 0usize..80, style in 0usize..4, alias in any::<bool>()) {
+        let nested = match style {
+            0 => format!("{}x{}", "[".repeat(levels), "]".repeat(levels)),
+            1 => format!("{}x{}", "{a: ".repeat(levels), "}".repeat(levels)),
+            2 => format!("{}x", "- ".repeat(levels)),
+            _ => (0..levels).map(|i| format!("a:\n{}", "  ".repeat(i + 2))).collect::<String>() + "x",
+        };
+        let text = if alias {
+            format!("lab: x\ntitle: y\nnodes: {{}}\ndeep: &d\n  {nested}\nagain: [*d, *d]\n")
+        } else {
+            format!("lab: x\ntitle: y\nnodes: {{}}\nlinks:\n  {nested}\n")
+        };
+        exercise(&text);
+    }
+
+    #[test]
     fn broken_example_labs_never_panic(example in 0usize..7, mutations in prop::collection::vec(mutation(), 1..6)) {
         let texts = examples();
         let text = mutate(&texts[example % texts.len()], &mutations);

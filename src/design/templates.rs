@@ -6,6 +6,7 @@
 //! braces (an nftables rule set, say) is left alone.
 
 use std::net::IpAddr;
+use std::ops::Range;
 
 use indexmap::IndexMap;
 use ipnet::IpNet;
@@ -33,26 +34,33 @@ pub struct Placeholder {
     pub function: Function,
     pub node: String,
     pub interface: Option<String>,
+    /// Where it is in the text, braces included.
+    pub at: Range<usize>,
 }
 
 /// Every placeholder in `text`, in order.
 pub fn find(text: &str) -> Vec<Placeholder> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        let inner = &after[..close];
-        if let Some(p) = parse(inner) {
-            out.push(p);
+    placeholders(text).collect()
+}
+
+/// The placeholders in `text`, one at a time, so that a caller can stop counting at a
+/// bound without first collecting all of them.
+pub fn placeholders(text: &str) -> impl Iterator<Item = Placeholder> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let open = from + text[from..].find('{')?;
+            let close = open + 1 + text[open + 1..].find('}')?;
+            from = close + 1;
+            if let Some(p) = parse(&text[open + 1..close], open..close + 1) {
+                return Some(p);
+            }
         }
-        rest = &after[close + 1..];
-    }
-    out
+    })
 }
 
 /// Reads the inside of `{...}`, or `None` when it is not a placeholder.
-fn parse(inner: &str) -> Option<Placeholder> {
+fn parse(inner: &str, at: Range<usize>) -> Option<Placeholder> {
     let (function, reference) = match inner.split_once(' ') {
         Some(("ip", r)) => (Function::Ip, r),
         Some(("net", r)) => (Function::Net, r),
@@ -81,6 +89,7 @@ fn parse(inner: &str) -> Option<Placeholder> {
         function,
         node: node.to_string(),
         interface: interface.map(str::to_string),
+        at,
     })
 }
 
@@ -124,14 +133,18 @@ pub fn value(p: &Placeholder, nodes: &IndexMap<String, Node>) -> Result<String, 
 }
 
 /// `text` with every placeholder replaced; placeholders that stand for nothing are left
-/// as written (validation has reported them).
+/// as written (validation has reported them). One pass, in time linear in the text.
 pub fn expand(text: &str, nodes: &IndexMap<String, Node>) -> String {
-    let mut out = text.to_string();
-    for p in find(text) {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for p in placeholders(text) {
         if let Ok(v) = value(&p, nodes) {
-            out = out.replacen(&p.written, &v, 1);
+            out.push_str(&text[copied..p.at.start]);
+            out.push_str(&v);
+            copied = p.at.end;
         }
     }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -147,6 +160,28 @@ mod tests {
         let written: Vec<&str> = found.iter().map(|p| p.written.as_str()).collect();
         assert_eq!(written, ["{r1:eth1}", "{net pc1:eth1}"]);
         assert_eq!(found[1].function, Function::Net);
+    }
+
+    #[test]
+    fn each_placeholder_knows_where_it_is() {
+        let text = "a {web} b {nft {x}} {gw pc1}";
+        let found = find(text);
+        let places: Vec<&str> = found.iter().map(|p| &text[p.at.clone()]).collect();
+        assert_eq!(places, ["{web}", "{gw pc1}"]);
+    }
+
+    #[test]
+    fn expanding_replaces_each_placeholder_in_place_and_keeps_the_rest() {
+        let text = "lab: x\ntitle: y\nnodes:\n  r1: { kind: router }\n  web: { kind: server }\n\
+                    links: [r1:eth1 -- web:eth1]\n\
+                    design: { addresses: { r1:eth1: 10.0.0.1/24, web:eth1: 10.0.0.2/24 } }\n";
+        let source = crate::topology::Source::new("t.yml", text);
+        let design = crate::design::Lab::load(&source).unwrap().design_for(None);
+        let task = "{web} and {web}, {net web:eth1}; {gw web} and {code block}";
+        assert_eq!(
+            expand(task, &design.nodes),
+            "10.0.0.2 and 10.0.0.2, 10.0.0.0/24; {gw web} and {code block}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::topology::bounds;
 use crate::topology::locate::{Path, Seg, display_path};
 
 /// How bad it is.
@@ -34,10 +35,10 @@ pub enum Part {
     Within(Range<usize>),
     /// An absolute byte span in the source, when it is already known (from serde).
     Span(Range<usize>),
-    /// The first occurrence of this text inside the value: for places inside a block
-    /// of text (a placeholder in the task), where byte offsets in the value and in the
-    /// file differ by the indentation.
-    Find(String),
+    /// The n-th occurrence (from 0) of this text inside the value: for places inside a
+    /// block of text (a placeholder in the task), where byte offsets in the value and in
+    /// the file differ by the indentation.
+    Find(String, usize),
 }
 
 /// A place in the topology file.
@@ -61,7 +62,12 @@ impl Loc {
     }
 
     pub fn find(path: Path, text: impl Into<String>) -> Loc {
-        Loc { path, part: Part::Find(text.into()) }
+        Loc::find_nth(path, text, 0)
+    }
+
+    /// The `nth` occurrence (from 0) of `text` in the value at `path`.
+    pub fn find_nth(path: Path, text: impl Into<String>, nth: usize) -> Loc {
+        Loc { path, part: Part::Find(text.into(), nth) }
     }
 
     pub fn span(range: Range<usize>) -> Loc {
@@ -149,6 +155,60 @@ impl Diagnostic {
     }
 }
 
+/// The diagnostics of one file, at most [`bounds::DIAGNOSTICS`] errors and as many
+/// warnings; the rest are only counted, so that a file with a hundred thousand mistakes
+/// costs no more to report than one with a hundred.
+#[derive(Debug, Default)]
+pub struct Collected {
+    kept: Vec<Diagnostic>,
+    errors: usize,
+    warnings: usize,
+}
+
+impl Collected {
+    pub fn push(&mut self, diag: Diagnostic) {
+        let count = match diag.severity {
+            Severity::Error => &mut self.errors,
+            Severity::Warning => &mut self.warnings,
+        };
+        *count += 1;
+        if *count <= bounds::DIAGNOSTICS {
+            self.kept.push(diag);
+        }
+    }
+
+    /// The diagnostics kept, in the order given, and one more of each severity that
+    /// says how many were left out.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        let mut out = self.kept;
+        let hidden = |n: usize| n.saturating_sub(bounds::DIAGNOSTICS);
+        let help = "fix the ones shown and validate again; many errors of one kind often have one cause";
+        match hidden(self.errors) {
+            0 => {}
+            1 => out.push(Diagnostic::error("too-many-errors", "1 more error is not shown").help(help)),
+            n => out.push(
+                Diagnostic::error("too-many-errors", format!("{n} more errors are not shown")).help(help),
+            ),
+        }
+        match hidden(self.warnings) {
+            0 => {}
+            1 => out.push(Diagnostic::warning("too-many-warnings", "1 more warning is not shown")),
+            n => {
+                out.push(Diagnostic::warning("too-many-warnings", format!("{n} more warnings are not shown")))
+            }
+        }
+        out
+    }
+}
+
+impl Extend<Diagnostic> for Collected {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        for diag in iter {
+            self.push(diag);
+        }
+    }
+}
+
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
@@ -181,6 +241,23 @@ pub fn ends_with_key(path: &[Seg], key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_errors_is_cut_to_the_bound_and_counted() {
+        let mut collected = Collected::default();
+        for i in 0..bounds::DIAGNOSTICS + 5 {
+            collected.push(Diagnostic::error("invalid-link", format!("link {i}")));
+        }
+        collected.push(Diagnostic::warning("unconnected-node", "one warning"));
+        let out = collected.finish();
+        assert_eq!(out.len(), bounds::DIAGNOSTICS + 2);
+        assert_eq!(out[bounds::DIAGNOSTICS].code, "unconnected-node");
+        let summary = out.last().unwrap();
+        assert_eq!(
+            (summary.code, summary.message.as_str()),
+            ("too-many-errors", "5 more errors are not shown")
+        );
+    }
 
     #[test]
     fn suggests_close_names_only() {

@@ -4,11 +4,18 @@
 //! events records the byte span of every key and value by its path (`nodes.r1.kind`).
 //! Validation errors name a path; this index turns the path into a span for the report.
 //! The same pass catches duplicate keys, which serde would silently merge.
+//!
+//! It is also the first pass over a file, and the only one whose cost is linear in the
+//! text whatever the text holds, so it measures what the later passes would be made to
+//! do: how deep collections nest and how much aliases repeat (see `super::bounds`). A
+//! file over a bound is not indexed further, and not parsed at all.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use super::bounds;
 
 /// One step in a path through the document: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -84,11 +91,37 @@ pub struct DuplicateKey {
     pub again: Range<usize>,
 }
 
+/// A bound of `super::bounds` the file goes over, with the span where it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exceeded {
+    /// Mappings and lists nest deeper than [`bounds::DEPTH`]: the span is where the
+    /// first level over the bound starts (an alias, if the alias takes it there).
+    Depth(Range<usize>),
+    /// Aliases repeat more than [`bounds::ALIASED_VALUES`] values: the span is the
+    /// alias that goes over.
+    Aliases(Range<usize>),
+    /// An alias inside the mapping or list it names, which would repeat without end.
+    RecursiveAlias(Range<usize>),
+}
+
+/// Where the YAML reader of this pass found the text broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// What is wrong, in the reader's words.
+    pub message: String,
+    /// The byte offset it points at.
+    pub at: usize,
+}
+
 /// The span index of one document.
 #[derive(Debug, Default)]
 pub struct Locations {
     places: HashMap<Path, Placed>,
     pub duplicates: Vec<DuplicateKey>,
+    /// The bound the file goes over, if any; the index stops there.
+    pub exceeded: Option<Exceeded>,
+    /// Where the text stopped being YAML, if it did; the index holds what came before.
+    pub broken: Option<Broken>,
 }
 
 impl Locations {
@@ -96,17 +129,49 @@ impl Locations {
     /// with a position; the index then simply holds what came before the error.
     pub fn index(source: &str) -> Locations {
         let offsets = CharOffsets::new(source);
-        let mut builder = Builder { source, locations: Locations::default(), stack: Vec::new() };
+        let mut builder = Builder {
+            source,
+            locations: Locations::default(),
+            stack: Vec::new(),
+            values: 0,
+            aliased: 0,
+            anchors: HashMap::new(),
+        };
         for event in Parser::new_from_str(source) {
-            let Ok((event, span)) = event else { break };
+            let (event, span) = match event {
+                Ok(ok) => ok,
+                Err(err) => {
+                    let at = offsets.byte(err.marker().index());
+                    // The reader looks ahead through flow brackets and gives up at 255
+                    // levels, before it has handed over level 33 for the check below.
+                    if err.info() == "recursion limit exceeded" {
+                        builder.locations.exceeded = Some(Exceeded::Depth(at..at));
+                    } else {
+                        builder.locations.broken = Some(Broken { message: err.info().to_string(), at });
+                    }
+                    break;
+                }
+            };
             let range = offsets.byte(span.start.index())..offsets.byte(span.end.index());
-            builder.on_event(event, range);
+            if let Err(exceeded) = builder.on_event(event, range) {
+                builder.locations.exceeded = Some(exceeded);
+                break;
+            }
         }
         builder.locations
     }
 
     pub fn get(&self, path: &[Seg]) -> Option<&Placed> {
         self.places.get(path)
+    }
+
+    /// How many keys and values are indexed.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
     }
 
     /// The closest recorded ancestor of `path` (itself included), so that an error about
@@ -133,8 +198,28 @@ impl CharOffsets {
     }
 }
 
+/// What an anchored value holds once aliases in it are repeated.
+#[derive(Debug, Clone, Copy)]
+struct Anchored {
+    /// Values, itself and everything inside counted.
+    values: usize,
+    /// Levels of mappings and lists: 0 for a scalar.
+    depth: usize,
+}
+
+/// What every open collection carries for the bounds, whatever its kind.
+struct Measure {
+    /// The anchor id of the collection (0 for none).
+    anchor: usize,
+    /// [`Builder::values`] before the collection began.
+    values_before: usize,
+    /// The deepest level reached inside it so far, from the document root.
+    deepest: usize,
+}
+
 enum Frame {
     Mapping {
+        measure: Measure,
         path: Path,
         start: usize,
         end: usize,
@@ -145,6 +230,7 @@ enum Frame {
         seen: HashMap<String, Range<usize>>,
     },
     Sequence {
+        measure: Measure,
         path: Path,
         start: usize,
         end: usize,
@@ -152,35 +238,56 @@ enum Frame {
     },
 }
 
+impl Frame {
+    fn measure(&mut self) -> &mut Measure {
+        match self {
+            Frame::Mapping { measure, .. } | Frame::Sequence { measure, .. } => measure,
+        }
+    }
+}
+
 struct Builder<'a> {
     source: &'a str,
     locations: Locations,
     stack: Vec<Frame>,
+    /// Values so far, with every alias counted as what it repeats.
+    values: usize,
+    /// Values repeated by aliases so far.
+    aliased: usize,
+    /// Anchored values that are complete, by anchor id.
+    anchors: HashMap<usize, Anchored>,
 }
 
 impl Builder<'_> {
-    fn on_event(&mut self, event: Event<'_>, range: Range<usize>) {
+    fn on_event(&mut self, event: Event<'_>, range: Range<usize>) -> Result<(), Exceeded> {
         match event {
-            Event::Scalar(text, style, _, _) => {
+            Event::Scalar(text, style, anchor, _) => {
+                self.values += 1;
+                if anchor != 0 {
+                    self.anchors.insert(anchor, Anchored { values: 1, depth: 0 });
+                }
                 // The parser's span of a quoted scalar in a flow list can run on over the
                 // space after the closing quote.
                 let trailing = self.source[range.clone()].len() - self.source[range.clone()].trim_end().len();
                 let range = range.start..range.end - trailing;
                 if self.take_key(&text, &range) {
-                    return;
+                    return Ok(());
                 }
                 let verbatim = self.verbatim_start(&text, style, &range);
                 self.place_value(range, verbatim);
             }
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
+                self.repeat(anchor, &range)?;
                 if self.take_key("*alias", &range) {
-                    return;
+                    return Ok(());
                 }
                 self.place_value(range, None);
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
+                let measure = self.open_level(anchor, &range)?;
                 let path = self.open_child();
                 self.stack.push(Frame::Mapping {
+                    measure,
                     path,
                     start: range.start,
                     end: range.end,
@@ -189,23 +296,81 @@ impl Builder<'_> {
                     seen: HashMap::new(),
                 });
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
+                let measure = self.open_level(anchor, &range)?;
                 let path = self.open_child();
-                self.stack.push(Frame::Sequence { path, start: range.start, end: range.end, next: 0 });
+                self.stack.push(Frame::Sequence {
+                    measure,
+                    path,
+                    start: range.start,
+                    end: range.end,
+                    next: 0,
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(frame) = self.stack.pop() else {
-                    return;
+                    return Ok(());
                 };
-                let (path, start, end) = match frame {
-                    Frame::Mapping { path, start, end, .. } | Frame::Sequence { path, start, end, .. } => {
-                        (path, start, end.max(range.end))
+                let (measure, path, start, end) = match frame {
+                    Frame::Mapping { measure, path, start, end, .. }
+                    | Frame::Sequence { measure, path, start, end, .. } => {
+                        (measure, path, start, end.max(range.end))
                     }
                 };
+                self.close_level(&measure);
                 self.close_child(path, start..end);
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Counts a collection that starts one level below the open ones, refusing the level
+    /// past [`bounds::DEPTH`].
+    fn open_level(&mut self, anchor: usize, range: &Range<usize>) -> Result<Measure, Exceeded> {
+        let level = self.stack.len() + 1;
+        if level > bounds::DEPTH {
+            return Err(Exceeded::Depth(range.clone()));
+        }
+        let measure = Measure { anchor, values_before: self.values, deepest: level };
+        self.values += 1;
+        Ok(measure)
+    }
+
+    /// Records a finished anchored collection, and how deep it went in its parent.
+    fn close_level(&mut self, measure: &Measure) {
+        let level = self.stack.len();
+        if measure.anchor != 0 {
+            let anchored =
+                Anchored { values: self.values - measure.values_before, depth: measure.deepest - level };
+            self.anchors.insert(measure.anchor, anchored);
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            let parent = parent.measure();
+            parent.deepest = parent.deepest.max(measure.deepest);
+        }
+    }
+
+    /// Counts what an alias repeats, as serde will build it out.
+    fn repeat(&mut self, anchor: usize, range: &Range<usize>) -> Result<(), Exceeded> {
+        // The anchor of an alias is complete unless the alias is inside it.
+        let Some(anchored) = self.anchors.get(&anchor).copied() else {
+            return Err(Exceeded::RecursiveAlias(range.clone()));
+        };
+        self.aliased = self.aliased.saturating_add(anchored.values);
+        if self.aliased > bounds::ALIASED_VALUES {
+            return Err(Exceeded::Aliases(range.clone()));
+        }
+        self.values = self.values.saturating_add(anchored.values);
+        let reached = self.stack.len() + anchored.depth;
+        if reached > bounds::DEPTH {
+            return Err(Exceeded::Depth(range.clone()));
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            let parent = parent.measure();
+            parent.deepest = parent.deepest.max(reached);
+        }
+        Ok(())
     }
 
     /// If the innermost frame is a mapping waiting for a key, `text` is that key.
@@ -395,6 +560,91 @@ mod tests {
         assert_eq!(dup.path, path(&["nodes", "r1"]));
         assert_eq!(dup.first.start, 9);
         assert_eq!(dup.again.start, 30);
+    }
+
+    fn nested_lists(levels: usize) -> String {
+        format!("a: {}{}\n", "[".repeat(levels - 1), "]".repeat(levels - 1))
+    }
+
+    #[test]
+    fn nesting_up_to_the_bound_is_indexed_and_one_more_level_is_refused() {
+        let at_bound = Locations::index(&nested_lists(bounds::DEPTH));
+        assert_eq!(at_bound.exceeded, None);
+        let over = nested_lists(bounds::DEPTH + 1);
+        let loc = Locations::index(&over);
+        let Some(Exceeded::Depth(span)) = &loc.exceeded else { panic!("{:?}", loc.exceeded) };
+        assert_eq!(span.start, "a: ".len() + bounds::DEPTH - 1, "the `[` that opens level 33");
+    }
+
+    #[test]
+    fn the_index_stops_at_the_first_level_over_the_bound() {
+        let deep = format!("- {}x\n", "- ".repeat(100_000));
+        let loc = Locations::index(&deep);
+        assert!(matches!(loc.exceeded, Some(Exceeded::Depth(_))));
+        assert!(loc.len() <= bounds::DEPTH, "indexed {} values", loc.len());
+    }
+
+    #[test]
+    fn flow_nesting_the_reader_gives_up_on_is_too_deep_too() {
+        // The reader scans ahead through `[` and stops at 255 levels before it has
+        // handed over level 33; that is the same finding.
+        let loc = Locations::index(&nested_lists(300));
+        assert!(matches!(loc.exceeded, Some(Exceeded::Depth(_))), "{:?} {:?}", loc.exceeded, loc.broken);
+    }
+
+    #[test]
+    fn an_alias_counts_the_depth_of_what_it_repeats() {
+        let inner = "[".repeat(20) + &"]".repeat(20);
+        let src = format!("a: &x {inner}\nb: [[[[[[[[[[[[[*x]]]]]]]]]]]]]\n");
+        let loc = Locations::index(&src);
+        let Some(Exceeded::Depth(span)) = &loc.exceeded else { panic!("{:?}", loc.exceeded) };
+        assert_eq!(&src[span.clone()], "*x");
+    }
+
+    #[test]
+    fn a_few_aliases_of_small_values_are_fine() {
+        let src = "small: &s { memory: 64M, cpus: 0.5 }\nnodes:\n  a: { limits: *s }\n  b: { limits: *s }\n";
+        let loc = Locations::index(src);
+        assert_eq!(loc.exceeded, None);
+        assert!(loc.get(&path(&["nodes", "b", "limits"])).is_some());
+    }
+
+    #[test]
+    fn billion_laughs_stop_at_the_alias_that_goes_over_the_bound() {
+        let mut src = String::from("l0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            src += &format!("l{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", "));
+        }
+        let loc = Locations::index(&src);
+        let Some(Exceeded::Aliases(span)) = &loc.exceeded else { panic!("{:?}", loc.exceeded) };
+        // Each alias on the fourth line repeats 1,111 values; after the 1,220 the lines
+        // before repeat, its eighth alias is the first past 10,000 in all.
+        let line_start = src[..span.start].rfind('\n').unwrap() + 1;
+        let aliases_before = src[line_start..span.start].matches('*').count();
+        assert_eq!((&src[line_start..line_start + 2], aliases_before), ("l3", 7));
+    }
+
+    #[test]
+    fn one_big_anchor_repeated_often_is_refused_too() {
+        let big = vec!["r1:eth1"; 5_000].join(", ");
+        let src = format!("a: &big [{big}]\nb: *big\nc: *big\nd: *big\n");
+        let loc = Locations::index(&src);
+        let Some(Exceeded::Aliases(span)) = &loc.exceeded else { panic!("{:?}", loc.exceeded) };
+        assert_eq!(&src[span.start - 3..span.end], "c: *big");
+    }
+
+    #[test]
+    fn an_alias_inside_its_own_anchor_is_refused() {
+        let loc = Locations::index("a: &x [1, *x]\n");
+        assert!(matches!(loc.exceeded, Some(Exceeded::RecursiveAlias(_))), "{:?}", loc.exceeded);
+    }
+
+    #[test]
+    fn a_syntax_error_is_recorded_with_its_place() {
+        let src = "a: b\nc: @d\n";
+        let loc = Locations::index(src);
+        let broken = loc.broken.unwrap();
+        assert_eq!(broken.at, src.find('@').unwrap());
     }
 
     #[test]

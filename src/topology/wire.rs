@@ -91,19 +91,25 @@ pub struct NodeWire {
     pub limits: Option<LimitsWire>,
 }
 
-/// Resource limits of one node.
+/// Resource limits of one node. Each kind has defaults; a value outside the range given
+/// here is an error.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LimitsWire {
-    /// Memory, e.g. `256M` or `1G` (a bare number is MiB).
+    /// Memory, e.g. `256M` or `1G` (a bare number is MiB): from 16M to 4G.
     #[serde(default)]
     pub memory: Option<Scalar>,
-    /// CPU cores, e.g. `0.5`.
+    /// CPU cores, e.g. `0.5`: from 0.05 to 4.
     #[serde(default)]
     pub cpus: Option<f64>,
-    /// Maximum number of processes.
+    /// Maximum number of processes: from 16 to 4096.
     #[serde(default)]
     pub pids: Option<i64>,
+    /// The node's own disk, e.g. `512M` or `1G` (a bare number is MiB): from 32M to 8G.
+    /// Everything the node writes lands there; a node that fills it gets "no space left"
+    /// and nothing else is affected.
+    #[serde(default)]
+    pub disk: Option<Scalar>,
 }
 
 /// Address pools for automatic addressing.

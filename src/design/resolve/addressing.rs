@@ -131,6 +131,9 @@ impl Resolver<'_> {
         };
         match created {
             Some(interface) => {
+                if iface != "lo" && !self.room_for_interface(node, &loc) {
+                    return None;
+                }
                 self.nodes[node].interfaces.insert(iface.to_string(), interface);
                 Some(endpoint)
             }

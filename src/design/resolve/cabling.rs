@@ -4,12 +4,37 @@ use super::Resolver;
 use crate::design::model::{Endpoint, Interface, Segment};
 use crate::design::syntax::{self, Word};
 use crate::diagnostic::{Diagnostic, Loc};
+use crate::kind::bounds;
 use crate::path;
 use crate::topology::locate::Path;
 
 impl Resolver<'_> {
     pub(super) fn cabling(&mut self) {
         let file = self.file;
+        let cables = file.links.len() + file.segments.len();
+        if cables > bounds::SEGMENTS {
+            // The first one over the bound, counting links first, as they are in the file.
+            let (at, what) = if file.links.len() > bounds::SEGMENTS {
+                (Loc::value(path!["links", bounds::SEGMENTS]), "cable")
+            } else {
+                let (name, _) = file
+                    .segments
+                    .get_index(bounds::SEGMENTS - file.links.len())
+                    .expect("over the bound in all");
+                (Loc::key(path!["segments", name]), "segment")
+            };
+            self.report(
+                Diagnostic::error(
+                    "too-many-cables",
+                    format!("the lab has {cables} cables and segments; a lab may have at most {}", bounds::SEGMENTS),
+                )
+                .at(at)
+                .label(format!("{what} {}", bounds::SEGMENTS + 1))
+                .help("each cable is a bridge and a pair of interfaces on the server; a switch joins many devices on one segment"),
+            );
+            self.over_bounds = true;
+            return;
+        }
         for (i, link) in file.links.iter().enumerate() {
             let at = path!["links", i];
             let (a, b) = match syntax::split_arrow(link, "--") {
@@ -137,6 +162,9 @@ impl Resolver<'_> {
                 );
                 continue;
             }
+            if !self.room_for_interface(&ep.node, &loc) {
+                continue;
+            }
             self.cabled_at.insert(ep.clone(), loc);
             let node = self.nodes.get_mut(&ep.node).expect("cable_end checked the node");
             let interface = Interface {
@@ -150,6 +178,30 @@ impl Resolver<'_> {
             members.push(ep);
         }
         self.segments.push(Segment { name, shared, members });
+    }
+}
+
+impl Resolver<'_> {
+    /// Whether `node` may get one more interface; reports the first one over
+    /// [`bounds::INTERFACES`] on each node. The loopback is there anyway and not counted.
+    pub(super) fn room_for_interface(&mut self, node: &str, loc: &Loc) -> bool {
+        let count = self.nodes[node].interfaces.keys().filter(|name| *name != "lo").count();
+        if count < bounds::INTERFACES {
+            return true;
+        }
+        if self.crowded.insert(node.to_string()) {
+            self.report(
+                Diagnostic::error(
+                    "too-many-interfaces",
+                    format!("node `{node}` has more than {} interfaces", bounds::INTERFACES),
+                )
+                .at(loc.clone())
+                .label(format!("interface {}", bounds::INTERFACES + 1))
+                .help("cable the devices to a switch, which takes many on one interface; VLAN subinterfaces count too"),
+            );
+        }
+        self.over_bounds = true;
+        false
     }
 }
 

@@ -12,6 +12,7 @@ mod checks;
 mod faults;
 mod firewall;
 mod grading;
+mod image;
 mod meta;
 mod nodes;
 mod refs;
@@ -22,14 +23,14 @@ mod variants;
 mod vlans;
 mod warnings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::domains::Domains;
 use super::model::{Check, Design, Endpoint, Fault, Grading, Lang, Node, Segment, Text, WorkProcess};
-use crate::diagnostic::{Diagnostic, Loc};
+use crate::diagnostic::{Collected, Diagnostic, Loc};
 use crate::topology::wire::TopologyFile;
 
 use crate::design::variants::VariantRule;
@@ -47,9 +48,18 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     let mut r = Resolver::new(file);
     r.meta();
     r.nodes();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.cabling();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.vlans();
     r.addresses();
+    if r.over_bounds {
+        return r.finish();
+    }
     r.auto_addressing();
     r.domains = Some(Domains::compute(&r.nodes, &r.segments));
     r.check_subnets();
@@ -69,7 +79,13 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
 
 pub(crate) struct Resolver<'f> {
     file: &'f TopologyFile,
-    diags: Vec<Diagnostic>,
+    diags: Collected,
+    /// Set when the lab has more nodes, cables or interfaces than `kind::bounds` allow.
+    /// The stages after it would take time for a lab that cannot run anyway, and report
+    /// what was left out as missing, so resolving stops there.
+    over_bounds: bool,
+    /// Nodes already reported for having too many interfaces.
+    crowded: HashSet<String>,
     lab: String,
     title: Text,
     language: Lang,
@@ -93,7 +109,9 @@ impl<'f> Resolver<'f> {
     fn new(file: &'f TopologyFile) -> Resolver<'f> {
         Resolver {
             file,
-            diags: Vec::new(),
+            diags: Collected::default(),
+            over_bounds: false,
+            crowded: HashSet::new(),
             lab: file.lab.clone(),
             title: Text::default(),
             language: Lang::Nl,
@@ -120,7 +138,8 @@ impl<'f> Resolver<'f> {
     }
 
     fn finish(self) -> Result<Resolved, Vec<Diagnostic>> {
-        let (errors, warnings): (Vec<_>, Vec<_>) = self.diags.into_iter().partition(Diagnostic::is_error);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            self.diags.finish().into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
             return Err(errors);
         }

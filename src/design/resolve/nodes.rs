@@ -1,14 +1,16 @@
 //! Nodes: names, kinds, images, limits, and what the student builds on each.
 
 use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 
 use indexmap::IndexMap;
 
 use super::Resolver;
 use crate::design::model::{Node, Part, Services};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
-use crate::kind::{Limits, NodeKind};
+use crate::kind::{Limits, NodeKind, bounds};
 use crate::path;
+use crate::topology::locate::Path;
 use crate::topology::wire::{LimitsWire, NodeWire};
 
 impl Resolver<'_> {
@@ -16,6 +18,19 @@ impl Resolver<'_> {
         let file = self.file;
         if file.nodes.is_empty() {
             self.report(Diagnostic::error("no-nodes", "the lab has no nodes").at(Loc::value(path!["nodes"])));
+        }
+        if let Some((first_over, _)) = file.nodes.get_index(bounds::NODES) {
+            self.report(
+                Diagnostic::error(
+                    "too-many-nodes",
+                    format!("the lab has {} nodes; a lab may have at most {}", file.nodes.len(), bounds::NODES),
+                )
+                .at(Loc::key(path!["nodes", first_over]))
+                .label(format!("node {}", bounds::NODES + 1))
+                .help("one server runs the labs of a whole class at once; split the network into labs a student can oversee"),
+            );
+            self.over_bounds = true;
+            return;
         }
         for (name, wire) in &file.nodes {
             if !valid_node_name(name) {
@@ -29,6 +44,9 @@ impl Resolver<'_> {
             let Some(kind) = self.kind(name, wire) else {
                 continue;
             };
+            // A node whose image cannot be used keeps its kind, so that the rest of the
+            // file is checked as usual; the error stops the lab from being used.
+            let image = wire.image.clone().filter(|image| self.image(name, kind, image));
             let limits = self.limits(name, kind, wire.limits.as_ref());
             let student_builds = self.build_parts(name, kind, wire);
             self.nodes.insert(
@@ -36,7 +54,7 @@ impl Resolver<'_> {
                 Node {
                     name: name.clone(),
                     kind,
-                    image: wire.image.clone(),
+                    image,
                     limits,
                     student_builds,
                     interfaces: IndexMap::new(),
@@ -92,48 +110,107 @@ impl Resolver<'_> {
         Some(kind)
     }
 
+    /// The node's limits: its kind's defaults, overridden by what the file gives, each
+    /// within `kind::bounds` so that no file can ask for the whole server (or, with a
+    /// value that overflows, for no limit at all).
     fn limits(&mut self, name: &str, kind: NodeKind, wire: Option<&LimitsWire>) -> Limits {
         let mut limits = kind.default_limits();
         let Some(wire) = wire else { return limits };
+        let defaults = kind.default_limits();
         if let Some(memory) = &wire.memory {
-            match memory_mib(memory.as_str()) {
-                Some(mib) if mib >= 16 => limits.memory_mib = mib,
-                _ => self.report(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("`{memory}` is not a memory size of at least 16M"),
-                    )
-                    .at(Loc::value(path!["nodes", name, "limits", "memory"]))
-                    .help("write for example `256M` or `1G`"),
-                ),
+            let at = path!["nodes", name, "limits", "memory"];
+            let range = (bounds::MEMORY_MIB, defaults.memory_mib);
+            if let Some(mib) = self.size_limit(memory.as_str(), "memory", range, kind, at) {
+                limits.memory_mib = mib;
+            }
+        }
+        if let Some(disk) = &wire.disk {
+            let at = path!["nodes", name, "limits", "disk"];
+            let range = (bounds::DISK_MIB, defaults.disk_mib);
+            if let Some(mib) = self.size_limit(disk.as_str(), "disk", range, kind, at) {
+                limits.disk_mib = mib;
             }
         }
         if let Some(cpus) = wire.cpus {
-            if cpus > 0.0 && cpus <= 64.0 {
+            // `contains` is false for NaN too, which YAML can spell as `.nan`.
+            if bounds::CPUS.contains(&cpus) {
                 limits.cpus = cpus;
             } else {
                 self.report(
-                    Diagnostic::error("invalid-value", format!("`{cpus}` is not a number of CPU cores"))
-                        .at(Loc::value(path!["nodes", name, "limits", "cpus"]))
-                        .help("write for example `0.5` for half a core"),
+                    Diagnostic::error(
+                        "limit-out-of-range",
+                        format!(
+                            "{cpus} CPU cores is outside what a node may have: {} to {}",
+                            bounds::CPUS.start(),
+                            bounds::CPUS.end()
+                        ),
+                    )
+                    .at(Loc::value(path!["nodes", name, "limits", "cpus"]))
+                    .label("out of range")
+                    .help(format!("a {kind} has {} by default; `0.5` is half a core", cores(defaults.cpus))),
                 );
             }
         }
         if let Some(pids) = wire.pids {
-            if pids >= 16 {
+            if bounds::PIDS.contains(&pids) {
                 limits.pids = pids;
             } else {
                 self.report(
                     Diagnostic::error(
-                        "invalid-value",
-                        format!("a limit of {pids} processes is too low to start the node"),
+                        "limit-out-of-range",
+                        format!(
+                            "a limit of {pids} processes is outside what a node may have: {} to {}",
+                            bounds::PIDS.start(),
+                            bounds::PIDS.end()
+                        ),
                     )
                     .at(Loc::value(path!["nodes", name, "limits", "pids"]))
-                    .help("use at least 16"),
+                    .label("out of range")
+                    .help(format!(
+                        "a {kind} has {} processes by default; fewer than {} cannot start the node",
+                        defaults.pids,
+                        bounds::PIDS.start()
+                    )),
                 );
             }
         }
         limits
+    }
+
+    /// A memory or disk size in MiB within `range`, or an error saying why not.
+    fn size_limit(
+        &mut self,
+        text: &str,
+        what: &str,
+        (range, default): (RangeInclusive<u64>, u64),
+        kind: NodeKind,
+        at: Path,
+    ) -> Option<u64> {
+        let (low, high) = (size_text(*range.start()), size_text(*range.end()));
+        let Some(mib) = memory_mib(text) else {
+            self.report(
+                Diagnostic::error("invalid-value", format!("`{text}` is not a {what} size"))
+                    .at(Loc::value(at))
+                    .label(format!("not a {what} size"))
+                    .help(format!(
+                        "write for example `256M` or `1G` (a bare number is MiB), from {low} to {high}"
+                    )),
+            );
+            return None;
+        };
+        if !range.contains(&mib) {
+            self.report(
+                Diagnostic::error(
+                    "limit-out-of-range",
+                    format!("`{text}` is outside the {what} a node may have: {low} to {high}"),
+                )
+                .at(Loc::value(at))
+                .label("out of range")
+                .help(format!("a {kind} has {} by default", size_text(default))),
+            );
+            return None;
+        }
+        Some(mib)
     }
 
     fn build_parts(&mut self, name: &str, kind: NodeKind, wire: &NodeWire) -> BTreeSet<Part> {
@@ -189,7 +266,18 @@ fn valid_node_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// `256M`, `1G`, `512Mi`, `2GiB`, or a bare number of MiB.
+/// `1 core`, `0.5 cores`.
+fn cores(cpus: f64) -> String {
+    if cpus == 1.0 { "1 core".to_string() } else { format!("{cpus} cores") }
+}
+
+/// `256M` or, for whole gibibytes, `4G`: sizes as a teacher writes them.
+fn size_text(mib: u64) -> String {
+    if mib >= 1024 && mib.is_multiple_of(1024) { format!("{}G", mib / 1024) } else { format!("{mib}M") }
+}
+
+/// `256M`, `1G`, `512Mi`, `2GiB`, or a bare number of MiB; `None` for anything else,
+/// a number that does not fit included.
 fn memory_mib(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
@@ -214,5 +302,35 @@ mod tests {
         assert_eq!(memory_mib("512"), Some(512));
         assert_eq!(memory_mib("2GiB"), Some(2048));
         assert_eq!(memory_mib("lots"), None);
+    }
+
+    #[test]
+    fn sizes_too_big_to_count_are_not_sizes() {
+        assert_eq!(memory_mib("99999999999999999999M"), None);
+        assert_eq!(memory_mib(&format!("{}G", u64::MAX / 1000)), None);
+        assert_eq!(memory_mib("-1G"), None);
+    }
+
+    #[test]
+    fn the_schema_states_the_range_of_every_limit() {
+        let schema =
+            serde_json::to_value(schemars::schema_for!(crate::topology::wire::TopologyFile)).unwrap();
+        let limits = &schema["$defs"]["LimitsWire"]["properties"];
+        let described = |key: &str| limits[key]["description"].as_str().unwrap().to_string();
+        let sizes =
+            |r: RangeInclusive<u64>| format!("from {} to {}", size_text(*r.start()), size_text(*r.end()));
+        assert!(described("memory").contains(&sizes(bounds::MEMORY_MIB)), "{}", described("memory"));
+        assert!(described("disk").contains(&sizes(bounds::DISK_MIB)), "{}", described("disk"));
+        let cpus = format!("from {} to {}", bounds::CPUS.start(), bounds::CPUS.end());
+        assert!(described("cpus").contains(&cpus), "{}", described("cpus"));
+        let pids = format!("from {} to {}", bounds::PIDS.start(), bounds::PIDS.end());
+        assert!(described("pids").contains(&pids), "{}", described("pids"));
+    }
+
+    #[test]
+    fn sizes_are_shown_as_they_are_written() {
+        assert_eq!(size_text(16), "16M");
+        assert_eq!(size_text(4096), "4G");
+        assert_eq!(size_text(1536), "1536M");
     }
 }

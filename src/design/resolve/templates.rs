@@ -1,9 +1,14 @@
-//! Placeholders (`{web}`, `{net pc1:eth1}`) must stand for something in the design.
+//! Placeholders (`{web}`, `{net pc1:eth1}`) must stand for something in the design, and
+//! there may be at most [`bounds::PLACEHOLDERS`] of them: each is filled in for every
+//! student, so their number bounds what that produces.
+
+use std::collections::HashMap;
 
 use super::Resolver;
 use crate::design::templates;
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::path;
+use crate::topology::bounds;
 use crate::topology::de::TextWire;
 use crate::topology::locate::Path;
 
@@ -38,8 +43,29 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mut count = 0;
         for (at, text) in texts {
-            for placeholder in templates::find(text) {
+            // Which occurrence of its text each placeholder is, to point at it and not
+            // at the first one like it.
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for placeholder in templates::placeholders(text) {
+                let written = &text[placeholder.at.clone()];
+                let nth = seen.entry(written).or_default();
+                let loc = Loc::find_nth(at.clone(), written, *nth);
+                *nth += 1;
+                count += 1;
+                if count > bounds::PLACEHOLDERS {
+                    self.report(
+                        Diagnostic::error(
+                            "too-many-placeholders",
+                            format!("the lab has more than {} placeholders", bounds::PLACEHOLDERS),
+                        )
+                        .at(loc)
+                        .label(format!("placeholder {count}"))
+                        .help("each placeholder is filled in for every student; write the texts with fewer"),
+                    );
+                    return;
+                }
                 if let Err(reason) = templates::value(&placeholder, &self.nodes) {
                     let help = did_you_mean(&placeholder.node, self.file.nodes.keys().map(String::as_str))
                         .unwrap_or_else(|| "a placeholder is `{node}`, `{node:interface}`, `{net node:interface}`, `{cidr node:interface}` or `{gw node}`".into());
@@ -48,7 +74,7 @@ impl Resolver<'_> {
                             "unknown-placeholder",
                             format!("placeholder `{}` stands for nothing: {reason}", placeholder.written),
                         )
-                        .at(Loc::find(at.clone(), placeholder.written.clone()))
+                        .at(loc)
                         .label("stands for nothing")
                         .help(help),
                     );
