@@ -118,9 +118,15 @@ fn a_ping_that_must_be_blocked_passes_only_when_seen_stopped_where_the_policy_is
     };
     assert!(en(&reason).contains("does not even get to r2"), "{}", en(&reason));
     // It got to r2 and no further, but r2 cannot reach pc3 either: routing stopped it.
-    let unroutable =
-        Observation::Stopped { reply: pings(0), arrived: Some(false), reached: Some(true), deliverable: Some(false) };
-    let Outcome::Skipped { reason } = judge(&blocked, &unroutable, &names) else { panic!("not the policy's doing") };
+    let unroutable = Observation::Stopped {
+        reply: pings(0),
+        arrived: Some(false),
+        reached: Some(true),
+        deliverable: Some(false),
+    };
+    let Outcome::Skipped { reason } = judge(&blocked, &unroutable, &names) else {
+        panic!("not the policy's doing")
+    };
     assert!(en(&reason).contains("r2 itself does not reach pc3"), "{}", en(&reason));
 
     let reach = ProbeSpec::Ping { from: "pc1".into(), to: target, reach: true, stopped: None };

@@ -47,7 +47,8 @@ const NODES: [(&str, NodeKind); 7] = [
     ("rimg", NodeKind::Router),
 ];
 
-/// The teacher's own images of the lab: asbuilt's images under other names.
+/// The teacher's own images of the lab: asbuilt's images under other names, each
+/// declaring a volume of its own (which must land on the node's disk, not the host's).
 const CUSTOM_IMAGES: [(&str, &str); 2] = [("host", "school/custom-host:1"), ("router", "school/frr:1")];
 
 /// The lab and the privileged control container, shared by every trial.
@@ -108,6 +109,25 @@ fn main() {
     conclusion.exit();
 }
 
+/// Builds `name` FROM asbuilt's `builtin` image, with `VOLUME /data`.
+async fn build_custom_image(docker: &Docker, builtin: &str, name: &str) -> Result<(), String> {
+    use futures::StreamExt;
+    let dockerfile = format!("FROM {}\nVOLUME /data\n", images::image_ref(builtin).expect("a builtin image"));
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(dockerfile.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    archive.append_data(&mut header, "Dockerfile", dockerfile.as_bytes()).map_err(|e| e.to_string())?;
+    let context = archive.into_inner().map_err(|e| e.to_string())?;
+    let options = bollard::query_parameters::BuildImageOptionsBuilder::default().t(name).rm(true).build();
+    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
+    while let Some(step) = stream.next().await {
+        step.map_err(|e| format!("build {name}: {e}"))?;
+    }
+    Ok(())
+}
+
 impl Fixture {
     async fn set_up() -> Result<Fixture, String> {
         let docker = images::connect().await.map_err(|e| e.to_string())?;
@@ -120,11 +140,7 @@ impl Fixture {
         .await
         .map_err(|e| e.to_string())?;
         for (builtin, custom) in CUSTOM_IMAGES {
-            let reference = images::image_ref(builtin).expect("a builtin image");
-            let (repo, tag) = custom.split_once(':').expect("name:tag");
-            let options =
-                bollard::query_parameters::TagImageOptionsBuilder::default().repo(repo).tag(tag).build();
-            docker.tag_image(&reference, Some(options)).await.map_err(|e| format!("tag {custom}: {e}"))?;
+            build_custom_image(&docker, builtin, custom).await?;
         }
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labs/every-kind.yml");
@@ -404,6 +420,11 @@ async fn disk_fill(f: &Fixture) -> Result<Completion, Failed> {
         .run("r1", "dd if=/dev/zero of=/root/x bs=1M count=4 2>/dev/null && echo OTHER-OK; rm -f /root/x")
         .await;
     let (_, root_fs) = f.run("pc", "touch /usr/bin/asbuilt-x 2>/dev/null && echo ROOT-WRITABLE; true").await;
+    // A teacher's image declares a volume: it must be on the node's disk (the same file
+    // system as /root), not a volume of Docker's on the host.
+    let (_, volume) =
+        f.run("own", "[ \"$(stat -c %d /data)\" = \"$(stat -c %d /root)\" ] && echo ON-DISK").await;
+    let strays = anonymous_volumes().await?;
     f.run("pc", "rm -f /root/small /root/big").await;
     let mut problems = Vec::new();
     if !big.contains("No space left on device") {
@@ -425,11 +446,42 @@ async fn disk_fill(f: &Fixture) -> Result<Completion, Failed> {
     if root_fs.contains("ROOT-WRITABLE") {
         problems.push("the root file system took a write".to_string());
     }
+    if !volume.contains("ON-DISK") {
+        problems.push(format!("the image's volume /data is not on the node's disk: {volume}"));
+    }
+    if !strays.is_empty() {
+        problems.push(format!("the lab has volumes outside its disks: {strays:?}"));
+    }
     if problems.is_empty() {
         Ok(Completion::Completed)
     } else {
         fail("the disk quota did not hold", &problems)
     }
+}
+
+/// Docker volumes used by the lab's containers that are not asbuilt's (anonymous
+/// volumes an image asked for).
+async fn anonymous_volumes() -> Result<Vec<String>, String> {
+    let docker = images::connect().await.map_err(|e| e.to_string())?;
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec!["org.asbuilt.instance=t-confine".to_string()],
+    )]);
+    let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let mut out = Vec::new();
+    for c in docker.list_containers(Some(options)).await.map_err(|e| e.to_string())? {
+        for m in c.mounts.unwrap_or_default() {
+            let name = m.name.unwrap_or_default();
+            let is_volume = m.typ.map(|t| t.to_string() == "volume").unwrap_or(false);
+            if is_volume && !name.starts_with("asbuilt.") {
+                out.push(format!("{} at {}", name, m.destination.unwrap_or_default()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn fork_bomb(f: &Fixture) -> Result<Completion, Failed> {

@@ -55,9 +55,10 @@ pub struct Disk {
 }
 
 impl Disk {
-    /// The host folder that holds a writable folder of the node (`/etc` → `<mount>/etc`).
+    /// The host folder that holds a writable folder of the node (`/etc` → `<mount>/etc`,
+    /// `/var/lib/x` → `<mount>/var_lib_x`).
     pub fn dir(&self, node_path: &str) -> PathBuf {
-        self.mount.join(node_path.trim_start_matches('/').replace('/', "_"))
+        self.mount.join(folder_label(node_path))
     }
 
     /// The host file that stands in for one of the node's own files (`/etc/hosts`).
@@ -227,6 +228,16 @@ impl Disks {
         let block = stat.f_frsize;
         Some(((stat.f_blocks - stat.f_bfree) * block, stat.f_blocks * block))
     }
+}
+
+/// A node's folder as one name that is safe on the host and in Docker's volume names:
+/// `/var/lib/x` → `var_lib_x`. An image may declare any path as a volume.
+pub fn folder_label(node_path: &str) -> String {
+    node_path
+        .trim_matches('/')
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect()
 }
 
 /// Whether `path` is where a file system is mounted: it sits on another device than its

@@ -14,7 +14,12 @@ const LINK_MAX_RTT_MS: f64 = 50.0;
 
 pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Option<Outcome> {
     if let Observation::Stopped { reply, arrived, reached, deliverable } = seen {
-        return stopped(probe, reply, Sightings { arrived: *arrived, reached: *reached, deliverable: *deliverable }, names);
+        return stopped(
+            probe,
+            reply,
+            Sightings { arrived: *arrived, reached: *reached, deliverable: *deliverable },
+            names,
+        );
     }
     Some(match (probe, seen) {
         (ProbeSpec::Ping { to, reach, .. }, Observation::Pings(p)) => {

@@ -90,7 +90,11 @@ pub async fn gather(
                 _ => None,
             };
             let raw = match deliverable {
-                Some(yes) => format!("{raw}; {} {} {target} itself", firewall.node, if yes { "reaches" } else { "does not reach" }),
+                Some(yes) => format!(
+                    "{raw}; {} {} {target} itself",
+                    firewall.node,
+                    if yes { "reaches" } else { "does not reach" }
+                ),
                 None => raw,
             };
             Ok(Gathered {
@@ -247,7 +251,8 @@ async fn blocked(
         seen(stopped.map(|e| &e.at), reached),
         seen(target, watch_target.as_ref().and(arrived)),
         match (stopped, deliverable) {
-            (Some(e), Some(yes)) => format!("; {} {} {to} itself", e.at, if yes { "reaches" } else { "does not reach" }),
+            (Some(e), Some(yes)) =>
+                format!("; {} {} {to} itself", e.at, if yes { "reaches" } else { "does not reach" }),
             _ => String::new(),
         }
     );

@@ -97,7 +97,9 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
         }
         ProbeSpec::Inject { firewall, source, to, port, .. } => {
             // As the runner sees it: stopped by the firewall, which itself reaches the target.
-            !world.inject(&firewall.node, &firewall.interface, *source, to.address, Flow::Udp(*port)).delivered()
+            !world
+                .inject(&firewall.node, &firewall.interface, *source, to.address, Flow::Udp(*port))
+                .delivered()
                 && world.round_trip(&firewall.node, to.address, Flow::Icmp).ok()
         }
         ProbeSpec::Nat { from, to, source, port, .. } => {

@@ -39,6 +39,20 @@ pub async fn create_node(
         plan.student.as_deref(),
         Some((&node.name, node.kind.name())),
     );
+    // An image may declare volumes of its own (`VOLUME` in a Dockerfile). Docker would
+    // make each an unbounded volume on the host's disk; they go on the node's disk too.
+    let mut writable: Vec<String> = confine::WRITABLE_DIRS.iter().map(|d| d.to_string()).collect();
+    for path in image_volumes(docker, image).await? {
+        if !writable.contains(&path) {
+            let on_disk = disk.dir(&path);
+            std::fs::create_dir_all(&on_disk).map_err(|source| EngineError::Io {
+                doing: format!("create {}", on_disk.display()),
+                source,
+            })?;
+            writable.push(path);
+        }
+    }
+    let writable: Vec<&str> = writable.iter().map(String::as_str).collect();
     let host_config = HostConfig {
         sysctls: Some(node.sysctls.iter().cloned().collect::<HashMap<_, _>>()),
         ..confined(Confined {
@@ -48,7 +62,7 @@ pub async fn create_node(
             no_new_privileges: node.no_new_privileges,
             limits: node.limits,
             disk,
-            writable: confine::WRITABLE_DIRS,
+            writable: &writable,
             own_files: true,
         })
     };
@@ -60,6 +74,16 @@ pub async fn create_node(
         ..Default::default()
     };
     create_and_start(docker, &name, body, &format!("node {}", node.name)).await
+}
+
+/// The folders an image declares as volumes.
+async fn image_volumes(docker: &Docker, image: &str) -> Result<Vec<String>, EngineError> {
+    let inspected =
+        docker.inspect_image(image).await.map_err(EngineError::docker(format!("inspect image {image}")))?;
+    let mut paths: Vec<String> =
+        inspected.config.and_then(|c| c.volumes).map(|v| v.into_iter().collect()).unwrap_or_default();
+    paths.sort();
+    Ok(paths)
 }
 
 /// Creates and starts the fabric container: no network, no node, NET_ADMIN to build
@@ -130,7 +154,7 @@ fn confined(c: Confined<'_>) -> HostConfig {
             target: Some(dir.to_string()),
             // A named volume, not a bind mount: Docker fills an empty named volume from
             // the image at first start, so /etc keeps the image's files.
-            source: Some(format!("{}.{}", c.container, dir.trim_start_matches('/').replace('/', "_"))),
+            source: Some(format!("{}.{}", c.container, crate::engine::disks::folder_label(dir))),
             typ: Some(MountType::VOLUME),
             volume_options: Some(MountVolumeOptions {
                 labels: Some(c.labels.clone()),
