@@ -475,7 +475,7 @@ async fn anonymous_volumes() -> Result<Vec<String>, String> {
     for c in docker.list_containers(Some(options)).await.map_err(|e| e.to_string())? {
         for m in c.mounts.unwrap_or_default() {
             let name = m.name.unwrap_or_default();
-            let is_volume = m.typ == Some(bollard::models::MountPointType::VOLUME);
+            let is_volume = m.typ.as_deref() == Some("volume");
             if is_volume && !name.starts_with("asbuilt.") {
                 out.push(format!("{} at {}", name, m.destination.unwrap_or_default()));
             }
