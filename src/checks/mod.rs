@@ -8,6 +8,7 @@
 pub mod access;
 pub mod content;
 pub mod derive;
+pub mod events;
 pub mod format;
 pub mod judge;
 pub mod model;

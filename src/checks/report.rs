@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::events::Settling;
 use super::model::{Origin, Suite};
 use super::outcome::{CheckResult, Evidence, Outcome, Status};
 use crate::design::{Lang, Text, WorkProcess};
@@ -28,6 +29,9 @@ pub struct Report {
     pub score: Score,
     pub work_processes: Vec<Subtotal>,
     pub counts: Counts,
+    /// How the wait for OSPF went before grading; absent when no check looks at OSPF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settling: Option<Settling>,
     pub checks: Vec<ReportedCheck>,
 }
 
@@ -139,6 +143,7 @@ impl Report {
             score,
             work_processes: subtotals(&checks),
             counts,
+            settling: None,
             checks,
         }
     }

@@ -14,6 +14,7 @@ use tokio::sync::{Semaphore, watch};
 
 use super::access::LabAccess;
 use super::derive::texts::t;
+use super::events::{Events, RunEvent, Settling, emit};
 use super::judge::{self, Names};
 use super::model::{CheckSpec, Suite};
 use super::outcome::{CheckResult, Outcome};
@@ -42,6 +43,19 @@ const OSPF_SETTLE_LIMIT: Duration = Duration::from_secs(60);
 /// A probe that hangs past its own timeout by this much is given up on.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// Once OSPF has settled, a check of it gets this many more attempts at most: a route
+/// can trail the adjacency by an SPF run, but what is missing after that stays missing,
+/// and a failing lab must not take the full patience of every check.
+const SETTLED_OSPF_RETRIES: u32 = 2;
+
+/// What a run gives: a result per check, in suite order, and how settling went.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub results: Vec<CheckResult>,
+    /// `None` when no check looks at OSPF.
+    pub settling: Option<Settling>,
+}
+
 /// Runs every check of `suite` in the lab and returns the results in suite order.
 pub async fn run(
     suite: &Suite,
@@ -49,27 +63,59 @@ pub async fn run(
     names: &Names,
     options: &RunOptions,
 ) -> Vec<CheckResult> {
+    run_observed(suite, access, names, options, None).await.results
+}
+
+/// As [`run`], reporting every step to `events`, and how settling went.
+pub async fn run_observed(
+    suite: &Suite,
+    access: &dyn LabAccess,
+    names: &Names,
+    options: &RunOptions,
+    events: Events<'_>,
+) -> Run {
     let routers = settle::ospf_routers(suite);
-    if !routers.is_empty() {
-        settle::ospf(access, &routers, OSPF_SETTLE_LIMIT).await;
-    }
+    let settling = if routers.is_empty() {
+        None
+    } else {
+        emit(events, RunEvent::Settling { routers: routers.clone() });
+        let (waited, settled) =
+            settle::ospf(access, &routers, &settle::expected_neighbours(suite), OSPF_SETTLE_LIMIT).await;
+        let settling = Settling { routers, waited_ms: waited.as_millis() as u64, settled };
+        emit(events, RunEvent::Settled(settling.clone()));
+        Some(settling)
+    };
+    let settled = settling.as_ref().is_some_and(|s| s.settled);
     let probes = Probes::new(access);
     let permits = Semaphore::new(options.parallel.max(1));
     let mut done: HashMap<&str, watch::Sender<Option<bool>>> = HashMap::new();
     for check in &suite.checks {
         done.insert(check.id.as_str(), watch::channel(None).0);
     }
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let total = suite.checks.len();
     let futures = suite.checks.iter().map(|check| {
-        let (probes, permits, done) = (&probes, &permits, &done);
+        let (probes, permits, done, finished) = (&probes, &permits, &done, &finished);
         async move {
-            let result = run_one(check, suite, probes, permits, done, names, options).await;
+            let result = run_one(check, suite, probes, permits, done, names, options, settled, events).await;
             done[check.id.as_str()].send_replace(Some(result.outcome.is_pass()));
+            let count = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            emit(
+                events,
+                RunEvent::Finished {
+                    id: check.id.clone(),
+                    status: result.outcome.status(),
+                    done: count,
+                    total,
+                },
+            );
             result
         }
     });
-    join_all(futures).await
+    Run { results: join_all(futures).await, settling }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_one(
     check: &CheckSpec,
     suite: &Suite,
@@ -78,6 +124,8 @@ async fn run_one(
     done: &HashMap<&str, watch::Sender<Option<bool>>>,
     names: &Names,
     options: &RunOptions,
+    ospf_settled: bool,
+    events: Events<'_>,
 ) -> CheckResult {
     let started = Instant::now();
     for required in &check.requires {
@@ -105,6 +153,12 @@ async fn run_one(
         }
     }
     let _permit = permits.acquire().await.expect("the semaphore is never closed");
+    emit(events, RunEvent::Started { id: check.id.clone() });
+    let retries = if ospf_settled && settle::is_ospf(&check.probe) {
+        check.retries.min(SETTLED_OSPF_RETRIES)
+    } else {
+        check.retries
+    };
     let timeout = Duration::from_millis(check.timeout_ms);
     let mut attempts = 0;
     let mut evidence = Vec::new();
@@ -132,7 +186,7 @@ async fn run_one(
                 }
             }
         };
-        if outcome.is_pass() || attempts > check.retries {
+        if outcome.is_pass() || attempts > retries {
             break;
         }
         tokio::time::sleep(options.retry_delay).await;

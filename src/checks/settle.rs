@@ -9,6 +9,7 @@
 //! OSPF stuck for good, is graded at once or after the limit.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -19,6 +20,27 @@ use super::model::{ProbeSpec, Suite};
 /// Neighbour states on the way to an adjacency. `2-Way` is where two routers that are
 /// neither DR nor BDR stay, so it counts as settled.
 const MOVING: [&str; 4] = ["Init", "ExStart", "Exchange", "Loading"];
+
+/// Whether a check looks at OSPF (and so may wait for it to settle).
+pub fn is_ospf(probe: &ProbeSpec) -> bool {
+    matches!(
+        probe,
+        ProbeSpec::OspfNeighbour { .. } | ProbeSpec::OspfRouterId { .. } | ProbeSpec::OspfRoute { .. }
+    )
+}
+
+/// The neighbours each router must have, by their address on the shared link: only
+/// the interfaces facing one of them matter to the wait.
+pub fn expected_neighbours(suite: &Suite) -> Vec<(String, IpAddr)> {
+    suite
+        .checks
+        .iter()
+        .filter_map(|c| match &c.probe {
+            ProbeSpec::OspfNeighbour { node, address, .. } => Some((node.clone(), *address)),
+            _ => None,
+        })
+        .collect()
+}
 
 /// The routers whose OSPF the suite looks at.
 pub fn ospf_routers(suite: &Suite) -> Vec<String> {
@@ -35,14 +57,21 @@ pub fn ospf_routers(suite: &Suite) -> Vec<String> {
     routers.into_iter().collect()
 }
 
-/// Waits, up to `limit`, until no router's OSPF is converging. Returns how long it
-/// waited and whether OSPF settled in that time.
-pub async fn ospf(access: &dyn LabAccess, routers: &[String], limit: Duration) -> (Duration, bool) {
+/// Waits, up to `limit`, until no router's OSPF is converging towards a neighbour the
+/// checks expect. Returns how long it waited and whether OSPF settled in that time.
+pub async fn ospf(
+    access: &dyn LabAccess,
+    routers: &[String],
+    neighbours: &[(String, IpAddr)],
+    limit: Duration,
+) -> (Duration, bool) {
     let started = Instant::now();
     loop {
         let mut busy = false;
         for router in routers {
-            if converging(access, router).await {
+            let facing: Vec<IpAddr> =
+                neighbours.iter().filter(|(n, _)| n == router).map(|(_, a)| *a).collect();
+            if converging(access, router, &facing).await {
                 busy = true;
                 break;
             }
@@ -59,7 +88,7 @@ pub async fn ospf(access: &dyn LabAccess, routers: &[String], limit: Duration) -
 
 /// Whether a router's OSPF is visibly on its way somewhere. Anything that cannot be
 /// read (no FRR, OSPF not configured) is not converging.
-async fn converging(access: &dyn LabAccess, router: &str) -> bool {
+async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr]) -> bool {
     let ask = |what: &str| {
         let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("show ip ospf {what} json")];
         async move {
@@ -71,7 +100,7 @@ async fn converging(access: &dyn LabAccess, router: &str) -> bool {
         }
     };
     if let Some(out) = ask("interface").await
-        && interfaces_waiting(&out.stdout)
+        && interfaces_waiting(&out.stdout, facing)
     {
         return true;
     }
@@ -81,9 +110,25 @@ async fn converging(access: &dyn LabAccess, router: &str) -> bool {
     }
 }
 
-fn interfaces_waiting(json: &str) -> bool {
+/// Whether an interface that faces an expected neighbour is in its wait timer. A
+/// passive interface, or one towards a LAN of hosts, waits out its timer too (40 s) but
+/// no adjacency and no route depends on it.
+fn interfaces_waiting(json: &str, facing: &[IpAddr]) -> bool {
     let Ok(value) = serde_json::from_str::<Value>(json) else { return false };
-    value["interfaces"].as_object().is_some_and(|ifaces| ifaces.values().any(|i| i["state"] == "Waiting"))
+    let faces_neighbour = |i: &Value| {
+        let subnet = i["ipAddress"]
+            .as_str()
+            .zip(i["ipAddressPrefixlen"].as_u64())
+            .and_then(|(a, len)| format!("{a}/{len}").parse::<ipnet::IpNet>().ok());
+        match subnet {
+            Some(net) => facing.iter().any(|n| net.contains(n)),
+            // Without an address it cannot be told apart: count it, as before.
+            None => true,
+        }
+    };
+    value["interfaces"]
+        .as_object()
+        .is_some_and(|ifaces| ifaces.values().any(|i| i["state"] == "Waiting" && faces_neighbour(i)))
 }
 
 fn neighbours_moving(json: &str) -> bool {
@@ -109,9 +154,20 @@ mod tests {
     fn an_interface_in_its_wait_timer_is_converging() {
         let json =
             r#"{"interfaces":{"eth1":{"state":"Waiting","timerWaitSecs":40},"lo":{"state":"Loopback"}}}"#;
-        assert!(interfaces_waiting(json));
-        assert!(!interfaces_waiting(r#"{"interfaces":{"eth1":{"state":"DR"}}}"#));
-        assert!(!interfaces_waiting("OSPF Routing Process not enabled"));
+        assert!(interfaces_waiting(json, &[]));
+        assert!(!interfaces_waiting(r#"{"interfaces":{"eth1":{"state":"DR"}}}"#, &[]));
+        assert!(!interfaces_waiting("OSPF Routing Process not enabled", &[]));
+    }
+
+    #[test]
+    fn only_interfaces_facing_an_expected_neighbour_are_waited_for() {
+        let json = r#"{"interfaces":{
+            "eth1":{"state":"Waiting","ipAddress":"10.0.12.1","ipAddressPrefixlen":30},
+            "eth3":{"state":"Waiting","ipAddress":"10.0.1.1","ipAddressPrefixlen":24}}}"#;
+        let neighbour: IpAddr = "10.0.12.2".parse().unwrap();
+        assert!(interfaces_waiting(json, &[neighbour]), "eth1 faces the neighbour");
+        let elsewhere: IpAddr = "10.0.99.2".parse().unwrap();
+        assert!(!interfaces_waiting(json, &[elsewhere]), "the LAN of hosts on eth3 is waited for by nobody");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::Outcome;
 use super::topology::load_lab;
 use crate::checks::access::LabAccess;
 use crate::checks::derive;
+use crate::checks::events::RunEvent;
 use crate::checks::format::{self, Format};
 use crate::checks::judge::Names;
 use crate::checks::model::{Origin, Suite};
@@ -130,8 +131,16 @@ pub fn run_check_command(access: &dyn LabAccess, design: &Design, args: &CheckAr
 pub async fn check_instance(access: &dyn LabAccess, design: &Design, args: &CheckArgs) -> Outcome {
     let suite = derive::suite(design);
     let options = RunOptions { parallel: args.parallel.max(1), ..RunOptions::default() };
-    let results = runner::run(&suite, access, &Names::of(design), &options).await;
-    let mut report = Report::build(&suite, &results, &utc_now());
+    // Progress on the terminal: the run reports its steps, this prints them.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = std::io::stderr().is_terminal().then(|| tokio::spawn(print_progress(rx)));
+    let run = runner::run_observed(&suite, access, &Names::of(design), &options, Some(&tx)).await;
+    drop(tx);
+    if let Some(printer) = printer {
+        let _ = printer.await;
+    }
+    let mut report = Report::build(&suite, &run.results, &utc_now());
+    report.settling = run.settling;
     if args.student_view {
         report = report.student_view();
     }
@@ -156,6 +165,27 @@ pub async fn check_instance(access: &dyn LabAccess, design: &Design, args: &Chec
         1 => Outcome::Invalid,
         _ => Outcome::Failed,
     }
+}
+
+/// Prints a run's events on one line of the terminal, rewritten as checks finish.
+async fn print_progress(mut events: tokio::sync::mpsc::UnboundedReceiver<RunEvent>) {
+    let mut stderr = std::io::stderr();
+    while let Some(event) = events.recv().await {
+        let line = match event {
+            RunEvent::Settling { routers } => format!("waiting for OSPF to settle on {}", routers.join(", ")),
+            RunEvent::Settled(s) if s.settled => {
+                format!("OSPF settled after {:.1} s", s.waited_ms as f64 / 1000.0)
+            }
+            RunEvent::Settled(s) => {
+                format!("OSPF still busy after {:.1} s; checking anyway", s.waited_ms as f64 / 1000.0)
+            }
+            RunEvent::Started { .. } => continue,
+            RunEvent::Finished { done, total, .. } => format!("checks: {done} of {total} done"),
+        };
+        let _ = write!(stderr, "\r\x1b[2K{line}");
+        let _ = stderr.flush();
+    }
+    let _ = write!(stderr, "\r\x1b[2K");
 }
 
 /// Now, as RFC 3339 in UTC. The report model takes the time from here: the library

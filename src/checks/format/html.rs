@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{counts_sentence, escape, label, points, say};
+use super::{counts_sentence, escape, label, points, say, settling_sentence};
 use crate::checks::model::Influence;
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
@@ -63,6 +63,9 @@ pub fn render(report: &Report, lang: Lang) -> String {
         label(lang, "punten", "points")
     );
     let _ = writeln!(out, "<p>{}</p>", escape(&counts_sentence(report, lang)));
+    if let Some(settling) = settling_sentence(report, lang) {
+        let _ = writeln!(out, "<p>{}</p>", escape(&settling));
+    }
     if !report.work_processes.is_empty() {
         let _ = writeln!(
             out,

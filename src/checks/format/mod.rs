@@ -84,6 +84,29 @@ fn counts_sentence(report: &Report, lang: Lang) -> String {
     )
 }
 
+/// Whether OSPF had settled when the lab was graded, when any check looks at it.
+fn settling_sentence(report: &Report, lang: Lang) -> Option<String> {
+    let s = report.settling.as_ref()?;
+    let secs = s.waited_ms as f64 / 1000.0;
+    Some(if s.settled {
+        match lang {
+            Lang::Nl => format!("OSPF was na {secs:.1} s tot rust gekomen toen er gecontroleerd werd."),
+            Lang::En => format!("OSPF had settled after {secs:.1} s when the lab was checked."),
+        }
+    } else {
+        match lang {
+            Lang::Nl => format!(
+                "OSPF was na {secs:.1} s nog niet tot rust gekomen: controles van OSPF kunnen daardoor mislukken."
+            ),
+            Lang::En => {
+                format!(
+                    "OSPF was still converging after {secs:.1} s: checks of OSPF may fail for that reason."
+                )
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{counts_sentence, label, points, say};
+use super::{counts_sentence, label, points, say, settling_sentence};
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
 use crate::design::Lang;
@@ -104,5 +104,8 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
         );
     }
     let _ = writeln!(out, "{}", counts_sentence(report, lang));
+    if let Some(settling) = settling_sentence(report, lang) {
+        let _ = writeln!(out, "{settling}");
+    }
     out
 }
