@@ -1,9 +1,9 @@
-//! The commands that build and handle running labs: deploy, inspect, exec, console,
-//! link, save and destroy.
+//! The commands that build and handle running labs: deploy, inspect, console, link,
+//! save and destroy (exec has a module of its own).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 
@@ -39,15 +39,6 @@ pub struct InspectArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ExecArgs {
-    instance: String,
-    node: String,
-    /// The command and its arguments.
-    #[arg(last = true, required = true)]
-    command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -117,7 +108,7 @@ where
 }
 
 /// As [`with_engine`], for a command about one instance named on the command line.
-fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
+pub(super) fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
 where
     F: FnOnce(DockerEngine, InstanceId) -> Fut,
     Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
@@ -337,16 +328,6 @@ fn describe(s: LinkSetting) -> String {
 fn print_json(value: &impl serde::Serialize) -> Outcome {
     println!("{}", serde_json::to_string_pretty(value).expect("values serialize"));
     Outcome::Success
-}
-
-pub fn exec(args: &ExecArgs) -> Outcome {
-    on_instance(&args.instance, |engine, instance| async move {
-        let out =
-            engine.exec(&instance, &args.node, None, &args.command, None, Duration::from_secs(600)).await?;
-        print!("{}", out.stdout);
-        eprint!("{}", out.stderr);
-        Ok(if out.success() { Outcome::Success } else { Outcome::Invalid })
-    })
 }
 
 pub fn console(args: &ConsoleArgs) -> Outcome {
