@@ -24,9 +24,14 @@ pub struct DeployArgs {
     /// Build this student's variant of the lab.
     #[arg(long)]
     student: Option<String>,
-    /// Name the instance (default: the lab's name, plus the student's id).
+    /// Name the instance (default: the lab's name, plus the student's id, plus
+    /// `-solution` for a solution).
     #[arg(long)]
     name: Option<String>,
+    /// Build the solution: every part the student would build is built too, and the
+    /// faults of a troubleshooting lab are left out. It scores full marks.
+    #[arg(long)]
+    solution: bool,
     /// How many nodes to create and configure at the same time.
     #[arg(long, default_value_t = 8)]
     workers: usize,
@@ -152,11 +157,13 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let design = lab.design_for(args.student.as_deref());
+    let design = if args.solution { design.solution() } else { design };
     let instance = match &args.name {
         Some(name) => match instance_id(name) {
             Ok(id) => id,
             Err(outcome) => return outcome,
         },
+        None if args.solution => InstanceId::for_solution(&design.lab, args.student.as_deref()),
         None => InstanceId::for_lab(&design.lab, args.student.as_deref()),
     };
     let plan = plan(&design, instance.clone());
@@ -182,6 +189,9 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         }
         let verb = if done.replaced { "replaced" } else { "deployed" };
         eprintln!("{instance}: {verb}, {} nodes ready in {:.1} s", done.nodes, done.elapsed.as_secs_f64());
+        if args.solution {
+            eprintln!("  the solution: every part built, no faults; it should score 100 %");
+        }
         if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
             eprintln!("  open a console:  asbuilt console {instance} {}", first.name);
         }
