@@ -219,6 +219,24 @@ fn dot_draws_shared_segments_as_points() {
 }
 
 #[test]
+fn dots_legend_is_a_well_formed_table_with_a_row_per_entry() {
+    let dot = graph::dot(&design("port-forward.yml", PORT_FORWARD));
+    let line = dot.lines().find(|l| l.trim_start().starts_with("legend [")).expect("a legend");
+    let table =
+        line.split_once("label=<").and_then(|(_, rest)| rest.strip_suffix(">];")).expect("an HTML label");
+    let doc = roxmltree::Document::parse(table).expect("the label is well-formed");
+    let rows: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tr"))
+        .map(|tr| tr.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect())
+        .collect();
+    assert_eq!(rows[0], "Legenda");
+    for wanted in ["router", "firewallzone wan", "firewallzone lan", "NAT"] {
+        assert!(rows.iter().any(|r| r.contains(wanted)), "{wanted}: {rows:?}");
+    }
+}
+
+#[test]
 fn mermaid_has_every_node_and_every_link_with_its_interfaces() {
     for (name, text) in FIXTURES {
         let design = design(name, text);
