@@ -66,8 +66,11 @@ pub fn exec(args: &ExecArgs) -> Outcome {
 /// nothing is run then, rather than a cut-off or garbled file written on the node.
 fn read_stdin(input: impl Read) -> Result<String, String> {
     let mut bytes = Vec::new();
-    if let Err(e) = input.take(MAX_STDIN as u64 + 1).read_to_end(&mut bytes) {
-        return Err(format!("failed to read standard input: {e}"));
+    match input.take(MAX_STDIN as u64 + 1).read_to_end(&mut bytes) {
+        Ok(_) => {}
+        // Started with standard input closed (`<&-`): there is nothing to pass on.
+        Err(e) if e.raw_os_error() == Some(libc::EBADF) => return Ok(String::new()),
+        Err(e) => return Err(format!("failed to read standard input: {e}")),
     }
     if bytes.len() > MAX_STDIN {
         return Err(format!(
