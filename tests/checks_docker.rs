@@ -30,11 +30,10 @@ async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
     Report::build(suite, &results, "2026-11-28T12:00:00Z")
 }
 
-/// The design with every part built by asbuilt and nothing broken.
+/// The design with every part built by asbuilt and nothing broken: what
+/// `asbuilt deploy --solution` builds.
 fn complete(file: &str, student: Option<&str>) -> Design {
-    let mut design = all_prebuilt(example(file).design_for(student));
-    design.faults.clear();
-    design
+    example(file).design_for(student).solution()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -60,7 +60,7 @@ pub struct CheckArgs {
     pub parallel: usize,
 }
 
-fn parse_lang(s: &str) -> Result<Lang, String> {
+pub(super) fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language asbuilt speaks: use nl or en"))
 }
 

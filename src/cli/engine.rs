@@ -1,9 +1,9 @@
-//! The commands that build and handle running labs: deploy, inspect, exec, console,
-//! link, save and destroy.
+//! The commands that build and handle running labs: deploy, inspect, console, link,
+//! save and destroy (exec has a module of its own).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 
@@ -24,9 +24,14 @@ pub struct DeployArgs {
     /// Build this student's variant of the lab.
     #[arg(long)]
     student: Option<String>,
-    /// Name the instance (default: the lab's name, plus the student's id).
+    /// Name the instance (default: the lab's name, plus the student's id, plus
+    /// `-solution` for a solution).
     #[arg(long)]
     name: Option<String>,
+    /// Build the solution: every part the student would build is built too, and the
+    /// faults of a troubleshooting lab are left out. It scores full marks.
+    #[arg(long)]
+    solution: bool,
     /// How many nodes to create and configure at the same time.
     #[arg(long, default_value_t = 8)]
     workers: usize,
@@ -39,15 +44,6 @@ pub struct InspectArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ExecArgs {
-    instance: String,
-    node: String,
-    /// The command and its arguments.
-    #[arg(last = true, required = true)]
-    command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -117,7 +113,7 @@ where
 }
 
 /// As [`with_engine`], for a command about one instance named on the command line.
-fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
+pub(super) fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
 where
     F: FnOnce(DockerEngine, InstanceId) -> Fut,
     Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
@@ -161,11 +157,13 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let design = lab.design_for(args.student.as_deref());
+    let design = if args.solution { design.solution() } else { design };
     let instance = match &args.name {
         Some(name) => match instance_id(name) {
             Ok(id) => id,
             Err(outcome) => return outcome,
         },
+        None if args.solution => InstanceId::for_solution(&design.lab, args.student.as_deref()),
         None => InstanceId::for_lab(&design.lab, args.student.as_deref()),
     };
     let plan = plan(&design, instance.clone());
@@ -191,6 +189,9 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         }
         let verb = if done.replaced { "replaced" } else { "deployed" };
         eprintln!("{instance}: {verb}, {} nodes ready in {:.1} s", done.nodes, done.elapsed.as_secs_f64());
+        if args.solution {
+            eprintln!("  the solution: every part built, no faults; it should score 100 %");
+        }
         if let Some(first) = plan.nodes.iter().find(|n| n.kind != NodeKind::Switch) {
             eprintln!("  open a console:  asbuilt console {instance} {}", first.name);
         }
@@ -337,16 +338,6 @@ fn describe(s: LinkSetting) -> String {
 fn print_json(value: &impl serde::Serialize) -> Outcome {
     println!("{}", serde_json::to_string_pretty(value).expect("values serialize"));
     Outcome::Success
-}
-
-pub fn exec(args: &ExecArgs) -> Outcome {
-    on_instance(&args.instance, |engine, instance| async move {
-        let out =
-            engine.exec(&instance, &args.node, None, &args.command, None, Duration::from_secs(600)).await?;
-        print!("{}", out.stdout);
-        eprint!("{}", out.stderr);
-        Ok(if out.success() { Outcome::Success } else { Outcome::Invalid })
-    })
 }
 
 pub fn console(args: &ConsoleArgs) -> Outcome {

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::Outcome;
 use super::topology::load_lab;
+use crate::design::Lang;
 use crate::graph::{self, Format};
 
 #[derive(Debug, Args)]
@@ -22,6 +23,10 @@ pub struct GraphArgs {
     /// Draw this student's variant of the lab.
     #[arg(long)]
     student: Option<String>,
+    /// Language of the title, legend and every other text asbuilt writes: nl or en
+    /// (default: the lab's).
+    #[arg(long, value_parser = super::checks::parse_lang)]
+    lang: Option<Lang>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,7 +52,8 @@ pub fn graph(args: &GraphArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let design = lab.design_for(args.student.as_deref());
-    let drawing = graph::draw(&design, args.format.into());
+    let lang = args.lang.unwrap_or(design.language);
+    let drawing = graph::draw_in(&design, args.format.into(), lang);
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, &drawing).map_err(|err| format!("failed to write {}: {err}", path.display()))

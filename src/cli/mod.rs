@@ -2,10 +2,12 @@
 //!
 //! Exit codes (docs/cli.md): 0 success; 1 the input is wrong (an invalid topology);
 //! 2 asbuilt could not do its work (a file could not be read, the engine is unreachable).
+//! `exec` exits with the status of the command it ran, and 2 when asbuilt itself failed.
 
 pub mod checks;
 mod doctor;
 mod engine;
+mod exec;
 mod graph;
 mod images;
 mod output;
@@ -40,7 +42,7 @@ enum Command {
     /// List lab instances, or show one: its nodes and cables.
     Inspect(engine::InspectArgs),
     /// Run a command on a node of an instance.
-    Exec(engine::ExecArgs),
+    Exec(exec::ExecArgs),
     /// Open an interactive console on a node (vtysh on routers and firewalls).
     Console(engine::ConsoleArgs),
     /// Pull out, plug in, or impair a cable of an instance.
@@ -66,6 +68,8 @@ pub enum Outcome {
     Invalid,
     /// asbuilt could not do its work.
     Failed,
+    /// A command asbuilt ran on a node ended with this status, passed on as it is.
+    Exited(u8),
 }
 
 impl From<Outcome> for ExitCode {
@@ -74,6 +78,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::Invalid => ExitCode::from(1),
             Outcome::Failed => ExitCode::from(2),
+            Outcome::Exited(code) => ExitCode::from(code),
         }
     }
 }
@@ -88,7 +93,7 @@ pub fn main() -> ExitCode {
         Command::Images(args) => return images::run(args),
         Command::Deploy(args) => engine::deploy(&args),
         Command::Inspect(args) => engine::inspect(&args),
-        Command::Exec(args) => engine::exec(&args),
+        Command::Exec(args) => exec::exec(&args),
         Command::Console(args) => engine::console(&args),
         Command::Link(args) => engine::link(&args),
         Command::Save(args) => engine::save(&args),

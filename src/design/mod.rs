@@ -7,6 +7,7 @@
 pub mod domains;
 pub mod model;
 mod resolve;
+mod solution;
 pub mod syntax;
 pub mod templates;
 pub mod variants;

@@ -2,12 +2,13 @@
 
 use std::fmt::Write;
 
-use super::colours;
-use super::diagram::{Diagram, Link, Port, Vertex};
+use super::diagram::{Diagram, Key, Link, NodeBox, Port, Vertex};
+use super::text::xml;
+use super::{LINE_COLOUR, NAT_COLOUR, OSPF_COLOUR, SERVICE_COLOUR, STUDENT_COLOUR, colours, zone_colour};
 use crate::kind::NodeKind;
 
 /// Writes the diagram as DOT. Nodes are `n0`, `n1`... and shared segments `s0`, `s1`...
-/// in file order, so that no name can clash with a DOT keyword.
+/// in file order, so that no name can clash with a DOT keyword; the legend is `legend`.
 pub fn draw(diagram: &Diagram) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "graph {} {{", quote(&diagram.title));
@@ -19,11 +20,7 @@ pub fn draw(diagram: &Diagram) -> String {
     out.push_str("  node [fontname=\"sans-serif\"];\n");
     out.push_str("  edge [fontname=\"sans-serif\", fontsize=10];\n");
     for (i, node) in diagram.boxes.iter().enumerate() {
-        let mut label = vec![node.name.clone(), node.kind.name().to_string()];
-        label.extend(node.loopbacks.iter().cloned());
-        if let Some(builds) = &node.builds {
-            label.push(format!("student builds: {builds}"));
-        }
+        let label = box_label(node);
         let (fill, _) = colours(node.kind);
         let shape = shape(node.kind);
         let mut style = vec!["filled"];
@@ -43,9 +40,10 @@ pub fn draw(diagram: &Diagram) -> String {
     for (i, bus) in diagram.buses.iter().enumerate() {
         let mut label = vec![bus.name.clone()];
         label.extend(bus.subnets.iter().cloned());
+        let colour = bus.zone.map_or(LINE_COLOUR, zone_colour);
         let _ = writeln!(
             out,
-            "  s{i} [xlabel={}, shape=point, width=0.15, style=filled, color=\"#334155\"];",
+            "  s{i} [xlabel={}, shape=point, width=0.15, style=filled, color=\"{colour}\"];",
             quote(&label.join("\n"))
         );
     }
@@ -53,16 +51,58 @@ pub fn draw(diagram: &Diagram) -> String {
         let (a, b) = link.ends();
         let _ = write!(out, "  {} -- {}", id(a), id(b));
         match link {
-            Link::Cable { a, b } => {
-                let _ = writeln!(out, " [taillabel={}, headlabel={}];", port_label(a), port_label(b));
+            Link::Cable { a, b, zone } => {
+                let tint =
+                    zone.map_or(String::new(), |z| format!(", color=\"{}\", penwidth=2.5", zone_colour(z)));
+                let _ = writeln!(out, " [taillabel={}, headlabel={}{tint}];", port_label(a), port_label(b));
             }
             Link::Drop { port, .. } => {
                 let _ = writeln!(out, " [headlabel={}];", port_label(port));
             }
         }
     }
+    legend(&mut out, diagram);
     out.push_str("}\n");
     out
+}
+
+/// The texts in a node's box, one per line.
+fn box_label(node: &NodeBox) -> Vec<String> {
+    let mut label = vec![node.name.clone(), node.kind_name.clone()];
+    label.extend(node.loopbacks.iter().map(|d| d.text.clone()));
+    label.extend(node.services.iter().cloned());
+    label.extend(node.builds.iter().cloned());
+    label
+}
+
+/// The legend as a table beside the drawing: each mark in its colour, and its meaning.
+fn legend(out: &mut String, diagram: &Diagram) {
+    let mut rows =
+        format!(r#"<tr><td colspan="2" align="left"><b>{}</b></td></tr>"#, xml(&diagram.legend.title));
+    for item in &diagram.legend.items {
+        let _ = write!(rows, r#"<tr>{}<td align="left">{}</td></tr>"#, mark(&item.key), xml(&item.text));
+    }
+    let _ = writeln!(
+        out,
+        r#"  legend [shape=plaintext, fontsize=10, label=<<table border="1" color="{LINE_COLOUR}" cellborder="0" cellspacing="3">{rows}</table>>];"#
+    );
+}
+
+/// A legend entry's mark as a table cell.
+fn mark(key: &Key) -> String {
+    let swatch = |fill: &str| format!(r#"<td bgcolor="{fill}" width="28"> </td>"#);
+    let word =
+        |text: &str, colour: &str| format!(r#"<td><font color="{colour}"><b>{}</b></font></td>"#, xml(text));
+    match key {
+        Key::Kind(kind) => swatch(colours(*kind).0),
+        Key::Bus => swatch(LINE_COLOUR),
+        Key::Student => word("- - -", STUDENT_COLOUR),
+        Key::Cable => word("———", LINE_COLOUR),
+        Key::Zone(zone) => swatch(zone_colour(*zone)),
+        Key::Nat => word("NAT", NAT_COLOUR),
+        Key::Ospf => word("OSPF", OSPF_COLOUR),
+        Key::Services(name) => word(name, SERVICE_COLOUR),
+    }
 }
 
 fn id(vertex: Vertex) -> String {

@@ -2,23 +2,22 @@
 
 use std::fmt::Write;
 
-use super::colours;
-use super::diagram::{Diagram, Link, Port, Vertex};
+use super::diagram::{Diagram, Key, Link, Port, Vertex};
+use super::{LINE_COLOUR, STUDENT_COLOUR, colours, zone_colour};
 use crate::kind::NodeKind;
 
 /// Writes the diagram as a Mermaid `flowchart TD`. Nodes are `n0`, `n1`... and shared
 /// segments `s0`, `s1`... in file order, because a node named `end` or `graph` would
-/// otherwise break the chart.
+/// otherwise break the chart; the legend is `legend`.
 pub fn draw(diagram: &Diagram) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "---\ntitle: {}\n---", yaml_string(&diagram.title));
     out.push_str("flowchart TD\n");
     for (i, node) in diagram.boxes.iter().enumerate() {
-        let mut label = vec![node.name.clone(), node.kind.name().to_string()];
-        label.extend(node.loopbacks.iter().cloned());
-        if let Some(builds) = &node.builds {
-            label.push(format!("student builds: {builds}"));
-        }
+        let mut label = vec![node.name.clone(), node.kind_name.clone()];
+        label.extend(node.loopbacks.iter().map(|d| d.text.clone()));
+        label.extend(node.services.iter().cloned());
+        label.extend(node.builds.iter().cloned());
         let (open, close) = brackets(node.kind);
         let _ = writeln!(out, "  n{i}{open}{}{close}", text(&label));
     }
@@ -30,7 +29,7 @@ pub fn draw(diagram: &Diagram) -> String {
     for link in &diagram.links {
         let (a, b) = link.ends();
         let label = match link {
-            Link::Cable { a: pa, b: pb } => vec![
+            Link::Cable { a: pa, b: pb, .. } => vec![
                 format!("{} {}", diagram.boxes[pa.node].name, port_text(pa)),
                 format!("{} {}", diagram.boxes[pb.node].name, port_text(pb)),
             ],
@@ -38,8 +37,19 @@ pub fn draw(diagram: &Diagram) -> String {
         };
         let _ = writeln!(out, "  {} ---|{}| {}", id(a), text(&label), id(b));
     }
+    legend(&mut out, diagram);
     styles(&mut out, diagram);
     out
+}
+
+/// The legend as a box of its own. Mermaid cannot colour parts of a label, so it says in
+/// words what the colours mean; the kinds need no entry, as every box names its kind.
+fn legend(out: &mut String, diagram: &Diagram) {
+    let mut lines = vec![diagram.legend.title.clone()];
+    lines.extend(
+        diagram.legend.items.iter().filter(|i| !matches!(i.key, Key::Kind(_))).map(|i| i.text.clone()),
+    );
+    let _ = writeln!(out, "  legend[{}]", text(&lines));
 }
 
 /// Colours per kind, matching the SVG, and a dashed outline for what the student builds.
@@ -61,9 +71,21 @@ fn styles(out: &mut String, diagram: &Diagram) {
         .map(|i| format!("n{i}"))
         .collect();
     if !student.is_empty() {
-        out.push_str("  classDef student stroke:#7e22ce,stroke-width:3px,stroke-dasharray:6 4\n");
+        let _ =
+            writeln!(out, "  classDef student stroke:{STUDENT_COLOUR},stroke-width:3px,stroke-dasharray:6 4");
         let _ = writeln!(out, "  class {} student", student.join(","));
     }
+    // Links are numbered in the order they are written, which is the diagram's.
+    for (i, link) in diagram.links.iter().enumerate() {
+        if let Link::Cable { zone: Some(zone), .. } = link {
+            let _ = writeln!(out, "  linkStyle {i} stroke:{},stroke-width:3px", zone_colour(*zone));
+        }
+    }
+    for (i, bus) in diagram.buses.iter().enumerate() {
+        let fill = bus.zone.map_or(LINE_COLOUR, zone_colour);
+        let _ = writeln!(out, "  style s{i} fill:{fill},stroke:{fill},color:#ffffff");
+    }
+    let _ = writeln!(out, "  style legend fill:#ffffff,stroke:{LINE_COLOUR}");
 }
 
 fn id(vertex: Vertex) -> String {
@@ -90,7 +112,8 @@ fn port_text(port: &Port) -> String {
     if port.details.is_empty() {
         port.interface.clone()
     } else {
-        format!("{} {}", port.interface, port.details.join(", "))
+        let details: Vec<&str> = port.details.iter().map(|d| d.text.as_str()).collect();
+        format!("{} {}", port.interface, details.join(", "))
     }
 }
 

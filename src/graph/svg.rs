@@ -2,10 +2,13 @@
 
 use std::fmt::Write;
 
-use super::colours;
-use super::diagram::{Diagram, Link, NodeBox, Port, Vertex};
+use super::diagram::{Aspect, Detail, Diagram, Key, Link, NodeBox, Port, Vertex};
 use super::layout::{self, Layout, Line, Point, Rect, Shape, Size};
 use super::text::{num, width, wrap, xml};
+use super::{
+    LINE_COLOUR, NAT_COLOUR, OSPF_COLOUR, SERVICE_COLOUR, STUDENT_COLOUR, aspect_colour, colours, words,
+    zone_colour,
+};
 use crate::kind::NodeKind;
 
 /// Space around everything.
@@ -29,13 +32,24 @@ const BAR_TEXT_SIZE: f64 = 12.0;
 const NOTE_WIDTH: usize = 34;
 const LEGEND_GAP: f64 = 36.0;
 const SWATCH: Size = Size { w: 34.0, h: 20.0 };
-const LINE_COLOUR: &str = "#334155";
-const STUDENT_COLOUR: &str = "#7e22ce";
+/// The colour of plain text.
+const INK: &str = "#0f172a";
+/// How much thicker than a plain cable a cable in a firewall zone is drawn, so that its
+/// colour shows.
+const ZONE_STROKE: f64 = 3.2;
 
 /// Draws the diagram. The same diagram always gives the same bytes.
 pub fn draw(diagram: &Diagram) -> String {
     let contents: Vec<Vec<TextLine>> = diagram.boxes.iter().map(box_lines).collect();
-    let (shapes, lines) = shapes_and_lines(diagram, &contents);
+    let ports: Vec<[Vec<TextLine>; 2]> = diagram
+        .links
+        .iter()
+        .map(|link| {
+            let (a, b) = link.ports();
+            [a.map(port_lines).unwrap_or_default(), b.map(port_lines).unwrap_or_default()]
+        })
+        .collect();
+    let (shapes, lines) = shapes_and_lines(diagram, &contents, &ports);
     let placed = layout::layout(&shapes, &lines);
     let legend = Legend::new(diagram);
     let title_width =
@@ -48,7 +62,7 @@ pub fn draw(diagram: &Diagram) -> String {
     let origin = Point { x: MARGIN, y: MARGIN + HEADER };
     let mut out = String::new();
     header(&mut out, diagram, size);
-    lines_and_labels(&mut out, diagram, &placed, origin);
+    lines_and_labels(&mut out, diagram, &ports, &placed, origin);
     buses(&mut out, diagram, &placed, &shapes, origin);
     boxes(&mut out, diagram, &contents, &placed, origin);
     legend.draw(&mut out, Point { x: MARGIN, y: origin.y + placed.size.h + LEGEND_GAP });
@@ -56,41 +70,73 @@ pub fn draw(diagram: &Diagram) -> String {
     out
 }
 
-/// One line of text in a box.
+/// One line of text in a box or a label.
 #[derive(Debug, Clone, PartialEq)]
 struct TextLine {
     text: String,
     size: f64,
     bold: bool,
-    /// Set for the student's note, drawn in its own colour.
-    note: bool,
+    /// For the student's note.
+    italic: bool,
+    fill: &'static str,
 }
 
 impl TextLine {
     fn new(text: impl Into<String>, size: f64) -> TextLine {
-        TextLine { text: text.into(), size, bold: false, note: false }
+        TextLine { text: text.into(), size, bold: false, italic: false, fill: INK }
+    }
+
+    /// A detail in its aspect's colour; a zone in bold, so that it reads as a tag.
+    fn detail(detail: &Detail) -> TextLine {
+        TextLine {
+            bold: matches!(detail.aspect, Aspect::Zone(_)),
+            fill: aspect_colour(detail.aspect).unwrap_or(INK),
+            ..TextLine::new(&detail.text, SMALL_SIZE)
+        }
     }
 
     fn width(&self) -> f64 {
         width(&self.text, self.size, self.bold)
     }
+
+    /// The attributes after `x` and `y`: size, weight, style and colour.
+    fn attributes(&self) -> String {
+        let mut out = format!(r##" font-size="{}""##, num(self.size));
+        if self.bold {
+            out.push_str(r##" font-weight="bold""##);
+        }
+        if self.italic {
+            out.push_str(r##" font-style="italic""##);
+        }
+        let _ = write!(out, r##" fill="{}""##, self.fill);
+        out
+    }
 }
 
-/// The texts in a node's box: name, kind, loopback addresses, the student's part.
+/// The texts in a node's box: name, kind, loopbacks, services, the student's part.
 fn box_lines(node: &NodeBox) -> Vec<TextLine> {
     let mut lines = vec![
         TextLine { bold: true, ..TextLine::new(&node.name, NAME_SIZE) },
-        TextLine::new(node.kind.name(), SMALL_SIZE),
+        TextLine::new(&node.kind_name, SMALL_SIZE),
     ];
-    lines.extend(node.loopbacks.iter().map(|l| TextLine::new(l, SMALL_SIZE)));
+    lines.extend(node.loopbacks.iter().map(TextLine::detail));
+    lines.extend(
+        node.services.iter().map(|s| TextLine { fill: SERVICE_COLOUR, ..TextLine::new(s, SMALL_SIZE) }),
+    );
     if let Some(builds) = &node.builds {
-        let note = format!("student builds: {builds}");
-        lines.extend(
-            wrap(&note, NOTE_WIDTH)
-                .into_iter()
-                .map(|text| TextLine { note: true, ..TextLine::new(text, SMALL_SIZE) }),
-        );
+        lines.extend(wrap(builds, NOTE_WIDTH).into_iter().map(|text| TextLine {
+            italic: true,
+            fill: STUDENT_COLOUR,
+            ..TextLine::new(text, SMALL_SIZE)
+        }));
     }
+    lines
+}
+
+/// The texts at a line's end: the interface's name in bold, then its details.
+fn port_lines(port: &Port) -> Vec<TextLine> {
+    let mut lines = vec![TextLine { bold: true, ..TextLine::new(&port.interface, SMALL_SIZE) }];
+    lines.extend(port.details.iter().map(TextLine::detail));
     lines
 }
 
@@ -116,7 +162,11 @@ fn corner(kind: NodeKind, height: f64) -> f64 {
     }
 }
 
-fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape>, Vec<Line>) {
+fn shapes_and_lines(
+    diagram: &Diagram,
+    contents: &[Vec<TextLine>],
+    ports: &[[Vec<TextLine>; 2]],
+) -> (Vec<Shape>, Vec<Line>) {
     let mut shapes: Vec<Shape> = diagram
         .boxes
         .iter()
@@ -143,22 +193,21 @@ fn shapes_and_lines(diagram: &Diagram, contents: &[Vec<TextLine>]) -> (Vec<Shape
         Vertex::Node(i) => i,
         Vertex::Bus(i) => diagram.boxes.len() + i,
     };
-    let label = |port: Option<&Port>| port.map_or(Size::default(), label_size);
     let lines = diagram
         .links
         .iter()
-        .map(|link| {
+        .zip(ports)
+        .map(|(link, [pa, pb])| {
             let (a, b) = link.ends();
-            let (pa, pb) = link.ports();
-            Line { a: index(a), b: index(b), label_a: label(pa), label_b: label(pb) }
+            Line { a: index(a), b: index(b), label_a: label_size(pa), label_b: label_size(pb) }
         })
         .collect();
     (shapes, lines)
 }
 
-fn label_size(port: &Port) -> Size {
-    let lines = port.lines();
-    let w = lines.iter().enumerate().map(|(i, l)| width(l, SMALL_SIZE, i == 0)).fold(0.0, f64::max);
+/// The room a label's lines take; nothing for a bar's end, which has no label.
+fn label_size(lines: &[TextLine]) -> Size {
+    let w = lines.iter().map(TextLine::width).fold(0.0, f64::max);
     Size { w, h: lines.len() as f64 * SMALL_SIZE * LEADING }
 }
 
@@ -207,7 +256,13 @@ const DEFS: &str = r##"<defs>
 </defs>
 "##;
 
-fn lines_and_labels(out: &mut String, diagram: &Diagram, placed: &Layout, origin: Point) {
+fn lines_and_labels(
+    out: &mut String,
+    diagram: &Diagram,
+    ports: &[[Vec<TextLine>; 2]],
+    placed: &Layout,
+    origin: Point,
+) {
     out.push_str("<g fill=\"none\" stroke=\"");
     out.push_str(LINE_COLOUR);
     out.push_str("\" stroke-width=\"1.6\">\n");
@@ -215,19 +270,24 @@ fn lines_and_labels(out: &mut String, diagram: &Diagram, placed: &Layout, origin
         let points: Vec<String> =
             route.points.iter().map(|p| format!("{},{}", num(p.x + origin.x), num(p.y + origin.y))).collect();
         let (a, b) = link.ends();
+        let tint = match link {
+            Link::Cable { zone: Some(zone), .. } => {
+                format!(r##" stroke="{}" stroke-width="{}""##, zone_colour(*zone), num(ZONE_STROKE))
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            r##"<polyline points="{}"><title>{}</title></polyline>"##,
+            r##"<polyline points="{}"{tint}><title>{}</title></polyline>"##,
             points.join(" "),
             xml(&link_title(diagram, link, a, b))
         );
     }
-    out.push_str("</g>\n<g font-size=\"11\" fill=\"#0f172a\">\n");
-    for (link, route) in diagram.links.iter().zip(&placed.routes) {
-        let (pa, pb) = link.ports();
-        for (port, rect) in [(pa, route.label_a), (pb, route.label_b)] {
-            if let (Some(port), Some(rect)) = (port, rect) {
-                port_label(out, &port.lines(), shift(rect, origin));
+    out.push_str("</g>\n<g>\n");
+    for ([la, lb], route) in ports.iter().zip(&placed.routes) {
+        for (lines, rect) in [(la, route.label_a), (lb, route.label_b)] {
+            if let Some(rect) = rect.filter(|_| !lines.is_empty()) {
+                port_label(out, lines, shift(rect, origin));
             }
         }
     }
@@ -237,11 +297,15 @@ fn lines_and_labels(out: &mut String, diagram: &Diagram, placed: &Layout, origin
 /// A tooltip for a line: what it joins.
 fn link_title(diagram: &Diagram, link: &Link, a: Vertex, b: Vertex) -> String {
     match link {
-        Link::Cable { a, b } => format!(
+        Link::Cable { a, b, .. } => format!(
             "{}:{} -- {}:{}",
             diagram.boxes[a.node].name, a.interface, diagram.boxes[b.node].name, b.interface
         ),
-        Link::Drop { port, .. } => format!("{}:{} on {}", diagram.name(b), port.interface, diagram.name(a)),
+        Link::Drop { port, .. } => words::member_of(
+            &format!("{}:{}", diagram.name(b), port.interface),
+            diagram.name(a),
+            diagram.lang,
+        ),
     }
 }
 
@@ -249,8 +313,8 @@ fn shift(rect: Rect, origin: Point) -> Rect {
     Rect { x: rect.x + origin.x, y: rect.y + origin.y, ..rect }
 }
 
-/// An interface label: its name in bold, then its addresses.
-fn port_label(out: &mut String, lines: &[String], rect: Rect) {
+/// An interface label: its name in bold, then its details, on a white ground.
+fn port_label(out: &mut String, lines: &[TextLine], rect: Rect) {
     let _ = writeln!(
         out,
         r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#ffffff" fill-opacity="0.85"/>"##,
@@ -261,13 +325,13 @@ fn port_label(out: &mut String, lines: &[String], rect: Rect) {
     );
     for (i, line) in lines.iter().enumerate() {
         let baseline = rect.y + (i as f64 + 1.0) * SMALL_SIZE * LEADING - 3.0;
-        let weight = if i == 0 { r##" font-weight="bold""## } else { "" };
         let _ = writeln!(
             out,
-            r##"<text x="{}" y="{}"{weight}>{}</text>"##,
+            r##"<text x="{}" y="{}"{}>{}</text>"##,
             num(rect.x),
             num(baseline),
-            xml(line)
+            line.attributes(),
+            xml(&line.text)
         );
     }
 }
@@ -278,9 +342,10 @@ fn buses(out: &mut String, diagram: &Diagram, placed: &Layout, shapes: &[Shape],
     for (i, bus) in diagram.buses.iter().enumerate() {
         debug_assert!(shapes[first + i].bar);
         let rect = shift(placed.shapes[first + i], origin);
+        let fill = bus.zone.map_or(LINE_COLOUR, zone_colour);
         let _ = writeln!(
             out,
-            r##"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{LINE_COLOUR}"/>"##,
+            r##"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{fill}"/>"##,
             num(rect.x),
             num(rect.y),
             num(rect.w),
@@ -309,17 +374,11 @@ fn boxes(out: &mut String, diagram: &Diagram, contents: &[Vec<TextLine>], placed
         let cx = num(rect.x + rect.w / 2.0);
         for line in lines {
             let baseline = y + line.size * (LEADING - 0.3) + 1.0;
-            let weight = if line.bold { r##" font-weight="bold""## } else { "" };
-            let style = if line.note {
-                format!(r##" font-style="italic" fill="{STUDENT_COLOUR}""##)
-            } else {
-                r##" fill="#0f172a""##.to_string()
-            };
             let _ = writeln!(
                 out,
-                r##"<text x="{cx}" y="{}" font-size="{}" text-anchor="middle"{weight}{style}>{}</text>"##,
+                r##"<text x="{cx}" y="{}" text-anchor="middle"{}>{}</text>"##,
                 num(baseline),
-                num(line.size),
+                line.attributes(),
                 xml(&line.text)
             );
             y += line.size * LEADING;
@@ -386,47 +445,29 @@ fn shape(out: &mut String, kind: NodeKind, rect: Rect, student: bool) {
     }
 }
 
-/// The key under the drawing: the kinds present, bars, the student's mark, and what the
-/// texts at line ends are.
-struct Legend {
-    items: Vec<(Swatch, String)>,
+/// The key under the drawing: the diagram's legend, each entry with its mark.
+struct Legend<'d> {
+    items: &'d [super::diagram::LegendItem],
     /// Where each item starts, relative to the legend's top-left corner.
     places: Vec<Point>,
     width: f64,
     height: f64,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Swatch {
-    Kind(NodeKind),
-    Bar,
-    Student,
-    Cable,
-}
-
 /// How wide the legend may grow before it wraps.
 const LEGEND_WIDTH: f64 = 640.0;
 const LEGEND_ROW: f64 = 28.0;
 const LEGEND_TEXT: f64 = 12.0;
+/// The size of a word shown as a mark (`OSPF`, `NAT`, `http`).
+const LEGEND_WORD: f64 = 10.0;
 
-impl Legend {
-    fn new(diagram: &Diagram) -> Legend {
-        let mut items: Vec<(Swatch, String)> = NodeKind::ALL
-            .into_iter()
-            .filter(|k| diagram.boxes.iter().any(|b| b.kind == *k))
-            .map(|k| (Swatch::Kind(k), k.name().to_string()))
-            .collect();
-        if !diagram.buses.is_empty() {
-            items.push((Swatch::Bar, "shared segment (LAN) and its subnet".into()));
-        }
-        if diagram.boxes.iter().any(|b| b.builds.is_some()) {
-            items.push((Swatch::Student, "dashed outline: built by the student (the box says what)".into()));
-        }
-        items.push((Swatch::Cable, "cable; at each end the interface and its address/prefix".into()));
+impl<'d> Legend<'d> {
+    fn new(diagram: &'d Diagram) -> Legend<'d> {
+        let items = &diagram.legend.items[..];
         let mut places = Vec::new();
         let (mut x, mut y, mut widest) = (0.0_f64, 0.0, 0.0_f64);
-        for (_, text) in &items {
-            let w = SWATCH.w + 8.0 + width(text, LEGEND_TEXT, false);
+        for item in items {
+            let w = SWATCH.w + 8.0 + width(&item.text, LEGEND_TEXT, false);
             if x > 0.0 && x + w > LEGEND_WIDTH {
                 x = 0.0;
                 y += LEGEND_ROW;
@@ -435,31 +476,54 @@ impl Legend {
             widest = widest.max(x + w);
             x += w + 24.0;
         }
-        Legend { items, places, width: widest, height: y + SWATCH.h }
+        let height = if items.is_empty() { 0.0 } else { y + SWATCH.h };
+        Legend { items, places, width: widest, height }
     }
 
     fn draw(&self, out: &mut String, at: Point) {
-        let _ = writeln!(out, r##"<g font-size="{}" fill="#0f172a">"##, num(LEGEND_TEXT));
-        for ((swatch, text), place) in self.items.iter().zip(&self.places) {
+        let _ = writeln!(out, r##"<g font-size="{}" fill="{INK}">"##, num(LEGEND_TEXT));
+        for (item, place) in self.items.iter().zip(&self.places) {
             let rect = Rect { x: at.x + place.x, y: at.y + place.y, w: SWATCH.w, h: SWATCH.h };
-            swatch_shape(out, *swatch, rect);
+            swatch(out, &item.key, rect);
             let _ = writeln!(
                 out,
                 r##"<text x="{}" y="{}">{}</text>"##,
                 num(rect.right() + 8.0),
                 num(rect.y + SWATCH.h / 2.0 + LEGEND_TEXT * 0.35),
-                xml(text)
+                xml(&item.text)
             );
         }
         out.push_str("</g>\n");
     }
 }
 
-fn swatch_shape(out: &mut String, swatch: Swatch, rect: Rect) {
+/// The mark of a legend entry, drawn as it appears in the drawing.
+fn swatch(out: &mut String, key: &Key, rect: Rect) {
     let mid = rect.y + rect.h / 2.0;
-    match swatch {
-        Swatch::Kind(kind) => shape(out, kind, rect, false),
-        Swatch::Bar => {
+    let line = |out: &mut String, colour: &str, stroke: f64| {
+        let _ = writeln!(
+            out,
+            r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{colour}" stroke-width="{}"/>"##,
+            num(rect.x),
+            num(mid),
+            num(rect.right()),
+            num(mid),
+            num(stroke)
+        );
+    };
+    let word = |out: &mut String, text: &str, colour: &str| {
+        let _ = writeln!(
+            out,
+            r##"<text x="{}" y="{}" font-size="{}" font-weight="bold" text-anchor="middle" fill="{colour}">{}</text>"##,
+            num(rect.x + rect.w / 2.0),
+            num(mid + LEGEND_WORD * 0.35),
+            num(LEGEND_WORD),
+            xml(text)
+        );
+    };
+    match key {
+        Key::Kind(kind) => shape(out, *kind, rect, false),
+        Key::Bus => {
             let _ = writeln!(
                 out,
                 r##"<rect x="{}" y="{}" width="{}" height="10" rx="5" fill="{LINE_COLOUR}"/>"##,
@@ -468,7 +532,7 @@ fn swatch_shape(out: &mut String, swatch: Swatch, rect: Rect) {
                 num(rect.w)
             );
         }
-        Swatch::Student => {
+        Key::Student => {
             let _ = writeln!(
                 out,
                 r##"<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#ffffff" stroke="{STUDENT_COLOUR}" stroke-width="2.5" stroke-dasharray="7 4"/>"##,
@@ -478,45 +542,58 @@ fn swatch_shape(out: &mut String, swatch: Swatch, rect: Rect) {
                 num(rect.h)
             );
         }
-        Swatch::Cable => {
-            let _ = writeln!(
-                out,
-                r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{LINE_COLOUR}" stroke-width="1.6"/>"##,
-                num(rect.x),
-                num(mid),
-                num(rect.right()),
-                num(mid)
-            );
-        }
+        Key::Cable => line(out, LINE_COLOUR, 1.6),
+        Key::Zone(zone) => line(out, zone_colour(*zone), ZONE_STROKE),
+        Key::Nat => word(out, "NAT", NAT_COLOUR),
+        Key::Ospf => word(out, "OSPF", OSPF_COLOUR),
+        Key::Services(name) => word(out, name, SERVICE_COLOUR),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::diagram::Bus;
+    use crate::graph::diagram::{Bus, Legend, LegendItem};
 
     /// A diagram whose every text holds markup.
     fn awkward() -> Diagram {
         let port = |node: usize| Port {
             node,
             interface: "eth<1>".into(),
-            details: vec!["10.0.0.1/24 & \"more\"".into()],
+            details: vec![
+                Detail { text: "10.0.0.1/24 & \"more\"".into(), aspect: Aspect::Plain },
+                Detail { text: "zone <lan>".into(), aspect: Aspect::Zone(0) },
+            ],
+        };
+        let legend = Legend {
+            title: "Legend".into(),
+            items: vec![LegendItem { key: Key::Zone(0), text: "firewall zone <lan>".into() }],
         };
         Diagram {
+            lang: crate::design::Lang::En,
             title: "<script>alert('x')</script> & co".into(),
             subtitle: "lab a&b".into(),
             boxes: vec![
                 NodeBox {
                     name: "r<1>".into(),
                     kind: NodeKind::Router,
-                    loopbacks: vec!["lo 10.255.0.1/32".into()],
-                    builds: Some("ospf & \"routes\"".into()),
+                    kind_name: "router".into(),
+                    loopbacks: vec![Detail { text: "lo 10.255.0.1/32".into(), aspect: Aspect::Plain }],
+                    services: vec!["dns a&b.local".into()],
+                    builds: Some("student builds: ospf & \"routes\"".into()),
                 },
-                NodeBox { name: "pc&1".into(), kind: NodeKind::Host, loopbacks: Vec::new(), builds: None },
+                NodeBox {
+                    name: "pc&1".into(),
+                    kind: NodeKind::Host,
+                    kind_name: "host".into(),
+                    loopbacks: Vec::new(),
+                    services: Vec::new(),
+                    builds: None,
+                },
             ],
-            buses: vec![Bus { name: "lan<a>".into(), subnets: vec!["10.0.0.0/24".into()] }],
+            buses: vec![Bus { name: "lan<a>".into(), subnets: vec!["10.0.0.0/24".into()], zone: Some(0) }],
             links: vec![Link::Drop { bus: 0, port: port(0) }, Link::Drop { bus: 0, port: port(1) }],
+            legend,
         }
     }
 
@@ -536,6 +613,9 @@ mod tests {
             "pc&1",
             "eth<1>",
             "10.0.0.1/24 & \"more\"",
+            "zone <lan>",
+            "dns a&b.local",
+            "firewall zone <lan>",
             "lan<a> 10.0.0.0/24",
         ] {
             assert!(texts.iter().any(|t| t == wanted), "{wanted} missing");

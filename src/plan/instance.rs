@@ -31,26 +31,41 @@ impl InstanceId {
     /// The instance a student gets of a lab (`dmz-basis-jan-de-vries`), or the lab's own
     /// name for the teacher's plan. Student ids are folded to what a name may hold.
     pub fn for_lab(lab: &str, student: Option<&str>) -> InstanceId {
-        let raw = match student {
-            Some(s) => format!("{lab}-{s}"),
-            None => lab.to_string(),
-        };
-        let mut folded = String::new();
-        for c in raw.to_lowercase().chars() {
-            let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
-            if !(c == '-' && folded.ends_with('-')) {
-                folded.push(c);
-            }
-        }
-        let mut folded = folded.trim_matches('-').to_string();
-        folded.truncate(Self::MAX_LEN);
-        let folded = folded.trim_end_matches('-').to_string();
-        InstanceId(if folded.is_empty() { "lab".into() } else { folded })
+        InstanceId(fold(lab, student, Self::MAX_LEN))
+    }
+
+    /// The instance of a lab's solution (`dmz-basis-solution`,
+    /// `dmz-basis-jan-de-vries-solution`): the suffix is kept however long the rest is,
+    /// so a finished lab is never mistaken for a student's.
+    pub fn for_solution(lab: &str, student: Option<&str>) -> InstanceId {
+        const SUFFIX: &str = "-solution";
+        let base = fold(lab, student, Self::MAX_LEN - SUFFIX.len());
+        InstanceId(format!("{base}{SUFFIX}"))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `lab-student` folded to lowercase letters, digits and single dashes, at most `max`
+/// characters; `lab` when nothing is left.
+fn fold(lab: &str, student: Option<&str>, max: usize) -> String {
+    let raw = match student {
+        Some(s) => format!("{lab}-{s}"),
+        None => lab.to_string(),
+    };
+    let mut folded = String::new();
+    for c in raw.to_lowercase().chars() {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
+        if !(c == '-' && folded.ends_with('-')) {
+            folded.push(c);
+        }
+    }
+    let mut folded = folded.trim_matches('-').to_string();
+    folded.truncate(max);
+    let folded = folded.trim_end_matches('-').to_string();
+    if folded.is_empty() { "lab".into() } else { folded }
 }
 
 impl fmt::Display for InstanceId {
@@ -69,6 +84,15 @@ mod tests {
         assert_eq!(InstanceId::for_lab("dmz-basis", Some("Jan.de.Vries")).as_str(), "dmz-basis-jan-de-vries");
         assert_eq!(InstanceId::for_lab("ospf", None).as_str(), "ospf");
         assert_eq!(InstanceId::for_lab("ospf", Some("--")).as_str(), "ospf");
+    }
+
+    #[test]
+    fn a_solution_is_named_so_however_long_the_rest() {
+        assert_eq!(InstanceId::for_solution("dmz-basis", None).as_str(), "dmz-basis-solution");
+        assert_eq!(InstanceId::for_solution("dmz-basis", Some("S1")).as_str(), "dmz-basis-s1-solution");
+        let long = InstanceId::for_solution(&"x".repeat(60), Some("s123456"));
+        assert!(long.as_str().ends_with("x-solution"), "{long}");
+        assert_eq!(InstanceId::parse(long.as_str()), Ok(long));
     }
 
     #[test]
