@@ -30,11 +30,11 @@ pub fn addresses(design: &Design, world: &World, reveal: bool) -> Vec<Draft> {
                     interface: iface.name.clone(),
                     expect: AddressExpect::Leased { range },
                 };
-                // A client keeps asking until the server answers; give it time.
+                // A client keeps asking until the server answers, so a few seconds of
+                // patience; not more: a client with no server to ask would hold up the
+                // whole run, and the server's own DHCP check says why.
                 out.push(
-                    // dnsmasq pings an address before it offers it (3 s), and a client may
-                    // have just been started.
-                    Draft::new(id, texts::leased(&endpoint), addressing_area(node), probe).patient(15, 3_000),
+                    Draft::new(id, texts::leased(&endpoint), addressing_area(node), probe).patient(4, 3_000),
                 );
             } else if !iface.addresses.is_empty() {
                 let shown: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();

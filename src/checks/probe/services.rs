@@ -3,7 +3,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
@@ -13,8 +12,7 @@ use crate::checks::model::{ProbeSpec, url_host};
 use crate::checks::observation::{DnsFacts, Observation, PortFact};
 use crate::checks::outcome::Evidence;
 use crate::checks::sim::holds::url_port;
-
-static NEXT_QUERY: AtomicU16 = AtomicU16::new(0x6100);
+use crate::design::Transport;
 
 pub async fn gather(
     probes: &Probes<'_>,
@@ -28,11 +26,21 @@ pub async fn gather(
             let (result, evidence) = lookup(probes, from, name, *server, ipv6, timeout).await?;
             Ok(Gathered { observation: Observation::Dns(result), evidence })
         }
-        ProbeSpec::Dhcp { client, .. } => {
+        ProbeSpec::Dhcp { server, client, .. } => {
             let ns = probes.netns(&client.node).ok_or_else(|| ProbeError::NeedsNamespace {
                 what: "a DHCP check",
                 node: client.node.clone(),
             })?;
+            // No server runs: said at once, rather than after waiting for an offer.
+            if let Some(server_ns) = probes.netns(server)
+                && !transport::listening(&server_ns, Transport::Udp, 67).await?
+            {
+                let evidence = by_asbuilt(
+                    format!("the UDP sockets in the network namespace of {server}"),
+                    format!("nothing listens on udp/67 on {server}"),
+                );
+                return Ok(Gathered { observation: Observation::Dhcp(None), evidence: vec![evidence] });
+            }
             let offer = dhcp::discover(&ns, &client.interface, timeout).await?;
             let evidence = by_asbuilt(
                 format!("DHCPDISCOVER by asbuilt from {client}, in the network namespace of {}", client.node),
@@ -144,7 +152,7 @@ async fn query(
     ipv6: bool,
     timeout: Duration,
 ) -> Result<(Result<DnsFacts, String>, String), ProbeError> {
-    let id = NEXT_QUERY.fetch_add(1, Ordering::Relaxed);
+    let id = super::fresh::echo_id();
     let (fact, reply) =
         transport::exchange(ns, SocketAddr::new(server, 53), dns::query(id, name, ipv6), timeout).await?;
     if fact != PortFact::Open {

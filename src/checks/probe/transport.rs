@@ -41,6 +41,39 @@ fn port_fact(err: &io::Error) -> PortFact {
     }
 }
 
+/// Whether anything in the namespace listens on `port` (any address, either family):
+/// read from the kernel's socket tables as the namespace sees them. Lets a probe say at
+/// once that no server runs, instead of waiting out its time for an answer.
+pub async fn listening(netns: &Path, protocol: Transport, port: u16) -> Result<bool, NetnsError> {
+    netns::run_in(netns, move || {
+        let tables: &[&str] = match protocol {
+            Transport::Tcp => &["tcp", "tcp6"],
+            Transport::Udp => &["udp", "udp6"],
+        };
+        let mut found = false;
+        for table in tables {
+            // thread-self: the table of the namespace this thread has entered.
+            let text = std::fs::read_to_string(format!("/proc/thread-self/net/{table}")).unwrap_or_default();
+            found |= socket_table_has(&text, protocol, port);
+        }
+        Ok(found)
+    })
+    .await
+}
+
+/// Whether a `/proc/net/{tcp,udp}` table has a socket bound to `port`, listening (TCP)
+/// or open (UDP).
+fn socket_table_has(table: &str, protocol: Transport, port: u16) -> bool {
+    const TCP_LISTEN: &str = "0A";
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let local_port =
+            fields.get(1).and_then(|a| a.rsplit_once(':')).and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+        let state = fields.get(3).copied().unwrap_or("");
+        local_port == Some(port) && (protocol == Transport::Udp || state == TCP_LISTEN)
+    })
+}
+
 /// A socket in a node's namespace, bound to a source port no earlier probe used (see
 /// [`super::fresh`]): its flow is new to every firewall on the way.
 pub struct Bound {
@@ -287,5 +320,21 @@ fn unmapped(peer: SocketAddr) -> SocketAddr {
             None => peer,
         },
         IpAddr::V4(_) => peer,
+    }
+}
+
+#[cfg(test)]
+mod listening_tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_table_shows_who_listens() {
+        let udp =
+            "  sl  local_address rem_address   st\n   0: 00000000:0043 00000000:0000 07 00000000:00000000\n";
+        assert!(socket_table_has(udp, Transport::Udp, 67));
+        assert!(!socket_table_has(udp, Transport::Udp, 53));
+        let tcp = "  sl  local_address rem_address   st\n   0: 0100007F:0050 00000000:0000 0A 00000000:00000000\n   1: 0A000001:D431 0A000002:0016 01\n";
+        assert!(socket_table_has(tcp, Transport::Tcp, 80));
+        assert!(!socket_table_has(tcp, Transport::Tcp, 54321), "an outgoing connection listens nowhere");
     }
 }
