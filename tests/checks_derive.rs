@@ -264,6 +264,35 @@ fn port_forwards_and_ssh_get_their_checks() {
 }
 
 #[test]
+fn a_routers_nat_gets_the_nat_and_forward_checks_a_firewalls_does() {
+    let design = fixture("router-nat.yml");
+    let suite = derive::suite(&design);
+    let world = World::of(&design);
+    let nat = suite.check("nat/web/buiten").expect("the masquerade is checked");
+    let ProbeSpec::Nat { source, .. } = &nat.probe else { panic!() };
+    assert_eq!(source.to_string(), "203.0.113.2", "the router's own outside address");
+    let forward = suite.check("forward/edge/tcp/8080").expect("the port forward is checked");
+    let ProbeSpec::Port { from, listen: Some(at), .. } = &forward.probe else { panic!() };
+    assert_eq!((from.as_str(), at.node.as_str(), at.port), ("buiten", "web", 80));
+    for check in &suite.checks {
+        assert!(holds(&world, &check.probe), "{} does not hold in the designed lab", check.id);
+    }
+    // Without the router's NAT, the provider has no way back to the private LAN.
+    let blank: BTreeSet<&str> = suite.depending_on("edge", Part::Nat).into_iter().collect();
+    let expected: BTreeSet<&str> =
+        ["nat/web/buiten", "forward/edge/tcp/8080", "reach/pc1/buiten", "reach/web/buiten"]
+            .into_iter()
+            .collect();
+    assert_eq!(blank, expected);
+    // A router filters nothing: no policy checks appear for it.
+    assert!(
+        !ids(&suite)
+            .iter()
+            .any(|i| i.starts_with("port/") || i.starts_with("blocked/") || i.starts_with("denied/"))
+    );
+}
+
+#[test]
 fn the_teachers_checks_come_last_with_their_own_settings() {
     let (_, suite) = suite_of("dmz.yml");
     let explicit: Vec<_> = suite.checks.iter().filter(|c| c.origin == Origin::Explicit).collect();

@@ -148,9 +148,12 @@ pub struct DesignWire {
     /// OSPF by router.
     #[serde(default)]
     pub ospf: IndexMap<String, OspfWire>,
-    /// Firewall policy and NAT by firewall.
+    /// Firewall policy by firewall: zones, rules, and optionally its NAT.
     #[serde(default)]
     pub firewall: IndexMap<String, FirewallWire>,
+    /// NAT by router or firewall: `edge: { masquerade: eth1, port-forwards: [eth1 tcp/8080 -> web:80] }`.
+    #[serde(default)]
+    pub nat: IndexMap<String, NatWire>,
     /// Services by server: http, dns, dhcp, ssh.
     #[serde(default)]
     pub services: IndexMap<String, ServicesWire>,
@@ -200,10 +203,25 @@ pub struct FirewallWire {
     /// What happens to traffic for the firewall itself no rule allows: `accept` (default) or `drop`.
     #[serde(default)]
     pub input: Option<String>,
-    /// Interfaces whose outgoing traffic is hidden behind the interface's address.
+    /// Interfaces whose outgoing traffic is hidden behind the interface's address (or
+    /// write NAT under `design.nat`, as for a router).
     #[serde(default)]
     pub masquerade: Option<OneOrMany<String>>,
-    /// Port forwards: `eth1 tcp/8080 -> web:80`.
+    /// Port forwards: `eth1 tcp/8080 -> web:80` (or under `design.nat`).
+    #[serde(default)]
+    pub port_forwards: Vec<String>,
+}
+
+/// NAT on one router or firewall.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NatWire {
+    /// Interfaces whose outgoing traffic is hidden behind the interface's address:
+    /// `eth1`, the one towards the provider.
+    #[serde(default)]
+    pub masquerade: Option<OneOrMany<String>>,
+    /// Port forwards: `eth1 tcp/8080 -> web:80` sends what arrives on eth1 for port
+    /// 8080 to port 80 of web.
     #[serde(default)]
     pub port_forwards: Vec<String>,
 }

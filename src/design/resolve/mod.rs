@@ -13,6 +13,7 @@ mod faults;
 mod firewall;
 mod grading;
 mod meta;
+mod nat;
 mod nodes;
 mod refs;
 mod routing;
@@ -57,6 +58,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.routes();
     r.ospf();
     r.firewalls();
+    r.nat();
     r.services();
     r.faults();
     r.checks();

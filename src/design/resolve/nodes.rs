@@ -44,6 +44,7 @@ impl Resolver<'_> {
                     routes: Vec::new(),
                     ospf: None,
                     firewall: None,
+                    nat: None,
                     services: Services::default(),
                     vlans: IndexMap::new(),
                 },

@@ -61,6 +61,17 @@ impl Resolver<'_> {
         None
     }
 
+    /// Whether `iface` is an interface of `node`; an error at `loc` if not.
+    pub(super) fn own_interface(&mut self, node: &str, iface: &str, loc: Loc) -> bool {
+        if self.nodes[node].interfaces.contains_key(iface) {
+            return true;
+        }
+        let ep = Endpoint { node: node.to_string(), interface: iface.to_string() };
+        let diag = self.unknown_interface(&ep, loc);
+        self.report(diag);
+        false
+    }
+
     pub(super) fn unknown_interface(&self, endpoint: &Endpoint, loc: Loc) -> Diagnostic {
         let node = &self.nodes[&endpoint.node];
         let names: Vec<&str> = node.interfaces.keys().map(String::as_str).collect();
