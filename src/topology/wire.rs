@@ -273,10 +273,14 @@ pub struct DhcpWire {
     /// The server's interface on that subnet (found from the range if not given).
     #[serde(default)]
     pub interface: Option<String>,
-    /// The gateway handed out: a node or an address (default: the router on the subnet).
+    /// The gateway handed out: a node (its address on the range's subnet, whichever
+    /// interface that is), `node:interface`, or an address in the subnet (default: the one
+    /// router on the subnet).
     #[serde(default)]
     pub gateway: Option<String>,
-    /// DNS servers handed out: nodes or addresses (default: this server if it runs dns).
+    /// DNS servers handed out: nodes (their address on the range's subnet when they have
+    /// one, else their own address), `node:interface`, or IPv4 addresses (default: this
+    /// server if it runs dns).
     #[serde(default)]
     pub dns: Option<OneOrMany<String>>,
     /// Lease time, e.g. `1h` (default) or `30m`.
