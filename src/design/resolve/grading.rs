@@ -56,7 +56,8 @@ impl Resolver<'_> {
                             "invalid-value",
                             format!("a weight of {weight} is not from 0 to 100"),
                         )
-                        .at(Loc::value(p)),
+                        .at(Loc::value(p))
+                        .help("give points from 0 to 100; derived checks weigh 1, and `drop: true` takes a check out"),
                     );
                     continue;
                 }

@@ -47,7 +47,10 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message)
+                        .at(loc)
+                        .label("expected node:interface")
+                        .help("write an interface as `node:interface`, for example `r1:eth1`"),
                 );
                 return None;
             }

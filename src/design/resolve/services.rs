@@ -84,7 +84,8 @@ impl Resolver<'_> {
             if records.iter().any(|r: &DnsRecord| r.name == fqdn) {
                 self.report(
                     Diagnostic::error("duplicate-record", format!("`{fqdn}` is given twice"))
-                        .at(Loc::key(record_at)),
+                        .at(Loc::key(record_at))
+                        .help("give each name one record; a short name and its full name are the same"),
                 );
                 continue;
             }
@@ -125,7 +126,8 @@ impl Resolver<'_> {
                         "invalid-dhcp-range",
                         "the range runs backwards: the first address is above the last",
                     )
-                    .at(range_loc),
+                    .at(range_loc)
+                    .help("write the lower address first: `192.168.10.100 - 192.168.10.199`"),
                 );
                 return None;
             }
@@ -183,7 +185,8 @@ impl Resolver<'_> {
                     "dhcp-range-outside",
                     format!("the range includes the network or broadcast address of {subnet}"),
                 )
-                .at(range_loc.clone()),
+                .at(range_loc.clone())
+                .help("start the range above the network address and end it below the broadcast address, e.g. `.100 - .199`"),
             );
         }
         let own_addr = own4.addr();
@@ -401,7 +404,8 @@ impl Resolver<'_> {
             if password.is_empty() {
                 self.report(
                     Diagnostic::error("invalid-value", format!("user `{name}` has an empty password"))
-                        .at(loc),
+                        .at(loc)
+                        .help("give the user a password: `{ beheer: Welkom01 }`"),
                 );
                 continue;
             }

@@ -144,7 +144,8 @@ impl Resolver<'_> {
                 } else if let Some((peer, area)) = peers.iter().find(|(_, a)| *a != oi.area) {
                     found.push(
                         Diagnostic::warning("ospf-area-mismatch", format!("`{ep}` is in area {} but its neighbour `{peer}` is in area {area}; they will never become neighbours", oi.area))
-                            .at(at),
+                            .at(at)
+                            .help("put both ends of a link in the same area"),
                     );
                 }
             }
@@ -165,7 +166,12 @@ impl Resolver<'_> {
                         "firewall-drops-everything",
                         format!("`{}` has no rules, so it forwards nothing", node.name),
                     )
-                    .at(at.clone()),
+                    .at(at.clone())
+                    .help(if node.nat.is_some() {
+                        format!("add rules such as `allow lan -> wan`; for NAT without filtering, `default: accept` or a router with `design.nat.{}`", node.name)
+                    } else {
+                        "add rules such as `allow lan -> wan`, or `default: accept` to forward what no rule denies".to_string()
+                    }),
                 );
             }
             if fw.zones.is_empty() {
@@ -181,7 +187,8 @@ impl Resolver<'_> {
                                 node.name, iface.name
                             ),
                         )
-                        .at(Loc::key(path!["design", "firewall", &node.name, "zones"])),
+                        .at(Loc::key(path!["design", "firewall", &node.name, "zones"]))
+                        .help(format!("add `{}` to a zone, for example `lan: [{}]`", iface.name, iface.name)),
                     );
                 }
             }
@@ -366,5 +373,32 @@ variants:
     fn a_task_with_dhcp_placeholders_does_not_warn() {
         let lab = office_with_task("Deel {dhcp-range srv} uit, vanaf {dhcp-first srv} tot {dhcp-last srv}.");
         assert!(helps(&lab).is_empty(), "{:?}", lab.warnings);
+    }
+}
+
+#[cfg(test)]
+mod firewall_tests {
+    use crate::design::Lab;
+    use crate::topology::Source;
+
+    #[test]
+    fn a_firewall_that_drops_everything_is_told_how_to_let_traffic_through() {
+        let yaml = r#"
+lab: t
+title: T
+trains: [B1-K2-W1]
+nodes:
+  fw: { kind: firewall }
+  pc1: { kind: host }
+links:
+  - fw:eth1 -- pc1:eth1
+design:
+  firewall:
+    fw: { masquerade: eth1 }
+"#;
+        let lab = Lab::load(&Source::new("fw.yml", yaml)).unwrap();
+        let warning = lab.warnings.iter().find(|w| w.code == "firewall-drops-everything").unwrap();
+        let help = warning.help.as_deref().expect("a help line");
+        assert!(help.contains("allow lan -> wan") && help.contains("design.nat.fw"), "{help}");
     }
 }
