@@ -331,7 +331,21 @@ fn grading_rules_reweight_and_drop_derived_checks_the_last_match_deciding() {
     assert!(suite.check("address/r1:eth1").is_none(), "dropped");
     assert_eq!(suite.check("address/pc1:eth1").unwrap().weight, 2.0);
     assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5);
-    assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule matches");
+    assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule on points matches");
+}
+
+#[test]
+fn a_grading_rule_moves_checks_to_another_work_process_and_another_rule_still_reweights_them() {
+    let design = fixture("graded.yml");
+    let suite = derive::suite(&design);
+    for id in ["gateway/pc1", "gateway/pc2"] {
+        let trains: Vec<&str> = suite.check(id).unwrap().trains.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(trains, ["B1-K2-W1"], "{id} counts for network work now");
+    }
+    assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5, "and keeps the weight a later rule gives");
+    let address: Vec<&str> =
+        suite.check("address/pc1:eth1").unwrap().trains.iter().map(|t| t.0.as_str()).collect();
+    assert_eq!(address, ["B1-K1-W3"], "checks no `trains` rule matches keep their own");
 }
 
 #[test]
@@ -339,10 +353,12 @@ fn a_dropped_check_that_another_rests_on_stays_and_weighs_nothing() {
     let mut design = example("dmz.yml", None);
     design.grading.push(asbuilt::design::Grading {
         pattern: "port/*/open".into(),
-        change: asbuilt::design::GradingChange::Drop,
+        change: Some(asbuilt::design::GradingChange::Drop),
+        trains: None,
     });
     let suite = derive::suite(&design);
     let witness = suite.check("port/klant/web/tcp/80/open").expect("blocked/klant/web needs it");
     assert_eq!(witness.weight, 0.0);
+    assert!(!witness.graded, "it runs, but is not graded");
     assert!(suite.check("port/pc1/web/tcp/443/open").is_none(), "nothing needs this one");
 }

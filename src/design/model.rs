@@ -645,15 +645,20 @@ impl FaultKind {
     }
 }
 
-/// A teacher's change to the derived checks whose ids match a pattern.
+/// A teacher's change to the derived checks whose ids match a pattern: their weight
+/// (or dropping them), the work processes they count for, or both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grading {
     /// A check id, where `*` stands for any text: `reach/*`, `address/pc1:*`.
     pub pattern: String,
-    pub change: GradingChange,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<GradingChange>,
+    /// The work processes the matching checks count for instead of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trains: Option<Vec<WorkProcess>>,
 }
 
-/// What a grading rule does.
+/// What a grading rule does to the points of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GradingChange {

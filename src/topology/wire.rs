@@ -53,7 +53,8 @@ pub struct TopologyFile {
     #[serde(default)]
     pub checks: Vec<CheckWire>,
     /// Changes to the derived checks, by id or pattern: `reach/*: { weight: 2 }`,
-    /// `link/*: { drop: true }`. See `asbuilt checks FILE` for the ids.
+    /// `link/*: { drop: true }`, `dhcp/*: { trains: [B1-K1-W3] }`. See `asbuilt checks
+    /// FILE` for the ids.
     #[serde(default)]
     pub grading: IndexMap<String, GradingWire>,
 }
@@ -65,10 +66,14 @@ pub struct GradingWire {
     /// Points for each matching check, from 0 to 100 (derived checks weigh 1).
     #[serde(default)]
     pub weight: Option<f64>,
-    /// `true`: the matching checks do not count (they still run where another check
-    /// needs them first).
+    /// `true`: the matching checks do not count and are left out of reports (they still
+    /// run where another check needs them first).
     #[serde(default)]
     pub drop: Option<bool>,
+    /// Work processes the matching checks count for, instead of the one asbuilt gives
+    /// them: `[B1-K1-W3]`.
+    #[serde(default)]
+    pub trains: Option<Vec<String>>,
 }
 
 /// One device.
