@@ -34,11 +34,14 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let in_policy = file
-                .design
-                .firewall
-                .get(node)
-                .is_some_and(|fw| fw.masquerade.is_some() || !fw.port_forwards.is_empty());
+            // Only a firewall's policy may hold NAT; on another kind `firewalls` has
+            // reported the policy already.
+            let in_policy = kind == NodeKind::Firewall
+                && file
+                    .design
+                    .firewall
+                    .get(node)
+                    .is_some_and(|fw| fw.masquerade.is_some() || !fw.port_forwards.is_empty());
             if in_policy {
                 self.report(
                     Diagnostic::error(
