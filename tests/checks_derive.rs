@@ -281,6 +281,35 @@ fn port_forwards_and_ssh_get_their_checks() {
 }
 
 #[test]
+fn a_routers_nat_gets_the_nat_and_forward_checks_a_firewalls_does() {
+    let design = fixture("router-nat.yml");
+    let suite = derive::suite(&design);
+    let world = World::of(&design);
+    let nat = suite.check("nat/web/buiten").expect("the masquerade is checked");
+    let ProbeSpec::Nat { source, .. } = &nat.probe else { panic!() };
+    assert_eq!(source.to_string(), "203.0.113.2", "the router's own outside address");
+    let forward = suite.check("forward/edge/tcp/8080").expect("the port forward is checked");
+    let ProbeSpec::Port { from, listen: Some(at), .. } = &forward.probe else { panic!() };
+    assert_eq!((from.as_str(), at.node.as_str(), at.port), ("buiten", "web", 80));
+    for check in &suite.checks {
+        assert!(holds(&world, &check.probe), "{} does not hold in the designed lab", check.id);
+    }
+    // Without the router's NAT, the provider has no way back to the private LAN.
+    let blank: BTreeSet<&str> = suite.depending_on("edge", Part::Nat).into_iter().collect();
+    let expected: BTreeSet<&str> =
+        ["nat/web/buiten", "forward/edge/tcp/8080", "reach/pc1/buiten", "reach/web/buiten"]
+            .into_iter()
+            .collect();
+    assert_eq!(blank, expected);
+    // A router filters nothing: no policy checks appear for it.
+    assert!(
+        !ids(&suite)
+            .iter()
+            .any(|i| i.starts_with("port/") || i.starts_with("blocked/") || i.starts_with("denied/"))
+    );
+}
+
+#[test]
 fn the_teachers_checks_come_last_with_their_own_settings() {
     let (_, suite) = suite_of("dmz.yml");
     let explicit: Vec<_> = suite.checks.iter().filter(|c| c.origin == Origin::Explicit).collect();
@@ -319,5 +348,19 @@ fn grading_rules_reweight_and_drop_derived_checks_the_last_match_deciding() {
     assert!(suite.check("address/r1:eth1").is_none(), "dropped");
     assert_eq!(suite.check("address/pc1:eth1").unwrap().weight, 2.0);
     assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5);
-    assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule matches");
+    assert_eq!(suite.check("gateway/pc1").unwrap().weight, 1.0, "no rule on points matches");
+}
+
+#[test]
+fn a_grading_rule_moves_checks_to_another_work_process_and_another_rule_still_reweights_them() {
+    let design = fixture("graded.yml");
+    let suite = derive::suite(&design);
+    for id in ["gateway/pc1", "gateway/pc2"] {
+        let trains: Vec<&str> = suite.check(id).unwrap().trains.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(trains, ["B1-K2-W1"], "{id} counts for network work now");
+    }
+    assert_eq!(suite.check("gateway/pc2").unwrap().weight, 0.5, "and keeps the weight a later rule gives");
+    let address: Vec<&str> =
+        suite.check("address/pc1:eth1").unwrap().trains.iter().map(|t| t.0.as_str()).collect();
+    assert_eq!(address, ["B1-K1-W3"], "checks no `trains` rule matches keep their own");
 }

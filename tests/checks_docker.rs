@@ -15,11 +15,12 @@ use asbuilt::checks::judge::Names;
 use asbuilt::checks::model::{ProbeSpec, Suite};
 use asbuilt::checks::report::Report;
 use asbuilt::checks::runner::{self, RunOptions};
-use asbuilt::design::{Design, FaultKind};
+use asbuilt::design::{Design, FaultKind, Lab};
 use asbuilt::engine::Engine;
 use asbuilt::engine::access::InstanceAccess;
 use asbuilt::plan::LinkSetting;
-use common::{Deployed, all_prebuilt, example};
+use asbuilt::topology::Source;
+use common::{Deployed, address, all_prebuilt, example};
 use verdicts::{depending_on, explain, not_passed, student_parts};
 
 async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
@@ -157,6 +158,47 @@ async fn each_fault_fails_its_own_checks_until_it_is_repaired() {
             explain(&again)
         );
     }
+}
+
+/// A lab from tests/fixtures/checks/.
+fn fixture(name: &str) -> Lab {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks").join(name);
+    Lab::load(&Source::read(&path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_routers_nat_works_and_passes_its_checks_when_prebuilt_and_fails_them_when_blank() {
+    let office = fixture("router-nat.yml");
+
+    // Built by asbuilt: the office reaches the provider's side behind the router's
+    // address, and the outside reaches the web server through the port forward.
+    let complete = all_prebuilt(office.design_for(Some("s1")));
+    let suite = derive::suite(&complete);
+    for id in ["nat/web/buiten", "forward/edge/tcp/8080"] {
+        assert!(suite.check(id).is_some(), "{id} is derived for the router");
+    }
+    let lab = Deployed::new(complete.clone(), "t-lang-nat-full").await;
+    let public = address(&complete, "edge", "eth1");
+    let page = lab.run("buiten", &format!("curl -fsS --max-time 5 http://{public}:8080/")).await;
+    assert!(page.stdout.contains("Kantoor Jansen"), "the port forward serves the page: {page:?}");
+    assert!(
+        lab.pings("pc1", &address(&complete, "buiten", "eth1"), 10).await,
+        "the masqueraded LAN gets out"
+    );
+    let report = grade(&lab, &complete, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    drop(lab);
+
+    // As the student gets it: the router's NAT is blank, and exactly its checks fail.
+    let student = office.design_for(Some("s1"));
+    let suite = derive::suite(&student);
+    let lab = Deployed::new(student.clone(), "t-lang-nat-blank").await;
+    let report = grade(&lab, &student, &suite).await;
+    let expected = depending_on(&suite, &student_parts(&student));
+    for id in ["nat/web/buiten", "forward/edge/tcp/8080", "reach/pc1/buiten"] {
+        assert!(expected.contains(id), "{id} rests on the router's NAT: {expected:?}");
+    }
+    assert_eq!(not_passed(&report), expected, "{}", explain(&report));
 }
 
 #[tokio::test(flavor = "multi_thread")]

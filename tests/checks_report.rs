@@ -12,7 +12,7 @@ use asbuilt::checks::observation::{
 use asbuilt::checks::outcome::{CheckResult, Evidence, Outcome, Status};
 use asbuilt::checks::report::{REPORT_VERSION, Report};
 use asbuilt::design::{Lang, PortVlans, Text, Transport};
-use support::example;
+use support::{example, fixture};
 
 fn en(t: &Text) -> &str {
     t.en.as_deref().unwrap_or("")
@@ -428,4 +428,48 @@ fn the_table_is_colored_only_when_asked() {
     assert!(plain.contains("Score: 6 / 7 (85.7%)"), "{plain}");
     let colored = format::render(&report, Format::Table, Lang::Nl, true);
     assert!(colored.contains("\u{1b}[31m") && colored.contains("FOUT"));
+}
+
+#[test]
+fn subtotals_per_work_process_follow_a_grading_rule_that_moves_checks() {
+    let suite = derive::suite(&fixture("graded.yml"));
+    let report = Report::build(&suite, &results(&suite, &[("gateway/pc1", fail(0.0))]), "t");
+    let subtotal = |code: &str| report.work_processes.iter().find(|w| w.code == code).unwrap().score;
+    // The gateways moved from B1-K1-W3 to B1-K2-W1: the failure shows there, and
+    // B1-K1-W3 holds only the addresses of the PCs (weight 2 each), all passed.
+    assert_eq!((subtotal("B1-K1-W3").earned, subtotal("B1-K1-W3").possible), (4.0, 4.0));
+    let network = subtotal("B1-K2-W1");
+    assert_eq!(network.possible - network.earned, 1.0, "gateway/pc1 is missed in network work");
+    let counted: f64 = report.checks.iter().filter(|c| c.id.starts_with("gateway/")).map(|c| c.weight).sum();
+    assert_eq!(counted, 1.5);
+}
+
+#[test]
+fn a_dropped_check_is_in_no_format_and_no_count() {
+    let mut design = example("dmz.yml", None);
+    design.grading.push(asbuilt::design::Grading {
+        pattern: "port/*/open".into(),
+        change: Some(asbuilt::design::GradingChange::Drop),
+        trains: None,
+    });
+    let dropped = "port/klant/web/tcp/80/open";
+    assert!(derive::suite(&design).check(dropped).is_none(), "nothing rests on it: it is not even run");
+    // A dropped check that another one rests on still runs, ungraded.
+    let mut suite = derive::suite(&example("dmz.yml", None));
+    suite.checks.iter_mut().find(|c| c.id == dropped).expect("in the suite").graded = false;
+    let graded = suite.checks.iter().filter(|c| c.graded).count();
+    // Even failing, it counts nowhere.
+    let report = Report::build(&suite, &results(&suite, &[(dropped, fail(0.0))]), "2026-11-28T12:00:00Z");
+    assert!(report.checks.iter().all(|c| c.id != dropped));
+    assert_eq!(report.checks.len(), graded);
+    assert_eq!((report.counts.pass, report.counts.fail), (graded, 0));
+    assert_eq!(report.score.percent, 100.0);
+    assert_eq!(report.exit_code(), 0);
+    for format in [Format::Table, Format::Json, Format::Junit, Format::Html] {
+        let text = format::render(&report, format, Lang::En, false);
+        assert!(!text.contains(dropped), "{format:?} shows the dropped check:\n{text}");
+    }
+    let xml = format::render(&report, Format::Junit, Lang::En, false);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("testcase")).count(), graded);
 }

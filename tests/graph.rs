@@ -296,10 +296,12 @@ fn annotations(design: &Design) -> Vec<(String, usize)> {
             for (zone, interfaces) in &firewall.zones {
                 wanted.push((format!("zone {zone}"), interfaces.len()));
             }
-            if !firewall.masquerade.is_empty() {
-                wanted.push(("NAT masquerade".into(), firewall.masquerade.len()));
+        }
+        if let Some(nat) = &node.nat {
+            if !nat.masquerade.is_empty() {
+                wanted.push(("NAT masquerade".into(), nat.masquerade.len()));
             }
-            for forward in &firewall.port_forwards {
+            for forward in &nat.port_forwards {
                 wanted.push((format!("NAT {}/{} → ", forward.protocol, forward.port), 1));
             }
         }

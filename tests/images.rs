@@ -312,6 +312,23 @@ async fn router_applies_a_new_frr_conf_when_the_service_is_reloaded() {
 }
 
 #[tokio::test]
+async fn router_image_loads_an_nftables_rule_set_for_its_nat() {
+    let mut lab = Lab::new().await;
+    let router = lab.start(Image::Node(NodeKind::Router), "edge").await;
+    // The rule set is loaded at boot, so a NAT a student saved in /etc/nftables.conf
+    // is back after a restart of the node.
+    lab.ok(&router, "asbuilt-service status nftables").await;
+    lab.ok(
+        &router,
+        "printf 'flush ruleset\\ntable inet lab {\\n chain postrouting {\\n  type nat hook postrouting priority srcnat;\\n  \
+         oifname \"eth1\" masquerade\\n }\\n}\\n' > /etc/nftables.conf && asbuilt-service reload nftables",
+    )
+    .await;
+    let ruleset = lab.ok(&router, "nft list ruleset").await;
+    assert!(ruleset.contains("oifname \"eth1\" masquerade"), "{ruleset}");
+}
+
+#[tokio::test]
 async fn firewall_image_runs_frr_and_lists_its_nftables_ruleset() {
     let mut lab = Lab::new().await;
     let firewall = lab.start(Image::Node(NodeKind::Firewall), "fw1").await;

@@ -28,3 +28,18 @@ fn every_invalid_fixture_gives_its_error_with_the_expected_report() {
         });
     });
 }
+
+#[test]
+fn every_error_of_every_invalid_fixture_says_how_to_fix_it() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+    let mut without_help = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).unwrap());
+        let Err(errors) = Lab::load(&source) else { continue };
+        for error in errors.iter().filter(|e| e.help.is_none()) {
+            without_help.push(format!("{}: {} {}", path.display(), error.code, error.message));
+        }
+    }
+    assert!(without_help.is_empty(), "errors without a help line:\n{}", without_help.join("\n"));
+}

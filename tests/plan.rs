@@ -69,6 +69,32 @@ fn the_firewall_ruleset_follows_the_policy() {
     assert!(nft.contains(r#"oifname "eth1" masquerade"#), "{nft}");
 }
 
+fn fixture(name: &str) -> Design {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks").join(name);
+    Lab::load(&Source::read(&path).unwrap()).unwrap().design_for(None)
+}
+
+#[test]
+fn a_nat_router_gets_its_masquerade_and_port_forward_in_nftables_and_no_filter() {
+    let mut d = fixture("router-nat.yml");
+    d.nodes["edge"].student_builds.clear();
+    let p = plan(&d, InstanceId::for_lab("router-nat", None));
+    let nft = file(&p, "edge", "/etc/nftables.conf").expect("a rule set for the router's NAT");
+    assert!(nft.contains(r#"oifname "eth1" masquerade"#), "{nft}");
+    assert!(nft.contains(r#"iifname "eth1" tcp dport 8080 dnat ip to 192.168.1.10:80"#), "{nft}");
+    assert!(!nft.contains("policy drop") && !nft.contains("chain input"), "a router filters nothing:\n{nft}");
+    let script = p.node("edge").unwrap().configure.as_deref().unwrap();
+    assert!(script.contains("asbuilt-service reload nftables"), "{script}");
+}
+
+#[test]
+fn a_routers_nat_that_the_student_builds_is_left_blank() {
+    let d = fixture("router-nat.yml");
+    let p = plan(&d, InstanceId::for_lab("router-nat", None));
+    assert!(file(&p, "edge", "/etc/nftables.conf").is_none());
+    assert!(file(&p, "isp", "/etc/nftables.conf").is_none(), "a router without NAT gets no rule set");
+}
+
 #[test]
 fn a_student_built_firewall_gets_no_rules_and_no_addresses() {
     let p = planned("dmz.yml");

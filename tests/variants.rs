@@ -119,3 +119,29 @@ fn the_first_lan_lab_moves_the_gateway_with_the_lan() {
     assert_eq!(d.node("pc1").unwrap().gateways, vec![r1]);
     assert!(d.task.en.as_ref().unwrap().contains(&r1.to_string()));
 }
+
+#[test]
+fn a_students_dhcp_range_moves_with_their_subnet_in_the_design_and_the_task() {
+    let office = lab("dhcp-dns.yml");
+    let teacher = office.design_for(None).nodes["srv"].services.dhcp.clone().unwrap();
+    assert_eq!(teacher.first.to_string(), "192.168.50.100");
+    for student in ["s1", "s2"] {
+        let d = office.design_for(Some(student));
+        let dhcp = d.node("srv").unwrap().services.dhcp.clone().unwrap();
+        let lan = d.node("r1").unwrap().interfaces["eth1"].addresses[0].trunc();
+        assert_ne!(dhcp.subnet, teacher.subnet, "{student} gets their own LAN");
+        assert_eq!(dhcp.subnet, lan);
+        assert!(lan.contains(&IpAddr::V4(dhcp.first)) && lan.contains(&IpAddr::V4(dhcp.last)));
+        // `.100` stays `.100`: the range keeps its place in the subnet.
+        assert_eq!(dhcp.first.octets()[3], 100);
+        assert_eq!(dhcp.last.octets()[3], 199);
+        // The task names the student's own range, not the teacher's.
+        for text in [d.task.nl.as_ref().unwrap(), d.task.en.as_ref().unwrap()] {
+            assert!(
+                text.contains(&format!("`{}`", dhcp.first)) && text.contains(&format!("`{}`", dhcp.last)),
+                "{text}"
+            );
+            assert!(!text.contains("192.168.50.") && !text.contains("{dhcp-"), "{text}");
+        }
+    }
+}

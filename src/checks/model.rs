@@ -58,11 +58,19 @@ pub struct CheckSpec {
     /// Checks that must pass before this one means anything; if one does not, this one
     /// is skipped with that reason.
     pub requires: Vec<String>,
+    /// Whether it is graded: `false` for a check the teacher dropped that still runs
+    /// because another requires it. Reports leave it out, as if it were not there.
+    #[serde(default = "graded_by_default")]
+    pub graded: bool,
     /// Extra attempts after the first, for things that converge (OSPF, DHCP).
     pub retries: u32,
     /// Time allowed for one attempt.
     pub timeout_ms: u64,
     pub probe: ProbeSpec,
+}
+
+fn graded_by_default() -> bool {
+    true
 }
 
 /// Where a check comes from.

@@ -109,8 +109,18 @@ fn suite_table(suite: &Suite, lang: Lang) -> String {
             let parts: Vec<String> = c.depends_on.iter().map(ToString::to_string).collect();
             out.push_str(&format!("{:<width$}  depends on {}\n", "", parts.join(", ")));
         }
+        if !c.graded {
+            let resting: Vec<&str> =
+                suite.checks.iter().filter(|o| o.requires.contains(&c.id)).map(|o| o.id.as_str()).collect();
+            out.push_str(&format!(
+                "{:<width$}  dropped: not graded nor reported; runs only for the checks resting on it: {}\n",
+                "",
+                resting.join(", ")
+            ));
+        }
     }
-    out.push_str(&format!("\n{} checks\n", suite.checks.len()));
+    let graded = suite.checks.iter().filter(|c| c.graded).count();
+    out.push_str(&format!("\n{graded} checks\n"));
     out
 }
 

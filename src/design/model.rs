@@ -211,7 +211,10 @@ impl Part {
         match self {
             Part::Addresses | Part::Gateway | Part::Routes => kind != NodeKind::Switch,
             Part::Ospf => kind.routes() || kind == NodeKind::Custom,
-            Part::Firewall | Part::Nat => kind == NodeKind::Firewall,
+            Part::Firewall => kind == NodeKind::Firewall,
+            // NAT belongs to whatever joins the inside to the outside: an office's edge
+            // router as much as a firewall.
+            Part::Nat => kind.routes(),
             Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => {
                 matches!(kind, NodeKind::Server | NodeKind::Custom)
             }
@@ -245,6 +248,9 @@ pub struct Node {
     pub ospf: Option<Ospf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
+    /// Masquerading and port forwards, on a router or a firewall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat: Option<Nat>,
     pub services: Services,
     /// For switches: the VLANs of every port.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -369,7 +375,7 @@ pub enum Redistribute {
     Default,
 }
 
-/// Policy and NAT on one firewall.
+/// The packet filter of one firewall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Firewall {
     pub zones: IndexMap<String, Vec<String>>,
@@ -378,9 +384,22 @@ pub struct Firewall {
     pub default: Verdict,
     /// For traffic to the firewall itself that no rule matches.
     pub input: Verdict,
+}
+
+/// Address translation on one router or firewall. Kept apart from [`Firewall`]: a
+/// router translates without filtering anything, and a student may build one without
+/// the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nat {
     /// Interfaces whose outgoing traffic is masqueraded.
     pub masquerade: Vec<String>,
     pub port_forwards: Vec<PortForward>,
+}
+
+impl Nat {
+    pub fn is_empty(&self) -> bool {
+        self.masquerade.is_empty() && self.port_forwards.is_empty()
+    }
 }
 
 /// Accept or drop.
@@ -630,15 +649,20 @@ impl FaultKind {
     }
 }
 
-/// A teacher's change to the derived checks whose ids match a pattern.
+/// A teacher's change to the derived checks whose ids match a pattern: their weight
+/// (or dropping them), the work processes they count for, or both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grading {
     /// A check id, where `*` stands for any text: `reach/*`, `address/pc1:*`.
     pub pattern: String,
-    pub change: GradingChange,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<GradingChange>,
+    /// The work processes the matching checks count for instead of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trains: Option<Vec<WorkProcess>>,
 }
 
-/// What a grading rule does.
+/// What a grading rule does to the points of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GradingChange {

@@ -84,26 +84,47 @@ pub fn endpoint(input: &str) -> Result<(&str, &str), String> {
         Some((node, iface)) if !node.is_empty() && !iface.is_empty() && !iface.contains(':') => {
             Ok((node, iface))
         }
-        _ => Err(format!("`{input}` is not `node:interface` (for example `r1:eth1`)")),
+        _ => Err(format!("`{input}` is not `node:interface`")),
+    }
+}
+
+/// What is wrong with a value, and how to write it instead: the message and the help
+/// line of a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub message: String,
+    pub help: String,
+}
+
+impl Invalid {
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> Invalid {
+        Invalid { message: message.into(), help: help.into() }
     }
 }
 
 /// An address with prefix length: `10.0.12.1/30`, `2001:db8::1/64`.
-pub fn address_with_prefix(input: &str) -> Result<IpNet, String> {
+pub fn address_with_prefix(input: &str) -> Result<IpNet, Invalid> {
     match input.parse::<IpNet>() {
         Ok(net) => Ok(net),
-        Err(_) if input.parse::<IpAddr>().is_ok() => Err(format!(
-            "`{input}` has no prefix length: write it as `{input}/24` (or whatever the subnet's length is)"
+        Err(_) if input.parse::<IpAddr>().is_ok() => Err(Invalid::new(
+            format!("`{input}` has no prefix length"),
+            format!("write it with the length of its subnet, for example `{input}/24`"),
         )),
-        Err(_) => Err(format!("`{input}` is not an address with prefix length such as `192.168.1.10/24`")),
+        Err(_) => Err(Invalid::new(
+            format!("`{input}` is not an address with prefix length"),
+            "write it as `192.168.1.10/24`",
+        )),
     }
 }
 
 /// A subnet: an address with prefix length whose host bits are zero.
-pub fn subnet(input: &str) -> Result<IpNet, String> {
+pub fn subnet(input: &str) -> Result<IpNet, Invalid> {
     let net = address_with_prefix(input)?;
     if net.addr() != net.network() {
-        return Err(format!("`{input}` is not a subnet: did you mean `{}`?", net.trunc()));
+        return Err(Invalid::new(
+            format!("`{input}` is not a subnet"),
+            format!("did you mean `{}`?", net.trunc()),
+        ));
     }
     Ok(net)
 }
@@ -171,9 +192,9 @@ mod tests {
 
     #[test]
     fn addresses_need_a_prefix_and_subnets_clear_host_bits() {
-        assert!(address_with_prefix("10.0.0.1").unwrap_err().contains("no prefix length"));
+        assert!(address_with_prefix("10.0.0.1").unwrap_err().message.contains("no prefix length"));
         assert_eq!(address_with_prefix("10.0.0.1/24").unwrap().to_string(), "10.0.0.1/24");
-        assert!(subnet("10.0.3.5/24").unwrap_err().contains("did you mean `10.0.3.0/24`"));
+        assert!(subnet("10.0.3.5/24").unwrap_err().help.contains("did you mean `10.0.3.0/24`"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Placeholders in texts: `{web}`, `{r1:eth1}`, `{net pc1:eth1}`, `{cidr r1:eth2}`,
-//! `{gw pc1}`. They let a task text or a check say "the web server's address" once and
-//! be right for every student's address plan.
+//! `{gw pc1}`, `{dhcp-range srv}`. They let a task text or a check say "the web server's
+//! address" once and be right for every student's address plan.
 //!
 //! Only braces whose content looks like a placeholder are one, so Markdown with code in
 //! braces (an nftables rule set, say) is left alone.
@@ -24,6 +24,20 @@ pub enum Function {
     Cidr,
     /// The node's IPv4 default gateway.
     Gw,
+    /// The addresses a DHCP server hands out: `192.168.10.100 – 192.168.10.199`.
+    DhcpRange,
+    /// The first address of a DHCP server's range.
+    DhcpFirst,
+    /// The last address of a DHCP server's range.
+    DhcpLast,
+}
+
+impl Function {
+    /// Whether it stands for something of the node as a whole, so that naming an
+    /// interface makes no sense.
+    fn of_node(self) -> bool {
+        matches!(self, Function::Gw | Function::DhcpRange | Function::DhcpFirst | Function::DhcpLast)
+    }
 }
 
 /// One placeholder found in a text.
@@ -66,6 +80,9 @@ fn parse(inner: &str, at: Range<usize>) -> Option<Placeholder> {
         Some(("net", r)) => (Function::Net, r),
         Some(("cidr", r)) => (Function::Cidr, r),
         Some(("gw", r)) => (Function::Gw, r),
+        Some(("dhcp-range", r)) => (Function::DhcpRange, r),
+        Some(("dhcp-first", r)) => (Function::DhcpFirst, r),
+        Some(("dhcp-last", r)) => (Function::DhcpLast, r),
         Some(_) => return None,
         None => (Function::Ip, inner),
     };
@@ -78,10 +95,7 @@ fn parse(inner: &str, at: Range<usize>) -> Option<Placeholder> {
         matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
     };
-    if !name_like(node)
-        || !interface.is_none_or(name_like)
-        || (function == Function::Gw && interface.is_some())
-    {
+    if !name_like(node) || !interface.is_none_or(name_like) || (function.of_node() && interface.is_some()) {
         return None;
     }
     Some(Placeholder {
@@ -103,6 +117,18 @@ pub fn value(p: &Placeholder, nodes: &IndexMap<String, Node>) -> Result<String, 
             .find(|g| g.is_ipv4())
             .map(IpAddr::to_string)
             .ok_or_else(|| format!("`{}` has no IPv4 gateway in the design", p.node));
+    }
+    if matches!(p.function, Function::DhcpRange | Function::DhcpFirst | Function::DhcpLast) {
+        let dhcp = node
+            .services
+            .dhcp
+            .as_ref()
+            .ok_or_else(|| format!("`{}` runs no DHCP server in the design", p.node))?;
+        return Ok(match p.function {
+            Function::DhcpFirst => dhcp.first.to_string(),
+            Function::DhcpLast => dhcp.last.to_string(),
+            _ => format!("{} – {}", dhcp.first, dhcp.last),
+        });
     }
     let net: IpNet = match &p.interface {
         Some(iface) => {
@@ -126,9 +152,9 @@ pub fn value(p: &Placeholder, nodes: &IndexMap<String, Node>) -> Result<String, 
         }
     };
     Ok(match p.function {
-        Function::Ip | Function::Gw => net.addr().to_string(),
         Function::Net => net.trunc().to_string(),
         Function::Cidr => net.to_string(),
+        _ => net.addr().to_string(),
     })
 }
 
@@ -182,6 +208,15 @@ mod tests {
             expand(task, &design.nodes),
             "10.0.0.2 and 10.0.0.2, 10.0.0.0/24; {gw web} and {code block}"
         );
+    }
+
+    #[test]
+    fn a_dhcp_servers_range_has_placeholders_of_its_own() {
+        let found =
+            find("van {dhcp-first srv} tot {dhcp-last srv}, of {dhcp-range srv}; {dhcp-range srv:eth1}");
+        let functions: Vec<Function> = found.iter().map(|p| p.function).collect();
+        assert_eq!(functions, [Function::DhcpFirst, Function::DhcpLast, Function::DhcpRange]);
+        assert!(found.iter().all(|p| p.node == "srv" && p.interface.is_none()));
     }
 
     #[test]

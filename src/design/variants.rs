@@ -148,7 +148,9 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
                 selector_nets(&mut rule.from, f);
                 selector_nets(&mut rule.to, f);
             }
-            for pf in &mut fw.port_forwards {
+        }
+        if let Some(nat) = &mut node.nat {
+            for pf in &mut nat.port_forwards {
                 addr(&mut pf.to, f);
             }
         }

@@ -27,8 +27,8 @@ fn readings(kind: NodeKind) -> Vec<(&'static str, &'static str)> {
         ("links.txt", "ip -d link show"),
     ];
     match kind {
-        NodeKind::Router => out.push(("frr.conf", "vtysh -c 'show running-config'")),
-        NodeKind::Firewall => {
+        // Both kinds run nftables: a router for its NAT, a firewall for its policy too.
+        NodeKind::Router | NodeKind::Firewall => {
             out.push(("frr.conf", "vtysh -c 'show running-config'"));
             out.push(("nftables.conf", "nft list ruleset"));
         }

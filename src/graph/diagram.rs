@@ -338,10 +338,13 @@ fn annotations(
                 add(format!("zone {zone}"), Aspect::Zone(index));
             }
         }
-        if firewall.masquerade.iter().any(|m| m == iface) {
+    }
+    // NAT on a firewall or on a router alike.
+    if let Some(nat) = &node.nat {
+        if nat.masquerade.iter().any(|m| m == iface) {
             add("NAT masquerade".into(), Aspect::Nat);
         }
-        for forward in firewall.port_forwards.iter().filter(|f| f.interface == iface) {
+        for forward in nat.port_forwards.iter().filter(|f| f.interface == iface) {
             let to = target(design, forward.to);
             add(format!("NAT {}/{} → {to}:{}", forward.protocol, forward.port, forward.to_port), Aspect::Nat);
         }
@@ -436,11 +439,11 @@ fn legend(design: &Design, diagram: &Diagram, zones: &[String]) -> Vec<LegendIte
     for (i, zone) in zones.iter().enumerate() {
         items.push(item(Key::Zone(i), &words::legend_zone(zone, lang)));
     }
-    let firewalls = || design.nodes.values().filter_map(|n| n.firewall.as_ref());
-    if firewalls().any(|f| !f.masquerade.is_empty()) {
+    let nats = || design.nodes.values().filter_map(|n| n.nat.as_ref());
+    if nats().any(|n| !n.masquerade.is_empty()) {
         items.push(item(Key::Nat, words::legend_masquerade(lang)));
     }
-    if firewalls().any(|f| !f.port_forwards.is_empty()) {
+    if nats().any(|n| !n.port_forwards.is_empty()) {
         items.push(item(Key::Nat, words::legend_forward(lang)));
     }
     if design.nodes.values().any(|n| n.ospf.as_ref().is_some_and(|o| !o.interfaces.is_empty())) {

@@ -114,7 +114,7 @@ static RECIPES: &[RecipeDef] = &[
         parent: Some("router"),
         builder: Builder::Dockerfile,
         dir: "firewall",
-        files: &[recipe_file!("firewall", "Dockerfile", 0o644), recipe_file!("firewall", "services", 0o644)],
+        files: &[recipe_file!("firewall", "Dockerfile", 0o644)],
     },
     RecipeDef {
         name: "host",

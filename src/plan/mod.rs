@@ -277,16 +277,16 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
             // lab's file can be loaded into the running daemons as it is: what
             // `frr-reload` would work out, in a tenth of the time.
             script.run(&["vtysh", "-f", "/etc/frr/frr.conf"]);
-            if let Some(fw) =
-                node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall) || prebuilt(Part::Nat))
-            {
-                let ruleset = nft::ruleset(fw, prebuilt(Part::Firewall), prebuilt(Part::Nat));
+            // A router has nftables for its NAT; a firewall also for its policy.
+            let policy = node.firewall.as_ref().filter(|_| prebuilt(Part::Firewall));
+            let nat = node.nat.as_ref().filter(|_| prebuilt(Part::Nat));
+            if policy.is_some() || nat.is_some() {
                 plan.files.push(ConfigFile {
                     path: "/etc/nftables.conf".into(),
-                    content: ruleset,
+                    content: nft::ruleset(policy, nat),
                     mode: 0o644,
                 });
-                script.step("load the firewall rules");
+                script.step("load the firewall rules and NAT");
                 script.run(&["asbuilt-service", "reload", "nftables"]);
             }
             ready.raw("vtysh -c 'show version' >/dev/null");

@@ -1,34 +1,34 @@
-//! The nftables rule set of a firewall: its zones, rules, masquerading and port forwards
-//! as one `inet` table. Each rule carries the teacher's wording as a comment, so what the
-//! student reads in `nft list ruleset` maps back onto the task.
+//! The nftables rule set of a firewall or a NAT router: zones, rules, masquerading and
+//! port forwards as one `inet` table. Each rule carries the teacher's wording as a
+//! comment, so what the student reads in `nft list ruleset` maps back onto the task.
 
 use std::fmt::Write;
 
 use ipnet::IpNet;
 
-use crate::design::{Firewall, PortRange, Rule, Selector, Service, Transport, Verdict};
+use crate::design::{Firewall, Nat, PortRange, Rule, Selector, Service, Transport, Verdict};
 
-/// `/etc/nftables.conf` for the firewall. `nat` says whether the NAT part (masquerade
-/// and port forwards) is asbuilt's to build; `policy` the same for zones and rules.
-pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
+/// `/etc/nftables.conf` for the parts asbuilt builds: the policy (zones and rules) when
+/// `policy` is given, the NAT (masquerade and port forwards) when `nat` is. A part the
+/// student builds is left out, as is a part the design does not have.
+pub fn ruleset(policy: Option<&Firewall>, nat: Option<&Nat>) -> String {
     let mut forward = Vec::new();
     let mut input = Vec::new();
-    if policy {
-        for rule in &fw.rules {
-            let chain = if rule.to == Selector::Local { &mut input } else { &mut forward };
-            chain.extend(rule_lines(rule));
-        }
+    for rule in policy.iter().flat_map(|fw| fw.rules.iter()) {
+        let chain = if rule.to == Selector::Local { &mut input } else { &mut forward };
+        chain.extend(rule_lines(rule));
     }
-    let forwards = if nat { fw.port_forwards.as_slice() } else { &[] };
+    let masquerade = nat.map_or(&[][..], |n| n.masquerade.as_slice());
+    let forwards = nat.map_or(&[][..], |n| n.port_forwards.as_slice());
     let mut out = String::from(
-        "#!/usr/sbin/nft -f\n# asbuilt: the firewall policy of this lab's design.\nflush ruleset\n\n",
+        "#!/usr/sbin/nft -f\n# asbuilt: the firewall policy and NAT of this lab's design.\nflush ruleset\n\n",
     );
     out.push_str("table inet asbuilt {\n");
-    if policy || !forwards.is_empty() {
+    if policy.is_some() || !forwards.is_empty() {
         let _ = writeln!(
             out,
             "\tchain forward {{\n\t\ttype filter hook forward priority filter; policy {};",
-            verdict(if policy { fw.default } else { Verdict::Accept })
+            verdict(policy.map_or(Verdict::Accept, |fw| fw.default))
         );
         out.push_str("\t\tct state established,related accept\n");
         if !forwards.is_empty() {
@@ -39,7 +39,7 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
             let _ = writeln!(out, "\t\t{line}");
         }
         out.push_str("\t}\n");
-        if policy {
+        if let Some(fw) = policy {
             let _ = writeln!(
                 out,
                 "\tchain input {{\n\t\ttype filter hook input priority filter; policy {};",
@@ -52,7 +52,7 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
             out.push_str("\t}\n");
         }
     }
-    if nat && (!fw.masquerade.is_empty() || !forwards.is_empty()) {
+    if !masquerade.is_empty() || !forwards.is_empty() {
         out.push_str("\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
         for pf in forwards {
             let proto = match pf.protocol {
@@ -74,7 +74,7 @@ pub fn ruleset(fw: &Firewall, policy: bool, nat: bool) -> String {
         out.push_str(
             "\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
         );
-        for iface in &fw.masquerade {
+        for iface in masquerade {
             let _ = writeln!(out, "\t\toifname \"{iface}\" masquerade");
         }
         out.push_str("\t}\n");

@@ -258,13 +258,16 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
         let field = rest.split('`').next().unwrap_or(rest);
         Diagnostic::error("missing-key", format!("missing key `{field}`{within}"))
             .label(format!("`{field}` is required here"))
+            .help(format!("add `{field}:`; docs/topology.md and `asbuilt schema` say what it takes"))
     } else if detail.starts_with("invalid type") {
         let diag = Diagnostic::error("wrong-type", format!("{}{within}", soften(detail)))
             .label("wrong type of value");
         if detail.contains("expected a sequence") {
             diag.help("a list is written as `[a, b]`, or as lines that each start with `- `")
+        } else if detail.contains("expected a map") || detail.contains("expected struct") {
+            diag.help("keys and values are written as `{ key: value }`, or as indented `key: value` lines")
         } else {
-            diag
+            diag.help("docs/topology.md and `asbuilt schema` say which values this key takes")
         }
     } else if detail.contains("did not find expected")
         || detail.contains("found character")
@@ -275,6 +278,7 @@ fn from_serde(source: &Source, err: &serde_yaml::Error) -> Diagnostic {
             .help(SYNTAX_HELP)
     } else {
         Diagnostic::error("invalid-value", format!("{}{within}", soften(detail)))
+            .help("docs/topology.md and `asbuilt schema` say which values this key takes")
     };
     if let Some(location) = err.location() {
         let start = location.index().min(source.text.len());

@@ -53,7 +53,8 @@ pub struct TopologyFile {
     #[serde(default)]
     pub checks: Vec<CheckWire>,
     /// Changes to the derived checks, by id or pattern: `reach/*: { weight: 2 }`,
-    /// `link/*: { drop: true }`. See `asbuilt checks FILE` for the ids.
+    /// `link/*: { drop: true }`, `dhcp/*: { trains: [B1-K1-W3] }`. See `asbuilt checks
+    /// FILE` for the ids.
     #[serde(default)]
     pub grading: IndexMap<String, GradingWire>,
 }
@@ -65,10 +66,14 @@ pub struct GradingWire {
     /// Points for each matching check, from 0 to 100 (derived checks weigh 1).
     #[serde(default)]
     pub weight: Option<f64>,
-    /// `true`: the matching checks do not count (they still run where another check
-    /// needs them first).
+    /// `true`: the matching checks do not count and are left out of reports (they still
+    /// run where another check needs them first).
     #[serde(default)]
     pub drop: Option<bool>,
+    /// Work processes the matching checks count for, instead of the one asbuilt gives
+    /// them: `[B1-K1-W3]`.
+    #[serde(default)]
+    pub trains: Option<Vec<String>>,
 }
 
 /// One device.
@@ -154,9 +159,12 @@ pub struct DesignWire {
     /// OSPF by router.
     #[serde(default)]
     pub ospf: IndexMap<String, OspfWire>,
-    /// Firewall policy and NAT by firewall.
+    /// Firewall policy by firewall: zones, rules, and optionally its NAT.
     #[serde(default)]
     pub firewall: IndexMap<String, FirewallWire>,
+    /// NAT by router or firewall: `edge: { masquerade: eth1, port-forwards: [eth1 tcp/8080 -> web:80] }`.
+    #[serde(default)]
+    pub nat: IndexMap<String, NatWire>,
     /// Services by server: http, dns, dhcp, ssh.
     #[serde(default)]
     pub services: IndexMap<String, ServicesWire>,
@@ -206,10 +214,25 @@ pub struct FirewallWire {
     /// What happens to traffic for the firewall itself no rule allows: `accept` (default) or `drop`.
     #[serde(default)]
     pub input: Option<String>,
-    /// Interfaces whose outgoing traffic is hidden behind the interface's address.
+    /// Interfaces whose outgoing traffic is hidden behind the interface's address (or
+    /// write NAT under `design.nat`, as for a router).
     #[serde(default)]
     pub masquerade: Option<OneOrMany<String>>,
-    /// Port forwards: `eth1 tcp/8080 -> web:80`.
+    /// Port forwards: `eth1 tcp/8080 -> web:80` (or under `design.nat`).
+    #[serde(default)]
+    pub port_forwards: Vec<String>,
+}
+
+/// NAT on one router or firewall.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NatWire {
+    /// Interfaces whose outgoing traffic is hidden behind the interface's address:
+    /// `eth1`, the one towards the provider.
+    #[serde(default)]
+    pub masquerade: Option<OneOrMany<String>>,
+    /// Port forwards: `eth1 tcp/8080 -> web:80` sends what arrives on eth1 for port
+    /// 8080 to port 80 of web.
     #[serde(default)]
     pub port_forwards: Vec<String>,
 }
@@ -261,10 +284,14 @@ pub struct DhcpWire {
     /// The server's interface on that subnet (found from the range if not given).
     #[serde(default)]
     pub interface: Option<String>,
-    /// The gateway handed out: a node or an address (default: the router on the subnet).
+    /// The gateway handed out: a node (its address on the range's subnet, whichever
+    /// interface that is), `node:interface`, or an address in the subnet (default: the one
+    /// router on the subnet).
     #[serde(default)]
     pub gateway: Option<String>,
-    /// DNS servers handed out: nodes or addresses (default: this server if it runs dns).
+    /// DNS servers handed out: nodes (their address on the range's subnet when they have
+    /// one, else their own address), `node:interface`, or IPv4 addresses (default: this
+    /// server if it runs dns).
     #[serde(default)]
     pub dns: Option<OneOrMany<String>>,
     /// Lease time, e.g. `1h` (default) or `30m`.

@@ -83,6 +83,7 @@ fn spec(check: &Check, world: &World) -> CheckSpec {
         reveal: check.reveal,
         depends_on: Vec::new(),
         requires: Vec::new(),
+        graded: true,
         retries: check.retries,
         timeout_ms: check.timeout_ms,
         probe,

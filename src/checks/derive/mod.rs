@@ -110,6 +110,7 @@ pub fn suite(design: &Design) -> Suite {
             reveal: d.reveal,
             depends_on: Vec::new(),
             requires: d.requires,
+            graded: true,
             retries: d.retries,
             timeout_ms: d.timeout_ms,
             probe: d.probe,
@@ -140,17 +141,27 @@ fn trains(design: &Design, area: Area) -> Vec<WorkProcess> {
     }
 }
 
-/// The teacher's `grading:` rules: for each check the last matching rule decides. A
-/// dropped check that another one requires stays, weighing nothing, so that the one
-/// resting on it keeps its meaning.
+/// The teacher's `grading:` rules. For each check, its points (a weight, or dropping
+/// it) come from the last matching rule that says something about points, and its work
+/// processes from the last matching rule that names them, so that `reach/*` can
+/// reweight what `reach/pc1/*` moves to another work process.
+///
+/// A dropped check that another one requires stays, ungraded, so that the one resting
+/// on it keeps its meaning; reports leave it out.
 fn apply_grading(design: &Design, checks: &mut Vec<CheckSpec>) {
     let needed: std::collections::HashSet<String> = checks.iter().flat_map(|c| c.requires.clone()).collect();
     let mut dropped = std::collections::HashSet::new();
     for check in checks.iter_mut() {
-        let decided = design.grading.iter().rfind(|rule| rule.matches(&check.id));
-        match decided.map(|rule| rule.change) {
+        let matching = || design.grading.iter().rev().filter(|rule| rule.matches(&check.id));
+        if let Some(trains) = matching().find_map(|rule| rule.trains.clone()) {
+            check.trains = trains;
+        }
+        match matching().find_map(|rule| rule.change) {
             Some(GradingChange::Weight(weight)) => check.weight = weight,
-            Some(GradingChange::Drop) if needed.contains(&check.id) => check.weight = 0.0,
+            Some(GradingChange::Drop) if needed.contains(&check.id) => {
+                check.weight = 0.0;
+                check.graded = false;
+            }
             Some(GradingChange::Drop) => {
                 dropped.insert(check.id.clone());
             }

@@ -227,8 +227,8 @@ pub fn nat(from: &str, to: &str, source: Option<&str>) -> (Text, Text) {
         ),
     };
     let hint = t(
-        "Verstopt de firewall de interne adressen achter zijn eigen adres (masquerade) op de juiste uitgaande interface?",
-        "Does the firewall hide the inside addresses behind its own (masquerade) on the right outgoing interface?",
+        "Verstopt de router of firewall naar buiten de interne adressen achter zijn eigen adres (masquerade) op de juiste uitgaande interface?",
+        "Does the router or firewall towards the outside hide the inside addresses behind its own (masquerade) on the right outgoing interface?",
     );
     (title, hint)
 }

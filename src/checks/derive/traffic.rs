@@ -430,8 +430,8 @@ fn nat(design: &Design, world: &World, pairs: &[Pair<'_>]) -> Vec<Draft> {
 fn port_forwards(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
     let mut out = Vec::new();
     for fw in design.nodes.values() {
-        let Some(policy) = &fw.firewall else { continue };
-        for pf in &policy.port_forwards {
+        let Some(nat) = &fw.nat else { continue };
+        for pf in &nat.port_forwards {
             let Some(address) = fw
                 .interfaces
                 .get(&pf.interface)

@@ -27,12 +27,7 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
                 fw.input = Verdict::Accept;
             }
         }
-        Part::Nat => {
-            if let Some(fw) = node.firewall.as_mut() {
-                fw.masquerade.clear();
-                fw.port_forwards.clear();
-            }
-        }
+        Part::Nat => node.nat = None,
         Part::Http => node.services.http = None,
         Part::Dns => node.services.dns = None,
         Part::Dhcp => node.services.dhcp = None,
@@ -56,9 +51,7 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Firewall => {
             node.firewall.as_ref().is_some_and(|f| !f.rules.is_empty() || f.default == Verdict::Drop)
         }
-        Part::Nat => {
-            node.firewall.as_ref().is_some_and(|f| !f.masquerade.is_empty() || !f.port_forwards.is_empty())
-        }
+        Part::Nat => node.nat.as_ref().is_some_and(|n| !n.is_empty()),
         Part::Http => node.services.http.is_some(),
         Part::Dns => node.services.dns.is_some(),
         Part::Dhcp => node.services.dhcp.is_some(),

@@ -116,8 +116,6 @@ mod tests {
             ],
             default: Verdict::Drop,
             input: Verdict::Accept,
-            masquerade: vec!["eth1".into()],
-            port_forwards: vec![],
         }
     }
 

@@ -1,6 +1,7 @@
 //! Walking one packet through the lab, hop by hop: route lookup, firewall verdicts,
-//! NAT, and who answers for the next hop on each broadcast domain. Replies to allowed
-//! traffic pass every firewall, as the planner's `ct state established` rule lets them.
+//! NAT (on routers and firewalls alike), and who answers for the next hop on each
+//! broadcast domain. Replies to allowed traffic pass every firewall, as the planner's
+//! `ct state established` rule lets them.
 
 use std::net::IpAddr;
 
@@ -66,7 +67,7 @@ impl Trip {
         self.delivered().then(|| self.hops.last().map(String::as_str)).flatten()
     }
 
-    /// The firewall that masqueraded it on the way, and the address it used.
+    /// The router or firewall that masqueraded it on the way, and the address it used.
     pub fn masqueraded_by(&self) -> Option<(&str, IpAddr)> {
         self.translations
             .iter()
@@ -230,29 +231,30 @@ impl World {
                 }
             }
             let source = src.expect("chosen above");
-            if let (Some(arrived_on), false, Some(fw)) = (&in_if, reply, &node.firewall) {
-                // Traffic a port forward let in is accepted, as the planner's
-                // `ct status dnat accept` does.
-                if !forwarded_port {
-                    let crossing =
-                        Crossing { in_if: arrived_on, out_if: &route.interface, src: source, dst, flow };
-                    let decision = policy::forward(fw, &crossing);
-                    if decision.verdict == Verdict::Drop {
-                        trip.stop = Some(Stop::Dropped { node: at, rule: decision.rule });
-                        return trip;
-                    }
+            // Traffic a port forward let in is accepted, as the planner's
+            // `ct status dnat accept` does.
+            if let (Some(arrived_on), false, false, Some(fw)) =
+                (&in_if, reply, forwarded_port, &node.firewall)
+            {
+                let crossing =
+                    Crossing { in_if: arrived_on, out_if: &route.interface, src: source, dst, flow };
+                let decision = policy::forward(fw, &crossing);
+                if decision.verdict == Verdict::Drop {
+                    trip.stop = Some(Stop::Dropped { node: at, rule: decision.rule });
+                    return trip;
                 }
-                if fw.masquerade.contains(&route.interface)
-                    && let Some(public) = interface_address(node, &route.interface, dst.is_ipv4())
-                {
-                    trip.translations.push(Translation {
-                        node: at.clone(),
-                        kind: TranslationKind::Source,
-                        public,
-                        original: source,
-                    });
-                    src = Some(public);
-                }
+            }
+            if let (Some(_), false, Some(nat)) = (&in_if, reply, &node.nat)
+                && nat.masquerade.contains(&route.interface)
+                && let Some(public) = interface_address(node, &route.interface, dst.is_ipv4())
+            {
+                trip.translations.push(Translation {
+                    node: at.clone(),
+                    kind: TranslationKind::Source,
+                    public,
+                    original: source,
+                });
+                src = Some(public);
             }
             let next_hop = route.via.unwrap_or(dst);
             let out = Endpoint { node: at.clone(), interface: route.interface.clone() };
@@ -295,13 +297,13 @@ fn interface_address(node: &Node, interface: &str, v4: bool) -> Option<IpAddr> {
 
 /// Where a port forward on the arrival interface sends this packet.
 fn port_forward(node: &Node, arrived_on: &str, dst: IpAddr, flow: Flow) -> Option<(IpAddr, u16)> {
-    let fw = node.firewall.as_ref()?;
+    let nat = node.nat.as_ref()?;
     let (protocol, port) = match flow {
         Flow::Tcp(p) => (Transport::Tcp, p),
         Flow::Udp(p) => (Transport::Udp, p),
         Flow::Icmp => return None,
     };
-    fw.port_forwards
+    nat.port_forwards
         .iter()
         .find(|pf| {
             pf.interface == arrived_on && pf.protocol == protocol && pf.port == port && owns(node, dst)

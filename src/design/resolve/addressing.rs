@@ -10,7 +10,7 @@ use ipnet::{IpNet, Ipv4Net};
 use super::Resolver;
 use crate::design::domains::Domains;
 use crate::design::model::{Endpoint, Interface, VlanTag};
-use crate::design::syntax;
+use crate::design::syntax::{self, Invalid};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::kind::NodeKind;
 use crate::path;
@@ -31,7 +31,9 @@ impl Resolver<'_> {
                 if value == "dhcp" {
                     if endpoint.interface == "lo" {
                         self.report(
-                            Diagnostic::error("invalid-address", "the loopback cannot use DHCP").at(loc),
+                            Diagnostic::error("invalid-address", "the loopback cannot use DHCP")
+                                .at(loc)
+                                .help("give `lo` a fixed address such as `10.255.0.1/32`; DHCP is for cabled interfaces"),
                         );
                         continue;
                     }
@@ -42,11 +44,12 @@ impl Resolver<'_> {
                     .and_then(|net| usable_host_address(&net).map(|()| net))
                 {
                     Ok(net) => net,
-                    Err(message) => {
+                    Err(invalid) => {
                         self.report(
-                            Diagnostic::error("invalid-address", message)
+                            Diagnostic::error("invalid-address", invalid.message)
                                 .at(loc)
-                                .label("not a usable address"),
+                                .label("not a usable address")
+                                .help(invalid.help),
                         );
                         continue;
                     }
@@ -57,7 +60,8 @@ impl Resolver<'_> {
                             "duplicate-address",
                             format!("`{net}` is given twice for `{endpoint}`"),
                         )
-                        .at(loc),
+                        .at(loc)
+                        .help("list each address of an interface once"),
                     );
                     continue;
                 }
@@ -74,7 +78,10 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message)
+                        .at(loc)
+                        .label("expected node:interface")
+                        .help("write an interface as `node:interface`, for example `r1:eth1`"),
                 );
                 return None;
             }
@@ -251,12 +258,12 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            Err(message) => {
-                self.report(Diagnostic::error("invalid-pool", message).at(Loc::value(path![
-                    "addressing",
-                    which,
-                    "pool"
-                ])));
+            Err(invalid) => {
+                self.report(
+                    Diagnostic::error("invalid-pool", invalid.message)
+                        .at(Loc::value(path!["addressing", which, "pool"]))
+                        .help(invalid.help),
+                );
                 return None;
             }
         };
@@ -366,32 +373,28 @@ fn next_free(pool: Ipv4Net, prefix: u8, taken: &[IpNet]) -> Option<Ipv4Net> {
 
 /// Rejects addresses no interface can have: the subnet's own network or broadcast
 /// address, loopback, multicast, unspecified.
-fn usable_host_address(net: &IpNet) -> Result<(), String> {
+fn usable_host_address(net: &IpNet) -> Result<(), Invalid> {
     let addr = net.addr();
     if addr.is_loopback() || addr.is_multicast() || addr.is_unspecified() {
-        return Err(format!(
-            "`{net}` is a loopback, multicast or unspecified address, which an interface cannot use"
+        return Err(Invalid::new(
+            format!("`{net}` is a loopback, multicast or unspecified address, which an interface cannot use"),
+            "give the interface an address of its subnet, such as `192.168.1.10/24`",
         ));
     }
     if let IpNet::V4(v4) = net
         && v4.prefix_len() <= 30
     {
-        if v4.addr() == v4.network() {
-            return Err(format!(
-                "`{net}` is the network address of {}; use an address from {} to {}",
-                v4.trunc(),
-                first_host(v4),
-                last_host(v4)
-            ));
-        }
-        if v4.addr() == v4.broadcast() {
-            return Err(format!(
-                "`{net}` is the broadcast address of {}; use an address from {} to {}",
-                v4.trunc(),
-                first_host(v4),
-                last_host(v4)
-            ));
-        }
+        let role = if v4.addr() == v4.network() {
+            "network"
+        } else if v4.addr() == v4.broadcast() {
+            "broadcast"
+        } else {
+            return Ok(());
+        };
+        return Err(Invalid::new(
+            format!("`{net}` is the {role} address of {}", v4.trunc()),
+            format!("use an address from {} to {}", first_host(v4), last_host(v4)),
+        ));
     }
     Ok(())
 }
@@ -411,9 +414,9 @@ mod tests {
     #[test]
     fn network_and_broadcast_addresses_are_not_usable() {
         let net: IpNet = "192.168.1.0/24".parse().unwrap();
-        assert!(usable_host_address(&net).unwrap_err().contains("network address"));
+        assert!(usable_host_address(&net).unwrap_err().message.contains("network address"));
         let net: IpNet = "192.168.1.255/24".parse().unwrap();
-        assert!(usable_host_address(&net).unwrap_err().contains("192.168.1.1 to 192.168.1.254"));
+        assert!(usable_host_address(&net).unwrap_err().help.contains("192.168.1.1 to 192.168.1.254"));
         assert!(usable_host_address(&"10.0.0.0/31".parse().unwrap()).is_ok());
         assert!(usable_host_address(&"127.0.0.1/8".parse().unwrap()).is_err());
     }

@@ -64,7 +64,8 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error("self-link", format!("`{link}` cables node `{}` to itself", ea.node))
                         .at(Loc::value(at))
-                        .label("both ends on one node"),
+                        .label("both ends on one node")
+                        .help("cable it to another node; for an address of its own a node has the loopback `lo`"),
                 );
                 continue;
             }
@@ -119,7 +120,10 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message)
+                        .at(loc)
+                        .label("expected node:interface")
+                        .help("write an interface as `node:interface`, for example `r1:eth1`"),
                 );
                 return None;
             }

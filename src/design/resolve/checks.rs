@@ -48,7 +48,8 @@ impl Resolver<'_> {
                 p.push("weight".into());
                 self.report(
                     Diagnostic::error("invalid-value", format!("a weight of {weight} is not from 0 to 100"))
-                        .at(Loc::value(p)),
+                        .at(Loc::value(p))
+                        .help("give points from 0 to 100; derived checks weigh 1"),
                 );
                 continue;
             }
@@ -226,7 +227,8 @@ impl Resolver<'_> {
                                 first_line(&err.to_string())
                             ),
                         )
-                        .at(Loc::value(param("matches"))),
+                        .at(Loc::value(param("matches")))
+                        .help("write a regular expression without look-around; put `\\` before `.`, `(`, `[`, `*` or `+` to match it as such"),
                     );
                     return None;
                 }
@@ -358,7 +360,8 @@ impl Resolver<'_> {
                     "wrong-kind",
                     format!("`{}` is a switch; probes run from nodes with addresses", word.text),
                 )
-                .at(loc),
+                .at(loc)
+                .help("probe from a host, server or router cabled to the switch"),
             );
             return None;
         }
@@ -387,7 +390,11 @@ impl Resolver<'_> {
         let port = match syntax::port(&text[colon + 1..]) {
             Ok(p) => p,
             Err(message) => {
-                self.report(Diagnostic::error("invalid-check", message).at(port_loc));
+                self.report(
+                    Diagnostic::error("invalid-check", message)
+                        .at(port_loc)
+                        .help("a port is a number from 1 to 65535: `web:80`"),
+                );
                 return None;
             }
         };

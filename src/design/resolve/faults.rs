@@ -97,7 +97,12 @@ impl Resolver<'_> {
                         format!("`{param}` has no meaning for a `{kind}` fault"),
                     )
                     .at(Loc::key(p))
-                    .label("not used"),
+                    .label("not used")
+                    .help(if needs.is_empty() {
+                        format!("a `{kind}` fault takes nothing besides `note`; remove `{param}`")
+                    } else {
+                        format!("a `{kind}` fault takes {}; remove `{param}`", quoted(needs))
+                    }),
                 );
                 ok = false;
             } else if !present && needs.contains(&param) {
@@ -133,7 +138,8 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("{percent}% is not a loss between 0 and 100"),
                         )
-                        .at(param_loc("percent")),
+                        .at(param_loc("percent"))
+                        .help("give the share of packets lost, more than 0 and at most 100: `percent: 30`"),
                     );
                     return None;
                 }
@@ -147,7 +153,8 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("{ms} ms is not a delay from 1 to 10000 ms"),
                         )
-                        .at(param_loc("ms")),
+                        .at(param_loc("ms"))
+                        .help("give the delay in milliseconds: `ms: 200`"),
                     );
                     return None;
                 }
@@ -158,8 +165,12 @@ impl Resolver<'_> {
                 let text = wire.address.as_deref().unwrap_or_default();
                 let address = match syntax::address_with_prefix(text) {
                     Ok(a) => a,
-                    Err(message) => {
-                        self.report(Diagnostic::error("invalid-address", message).at(param_loc("address")));
+                    Err(invalid) => {
+                        self.report(
+                            Diagnostic::error("invalid-address", invalid.message)
+                                .at(param_loc("address"))
+                                .help(invalid.help),
+                        );
                         return None;
                     }
                 };
@@ -169,7 +180,8 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("`{at}` is designed to have {address}; that is not a wrong address"),
                         )
-                        .at(param_loc("address")),
+                        .at(param_loc("address"))
+                        .help("give an address the design does not have: another subnet, or another host number"),
                     );
                     return None;
                 }
@@ -182,7 +194,8 @@ impl Resolver<'_> {
                 let Ok(gateway) = text.parse::<IpAddr>() else {
                     self.report(
                         Diagnostic::error("invalid-address", format!("`{text}` is not an address"))
-                            .at(param_loc("gateway")),
+                            .at(param_loc("gateway"))
+                            .help("write the wrong gateway as an address, without prefix length: `192.168.1.254`"),
                     );
                     return None;
                 };
@@ -192,7 +205,8 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("{gateway} is `{target}`'s designed gateway; that is not a wrong one"),
                         )
-                        .at(param_loc("gateway")),
+                        .at(param_loc("gateway"))
+                        .help("give an address other than the designed gateway"),
                     );
                     return None;
                 }
@@ -236,7 +250,8 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("`{target}` has no firewall policy in the design to add a rule to"),
                         )
-                        .at(target_loc),
+                        .at(target_loc)
+                        .help(format!("a `block` fault adds a rule to a firewall's policy: name a firewall, or give `{target}` a policy under `design.firewall`")),
                     );
                     return None;
                 };
@@ -307,7 +322,11 @@ impl Resolver<'_> {
                             "invalid-fault",
                             format!("`{at}` is not an active OSPF interface in the design"),
                         )
-                        .at(target_loc),
+                        .at(target_loc)
+                        .help(format!(
+                            "name an interface of `{}` that `design.ospf` has and that is not passive",
+                            at.node
+                        )),
                     );
                     return None;
                 }
@@ -352,4 +371,9 @@ impl Resolver<'_> {
             );
         }
     }
+}
+
+/// Keys as a teacher writes them: `` `address`, `gateway` ``.
+fn quoted(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }

@@ -1,4 +1,5 @@
-//! Firewall zones, rules, NAT and port forwards.
+//! Firewall zones and rules. A firewall's NAT, which it may write beside its rules, is
+//! resolved with every other NAT in `nat.rs`.
 
 use std::net::IpAddr;
 
@@ -6,7 +7,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::Resolver;
-use crate::design::model::{Firewall, PortForward, PortRange, Rule, Selector, Service, Transport, Verdict};
+use crate::design::model::{Firewall, PortRange, Rule, Selector, Service, Verdict};
 use crate::design::syntax::{self, Word, split_arrow, words};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::kind::NodeKind;
@@ -22,6 +23,19 @@ impl Resolver<'_> {
                 continue;
             };
             if kind != NodeKind::Firewall {
+                let only_nat = wire.zones.is_empty()
+                    && wire.rules.is_empty()
+                    && wire.default.is_none()
+                    && wire.input.is_none();
+                // A router that only translates is a design asbuilt supports; it is
+                // written elsewhere, and the teacher should learn where.
+                let help = if kind.routes() && only_nat {
+                    format!(
+                        "a {kind} does NAT without a firewall policy: move `masquerade` and `port-forwards` to `design.nat.{node}`"
+                    )
+                } else {
+                    format!("change `{node}` to `kind: firewall`")
+                };
                 self.report(
                     Diagnostic::error(
                         "wrong-kind",
@@ -29,7 +43,7 @@ impl Resolver<'_> {
                     )
                     .at(Loc::key(at))
                     .label(format!("a {kind}"))
-                    .help(format!("change `{node}` to `kind: firewall`")),
+                    .help(help),
                 );
                 continue;
             }
@@ -52,23 +66,7 @@ impl Resolver<'_> {
                 Verdict::Accept,
                 path!["design", "firewall", node, "input"],
             );
-            let mut masquerade = Vec::new();
-            for (i, iface) in wire.masquerade.iter().flat_map(|m| m.iter()).enumerate() {
-                let loc = Loc::value(path!["design", "firewall", node, "masquerade", i]);
-                if self.own_interface(node, iface, loc) {
-                    masquerade.push(iface.clone());
-                }
-            }
-            let mut port_forwards = Vec::new();
-            for (i, text) in wire.port_forwards.iter().enumerate() {
-                if let Some(pf) =
-                    self.port_forward(node, text, path!["design", "firewall", node, "port-forwards", i])
-                {
-                    port_forwards.push(pf);
-                }
-            }
-            self.nodes[node].firewall =
-                Some(Firewall { zones, rules, default, input, masquerade, port_forwards });
+            self.nodes[node].firewall = Some(Firewall { zones, rules, default, input });
         }
     }
 
@@ -125,17 +123,6 @@ impl Resolver<'_> {
             zones.insert(zone.clone(), list);
         }
         zones
-    }
-
-    /// Whether `iface` is an interface of `node`; an error at `loc` if not.
-    fn own_interface(&mut self, node: &str, iface: &str, loc: Loc) -> bool {
-        if self.nodes[node].interfaces.contains_key(iface) {
-            return true;
-        }
-        let ep = crate::design::model::Endpoint { node: node.to_string(), interface: iface.to_string() };
-        let diag = self.unknown_interface(&ep, loc);
-        self.report(diag);
-        false
     }
 
     fn verdict(&mut self, text: Option<&str>, default: Verdict, at: Path) -> Verdict {
@@ -323,92 +310,10 @@ impl Resolver<'_> {
         }
         Some(Selector::Hosts { name: text.to_string(), nets })
     }
-
-    /// `eth1 tcp/8080 -> web:80`.
-    fn port_forward(&mut self, node: &str, text: &str, at: Path) -> Option<PortForward> {
-        let help = "write a port forward as `eth1 tcp/8080 -> web:80`";
-        let (left, right) = match split_arrow(text, "->") {
-            Ok(sides) => sides,
-            Err(err) => {
-                self.report(
-                    Diagnostic::error("invalid-port-forward", err.message)
-                        .at(Loc::within(at, err.range))
-                        .help(help),
-                );
-                return None;
-            }
-        };
-        let left_words: Vec<Word<'_>> = words(left.text)
-            .into_iter()
-            .map(|w| Word {
-                text: w.text,
-                range: w.range.start + left.range.start..w.range.end + left.range.start,
-            })
-            .collect();
-        let [iface, service] = left_words.as_slice() else {
-            self.report(
-                Diagnostic::error(
-                    "invalid-port-forward",
-                    format!("`{}` is not `interface protocol/port`", left.text),
-                )
-                .at(Loc::within(at, left.range))
-                .help(help),
-            );
-            return None;
-        };
-        if !self.own_interface(node, iface.text, Loc::within(at.clone(), iface.range.clone())) {
-            return None;
-        }
-        let (protocol, port) = match service.text.split_once('/') {
-            Some(("tcp", p)) => (Transport::Tcp, syntax::port(p)),
-            Some(("udp", p)) => (Transport::Udp, syntax::port(p)),
-            _ => (Transport::Tcp, Err(format!("`{}` is not `tcp/PORT` or `udp/PORT`", service.text))),
-        };
-        let port = match port {
-            Ok(p) => p,
-            Err(message) => {
-                self.report(
-                    Diagnostic::error("invalid-port-forward", message)
-                        .at(Loc::within(at, service.range.clone()))
-                        .help(help),
-                );
-                return None;
-            }
-        };
-        let Some((host, to_port)) = right.text.rsplit_once(':') else {
-            self.report(
-                Diagnostic::error("invalid-port-forward", format!("`{}` is not `node:port`", right.text))
-                    .at(Loc::within(at, right.range))
-                    .help(help),
-            );
-            return None;
-        };
-        let to_port = match syntax::port(to_port) {
-            Ok(p) => p,
-            Err(message) => {
-                self.report(
-                    Diagnostic::error("invalid-port-forward", message)
-                        .at(Loc::within(at, right.range))
-                        .help(help),
-                );
-                return None;
-            }
-        };
-        let host_loc = Loc::within(at, right.range.start..right.range.start + host.len());
-        let to = self.host_address(host, host_loc, "a port-forward target")?;
-        Some(PortForward {
-            interface: iface.text.to_string(),
-            protocol,
-            port,
-            to,
-            to_port,
-            text: text.to_string(),
-        })
-    }
 }
 
 /// The word moved `by` bytes to the right: for words found in a slice of the input.
-fn shift(w: Word<'_>, by: usize) -> Word<'_> {
+pub(super) fn shift(w: Word<'_>, by: usize) -> Word<'_> {
     Word { text: w.text, range: w.range.start + by..w.range.end + by }
 }
 

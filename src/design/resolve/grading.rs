@@ -2,7 +2,8 @@
 //!
 //! Ids are only known once the checks are derived, so a pattern is checked for what
 //! can be known here: its family (the part before the first `/`) must be one asbuilt
-//! derives, and it must say either a weight or `drop`.
+//! derives, and it must change something: the weight, `drop`, or the work processes
+//! (`trains`) the checks count for.
 
 use super::Resolver;
 use crate::design::model::{Grading, GradingChange};
@@ -46,8 +47,16 @@ impl Resolver<'_> {
                     );
                     continue;
                 }
-                (None, Some(true)) => GradingChange::Drop,
-                (Some(weight), _) if (0.0..=100.0).contains(&weight) => GradingChange::Weight(weight),
+                (None, Some(true)) if wire.trains.is_some() => {
+                    self.report(
+                        Diagnostic::error("invalid-grading", "a dropped check counts for no work process")
+                            .at(Loc::key(at))
+                            .help("give either `trains` or `drop: true`"),
+                    );
+                    continue;
+                }
+                (None, Some(true)) => Some(GradingChange::Drop),
+                (Some(weight), _) if (0.0..=100.0).contains(&weight) => Some(GradingChange::Weight(weight)),
                 (Some(weight), _) => {
                     let mut p = at.clone();
                     p.push("weight".into());
@@ -56,20 +65,27 @@ impl Resolver<'_> {
                             "invalid-value",
                             format!("a weight of {weight} is not from 0 to 100"),
                         )
-                        .at(Loc::value(p)),
+                        .at(Loc::value(p))
+                        .help("give points from 0 to 100; derived checks weigh 1, and `drop: true` takes a check out"),
                     );
                     continue;
                 }
-                (None, _) => {
-                    self.report(
-                        Diagnostic::error("invalid-grading", "this grading rule changes nothing")
-                            .at(Loc::key(at))
-                            .help("give `weight: 2` to reweight the matching checks, or `drop: true` to drop them"),
-                    );
-                    continue;
-                }
+                (None, _) => None,
             };
-            self.grading.push(Grading { pattern: pattern.clone(), change });
+            let trains = wire.trains.as_ref().map(|codes| {
+                let mut p = at.clone();
+                p.push("trains".into());
+                self.work_processes(codes, p)
+            });
+            if change.is_none() && trains.is_none() {
+                self.report(
+                    Diagnostic::error("invalid-grading", "this grading rule changes nothing")
+                        .at(Loc::key(at))
+                        .help("give `weight: 2` to reweight the matching checks, `drop: true` to drop them, or `trains: [B1-K1-W3]` to count them for another work process"),
+                );
+                continue;
+            }
+            self.grading.push(Grading { pattern: pattern.clone(), change, trains });
         }
     }
 }

@@ -35,7 +35,9 @@ impl Resolver<'_> {
         self.title = self.text(&file.title);
         if self.title.is_empty() {
             self.report(
-                Diagnostic::error("missing-key", "the lab has no title").at(Loc::value(path!["title"])),
+                Diagnostic::error("missing-key", "the lab has no title")
+                    .at(Loc::value(path!["title"]))
+                    .help("give the title students see: `title: { nl: ..., en: ... }`"),
             );
         }
         if let Some(task) = &file.task {

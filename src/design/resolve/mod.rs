@@ -14,6 +14,7 @@ mod firewall;
 mod grading;
 mod image;
 mod meta;
+mod nat;
 mod nodes;
 mod refs;
 mod routing;
@@ -67,6 +68,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.routes();
     r.ospf();
     r.firewalls();
+    r.nat();
     r.services();
     r.faults();
     r.checks();

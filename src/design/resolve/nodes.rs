@@ -17,7 +17,11 @@ impl Resolver<'_> {
     pub(super) fn nodes(&mut self) {
         let file = self.file;
         if file.nodes.is_empty() {
-            self.report(Diagnostic::error("no-nodes", "the lab has no nodes").at(Loc::value(path!["nodes"])));
+            self.report(
+                Diagnostic::error("no-nodes", "the lab has no nodes")
+                    .at(Loc::value(path!["nodes"]))
+                    .help("add the devices under `nodes`, for example `r1: { kind: router }`"),
+            );
         }
         if let Some((first_over, _)) = file.nodes.get_index(bounds::NODES) {
             self.report(
@@ -62,6 +66,7 @@ impl Resolver<'_> {
                     routes: Vec::new(),
                     ospf: None,
                     firewall: None,
+                    nat: None,
                     services: Services::default(),
                     vlans: IndexMap::new(),
                 },
@@ -249,13 +254,24 @@ impl Resolver<'_> {
                         format!("node `{name}` is a {kind}; it has no `{part}` to build"),
                     )
                     .at(Loc::value(at))
-                    .label(format!("a {kind} has no {part}")),
+                    .label(format!("a {kind} has no {part}"))
+                    .help(parts_of(kind)),
                 );
                 continue;
             }
             parts.insert(part);
         }
         parts
+    }
+}
+
+/// What a student can build on a node of `kind`, for the help of a part it has not.
+fn parts_of(kind: NodeKind) -> String {
+    let parts: Vec<&str> = Part::ALL.into_iter().filter(|p| p.applies_to(kind)).map(Part::name).collect();
+    if parts.is_empty() {
+        format!("a {kind} has nothing a student builds; leave `build` out")
+    } else {
+        format!("the parts of a {kind} are: {}", parts.join(", "))
     }
 }
 

@@ -47,7 +47,10 @@ impl Resolver<'_> {
             Ok(parts) => parts,
             Err(message) => {
                 self.report(
-                    Diagnostic::error("invalid-endpoint", message).at(loc).label("expected node:interface"),
+                    Diagnostic::error("invalid-endpoint", message)
+                        .at(loc)
+                        .label("expected node:interface")
+                        .help("write an interface as `node:interface`, for example `r1:eth1`"),
                 );
                 return None;
             }
@@ -59,6 +62,17 @@ impl Resolver<'_> {
         }
         self.report(self.unknown_interface(&endpoint, loc));
         None
+    }
+
+    /// Whether `iface` is an interface of `node`; an error at `loc` if not.
+    pub(super) fn own_interface(&mut self, node: &str, iface: &str, loc: Loc) -> bool {
+        if self.nodes[node].interfaces.contains_key(iface) {
+            return true;
+        }
+        let ep = Endpoint { node: node.to_string(), interface: iface.to_string() };
+        let diag = self.unknown_interface(&ep, loc);
+        self.report(diag);
+        false
     }
 
     pub(super) fn unknown_interface(&self, endpoint: &Endpoint, loc: Loc) -> Diagnostic {

@@ -83,7 +83,8 @@ impl Resolver<'_> {
                             "route-to-connected",
                             format!("`{node}` is itself on {}; the route is never used", route.to),
                         )
-                        .at(Loc::value(p.clone())),
+                        .at(Loc::value(p.clone()))
+                        .help("remove the route: a node reaches its own subnets without one"),
                     );
                 }
                 self.nodes[node].routes.push(route);
@@ -110,11 +111,12 @@ impl Resolver<'_> {
         } else {
             match syntax::subnet(dest.text) {
                 Ok(net) => Some(net),
-                Err(message) => {
+                Err(invalid) => {
                     self.report(
-                        Diagnostic::error("invalid-route", message)
+                        Diagnostic::error("invalid-route", invalid.message)
                             .at(Loc::within(at.clone(), dest.range.clone()))
-                            .label("not a subnet"),
+                            .label("not a subnet")
+                            .help(format!("{} A destination is a subnet or `default`.", invalid.help)),
                     );
                     return None;
                 }
@@ -139,7 +141,8 @@ impl Resolver<'_> {
                             ),
                         )
                         .at(hop_loc)
-                        .label(format!("no {family} neighbour")),
+                        .label(format!("no {family} neighbour"))
+                        .help(format!("give `{}` an {family} address on the subnet it shares with `{node}`, or route via an address", hop.text)),
                     );
                     return None;
                 };
@@ -171,7 +174,10 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error("wrong-kind", format!("`{node}` is a switch; a switch has no {what}"))
                         .at(loc)
-                        .label("a switch"),
+                        .label("a switch")
+                        .help(format!(
+                            "a switch only passes frames on; give {what} to the nodes cabled to it"
+                        )),
                 );
                 false
             }
@@ -190,7 +196,8 @@ impl Resolver<'_> {
                     format!("{addr} is `{node}`'s own address; it cannot be its own {what}"),
                 )
                 .at(loc)
-                .label("its own address"),
+                .label("its own address")
+                .help(format!("name a neighbour's address on a subnet `{node}` is on")),
             );
             return None;
         }
@@ -238,7 +245,8 @@ impl Resolver<'_> {
             self.report(
                 Diagnostic::error("gateway-unreachable", format!("`{node}` cannot be its own gateway"))
                     .at(loc)
-                    .label("itself"),
+                    .label("itself")
+                    .help(format!("name the router on a subnet `{node}` is on")),
             );
             return Vec::new();
         }
@@ -288,7 +296,8 @@ impl Resolver<'_> {
                         format!("`{node}` is a {kind}; asbuilt runs OSPF on routers and firewalls"),
                     )
                     .at(Loc::key(at))
-                    .label(format!("a {kind}")),
+                    .label(format!("a {kind}"))
+                    .help(format!("change `{node}` to `kind: router`, or give it a gateway under `design.gateways` instead")),
                 );
                 continue;
             }
@@ -388,7 +397,8 @@ impl Resolver<'_> {
                 if interfaces.iter().any(|i: &OspfInterface| i.name == name) {
                     self.report(
                         Diagnostic::error("duplicate-interface", format!("`{ep}` is listed twice in OSPF"))
-                            .at(loc),
+                            .at(loc)
+                            .help("list each interface once, in one area"),
                     );
                     continue;
                 }

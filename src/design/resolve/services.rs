@@ -3,9 +3,10 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 
 use super::Resolver;
+use super::refs::HostRef;
 use crate::design::model::{Dhcp, Dns, DnsRecord, Endpoint, Http, Ssh, SshUser};
 use crate::design::syntax;
 use crate::diagnostic::{Diagnostic, Loc};
@@ -87,7 +88,8 @@ impl Resolver<'_> {
             if seen.contains(&fqdn) {
                 self.report(
                     Diagnostic::error("duplicate-record", format!("`{fqdn}` is given twice"))
-                        .at(Loc::key(record_at)),
+                        .at(Loc::key(record_at))
+                        .help("give each name one record; a short name and its full name are the same"),
                 );
                 continue;
             }
@@ -129,7 +131,8 @@ impl Resolver<'_> {
                         "invalid-dhcp-range",
                         "the range runs backwards: the first address is above the last",
                     )
-                    .at(range_loc),
+                    .at(range_loc)
+                    .help("write the lower address first: `192.168.10.100 - 192.168.10.199`"),
                 );
                 return None;
             }
@@ -187,7 +190,8 @@ impl Resolver<'_> {
                     "dhcp-range-outside",
                     format!("the range includes the network or broadcast address of {subnet}"),
                 )
-                .at(range_loc.clone()),
+                .at(range_loc.clone())
+                .help("start the range above the network address and end it below the broadcast address, e.g. `.100 - .199`"),
             );
         }
         let own_addr = own4.addr();
@@ -205,20 +209,7 @@ impl Resolver<'_> {
         let gateway = match &wire.gateway {
             Some(text) => {
                 let loc = Loc::value(path!["design", "services", node, "dhcp", "gateway"]);
-                match self.host_address(text, loc.clone(), "a DHCP gateway")? {
-                    IpAddr::V4(gw) if own4.contains(&gw) => Some(gw),
-                    other => {
-                        self.report(
-                            Diagnostic::error(
-                                "gateway-unreachable",
-                                format!("gateway {other} is not in the DHCP subnet {subnet}"),
-                            )
-                            .at(loc)
-                            .help("clients can only reach a gateway in their own subnet"),
-                        );
-                        return None;
-                    }
-                }
+                Some(self.dhcp_gateway(text, own4, loc)?)
             }
             None => self.router_on_segment(&ep, own4.trunc().into()),
         };
@@ -227,7 +218,7 @@ impl Resolver<'_> {
                 let mut out = Vec::new();
                 for (i, text) in list.iter().enumerate() {
                     let loc = Loc::value(path!["design", "services", node, "dhcp", "dns", i]);
-                    out.extend(self.host_address(text, loc, "a DNS server"));
+                    out.extend(self.dhcp_dns_server(text, own4, loc).map(IpAddr::V4));
                 }
                 out
             }
@@ -252,6 +243,142 @@ impl Resolver<'_> {
             },
         };
         Some(Dhcp { interface, subnet, first, last, gateway, dns, lease_seconds })
+    }
+
+    /// The gateway DHCP hands out: an address in the range's subnet, or the address a
+    /// named node (or `node:interface`) has there. A node's first address is not
+    /// enough: a router is on several subnets, and clients can only use its address on
+    /// theirs.
+    fn dhcp_gateway(&mut self, text: &str, subnet: Ipv4Net, loc: Loc) -> Option<Ipv4Addr> {
+        let net = subnet.trunc();
+        let (owner, candidates) = match self.host_ref(text, loc.clone())? {
+            HostRef::Address(IpAddr::V4(gw)) if subnet.contains(&gw) => return Some(gw),
+            HostRef::Address(other) => {
+                self.report(
+                    Diagnostic::error(
+                        "gateway-unreachable",
+                        format!("gateway {other} is not in the DHCP subnet {net}"),
+                    )
+                    .at(loc)
+                    .label("not on the subnet")
+                    .help(format!("clients can only reach a gateway in their own subnet: give an address in {net}, or name the router")),
+                );
+                return None;
+            }
+            HostRef::Node(name) => {
+                let found = self.v4_in(&name, None, net);
+                (name, found)
+            }
+            HostRef::Interface(ep) => {
+                let found = self.v4_in(&ep.node, Some(&ep.interface), net);
+                (ep.node, found)
+            }
+        };
+        if let Some(gw) = candidates.first() {
+            return Some(*gw);
+        }
+        let elsewhere: Vec<String> = self.nodes[&owner]
+            .addresses()
+            .filter(|(i, a)| i.name != "lo" && a.addr().is_ipv4())
+            .map(|(i, a)| format!("{a} on {}", i.name))
+            .collect();
+        let on_subnet = self.v4_in(&owner, None, net);
+        let help = if !on_subnet.is_empty() {
+            format!("`{owner}` has {} in {net}: name it as `{owner}` alone", on_subnet[0])
+        } else if elsewhere.is_empty() {
+            format!("`{owner}` has no IPv4 address; give it one in {net} under `design.addresses`")
+        } else {
+            format!(
+                "clients can only reach a gateway in their own subnet; `{owner}` has {}: give it an address in {net}, or name the router that has one",
+                elsewhere.join(", ")
+            )
+        };
+        self.report(
+            Diagnostic::error(
+                "gateway-unreachable",
+                format!("`{text}` has no address in the DHCP subnet {net}"),
+            )
+            .at(loc)
+            .label("not on the DHCP subnet")
+            .help(help),
+        );
+        None
+    }
+
+    /// A DNS server DHCP hands out: an IPv4 address (DHCP for IPv4 carries no other).
+    /// For a named node, its address on the range's subnet when it has one, as clients
+    /// reach that without a router; else its own address, reached through the gateway.
+    fn dhcp_dns_server(&mut self, text: &str, subnet: Ipv4Net, loc: Loc) -> Option<Ipv4Addr> {
+        let net = subnet.trunc();
+        let (owner, address) = match self.host_ref(text, loc.clone())? {
+            HostRef::Address(IpAddr::V4(a)) => return Some(a),
+            HostRef::Address(IpAddr::V6(a)) => {
+                self.report(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("{a} is an IPv6 address; DHCP hands out IPv4 DNS servers"),
+                    )
+                    .at(loc)
+                    .label("IPv6")
+                    .help("give the DNS server's IPv4 address, or its name"),
+                );
+                return None;
+            }
+            HostRef::Node(name) => {
+                let node = &self.nodes[&name];
+                let primary = node.primary_address().and_then(|a| match a {
+                    IpAddr::V4(v4) => Some(v4),
+                    IpAddr::V6(_) => None,
+                });
+                let found = self.v4_in(&name, None, net).first().copied().or(primary);
+                (name, found)
+            }
+            HostRef::Interface(ep) => {
+                let found = self.nodes[&ep.node].interfaces[&ep.interface].addresses.iter().find_map(|a| {
+                    match a.addr() {
+                        IpAddr::V4(v4) => Some(v4),
+                        IpAddr::V6(_) => None,
+                    }
+                });
+                (ep.node, found)
+            }
+        };
+        let Some(address) = address else {
+            self.report(
+                Diagnostic::error("no-address", format!("`{text}` has no fixed IPv4 address to hand out as DNS server"))
+                    .at(loc)
+                    .label("no IPv4 address in the design")
+                    .help("give it an IPv4 address under `design.addresses` (a DHCP address is not known in advance)"),
+            );
+            return None;
+        };
+        let runs_dns = self.file.design.services.get(&owner).is_some_and(|s| s.dns.is_some());
+        let kind = self.nodes[&owner].kind;
+        if !runs_dns && kind != NodeKind::Custom {
+            self.report(
+                Diagnostic::warning(
+                    "no-dns-server",
+                    format!("`{owner}` runs no DNS server, so clients would ask it in vain"),
+                )
+                .at(loc)
+                .help(format!("add `dns:` to the services of `{owner}`, or name the server that runs DNS")),
+            );
+        }
+        Some(address)
+    }
+
+    /// The IPv4 addresses of `node` (on one interface, or any but the loopback) in `net`.
+    fn v4_in(&self, node: &str, interface: Option<&str>, net: Ipv4Net) -> Vec<Ipv4Addr> {
+        self.nodes[node]
+            .interfaces
+            .values()
+            .filter(|i| interface.map_or(i.name != "lo", |name| i.name == name))
+            .flat_map(|i| i.addresses.iter())
+            .filter_map(|a| match a.addr() {
+                IpAddr::V4(v4) if net.contains(&v4) => Some(v4),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The address of the one router or firewall in `subnet` on `ep`'s segment.
@@ -282,7 +409,8 @@ impl Resolver<'_> {
             if password.is_empty() {
                 self.report(
                     Diagnostic::error("invalid-value", format!("user `{name}` has an empty password"))
-                        .at(loc),
+                        .at(loc)
+                        .help("give the user a password: `{ beheer: Welkom01 }`"),
                 );
                 continue;
             }
@@ -312,4 +440,86 @@ fn valid_dns_name(name: &str) -> bool {
 
 fn valid_user_name(name: &str) -> bool {
     name != "root" && name.len() <= 32 && syntax::is_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use crate::design::Lab;
+    use crate::topology::Source;
+
+    /// An office LAN whose DHCP server names the router and the name server by node;
+    /// both are on a second subnet too, which comes first in their interface lists.
+    fn office(dhcp: &str) -> Result<Lab, Vec<crate::diagnostic::Diagnostic>> {
+        let yaml = format!(
+            r#"
+lab: t
+title: T
+trains: [B1-K2-W1]
+nodes:
+  r1: {{ kind: router }}
+  ns: {{ kind: server }}
+  srv: {{ kind: server }}
+  pc1: {{ kind: host }}
+  sw1: {{ kind: switch }}
+links:
+  - r1:eth1 -- ns:eth1
+  - r1:eth3 -- sw1:eth1
+  - srv:eth1 -- sw1:eth2
+  - pc1:eth1 -- sw1:eth3
+  - ns:eth2 -- sw1:eth4
+design:
+  addresses:
+    r1:eth1: 10.0.5.1/24
+    ns:eth1: 10.0.5.53/24
+    r1:eth3: 192.168.50.1/24
+    srv:eth1: 192.168.50.2/24
+    ns:eth2: 192.168.50.53/24
+    pc1:eth1: dhcp
+  gateways: {{ srv: r1 }}
+  services:
+    ns:
+      dns: {{ records: {{ www: ns }} }}
+    srv:
+      dhcp: {dhcp}
+"#
+        );
+        Lab::load(&Source::new("office.yml", yaml))
+    }
+
+    fn codes(diags: &[crate::diagnostic::Diagnostic]) -> Vec<&str> {
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn a_dhcp_gateway_named_by_node_is_its_address_on_the_dhcp_subnet() {
+        let lab = office("{ range: 192.168.50.100 - 192.168.50.199, gateway: r1 }").unwrap();
+        let dhcp = lab.design_for(None).nodes["srv"].services.dhcp.clone().unwrap();
+        assert_eq!(dhcp.gateway, Some("192.168.50.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_dhcp_gateway_interface_off_the_subnet_is_an_error() {
+        let errors = office("{ range: 192.168.50.100 - 192.168.50.199, gateway: r1:eth1 }").unwrap_err();
+        assert_eq!(codes(&errors), ["gateway-unreachable"]);
+        assert!(errors[0].help.as_deref().unwrap().contains("name it as `r1` alone"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_dhcp_dns_server_named_by_node_is_its_address_on_the_dhcp_subnet() {
+        let lab = office("{ range: 192.168.50.100 - 192.168.50.199, dns: ns }").unwrap();
+        let dhcp = lab.design_for(None).nodes["srv"].services.dhcp.clone().unwrap();
+        assert_eq!(dhcp.dns, vec!["192.168.50.53".parse::<IpAddr>().unwrap()]);
+        assert!(lab.warnings.iter().all(|w| w.code != "no-dns-server"));
+    }
+
+    #[test]
+    fn a_dhcp_dns_server_that_runs_no_dns_gets_a_warning_and_ipv6_an_error() {
+        let lab = office("{ range: 192.168.50.100 - 192.168.50.199, dns: r1 }").unwrap();
+        assert!(lab.warnings.iter().any(|w| w.code == "no-dns-server"), "{:?}", lab.warnings);
+        let errors =
+            office("{ range: 192.168.50.100 - 192.168.50.199, dns: [\"2001:db8::53\"] }").unwrap_err();
+        assert_eq!(codes(&errors), ["invalid-value"]);
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::Resolver;
-use crate::design::templates;
+use crate::design::templates::{self, Function, Placeholder};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::path;
 use crate::topology::bounds;
@@ -67,8 +67,7 @@ impl Resolver<'_> {
                     return;
                 }
                 if let Err(reason) = templates::value(&placeholder, &self.nodes) {
-                    let help = did_you_mean(&placeholder.node, self.file.nodes.keys().map(String::as_str))
-                        .unwrap_or_else(|| "a placeholder is `{node}`, `{node:interface}`, `{net node:interface}`, `{cidr node:interface}` or `{gw node}`".into());
+                    let help = self.placeholder_help(&placeholder);
                     self.report(
                         Diagnostic::error(
                             "unknown-placeholder",
@@ -80,6 +79,42 @@ impl Resolver<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Resolver<'_> {
+    /// How to make a placeholder stand for something: the node it meant, or what the
+    /// design must say for the node it names.
+    fn placeholder_help(&self, p: &Placeholder) -> String {
+        let Some(node) = self.nodes.get(&p.node) else {
+            return did_you_mean(&p.node, self.file.nodes.keys().map(String::as_str)).unwrap_or_else(|| {
+                "a placeholder is `{node}`, `{node:interface}`, `{net node:interface}`, `{cidr node:interface}`, `{gw node}`, or `{dhcp-range server}` (also `dhcp-first`, `dhcp-last`)".into()
+            });
+        };
+        match (p.function, &p.interface) {
+            (Function::Gw, _) => format!("give `{}` a gateway under `design.gateways`", p.node),
+            (Function::DhcpRange | Function::DhcpFirst | Function::DhcpLast, _) => {
+                let servers: Vec<&str> = self
+                    .nodes
+                    .values()
+                    .filter(|n| n.services.dhcp.is_some())
+                    .map(|n| n.name.as_str())
+                    .collect();
+                match servers.as_slice() {
+                    [] => format!("give `{}` a `dhcp` service under `design.services`", p.node),
+                    _ => format!("name the DHCP server: {}", servers.join(", ")),
+                }
+            }
+            (_, Some(iface)) if !node.interfaces.contains_key(iface) => {
+                let names: Vec<&str> = node.interfaces.keys().map(String::as_str).collect();
+                did_you_mean(iface, names.iter().copied())
+                    .unwrap_or_else(|| format!("the interfaces of `{}` are: {}", p.node, names.join(", ")))
+            }
+            (_, Some(iface)) => {
+                format!("give `{}:{iface}` a fixed address under `design.addresses`", p.node)
+            }
+            (_, None) => format!("give `{}` a fixed address under `design.addresses`", p.node),
         }
     }
 }

@@ -15,18 +15,30 @@ impl Resolver<'_> {
             let at = path!["variants", subnet_text];
             let subnet = match syntax::subnet(subnet_text) {
                 Ok(s) => s,
-                Err(message) => {
+                Err(invalid) => {
                     self.report(
-                        Diagnostic::error("invalid-variant", message).at(Loc::key(at)).label("not a subnet"),
+                        Diagnostic::error("invalid-variant", invalid.message)
+                            .at(Loc::key(at))
+                            .label("not a subnet")
+                            .help(format!(
+                                "{} A variant names a subnet of the design, then its pool.",
+                                invalid.help
+                            )),
                     );
                     continue;
                 }
             };
             let pool = match syntax::subnet(pool_text) {
                 Ok(p) => p,
-                Err(message) => {
+                Err(invalid) => {
                     self.report(
-                        Diagnostic::error("invalid-variant", message).at(Loc::value(at)).label("not a pool"),
+                        Diagnostic::error("invalid-variant", invalid.message)
+                            .at(Loc::value(at))
+                            .label("not a pool")
+                            .help(format!(
+                                "{} The pool is a larger subnet the students' subnets are drawn from.",
+                                invalid.help
+                            )),
                     );
                     continue;
                 }
@@ -37,7 +49,8 @@ impl Resolver<'_> {
                         "invalid-variant",
                         format!("{subnet} and its pool {pool} are of different address families"),
                     )
-                    .at(Loc::value(at)),
+                    .at(Loc::value(at))
+                    .help("give an IPv4 subnet an IPv4 pool, and an IPv6 subnet an IPv6 pool"),
                 );
                 continue;
             }
@@ -58,7 +71,8 @@ impl Resolver<'_> {
                         "invalid-variant",
                         format!("{subnet} overlaps {other}, which varies already"),
                     )
-                    .at(Loc::key(at)),
+                    .at(Loc::key(at))
+                    .help("list each subnet once; a subnet inside another varies with it"),
                 );
                 continue;
             }

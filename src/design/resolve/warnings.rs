@@ -144,7 +144,8 @@ impl Resolver<'_> {
                 } else if let Some((peer, area)) = peers.iter().find(|(_, a)| *a != oi.area) {
                     found.push(
                         Diagnostic::warning("ospf-area-mismatch", format!("`{ep}` is in area {} but its neighbour `{peer}` is in area {area}; they will never become neighbours", oi.area))
-                            .at(at),
+                            .at(at)
+                            .help("put both ends of a link in the same area"),
                     );
                 }
             }
@@ -165,7 +166,12 @@ impl Resolver<'_> {
                         "firewall-drops-everything",
                         format!("`{}` has no rules, so it forwards nothing", node.name),
                     )
-                    .at(at.clone()),
+                    .at(at.clone())
+                    .help(if node.nat.is_some() {
+                        format!("add rules such as `allow lan -> wan`; for NAT without filtering, `default: accept` or a router with `design.nat.{}`", node.name)
+                    } else {
+                        "add rules such as `allow lan -> wan`, or `default: accept` to forward what no rule denies".to_string()
+                    }),
                 );
             }
             if fw.zones.is_empty() {
@@ -181,7 +187,8 @@ impl Resolver<'_> {
                                 node.name, iface.name
                             ),
                         )
-                        .at(Loc::key(path!["design", "firewall", &node.name, "zones"])),
+                        .at(Loc::key(path!["design", "firewall", &node.name, "zones"]))
+                        .help(format!("add `{}` to a zone, for example `lan: [{}]`", iface.name, iface.name)),
                     );
                 }
             }
@@ -217,6 +224,9 @@ impl Resolver<'_> {
         for (lang, text) in [("nl", &task.nl), ("en", &task.en)] {
             let Some(text) = text else { continue };
             for word in text.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':' || c == '/')) {
+                // An address that ends a sentence ("... is 192.168.10.1.") is one too.
+                let word =
+                    if word.parse::<IpAddr>().is_ok() { word } else { word.trim_end_matches(['.', ':']) };
                 let addr_text = word.split('/').next().unwrap_or(word);
                 let Ok(addr) = addr_text.parse::<IpAddr>() else {
                     continue;
@@ -227,14 +237,52 @@ impl Resolver<'_> {
                     } else {
                         path!["task", lang]
                     };
+                    let help = match self.placeholder_for(addr, word.contains('/')) {
+                        Some(p) => format!("write `{p}` instead, so each student reads their own address"),
+                        None => "write a placeholder such as `{r1:eth1}`, `{net pc1:eth1}` or `{dhcp-range srv}` so each student reads their own address".into(),
+                    };
                     self.report(
-                        Diagnostic::warning("literal-variant-address", format!("the task mentions {word}, which differs per student"))
-                            .at(Loc::find(at, word.to_string()))
-                            .help("write a placeholder such as `{r1:eth1}` or `{net pc1:eth1}` so each student reads their own address"),
+                        Diagnostic::warning(
+                            "literal-variant-address",
+                            format!("the task mentions {word}, which differs per student"),
+                        )
+                        .at(Loc::find(at, word.to_string()))
+                        .help(help),
                     );
                 }
             }
         }
+    }
+
+    /// The placeholder that stands for a literal address of the teacher's plan: an
+    /// interface's address, a subnet (`with_prefix`), or the bounds of a DHCP range.
+    fn placeholder_for(&self, addr: IpAddr, with_prefix: bool) -> Option<String> {
+        for node in self.nodes.values() {
+            if let Some(dhcp) = &node.services.dhcp
+                && let IpAddr::V4(v4) = addr
+            {
+                if v4 == dhcp.first {
+                    return Some(format!("{{dhcp-first {}}}", node.name));
+                }
+                if v4 == dhcp.last {
+                    return Some(format!("{{dhcp-last {}}}", node.name));
+                }
+                if (dhcp.first..=dhcp.last).contains(&v4) {
+                    return Some(format!("{{dhcp-range {}}}", node.name));
+                }
+            }
+        }
+        let (iface, net) = self
+            .nodes
+            .values()
+            .flat_map(|n| n.interfaces.values().flat_map(move |i| i.addresses.iter().map(move |a| (n, i, a))))
+            .find(|(_, _, a)| a.addr() == addr || with_prefix && a.trunc().addr() == addr)
+            .map(|(n, i, a)| (format!("{}:{}", n.name, i.name), *a))?;
+        Some(match (with_prefix, net.addr() == addr) {
+            (true, true) => format!("{{cidr {iface}}}"),
+            (true, false) => format!("{{net {iface}}}"),
+            (false, _) => format!("{{{iface}}}"),
+        })
     }
 
     fn warn_nothing_to_do(&mut self) {
@@ -258,5 +306,99 @@ fn missing_language(text: &Text) -> Option<&'static str> {
         (Some(_), None) => Some("English"),
         (None, Some(_)) => Some("Dutch"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::design::Lab;
+    use crate::topology::Source;
+
+    fn office_with_task(task: &str) -> Lab {
+        let yaml = format!(
+            r#"
+lab: t
+title: T
+trains: [B1-K2-W1]
+task: {{ nl: "{task}", en: "{task}" }}
+nodes:
+  r1: {{ kind: router }}
+  srv: {{ kind: server }}
+  pc1: {{ kind: host, build: [addresses] }}
+  sw1: {{ kind: switch }}
+links:
+  - r1:eth1 -- sw1:eth1
+  - srv:eth1 -- sw1:eth2
+  - pc1:eth1 -- sw1:eth3
+design:
+  addresses: {{ r1:eth1: 192.168.50.1/24, srv:eth1: 192.168.50.2/24, pc1:eth1: dhcp }}
+  gateways: {{ srv: r1 }}
+  services:
+    srv:
+      dhcp: {{ range: 192.168.50.100 - 192.168.50.199 }}
+variants:
+  192.168.50.0/24: 192.168.0.0/16
+"#
+        );
+        Lab::load(&Source::new("office.yml", yaml)).unwrap()
+    }
+
+    fn helps(lab: &Lab) -> Vec<&str> {
+        lab.warnings
+            .iter()
+            .filter(|w| w.code == "literal-variant-address")
+            .map(|w| w.help.as_deref().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_literal_dhcp_range_in_the_task_warns_and_names_its_placeholders() {
+        let lab = office_with_task("Deel 192.168.50.100 tot 192.168.50.199 uit, niet 192.168.50.150.");
+        let helps = helps(&lab);
+        assert_eq!(helps.len(), 6, "three addresses in two languages: {helps:?}");
+        assert!(helps[0].contains("`{dhcp-first srv}`"), "{helps:?}");
+        assert!(helps[1].contains("`{dhcp-last srv}`"), "{helps:?}");
+        assert!(helps[2].contains("`{dhcp-range srv}`"), "{helps:?}");
+    }
+
+    #[test]
+    fn a_literal_address_or_subnet_in_the_task_names_the_placeholder_for_it() {
+        let lab = office_with_task("De router is 192.168.50.1 op 192.168.50.0/24.");
+        let helps = helps(&lab);
+        assert!(helps[0].contains("`{r1:eth1}`"), "{helps:?}");
+        assert!(helps[1].contains("`{net r1:eth1}`"), "{helps:?}");
+    }
+
+    #[test]
+    fn a_task_with_dhcp_placeholders_does_not_warn() {
+        let lab = office_with_task("Deel {dhcp-range srv} uit, vanaf {dhcp-first srv} tot {dhcp-last srv}.");
+        assert!(helps(&lab).is_empty(), "{:?}", lab.warnings);
+    }
+}
+
+#[cfg(test)]
+mod firewall_tests {
+    use crate::design::Lab;
+    use crate::topology::Source;
+
+    #[test]
+    fn a_firewall_that_drops_everything_is_told_how_to_let_traffic_through() {
+        let yaml = r#"
+lab: t
+title: T
+trains: [B1-K2-W1]
+nodes:
+  fw: { kind: firewall }
+  pc1: { kind: host }
+links:
+  - fw:eth1 -- pc1:eth1
+design:
+  firewall:
+    fw: { masquerade: eth1 }
+"#;
+        let lab = Lab::load(&Source::new("fw.yml", yaml)).unwrap();
+        let warning = lab.warnings.iter().find(|w| w.code == "firewall-drops-everything").unwrap();
+        let help = warning.help.as_deref().expect("a help line");
+        assert!(help.contains("allow lan -> wan") && help.contains("design.nat.fw"), "{help}");
     }
 }
