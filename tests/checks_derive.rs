@@ -209,7 +209,9 @@ fn the_troubleshooting_faults_break_their_own_checks() {
     };
     let set = |ids: &[&str]| -> BTreeSet<String> { ids.iter().map(|s| s.to_string()).collect() };
     assert_eq!(broken(0), set(&["route/r1/10.1.2.0/24", "reach/pc1/agenda", "reach/agenda/pc1", "check-1"]));
-    assert_eq!(broken(1), set(&["address/pc2:eth1", "gateway/pc2"]));
+    // The wrong subnet leaves the gateway configured "on link", as on a misconfigured
+    // PC: its gateway check has nothing to complain about; the address check has.
+    assert_eq!(broken(1), set(&["address/pc2:eth1"]));
     assert_eq!(broken(2), set(&["http/agenda", "check-1"]));
     assert_eq!(broken(3), set(&["link/r1:eth1--r2:eth1"]));
 }

@@ -12,7 +12,7 @@ use asbuilt::design::Endpoint;
 use asbuilt::engine::health::InfraProblem;
 use asbuilt::engine::{DeployRequest, Engine, EngineError, Quiet, save};
 use asbuilt::plan::{InstanceId, LinkSetting, plan};
-use common::{Deployed, address, all_prebuilt, engine, example};
+use common::{Deployed, address, all_prebuilt, example};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -50,32 +50,6 @@ async fn every_example_lab_deploys_cabled_exactly_as_drawn() {
                 "{file}: {} has exactly its designed interfaces",
                 node.name
             );
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_vlan_lab_deploys_or_says_which_kernel_feature_is_missing() {
-    let design = all_prebuilt(example("vlans.yml").design_for(None));
-    let engine = engine().await;
-    let instance = InstanceId::parse("t-vlans").unwrap();
-    let plan = plan(&design, instance.clone());
-    let result = engine.deploy(DeployRequest { plan: &plan, design: &design, workers: 4 }, &Quiet).await;
-    match result {
-        Ok(_) => {
-            let lab = Deployed { engine, instance, plan, design: design.clone() };
-            assert!(
-                lab.pings("pc-adm", &address(&design, "pc-wp", "eth1"), 20).await,
-                "routed between the VLANs"
-            );
-        }
-        Err(error) => {
-            let text = error.to_string();
-            assert!(text.contains("kernel") && text.contains("VLAN"), "{text}");
-            assert!(
-                matches!(error, EngineError::Deploy { ref rollback_errors, .. } if rollback_errors.is_empty())
-            );
-            assert!(engine.nodes(&instance).await.is_err(), "nothing of the failed deploy is left");
         }
     }
 }

@@ -55,8 +55,14 @@ impl HostLinks {
     /// Two fresh temporary names for a veth pair of `instance`.
     pub fn temp_names(instance: &str) -> (String, String) {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() << 12);
-        let base = format!("{}{}{:05x}", TEMP_PREFIX, instance_tag(instance), n & 0xfffff);
+        let base = format!("{}{:05x}", Self::temp_prefix(instance), n & 0xfffff);
         (format!("{base}a"), format!("{base}b"))
+    }
+
+    /// How every temporary veth name of `instance` starts: what a crash of its deploy
+    /// can strand in the host namespace.
+    pub fn temp_prefix(instance: &str) -> String {
+        format!("{TEMP_PREFIX}{}", instance_tag(instance))
     }
 
     /// Creates a veth pair in the host namespace.

@@ -96,8 +96,17 @@ pub async fn deploy_broken(design: &Design, breakage: &Breakage) -> Deployed {
             }
         }
         // The kernel refuses a next hop that is not on a connected subnet; so would FRR.
+        // A host's gateway that a fault left off its subnet is set "on link", as the
+        // engine's planner does.
+        let first = node.interfaces.values().find(|i| i.segment.is_some()).map(|i| i.name.clone());
         for gw in &node.gateways {
-            script.push(format!("ip route replace default via {gw} || true"));
+            let on_link = node.addresses().any(|(i, a)| i.name != "lo" && a.contains(gw));
+            match (&first, on_link, matches!(node.kind, NodeKind::Host | NodeKind::Server)) {
+                (Some(iface), false, true) => {
+                    script.push(format!("ip route replace default via {gw} dev {iface} onlink || true"))
+                }
+                _ => script.push(format!("ip route replace default via {gw} || true")),
+            }
         }
         for route in &node.routes {
             script.push(format!("ip route replace {} via {} || true", route.to, route.via));

@@ -11,6 +11,7 @@ use ipnet::IpNet;
 
 use crate::design::domains::Domains;
 use crate::design::{Endpoint, Node, Redistribute};
+use crate::kind::NodeKind;
 
 /// Where a route comes from, in the kernel's order of preference for equal prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,6 +73,18 @@ pub fn local_routes(node: &Node) -> Fib {
     for (to, via) in statics {
         if let Some(iface) = connected_interface(node, via) {
             fib.routes.push(FibRoute { to, via: Some(via), interface: iface, source: RouteSource::Static });
+        } else if to.prefix_len() == 0 && matches!(node.kind, NodeKind::Host | NodeKind::Server) {
+            // The planner sets a host's gateway "on link" when a fault left it outside
+            // the host's subnet (plan::host_networking), as a misconfigured PC has it:
+            // configured, and not working. The kernel then has the route.
+            if let Some(iface) = node.interfaces.values().find(|i| i.segment.is_some()) {
+                fib.routes.push(FibRoute {
+                    to,
+                    via: Some(via),
+                    interface: iface.name.clone(),
+                    source: RouteSource::Static,
+                });
+            }
         }
     }
     fib
