@@ -148,9 +148,10 @@ pub mod bounds {
 pub const BASE_CAPABILITIES: &[&str] =
     &["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
-/// Capabilities of a lab's fabric: it creates bridges, veths and `tc` qdiscs, and
-/// captures traffic for evidence.
-pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW"];
+/// Capabilities of a lab's fabric: it creates bridges and veths, relays impaired cables
+/// (`NET_RAW`), and captures traffic for evidence with tcpdump, which drops to its own
+/// unprivileged user before it reads a packet (`SETUID`, `SETGID`).
+pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW", "SETUID", "SETGID"];
 
 #[cfg(test)]
 mod tests {

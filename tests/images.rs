@@ -171,7 +171,9 @@ async fn fabric_image_can_bridge_impair_and_capture() {
     let mut lab = Lab::new().await;
     let fabric = lab.start(Image::Fabric, "fabric").await;
     // A bridge with a port, the impairment relay running between two cable ends (its
-    // effect on traffic is tested with real labs in engine_docker.rs), and a capture.
+    // effect on traffic is tested with real labs in engine_docker.rs), and a capture by
+    // tcpdump as its own user, to standard output (the fabric may not hand a file to
+    // that user).
     lab.ok(
         &fabric,
         "ip link add seg1 type bridge && ip link set seg1 up \
@@ -179,7 +181,7 @@ async fn fabric_image_can_bridge_impair_and_capture() {
          && ip link add r1 type veth peer name r1b && ip link set r1 up && ip link set r1b master seg1 up \
          && (asbuilt-impair p1x r1 10 20 >/tmp/impair.log 2>&1 &) && sleep 0.5 \
          && grep -q '10.0% loss, 20 ms delay' /tmp/impair.log && pgrep -x asbuilt-impair >/dev/null \
-         && timeout 1 tcpdump -i seg1 -c 1 -w /dev/null; test $? -eq 124",
+         && timeout 1 tcpdump -i seg1 -c 1 -w - >/dev/null; test $? -eq 124",
     )
     .await;
     let usage = lab.sh(&fabric, "asbuilt-impair").await;

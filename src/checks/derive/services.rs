@@ -61,15 +61,10 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
                 dns: dhcp.dns.clone(),
             };
             let shown = format!("{} - {}", dhcp.first, dhcp.last);
+            let text = texts::dhcp(&node.name, &client.to_string(), Some(&shown));
             let probe = ProbeSpec::Dhcp { server: node.name.clone(), client, range };
             out.push(
-                Draft::new(
-                    format!("dhcp/{}", node.name),
-                    texts::dhcp(&node.name, Some(&shown)),
-                    Area::Services,
-                    probe,
-                )
-                .patient(2, 5_000),
+                Draft::new(format!("dhcp/{}", node.name), text, Area::Services, probe).patient(2, 5_000),
             );
         }
         if let Some(ssh) = &s.ssh {

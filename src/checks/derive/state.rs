@@ -213,7 +213,7 @@ pub fn links(design: &Design, world: &World) -> Vec<Draft> {
         let probe = ProbeSpec::Link { from: a.clone(), to: b.clone(), address: theirs.addr() };
         out.push(Draft::new(
             format!("link/{}", segment.name),
-            texts::link(&segment.name),
+            texts::link(&segment.name, &a.node, &b.node),
             Area::Network,
             probe,
         ));

@@ -135,11 +135,11 @@ pub fn ospf_route(node: &str, to: &str) -> (Text, Text) {
     )
 }
 
-pub fn link(segment: &str) -> (Text, Text) {
+pub fn link(segment: &str, from: &str, to: &str) -> (Text, Text) {
     (
         t(
-            format!("De kabel {segment} werkt zonder verlies of vertraging"),
-            format!("The cable {segment} works without loss or delay"),
+            format!("De kabel {segment} werkt zonder verlies of vertraging ({from} pingt {to})"),
+            format!("The cable {segment} works without loss or delay ({from} pings {to})"),
         ),
         t(
             "Ping een tijdje over deze kabel (`ping -c 20`). Verlies of hoge vertraging die je niet zelf kunt oplossen, meld je bij de docent.",
@@ -175,11 +175,15 @@ pub fn blocked(from: &str, to: &str) -> (Text, Text) {
     )
 }
 
-pub fn denied(side: &str, to: &str) -> (Text, Text) {
+pub fn denied(side: &str, to: &str, from: &str) -> (Text, Text) {
     (
         t(
-            format!("Verkeer van {side} komt niet door naar {to}: het beleid staat het niet toe"),
-            format!("Traffic from {side} does not get through to {to}: the policy does not allow it"),
+            format!(
+                "Verkeer van {side} komt niet door naar {to}: het beleid staat het niet toe (asbuilt zet het op de kabel bij {from})"
+            ),
+            format!(
+                "Traffic from {side} does not get through to {to}: the policy does not allow it (asbuilt puts it on the cable at {from})"
+            ),
         ),
         t(
             "Welke regel laat verkeer van deze kant naar binnen? Kijk ook naar de standaardactie (policy) van de forward-chain.",
@@ -233,11 +237,11 @@ pub fn nat(from: &str, to: &str, source: Option<&str>) -> (Text, Text) {
     (title, hint)
 }
 
-pub fn forward(node: &str, service: &str, to: &str) -> (Text, Text) {
+pub fn forward(node: &str, service: &str, to: &str, from: &str) -> (Text, Text) {
     (
         t(
-            format!("{service} op {node} wordt doorgestuurd naar {to}"),
-            format!("{service} on {node} is forwarded to {to}"),
+            format!("{service} op {node} wordt doorgestuurd naar {to}, geprobeerd vanaf {from}"),
+            format!("{service} on {node} is forwarded to {to}, tried from {from}"),
         ),
         t(
             "Staat er een port forward (dnat) voor deze poort op de juiste interface, en laat het beleid het verkeer erna door?",
@@ -249,8 +253,10 @@ pub fn forward(node: &str, service: &str, to: &str) -> (Text, Text) {
 pub fn http(node: &str, snippet: &str) -> (Text, Text) {
     (
         t(
-            format!("De webserver op {node} antwoordt met de pagina (\"{snippet}\")"),
-            format!("The web server on {node} answers with the page (\"{snippet}\")"),
+            format!(
+                "De webserver op {node} antwoordt met de pagina (\"{snippet}\"), gevraagd op {node} zelf"
+            ),
+            format!("The web server on {node} answers with the page (\"{snippet}\"), asked on {node} itself"),
         ),
         t(
             format!(
@@ -265,8 +271,14 @@ pub fn http(node: &str, snippet: &str) -> (Text, Text) {
 
 pub fn dns(node: &str, name: &str, expected: Option<&str>) -> (Text, Text) {
     let title = match expected {
-        Some(a) => t(format!("{node} zet {name} om naar {a}"), format!("{node} resolves {name} to {a}")),
-        None => t(format!("{node} zet {name} om"), format!("{node} resolves {name}")),
+        Some(a) => t(
+            format!("De DNS-server op {node} geeft voor {name} het adres {a}, gevraagd op {node} zelf"),
+            format!("The DNS server on {node} answers {name} with {a}, asked on {node} itself"),
+        ),
+        None => t(
+            format!("De DNS-server op {node} kent {name}, gevraagd op {node} zelf"),
+            format!("The DNS server on {node} knows {name}, asked on {node} itself"),
+        ),
     };
     let hint = t(
         format!("Test op {node} met `dig @localhost {name}`. Staat de naam in de zone, met het goede adres?"),
@@ -277,15 +289,19 @@ pub fn dns(node: &str, name: &str, expected: Option<&str>) -> (Text, Text) {
     (title, hint)
 }
 
-pub fn dhcp(node: &str, range: Option<&str>) -> (Text, Text) {
+pub fn dhcp(node: &str, client: &str, range: Option<&str>) -> (Text, Text) {
     let title = match range {
         Some(r) => t(
-            format!("De DHCP-server op {node} deelt adressen uit van {r}"),
-            format!("The DHCP server on {node} hands out addresses from {r}"),
+            format!("De DHCP-server op {node} biedt een adres van {r} aan, gevraagd vanaf {client}"),
+            format!("The DHCP server on {node} offers an address from {r}, asked from {client}"),
         ),
         None => t(
-            format!("De DHCP-server op {node} deelt adressen uit uit de ontworpen reeks"),
-            format!("The DHCP server on {node} hands out addresses from the designed range"),
+            format!(
+                "De DHCP-server op {node} biedt een adres uit de ontworpen reeks aan, gevraagd vanaf {client}"
+            ),
+            format!(
+                "The DHCP server on {node} offers an address from the designed range, asked from {client}"
+            ),
         ),
     };
     let hint = t(
@@ -302,8 +318,8 @@ pub fn dhcp(node: &str, range: Option<&str>) -> (Text, Text) {
 pub fn ssh(node: &str, port: u16) -> (Text, Text) {
     (
         t(
-            format!("De SSH-server op {node} antwoordt op poort {port}"),
-            format!("The SSH server on {node} answers on port {port}"),
+            format!("De SSH-server op {node} antwoordt op poort {port}, gevraagd op {node} zelf"),
+            format!("The SSH server on {node} answers on port {port}, asked on {node} itself"),
         ),
         t(
             format!("Draait de SSH-server op {node} (`asbuilt-service status ssh`), op de goede poort?"),

@@ -383,7 +383,8 @@ fn inbound(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
                     port: INJECT_PORT,
                 };
                 let id = format!("denied/{}/{}/{target}", fw.name, iface.name);
-                out.push(Draft::new(id, texts::denied(&side, target), Area::Network, probe));
+                let text = texts::denied(&side, target, &from.to_string());
+                out.push(Draft::new(id, text, Area::Network, probe));
             }
         }
     }
@@ -457,7 +458,7 @@ fn port_forwards(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> 
                 stopped: None,
             };
             let id = format!("forward/{}/{}/{}", fw.name, pf.protocol, pf.port);
-            out.push(Draft::new(id, texts::forward(&fw.name, &service, &inside), Area::Network, probe));
+            out.push(Draft::new(id, texts::forward(&fw.name, &service, &inside, from), Area::Network, probe));
         }
     }
     out
