@@ -366,3 +366,39 @@ fn a_grading_rule_moves_checks_to_another_work_process_and_another_rule_still_re
         suite.check("address/pc1:eth1").unwrap().trains.iter().map(|t| t.0.as_str()).collect();
     assert_eq!(address, ["B1-K1-W3"], "checks no `trains` rule matches keep their own");
 }
+
+/// The node a check's evidence comes from.
+fn observer(probe: &ProbeSpec) -> String {
+    match probe {
+        ProbeSpec::Address { node, .. }
+        | ProbeSpec::Gateway { node, .. }
+        | ProbeSpec::Route { node, .. }
+        | ProbeSpec::OspfNeighbour { node, .. }
+        | ProbeSpec::OspfRouterId { node, .. }
+        | ProbeSpec::OspfRoute { node, .. }
+        | ProbeSpec::Ssh { node, .. }
+        | ProbeSpec::Command { node, .. }
+        | ProbeSpec::File { node, .. } => node.clone(),
+        ProbeSpec::Ping { from, .. }
+        | ProbeSpec::Traceroute { from, .. }
+        | ProbeSpec::Port { from, .. }
+        | ProbeSpec::Nat { from, .. }
+        | ProbeSpec::Http { from, .. }
+        | ProbeSpec::Dns { from, .. } => from.clone(),
+        ProbeSpec::Link { from, .. } | ProbeSpec::Inject { from, .. } => from.node.clone(),
+        ProbeSpec::Dhcp { client, .. } => client.node.clone(),
+        ProbeSpec::Vlan { switch, .. } => switch.clone(),
+    }
+}
+
+#[test]
+fn every_derived_title_names_the_node_its_evidence_comes_from() {
+    for name in EXAMPLES {
+        let (_, suite) = suite_of(name);
+        for check in suite.checks.iter().filter(|c| c.origin == Origin::Derived) {
+            let title = check.title.en.clone().unwrap_or_default();
+            let node = observer(&check.probe);
+            assert!(title.contains(&node), "{name}: {} is tested from {node}: {title}", check.id);
+        }
+    }
+}

@@ -218,3 +218,25 @@ async fn two_students_are_each_graded_against_their_own_plan() {
     let record = annas_lab.engine.record(&annas_lab.instance).await.unwrap();
     assert_eq!(record.design, anna);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_student_who_chooses_their_own_router_id_keeps_their_neighbours() {
+    let design = complete("ospf.yml", None);
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-own-router-id").await;
+    // The design states no router ID: r2's student picks one and restarts OSPF.
+    let set = lab
+        .run(
+            "r2",
+            "vtysh -c 'configure terminal' -c 'router ospf' -c 'ospf router-id 9.9.9.9' -c 'end' \
+             -c 'clear ip ospf process' && vtysh -c 'show ip ospf json'",
+        )
+        .await;
+    assert!(set.stdout.contains("9.9.9.9"), "{}{}", set.stdout, set.stderr);
+    let report = grade(&lab, &design, &suite).await;
+    for id in ["ospf-neighbour/r1/r2", "ospf-neighbour/r3/r2"] {
+        let status = report.checks.iter().find(|c| c.id == id).map(|c| c.status);
+        assert_eq!(status, Some(asbuilt::checks::outcome::Status::Pass), "{id}:\n{}", explain(&report));
+    }
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+}

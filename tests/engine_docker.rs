@@ -192,6 +192,13 @@ async fn a_lab_reaches_nothing_outside_itself() {
     let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
+    // The positive control: the listener does take a connection that can reach it.
+    let _control = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener answers");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while listener.accept().is_err() {
+        assert!(std::time::Instant::now() < deadline, "the listener took no connection from the host itself");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let host_addresses =
         std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
     let host_addresses: Vec<String> = String::from_utf8_lossy(&host_addresses.stdout)
@@ -336,6 +343,25 @@ async fn a_stopped_fabric_is_reported_and_a_redeploy_rewires_every_node() {
     assert_eq!(again.repaired.len(), design.nodes.len(), "every node lost its cables with the fabric");
     assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty());
     assert!(lab.pings("pc1", &address(&design, "r1", "eth1"), 20).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_json_lists_every_cable_with_its_state() {
+    let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-inspect-json").await;
+    let end = Endpoint { node: "pc1".into(), interface: "eth1".into() };
+    lab.engine.set_link(&lab.instance, &end, LinkSetting { up: false, ..LinkSetting::default() }).await.unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(["inspect", "t-inspect-json", "--json"])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cables = value["cables"].as_array().expect("a list of cables");
+    assert_eq!(cables.len(), design.segments.len(), "{value}");
+    let ends: Vec<&serde_json::Value> = cables.iter().flat_map(|c| c["ends"].as_array().unwrap()).collect();
+    let pulled = ends.iter().find(|e| e["end"] == "pc1:eth1").expect("pc1:eth1 is listed");
+    assert_eq!(pulled["plugged_in"], false);
+    assert!(ends.iter().filter(|e| e["end"] != "pc1:eth1").all(|e| e["plugged_in"] == true));
 }
 
 #[tokio::test(flavor = "multi_thread")]

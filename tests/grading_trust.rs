@@ -191,3 +191,24 @@ async fn nodes_get_name_servers_only_from_the_design_or_a_lease() {
     }
     assert!(!host_servers.is_empty() || host.is_empty(), "the host's resolv.conf is readable");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dhcp_client_outside_its_range_fails_its_address_but_keeps_a_right_gateway() {
+    let design = complete();
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-trust-lease").await;
+    // What a student's hand-set address does: on the right subnet, outside the range,
+    // with the right gateway.
+    let out = lab
+        .run(
+            "pc1",
+            "pkill dhclient; ip address flush dev eth1 && ip address add 192.168.10.99/24 dev eth1 \
+             && ip route replace default via 192.168.10.1 && echo SET",
+        )
+        .await;
+    assert!(out.stdout.contains("SET"), "{}{}", out.stdout, out.stderr);
+    let report = grade(&lab, &design, &suite).await;
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).map(|c| c.status);
+    assert_eq!(status("address/pc1:eth1"), Some(Status::Fail), "{}", explain(&report));
+    assert_eq!(status("gateway/pc1"), Some(Status::Pass), "judged on its own: {}", explain(&report));
+}
