@@ -350,7 +350,10 @@ async fn inspect_json_lists_every_cable_with_its_state() {
     let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
     let lab = Deployed::new(design.clone(), "t-inspect-json").await;
     let end = Endpoint { node: "pc1".into(), interface: "eth1".into() };
-    lab.engine.set_link(&lab.instance, &end, LinkSetting { up: false, ..LinkSetting::default() }).await.unwrap();
+    lab.engine
+        .set_link(&lab.instance, &end, LinkSetting { up: false, ..LinkSetting::default() })
+        .await
+        .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
         .args(["inspect", "t-inspect-json", "--json"])
         .output()
