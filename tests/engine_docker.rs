@@ -270,6 +270,63 @@ async fn deploy_converges_and_a_failed_deploy_removes_what_it_made() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_that_is_dropped_halfway_removes_what_it_made() {
+    let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
+    let engine = std::sync::Arc::new(common::engine().await);
+    let instance = InstanceId::parse("t-dropped").unwrap();
+    let plan = plan(&design, instance.clone());
+    let request = DeployRequest { plan: &plan, design: &design, workers: 2 };
+    // Cancelled while the nodes come up: the future is dropped, nothing returns an error.
+    let cut =
+        tokio::time::timeout(std::time::Duration::from_millis(1200), engine.deploy(request, &Quiet)).await;
+    assert!(cut.is_err(), "the deploy was still running when it was dropped");
+    // The positive control: the drop happened after something existed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let gone = matches!(engine.nodes(&instance).await, Err(EngineError::NoSuchInstance(_)));
+        let disks = asbuilt::engine::disks::Disks::from_env();
+        if gone && !disks.exists(instance.as_str()) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the dropped deploy left things behind");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_never_replaces_another_students_lab_and_two_at_once_build_it_once() {
+    let lab = example("eerste-lan.yml");
+    let anna = lab.design_for(Some("anna"));
+    let instance = InstanceId::parse("t-occupied").unwrap();
+    let engine = std::sync::Arc::new(common::engine().await);
+    let anna_plan = plan(&anna, instance.clone());
+    // Two deploys of the same lab at the same time: one builds, the other waits for it
+    // and finds it done.
+    let (a, b) = tokio::join!(
+        engine.deploy(DeployRequest { plan: &anna_plan, design: &anna, workers: 4 }, &Quiet),
+        engine.deploy(DeployRequest { plan: &anna_plan, design: &anna, workers: 4 }, &Quiet),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.unchanged != b.unchanged, "exactly one of them built it: {a:?} {b:?}");
+    lab_is_anna_s(&engine, &instance).await;
+    // Bram's deploy under the same name is refused, and Anna's lab stays.
+    let bram = lab.design_for(Some("bram"));
+    let bram_plan = plan(&bram, instance.clone());
+    let refused = engine
+        .deploy(DeployRequest { plan: &bram_plan, design: &bram, workers: 4 }, &Quiet)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, EngineError::Occupied { .. }), "{refused}");
+    lab_is_anna_s(&engine, &instance).await;
+    engine.destroy(&instance).await;
+}
+
+async fn lab_is_anna_s(engine: &asbuilt::engine::docker::DockerEngine, instance: &InstanceId) {
+    let record = engine.record(instance).await.unwrap();
+    assert_eq!(record.plan.student.as_deref(), Some("anna"));
+}
+
 /// Restarts or stops a container behind asbuilt's back, as an admin or a crash would.
 async fn behind_asbuilts_back(container: &str, stop: bool) {
     let docker = asbuilt::images::connect().await.unwrap();
@@ -324,6 +381,41 @@ async fn a_node_restarted_by_hand_is_reported_and_a_redeploy_repairs_it_keeping_
     assert!(!again.unchanged && !again.replaced);
     assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty());
     assert!(lab.pings("pc1", &address(&design, "pc3", "eth1"), 20).await, "routed through r2 again");
+    assert_eq!(lab.run("r2", "cat /root/notes.txt").await.stdout.trim(), "kept", "what was saved stays");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_comes_back_after_a_reboot_with_what_students_saved() {
+    let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
+    let lab = Deployed::new(design.clone(), "t-reboot").await;
+    lab.run("r2", "echo kept > /root/notes.txt").await;
+    // What a reboot of the host leaves: every container stopped, every cable gone, and
+    // the nodes' disks no longer mounted.
+    for node in design.nodes.keys() {
+        behind_asbuilts_back(&asbuilt::engine::labels::node_container(&lab.instance, node), true).await;
+    }
+    behind_asbuilts_back(&asbuilt::engine::labels::fabric_container(&lab.instance), true).await;
+    let disks = asbuilt::engine::disks::Disks::from_env().root().join("t-reboot");
+    let unmount = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "for d in {}/*/; do umount \"$d\"; done; mount | grep -c t-reboot || true",
+            disks.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&unmount.stdout).trim(), "0", "every disk is unmounted");
+
+    // As `asbuilt recover` does it, for this instance only (other tests' labs run too).
+    let record = lab.engine.record(&lab.instance).await.expect("the record is read from an unmounted disk");
+    let back = lab
+        .engine
+        .deploy(DeployRequest { plan: &record.plan, design: &record.design, workers: 4 }, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(back.repaired.len(), design.nodes.len(), "{back:?}");
+    assert!(lab.engine.health(&lab.instance).await.unwrap().is_empty());
+    assert!(lab.pings("pc1", &address(&design, "pc3", "eth1"), 20).await, "routed as before");
     assert_eq!(lab.run("r2", "cat /root/notes.txt").await.stdout.trim(), "kept", "what was saved stays");
 }
 

@@ -80,6 +80,13 @@ pub struct SaveArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// How many nodes to rebuild at the same time.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+}
+
+#[derive(Debug, Args)]
 pub struct DestroyArgs {
     /// The instance to remove.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -419,6 +426,28 @@ pub fn check(args: &super::checks::CheckArgs) -> Outcome {
         }
         let access = InstanceAccess::open(&engine, &instance).await?;
         Ok(super::checks::check_instance(&access, &record.design, args).await)
+    })
+}
+
+/// `asbuilt recover`: every instance converged to its record, as after a reboot.
+pub fn recover(args: &RecoverArgs) -> Outcome {
+    with_engine(|engine| async move {
+        let results = engine.recover(args.workers.max(1)).await;
+        if results.is_empty() {
+            eprintln!("no lab instances");
+        }
+        let mut failed = false;
+        for (instance, result) in results {
+            match result {
+                Ok(done) if done.repaired.is_empty() => eprintln!("{instance}: whole, left as it is"),
+                Ok(done) => eprintln!("{instance}: brought back: {}", done.repaired.join(", ")),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("error: failed to {e}");
+                }
+            }
+        }
+        Ok(if failed { Outcome::Failed } else { Outcome::Success })
     })
 }
 

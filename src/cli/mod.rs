@@ -51,6 +51,8 @@ enum Command {
     Save(engine::SaveArgs),
     /// Remove an instance, or every instance, with everything it has.
     Destroy(engine::DestroyArgs),
+    /// Bring every instance back after Docker or the host restarted (run at boot).
+    Recover(engine::RecoverArgs),
     /// List the checks of a lab (derived from its design, and the teacher's own)
     /// without running them.
     Checks(checks::ChecksArgs),
@@ -98,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Link(args) => engine::link(&args),
         Command::Save(args) => engine::save(&args),
         Command::Destroy(args) => engine::destroy(&args),
+        Command::Recover(args) => engine::recover(&args),
         Command::Checks(args) => checks::list(&args),
         Command::Check(args) => engine::check(&args),
         Command::Doctor(args) => doctor::doctor(&args),

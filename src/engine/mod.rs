@@ -11,6 +11,7 @@ pub mod disks;
 pub mod docker;
 pub mod health;
 pub mod labels;
+pub mod lock;
 pub mod netlink;
 pub mod save;
 
@@ -208,6 +209,10 @@ pub enum EngineError {
     /// The stored record of an instance is missing or unreadable.
     #[error("read the record of instance {instance}: {detail}")]
     Record { instance: InstanceId, detail: String },
+    /// The instance belongs to another student (or to the teacher's plan): a deploy
+    /// never replaces someone else's lab.
+    #[error("deploy {instance}: it is the lab of {owner}, not of {asked}; choose another --name")]
+    Occupied { instance: InstanceId, owner: String, asked: String },
     /// An instance of the same name had to be replaced, and removing it failed; nothing
     /// new was created.
     #[error("replace instance {instance}: removing the old one failed: {}", errors.join("; "))]
@@ -315,4 +320,27 @@ pub trait Engine: Send + Sync {
 
     /// Removes every instance and everything stranded by a crash.
     async fn destroy_all(&self) -> DestroyReport;
+
+    /// Brings every instance back after the engine or the host restarted (containers
+    /// stopped, cables gone, disks not mounted): each is converged to its recorded plan,
+    /// keeping what students saved. One result per instance; an instance that cannot be
+    /// brought back stays as it is, for `destroy` or another try.
+    async fn recover(&self, workers: usize) -> Vec<(InstanceId, Result<Deployed, EngineError>)> {
+        let instances = match self.instances().await {
+            Ok(all) => all,
+            Err(e) => return vec![(InstanceId::parse("unknown").expect("a valid name"), Err(e))],
+        };
+        let mut out = Vec::new();
+        for summary in instances {
+            let result = match self.record(&summary.instance).await {
+                Ok(record) => {
+                    let request = DeployRequest { plan: &record.plan, design: &record.design, workers };
+                    self.deploy(request, &Quiet).await
+                }
+                Err(e) => Err(e),
+            };
+            out.push((summary.instance, result));
+        }
+        out
+    }
 }

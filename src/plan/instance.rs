@@ -28,8 +28,10 @@ impl InstanceId {
         if ok { Ok(InstanceId(name.to_string())) } else { Err(InvalidInstanceName(name.to_string())) }
     }
 
-    /// The instance a student gets of a lab (`dmz-basis-jan-de-vries`), or the lab's own
-    /// name for the teacher's plan. Student ids are folded to what a name may hold.
+    /// The instance a student gets of a lab (`dmz-basis-s123456`), or the lab's own name
+    /// for the teacher's plan. A student id that is not a name already is folded to what
+    /// a name may hold, with a short hash of the id itself, so that two ids never share
+    /// an instance: `jan.de.vries` and `jan-de-vries` are two students.
     pub fn for_lab(lab: &str, student: Option<&str>) -> InstanceId {
         InstanceId(fold(lab, student, Self::MAX_LEN))
     }
@@ -48,8 +50,9 @@ impl InstanceId {
     }
 }
 
-/// `lab-student` folded to lowercase letters, digits and single dashes, at most `max`
-/// characters; `lab` when nothing is left.
+/// `lab-student` as a name of at most `max` characters. When folding changed it (other
+/// characters, capitals, a cut), six hex digits of its SHA-256 follow, so that different
+/// ids give different names.
 fn fold(lab: &str, student: Option<&str>, max: usize) -> String {
     let raw = match student {
         Some(s) => format!("{lab}-{s}"),
@@ -62,10 +65,17 @@ fn fold(lab: &str, student: Option<&str>, max: usize) -> String {
             folded.push(c);
         }
     }
-    let mut folded = folded.trim_matches('-').to_string();
-    folded.truncate(max);
-    let folded = folded.trim_end_matches('-').to_string();
-    if folded.is_empty() { "lab".into() } else { folded }
+    let folded = folded.trim_matches('-').to_string();
+    if folded == raw && folded.len() <= max {
+        return folded;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(raw.as_bytes());
+    let tag: String = digest.iter().take(3).map(|b| format!("{b:02x}")).collect();
+    let mut base = folded;
+    base.truncate(max - tag.len() - 1);
+    let base = base.trim_end_matches('-');
+    if base.is_empty() { format!("lab-{tag}") } else { format!("{base}-{tag}") }
 }
 
 impl fmt::Display for InstanceId {
@@ -81,17 +91,34 @@ mod tests {
 
     #[test]
     fn student_ids_fold_into_names() {
-        assert_eq!(InstanceId::for_lab("dmz-basis", Some("Jan.de.Vries")).as_str(), "dmz-basis-jan-de-vries");
+        assert_eq!(InstanceId::for_lab("dmz-basis", Some("s123456")).as_str(), "dmz-basis-s123456");
         assert_eq!(InstanceId::for_lab("ospf", None).as_str(), "ospf");
-        assert_eq!(InstanceId::for_lab("ospf", Some("--")).as_str(), "ospf");
+        let folded = InstanceId::for_lab("dmz-basis", Some("Jan.de.Vries"));
+        assert!(folded.as_str().starts_with("dmz-basis-jan-de-vries-"), "{folded}");
+        assert_eq!(InstanceId::parse(folded.as_str()), Ok(folded));
+        assert!(InstanceId::parse(InstanceId::for_lab("ospf", Some("--")).as_str()).is_ok());
+    }
+
+    #[test]
+    fn two_student_ids_never_share_an_instance() {
+        let ids =
+            ["jan.de.vries", "jan-de-vries", "Jan-De-Vries", "jan_de_vries", "jan de vries", "JAN.DE.VRIES"];
+        let names: std::collections::HashSet<InstanceId> =
+            ids.iter().map(|s| InstanceId::for_lab("dmz-basis", Some(s))).collect();
+        assert_eq!(names.len(), ids.len(), "{names:?}");
+        // Cut to fit, two long ids that differ only at the end still differ.
+        let long =
+            |end: &str| InstanceId::for_lab("a-long-lab-name", Some(&format!("{}{end}", "x".repeat(60))));
+        assert_ne!(long("1"), long("2"));
+        assert!(long("1").as_str().len() <= InstanceId::MAX_LEN);
     }
 
     #[test]
     fn a_solution_is_named_so_however_long_the_rest() {
         assert_eq!(InstanceId::for_solution("dmz-basis", None).as_str(), "dmz-basis-solution");
-        assert_eq!(InstanceId::for_solution("dmz-basis", Some("S1")).as_str(), "dmz-basis-s1-solution");
+        assert_eq!(InstanceId::for_solution("dmz-basis", Some("s1")).as_str(), "dmz-basis-s1-solution");
         let long = InstanceId::for_solution(&"x".repeat(60), Some("s123456"));
-        assert!(long.as_str().ends_with("x-solution"), "{long}");
+        assert!(long.as_str().ends_with("-solution"), "{long}");
         assert_eq!(InstanceId::parse(long.as_str()), Ok(long));
     }
 

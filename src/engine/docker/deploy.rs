@@ -8,13 +8,15 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{DockerEngine, containers, destroy, exec, files};
+use super::{Cleanup, DockerEngine, containers, destroy, exec, files};
 use crate::confine;
 use crate::engine::health::InfraProblem;
 use crate::engine::labels;
+use crate::engine::lock::InstanceLock;
 use crate::engine::netlink::HostLinks;
 use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError, InstanceRecord};
 use crate::images;
+use crate::plan::InstanceId;
 use crate::plan::script::failed_step;
 use crate::plan::{ImageChoice, NodePlan, Plan, PortPlan, fabric};
 
@@ -36,25 +38,43 @@ pub async fn deploy(
     let started = Instant::now();
     let plan = request.plan;
     let instance = plan.instance.clone();
+    // One deploy, destroy or cable change of an instance at a time, in any process.
+    let lock = engine.locks.lock(instance.as_str()).await?;
     let existing = containers::list(&engine.docker, Some(&instance)).await?;
     let mut replaced = false;
     if !existing.is_empty() || engine.disks.exists(instance.as_str()) {
         // After a reboot of the host the disks are not mounted, and the record lives on
         // the fabric's.
         let _ = engine.disks.mount(instance.as_str(), FABRIC_DISK).await;
-        if let Ok(record) = engine.read_record(&instance).await
+        let record = engine.read_record(&instance).await;
+        if let Ok(record) = &record
+            && record.plan.student != plan.student
+        {
+            let who = |s: &Option<String>| s.clone().unwrap_or_else(|| "the teacher's plan".into());
+            return Err(EngineError::Occupied {
+                instance,
+                owner: who(&record.plan.student),
+                asked: who(&plan.student),
+            });
+        }
+        if let Ok(record) = record
             && serde_json::to_value(&record.plan).ok() == serde_json::to_value(plan).ok()
         {
             return converge(engine, &request, record, started, progress).await;
         }
         progress.step("replace the existing instance, which is incomplete or of another design");
-        let report = destroy::instance(engine, &instance).await;
+        let report = destroy::instance(&engine.cleanup(), &instance).await;
         if !report.errors.is_empty() {
             return Err(EngineError::Replace { instance, errors: report.errors });
         }
         replaced = true;
     }
-    match build(engine, &request, progress).await {
+    // From here on, whatever this deploy made goes again if it does not finish: by the
+    // error path below, or, when the deploy is dropped or cancelled, by the guard.
+    let unfinished = Unfinished::new(engine.cleanup(), instance.clone(), lock);
+    let built = build(engine, &request, progress).await;
+    let lock = unfinished.settle();
+    match built {
         Ok(()) => Ok(Deployed {
             instance,
             unchanged: false,
@@ -66,9 +86,48 @@ pub async fn deploy(
         }),
         Err(cause) => {
             progress.step("remove what this deploy created");
-            let report = destroy::instance(engine, &instance).await;
+            let report = destroy::instance(&engine.cleanup(), &instance).await;
+            drop(lock);
             Err(EngineError::Deploy { instance, cause: Box::new(cause), rollback_errors: report.errors })
         }
+    }
+}
+
+/// A deploy under way. Dropped before [`Unfinished::settle`] (the deploy's future was
+/// dropped or cancelled), it removes what the deploy made, holding the instance's lock
+/// until that is done, so that no other deploy starts on a half-built instance.
+struct Unfinished {
+    pending: Option<(Cleanup, InstanceId, InstanceLock)>,
+}
+
+impl Unfinished {
+    fn new(cleanup: Cleanup, instance: InstanceId, lock: InstanceLock) -> Unfinished {
+        Unfinished { pending: Some((cleanup, instance, lock)) }
+    }
+
+    /// The deploy ran to its end (well or not): the caller takes over.
+    fn settle(mut self) -> InstanceLock {
+        self.pending.take().map(|(_, _, lock)| lock).expect("settled once")
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let Some((cleanup, instance, lock)) = self.pending.take() else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        runtime.spawn(async move {
+            // Requests the deploy had sent are not taken back when it is dropped: a
+            // container may still appear a moment later. So again, until nothing is left.
+            for _ in 0..10 {
+                destroy::instance(&cleanup, &instance).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let left = containers::list(&cleanup.docker, Some(&instance)).await.map(|c| !c.is_empty());
+                if !matches!(left, Ok(true)) && !cleanup.disks.exists(instance.as_str()) {
+                    break;
+                }
+            }
+            drop(lock);
+        });
     }
 }
 

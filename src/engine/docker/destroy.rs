@@ -6,22 +6,22 @@ use std::collections::HashMap;
 use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptions};
 use futures::StreamExt;
 
-use super::{DockerEngine, containers};
+use super::{Cleanup, containers};
 use crate::engine::DestroyReport;
 use crate::engine::labels::INSTANCE;
 use crate::plan::InstanceId;
 
 /// Removes one instance.
-pub async fn instance(engine: &DockerEngine, instance: &InstanceId) -> DestroyReport {
+pub async fn instance(engine: &Cleanup, instance: &InstanceId) -> DestroyReport {
     remove(engine, Some(instance)).await
 }
 
 /// Removes every instance, and cables stranded by any of them.
-pub async fn all(engine: &DockerEngine) -> DestroyReport {
+pub async fn all(engine: &Cleanup) -> DestroyReport {
     remove(engine, None).await
 }
 
-async fn remove(engine: &DockerEngine, instance: Option<&InstanceId>) -> DestroyReport {
+async fn remove(engine: &Cleanup, instance: Option<&InstanceId>) -> DestroyReport {
     let mut report = DestroyReport::default();
     match containers::list(&engine.docker, instance).await {
         Ok(found) => {
@@ -92,7 +92,7 @@ async fn remove(engine: &DockerEngine, instance: Option<&InstanceId>) -> Destroy
 }
 
 /// The named volumes that put a node's disk into its container, found by label.
-async fn remove_volumes(engine: &DockerEngine, instance: Option<&InstanceId>, report: &mut DestroyReport) {
+async fn remove_volumes(engine: &Cleanup, instance: Option<&InstanceId>, report: &mut DestroyReport) {
     let filter = match instance {
         Some(i) => format!("{INSTANCE}={i}"),
         None => INSTANCE.to_string(),

@@ -18,6 +18,7 @@ use bollard::Docker;
 use super::disks::Disks;
 use super::health::InfraProblem;
 use super::labels::{self, NODE, ROLE};
+use super::lock::Locks;
 use super::netlink::HostLinks;
 use super::{
     DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
@@ -33,11 +34,21 @@ pub use exec::MAX_OUTPUT as MAX_EXEC_OUTPUT;
 /// Where the fabric keeps the instance's record.
 const RECORD_PATH: &str = "/var/lib/asbuilt/record.json";
 
+/// The parts of the engine that removing an instance needs: cheap to clone, so that a
+/// deploy dropped halfway can hand them to a task that removes what it made.
+#[derive(Clone)]
+pub(super) struct Cleanup {
+    docker: Docker,
+    links: HostLinks,
+    disks: Disks,
+}
+
 /// Labs on the local Docker engine.
 pub struct DockerEngine {
     docker: Docker,
     links: HostLinks,
     disks: Disks,
+    locks: Locks,
     build_options: BuildOptions,
     build_observer: Box<dyn BuildObserver>,
 }
@@ -52,9 +63,15 @@ impl DockerEngine {
             docker,
             links,
             disks: Disks::from_env(),
+            locks: Locks::from_env(),
             build_options: BuildOptions::from_env(),
             build_observer,
         })
+    }
+
+    /// What removing an instance needs, to hand to a task of its own.
+    fn cleanup(&self) -> Cleanup {
+        Cleanup { docker: self.docker.clone(), links: self.links.clone(), disks: self.disks.clone() }
     }
 
     async fn read_record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
@@ -169,6 +186,8 @@ impl Engine for DockerEngine {
     }
 
     async fn record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
+        // The record is on the fabric's disk, which is not mounted after a reboot.
+        let _ = self.disks.mount(instance.as_str(), deploy::FABRIC_DISK).await;
         self.read_record(instance).await
     }
 
@@ -253,6 +272,7 @@ impl Engine for DockerEngine {
         endpoint: &Endpoint,
         setting: LinkSetting,
     ) -> Result<(), EngineError> {
+        let _lock = self.locks.lock(instance.as_str()).await?;
         let mut record = self.read_record(instance).await?;
         let no_link =
             || EngineError::NoSuchLink { instance: instance.clone(), endpoint: endpoint.to_string() };
@@ -289,10 +309,27 @@ impl Engine for DockerEngine {
     }
 
     async fn destroy(&self, instance: &InstanceId) -> DestroyReport {
-        destroy::instance(self, instance).await
+        let _lock = match self.locks.lock(instance.as_str()).await {
+            Ok(lock) => lock,
+            Err(e) => return DestroyReport { errors: vec![e.to_string()], ..DestroyReport::default() },
+        };
+        destroy::instance(&self.cleanup(), instance).await
     }
 
     async fn destroy_all(&self) -> DestroyReport {
-        destroy::all(self).await
+        // Instance by instance, each under its lock, then what a crash left anywhere.
+        let mut report = DestroyReport::default();
+        match self.instances().await {
+            Ok(all) => {
+                for summary in all {
+                    report.absorb(self.destroy(&summary.instance).await);
+                }
+            }
+            Err(e) => report.errors.push(e.to_string()),
+        }
+        report.absorb(destroy::all(&self.cleanup()).await);
+        report.instances.sort();
+        report.instances.dedup();
+        report
     }
 }
