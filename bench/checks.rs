@@ -122,13 +122,14 @@ fn main() {
             };
             // One by one on a blank lab takes minutes: only when measuring.
             let serial = measuring || stage == Stage::Complete;
-            let figures = measure(&suite, &built.lab, &names, stage, rounds, serial).await;
+            let figures = measure(&suite, built.lab.as_ref(), &names, stage, rounds, serial).await;
             report(&format!("network namespaces, {label} lab"), figures);
         }
         if measuring {
             // The same suite against the same lab on the Docker engine, as `asbuilt check` runs it.
-            let engine =
-                DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable");
+            let engine = std::sync::Arc::new(
+                DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable"),
+            );
             for (stage, label) in [(Stage::Complete, "complete"), (Stage::Blank, "blank")] {
                 let instance = InstanceId::parse(&format!("bench-checks-{label}")).expect("a valid name");
                 let deployed = if stage == Stage::Blank { blank(&design) } else { design.clone() };
@@ -137,7 +138,8 @@ fn main() {
                     .deploy(DeployRequest { plan: &plan, design: &design, workers: 8 }, &Quiet)
                     .await
                     .expect("deploy");
-                let access = InstanceAccess::open(&engine, &instance).await.expect("open the instance");
+                let access =
+                    InstanceAccess::open(engine.clone(), &instance).await.expect("open the instance");
                 let figures = measure(&suite, &access, &names, stage, rounds, true).await;
                 report(&format!("Docker engine, {label} lab"), figures);
                 engine.destroy(&instance).await;

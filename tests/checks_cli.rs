@@ -68,7 +68,7 @@ async fn check_writes_the_report_and_exits_by_the_outcome() {
     assert_eq!(args.instance, "eerste-lan-1");
 
     let built = deploy::deploy(&design).await;
-    assert_eq!(check_instance(&built.lab, &design, &args).await, Outcome::Success);
+    assert_eq!(check_instance(built.lab.clone(), &design, &args).await, Outcome::Success);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(roxmltree::Document::parse(&xml).is_ok());
     drop(built);
@@ -79,7 +79,11 @@ async fn check_writes_the_report_and_exits_by_the_outcome() {
     let view =
         Check::parse_from(["check", "x", "--format", "html", "-o", html.to_str().unwrap(), "--student-view"])
             .args;
-    assert_eq!(check_instance(&built.lab, &design, &view).await, Outcome::Invalid, "exit 1: some failed");
+    assert_eq!(
+        check_instance(built.lab.clone(), &design, &view).await,
+        Outcome::Invalid,
+        "exit 1: some failed"
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("leerlingweergave") && page.contains("address/pc2:eth1"));
 }

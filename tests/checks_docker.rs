@@ -24,7 +24,7 @@ use common::{Deployed, address, all_prebuilt, example};
 use verdicts::{depending_on, explain, not_passed, student_parts};
 
 async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(&lab.engine, &lab.instance).await.unwrap();
+    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
     // The command's own pace: checks of converging protocols retry once a second.
     let options = RunOptions::default();
     let results = runner::run(suite, &access, &Names::of(design), &options).await;

@@ -35,7 +35,8 @@ fn buildable() -> Vec<(&'static str, Design)> {
 }
 
 async fn grade(lab: &NetnsLab, design: &Design, suite: &Suite) -> Report {
-    let options = RunOptions { parallel: 32, retry_delay: Duration::from_millis(300) };
+    let options =
+        RunOptions { parallel: 32, retry_delay: Duration::from_millis(300), ..RunOptions::default() };
     let results = runner::run(suite, lab, &Names::of(design), &options).await;
     Report::build(suite, &results, "2026-01-01T00:00:00Z")
 }
@@ -126,4 +127,44 @@ async fn two_students_are_each_graded_against_their_own_plan() {
     let other = grade(&built.lab, &bram, &bram_suite).await;
     assert!(other.score.percent < 60.0, "Anna's lab does not pass Bram's plan: {}", other.score.percent);
     assert!(not_passed(&other).contains("address/fw:eth3"));
+}
+
+#[tokio::test]
+async fn the_grading_call_runs_in_a_task_of_its_own_reports_every_check_and_stops_when_cancelled() {
+    use asbuilt::checks::events::RunEvent;
+    use asbuilt::checks::grade::{GradeError, GradeOptions, grade};
+    use tokio_util::sync::CancellationToken;
+
+    let design = example("statisch-routeren.yml", None).solution();
+    let built = deploy::deploy(&design).await;
+    let total = derive::suite(&design).checks.len();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Moved into a task: it owns the lab's access and the design.
+    let run = tokio::spawn(grade(
+        built.lab.clone(),
+        design.clone(),
+        GradeOptions::at("2026-12-01T12:00:00Z"),
+        Some(tx),
+        CancellationToken::new(),
+    ));
+    let report = run.await.unwrap().expect("graded");
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    let mut started = 0;
+    let mut finished = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        match event {
+            RunEvent::Started { .. } => started += 1,
+            RunEvent::Finished { done, total: of, .. } => finished.push((done, of)),
+            _ => {}
+        }
+    }
+    assert_eq!(started, total);
+    assert_eq!(finished.len(), total);
+    assert_eq!(finished.last(), Some(&(total, total)), "the last event says all are done");
+
+    // Cancelled: no report.
+    let cancel = CancellationToken::new();
+    let graded = grade(built.lab.clone(), design, GradeOptions::at("x"), None, cancel.clone());
+    cancel.cancel();
+    assert_eq!(graded.await.unwrap_err(), GradeError::Cancelled);
 }

@@ -684,7 +684,8 @@ async fn host_file_systems(f: &Fixture) -> Result<Completion, Failed> {
 
 async fn command_checks(f: &Fixture) -> Result<Completion, Failed> {
     let suite = derive::suite(&f.design);
-    let access = InstanceAccess::open(&f.lab.engine, &f.lab.instance).await.map_err(|e| e.to_string())?;
+    let access =
+        InstanceAccess::open(f.lab.engine.clone(), &f.lab.instance).await.map_err(|e| e.to_string())?;
     let results = runner::run(&suite, &access, &Names::of(&f.design), &RunOptions::default()).await;
     let raw = |title: &str| -> Result<String, Failed> {
         let check = suite
@@ -726,7 +727,8 @@ async fn endless_output(f: &Fixture) -> Result<Completion, Failed> {
         .find(|c| c.title.get(asbuilt::design::Lang::En).is_some_and(|t| t == "endless output"))
         .ok_or("no check titled endless output")?;
     let one = asbuilt::checks::model::Suite { checks: vec![check.clone()], ..suite.clone() };
-    let access = InstanceAccess::open(&f.lab.engine, &f.lab.instance).await.map_err(|e| e.to_string())?;
+    let access =
+        InstanceAccess::open(f.lab.engine.clone(), &f.lab.instance).await.map_err(|e| e.to_string())?;
     let results = runner::run(&one, &access, &Names::of(&f.design), &RunOptions::default()).await;
     let peak_mib = status_fields(&std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?)
         .get("VmHWM")

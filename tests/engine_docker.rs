@@ -526,7 +526,7 @@ async fn faults_are_in_place_and_cables_can_be_pulled_and_impaired() {
 async fn save_reads_back_the_running_configuration_and_a_console_opens_vtysh() {
     let design = all_prebuilt(example("statisch-routeren.yml").design_for(None));
     let lab = Deployed::new(design, "t-save").await;
-    let saved = save::save(&lab.engine, &lab.instance).await.unwrap();
+    let saved = save::save(lab.engine.as_ref(), &lab.instance).await.unwrap();
     let frr = saved.iter().find(|f| f.node == "r2" && f.name == "frr.conf").unwrap();
     assert!(
         frr.content.contains("ip address 10.0.23.1/30")

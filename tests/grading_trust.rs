@@ -34,7 +34,7 @@ fn complete() -> Design {
 }
 
 async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(&lab.engine, &lab.instance).await.unwrap();
+    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
     let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
     Report::build(suite, &results, "2026-12-01T12:00:00Z")
 }

@@ -10,6 +10,7 @@ pub mod content;
 pub mod derive;
 pub mod events;
 pub mod format;
+pub mod grade;
 pub mod judge;
 pub mod model;
 pub mod observation;

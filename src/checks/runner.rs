@@ -28,17 +28,21 @@ pub struct RunOptions {
     pub parallel: usize,
     /// The pause between two attempts of one check.
     pub retry_delay: Duration,
+    /// The longest the runner waits for OSPF to converge before grading.
+    pub settle_limit: Duration,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { parallel: 32, retry_delay: Duration::from_secs(1) }
+        // A dead interval and a half: enough for the designated-router election on
+        // every segment.
+        RunOptions {
+            parallel: 32,
+            retry_delay: Duration::from_secs(1),
+            settle_limit: Duration::from_secs(60),
+        }
     }
 }
-
-/// The longest the runner waits for OSPF to converge before grading: a dead interval
-/// and a half, enough for the designated-router election on every segment.
-const OSPF_SETTLE_LIMIT: Duration = Duration::from_secs(60);
 
 /// A probe that hangs past its own timeout by this much is given up on.
 const GRACE: Duration = Duration::from_secs(5);
@@ -80,7 +84,7 @@ pub async fn run_observed(
     } else {
         emit(events, RunEvent::Settling { routers: routers.clone() });
         let (waited, settled) =
-            settle::ospf(access, &routers, &settle::expected_neighbours(suite), OSPF_SETTLE_LIMIT).await;
+            settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit).await;
         let settling = Settling { routers, waited_ms: waited.as_millis() as u64, settled };
         emit(events, RunEvent::Settled(settling.clone()));
         Some(settling)

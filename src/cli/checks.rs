@@ -9,14 +9,16 @@ use clap::Args;
 
 use super::Outcome;
 use super::topology::load_lab;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
 use crate::checks::access::LabAccess;
 use crate::checks::derive;
 use crate::checks::events::RunEvent;
 use crate::checks::format::{self, Format};
-use crate::checks::judge::Names;
+use crate::checks::grade::{GradeOptions, grade};
 use crate::checks::model::{Origin, Suite};
-use crate::checks::report::Report;
-use crate::checks::runner::{self, RunOptions};
 use crate::design::{Design, Lang};
 
 #[derive(Debug, Args)]
@@ -124,36 +126,28 @@ fn suite_table(suite: &Suite, lang: Lang) -> String {
     out
 }
 
-/// Runs the checks of `design` against a running instance and prints the report.
-/// For callers without a tokio runtime (the CLI); inside one, use [`check_instance`].
-pub fn run_check_command(access: &dyn LabAccess, design: &Design, args: &CheckArgs) -> Outcome {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(err) => {
-            eprintln!("error: failed to start the check runner: {err}");
-            return Outcome::Failed;
-        }
+/// Grades a running lab against `design` (the library's [`grade`]) and writes the
+/// report, showing the run's progress on the terminal.
+pub async fn check_instance(access: Arc<dyn LabAccess>, design: &Design, args: &CheckArgs) -> Outcome {
+    let options = GradeOptions {
+        parallel: args.parallel.max(1),
+        student_view: args.student_view,
+        ..GradeOptions::at(utc_now())
     };
-    runtime.block_on(check_instance(access, design, args))
-}
-
-/// Derives the suite of `design`, runs it with `access`, and writes the report.
-pub async fn check_instance(access: &dyn LabAccess, design: &Design, args: &CheckArgs) -> Outcome {
-    let suite = derive::suite(design);
-    let options = RunOptions { parallel: args.parallel.max(1), ..RunOptions::default() };
-    // Progress on the terminal: the run reports its steps, this prints them.
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = std::io::stderr().is_terminal().then(|| tokio::spawn(print_progress(rx)));
-    let run = runner::run_observed(&suite, access, &Names::of(design), &options, Some(&tx)).await;
-    drop(tx);
+    // The command runs to its end or is killed: nothing cancels it.
+    let graded = grade(access, design.clone(), options, Some(tx), CancellationToken::new()).await;
     if let Some(printer) = printer {
         let _ = printer.await;
     }
-    let mut report = Report::build(&suite, &run.results, &utc_now());
-    report.settling = run.settling;
-    if args.student_view {
-        report = report.student_view();
-    }
+    let report = match graded {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: failed to {e}");
+            return Outcome::Failed;
+        }
+    };
     let lang = args.lang.unwrap_or(design.language);
     let color =
         args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

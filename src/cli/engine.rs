@@ -424,8 +424,9 @@ pub fn check(args: &super::checks::CheckArgs) -> Outcome {
             eprintln!("  repair it with `asbuilt deploy` and the same file; what students saved is kept");
             return Ok(Outcome::Failed);
         }
-        let access = InstanceAccess::open(&engine, &instance).await?;
-        Ok(super::checks::check_instance(&access, &record.design, args).await)
+        let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(engine);
+        let access = InstanceAccess::open(engine, &instance).await?;
+        Ok(super::checks::check_instance(std::sync::Arc::new(access), &record.design, args).await)
     })
 }
 

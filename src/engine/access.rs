@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,21 +14,19 @@ use super::{Engine, EngineError};
 use crate::checks::access::{AccessError, ExecOutput, LabAccess, RunAs};
 use crate::plan::InstanceId;
 
-/// One instance, as the check runner sees it.
-pub struct InstanceAccess<'e> {
-    engine: &'e dyn Engine,
+/// One instance, as the check runner sees it. It owns its handle on the engine, so a
+/// grading run can be moved into a task of its own.
+pub struct InstanceAccess {
+    engine: Arc<dyn Engine>,
     instance: InstanceId,
     namespaces: HashMap<String, PathBuf>,
     /// Each node's unprivileged check user, from the instance's plan.
     check_users: HashMap<String, String>,
 }
 
-impl<'e> InstanceAccess<'e> {
+impl InstanceAccess {
     /// Opens the instance: finds every running node's network namespace.
-    pub async fn open(
-        engine: &'e dyn Engine,
-        instance: &InstanceId,
-    ) -> Result<InstanceAccess<'e>, EngineError> {
+    pub async fn open(engine: Arc<dyn Engine>, instance: &InstanceId) -> Result<InstanceAccess, EngineError> {
         let mut namespaces = HashMap::new();
         for node in engine.nodes(instance).await? {
             if node.state != "running" {
@@ -44,7 +43,7 @@ impl<'e> InstanceAccess<'e> {
 }
 
 #[async_trait]
-impl LabAccess for InstanceAccess<'_> {
+impl LabAccess for InstanceAccess {
     async fn exec(
         &self,
         node: &str,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use asbuilt::design::{Design, Lab};
@@ -30,7 +31,7 @@ pub async fn engine() -> DockerEngine {
 
 /// A deployed instance, destroyed when the test ends, however it ends.
 pub struct Deployed {
-    pub engine: DockerEngine,
+    pub engine: Arc<DockerEngine>,
     pub instance: InstanceId,
     pub plan: Plan,
     pub design: Design,
@@ -43,7 +44,7 @@ impl Deployed {
         let plan = plan(&design, instance.clone());
         let request = DeployRequest { plan: &plan, design: &design, workers: 8 };
         engine.deploy(request, &Quiet).await.unwrap_or_else(|e| panic!("deploy {name}: {e}"));
-        Deployed { engine, instance, plan, design }
+        Deployed { engine: Arc::new(engine), instance, plan, design }
     }
 
     /// Runs a command on a node.

@@ -21,7 +21,8 @@ use super::netns_lab::NetnsLab;
 
 /// A design running in namespaces, with its test servers.
 pub struct Deployed {
-    pub lab: NetnsLab,
+    /// Shared, so a grading run can own its access to the lab.
+    pub lab: std::sync::Arc<NetnsLab>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -157,7 +158,7 @@ pub async fn deploy_broken(design: &Design, breakage: &Breakage) -> Deployed {
     for ep in &breakage.shut {
         lab.sh(&ep.node, &format!("ip link set {} down", ep.interface));
     }
-    Deployed { lab, servers }
+    Deployed { lab: std::sync::Arc::new(lab), servers }
 }
 
 async fn socket_in(
