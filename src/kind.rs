@@ -150,8 +150,10 @@ pub const BASE_CAPABILITIES: &[&str] =
 
 /// Capabilities of a lab's fabric: it creates bridges and veths, relays impaired cables
 /// (`NET_RAW`), and captures traffic for evidence with tcpdump, which drops to its own
-/// unprivileged user before it reads a packet (`SETUID`, `SETGID`).
-pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW", "SETUID", "SETGID"];
+/// unprivileged user before it reads a packet (`SETUID`, `SETGID`). Stopping such a
+/// capture takes `KILL`: without it the fabric's root may not signal a process of
+/// another user, and a capture ended by `timeout` runs on forever.
+pub const FABRIC_CAPABILITIES: &[&str] = &["NET_ADMIN", "NET_RAW", "SETUID", "SETGID", "KILL"];
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,10 @@ use futures_util::StreamExt;
 /// namespaces these tests create. No packet leaves them.
 pub const NET: &str = "192.0.2";
 
+/// The longest any one script of these tests may run (the slowest, a DHCP exchange,
+/// takes a few seconds).
+pub const SCRIPT_LIMIT: Duration = Duration::from_secs(120);
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
 }
@@ -158,8 +162,15 @@ impl Lab {
         node
     }
 
-    /// Runs `script` with sh in the node.
+    /// Runs `script` with sh in the node. A script that is still running after
+    /// [`SCRIPT_LIMIT`] fails the test by name: a hung command must not hang the suite.
     pub async fn sh(&self, node: &Node, script: &str) -> Output {
+        tokio::time::timeout(SCRIPT_LIMIT, self.sh_unbounded(node, script)).await.unwrap_or_else(|_| {
+            panic!("`{script}` on {} still ran after {SCRIPT_LIMIT:?}", node.hostname)
+        })
+    }
+
+    async fn sh_unbounded(&self, node: &Node, script: &str) -> Output {
         let config = ExecConfig {
             cmd: Some(vec!["sh".to_string(), "-c".to_string(), script.to_string()]),
             attach_stdout: Some(true),
