@@ -165,9 +165,9 @@ impl Lab {
     /// Runs `script` with sh in the node. A script that is still running after
     /// [`SCRIPT_LIMIT`] fails the test by name: a hung command must not hang the suite.
     pub async fn sh(&self, node: &Node, script: &str) -> Output {
-        tokio::time::timeout(SCRIPT_LIMIT, self.sh_unbounded(node, script)).await.unwrap_or_else(|_| {
-            panic!("`{script}` on {} still ran after {SCRIPT_LIMIT:?}", node.hostname)
-        })
+        tokio::time::timeout(SCRIPT_LIMIT, self.sh_unbounded(node, script))
+            .await
+            .unwrap_or_else(|_| panic!("`{script}` on {} still ran after {SCRIPT_LIMIT:?}", node.hostname))
     }
 
     async fn sh_unbounded(&self, node: &Node, script: &str) -> Output {
