@@ -39,8 +39,12 @@ async fn router_image_answers_vtysh_show_version() {
     assert!(version.contains("FRRouting"), "{version}");
     // The hostname the engine gives the container is the router's name in FRR too.
     assert!(version.contains("(r1)"), "{version}");
-    for daemon in ["watchfrr", "zebra", "staticd", "ospfd", "bgpd", "ripd"] {
+    for daemon in ["watchfrr", "zebra", "staticd"] {
         lab.ok(&router, &format!("pgrep -x {daemon}")).await;
+    }
+    // No protocol daemon runs until it is switched on: each costs memory on every router.
+    for daemon in ["ospfd", "bgpd", "ripd"] {
+        assert_eq!(lab.sh(&router, &format!("pgrep -x {daemon}")).await.code, 1, "{daemon} runs");
     }
     lab.ok(&router, "asbuilt-service status frr").await;
 }
@@ -50,6 +54,10 @@ async fn router_applies_a_new_frr_conf_when_the_service_is_reloaded() {
     let mut lab = Lab::new().await;
     let router = lab.start(Image::Node(NodeKind::Router), "r2").await;
     lab.wait_for(&router, "vtysh -c 'show version'", Duration::from_secs(20)).await;
+    // A student who wants a protocol the lab did not switch on does what the daemons
+    // file says.
+    lab.ok(&router, "sed -i 's/^ospfd=no/ospfd=yes/' /etc/frr/daemons && asbuilt-service restart frr").await;
+    lab.ok(&router, "pgrep -x ospfd").await;
     lab.ok(
         &router,
         "printf 'frr defaults traditional\\nip route 198.51.100.0/24 Null0\\nrouter ospf\\n ospf router-id 10.0.0.2\\n' \

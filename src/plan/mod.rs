@@ -19,7 +19,7 @@ pub use instance::InstanceId;
 
 use crate::design::{Builder, Design, Endpoint, FaultKind, Node, Part, PortVlans, ServiceName};
 use crate::kind::{Limits, NodeKind};
-use script::Script;
+use script::{Script, quote};
 
 /// Everything an engine needs to build one lab instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,6 +271,14 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                 content: frr::config(node),
                 mode: 0o640,
             });
+            // The image runs no protocol daemon (each costs memory on every router of
+            // every lab); a node whose design has OSPF gets ospfd, whoever builds it,
+            // so a student can configure it in vtysh.
+            if node.ospf.is_some() {
+                script.step("start the OSPF daemon");
+                script.raw(format!("sed -i {} /etc/frr/daemons", quote("s/^ospfd=no/ospfd=yes/")));
+                script.run(&["asbuilt-service", "restart", "frr"]);
+            }
             script.step("apply the FRR configuration");
             script.raw("chown frr:frr /etc/frr/frr.conf");
             // FRR booted with the image's configuration, which routes nothing, so the
