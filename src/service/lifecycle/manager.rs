@@ -251,6 +251,7 @@ impl Lifecycle {
                 t.queue.retain(|q| q != instance);
                 inner.set_state(&mut t, instance, LabState::Destroyed, None).await;
                 inner.dispatch(&mut t).await;
+                return Ok(inner.view(&t, instance));
             }
             LabState::Deploying => {
                 entry.removal = Some(After::Destroyed);
@@ -270,7 +271,7 @@ impl Lifecycle {
                 drop(t);
                 return self.wait_until(instance, |s| s.state != LabState::Destroying).await;
             }
-            LabState::Expired | LabState::Destroyed => {}
+            LabState::Expired | LabState::Destroyed => return Ok(inner.view(&t, instance)),
         }
         self.status(instance).await
     }
