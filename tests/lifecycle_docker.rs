@@ -485,3 +485,35 @@ fn a_shutdown_lets_the_deploy_finish_and_keeps_the_queue_for_the_next_start() {
         lc.destroy(&id(waiting)).await.unwrap();
     });
 }
+
+#[test]
+fn a_lab_destroyed_while_it_deploys_is_rolled_back_and_frees_its_place() {
+    test("t-lcd2-", |p| async move {
+        let (lc, _) = manager(p, Limits { deploys: 1, nodes: 3, per_owner: 1 }, None).await;
+        let mut events = lc.subscribe();
+        let (cut, next) = ("t-lcd2-cut", "t-lcd2-next");
+        lc.request(request(TWO_HOSTS, "anna", cut, HOUR)).await.unwrap();
+        lc.request(request(TWO_HOSTS, "bram", next, HOUR)).await.unwrap();
+        // Halfway: a node of it runs.
+        let started = async {
+            loop {
+                match events.recv().await.unwrap() {
+                    LifecycleEvent::Node { instance, state, .. }
+                        if instance.as_str() == cut && state == "started" =>
+                    {
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(120), started).await.expect("a node of it started");
+        assert!(engine_has(cut).await, "positive control: something of it exists");
+        let gone = lc.destroy(&id(cut)).await.unwrap();
+        assert_eq!(gone.state, LabState::Destroyed, "{:?}", gone.detail);
+        assert!(!engine_has(cut).await, "nothing of the cancelled deploy is left");
+        reaches(&lc, next, LabState::Ready).await;
+        assert!(engine_has(next).await);
+        lc.destroy(&id(next)).await.unwrap();
+    });
+}
