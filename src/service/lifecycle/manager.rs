@@ -101,7 +101,8 @@ pub(super) struct Inner {
 impl Lifecycle {
     /// Starts the manager: reads the store, reconciles it with what the engine runs
     /// (see [`ReconcileReport`]), queues again what waited, and starts the reaper. When
-    /// `shutdown` is cancelled, nothing new starts deploying; see [`Lifecycle::stopped`].
+    /// `shutdown` is cancelled, nothing new starts deploying and the reaper stops (until
+    /// then it runs, also when every handle is dropped); see [`Lifecycle::stopped`].
     pub async fn start(
         engine: Arc<dyn Engine>,
         store: Arc<dyn LifecycleStore>,
