@@ -12,4 +12,5 @@ pub mod graph;
 pub mod images;
 pub mod kind;
 pub mod plan;
+pub mod service;
 pub mod topology;
