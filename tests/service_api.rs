@@ -390,6 +390,27 @@ async fn errors_are_json_with_a_code_and_a_message() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let health = Client::new().get(server.url("/healthz")).send().await.expect("request");
     assert_eq!(health.status(), StatusCode::OK);
+
+    // Rejections axum makes before a handler runs have the same shape.
+    let admin = server.login("admin", &server.admin_password()).await;
+    let malformed = admin
+        .client
+        .post(server.url("/api/classes"))
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let body: Value = malformed.json().await.expect("json");
+    assert_eq!(error_code(&body), "bad_request");
+    let (status, body) = admin.get("/api/classes/not-a-number").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "bad_request", "{body}");
+    let (status, body) = admin.send(Method::DELETE, "/api/me", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(&body), "method_not_allowed");
     server.stop().await;
 }
 
@@ -682,4 +703,84 @@ async fn set_student_number(admin: &Session, id: i64, number: &str) {
         .send(Method::PATCH, &format!("/api/users/{id}"), Some(json!({ "student_number": number })))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn metrics_count_users_by_role_and_requests_by_route_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "jan", "teacher").await;
+    let (_, class) = admin.post("/api/classes", json!({ "name": "4A" })).await;
+    admin.get(&format!("/api/classes/{}", class["id"])).await;
+    let text =
+        Client::new().get(server.url("/metrics")).send().await.expect("request").text().await.expect("text");
+    for line in [
+        "asbuilt_users{role=\"admin\"} 1",
+        "asbuilt_users{role=\"teacher\"} 1",
+        "asbuilt_users{role=\"student\"} 0",
+        "asbuilt_sessions 1",
+        "asbuilt_http_requests_total{method=\"GET\",route=\"/api/classes/{id}\",status=\"200\"} 1",
+        "asbuilt_http_requests_total{method=\"POST\",route=\"/api/users\",status=\"201\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+    }
+    server.stop().await;
+}
+
+/// `asbuilt serve` itself: the first start prints the admin's password, SIGTERM stops
+/// it cleanly, and the next start prints nothing of the kind.
+#[tokio::test]
+async fn serve_prints_the_first_admin_once_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = run_serve_until_sigterm(dir.path()).await;
+    assert!(first.contains("username: admin"), "{first}");
+    let password = first.lines().find_map(|l| l.trim().strip_prefix("password: ")).expect("password printed");
+    assert_eq!(password.len(), 20);
+    let second = run_serve_until_sigterm(dir.path()).await;
+    assert!(!second.contains("password"), "the password is shown once only: {second}");
+}
+
+/// Starts `asbuilt serve` on a free loopback port, waits until it answers /healthz,
+/// sends SIGTERM, asserts a clean exit and returns what it printed on stdout.
+async fn run_serve_until_sigterm(data_dir: &Path) -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("ASBUILT_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start asbuilt serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let address = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            if let Some(rest) = line.split("serving address=").nth(1) {
+                return rest.trim().to_string();
+            }
+        }
+        panic!("asbuilt serve ended before serving");
+    })
+    .await
+    .expect("serving within 30 s");
+    let health = Client::new().get(format!("http://{address}/healthz")).send().await.expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    let pid = child.id().expect("running") as i32;
+    // SAFETY: kill(2) with a pid this test started and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("stops within 30 s of SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    let mut rest = Vec::new();
+    while let Some(line) = stderr.next_line().await.expect("read stderr") {
+        rest.push(line);
+    }
+    assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+    let mut stdout = String::new();
+    child.stdout.take().expect("stdout").read_to_string(&mut stdout).await.expect("read stdout");
+    stdout
 }

@@ -25,7 +25,8 @@ pub fn serve(args: &ServeArgs) -> Outcome {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ASBUILT_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).init();
 
     let mut config = match Config::load(args.config.as_deref(), |name| std::env::var(name).ok()) {
         Ok(config) => config,

@@ -74,6 +74,16 @@ pub fn read_roster(user: &CurrentUser) -> Result<(), ApiError> {
     if user.role == Role::Student { Err(ApiError::NotFound) } else { Ok(()) }
 }
 
+/// One of the caller's own API tokens. Tokens belong to their owner alone: not even an
+/// admin revokes someone else's (an admin disables the account instead).
+pub async fn own_token(db: &SqlitePool, user: &CurrentUser, token_id: i64) -> Result<(), ApiError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = ?")
+        .bind(token_id)
+        .fetch_optional(db)
+        .await?;
+    if owner == Some(user.id) { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
 /// The classes the caller may read, by name.
 pub async fn visible_classes(db: &SqlitePool, user: &CurrentUser) -> Result<Vec<ClassRow>, ApiError> {
     let query = match user.role {

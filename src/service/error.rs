@@ -104,3 +104,46 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// Middleware giving every error response the JSON shape, including the ones axum makes
+/// itself before a handler runs (a malformed JSON body or path, a body too large, a
+/// method the route does not have), which are plain text otherwise.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // axum's rejections are one short sentence; anything longer is not worth reading.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "not found".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this path does not take that method".to_string())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large".to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", text),
+        s if s.is_server_error() => {
+            tracing::error!(status = s.as_u16(), cause = %text, "request failed");
+            ("internal", "internal error".to_string())
+        }
+        _ => ("bad_request", text),
+    };
+    let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message, diagnostics: None } };
+    let mut response = (status, axum::Json(body)).into_response();
+    for (name, value) in
+        parts.headers.iter().filter(|(name, _)| *name == header::RETRY_AFTER || *name == header::ALLOW)
+    {
+        response.headers_mut().insert(name, value.clone());
+    }
+    response
+}

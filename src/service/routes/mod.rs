@@ -30,5 +30,6 @@ pub fn router(state: AppState) -> Router {
         // A route layer sees the matched route's template, which metrics label by.
         .route_layer(middleware::from_fn_with_state(state.clone(), super::metrics::count))
         .fallback(|| async { super::error::ApiError::NotFound })
+        .layer(middleware::from_fn(super::error::json_errors))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::service::auth::{CurrentUser, session};
+use crate::service::authz;
 use crate::service::error::{ApiError, ErrorBody};
 use crate::service::state::AppState;
 
@@ -39,7 +40,7 @@ pub struct CreatedToken {
     pub token: String,
 }
 
-/// The caller's own tokens.
+/// The caller's own tokens (listing only one's own needs no further authorization).
 #[utoipa::path(get, path = "/api/tokens", tag = "tokens",
     responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -81,14 +82,8 @@ pub async fn revoke(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let removed = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
-        .bind(id)
-        .bind(user.id)
-        .execute(&state.db)
-        .await?
-        .rows_affected();
-    if removed == 0 {
-        return Err(ApiError::NotFound);
-    }
+    authz::own_token(&state.db, &user, id).await?;
+    sqlx::query("DELETE FROM api_tokens WHERE id = ?").bind(id).execute(&state.db).await?;
+    tracing::info!(username = %user.username, token_id = id, "revoked API token");
     Ok(StatusCode::NO_CONTENT)
 }
