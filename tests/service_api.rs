@@ -19,13 +19,10 @@ struct Server {
 
 impl Server {
     async fn start(data_dir: &Path) -> Server {
-        let config = Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.to_path_buf(),
-            login_failures_per_account: 3,
-            login_failures_per_address: 50,
-            ..Config::default()
-        };
+        Server::start_with(Config { data_dir: data_dir.to_path_buf(), ..test_config() }).await
+    }
+
+    async fn start_with(config: Config) -> Server {
         let (service, first_admin) = Service::open(config).await.expect("service opens");
         let listener = service.bind().await.expect("bind loopback");
         let address = listener.local_addr().expect("local address");
@@ -67,6 +64,15 @@ impl Server {
         let body: Value = response.json().await.expect("login body");
         let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
         Session { client, csrf, base: self.url("") }
+    }
+}
+
+fn test_config() -> Config {
+    Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        login_failures_per_account: 3,
+        login_failures_per_address: 50,
+        ..Config::default()
     }
 }
 
@@ -783,4 +789,141 @@ async fn run_serve_until_sigterm(data_dir: &Path) -> String {
     let mut stdout = String::new();
     child.stdout.take().expect("stdout").read_to_string(&mut stdout).await.expect("read stdout");
     stdout
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_cookie_is_secure_over_tls_and_the_throttle_counts_the_forwarded_address()
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(Config {
+        data_dir: dir.path().to_path_buf(),
+        trust_proxy: true,
+        login_failures_per_account: 100,
+        login_failures_per_address: 2,
+        ..test_config()
+    })
+    .await;
+    let login = |proto: &'static str, from: &'static str, password: String| {
+        let url = server.url("/api/auth/login");
+        async move {
+            Client::new()
+                .post(url)
+                .header("x-forwarded-proto", proto)
+                .header("x-forwarded-for", from)
+                .json(&json!({ "username": "admin", "password": password }))
+                .send()
+                .await
+                .expect("login")
+        }
+    };
+    let over_tls = login("https", "192.0.2.10", server.admin_password()).await;
+    assert_eq!(over_tls.status(), StatusCode::OK);
+    let cookie = over_tls.headers().get("set-cookie").expect("cookie").to_str().expect("ascii").to_string();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let plain = login("http", "192.0.2.10", server.admin_password()).await;
+    let cookie = plain.headers().get("set-cookie").expect("cookie").to_str().expect("ascii").to_string();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    for _ in 0..2 {
+        let wrong = login("https", "192.0.2.66", "wrong password!".into()).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = login("https", "192.0.2.66", server.admin_password()).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS, "the forwarded address is throttled");
+    let other = login("https", "192.0.2.67", server.admin_password()).await;
+    assert_eq!(other.status(), StatusCode::OK, "another address behind the same proxy is not");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_disabled_account_loses_its_sessions_and_tokens_and_cannot_log_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    let id = create_user(&admin, "jan", "teacher").await;
+    let jan = server.login("jan", PASSWORD).await;
+    let (_, token) = jan.post("/api/tokens", json!({ "name": "script" })).await;
+    let token = token["token"].as_str().expect("token").to_string();
+    let bearer = |token: String| {
+        let url = server.url("/api/me");
+        async move { Client::new().get(url).bearer_auth(token).send().await.expect("request").status() }
+    };
+    assert_eq!(jan.get("/api/me").await.0, StatusCode::OK);
+    assert_eq!(bearer(token.clone()).await, StatusCode::OK);
+
+    let (status, _) =
+        admin.send(Method::PATCH, &format!("/api/users/{id}"), Some(json!({ "disabled": true }))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jan.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(bearer(token).await, StatusCode::UNAUTHORIZED);
+    let again = Client::new()
+        .post(server.url("/api/auth/login"))
+        .json(&json!({ "username": "jan", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn uploads_at_the_same_time_each_get_their_own_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = std::sync::Arc::new(server.login("admin", &server.admin_password()).await);
+    let uploads = (0..6).map(|_| {
+        let admin = admin.clone();
+        tokio::spawn(async move { admin.post("/api/labs", json!({ "source": VALID_LAB })).await })
+    });
+    let mut versions = Vec::new();
+    for upload in uploads {
+        let (status, body) = upload.await.expect("upload task");
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        versions.push(body["version"].as_i64().expect("version"));
+    }
+    versions.sort();
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+    server.stop().await;
+}
+
+/// The backup of docs/operations.md: `VACUUM INTO` while the service runs and writes,
+/// then a service started on the copy has everything.
+#[tokio::test]
+async fn a_backup_made_while_running_restores_into_a_working_service() {
+    use sqlx::ConnectOptions;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let password = server.admin_password();
+    let admin = server.login("admin", &password).await;
+    create_user(&admin, "jan", "teacher").await;
+    let jan = server.login("jan", PASSWORD).await;
+    jan.post("/api/classes", json!({ "name": "4A" })).await;
+
+    let restored = tempfile::tempdir().expect("temp dir");
+    let backup = restored.path().join("asbuilt.db");
+    let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("asbuilt.db"))
+        .connect()
+        .await
+        .expect("open the live database");
+    sqlx::query("VACUUM INTO ?")
+        .bind(backup.display().to_string())
+        .execute(&mut connection)
+        .await
+        .expect("backup");
+    drop(connection);
+    // The service goes on working after the backup.
+    let (status, _) = jan.post("/api/classes", json!({ "name": "4B" })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    server.stop().await;
+
+    let copy = Server::start(restored.path()).await;
+    assert!(copy.first_admin.is_none(), "the backup has its admin");
+    copy.login("admin", &password).await;
+    let jan = copy.login("jan", PASSWORD).await;
+    let (_, classes) = jan.get("/api/classes").await;
+    let names: Vec<&str> =
+        classes.as_array().expect("list").iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["4A"], "the backup holds what was there when it was made");
+    copy.stop().await;
 }

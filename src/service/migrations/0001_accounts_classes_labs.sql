@@ -4,7 +4,8 @@
 
 CREATE TABLE users (
     id             INTEGER PRIMARY KEY,
-    username       TEXT    NOT NULL UNIQUE,
+    -- Unique whatever the case: `Jan` and `jan` are one person logging in.
+    username       TEXT    NOT NULL UNIQUE COLLATE NOCASE,
     display_name   TEXT    NOT NULL,
     email          TEXT,
     role           TEXT    NOT NULL CHECK (role IN ('admin', 'teacher', 'grader', 'student')),

@@ -121,20 +121,18 @@ pub async fn upload(
         .bind(&name)
         .fetch_one(&mut *tx)
         .await?;
-    let version: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM lab_versions WHERE lab_id = ?")
-            .bind(lab_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    sqlx::query(
-        "INSERT INTO lab_versions (lab_id, version, source, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?)",
+    // The next number is taken in the same statement that stores it, so two uploads at
+    // once cannot both read the same highest version.
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO lab_versions (lab_id, version, source, uploaded_by, uploaded_at) \
+         SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4 FROM lab_versions WHERE lab_id = ?1 \
+         RETURNING version",
     )
     .bind(lab_id)
-    .bind(version)
     .bind(&source)
     .bind(user.id)
     .bind(now())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     tracing::info!(by = %user.username, lab = %name, version, "uploaded lab");
