@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 /// A running service; dropping it does not stop it, `stop` does.
 struct Server {
     address: SocketAddr,
+    state: asbuilt::service::AppState,
     first_admin: Option<FirstAdmin>,
     stop: oneshot::Sender<()>,
     done: tokio::task::JoinHandle<()>,
@@ -25,6 +26,7 @@ impl Server {
     async fn start_with(config: Config) -> Server {
         let (service, first_admin) = Service::open(config).await.expect("service opens");
         let listener = service.bind().await.expect("bind loopback");
+        let state = service.state.clone();
         let address = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
@@ -35,7 +37,7 @@ impl Server {
                 .await
                 .expect("serves until stopped");
         });
-        Server { address, first_admin, stop, done }
+        Server { address, state, first_admin, stop, done }
     }
 
     fn url(&self, path: &str) -> String {
@@ -526,6 +528,13 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         (Method::GET, "/metrics".into(), none(), [200, 200, 200, 200, 200, 200, 200, 200]),
         (Method::GET, "/api/openapi.json".into(), none(), [200, 200, 200, 200, 200, 200, 200, 200]),
         (Method::GET, "/api/me".into(), none(), [200, 200, 200, 200, 200, 200, 200, 401]),
+        // A wrong current password: every account gets as far as checking it.
+        (
+            Method::POST,
+            "/api/me/password".into(),
+            Box::new(|| Some(json!({ "current": "not the password", "new": "a new long password" }))),
+            [400, 400, 400, 400, 400, 400, 400, 401],
+        ),
         (Method::GET, "/api/users".into(), none(), [200, 403, 403, 403, 403, 404, 404, 401]),
         (
             Method::POST,
@@ -682,6 +691,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/tokens/{id}",
         "/api/auth/login",
         "/api/auth/logout",
+        "/api/me/password",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -691,7 +701,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 25);
+    assert_eq!(covered.len(), 26);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.
@@ -926,4 +936,49 @@ async fn a_backup_made_while_running_restores_into_a_working_service() {
         classes.as_array().expect("list").iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["4A"], "the backup holds what was there when it was made");
     copy.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_with_the_current_one_and_other_sessions_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "s1", "student").await;
+    let here = server.login("s1", PASSWORD).await;
+    let elsewhere = server.login("s1", PASSWORD).await;
+    let new = "another long password";
+    let (status, body) =
+        here.post("/api/me/password", json!({ "current": "not my password", "new": new })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = here.post("/api/me/password", json!({ "current": PASSWORD, "new": "short" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(elsewhere.get("/api/me").await.0, StatusCode::OK, "failed changes end nothing");
+    let (status, _) = here.post("/api/me/password", json!({ "current": PASSWORD, "new": new })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(here.get("/api/me").await.0, StatusCode::OK, "the session that asked goes on");
+    assert_eq!(elsewhere.get("/api/me").await.0, StatusCode::UNAUTHORIZED, "other sessions end");
+    server.login("s1", new).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_background_work_before_closing_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let state = server.state.clone();
+    let seen = finished.clone();
+    server.state.tasks.spawn(async move {
+        state.shutdown.cancelled().await;
+        // A deploy rolling back takes a while, and records what it did at the end.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("SELECT COUNT(*) FROM users")
+            .execute(&state.db)
+            .await
+            .expect("the database is still open");
+        seen.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    assert!(!finished.load(std::sync::atomic::Ordering::SeqCst));
+    server.stop().await;
+    assert!(finished.load(std::sync::atomic::Ordering::SeqCst), "serve returned before the work ended");
 }

@@ -13,7 +13,7 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
     info(title = "asbuilt service", description = "Accounts, classes, labs and assignments of a school's network labs."),
     paths(
         health::healthz,
-        auth::login, auth::logout, auth::me,
+        auth::login, auth::logout, auth::me, auth::change_password,
         tokens::list, tokens::create, tokens::revoke,
         users::list, users::create, users::update, users::set_password,
         classes::list, classes::create, classes::show, classes::students, classes::import, classes::add_grader,

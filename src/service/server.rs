@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::auth::throttle::Throttle;
 use super::config::Config;
@@ -57,6 +58,7 @@ impl Service {
             throttle: Arc::new(throttle),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
         };
         Ok((Service { state }, first_admin))
     }
@@ -68,8 +70,8 @@ impl Service {
     }
 
     /// Serves on `listener` until `stop` completes; then stops taking connections, lets
-    /// requests in flight finish, cancels `state.shutdown` for background work, and
-    /// closes the database cleanly (a WAL checkpoint).
+    /// requests in flight finish, cancels `state.shutdown`, waits for the work spawned
+    /// on `state.tasks`, and closes the database cleanly (a WAL checkpoint).
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -89,6 +91,13 @@ impl Service {
             })
             .await;
         state.shutdown.cancel();
+        // Background work (the lifecycle's deploys) sees the cancellation and finishes
+        // or rolls back; the database must stay open until it has.
+        state.tasks.close();
+        if !state.tasks.is_empty() {
+            tracing::info!(tasks = state.tasks.len(), "waiting for background work to finish");
+        }
+        state.tasks.wait().await;
         state.db.close().await;
         tracing::info!("stopped");
         result.map_err(StartError::Serve)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::auth::throttle::Throttle;
 use super::config::Config;
@@ -20,4 +21,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Cancelled when the service shuts down; background work watches it.
     pub shutdown: CancellationToken,
+    /// Work that must end before the service does (a deploy finishing or rolling back):
+    /// spawn it with `state.tasks.spawn(...)`. At shutdown the service stops taking
+    /// requests, cancels `shutdown`, and waits for these before closing the database.
+    pub tasks: TaskTracker,
 }

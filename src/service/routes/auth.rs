@@ -19,6 +19,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
         .route("/api/me", get(me))
+        .route("/api/me/password", post(change_password))
+}
+
+/// A new password for one's own account, with the current one as proof.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current: String,
+    /// At least 10 characters.
+    pub new: String,
 }
 
 /// A username and password.
@@ -104,4 +113,46 @@ pub async fn logout(
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<UserView>, ApiError> {
     Ok(Json(super::users::view(&state.db, user.id).await?))
+}
+
+/// Changes the caller's own password. Every session of the account ends but the one
+/// that asked, so a thief with an old session is out.
+#[utoipa::path(post, path = "/api/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(change): Json<PasswordChange>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    password::check_strength(&change.new).map_err(ApiError::BadRequest)?;
+    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        .bind(user.id)
+        .fetch_one(&state.db)
+        .await?;
+    let (current, new) = (change.current, change.new);
+    let hashed = tokio::task::spawn_blocking(move || {
+        if password::verify(&current, stored.as_deref()) { password::hash(&new).map(Some) } else { Ok(None) }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password change: {e}")))?
+    .map_err(ApiError::Internal)?;
+    let Some(hash) = hashed else {
+        return Err(ApiError::BadRequest("the current password is wrong".into()));
+    };
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(user.id)
+        .execute(&state.db)
+        .await?;
+    let keep: Vec<u8> = match &user.via {
+        Via::Session { token_hash } => token_hash.clone(),
+        Via::Token { .. } => Vec::new(),
+    };
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?")
+        .bind(user.id)
+        .bind(keep)
+        .execute(&state.db)
+        .await?;
+    tracing::info!(username = %user.username, "changed own password");
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
