@@ -698,6 +698,9 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             assert!(paths.contains_key(template), "{template} is not in the OpenAPI document");
         }
     }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["session"]["in"], "cookie", "{schemes}");
+    assert_eq!(schemes["token"]["scheme"], "bearer", "{schemes}");
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }

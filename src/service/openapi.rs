@@ -3,7 +3,8 @@
 //! authorization matrix covers is described.
 
 use axum::Json;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use super::routes::{assignments, auth, classes, health, labs, tokens, users};
 
@@ -21,12 +22,39 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
         assignments::list, assignments::create, assignments::show,
         metrics_doc,
     ),
+    modifiers(&Security),
+    security(("session" = []), ("token" = [])),
     tags(
         (name = "auth", description = "Sessions: a cookie plus X-CSRF-Token for changes; or Authorization: Bearer with an API token"),
         (name = "service", description = "Health and metrics"),
     )
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate, as security schemes.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::service::auth::session::COOKIE,
+                "Set by login. State-changing requests also send the session's CSRF token in X-CSRF-Token.",
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from POST /api/tokens; no CSRF token needed."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "service",

@@ -10,6 +10,11 @@
 //! Chosen over an Origin check because it does not depend on the browser sending
 //! `Origin` or on the service knowing its public address behind a proxy. Requests with
 //! a bearer token need no CSRF token: browsers never attach one on their own.
+//!
+//! Login itself has no session yet. It takes only `application/json`, which a
+//! cross-site form cannot send and a cross-site script cannot send without a CORS
+//! preflight the service does not answer, so another site cannot log a browser into
+//! an account of its choosing.
 
 use axum::http::{HeaderMap, Method};
 
