@@ -536,6 +536,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             [400, 400, 400, 400, 400, 400, 400, 401],
         ),
         (Method::GET, "/api/users".into(), none(), [200, 403, 403, 403, 403, 404, 404, 401]),
+        (Method::GET, "/api/graders".into(), none(), [200, 200, 200, 403, 403, 404, 404, 401]),
         (
             Method::POST,
             "/api/users".into(),
@@ -692,6 +693,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/auth/login",
         "/api/auth/logout",
         "/api/me/password",
+        "/api/graders",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -704,7 +706,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 26);
+    assert_eq!(covered.len(), 27);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.
@@ -744,6 +746,33 @@ async fn metrics_count_users_by_role_and_requests_by_route_template() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
     }
+    server.stop().await;
+}
+
+/// What the lab lifecycle will do: add its own gauges to the same exposition.
+#[tokio::test]
+async fn another_part_of_the_service_adds_its_metrics_to_the_exposition() {
+    struct Queue;
+    #[async_trait::async_trait]
+    impl asbuilt::service::metrics::MetricsSource for Queue {
+        async fn write(&self, db: &sqlx::SqlitePool, out: &mut String) -> Result<(), String> {
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(db)
+                .await
+                .map_err(|e| e.to_string())?;
+            out.push_str(&format!("# TYPE asbuilt_test_gauge gauge\nasbuilt_test_gauge {users}\n"));
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let before =
+        Client::new().get(server.url("/metrics")).send().await.expect("request").text().await.expect("text");
+    assert!(!before.contains("asbuilt_test_gauge"), "{before}");
+    server.state.metrics.register(std::sync::Arc::new(Queue));
+    let after =
+        Client::new().get(server.url("/metrics")).send().await.expect("request").text().await.expect("text");
+    assert!(after.lines().any(|l| l == "asbuilt_test_gauge 1"), "{after}");
     server.stop().await;
 }
 

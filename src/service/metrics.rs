@@ -5,13 +5,13 @@
 //! scrape time, so they are right after a restart.
 //!
 //! Other parts of the service add their own gauges by implementing [`MetricsSource`]
-//! and being listed in `Metrics::sources`: that is where the lab lifecycle's instances
-//! by state and queue length belong.
+//! and calling `state.metrics.register(...)` at start: that is where the lab
+//! lifecycle's instances by state, queue length and durations belong.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -36,10 +36,15 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     login_failures: AtomicU64,
     /// Where the lifecycle (instances by state, queue length) plugs in.
-    pub sources: Vec<Box<dyn MetricsSource>>,
+    sources: Mutex<Vec<Arc<dyn MetricsSource>>>,
 }
 
 impl Metrics {
+    /// Adds a source asked at every scrape, after the service's own metrics.
+    pub fn register(&self, source: Arc<dyn MetricsSource>) {
+        self.sources.lock().unwrap_or_else(|e| e.into_inner()).push(source);
+    }
+
     pub fn login_failed(&self) {
         self.login_failures.fetch_add(1, Ordering::Relaxed);
     }
@@ -84,7 +89,9 @@ impl Metrics {
                 escape(&route)
             );
         }
-        for source in &self.sources {
+        // Cloned out, so no lock is held while a source awaits.
+        let sources = self.sources.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for source in sources {
             source.write(db, &mut out).await?;
         }
         Ok(out)

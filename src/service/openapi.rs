@@ -16,7 +16,7 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
         health::healthz,
         auth::login, auth::logout, auth::me, auth::change_password,
         tokens::list, tokens::create, tokens::revoke,
-        users::list, users::create, users::update, users::set_password,
+        users::list, users::create, users::update, users::set_password, users::graders,
         classes::list, classes::create, classes::show, classes::students, classes::import, classes::add_grader,
         labs::list, labs::upload, labs::show, labs::version,
         assignments::list, assignments::create, assignments::show,

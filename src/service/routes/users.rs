@@ -19,6 +19,31 @@ pub fn router() -> Router<AppState> {
         .route("/api/users", get(list).post(create))
         .route("/api/users/{id}", patch(update))
         .route("/api/users/{id}/password", post(set_password))
+        .route("/api/graders", get(graders))
+}
+
+/// A grader as teachers see them: enough to assign them to a class.
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct GraderView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// The grader accounts, for a teacher assigning one to a class (teachers and admins).
+#[utoipa::path(get, path = "/api/graders", tag = "users",
+    responses((status = 200, body = Vec<GraderView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn graders(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<GraderView>>, ApiError> {
+    authz::create_teaching_material(&user)?;
+    let graders = sqlx::query_as(
+        "SELECT id, username, display_name FROM users WHERE role = 'grader' AND disabled = 0 ORDER BY username",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(Json(graders))
 }
 
 /// An account as the API shows it (never its password hash).
