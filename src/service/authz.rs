@@ -46,6 +46,11 @@ pub fn create_teaching_material(user: &CurrentUser) -> Result<(), ApiError> {
     require_role(user, &[Role::Admin, Role::Teacher])
 }
 
+/// Who may list the grader accounts: those who assign graders to classes.
+pub fn list_graders(user: &CurrentUser) -> Result<(), ApiError> {
+    require_role(user, &[Role::Admin, Role::Teacher])
+}
+
 /// The class with this id, if the caller may have `access` to it.
 pub async fn class(
     db: &SqlitePool,

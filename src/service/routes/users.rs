@@ -37,7 +37,7 @@ pub async fn graders(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<Vec<GraderView>>, ApiError> {
-    authz::create_teaching_material(&user)?;
+    authz::list_graders(&user)?;
     let graders = sqlx::query_as(
         "SELECT id, username, display_name FROM users WHERE role = 'grader' AND disabled = 0 ORDER BY username",
     )
