@@ -772,26 +772,46 @@ async fn another_part_of_the_service_adds_its_metrics_to_the_exposition() {
 }
 
 /// `asbuilt serve` itself: the first start prints the admin's password, SIGTERM stops
-/// it cleanly, and the next start prints nothing of the kind.
+/// it cleanly, and later starts on the same data directory, named by the environment
+/// or by a config file instead of the option, print nothing of the kind.
 #[tokio::test]
 async fn serve_prints_the_first_admin_once_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let first = run_serve_until_sigterm(dir.path()).await;
+    let data = dir.path().join("data");
+    let first = run_serve_until_sigterm(DataDir::Option(&data)).await;
     assert!(first.contains("username: admin"), "{first}");
     let password = first.lines().find_map(|l| l.trim().strip_prefix("password: ")).expect("password printed");
     assert_eq!(password.len(), 20);
-    let second = run_serve_until_sigterm(dir.path()).await;
+    let second = run_serve_until_sigterm(DataDir::Environment(&data)).await;
     assert!(!second.contains("password"), "the password is shown once only: {second}");
+    let config = dir.path().join("asbuilt.toml");
+    std::fs::write(&config, format!("data-dir = {:?}\n", data.display().to_string())).expect("write config");
+    let third = run_serve_until_sigterm(DataDir::ConfigFile(&config)).await;
+    assert!(!third.contains("password"), "the config file names the same data directory: {third}");
+}
+
+/// How `asbuilt serve` is told where its data is.
+enum DataDir<'a> {
+    Option(&'a Path),
+    Environment(&'a Path),
+    ConfigFile(&'a Path),
 }
 
 /// Starts `asbuilt serve` on a free loopback port, waits until it answers /healthz,
 /// sends SIGTERM, asserts a clean exit and returns what it printed on stdout.
-async fn run_serve_until_sigterm(data_dir: &Path) -> String {
+async fn run_serve_until_sigterm(data_dir: DataDir<'_>) -> String {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .env("ASBUILT_LOG", "info")
+        .env_remove("ASBUILT_DATA_DIR");
+    match data_dir {
+        DataDir::Option(path) => command.arg("--data-dir").arg(path),
+        DataDir::Environment(path) => command.env("ASBUILT_DATA_DIR", path),
+        DataDir::ConfigFile(path) => command.arg("--config").arg(path),
+    };
+    let mut child = command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
