@@ -943,6 +943,33 @@ async fn uploads_at_the_same_time_each_get_their_own_version() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn imports_of_one_list_at_the_same_time_all_succeed_and_make_each_student_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = std::sync::Arc::new(server.login("admin", &server.admin_password()).await);
+    let (_, class) = admin.post("/api/classes", json!({ "name": "4A" })).await;
+    let path = format!("/api/classes/{}/students/import", class["id"]);
+    let csv: String = std::iter::once("leerlingnummer;naam;email\n".to_string())
+        .chain((0..40).map(|i| format!("{};Leerling {i};l{i}@school.nl\n", 200000 + i)))
+        .collect();
+    let imports = (0..4).map(|_| {
+        let (admin, path, csv) = (admin.clone(), path.clone(), csv.clone());
+        tokio::spawn(async move { admin.post_csv(&path, &csv).await })
+    });
+    let mut created = 0;
+    for import in imports {
+        let (status, report) = import.await.expect("import task");
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["imported"], 40);
+        created += report["created"].as_i64().expect("created");
+    }
+    assert_eq!(created, 40, "each student is made by exactly one of the imports");
+    let (_, students) = admin.get(&format!("/api/classes/{}/students", class["id"])).await;
+    assert_eq!(students.as_array().expect("list").len(), 40);
+    server.stop().await;
+}
+
 /// The backup of docs/operations.md: `VACUUM INTO` while the service runs and writes,
 /// then a service started on the copy has everything.
 #[tokio::test]

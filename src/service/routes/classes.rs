@@ -153,7 +153,9 @@ pub async fn import(
         csv_import::parse(&body).map_err(|e| ApiError::BadRequest(format!("class list refused: {e}")))?;
     let mut report = ImportReport { imported: 0, created: 0, errors: parsed.errors };
     // One transaction: a crash half-way leaves the class as it was, and a retry is safe.
-    let mut tx = state.db.begin().await?;
+    // IMMEDIATE takes the write lock first: a deferred transaction that read before
+    // another import wrote would fail at its first write instead of waiting its turn.
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     for row in parsed.rows {
         match import_row(&mut tx, &class, &row).await? {
             Ok(created) => {

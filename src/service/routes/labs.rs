@@ -109,7 +109,8 @@ pub async fn upload(
         .await
         .map_err(|e| ApiError::Internal(format!("validate upload: {e}")))?;
     let (name, warnings, source) = checked.map_err(ApiError::InvalidTopology)?;
-    let mut tx = state.db.begin().await?;
+    // IMMEDIATE: uploads of one lab wait their turn instead of failing on a lock.
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("INSERT OR IGNORE INTO labs (name, owner_id, created_at) VALUES (?, ?, ?)")
         .bind(&name)
         .bind(user.id)
