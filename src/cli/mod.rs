@@ -11,6 +11,7 @@ mod exec;
 mod graph;
 mod images;
 mod output;
+mod serve;
 mod terminal;
 mod topology;
 
@@ -60,6 +61,9 @@ enum Command {
     Check(checks::CheckArgs),
     /// Show which confinement holds labs on this host, and prove it with a self-test.
     Doctor(doctor::DoctorArgs),
+    /// Run the service for a school: accounts, classes, labs and assignments over a JSON
+    /// API (docs/operations.md).
+    Serve(serve::ServeArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Checks(args) => checks::list(&args),
         Command::Check(args) => engine::check(&args),
         Command::Doctor(args) => doctor::doctor(&args),
+        Command::Serve(args) => serve::serve(&args),
     };
     outcome.into()
 }

@@ -1,3 +1,39 @@
-//! `asbuilt serve`: the parts of the service that run labs for a whole school.
+//! `asbuilt serve`: the service a school talks to (accounts, classes, labs and
+//! assignments) over a JSON API, with its state in SQLite.
+//!
+//! This module never prints: it logs with `tracing`, and hands the one thing a person
+//! must see at start-up (the first admin's password) back to the CLI as a value.
+//!
+//! - `config.rs`: the configuration file and its environment overrides.
+//! - `db.rs`: opening the database (WAL, foreign keys) and running the migrations.
+//! - `error.rs`: `ApiError`, the one error every handler returns, rendered as JSON.
+//! - `auth/`: passwords, sessions and API tokens, CSRF, login throttling, and the
+//!   `CurrentUser` extractor.
+//! - `authz.rs`: the one place that decides who may see and change what.
+//! - `routes/`: one module per resource, each exporting `router()`.
+//! - `csv_import.rs`: reading a school administration's class list.
+//! - `metrics.rs`: the Prometheus exposition.
+//! - `openapi.rs`: the OpenAPI document.
+//! - `server.rs`: `Service`, which opens everything and serves the router.
+//! - `lifecycle/`: each student's lab from request to expiry: the queue, admission,
+//!   TTL and reconciling with the engine (docs/lifecycle.md).
 
+pub mod auth;
+pub mod authz;
+pub mod bootstrap;
+pub mod config;
+pub mod csv_import;
+pub mod db;
+pub mod error;
 pub mod lifecycle;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod time;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use server::{FirstAdmin, Service, StartError};
+pub use state::AppState;

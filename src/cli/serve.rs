@@ -1,0 +1,84 @@
+//! `asbuilt serve`: runs the service (src/service) until SIGTERM or SIGINT.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Outcome;
+use crate::service::{Config, Service};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A TOML configuration file (docs/operations.md lists every key).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the database lives (overrides the file and ASBUILT_DATA_DIR).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address and port to listen on (overrides the file and ASBUILT_LISTEN).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<std::net::SocketAddr>,
+}
+
+pub fn serve(args: &ServeArgs) -> Outcome {
+    // Logs go to standard error; ASBUILT_LOG (or RUST_LOG) filters them, e.g. `debug`.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ASBUILT_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).init();
+
+    let mut config = match Config::load(args.config.as_deref(), |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Invalid;
+        }
+    };
+    if let Some(dir) = &args.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: failed to start the async runtime: {error}");
+            return Outcome::Failed;
+        }
+    };
+    let result = runtime.block_on(async {
+        let (service, first_admin) = Service::open(config).await?;
+        if let Some(admin) = first_admin {
+            // The only time this password exists outside its hash: it is not logged.
+            println!("First start: created the admin account.");
+            println!("  username: {}", admin.username);
+            println!("  password: {}", admin.password);
+            println!("Write it down now; it is not shown again. Change it after logging in.");
+        }
+        let listener = service.bind().await?;
+        service.serve(listener, stop_signal()).await
+    });
+    match result {
+        Ok(()) => Outcome::Success,
+        Err(error) => {
+            eprintln!("error: {error}");
+            Outcome::Failed
+        }
+    }
+}
+
+/// Completes on SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        // Without a SIGTERM handler the default action (exit) still stops the service.
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,215 @@
+//! Labs: a teacher uploads a topology, which the library validates; every upload of a
+//! lab with the same `lab:` name is its next version.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::design::Lab;
+use crate::diagnostic::{Severity, render::locate};
+use crate::service::auth::CurrentUser;
+use crate::service::authz::{self, Access};
+use crate::service::error::{ApiError, ErrorBody};
+use crate::service::state::AppState;
+use crate::service::time::now;
+use crate::topology::Source;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/labs", get(list).post(upload))
+        .route("/api/labs/{id}", get(show))
+        .route("/api/labs/{id}/versions/{version}", get(version))
+}
+
+/// One problem in an uploaded topology, placed by line and column (1-based) as
+/// `asbuilt validate --format json` places it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DiagnosticView {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    /// Absent for problems of the whole file.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub help: Option<String>,
+}
+
+/// A topology to upload.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Upload {
+    /// The YAML text of the topology file.
+    pub source: String,
+}
+
+/// A lab and its versions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LabView {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    pub versions: Vec<VersionView>,
+}
+
+/// One uploaded version of a lab.
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct VersionView {
+    pub version: i64,
+    pub uploaded_at: i64,
+}
+
+/// What an upload made.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Uploaded {
+    pub lab_id: i64,
+    pub name: String,
+    pub version: i64,
+    /// Warnings about the file, which do not stop the upload.
+    pub warnings: Vec<DiagnosticView>,
+}
+
+/// A version's source.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VersionSource {
+    pub version: i64,
+    pub source: String,
+}
+
+/// The labs the caller may see (their own; every lab for an admin).
+#[utoipa::path(get, path = "/api/labs", tag = "labs",
+    responses((status = 200, body = Vec<LabView>), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<LabView>>, ApiError> {
+    let mut labs = Vec::new();
+    for lab in authz::visible_labs(&state.db, &user).await? {
+        let versions = versions(&state, lab.id).await?;
+        labs.push(LabView { id: lab.id, name: lab.name, owner_id: lab.owner_id, versions });
+    }
+    Ok(Json(labs))
+}
+
+/// Uploads a topology: a new lab, or the next version of the caller's lab with the same
+/// name. An invalid file answers 422 with every diagnostic and its line and column.
+#[utoipa::path(post, path = "/api/labs", tag = "labs", request_body = Upload,
+    responses((status = 201, body = Uploaded), (status = 403, body = ErrorBody),
+        (status = 422, description = "the topology has errors; `error.diagnostics` lists them", body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(upload): Json<Upload>,
+) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
+    authz::create_teaching_material(&user)?;
+    let text = upload.source;
+    // Validation is bounded (topology::bounds) but CPU work; keep it off the async workers.
+    let checked = tokio::task::spawn_blocking(move || validate(text))
+        .await
+        .map_err(|e| ApiError::Internal(format!("validate upload: {e}")))?;
+    let (name, warnings, source) = checked.map_err(ApiError::InvalidTopology)?;
+    // IMMEDIATE: uploads of one lab wait their turn instead of failing on a lock.
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("INSERT OR IGNORE INTO labs (name, owner_id, created_at) VALUES (?, ?, ?)")
+        .bind(&name)
+        .bind(user.id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    let lab_id: i64 = sqlx::query_scalar("SELECT id FROM labs WHERE owner_id = ? AND name = ?")
+        .bind(user.id)
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await?;
+    // The next number is taken in the same statement that stores it, so two uploads at
+    // once cannot both read the same highest version.
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO lab_versions (lab_id, version, source, uploaded_by, uploaded_at) \
+         SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4 FROM lab_versions WHERE lab_id = ?1 \
+         RETURNING version",
+    )
+    .bind(lab_id)
+    .bind(&source)
+    .bind(user.id)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(by = %user.username, lab = %name, version, "uploaded lab");
+    Ok((StatusCode::CREATED, Json(Uploaded { lab_id, name, version, warnings })))
+}
+
+/// Validates a topology with the library: its lab name, warnings and text, or every
+/// diagnostic.
+type Checked = Result<(String, Vec<DiagnosticView>, String), Vec<DiagnosticView>>;
+
+fn validate(text: String) -> Checked {
+    let source = Source::new("topology.yml", text);
+    match Lab::load(&source) {
+        Ok(lab) => {
+            let warnings = lab.warnings.iter().map(|d| view(d, &source)).collect();
+            let name = lab.name().to_string();
+            Ok((name, warnings, source.text))
+        }
+        Err(errors) => Err(errors.iter().map(|d| view(d, &source)).collect()),
+    }
+}
+
+fn view(diag: &crate::diagnostic::Diagnostic, source: &Source) -> DiagnosticView {
+    let located = locate(diag, source);
+    DiagnosticView {
+        severity: match located.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+        .to_string(),
+        code: located.code.to_string(),
+        message: located.message,
+        line: located.line,
+        column: located.column,
+        end_line: located.end_line,
+        end_column: located.end_column,
+        help: located.help,
+    }
+}
+
+async fn versions(state: &AppState, lab_id: i64) -> Result<Vec<VersionView>, ApiError> {
+    Ok(sqlx::query_as("SELECT version, uploaded_at FROM lab_versions WHERE lab_id = ? ORDER BY version")
+        .bind(lab_id)
+        .fetch_all(&state.db)
+        .await?)
+}
+
+/// One lab and its versions.
+#[utoipa::path(get, path = "/api/labs/{id}", tag = "labs", params(("id" = i64, Path, description = "lab id")),
+    responses((status = 200, body = LabView), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<LabView>, ApiError> {
+    let lab = authz::lab(&state.db, &user, id, Access::Read).await?;
+    let versions = versions(&state, lab.id).await?;
+    Ok(Json(LabView { id: lab.id, name: lab.name, owner_id: lab.owner_id, versions }))
+}
+
+/// The source of one version of a lab.
+#[utoipa::path(get, path = "/api/labs/{id}/versions/{version}", tag = "labs",
+    params(("id" = i64, Path, description = "lab id"), ("version" = i64, Path, description = "version number")),
+    responses((status = 200, body = VersionSource), (status = 404, body = ErrorBody)))]
+pub async fn version(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, version)): Path<(i64, i64)>,
+) -> Result<Json<VersionSource>, ApiError> {
+    authz::lab(&state.db, &user, id, Access::Read).await?;
+    let source: String =
+        sqlx::query_scalar("SELECT source FROM lab_versions WHERE lab_id = ? AND version = ?")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&state.db)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+    Ok(Json(VersionSource { version, source }))
+}
