@@ -349,6 +349,74 @@ async fn a_class_list_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(
 }
 
 #[tokio::test]
+async fn a_teachers_import_links_another_teachers_student_but_never_changes_their_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "t1", "teacher").await;
+    create_user(&admin, "t2", "teacher").await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let t2 = server.login("t2", PASSWORD).await;
+    let (_, c1) = t1.post("/api/classes", json!({ "name": "4A" })).await;
+    let c1 = c1["id"].as_i64().expect("class");
+    let (_, c2) = t2.post("/api/classes", json!({ "name": "Netwerken" })).await;
+    let c2 = c2["id"].as_i64().expect("class");
+    let (status, report) = t1
+        .post_csv(
+            &format!("/api/classes/{c1}/students/import"),
+            "number;name;email
+100001;Jan de Vries;jan@school.nl
+",
+        )
+        .await;
+    assert_eq!((status, report["created"].as_i64()), (StatusCode::OK, Some(1)), "{report}");
+
+    // Another teacher's list names the same student number differently.
+    let (status, report) = t2
+        .post_csv(
+            &format!("/api/classes/{c2}/students/import"),
+            "number;name;email
+100001;Someone Else;someone@elsewhere.nl
+",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["imported"].as_i64(), report["created"].as_i64()), (Some(1), Some(0)), "{report}");
+    assert_eq!(report["kept"][0]["row"], 2, "{report}");
+    assert!(report["kept"][0]["message"].as_str().unwrap().contains("exists, kept as is"), "{report}");
+    for (teacher, class) in [(&t1, c1), (&t2, c2)] {
+        let (_, students) = teacher.get(&format!("/api/classes/{class}/students")).await;
+        assert_eq!(students[0]["display_name"], "Jan de Vries", "{students}");
+        assert_eq!(students[0]["email"], "jan@school.nl", "{students}");
+    }
+
+    // Positive controls: a row that matches the account is not reported, and an admin
+    // does change the account.
+    let (_, report) = t2
+        .post_csv(
+            &format!("/api/classes/{c2}/students/import"),
+            "number;name;email
+100001;Jan de Vries;jan@school.nl
+",
+        )
+        .await;
+    assert_eq!(report["kept"], json!([]), "{report}");
+    let (_, students) = t1.get(&format!("/api/classes/{c1}/students")).await;
+    let id = students[0]["id"].as_i64().expect("student id");
+    let (status, _) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/users/{id}"),
+            Some(json!({ "display_name": "Jan de Vries-Bakker" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, students) = t1.get(&format!("/api/classes/{c1}/students")).await;
+    assert_eq!(students[0]["display_name"], "Jan de Vries-Bakker", "{students}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_invalid_topology_is_refused_with_every_diagnostic_placed_and_a_valid_one_is_versioned() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
