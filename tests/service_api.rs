@@ -129,6 +129,9 @@ const VALID_LAB: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r
 /// line 12.
 const BROKEN_LAB: &str = "lab: broken\ntitle: Broken\ntrains: [B1-K2-W1]\nnodes:\n  r1: { kind: router }\n  pc1: { kind: host }\nlinks:\n  - r1:eth1 -- pc9:eth1\ndesign:\n  addresses:\n    r1:eth1: 10.0.0.1/24\n    pc1:eth1: 10.0.0.300/24\n";
 
+/// A report with no checks, as the checks library serializes one.
+const EMPTY_REPORT: &str = r#"{"version":1,"lab":"tiny","title":{"en":"Tiny"},"language":"en","student":null,"seed":null,"timestamp":"2026-01-01T00:00:00Z","student_view":false,"score":{"earned":0.0,"possible":0.0,"percent":0.0},"work_processes":[],"counts":{"pass":0,"fail":0,"error":0,"skipped":0},"checks":[]}"#;
+
 async fn create_user(admin: &Session, username: &str, role: &str) -> i64 {
     let (status, body) = admin
         .post(
@@ -575,6 +578,30 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     let a2 = a2["id"].as_i64().expect("assignment");
     let (_, token) = t1.post("/api/tokens", json!({ "name": "t1's" })).await;
     let token = token["id"].as_i64().expect("token");
+    // Without a lab engine no run or report can be made through the API: store one of
+    // each as a run of t1's would.
+    let run = sqlx::query(
+        "INSERT INTO grading_runs (assignment_id, kind, started_by, started_at, finished_at) VALUES (?, 'class', ?, 0, 1)",
+    )
+    .bind(a1)
+    .bind(teacher_id)
+    .execute(&server.state.db)
+    .await
+    .expect("store a run")
+    .last_insert_rowid();
+    let report = sqlx::query(
+        "INSERT INTO reports (assignment_id, student_id, run_id, instance, ran_by, ran_at, student_view, earned, \
+         possible, percent, report_json) VALUES (?, ?, ?, 'tiny-x', ?, 0, 0, 0, 0, 0, ?)",
+    )
+    .bind(a1)
+    .bind(student_id)
+    .bind(run)
+    .bind(teacher_id)
+    .bind(EMPTY_REPORT)
+    .execute(&server.state.db)
+    .await
+    .expect("store a report")
+    .last_insert_rowid();
 
     let anonymous = Session { client: Client::new(), csrf: String::new(), base: server.url("") };
     let sessions = [&admin, &t1, &t2, &g1, &g2, &s1, &s2, &anonymous];
@@ -683,6 +710,35 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             Box::new(|| Some(json!({ "name": "mine" }))),
             [201, 201, 201, 201, 201, 201, 201, 401],
         ),
+        // Lab actions without an engine: 503 to whoever may take them, the same 404 or
+        // 403 as ever to everyone else.
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/check"),
+            none(),
+            [403, 403, 403, 403, 403, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/runs"),
+            Box::new(|| Some(json!({}))),
+            [503, 503, 404, 503, 404, 404, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/reports"),
+            none(),
+            [200, 200, 404, 200, 404, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/results"),
+            none(),
+            [200, 200, 404, 200, 404, 404, 404, 401],
+        ),
+        (Method::GET, format!("/api/runs/{run}"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
+        (Method::GET, format!("/api/runs/{run}/events"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
+        (Method::GET, format!("/api/reports/{report}"), none(), [200, 200, 404, 200, 404, 200, 404, 401]),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -757,6 +813,13 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/auth/logout",
         "/api/me/password",
         "/api/graders",
+        "/api/assignments/{id}/check",
+        "/api/assignments/{id}/runs",
+        "/api/assignments/{id}/reports",
+        "/api/assignments/{id}/results",
+        "/api/runs/{id}",
+        "/api/runs/{id}/events",
+        "/api/reports/{id}",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -769,7 +832,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 27);
+    assert_eq!(covered.len(), 34);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.
