@@ -739,6 +739,12 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         (Method::GET, format!("/api/runs/{run}"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
         (Method::GET, format!("/api/runs/{run}/events"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
         (Method::GET, format!("/api/reports/{report}"), none(), [200, 200, 404, 200, 404, 200, 404, 401]),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/students/{student_id}/console/r1"),
+            none(),
+            [503, 503, 404, 503, 404, 503, 404, 401],
+        ),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -820,6 +826,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/runs/{id}",
         "/api/runs/{id}/events",
         "/api/reports/{id}",
+        "/api/assignments/{id}/students/{student_id}/console/{node}",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -832,7 +839,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 34);
+    assert_eq!(covered.len(), 35);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

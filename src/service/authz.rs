@@ -208,6 +208,32 @@ pub async fn run(db: &SqlitePool, user: &CurrentUser, run_id: i64) -> Result<Run
     Ok(row)
 }
 
+/// Whether the caller may attach to a console of `student_id`'s instance of the
+/// assignment, and whether they may type: the owner types; the class's teacher and
+/// admins watch, or type when they `take_over`; the class's graders watch. Everyone
+/// else gets 404.
+pub async fn console(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    assignment_id: i64,
+    student_id: i64,
+    take_over: bool,
+) -> Result<bool, ApiError> {
+    assignment(db, user, assignment_id, Access::Read).await?;
+    match user.role {
+        Role::Student => {
+            if student_id == user.id {
+                Ok(true)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        }
+        Role::Admin | Role::Teacher => Ok(take_over),
+        Role::Grader if take_over => Err(ApiError::Forbidden),
+        Role::Grader => Ok(false),
+    }
+}
+
 /// The assignments the caller may read: of the classes they may read, and for a
 /// student only those that have opened.
 pub async fn visible_assignments(

@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod auth;
 pub mod classes;
+pub mod consoles;
 pub mod grading;
 pub mod health;
 pub mod labs;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(labs::router())
         .merge(assignments::router())
         .merge(grading::router())
+        .merge(consoles::router())
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/metrics", get(super::metrics::serve))
         .merge(health::router())
