@@ -420,6 +420,31 @@ async fn a_teachers_import_links_another_teachers_student_but_never_changes_thei
 }
 
 #[tokio::test]
+async fn without_a_lab_engine_lab_actions_answer_503_with_a_code_and_accounts_still_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "t1", "teacher").await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let (status, class) = t1.post("/api/classes", json!({ "name": "4A" })).await;
+    assert_eq!(status, StatusCode::CREATED, "accounts and classes work: {class}");
+    let (_, lab) = t1.post("/api/labs", json!({ "source": VALID_LAB })).await;
+    let (_, assignment) = t1
+        .post("/api/assignments", json!({ "class_id": class["id"], "lab_id": lab["lab_id"], "opens_at": "2026-01-01T00:00:00Z", "deadline": "2036-01-01T00:00:00Z" }))
+        .await;
+    let (status, body) = t1.post(&format!("/api/assignments/{}/runs", assignment["id"]), json!({})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable"),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("lab engine"), "{body}");
+    let (status, _) = t1.get(&format!("/api/assignments/{}/results", assignment["id"])).await;
+    assert_eq!(status, StatusCode::OK, "stored results need no engine");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_invalid_topology_is_refused_with_every_diagnostic_placed_and_a_valid_one_is_versioned() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;

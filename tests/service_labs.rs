@@ -323,12 +323,34 @@ async fn grading_check_my_work_class_runs_reports_and_exports() {
     assert!(csv.contains("100002,s2,") && csv.contains(",B1-K2-W1,") && csv.contains(",total,"), "{csv}");
     let (status, _) = school.s1.get(&format!("/api/assignments/{assignment}/results")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A node stopped behind the service's back: the instance is not graded, and the
+    // refused check does not use up the student's turn.
+    let (_, whole) = school.s2.post(&check, json!({})).await;
+    assert!(whole["id"].is_number(), "positive control: s2's lab is whole: {whole}");
     let _ = &school.admin;
+    let container = format!("asbuilt.{}.pc1", instance_for("svcgrade", assignment, "100001"));
+    let stopped = std::process::Command::new("docker")
+        .args(["stop", "-t", "1", &container])
+        .output()
+        .expect("docker stop");
+    assert!(stopped.status.success(), "{stopped:?}");
+    server.state.check_limit.give_back(school.s1_id);
+    let (status, body) = school.s1.post(&check, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("instance_broken")),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("infrastructure"), "{body}");
+    let (status, _) = school.s1.post(&check, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a refused check is no turn taken (else 429)");
     server.stop().await;
 }
 
 #[tokio::test]
-async fn the_deadline_run_grades_and_saves_every_instance_once_also_across_a_restart() {
+async fn the_deadline_run_grades_and_saves_every_instance_once_also_when_the_service_was_down_at_the_deadline()
+ {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let school = school(&server, "svcdeadline").await;
@@ -343,6 +365,10 @@ async fn the_deadline_run_grades_and_saves_every_instance_once_also_across_a_res
         .await
         .expect("move the deadline");
     let assignment = placeholder;
+    // The service is down when the deadline passes.
+    server.stop().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let server = Server::start(dir.path()).await;
 
     let finished = async {
         loop {
@@ -374,7 +400,8 @@ async fn the_deadline_run_grades_and_saves_every_instance_once_also_across_a_res
     let files: Value = serde_json::from_str(&files).expect("json");
     let frr = files.as_array().unwrap().iter().find(|f| f["node"] == "r1" && f["name"] == "frr.conf");
     assert!(frr.is_some_and(|f| f["content"].as_str().unwrap().contains("frr")), "{files}");
-    let (_, results) = school.t1.get(&format!("/api/assignments/{assignment}/results")).await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let (_, results) = t1.get(&format!("/api/assignments/{assignment}/results")).await;
     assert_eq!(results.as_array().map(Vec::len), Some(1), "{results}");
     let _ = (&school.s1_id, &school.s2_id);
     server.stop().await;

@@ -142,7 +142,7 @@ pub async fn execute(
     let slots = Arc::new(Semaphore::new(workers.max(1)));
     let mut jobs = tokio::task::JoinSet::new();
     for target in targets {
-        let (db, runs, engine, slots, shutdown, after_each) =
+        let (db, runs, engine, slots, cancel, after_each) =
             (db.clone(), runs.clone(), engine.clone(), slots.clone(), shutdown.clone(), after_each.clone());
         jobs.spawn(async move {
             let Ok(_slot) = slots.acquire_owned().await else { return false };
@@ -161,7 +161,7 @@ pub async fn execute(
                 })
             };
             let how = Grading { ran_by, run_id: Some(run_id), student_view: false };
-            let result = grade_and_store(&db, engine.clone(), &target, how, Some(tx), shutdown).await;
+            let result = grade_and_store(&db, engine.clone(), &target, how, Some(tx), cancel).await;
             // The grading call dropped its sender: every check event is forwarded
             // before the student's last update.
             let _ = forward.await;
@@ -196,6 +196,13 @@ pub async fn execute(
             Ok(true) => graded += 1,
             _ => failed += 1,
         }
+    }
+    if shutdown.is_cancelled() {
+        // Stopped half-way: the run stays unfinished in the database, so a deadline run
+        // is finished at the next start for the students it has no report of.
+        tracing::info!(run = run_id, graded, "grading run stopped by shutdown");
+        runs.publish(run_id, RunUpdate::RunFinished { run_id, graded, failed });
+        return;
     }
     let finished =
         sqlx::query("UPDATE grading_runs SET finished_at = ?, graded = ?, failed = ? WHERE id = ?")
