@@ -40,6 +40,9 @@ pub enum RunUpdate {
     RunFinished { run_id: i64, graded: usize, failed: usize },
 }
 
+/// How many finished runs keep their event log in memory.
+const KEPT: usize = 64;
+
 /// The event logs of the runs of this process.
 #[derive(Default)]
 pub struct Runs {
@@ -60,10 +63,21 @@ impl Runs {
 
     fn open(&self, run_id: i64) {
         let (live, _) = broadcast::channel(1024);
-        self.logs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(run_id, RunLog { events: Vec::new(), live });
+        let mut logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        // The logs of finished runs are kept for pages that open a stream late, but not
+        // for ever: beyond KEPT, the oldest finished ones go (their streams then send the
+        // stored outcome only).
+        let mut finished: Vec<i64> = logs
+            .iter()
+            .filter(|(_, log)| matches!(log.events.last(), Some(RunUpdate::RunFinished { .. })))
+            .map(|(id, _)| *id)
+            .collect();
+        finished.sort_unstable();
+        let excess = finished.len().saturating_sub(KEPT);
+        for id in &finished[..excess] {
+            logs.remove(id);
+        }
+        logs.insert(run_id, RunLog { events: Vec::new(), live });
     }
 
     fn publish(&self, run_id: i64, update: RunUpdate) {
@@ -229,4 +243,25 @@ fn describe(error: &ApiError) -> (String, String) {
         _ => "internal",
     };
     (code.to_string(), error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_subscriber_gets_the_log_and_old_finished_logs_are_dropped() {
+        let runs = Runs::default();
+        for id in 0..(KEPT as i64 + 10) {
+            runs.open(id);
+            runs.publish(id, RunUpdate::RunStarted { run_id: id, students: 1 });
+            runs.publish(id, RunUpdate::RunFinished { run_id: id, graded: 1, failed: 0 });
+        }
+        runs.open(1000);
+        runs.publish(1000, RunUpdate::RunStarted { run_id: 1000, students: 2 });
+        let (log, _) = runs.subscribe(1000).expect("a running run");
+        assert_eq!(log.len(), 1);
+        assert!(runs.subscribe(0).is_none(), "the oldest finished log is gone");
+        assert!(runs.subscribe(KEPT as i64 + 9).is_some(), "a recent one is kept");
+    }
 }
