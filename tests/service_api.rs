@@ -761,6 +761,12 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             none(),
             [200, 200, 404, 200, 404, 404, 404, 401],
         ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/saved-configs"),
+            none(),
+            [200, 200, 404, 200, 404, 404, 404, 401],
+        ),
         (Method::GET, format!("/api/runs/{run}"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
         (Method::GET, format!("/api/runs/{run}/events"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
         (Method::GET, format!("/api/reports/{report}"), none(), [200, 200, 404, 200, 404, 200, 404, 401]),
@@ -848,6 +854,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/assignments/{id}/runs",
         "/api/assignments/{id}/reports",
         "/api/assignments/{id}/results",
+        "/api/assignments/{id}/saved-configs",
         "/api/runs/{id}",
         "/api/runs/{id}/events",
         "/api/reports/{id}",
@@ -864,7 +871,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 35);
+    assert_eq!(covered.len(), 36);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

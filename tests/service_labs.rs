@@ -403,6 +403,16 @@ async fn the_deadline_run_grades_and_saves_every_instance_once_also_when_the_ser
     let t1 = server.login("t1", PASSWORD).await;
     let (_, results) = t1.get(&format!("/api/assignments/{assignment}/results")).await;
     assert_eq!(results.as_array().map(Vec::len), Some(1), "{results}");
+    let (status, saved) = t1.get(&format!("/api/assignments/{assignment}/saved-configs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(saved.as_array().map(Vec::len), Some(1), "{saved}");
+    assert!(
+        saved[0]["files"].as_array().is_some_and(|f| f.iter().any(|f| f["name"] == "addresses.txt")),
+        "{saved}"
+    );
+    let s1 = server.login("s1", PASSWORD).await;
+    let (status, _) = s1.get(&format!("/api/assignments/{assignment}/saved-configs")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let _ = (&school.s1_id, &school.s2_id);
     server.stop().await;
 

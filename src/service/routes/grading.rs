@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/assignments/{id}/runs", post(start_run))
         .route("/api/assignments/{id}/reports", get(list_reports))
         .route("/api/assignments/{id}/results", get(results))
+        .route("/api/assignments/{id}/saved-configs", get(saved_configs))
         .route("/api/runs/{id}", get(show_run))
         .route("/api/runs/{id}/events", get(run_events))
         .route("/api/reports/{id}", get(show_report))
@@ -318,6 +319,54 @@ pub async fn results(
         ("csv", other) => Err(ApiError::BadRequest(format!("by={other}: use check or work_process"))),
         (other, _) => Err(ApiError::BadRequest(format!("format={other}: use json or csv"))),
     }
+}
+
+/// A student's instance's configuration, saved by the deadline run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedConfigView {
+    pub id: i64,
+    pub student_id: i64,
+    pub run_id: Option<i64>,
+    pub instance: String,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
+    /// Every file as `asbuilt save` writes it: `{"node", "name", "content"}`.
+    #[schema(value_type = Vec<Object>)]
+    pub files: serde_json::Value,
+}
+
+/// The configurations the deadline run saved of each student's instance (staff).
+#[utoipa::path(get, path = "/api/assignments/{id}/saved-configs", tag = "grading",
+    params(("id" = i64, Path, description = "assignment id")),
+    responses((status = 200, body = Vec<SavedConfigView>), (status = 404, body = ErrorBody)))]
+pub async fn saved_configs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SavedConfigView>>, ApiError> {
+    authz::grade_assignment(&state.db, &user, id).await?;
+    let rows: Vec<(i64, i64, Option<i64>, String, i64, String)> = sqlx::query_as(
+        "SELECT id, student_id, run_id, instance, saved_at, files_json FROM saved_configs \
+         WHERE assignment_id = ? ORDER BY student_id, id",
+    )
+    .bind(id)
+    .fetch_all(&state.db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, student_id, run_id, instance, saved_at, files)| {
+            let files = serde_json::from_str(&files)
+                .map_err(|e| ApiError::Internal(format!("saved configuration {id}: {e}")))?;
+            Ok(SavedConfigView {
+                id,
+                student_id,
+                run_id,
+                instance,
+                saved_at: format_rfc3339(saved_at),
+                files,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()
+        .map(Json)
 }
 
 fn csv_response(text: String) -> Response {
