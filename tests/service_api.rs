@@ -616,7 +616,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     .last_insert_rowid();
     let report = sqlx::query(
         "INSERT INTO reports (assignment_id, student_id, run_id, instance, ran_by, ran_at, student_view, earned, \
-         possible, percent, report_json) VALUES (?, ?, ?, 'tiny-x', ?, 0, 0, 0, 0, 0, ?)",
+         possible, percent, duration_ms, report_json) VALUES (?, ?, ?, 'tiny-x', ?, 0, 0, 0, 0, 0, 0, ?)",
     )
     .bind(a1)
     .bind(student_id)

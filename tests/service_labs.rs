@@ -323,6 +323,14 @@ async fn grading_check_my_work_class_runs_reports_and_exports() {
     assert!(csv.contains("100002,s2,") && csv.contains(",B1-K2-W1,") && csv.contains(",total,"), "{csv}");
     let (status, _) = school.s1.get(&format!("/api/assignments/{assignment}/results")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let metrics = school.t1.text("/metrics").await;
+    for line in [
+        "asbuilt_reports{view=\"full\"} 2",
+        "asbuilt_reports{view=\"student\"} 1",
+        "asbuilt_grading_runs_running 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} not in:\n{metrics}");
+    }
 
     // A node stopped behind the service's back: the instance is not graded, and the
     // refused check does not use up the student's turn.

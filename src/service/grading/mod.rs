@@ -5,6 +5,7 @@
 //!   that the progress streams read.
 //! - `deadline.rs`: the run at each assignment's deadline, exactly once.
 //! - `export.rs`: a class's latest results per check and per work process.
+//! - `metrics.rs`: reports, grading durations and running runs for `/metrics`.
 //!
 //! Every caller grades through [`grade_and_store`], which refuses an instance whose
 //! infrastructure is broken (as `asbuilt check` does) and stores the report as
@@ -13,6 +14,7 @@
 pub mod deadline;
 pub mod export;
 pub mod limit;
+pub mod metrics;
 pub mod runs;
 
 use std::sync::Arc;
@@ -104,18 +106,25 @@ pub async fn grade_and_store(
     }
     let access = InstanceAccess::open(engine, &target.instance).await?;
     let options = GradeOptions { student_view: how.student_view, ..GradeOptions::at(format_rfc3339(now())) };
+    let started = std::time::Instant::now();
     let report = grade(Arc::new(access), record.design, options, events, cancel)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let id = store(db, target, how, &report).await?;
+    let id = store(db, target, how, &report, started.elapsed()).await?;
     Ok((id, report))
 }
 
-async fn store(db: &SqlitePool, target: &Target, how: Grading, report: &Report) -> Result<i64, ApiError> {
+async fn store(
+    db: &SqlitePool,
+    target: &Target,
+    how: Grading,
+    report: &Report,
+    took: std::time::Duration,
+) -> Result<i64, ApiError> {
     let json = serde_json::to_string(report).map_err(|e| ApiError::Internal(format!("report json: {e}")))?;
     Ok(sqlx::query(
         "INSERT INTO reports (assignment_id, student_id, run_id, instance, ran_by, ran_at, student_view, \
-         earned, possible, percent, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         earned, possible, percent, duration_ms, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(target.assignment_id)
     .bind(target.student_id)
@@ -127,6 +136,7 @@ async fn store(db: &SqlitePool, target: &Target, how: Grading, report: &Report) 
     .bind(report.score.earned)
     .bind(report.score.possible)
     .bind(report.score.percent)
+    .bind(took.as_millis() as i64)
     .bind(json)
     .execute(db)
     .await?

@@ -32,6 +32,8 @@ CREATE TABLE reports (
     earned        REAL    NOT NULL,
     possible      REAL    NOT NULL,
     percent       REAL    NOT NULL,
+    -- How long grading took, for the metrics.
+    duration_ms   INTEGER NOT NULL,
     -- The report as `checks::report::Report` serializes it, evidence included.
     report_json   TEXT    NOT NULL
 );
