@@ -129,6 +129,9 @@ const VALID_LAB: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r
 /// line 12.
 const BROKEN_LAB: &str = "lab: broken\ntitle: Broken\ntrains: [B1-K2-W1]\nnodes:\n  r1: { kind: router }\n  pc1: { kind: host }\nlinks:\n  - r1:eth1 -- pc9:eth1\ndesign:\n  addresses:\n    r1:eth1: 10.0.0.1/24\n    pc1:eth1: 10.0.0.300/24\n";
 
+/// A report with no checks, as the checks library serializes one.
+const EMPTY_REPORT: &str = r#"{"version":1,"lab":"tiny","title":{"en":"Tiny"},"language":"en","student":null,"seed":null,"timestamp":"2026-01-01T00:00:00Z","student_view":false,"score":{"earned":0.0,"possible":0.0,"percent":0.0},"work_processes":[],"counts":{"pass":0,"fail":0,"error":0,"skipped":0},"checks":[]}"#;
+
 async fn create_user(admin: &Session, username: &str, role: &str) -> i64 {
     let (status, body) = admin
         .post(
@@ -349,6 +352,99 @@ async fn a_class_list_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(
 }
 
 #[tokio::test]
+async fn a_teachers_import_links_another_teachers_student_but_never_changes_their_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "t1", "teacher").await;
+    create_user(&admin, "t2", "teacher").await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let t2 = server.login("t2", PASSWORD).await;
+    let (_, c1) = t1.post("/api/classes", json!({ "name": "4A" })).await;
+    let c1 = c1["id"].as_i64().expect("class");
+    let (_, c2) = t2.post("/api/classes", json!({ "name": "Netwerken" })).await;
+    let c2 = c2["id"].as_i64().expect("class");
+    let (status, report) = t1
+        .post_csv(
+            &format!("/api/classes/{c1}/students/import"),
+            "number;name;email
+100001;Jan de Vries;jan@school.nl
+",
+        )
+        .await;
+    assert_eq!((status, report["created"].as_i64()), (StatusCode::OK, Some(1)), "{report}");
+
+    // Another teacher's list names the same student number differently.
+    let (status, report) = t2
+        .post_csv(
+            &format!("/api/classes/{c2}/students/import"),
+            "number;name;email
+100001;Someone Else;someone@elsewhere.nl
+",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["imported"].as_i64(), report["created"].as_i64()), (Some(1), Some(0)), "{report}");
+    assert_eq!(report["kept"][0]["row"], 2, "{report}");
+    assert!(report["kept"][0]["message"].as_str().unwrap().contains("exists, kept as is"), "{report}");
+    for (teacher, class) in [(&t1, c1), (&t2, c2)] {
+        let (_, students) = teacher.get(&format!("/api/classes/{class}/students")).await;
+        assert_eq!(students[0]["display_name"], "Jan de Vries", "{students}");
+        assert_eq!(students[0]["email"], "jan@school.nl", "{students}");
+    }
+
+    // Positive controls: a row that matches the account is not reported, and an admin
+    // does change the account.
+    let (_, report) = t2
+        .post_csv(
+            &format!("/api/classes/{c2}/students/import"),
+            "number;name;email
+100001;Jan de Vries;jan@school.nl
+",
+        )
+        .await;
+    assert_eq!(report["kept"], json!([]), "{report}");
+    let (_, students) = t1.get(&format!("/api/classes/{c1}/students")).await;
+    let id = students[0]["id"].as_i64().expect("student id");
+    let (status, _) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/users/{id}"),
+            Some(json!({ "display_name": "Jan de Vries-Bakker" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, students) = t1.get(&format!("/api/classes/{c1}/students")).await;
+    assert_eq!(students[0]["display_name"], "Jan de Vries-Bakker", "{students}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_lab_engine_lab_actions_answer_503_with_a_code_and_accounts_still_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "t1", "teacher").await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let (status, class) = t1.post("/api/classes", json!({ "name": "4A" })).await;
+    assert_eq!(status, StatusCode::CREATED, "accounts and classes work: {class}");
+    let (_, lab) = t1.post("/api/labs", json!({ "source": VALID_LAB })).await;
+    let (_, assignment) = t1
+        .post("/api/assignments", json!({ "class_id": class["id"], "lab_id": lab["lab_id"], "opens_at": "2026-01-01T00:00:00Z", "deadline": "2036-01-01T00:00:00Z" }))
+        .await;
+    let (status, body) = t1.post(&format!("/api/assignments/{}/runs", assignment["id"]), json!({})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable"),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("lab engine"), "{body}");
+    let (status, _) = t1.get(&format!("/api/assignments/{}/results", assignment["id"])).await;
+    assert_eq!(status, StatusCode::OK, "stored results need no engine");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_invalid_topology_is_refused_with_every_diagnostic_placed_and_a_valid_one_is_versioned() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
@@ -507,6 +603,30 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     let a2 = a2["id"].as_i64().expect("assignment");
     let (_, token) = t1.post("/api/tokens", json!({ "name": "t1's" })).await;
     let token = token["id"].as_i64().expect("token");
+    // Without a lab engine no run or report can be made through the API: store one of
+    // each as a run of t1's would.
+    let run = sqlx::query(
+        "INSERT INTO grading_runs (assignment_id, kind, started_by, started_at, finished_at) VALUES (?, 'class', ?, 0, 1)",
+    )
+    .bind(a1)
+    .bind(teacher_id)
+    .execute(&server.state.db)
+    .await
+    .expect("store a run")
+    .last_insert_rowid();
+    let report = sqlx::query(
+        "INSERT INTO reports (assignment_id, student_id, run_id, instance, ran_by, ran_at, student_view, earned, \
+         possible, percent, duration_ms, report_json) VALUES (?, ?, ?, 'tiny-x', ?, 0, 0, 0, 0, 0, 0, ?)",
+    )
+    .bind(a1)
+    .bind(student_id)
+    .bind(run)
+    .bind(teacher_id)
+    .bind(EMPTY_REPORT)
+    .execute(&server.state.db)
+    .await
+    .expect("store a report")
+    .last_insert_rowid();
 
     let anonymous = Session { client: Client::new(), csrf: String::new(), base: server.url("") };
     let sessions = [&admin, &t1, &t2, &g1, &g2, &s1, &s2, &anonymous];
@@ -615,6 +735,47 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             Box::new(|| Some(json!({ "name": "mine" }))),
             [201, 201, 201, 201, 201, 201, 201, 401],
         ),
+        // Lab actions without an engine: 503 to whoever may take them, the same 404 or
+        // 403 as ever to everyone else.
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/check"),
+            none(),
+            [403, 403, 403, 403, 403, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/runs"),
+            Box::new(|| Some(json!({}))),
+            [503, 503, 404, 503, 404, 404, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/reports"),
+            none(),
+            [200, 200, 404, 200, 404, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/results"),
+            none(),
+            [200, 200, 404, 200, 404, 404, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/saved-configs"),
+            none(),
+            [200, 200, 404, 200, 404, 404, 404, 401],
+        ),
+        (Method::GET, format!("/api/runs/{run}"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
+        (Method::GET, format!("/api/runs/{run}/events"), none(), [200, 200, 404, 200, 404, 404, 404, 401]),
+        (Method::GET, format!("/api/reports/{report}"), none(), [200, 200, 404, 200, 404, 200, 404, 401]),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/students/{student_id}/console/r1"),
+            none(),
+            [503, 503, 404, 503, 404, 503, 404, 401],
+        ),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -689,6 +850,15 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/auth/logout",
         "/api/me/password",
         "/api/graders",
+        "/api/assignments/{id}/check",
+        "/api/assignments/{id}/runs",
+        "/api/assignments/{id}/reports",
+        "/api/assignments/{id}/results",
+        "/api/assignments/{id}/saved-configs",
+        "/api/runs/{id}",
+        "/api/runs/{id}/events",
+        "/api/reports/{id}",
+        "/api/assignments/{id}/students/{student_id}/console/{node}",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -701,7 +871,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 27);
+    assert_eq!(covered.len(), 36);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

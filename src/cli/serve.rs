@@ -1,10 +1,13 @@
 //! `asbuilt serve`: runs the service (src/service) until SIGTERM or SIGINT.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::Outcome;
+use crate::engine::docker::DockerEngine;
+use crate::images::Silent;
 use crate::service::{Config, Service};
 
 #[derive(Debug, Args)]
@@ -49,7 +52,13 @@ pub fn serve(args: &ServeArgs) -> Outcome {
         }
     };
     let result = runtime.block_on(async {
-        let (service, first_admin) = Service::open(config).await?;
+        let (mut service, first_admin) = Service::open(config).await?;
+        // Accounts, classes and stored reports work without Docker; lab actions answer
+        // 503 until the service is started again with the engine reachable.
+        match DockerEngine::connect(Box::new(Silent)).await {
+            Ok(engine) => service.state.engine = Some(Arc::new(engine)),
+            Err(error) => tracing::warn!(%error, "the lab engine is not reachable: lab actions answer 503"),
+        }
         if let Some(admin) = first_admin {
             // The only time this password exists outside its hash: it is not logged.
             println!("First start: created the admin account.");

@@ -5,7 +5,10 @@
 //! - an admin sees and changes everything;
 //! - a teacher sees and changes their own classes, labs and assignments;
 //! - a grader reads the classes they are assigned to (their roster and assignments);
-//! - a student reads their own classes and the assignments of those that have opened.
+//! - a student reads their own classes and the assignments of those that have opened;
+//! - grading an assignment's students, and reading their reports and runs, is for its
+//!   class's teacher, its graders and admins; a student reads only their own reports
+//!   and instances.
 //!
 //! What the caller may not see answers 404, exactly as if it did not exist, so ids
 //! cannot be probed. An action a role may never take (a student creating a class, a
@@ -162,6 +165,75 @@ pub async fn assignment(
     Ok(row)
 }
 
+/// An assignment the caller may grade (all of its students): its class's teacher, a
+/// grader assigned to the class, or an admin. A student gets 404, whatever exists.
+pub async fn grade_assignment(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    assignment_id: i64,
+) -> Result<AssignmentRow, ApiError> {
+    if user.role == Role::Student {
+        return Err(ApiError::NotFound);
+    }
+    assignment(db, user, assignment_id, Access::Read).await
+}
+
+/// A stored report: a student reads only their own; staff read those of the
+/// assignments they may grade.
+pub async fn report(db: &SqlitePool, user: &CurrentUser, report_id: i64) -> Result<ReportRow, ApiError> {
+    let row: ReportRow = sqlx::query_as(
+        "SELECT id, assignment_id, student_id, ran_by, ran_at, student_view, report_json FROM reports WHERE id = ?",
+    )
+    .bind(report_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    if user.role == Role::Student {
+        return if row.student_id == user.id { Ok(row) } else { Err(ApiError::NotFound) };
+    }
+    grade_assignment(db, user, row.assignment_id).await?;
+    Ok(row)
+}
+
+/// A grading run, to those who may grade its assignment.
+pub async fn run(db: &SqlitePool, user: &CurrentUser, run_id: i64) -> Result<RunRow, ApiError> {
+    let row: RunRow = sqlx::query_as(
+        "SELECT id, assignment_id, kind, started_by, started_at, finished_at, graded, failed          FROM grading_runs WHERE id = ?",
+    )
+    .bind(run_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    grade_assignment(db, user, row.assignment_id).await?;
+    Ok(row)
+}
+
+/// Whether the caller may attach to a console of `student_id`'s instance of the
+/// assignment, and whether they may type: the owner types; the class's teacher and
+/// admins watch, or type when they `take_over`; the class's graders watch. Everyone
+/// else gets 404.
+pub async fn console(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    assignment_id: i64,
+    student_id: i64,
+    take_over: bool,
+) -> Result<bool, ApiError> {
+    assignment(db, user, assignment_id, Access::Read).await?;
+    match user.role {
+        Role::Student => {
+            if student_id == user.id {
+                Ok(true)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        }
+        Role::Admin | Role::Teacher => Ok(take_over),
+        Role::Grader if take_over => Err(ApiError::Forbidden),
+        Role::Grader => Ok(false),
+    }
+}
+
 /// The assignments the caller may read: of the classes they may read, and for a
 /// student only those that have opened.
 pub async fn visible_assignments(
@@ -221,4 +293,29 @@ pub struct AssignmentRow {
     pub deadline: i64,
     pub idle_ttl_secs: i64,
     pub max_lifetime_secs: i64,
+}
+
+/// A stored report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub assignment_id: i64,
+    pub student_id: i64,
+    pub ran_by: Option<i64>,
+    pub ran_at: i64,
+    pub student_view: bool,
+    pub report_json: String,
+}
+
+/// A grading run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub assignment_id: i64,
+    pub kind: String,
+    pub started_by: Option<i64>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub graded: i64,
+    pub failed: i64,
 }

@@ -32,6 +32,10 @@ pub struct Config {
     pub login_failures_per_address: u32,
     /// The window of the login throttle, in seconds.
     pub login_window_secs: u64,
+    /// How long a student waits between two "check my work" requests, in seconds.
+    pub check_interval_secs: u64,
+    /// Instances a grading run (a class's, the deadline's) grades at the same time.
+    pub grading_workers: usize,
 }
 
 impl Default for Config {
@@ -45,6 +49,8 @@ impl Default for Config {
             login_failures_per_account: 5,
             login_failures_per_address: 20,
             login_window_secs: 15 * 60,
+            check_interval_secs: 60,
+            grading_workers: 4,
         }
     }
 }
@@ -106,6 +112,12 @@ impl Config {
         }
         if let Some(value) = env("ASBUILT_LOGIN_WINDOW_SECS") {
             self.login_window_secs = parse_env("ASBUILT_LOGIN_WINDOW_SECS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_CHECK_INTERVAL_SECS") {
+            self.check_interval_secs = parse_env("ASBUILT_CHECK_INTERVAL_SECS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_GRADING_WORKERS") {
+            self.grading_workers = parse_env("ASBUILT_GRADING_WORKERS", value)?;
         }
         Ok(())
     }

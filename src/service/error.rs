@@ -37,6 +37,19 @@ pub enum ApiError {
     /// An uploaded topology has errors; every diagnostic with its place.
     #[error("the topology has {} error(s)", .0.len())]
     InvalidTopology(Vec<crate::service::routes::labs::DiagnosticView>),
+    /// Too many requests of this kind (a student's "check my work"); try again after
+    /// this many seconds.
+    #[error("you did this a moment ago; try again in {0} s")]
+    RateLimited(u64),
+    /// The lab engine (Docker) is not reachable: lab actions wait until it is.
+    #[error("the lab engine is not available; try again later or ask an administrator")]
+    EngineUnavailable,
+    /// The instance is not there (not requested, or removed).
+    #[error("there is no running lab for this: request one first")]
+    NoInstance,
+    /// The instance's infrastructure is broken (no student did that): it is not graded.
+    #[error("the lab is not graded: its infrastructure is broken ({}); redeploy it, saved work is kept", .0.join("; "))]
+    InstanceBroken(Vec<String>),
     /// Something broke inside the service; the cause is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -70,6 +83,10 @@ impl ApiError {
             ApiError::BadLogin => (StatusCode::UNAUTHORIZED, "bad_login"),
             ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
             ApiError::InvalidTopology(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_topology"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::EngineUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable"),
+            ApiError::NoInstance => (StatusCode::CONFLICT, "no_instance"),
+            ApiError::InstanceBroken(_) => (StatusCode::CONFLICT, "instance_broken"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -81,6 +98,17 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<crate::engine::EngineError> for ApiError {
+    /// An engine failure on an instance: one that is not there is the caller's to know,
+    /// anything else is logged and answered as internal.
+    fn from(error: crate::engine::EngineError) -> ApiError {
+        match error {
+            crate::engine::EngineError::NoSuchInstance(_) => ApiError::NoInstance,
+            other => ApiError::Internal(format!("engine: failed to {other}")),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -89,7 +117,7 @@ impl IntoResponse for ApiError {
         }
         let message = self.to_string();
         let retry_after = match &self {
-            ApiError::Throttled(secs) => Some(*secs),
+            ApiError::Throttled(secs) | ApiError::RateLimited(secs) => Some(*secs),
             _ => None,
         };
         let diagnostics = match self {

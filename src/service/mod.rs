@@ -12,6 +12,10 @@
 //! - `authz.rs`: the one place that decides who may see and change what.
 //! - `routes/`: one module per resource, each exporting `router()`.
 //! - `csv_import.rs`: reading a school administration's class list.
+//! - `instances.rs`: the one function naming a student's instance of an assignment.
+//! - `grading/`: "check my work", grading runs, stored reports, exports and the
+//!   deadline run.
+//! - `consoles.rs`: a node's terminal over a WebSocket.
 //! - `metrics.rs`: the Prometheus exposition.
 //! - `openapi.rs`: the OpenAPI document.
 //! - `server.rs`: `Service`, which opens everything and serves the router.
@@ -25,6 +29,8 @@ pub mod config;
 pub mod csv_import;
 pub mod db;
 pub mod error;
+pub mod grading;
+pub mod instances;
 pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;

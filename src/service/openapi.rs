@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{assignments, auth, classes, health, labs, tokens, users};
+use super::routes::{assignments, auth, classes, consoles, grading, health, labs, tokens, users};
 
 /// The document; `paths` lists every handler.
 #[derive(OpenApi)]
@@ -20,6 +20,9 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
         classes::list, classes::create, classes::show, classes::students, classes::import, classes::add_grader,
         labs::list, labs::upload, labs::show, labs::version,
         assignments::list, assignments::create, assignments::show,
+        grading::check_my_work, grading::start_run, grading::show_run, grading::run_events,
+        grading::list_reports, grading::show_report, grading::results, grading::saved_configs,
+        consoles::console,
         metrics_doc,
     ),
     modifiers(&Security),
@@ -27,6 +30,8 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
     tags(
         (name = "auth", description = "Sessions: a cookie plus X-CSRF-Token for changes; or Authorization: Bearer with an API token"),
         (name = "service", description = "Health and metrics"),
+        (name = "consoles", description = "A node's terminal over a WebSocket: binary frames are terminal bytes both ways; a text frame {\"type\":\"resize\",\"cols\":C,\"rows\":R} resizes"),
+        (name = "grading", description = "Check my work, grading runs and their progress (server-sent events), reports and results"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use super::auth::throttle::Throttle;
 use super::config::Config;
 use super::db::{self, DbError};
+use super::grading::limit::CheckLimit;
 use super::metrics::Metrics;
 use super::routes;
 use super::state::AppState;
@@ -36,7 +37,8 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// A service ready to serve.
+/// A service ready to serve. Set `state.engine` before `serve` for lab actions (the
+/// CLI connects Docker; without one they answer 503).
 pub struct Service {
     pub state: AppState,
 }
@@ -52,6 +54,7 @@ impl Service {
             config.login_failures_per_address,
             Duration::from_secs(config.login_window_secs),
         );
+        let config_check_interval = config.check_interval_secs;
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -59,7 +62,11 @@ impl Service {
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            engine: None,
+            runs: Arc::default(),
+            check_limit: Arc::new(CheckLimit::new(Duration::from_secs(config_check_interval))),
         };
+        state.metrics.register(Arc::new(super::grading::metrics::GradingMetrics));
         Ok((Service { state }, first_admin))
     }
 
@@ -78,6 +85,7 @@ impl Service {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let state = self.state.clone();
+        super::grading::deadline::spawn(&state);
         let app = routes::router(self.state);
         let shutdown = state.shutdown.clone();
         if let Ok(address) = listener.local_addr() {

@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
+
+use crate::engine::Engine;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::auth::throttle::Throttle;
 use super::config::Config;
+use super::error::ApiError;
 use super::metrics::Metrics;
 
 /// Shared by every request; cheap to clone.
@@ -25,4 +28,19 @@ pub struct AppState {
     /// spawn it with `state.tasks.spawn(...)`. At shutdown the service stops taking
     /// requests, cancels `shutdown`, and waits for these before closing the database.
     pub tasks: TaskTracker,
+    /// The lab engine, or `None` when it could not be reached at start-up: then lab
+    /// actions answer 503 (`engine_unavailable`) and everything else (accounts, classes,
+    /// stored reports) works as usual.
+    pub engine: Option<Arc<dyn Engine>>,
+    /// Running grading runs, for their progress streams.
+    pub runs: Arc<crate::service::grading::runs::Runs>,
+    /// How often each student may ask "check my work".
+    pub check_limit: Arc<crate::service::grading::limit::CheckLimit>,
+}
+
+impl AppState {
+    /// The engine, for a lab action; 503 when there is none.
+    pub fn engine(&self) -> Result<Arc<dyn Engine>, ApiError> {
+        self.engine.clone().ok_or(ApiError::EngineUnavailable)
+    }
 }

@@ -64,6 +64,10 @@ pub struct ImportReport {
     pub created: usize,
     /// Each row that was not imported, with why.
     pub errors: Vec<RowError>,
+    /// Rows of students who already had an account whose name or e-mail differ from
+    /// the row: the student is in the class, the account is kept as is ("exists, kept
+    /// as is"). Only an admin changes an existing account (`PATCH /api/users/{id}`).
+    pub kept: Vec<RowError>,
 }
 
 /// The classes the caller may see.
@@ -138,6 +142,11 @@ pub async fn students(
 /// student number, name, e-mail, class; `;` or `,`; header in Dutch or English). Good
 /// rows are kept and bad rows reported with their row number. Importing the same list
 /// again changes nothing: the student number is the key.
+///
+/// A student who already has an account is put in the class as they are: an import
+/// never changes an existing account's name or e-mail, since student numbers are
+/// school-wide and a teacher must not rewrite another teacher's student. A row that
+/// differs from the account is listed under `kept`.
 #[utoipa::path(post, path = "/api/classes/{id}/students/import", tag = "classes",
     params(("id" = i64, Path, description = "class id")),
     request_body(content = String, content_type = "text/csv"),
@@ -151,16 +160,26 @@ pub async fn import(
     let class = authz::class(&state.db, &user, id, Access::Write).await?;
     let parsed =
         csv_import::parse(&body).map_err(|e| ApiError::BadRequest(format!("class list refused: {e}")))?;
-    let mut report = ImportReport { imported: 0, created: 0, errors: parsed.errors };
+    let mut report = ImportReport { imported: 0, created: 0, errors: parsed.errors, kept: Vec::new() };
     // One transaction: a crash half-way leaves the class as it was, and a retry is safe.
     // IMMEDIATE takes the write lock first: a deferred transaction that read before
     // another import wrote would fail at its first write instead of waiting its turn.
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     for row in parsed.rows {
         match import_row(&mut tx, &class, &row).await? {
-            Ok(created) => {
+            Ok(outcome) => {
                 report.imported += 1;
-                report.created += usize::from(created);
+                match outcome {
+                    RowOutcome::Created => report.created += 1,
+                    RowOutcome::Linked => {}
+                    RowOutcome::KeptAsIs => report.kept.push(RowError {
+                        row: row.row,
+                        message: format!(
+                            "student number {} exists, kept as is (an admin changes existing accounts)",
+                            row.student_number
+                        ),
+                    }),
+                }
             }
             Err(message) => report.errors.push(RowError { row: row.row, message }),
         }
@@ -171,35 +190,42 @@ pub async fn import(
     Ok(Json(report))
 }
 
-/// Stores one row: `Ok(Ok(created))`, or `Ok(Err(why))` for a row that conflicts with
+/// What storing one row did.
+enum RowOutcome {
+    /// A new student account.
+    Created,
+    /// An existing student, whose account matches the row.
+    Linked,
+    /// An existing student whose name or e-mail differ from the row: linked, unchanged.
+    KeptAsIs,
+}
+
+/// Stores one row: `Ok(Ok(outcome))`, or `Ok(Err(why))` for a row that conflicts with
 /// what exists.
 async fn import_row(
     tx: &mut sqlx::SqliteConnection,
     class: &ClassRow,
     row: &StudentRow,
-) -> Result<Result<bool, String>, ApiError> {
+) -> Result<Result<RowOutcome, String>, ApiError> {
     if let Some(their_class) = &row.class
         && !their_class.eq_ignore_ascii_case(class.name.trim())
     {
         return Ok(Err(format!("the student is in class {their_class}, not {}", class.name)));
     }
-    let existing: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, role FROM users WHERE student_number = ?")
+    let existing: Option<(i64, String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, role, display_name, email FROM users WHERE student_number = ?")
             .bind(&row.student_number)
             .fetch_optional(&mut *tx)
             .await?;
-    let (user_id, created) = match existing {
-        Some((_, role)) if role != Role::Student.as_str() => {
+    let (user_id, outcome) = match existing {
+        Some((_, role, _, _)) if role != Role::Student.as_str() => {
             return Ok(Err(format!("student number {} belongs to a {role} account", row.student_number)));
         }
-        Some((user_id, _)) => {
-            sqlx::query("UPDATE users SET display_name = ?, email = ? WHERE id = ?")
-                .bind(&row.name)
-                .bind(&row.email)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            (user_id, false)
+        // Student numbers are school-wide: the account may be another teacher's
+        // student, so it is linked and never rewritten from this teacher's list.
+        Some((user_id, _, name, email)) => {
+            let same = name == row.name && email.as_deref() == Some(row.email.as_str());
+            (user_id, if same { RowOutcome::Linked } else { RowOutcome::KeptAsIs })
         }
         None => {
             // The student number is the username: it is what students know and unique.
@@ -223,7 +249,7 @@ async fn import_row(
             .execute(&mut *tx)
             .await?
             .last_insert_rowid();
-            (user_id, true)
+            (user_id, RowOutcome::Created)
         }
     };
     sqlx::query("INSERT OR IGNORE INTO class_students (class_id, user_id) VALUES (?, ?)")
@@ -231,7 +257,7 @@ async fn import_row(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    Ok(Ok(created))
+    Ok(Ok(outcome))
 }
 
 /// Lets a grader read a class (its teacher or an admin).

@@ -4,6 +4,8 @@
 pub mod assignments;
 pub mod auth;
 pub mod classes;
+pub mod consoles;
+pub mod grading;
 pub mod health;
 pub mod labs;
 pub mod tokens;
@@ -24,6 +26,8 @@ pub fn router(state: AppState) -> Router {
         .merge(classes::router())
         .merge(labs::router())
         .merge(assignments::router())
+        .merge(grading::router())
+        .merge(consoles::router())
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/metrics", get(super::metrics::serve))
         .merge(health::router())

@@ -1,0 +1,49 @@
+//! Which lab instance belongs to whom: the one function that names the instance of an
+//! assignment for a student, used by grading, consoles and the lab lifecycle alike,
+//! and the student's key that picks their variant of the lab.
+
+use crate::plan::InstanceId;
+
+/// The key a student's instance and variant are made from: their school student
+/// number, or for an account made by hand without one, `u` and the account id (ids are
+/// never reused, so two accounts never share a key).
+pub fn student_key(student_number: Option<&str>, user_id: i64) -> String {
+    match student_number {
+        Some(number) if !number.is_empty() => number.to_string(),
+        _ => format!("u{user_id}"),
+    }
+}
+
+/// The instance of `assignment_id` (a lab named `lab`) for the student with `key`:
+/// `InstanceId::for_lab(lab, "a<assignment>-<key>")`, such as `tiny-a7-100001`.
+///
+/// The assignment id is part of the name so that two assignments of one lab (a lab
+/// given to two classes, or twice to one) never share an instance; `for_lab` folds what
+/// a name cannot hold and adds a hash of the original when it does, so two students
+/// never share one either.
+pub fn instance_for(lab: &str, assignment_id: i64, key: &str) -> InstanceId {
+    InstanceId::for_lab(lab, Some(&format!("a{assignment_id}-{key}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_assignments_of_one_lab_give_a_student_two_instances() {
+        assert_ne!(instance_for("tiny", 1, "100001"), instance_for("tiny", 2, "100001"));
+        assert_eq!(instance_for("tiny", 7, "100001").as_str(), "tiny-a7-100001");
+    }
+
+    #[test]
+    fn students_whose_keys_fold_alike_get_different_instances() {
+        assert_ne!(instance_for("tiny", 1, "AB12"), instance_for("tiny", 1, "ab12"));
+    }
+
+    #[test]
+    fn an_account_without_a_student_number_is_keyed_by_its_id() {
+        assert_eq!(student_key(None, 42), "u42");
+        assert_eq!(student_key(Some(""), 42), "u42");
+        assert_eq!(student_key(Some("100001"), 42), "100001");
+    }
+}
