@@ -17,6 +17,8 @@
 //! - `server.rs`: `Service`, which opens everything and serves the router.
 //! - `lifecycle/`: each student's lab from request to expiry: the queue, admission,
 //!   TTL and reconciling with the engine (docs/lifecycle.md).
+//! - `lifecycle_store.rs`: the lifecycle's store in the database; `instance_name.rs`:
+//!   how the service names the instances it runs.
 
 pub mod auth;
 pub mod authz;
@@ -25,7 +27,9 @@ pub mod config;
 pub mod csv_import;
 pub mod db;
 pub mod error;
+pub mod instance_name;
 pub mod lifecycle;
+pub mod lifecycle_store;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
