@@ -49,13 +49,21 @@ pub fn serve(args: &ServeArgs) -> Outcome {
         }
     };
     let result = runtime.block_on(async {
-        let (service, first_admin) = Service::open(config).await?;
+        let (mut service, first_admin) = Service::open(config).await?;
         if let Some(admin) = first_admin {
             // The only time this password exists outside its hash: it is not logged.
             println!("First start: created the admin account.");
             println!("  username: {}", admin.username);
             println!("  password: {}", admin.password);
             println!("Write it down now; it is not shown again. Change it after logging in.");
+        }
+        // Without Docker the service still serves accounts, classes and assignments;
+        // only lab actions answer 503, so a broken daemon does not lock teachers out.
+        match crate::engine::docker::DockerEngine::connect(Box::new(crate::images::Silent)).await {
+            Ok(engine) => {
+                service.start_labs(std::sync::Arc::new(engine)).await?;
+            }
+            Err(error) => tracing::warn!(%error, "no lab engine: lab actions answer 503"),
         }
         let listener = service.bind().await?;
         service.serve(listener, stop_signal()).await

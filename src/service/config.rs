@@ -32,6 +32,18 @@ pub struct Config {
     pub login_failures_per_address: u32,
     /// The window of the login throttle, in seconds.
     pub login_window_secs: u64,
+    /// Labs that deploy at the same time; more wait in the queue (docs/capacity.md).
+    pub lab_deploys: usize,
+    /// Nodes (containers) all labs together may run on this server.
+    pub lab_nodes: usize,
+    /// Live labs (waiting, deploying or running) one student may have.
+    pub lab_instances_per_student: usize,
+    /// How often expired labs are looked for, in seconds.
+    pub lab_reap_secs: u64,
+    /// Every lab the service runs is named with this prefix, and at start it removes
+    /// only strays with it: labs an operator deploys from the command line are safe.
+    /// Lowercase letters, digits and dashes.
+    pub lab_prefix: String,
 }
 
 impl Default for Config {
@@ -45,6 +57,12 @@ impl Default for Config {
             login_failures_per_account: 5,
             login_failures_per_address: 20,
             login_window_secs: 15 * 60,
+            // The lifecycle's own defaults, sized for the 2-core school server.
+            lab_deploys: 2,
+            lab_nodes: 180,
+            lab_instances_per_student: 1,
+            lab_reap_secs: 30,
+            lab_prefix: crate::service::instance_name::SERVICE_PREFIX.to_string(),
         }
     }
 }
@@ -106,6 +124,21 @@ impl Config {
         }
         if let Some(value) = env("ASBUILT_LOGIN_WINDOW_SECS") {
             self.login_window_secs = parse_env("ASBUILT_LOGIN_WINDOW_SECS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_DEPLOYS") {
+            self.lab_deploys = parse_env("ASBUILT_LAB_DEPLOYS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_NODES") {
+            self.lab_nodes = parse_env("ASBUILT_LAB_NODES", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_INSTANCES_PER_STUDENT") {
+            self.lab_instances_per_student = parse_env("ASBUILT_LAB_INSTANCES_PER_STUDENT", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_PREFIX") {
+            self.lab_prefix = value;
+        }
+        if let Some(value) = env("ASBUILT_LAB_REAP_SECS") {
+            self.lab_reap_secs = parse_env("ASBUILT_LAB_REAP_SECS", value)?;
         }
         Ok(())
     }

@@ -18,7 +18,8 @@
 //! - `lifecycle/`: each student's lab from request to expiry: the queue, admission,
 //!   TTL and reconciling with the engine (docs/lifecycle.md).
 //! - `lifecycle_store.rs`: the lifecycle's store in the database; `instance_name.rs`:
-//!   how the service names the instances it runs.
+//!   how the service names the instances it runs; `lab_runtime.rs`: starting the
+//!   lifecycle on the engine (recover, reconcile, metrics).
 
 pub mod auth;
 pub mod authz;
@@ -28,6 +29,7 @@ pub mod csv_import;
 pub mod db;
 pub mod error;
 pub mod instance_name;
+pub mod lab_runtime;
 pub mod lifecycle;
 pub mod lifecycle_store;
 pub mod metrics;

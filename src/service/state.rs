@@ -25,4 +25,7 @@ pub struct AppState {
     /// spawn it with `state.tasks.spawn(...)`. At shutdown the service stops taking
     /// requests, cancels `shutdown`, and waits for these before closing the database.
     pub tasks: TaskTracker,
+    /// The lab lifecycle, once `Service::start_labs` connected an engine; without one
+    /// (no Docker on this host) lab actions answer 503 and the rest of the service works.
+    pub lifecycle: Option<super::lifecycle::Lifecycle>,
 }
