@@ -37,6 +37,10 @@ pub enum ApiError {
     /// An uploaded topology has errors; every diagnostic with its place.
     #[error("the topology has {} error(s)", .0.len())]
     InvalidTopology(Vec<crate::service::routes::labs::DiagnosticView>),
+    /// A part the request needs is not running (no lab engine on this host), or the
+    /// service is shutting down; the message says which.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something broke inside the service; the cause is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -70,6 +74,7 @@ impl ApiError {
             ApiError::BadLogin => (StatusCode::UNAUTHORIZED, "bad_login"),
             ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
             ApiError::InvalidTopology(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_topology"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

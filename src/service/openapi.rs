@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{assignments, auth, classes, health, labs, tokens, users};
+use super::routes::{assignments, auth, classes, health, instances, labs, tokens, users};
 
 /// The document; `paths` lists every handler.
 #[derive(OpenApi)]
@@ -20,6 +20,8 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
         classes::list, classes::create, classes::show, classes::students, classes::import, classes::add_grader,
         labs::list, labs::upload, labs::show, labs::version,
         assignments::list, assignments::create, assignments::show,
+        instances::request, instances::list, instances::show, instances::reset, instances::extend,
+        instances::destroy, instances::events,
         metrics_doc,
     ),
     modifiers(&Security),
@@ -27,6 +29,7 @@ use super::routes::{assignments, auth, classes, health, labs, tokens, users};
     tags(
         (name = "auth", description = "Sessions: a cookie plus X-CSRF-Token for changes; or Authorization: Bearer with an API token"),
         (name = "service", description = "Health and metrics"),
+        (name = "instances", description = "Students' lab instances: request, status with queue position, reset, extend, destroy, events"),
     )
 )]
 pub struct ApiDoc;

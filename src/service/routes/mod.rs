@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod auth;
 pub mod classes;
 pub mod health;
+pub mod instances;
 pub mod labs;
 pub mod tokens;
 pub mod users;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .merge(classes::router())
         .merge(labs::router())
         .merge(assignments::router())
+        .merge(instances::router())
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/metrics", get(super::metrics::serve))
         .merge(health::router())
