@@ -27,18 +27,20 @@ impl SqliteStore {
 }
 
 /// Records that `instance` is `owner_id`'s lab of `assignment_id`, before the lifecycle
-/// stores it. Claiming a name again (a student asking anew for an expired lab) keeps the
-/// row and its record; the lifecycle replaces the record when it takes the request.
+/// stores it. Claiming a name again for the same owner and assignment (a student asking
+/// anew for an expired lab) keeps the row and its record. Returns false, and changes
+/// nothing, when the name is someone else's or another assignment's: a row never
+/// changes hands, so a name that folds like another's cannot take over its lab.
 pub async fn claim(
     db: &SqlitePool,
     instance: &InstanceId,
     owner_id: i64,
     assignment_id: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let at = now();
     sqlx::query(
         "INSERT INTO instances (name, owner_id, assignment_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (name) DO UPDATE SET owner_id = excluded.owner_id, assignment_id = excluded.assignment_id",
+         ON CONFLICT (name) DO NOTHING",
     )
     .bind(instance.as_str())
     .bind(owner_id)
@@ -47,7 +49,12 @@ pub async fn claim(
     .bind(at)
     .execute(db)
     .await?;
-    Ok(())
+    let (owner, assignment): (i64, i64) =
+        sqlx::query_as("SELECT owner_id, assignment_id FROM instances WHERE name = ?")
+            .bind(instance.as_str())
+            .fetch_one(db)
+            .await?;
+    Ok(owner == owner_id && assignment == assignment_id)
 }
 
 /// Forgets a claim the lifecycle never stored anything under (a refused request).
@@ -168,8 +175,11 @@ mod tests {
         let db = database(dir.path()).await;
         let store = SqliteStore::new(db.clone());
         let instance = InstanceId::parse("svc-tiny-a1-s").expect("name");
-        claim(&db, &instance, 2, 1).await.expect("claim");
+        assert!(claim(&db, &instance, 2, 1).await.expect("claim"));
         assert!(store.load().await.expect("load").is_empty(), "a bare claim is no lab yet");
+        // Another account cannot take the name over, not even before anything is stored.
+        assert!(!claim(&db, &instance, 1, 1).await.expect("claim"));
+        assert!(claim(&db, &instance, 2, 1).await.expect("claim again"));
         let mut lab = stored(&instance);
         store.save(&lab).await.expect("save");
         lab.state = LabState::Ready;
@@ -198,7 +208,7 @@ mod tests {
         let instance = InstanceId::parse("svc-tiny-a1-s").expect("name");
         let error = store.save(&stored(&instance)).await.expect_err("nobody claimed it");
         assert!(error.to_string().contains("svc-tiny-a1-s"), "{error}");
-        claim(&db, &instance, 2, 1).await.expect("claim");
+        assert!(claim(&db, &instance, 2, 1).await.expect("claim"));
         unclaim(&db, &instance).await.expect("unclaim");
         let rows: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM instances").fetch_one(&db).await.expect("count");

@@ -159,7 +159,13 @@ pub async fn request(
         lifetime: secs(assignment.max_lifetime_secs),
         max_lifetime: secs(assignment.max_lifetime_secs),
     };
-    lifecycle_store::claim(&state.db, &instance, user.id, id).await?;
+    if !lifecycle_store::claim(&state.db, &instance, user.id, id).await? {
+        // Another account's number folds to this name; the student numbers need fixing.
+        tracing::warn!(by = %user.username, %instance, "instance name belongs to another account");
+        return Err(ApiError::Conflict(
+            "your lab's name is taken by another account; ask your teacher".into(),
+        ));
+    }
     let request = LabRequest { owner: user.id.to_string(), instance: instance.clone(), plan, design, ttl };
     let status = match lifecycle.request(request).await {
         Ok(status) => status,
