@@ -435,11 +435,13 @@ fn when_the_only_deploy_slot_is_busy_the_second_student_waits_at_position_one_th
         assert!(shown["state"] != "queued" || shown["position"] == 1, "{shown}");
         school.students[0].wait_for_state(&first, "ready").await;
         school.students[1].wait_for_state(&second, "ready").await;
-        for (i, name) in [(0, &first), (1, &second)] {
-            let (status, _) =
-                school.students[i].send(Method::DELETE, &format!("/api/instances/{name}"), None).await;
-            assert_eq!(status, StatusCode::OK);
-        }
+        // The student removes their own; the class's teacher removes the other.
+        let (status, _) =
+            school.students[0].send(Method::DELETE, &format!("/api/instances/{first}"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, gone) =
+            school.teacher.send(Method::DELETE, &format!("/api/instances/{second}"), None).await;
+        assert_eq!((status, gone["state"].as_str()), (StatusCode::OK, Some("destroyed")), "{gone}");
         assert!(engine_instances(PREFIX).await.is_empty());
         server.stop().await;
     });
