@@ -859,6 +859,9 @@ async fn run_serve_until_sigterm(data_dir: DataDir<'_>) -> String {
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("ASBUILT_LOG", "info")
+        // With Docker here, serve starts the lab lifecycle, which removes strays with its
+        // prefix at start: a prefix of its own keeps other tests' labs safe.
+        .env("ASBUILT_LAB_PREFIX", "t-api-serve-")
         .env_remove("ASBUILT_DATA_DIR");
     match data_dir {
         DataDir::Option(path) => command.arg("--data-dir").arg(path),
