@@ -78,15 +78,36 @@ pub fn serve(args: &ServeArgs) -> Outcome {
 }
 
 /// Completes on SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
-async fn stop_signal() {
+///
+/// The handlers are installed here, when called, not when the future is first polled:
+/// a SIGTERM that came after the service said it was serving but before the future
+/// ran would otherwise take the default action and kill the process mid-start.
+fn stop_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        // Without a SIGTERM handler the default action (exit) still stops the service.
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate()).ok();
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        // A handler that could not be installed waits forever; the other still works,
+        // and without either the default action (exit) still stops the service.
+        let term = async {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let interrupt = async {
+            match interrupt {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = term => {}
+            _ = interrupt => {}
+        }
     }
 }
