@@ -662,6 +662,12 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             Box::new(|| Some(json!({ "seconds": 60 }))),
             [503, 503, 404, 404, 404, 503, 404, 401],
         ),
+        (
+            Method::POST,
+            format!("/api/instances/{i1}/touch"),
+            none(),
+            [503, 503, 404, 404, 404, 503, 404, 401],
+        ),
         (Method::DELETE, format!("/api/instances/{i1}"), none(), [503, 503, 404, 404, 404, 503, 404, 401]),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
@@ -743,6 +749,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/instances/{name}/events",
         "/api/instances/{name}/reset",
         "/api/instances/{name}/extend",
+        "/api/instances/{name}/touch",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -755,7 +762,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 36);
+    assert_eq!(covered.len(), 37);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

@@ -456,7 +456,17 @@ fn a_lab_nobody_uses_for_its_idle_time_expires_and_its_containers_are_gone() {
         let server = Server::start(dir.path(), PREFIX, |_| {}).await;
         let school = School::new(&server.url(), &server.admin_password, &["i1"], 3).await;
         let (name, _) = school.request(0).await;
-        school.students[0].wait_for_state(&name, "ready").await;
+        let ready = school.students[0].wait_for_state(&name, "ready").await;
+        // Work in the lab starts its idle time again.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let (status, _) =
+            school.students[0].send(Method::POST, &format!("/api/instances/{name}/touch"), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (_, touched) = school.students[0].get(&format!("/api/instances/{name}")).await;
+        assert!(
+            touched["state"] != "ready" || touched["idle_expires_at"] != ready["idle_expires_at"],
+            "{ready} then {touched}"
+        );
         let expired = school.students[0].wait_for_state(&name, "expired").await;
         assert!(expired["detail"].as_str().unwrap_or_default().contains("idle"), "{expired}");
         assert!(engine_instances(PREFIX).await.is_empty());

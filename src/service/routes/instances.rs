@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/instances/{name}", get(show).delete(destroy))
         .route("/api/instances/{name}/reset", post(reset))
         .route("/api/instances/{name}/extend", post(extend))
+        .route("/api/instances/{name}/touch", post(touch))
         .route("/api/instances/{name}/events", get(events))
 }
 
@@ -251,6 +252,22 @@ pub async fn extend(
     lifecycle.extend(&instance, by).await.map_err(api_error)?;
     let status = lifecycle.status(&instance).await.map_err(api_error)?;
     Ok(Json(InstanceView::new(status, &row)))
+}
+
+/// Says someone works in the lab, so its idle time starts again (a page calls it while
+/// the student uses the lab; a console does on its own). Not stored: after a restart
+/// every lab's idle time starts again anyway.
+#[utoipa::path(post, path = "/api/instances/{name}/touch", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn touch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
+    lifecycle(&state)?.touch(&instance_id(&row)?).await.map_err(api_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Removes the lab (a queued one leaves the queue, a deploy is rolled back); answers
