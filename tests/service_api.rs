@@ -627,6 +627,20 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     .await
     .expect("store a report")
     .last_insert_rowid();
+    // s1's lab of a1, as the lifecycle would have stored it. This server runs without a
+    // lab engine, so whoever may act on it gets 503 and whoever may not gets 404;
+    // tests/service_instances.rs does the same with Docker and real labs.
+    let i1 = "svc-tiny-a1-s1";
+    sqlx::query(
+        "INSERT INTO instances (name, owner_id, assignment_id, state, lab, created_at, updated_at) \
+         VALUES (?, ?, ?, 'ready', '{}', 0, 0)",
+    )
+    .bind(i1)
+    .bind(student_id)
+    .bind(a1)
+    .execute(&server.state.db)
+    .await
+    .expect("store an instance");
 
     let anonymous = Session { client: Client::new(), csrf: String::new(), base: server.url("") };
     let sessions = [&admin, &t1, &t2, &g1, &g2, &s1, &s2, &anonymous];
@@ -776,6 +790,46 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             none(),
             [503, 503, 404, 503, 404, 503, 404, 401],
         ),
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/instance"),
+            none(),
+            [403, 403, 403, 403, 403, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/assignments/{a2}/instance"),
+            none(),
+            [403, 403, 403, 403, 403, 404, 404, 401],
+        ),
+        (Method::GET, "/api/instances".into(), none(), [503, 503, 503, 503, 503, 503, 503, 401]),
+        (Method::GET, format!("/api/instances/{i1}"), none(), [503, 503, 404, 503, 404, 503, 404, 401]),
+        (Method::GET, "/api/instances/svc-nothing".into(), none(), [404, 404, 404, 404, 404, 404, 404, 401]),
+        (
+            Method::GET,
+            format!("/api/instances/{i1}/events"),
+            none(),
+            [503, 503, 404, 503, 404, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/instances/{i1}/reset"),
+            none(),
+            [503, 503, 404, 404, 404, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/instances/{i1}/extend"),
+            Box::new(|| Some(json!({ "seconds": 60 }))),
+            [503, 503, 404, 404, 404, 503, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/instances/{i1}/touch"),
+            none(),
+            [503, 503, 404, 404, 404, 503, 404, 401],
+        ),
+        (Method::DELETE, format!("/api/instances/{i1}"), none(), [503, 503, 404, 404, 404, 503, 404, 401]),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -859,6 +913,13 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/runs/{id}/events",
         "/api/reports/{id}",
         "/api/assignments/{id}/students/{student_id}/console/{node}",
+        "/api/assignments/{id}/instance",
+        "/api/instances",
+        "/api/instances/{name}",
+        "/api/instances/{name}/events",
+        "/api/instances/{name}/reset",
+        "/api/instances/{name}/extend",
+        "/api/instances/{name}/touch",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -871,7 +932,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 36);
+    assert_eq!(covered.len(), 46);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.
@@ -975,6 +1036,9 @@ async fn run_serve_until_sigterm(data_dir: DataDir<'_>) -> String {
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("ASBUILT_LOG", "info")
+        // With Docker here, serve starts the lab lifecycle, which removes strays with its
+        // prefix at start: a prefix of its own keeps other tests' labs safe.
+        .env("ASBUILT_LAB_PREFIX", "t-api-serve-")
         .env_remove("ASBUILT_DATA_DIR");
     match data_dir {
         DataDir::Option(path) => command.arg("--data-dir").arg(path),

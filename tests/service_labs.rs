@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use asbuilt::design::Lab;
-use asbuilt::service::instances::instance_for;
+use asbuilt::service::instances::{SERVICE_PREFIX, instance_for};
 use asbuilt::service::{Config, FirstAdmin, Service};
 use asbuilt::topology::Source;
 use reqwest::{Client, Method, StatusCode};
@@ -203,7 +203,8 @@ async fn deploy_for(lab: &str, assignment: i64, student_number: &str) -> common:
     let source = tiny(lab);
     let loaded = Lab::load(&Source::new("tiny.yml", &source)).expect("tiny lab loads");
     let design = loaded.design_for(Some(student_number));
-    let instance = instance_for(lab, assignment, student_number);
+    // The service runs with the default `lab-prefix`.
+    let instance = instance_for(SERVICE_PREFIX, lab, assignment, student_number);
     common::Deployed::new(design, instance.as_str()).await
 }
 
@@ -337,7 +338,7 @@ async fn grading_check_my_work_class_runs_reports_and_exports() {
     let (_, whole) = school.s2.post(&check, json!({})).await;
     assert!(whole["id"].is_number(), "positive control: s2's lab is whole: {whole}");
     let _ = &school.admin;
-    let container = format!("asbuilt.{}.pc1", instance_for("svcgrade", assignment, "100001"));
+    let container = format!("asbuilt.{}.pc1", instance_for(SERVICE_PREFIX, "svcgrade", assignment, "100001"));
     let stopped = std::process::Command::new("docker")
         .args(["stop", "-t", "1", &container])
         .output()

@@ -53,18 +53,24 @@ pub fn serve(args: &ServeArgs) -> Outcome {
     };
     let result = runtime.block_on(async {
         let (mut service, first_admin) = Service::open(config).await?;
-        // Accounts, classes and stored reports work without Docker; lab actions answer
-        // 503 until the service is started again with the engine reachable.
-        match DockerEngine::connect(Box::new(Silent)).await {
-            Ok(engine) => service.state.engine = Some(Arc::new(engine)),
-            Err(error) => tracing::warn!(%error, "the lab engine is not reachable: lab actions answer 503"),
-        }
         if let Some(admin) = first_admin {
             // The only time this password exists outside its hash: it is not logged.
             println!("First start: created the admin account.");
             println!("  username: {}", admin.username);
             println!("  password: {}", admin.password);
             println!("Write it down now; it is not shown again. Change it after logging in.");
+        }
+        // Without Docker the service still serves accounts, classes and assignments;
+        // only lab actions answer 503, so a broken daemon does not lock teachers out.
+        // The engine is connected once: grading, consoles and the deadline runs use it
+        // directly, the lab lifecycle deploys and removes through it.
+        match DockerEngine::connect(Box::new(Silent)).await {
+            Ok(engine) => {
+                let engine: Arc<dyn crate::engine::Engine> = Arc::new(engine);
+                service.state.engine = Some(engine.clone());
+                service.start_labs(engine).await?;
+            }
+            Err(error) => tracing::warn!(%error, "the lab engine is not reachable: lab actions answer 503"),
         }
         let listener = service.bind().await?;
         service.serve(listener, stop_signal()).await
@@ -79,15 +85,36 @@ pub fn serve(args: &ServeArgs) -> Outcome {
 }
 
 /// Completes on SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
-async fn stop_signal() {
+///
+/// The handlers are installed here, when called, not when the future is first polled:
+/// a SIGTERM that came after the service said it was serving but before the future
+/// ran would otherwise take the default action and kill the process mid-start.
+fn stop_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        // Without a SIGTERM handler the default action (exit) still stops the service.
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate()).ok();
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        // A handler that could not be installed waits forever; the other still works,
+        // and without either the default action (exit) still stops the service.
+        let term = async {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let interrupt = async {
+            match interrupt {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = term => {}
+            _ = interrupt => {}
+        }
     }
 }

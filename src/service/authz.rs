@@ -258,6 +258,48 @@ const ASSIGNMENT_COLUMNS: &str = "SELECT a.id, a.class_id, a.lab_version_id, v.l
      a.opens_at, a.deadline, a.idle_ttl_secs, a.max_lifetime_secs \
      FROM assignments a JOIN classes c ON c.id = a.class_id JOIN lab_versions v ON v.id = a.lab_version_id";
 
+/// The lab instance with this name, if the caller may have `access` to it: its owner
+/// always; a teacher of its class and an admin to read and act; a grader of its class
+/// to read. Another student gets 404, as if it did not exist.
+pub async fn instance(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    name: &str,
+    access: Access,
+) -> Result<InstanceRow, ApiError> {
+    let row: InstanceRow = sqlx::query_as(&format!("{INSTANCE_COLUMNS} WHERE i.name = ?"))
+        .bind(name)
+        .fetch_optional(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if row.owner_id == user.id {
+        return Ok(row);
+    }
+    if user.role == Role::Student {
+        return Err(ApiError::NotFound);
+    }
+    class(db, user, row.class_id, access).await?;
+    Ok(row)
+}
+
+/// The lab instances the caller may read: a student's own, those of a teacher's or a
+/// grader's classes, every one for an admin.
+pub async fn visible_instances(db: &SqlitePool, user: &CurrentUser) -> Result<Vec<InstanceRow>, ApiError> {
+    let filter = match user.role {
+        Role::Admin => "WHERE ?1 = ?1",
+        Role::Teacher => "WHERE a.class_id IN (SELECT id FROM classes WHERE owner_id = ?1)",
+        Role::Grader => "WHERE a.class_id IN (SELECT class_id FROM class_graders WHERE user_id = ?1)",
+        Role::Student => "WHERE i.owner_id = ?1",
+    };
+    let query = format!("{INSTANCE_COLUMNS} {filter} ORDER BY i.name");
+    Ok(sqlx::query_as(&query).bind(user.id).fetch_all(db).await?)
+}
+
+// Only instances the lifecycle stored (`lab IS NOT NULL`): a bare claim is a request
+// still on its way in, or one that was refused.
+const INSTANCE_COLUMNS: &str = "SELECT i.name, i.owner_id, i.assignment_id, a.class_id \
+     FROM instances i JOIN assignments a ON a.id = i.assignment_id AND i.lab IS NOT NULL";
+
 async fn is_member(db: &SqlitePool, table: &str, class_id: i64, user_id: i64) -> Result<bool, ApiError> {
     // `table` is one of two constants above, never input.
     let query = format!("SELECT 1 FROM {table} WHERE class_id = ? AND user_id = ?");
@@ -318,4 +360,13 @@ pub struct RunRow {
     pub finished_at: Option<i64>,
     pub graded: i64,
     pub failed: i64,
+}
+
+/// A lab instance as authorization sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstanceRow {
+    pub name: String,
+    pub owner_id: i64,
+    pub assignment_id: i64,
+    pub class_id: i64,
 }

@@ -36,6 +36,18 @@ pub struct Config {
     pub check_interval_secs: u64,
     /// Instances a grading run (a class's, the deadline's) grades at the same time.
     pub grading_workers: usize,
+    /// Labs that deploy at the same time; more wait in the queue (docs/capacity.md).
+    pub lab_deploys: usize,
+    /// Nodes (containers) all labs together may run on this server.
+    pub lab_nodes: usize,
+    /// Live labs (waiting, deploying or running) one student may have.
+    pub lab_instances_per_student: usize,
+    /// How often expired labs are looked for, in seconds.
+    pub lab_reap_secs: u64,
+    /// Every lab the service runs is named with this prefix, and at start it removes
+    /// only strays with it: labs an operator deploys from the command line are safe.
+    /// Lowercase letters, digits and dashes.
+    pub lab_prefix: String,
 }
 
 impl Default for Config {
@@ -51,6 +63,12 @@ impl Default for Config {
             login_window_secs: 15 * 60,
             check_interval_secs: 60,
             grading_workers: 4,
+            // The lifecycle's own defaults, sized for the 2-core school server.
+            lab_deploys: 2,
+            lab_nodes: 180,
+            lab_instances_per_student: 1,
+            lab_reap_secs: 30,
+            lab_prefix: crate::service::instances::SERVICE_PREFIX.to_string(),
         }
     }
 }
@@ -118,6 +136,21 @@ impl Config {
         }
         if let Some(value) = env("ASBUILT_GRADING_WORKERS") {
             self.grading_workers = parse_env("ASBUILT_GRADING_WORKERS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_DEPLOYS") {
+            self.lab_deploys = parse_env("ASBUILT_LAB_DEPLOYS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_NODES") {
+            self.lab_nodes = parse_env("ASBUILT_LAB_NODES", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_INSTANCES_PER_STUDENT") {
+            self.lab_instances_per_student = parse_env("ASBUILT_LAB_INSTANCES_PER_STUDENT", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_PREFIX") {
+            self.lab_prefix = value;
+        }
+        if let Some(value) = env("ASBUILT_LAB_REAP_SECS") {
+            self.lab_reap_secs = parse_env("ASBUILT_LAB_REAP_SECS", value)?;
         }
         Ok(())
     }

@@ -50,6 +50,10 @@ pub enum ApiError {
     /// The instance's infrastructure is broken (no student did that): it is not graded.
     #[error("the lab is not graded: its infrastructure is broken ({}); redeploy it, saved work is kept", .0.join("; "))]
     InstanceBroken(Vec<String>),
+    /// A part the request needs is not running (no lab engine on this host), or the
+    /// service is shutting down; the message says which.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something broke inside the service; the cause is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -87,6 +91,7 @@ impl ApiError {
             ApiError::EngineUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable"),
             ApiError::NoInstance => (StatusCode::CONFLICT, "no_instance"),
             ApiError::InstanceBroken(_) => (StatusCode::CONFLICT, "instance_broken"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -21,6 +21,8 @@
 //! - `server.rs`: `Service`, which opens everything and serves the router.
 //! - `lifecycle/`: each student's lab from request to expiry: the queue, admission,
 //!   TTL and reconciling with the engine (docs/lifecycle.md).
+//! - `lifecycle_store.rs`: the lifecycle's store in the database; `lab_runtime.rs`:
+//!   starting the lifecycle on the engine (recover, reconcile, metrics).
 
 pub mod auth;
 pub mod authz;
@@ -31,7 +33,9 @@ pub mod db;
 pub mod error;
 pub mod grading;
 pub mod instances;
+pub mod lab_runtime;
 pub mod lifecycle;
+pub mod lifecycle_store;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

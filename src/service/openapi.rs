@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{assignments, auth, classes, consoles, grading, health, labs, tokens, users};
+use super::routes::{assignments, auth, classes, consoles, grading, health, instances, labs, tokens, users};
 
 /// The document; `paths` lists every handler.
 #[derive(OpenApi)]
@@ -23,6 +23,8 @@ use super::routes::{assignments, auth, classes, consoles, grading, health, labs,
         grading::check_my_work, grading::start_run, grading::show_run, grading::run_events,
         grading::list_reports, grading::show_report, grading::results, grading::saved_configs,
         consoles::console,
+        instances::request, instances::list, instances::show, instances::reset, instances::extend, instances::touch,
+        instances::destroy, instances::events,
         metrics_doc,
     ),
     modifiers(&Security),
@@ -32,6 +34,7 @@ use super::routes::{assignments, auth, classes, consoles, grading, health, labs,
         (name = "service", description = "Health and metrics"),
         (name = "consoles", description = "A node's terminal over a WebSocket: binary frames are terminal bytes both ways; a text frame {\"type\":\"resize\",\"cols\":C,\"rows\":R} resizes"),
         (name = "grading", description = "Check my work, grading runs and their progress (server-sent events), reports and results"),
+        (name = "instances", description = "Students' lab instances: request, status with queue position, reset, extend, destroy, events"),
     )
 )]
 pub struct ApiDoc;

@@ -35,6 +35,9 @@ pub enum StartError {
     /// Serving failed.
     #[error("failed to serve: {0}")]
     Serve(std::io::Error),
+    /// The lab lifecycle could not read its store or list the engine's instances.
+    #[error("failed to start the lab lifecycle: {0}")]
+    Lifecycle(#[from] super::lifecycle::LifecycleError),
 }
 
 /// A service ready to serve. Set `state.engine` before `serve` for lab actions (the
@@ -65,9 +68,45 @@ impl Service {
             engine: None,
             runs: Arc::default(),
             check_limit: Arc::new(CheckLimit::new(Duration::from_secs(config_check_interval))),
+            lifecycle: None,
         };
         state.metrics.register(Arc::new(super::grading::metrics::GradingMetrics));
         Ok((Service { state }, first_admin))
+    }
+
+    /// Starts the lab lifecycle on `engine` (src/service/lab_runtime.rs): brings back
+    /// the ready labs a restart stopped, reconciles the database with what the engine
+    /// runs, and logs what that found. Shutdown waits for its deploys to end.
+    pub async fn start_labs(
+        &mut self,
+        engine: Arc<dyn crate::engine::Engine>,
+    ) -> Result<super::lifecycle::ReconcileReport, StartError> {
+        let state = &mut self.state;
+        let started =
+            super::lab_runtime::start(&state.db, &state.config, engine, state.shutdown.clone()).await?;
+        let report = started.report;
+        tracing::info!(
+            recovered = started.recovered,
+            kept = report.kept.len(),
+            lost = report.lost.len(),
+            requeued = report.requeued.len(),
+            failed = report.failed.len(),
+            unknown_destroyed = report.unknown.len(),
+            "lab lifecycle started"
+        );
+        for error in started.not_recovered.iter().chain(&report.errors) {
+            tracing::warn!(%error, "reconciling labs at start");
+        }
+        for instance in &report.unknown {
+            tracing::warn!(%instance, "destroyed an instance the database did not know");
+        }
+        let lifecycle = started.lifecycle;
+        state.metrics.register(Arc::new(super::lab_runtime::LifecycleMetrics(lifecycle.clone())));
+        // The database closes only after this ends: deploys in flight finish or roll back.
+        let stopping = lifecycle.clone();
+        state.tasks.spawn(async move { stopping.stopped().await });
+        state.lifecycle = Some(lifecycle);
+        Ok(report)
     }
 
     /// Binds the configured address.

@@ -36,6 +36,9 @@ pub struct AppState {
     pub runs: Arc<crate::service::grading::runs::Runs>,
     /// How often each student may ask "check my work".
     pub check_limit: Arc<crate::service::grading::limit::CheckLimit>,
+    /// The lab lifecycle, once `Service::start_labs` connected an engine; without one
+    /// (no Docker on this host) lab actions answer 503 and the rest of the service works.
+    pub lifecycle: Option<super::lifecycle::Lifecycle>,
 }
 
 impl AppState {

@@ -109,7 +109,7 @@ async fn run(
         .await?
         .into_iter()
         .collect();
-    let todo: Vec<Target> = targets(&state.db, assignment_id)
+    let todo: Vec<Target> = targets(&state.db, &state.config.lab_prefix, assignment_id)
         .await?
         .into_iter()
         .filter(|t| existing.contains(t.instance.as_str()) && !done.contains(&t.student_id))

@@ -54,13 +54,19 @@ pub async fn lab_name(db: &SqlitePool, assignment_id: i64) -> Result<String, Api
 }
 
 /// The target of one student, who must be in the assignment's class.
-pub async fn target(db: &SqlitePool, assignment_id: i64, student_id: i64) -> Result<Target, ApiError> {
-    let targets = targets(db, assignment_id).await?;
+pub async fn target(
+    db: &SqlitePool,
+    prefix: &str,
+    assignment_id: i64,
+    student_id: i64,
+) -> Result<Target, ApiError> {
+    let targets = targets(db, prefix, assignment_id).await?;
     targets.into_iter().find(|t| t.student_id == student_id).ok_or(ApiError::NotFound)
 }
 
 /// Every student of the assignment's class, with their instance's name.
-pub async fn targets(db: &SqlitePool, assignment_id: i64) -> Result<Vec<Target>, ApiError> {
+/// `prefix` is the service's `lab-prefix`, under which the lifecycle deployed them.
+pub async fn targets(db: &SqlitePool, prefix: &str, assignment_id: i64) -> Result<Vec<Target>, ApiError> {
     let lab = lab_name(db, assignment_id).await?;
     let students: Vec<(i64, Option<String>)> = sqlx::query_as(
         "SELECT u.id, u.student_number FROM users u JOIN class_students s ON s.user_id = u.id \
@@ -74,7 +80,7 @@ pub async fn targets(db: &SqlitePool, assignment_id: i64) -> Result<Vec<Target>,
         .map(|(student_id, number)| Target {
             assignment_id,
             student_id,
-            instance: instance_for(&lab, assignment_id, &student_key(number.as_deref(), student_id)),
+            instance: instance_for(prefix, &lab, assignment_id, &student_key(number.as_deref(), student_id)),
         })
         .collect())
 }

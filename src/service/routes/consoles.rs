@@ -72,7 +72,7 @@ pub async fn console(
     // Who may look comes first: a request that is no upgrade learns nothing either.
     let writable = authz::console(&state.db, &user, id, student_id, query.take_over).await?;
     let engine = state.engine()?;
-    let target = grading::target(&state.db, id, student_id).await?;
+    let target = grading::target(&state.db, &state.config.lab_prefix, id, student_id).await?;
     let nodes = engine.nodes(&target.instance).await?;
     let kind = nodes.iter().find(|n| n.node == node).ok_or(ApiError::NotFound)?.kind;
     let command: Vec<String> = match kind {

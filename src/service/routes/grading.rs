@@ -151,7 +151,7 @@ pub async fn check_my_work(
     authz::require_role(&user, &[Role::Student])?;
     authz::assignment(&state.db, &user, id, Access::Read).await?;
     let engine = state.engine()?;
-    let target = grading::target(&state.db, id, user.id).await?;
+    let target = grading::target(&state.db, &state.config.lab_prefix, id, user.id).await?;
     state.check_limit.take(user.id).map_err(ApiError::RateLimited)?;
     let how = Grading { ran_by: Some(user.id), run_id: None, student_view: true };
     // Cancelled with the service: a check in flight does not hold up a shutdown.
@@ -184,8 +184,10 @@ pub async fn start_run(
     let engine = state.engine()?;
     let new = body.map(|Json(b)| b).unwrap_or_default();
     let (kind, targets) = match new.student_id {
-        Some(student) => ("student", vec![grading::target(&state.db, id, student).await?]),
-        None => ("class", grading::targets(&state.db, id).await?),
+        Some(student) => {
+            ("student", vec![grading::target(&state.db, &state.config.lab_prefix, id, student).await?])
+        }
+        None => ("class", grading::targets(&state.db, &state.config.lab_prefix, id).await?),
     };
     let run_id = runs::start(
         &state.db,

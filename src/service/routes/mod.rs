@@ -7,6 +7,7 @@ pub mod classes;
 pub mod consoles;
 pub mod grading;
 pub mod health;
+pub mod instances;
 pub mod labs;
 pub mod tokens;
 pub mod users;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assignments::router())
         .merge(grading::router())
         .merge(consoles::router())
+        .merge(instances::router())
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/metrics", get(super::metrics::serve))
         .merge(health::router())

@@ -1,0 +1,346 @@
+//! Lab instances: a student asks for their lab of an open assignment and resets,
+//! extends or destroys it; teachers (and admins) see and act on the instances of their
+//! classes, graders see them. The lifecycle (src/service/lifecycle) does the work; this
+//! module checks who may ask, builds the student's variant, and streams the events.
+
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
+
+use crate::design::Lab;
+use crate::plan::InstanceId;
+use crate::service::auth::{CurrentUser, Role};
+use crate::service::authz::{self, Access};
+use crate::service::error::{ApiError, ErrorBody};
+use crate::service::instances::{instance_for, student_key};
+use crate::service::lifecycle::{LabRequest, LabStatus, Lifecycle, LifecycleError, LifecycleEvent, Ttl};
+use crate::service::lifecycle_store;
+use crate::service::state::AppState;
+use crate::service::time::{format_rfc3339, now};
+use crate::topology::Source;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/assignments/{id}/instance", post(request))
+        .route("/api/instances", get(list))
+        .route("/api/instances/{name}", get(show).delete(destroy))
+        .route("/api/instances/{name}/reset", post(reset))
+        .route("/api/instances/{name}/extend", post(extend))
+        .route("/api/instances/{name}/touch", post(touch))
+        .route("/api/instances/{name}/events", get(events))
+}
+
+/// One lab instance and where it is in its life.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InstanceView {
+    pub name: String,
+    pub owner_id: i64,
+    pub assignment_id: i64,
+    pub lab: String,
+    pub nodes: usize,
+    /// `requested`, `queued`, `deploying`, `ready`, `destroying`, `expired`,
+    /// `destroyed`, `failed` or `lost` (docs/lifecycle.md).
+    pub state: String,
+    /// Why it is in this state, when that is worth saying.
+    pub detail: Option<String>,
+    /// Its place in the queue while queued; 1 deploys next.
+    pub position: Option<usize>,
+    /// RFC 3339, UTC; the times below too.
+    pub requested_at: String,
+    pub ready_at: Option<String>,
+    /// When its lifetime ends (moved by extend, never past the assignment's maximum).
+    pub expires_at: Option<String>,
+    /// When it expires if nobody works in it before then.
+    pub idle_expires_at: Option<String>,
+}
+
+impl InstanceView {
+    fn new(status: LabStatus, row: &authz::InstanceRow) -> InstanceView {
+        InstanceView {
+            name: status.instance.to_string(),
+            owner_id: row.owner_id,
+            assignment_id: row.assignment_id,
+            lab: status.lab,
+            nodes: status.nodes,
+            state: status.state.name().to_string(),
+            detail: status.detail,
+            position: status.position,
+            requested_at: rfc3339(status.requested_at),
+            ready_at: status.ready_at.map(rfc3339),
+            expires_at: status.expires_at.map(rfc3339),
+            idle_expires_at: status.idle_expires_at.map(rfc3339),
+        }
+    }
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    format_rfc3339(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64))
+}
+
+/// How much longer a lab should live.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Extension {
+    /// Seconds from the lab's current end (default one hour); the assignment's maximum
+    /// lifetime caps it.
+    pub seconds: Option<u64>,
+}
+
+/// The lifecycle, or 503 on a host where the service runs without a lab engine.
+fn lifecycle(state: &AppState) -> Result<&Lifecycle, ApiError> {
+    state.lifecycle.as_ref().ok_or_else(|| ApiError::Unavailable("no lab engine runs on this server".into()))
+}
+
+/// What a lifecycle error means to the client. Refusals say why (more nodes than the
+/// server runs, the student's quota); store and engine failures are logged, not sent.
+fn api_error(error: LifecycleError) -> ApiError {
+    match error {
+        LifecycleError::NoSuchInstance(_) => ApiError::NotFound,
+        LifecycleError::Refused { .. }
+        | LifecycleError::Exists { .. }
+        | LifecycleError::WrongState { .. } => ApiError::Conflict(error.to_string()),
+        LifecycleError::ShuttingDown { .. } => ApiError::Unavailable(error.to_string()),
+        LifecycleError::Store(_) | LifecycleError::Engine(_) => ApiError::Internal(error.to_string()),
+    }
+}
+
+fn instance_id(row: &authz::InstanceRow) -> Result<InstanceId, ApiError> {
+    InstanceId::parse(&row.name).map_err(|e| ApiError::Internal(format!("stored instance name: {e}")))
+}
+
+/// Asks for the caller's own lab of an open assignment: their own variant, deployed
+/// as soon as the server has room. Answers at once with the queue position.
+#[utoipa::path(post, path = "/api/assignments/{id}/instance", tag = "instances",
+    params(("id" = i64, Path, description = "assignment id")),
+    responses((status = 202, body = InstanceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "closed, already running, or over a limit"),
+        (status = 503, body = ErrorBody)))]
+pub async fn request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<InstanceView>), ApiError> {
+    // Labs are per student: staff try a lab with the command line, not a student's slot.
+    authz::require_role(&user, &[Role::Student])?;
+    let assignment = authz::assignment(&state.db, &user, id, Access::Read).await?;
+    if now() >= assignment.deadline {
+        return Err(ApiError::Conflict("the assignment's deadline has passed".into()));
+    }
+    let lifecycle = lifecycle(&state)?;
+    let (source,): (String,) = sqlx::query_as("SELECT source FROM lab_versions WHERE id = ?")
+        .bind(assignment.lab_version_id)
+        .fetch_one(&state.db)
+        .await?;
+    let (number,): (Option<String>,) = sqlx::query_as("SELECT student_number FROM users WHERE id = ?")
+        .bind(user.id)
+        .fetch_one(&state.db)
+        .await?;
+    // The student number seeds the variant, so it stays the same across requests; the
+    // same key names the instance grading and consoles look for.
+    let student = student_key(number.as_deref(), user.id);
+    // Validated when it was uploaded; failing now is the service's fault.
+    let lab = Lab::load(&Source::new("topology.yml", source)).map_err(|_| {
+        ApiError::Internal(format!("stored lab version {} no longer loads", assignment.lab_version_id))
+    })?;
+    let design = lab.design_for(Some(&student));
+    let instance = instance_for(&state.config.lab_prefix, lab.name(), id, &student);
+    let plan = crate::plan::plan(&design, instance.clone());
+    let secs = |s: i64| Duration::from_secs(s.max(1) as u64);
+    let ttl = Ttl {
+        idle: secs(assignment.idle_ttl_secs),
+        lifetime: secs(assignment.max_lifetime_secs),
+        max_lifetime: secs(assignment.max_lifetime_secs),
+    };
+    if !lifecycle_store::claim(&state.db, &instance, user.id, id).await? {
+        // Another account's number folds to this name; the student numbers need fixing.
+        tracing::warn!(by = %user.username, %instance, "instance name belongs to another account");
+        return Err(ApiError::Conflict(
+            "your lab's name is taken by another account; ask your teacher".into(),
+        ));
+    }
+    let request = LabRequest { owner: user.id.to_string(), instance: instance.clone(), plan, design, ttl };
+    let status = match lifecycle.request(request).await {
+        Ok(status) => status,
+        Err(error) => {
+            // A refused request leaves no row behind; an earlier lab of the name keeps its.
+            lifecycle_store::unclaim(&state.db, &instance).await?;
+            return Err(api_error(error));
+        }
+    };
+    tracing::info!(by = %user.username, %instance, assignment = id, "lab requested");
+    let row = authz::instance(&state.db, &user, instance.as_str(), Access::Read).await?;
+    Ok((StatusCode::ACCEPTED, Json(InstanceView::new(status, &row))))
+}
+
+/// The instances the caller may see: a student's own, those of a teacher's or a
+/// grader's classes, all for an admin.
+#[utoipa::path(get, path = "/api/instances", tag = "instances",
+    responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<InstanceView>>, ApiError> {
+    let rows = authz::visible_instances(&state.db, &user).await?;
+    let lifecycle = lifecycle(&state)?;
+    let mut out = Vec::new();
+    for row in rows {
+        match lifecycle.status(&instance_id(&row)?).await {
+            Ok(status) => out.push(InstanceView::new(status, &row)),
+            // Stored but not the manager's (a name outside its scope): nothing to show.
+            Err(LifecycleError::NoSuchInstance(_)) => {}
+            Err(error) => return Err(api_error(error)),
+        }
+    }
+    Ok(Json(out))
+}
+
+/// One instance, with its queue position while it waits.
+#[utoipa::path(get, path = "/api/instances/{name}", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Json<InstanceView>, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Read).await?;
+    let status = lifecycle(&state)?.status(&instance_id(&row)?).await.map_err(api_error)?;
+    Ok(Json(InstanceView::new(status, &row)))
+}
+
+/// A clean redeploy of the same lab: what was saved in it is gone. Also brings back a
+/// failed or lost lab.
+#[utoipa::path(post, path = "/api/instances/{name}/reset", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 202, body = InstanceView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn reset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<InstanceView>), ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
+    let status = lifecycle(&state)?.reset(&instance_id(&row)?).await.map_err(api_error)?;
+    tracing::info!(by = %user.username, instance = %name, "lab reset");
+    Ok((StatusCode::ACCEPTED, Json(InstanceView::new(status, &row))))
+}
+
+/// Moves the end of a ready lab's lifetime, never past the assignment's maximum.
+#[utoipa::path(post, path = "/api/instances/{name}/extend", tag = "instances", request_body = Extension,
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn extend(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+    Json(extension): Json<Extension>,
+) -> Result<Json<InstanceView>, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
+    let lifecycle = lifecycle(&state)?;
+    let instance = instance_id(&row)?;
+    let by = Duration::from_secs(extension.seconds.unwrap_or(3600));
+    lifecycle.extend(&instance, by).await.map_err(api_error)?;
+    let status = lifecycle.status(&instance).await.map_err(api_error)?;
+    Ok(Json(InstanceView::new(status, &row)))
+}
+
+/// Says someone works in the lab, so its idle time starts again (a page calls it while
+/// the student uses the lab; a console does on its own). Not stored: after a restart
+/// every lab's idle time starts again anyway.
+#[utoipa::path(post, path = "/api/instances/{name}/touch", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn touch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
+    lifecycle(&state)?.touch(&instance_id(&row)?).await.map_err(api_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes the lab (a queued one leaves the queue, a deploy is rolled back); answers
+/// once it is gone.
+#[utoipa::path(delete, path = "/api/instances/{name}", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn destroy(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Json<InstanceView>, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
+    let status = lifecycle(&state)?.destroy(&instance_id(&row)?).await.map_err(api_error)?;
+    tracing::info!(by = %user.username, instance = %name, "lab destroyed");
+    Ok(Json(InstanceView::new(status, &row)))
+}
+
+/// Server-sent events of one instance: first its `status`, then every `state`,
+/// `position`, `step` and `node` event as it happens (the lifecycle's
+/// `LifecycleEvent`s as JSON), until the service stops. A watcher that fell behind
+/// gets a `lagged` event and should read the status again.
+#[utoipa::path(get, path = "/api/instances/{name}/events", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, description = "an event stream", content_type = "text/event-stream"),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Read).await?;
+    let lifecycle = lifecycle(&state)?;
+    let instance = instance_id(&row)?;
+    // Subscribed before the status is read, so nothing falls between the two.
+    let receiver = lifecycle.subscribe();
+    let status = lifecycle.status(&instance).await.map_err(api_error)?;
+    let first = event("status", &InstanceView::new(status, &row));
+    let changes = futures::stream::unfold((receiver, instance), |(mut receiver, instance)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(e) if e.instance() == &instance => {
+                    let next = event(kind(&e), &e);
+                    return Some((Ok(next), (receiver, instance)));
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    let next = event("lagged", &serde_json::json!({ "missed": missed }));
+                    return Some((Ok(next), (receiver, instance)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    // The stream ends when the service stops, or graceful shutdown would wait on it.
+    let stream = futures::stream::once(async move { Ok(first) })
+        .chain(changes)
+        .take_until(state.shutdown.clone().cancelled_owned());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn kind(e: &LifecycleEvent) -> &'static str {
+    match e {
+        LifecycleEvent::State { .. } => "state",
+        LifecycleEvent::Position { .. } => "position",
+        LifecycleEvent::Step { .. } => "step",
+        LifecycleEvent::Node { .. } => "node",
+    }
+}
+
+fn event(name: &str, data: &impl Serialize) -> Event {
+    // Our own types always encode; a comment keeps the stream going if one ever did not.
+    Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| Event::default().comment("unencodable event"))
+}
