@@ -68,6 +68,9 @@ impl Server {
         };
         tweak(&mut config);
         let (mut service, first_admin) = Service::open(config).await.expect("service opens");
+        // As `asbuilt serve` does: grading and consoles use the engine directly, the
+        // lifecycle deploys through it.
+        service.state.engine = Some(engine().await);
         service.start_labs(engine().await).await.expect("the lifecycle starts");
         let listener = service.bind().await.expect("bind loopback");
         let address = listener.local_addr().expect("local address");
@@ -364,6 +367,22 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
         let ready = s1.wait_for_state(&name, "ready").await;
         assert!(ready["expires_at"].is_string() && ready["idle_expires_at"].is_string(), "{ready}");
         assert_eq!(engine_instances(PREFIX).await, vec![name.clone()]);
+
+        // "Check my work" finds the lab the lifecycle deployed (one name for both) and
+        // grades it against the student's own design: asbuilt built every part of this
+        // lab, so full marks. s2 has no lab yet, so there is nothing to grade.
+        let check = format!("/api/assignments/{}/check", school.assignment);
+        let (status, report) = s1.send(Method::POST, &check, None).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert!(report["report"]["score"]["possible"].as_f64() > Some(0.0), "{report}");
+        assert_eq!(report["percent"].as_f64(), Some(100.0), "{report}");
+        assert_eq!(report["report"]["student"].as_str(), Some("s1"), "{report}");
+        let (status, body) = s2.send(Method::POST, &check, None).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("no_instance")),
+            "{body}"
+        );
 
         // Another student sees nothing of it, not even that it exists; its owner, the
         // teacher and the admin do.

@@ -78,6 +78,11 @@ impl DockerEngine {
         let container = labels::fabric_container(instance);
         let bytes = match files::download(&self.docker, &container, RECORD_PATH).await {
             Ok(Some(bytes)) => bytes,
+            // Docker answers 404 both for a file that is not there and for a container
+            // that is not: only an existing fabric without a record is half-built.
+            Ok(None) if !self.container_exists(&container).await? => {
+                return Err(EngineError::NoSuchInstance(instance.clone()));
+            }
             Ok(None) => {
                 return Err(EngineError::Record {
                     instance: instance.clone(),
@@ -94,6 +99,14 @@ impl DockerEngine {
         };
         serde_json::from_slice(&bytes)
             .map_err(|e| EngineError::Record { instance: instance.clone(), detail: e.to_string() })
+    }
+
+    async fn container_exists(&self, container: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_container(container, None).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(false),
+            Err(e) => Err(EngineError::docker(format!("inspect {container}"))(e)),
+        }
     }
 
     async fn write_record(&self, record: &InstanceRecord) -> Result<(), EngineError> {

@@ -17,6 +17,8 @@
 //! gets 404 before the upgrade. Each connection is a terminal session of its own on
 //! the node: a teacher does not see the student's keystrokes, only the node.
 
+use std::time::{Duration, Instant};
+
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Path, Query, State};
@@ -29,10 +31,12 @@ use utoipa::IntoParams;
 
 use crate::engine::Terminal;
 use crate::kind::NodeKind;
+use crate::plan::InstanceId;
 use crate::service::auth::CurrentUser;
 use crate::service::authz;
 use crate::service::error::{ApiError, ErrorBody};
 use crate::service::grading;
+use crate::service::lifecycle::Lifecycle;
 use crate::service::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -84,11 +88,40 @@ pub async fn console(
         .map_err(|_| ApiError::BadRequest("open this path as a WebSocket (Upgrade: websocket)".into()))?;
     let terminal = engine.terminal(&target.instance, &node, &command, (80, 24)).await?;
     tracing::info!(by = %user.username, instance = %target.instance, %node, writable, "console opened");
-    Ok(upgrade.on_upgrade(move |socket| pump(socket, terminal, writable)))
+    let activity = state.lifecycle.clone().map(|lifecycle| Activity::new(lifecycle, target.instance.clone()));
+    Ok(upgrade.on_upgrade(move |socket| pump(socket, terminal, writable, activity)))
+}
+
+/// Typing in a console is work on the lab: it tells the lifecycle, so a lab in use
+/// never expires for being idle. At most every [`Activity::EVERY`], since a touch
+/// takes the lifecycle's lock and keys come many a second.
+struct Activity {
+    lifecycle: Lifecycle,
+    instance: InstanceId,
+    last: Option<Instant>,
+}
+
+impl Activity {
+    const EVERY: Duration = Duration::from_secs(30);
+
+    fn new(lifecycle: Lifecycle, instance: InstanceId) -> Activity {
+        Activity { lifecycle, instance, last: None }
+    }
+
+    async fn typed(&mut self) {
+        if self.last.is_some_and(|last| last.elapsed() < Self::EVERY) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        // A lab the lifecycle does not run (deployed by an operator) has no idle time.
+        if let Err(error) = self.lifecycle.touch(&self.instance).await {
+            tracing::debug!(%error, instance = %self.instance, "console: no activity recorded");
+        }
+    }
 }
 
 /// Moves bytes both ways until either side ends.
-async fn pump(socket: WebSocket, terminal: Terminal, writable: bool) {
+async fn pump(socket: WebSocket, terminal: Terminal, writable: bool, mut activity: Option<Activity>) {
     let (mut to_client, mut from_client) = socket.split();
     let Terminal { mut output, mut input, resize } = terminal;
     if !writable {
@@ -110,6 +143,9 @@ async fn pump(socket: WebSocket, terminal: Terminal, writable: bool) {
                 Message::Binary(bytes) if writable => {
                     // The node's shell is gone when its input cannot be written.
                     let Ok(()) = write_keys(&mut input, &bytes).await else { break };
+                    if let Some(activity) = activity.as_mut() {
+                        activity.typed().await;
+                    }
                 }
                 Message::Text(text) => match serde_json::from_str::<Control>(&text) {
                     Ok(Control::Resize { cols, rows }) => {
