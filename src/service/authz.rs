@@ -198,7 +198,7 @@ pub async fn report(db: &SqlitePool, user: &CurrentUser, report_id: i64) -> Resu
 /// A grading run, to those who may grade its assignment.
 pub async fn run(db: &SqlitePool, user: &CurrentUser, run_id: i64) -> Result<RunRow, ApiError> {
     let row: RunRow = sqlx::query_as(
-        "SELECT id, assignment_id, kind, started_by, started_at, finished_at, graded, failed          FROM grading_runs WHERE id = ?",
+        "SELECT id, assignment_id, kind, started_by, started_at, finished_at, graded, failed FROM grading_runs WHERE id = ?",
     )
     .bind(run_id)
     .fetch_optional(db)
