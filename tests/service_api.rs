@@ -4,19 +4,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use asbuilt::service::{Config, FirstAdmin, Service};
+use asbuilt::service::{Config, Service};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
-/// A running service; dropping it does not stop it, `stop` does.
-struct Server {
-    address: SocketAddr,
-    state: asbuilt::service::AppState,
-    first_admin: Option<FirstAdmin>,
-    stop: oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<()>,
-}
+mod service_support;
+
+use service_support::{Server, Session};
 
 impl Server {
     async fn start(data_dir: &Path) -> Server {
@@ -25,47 +19,7 @@ impl Server {
 
     async fn start_with(config: Config) -> Server {
         let (service, first_admin) = Service::open(config).await.expect("service opens");
-        let listener = service.bind().await.expect("bind loopback");
-        let state = service.state.clone();
-        let address = listener.local_addr().expect("local address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let done = tokio::spawn(async move {
-            service
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serves until stopped");
-        });
-        Server { address, state, first_admin, stop, done }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.done.await.expect("server task ends");
-    }
-
-    fn admin_password(&self) -> String {
-        self.first_admin.as_ref().expect("first start made an admin").password.clone()
-    }
-
-    /// Logs in with a cookie session.
-    async fn login(&self, username: &str, password: &str) -> Session {
-        let client = Client::builder().cookie_store(true).build().expect("client");
-        let response = client
-            .post(self.url("/api/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
-        let body: Value = response.json().await.expect("login body");
-        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
-        Session { client, csrf, base: self.url("") }
+        Server::serve(service, first_admin).await
     }
 }
 
@@ -78,39 +32,10 @@ fn test_config() -> Config {
     }
 }
 
-/// A logged-in client that sends its CSRF token with every change.
-struct Session {
-    client: Client,
-    csrf: String,
-    base: String,
-}
-
 impl Session {
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request =
-            self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::POST, path, Some(body)).await
-    }
-
     async fn post_csv(&self, path: &str, csv: &str) -> (StatusCode, Value) {
         let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("x-csrf-token", &self.csrf)
+            .request(Method::POST, path)
             .header("content-type", "text/csv")
             .body(csv.to_string())
             .send()

@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 use asbuilt::engine::Engine;
 use asbuilt::engine::docker::DockerEngine;
 use asbuilt::service::{Config, Service};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// One runtime for every test, so that one engine (and its connections) serves them all.
 static RUNTIME: LazyLock<tokio::runtime::Runtime> =
@@ -50,12 +49,9 @@ const PASSWORD: &str = "a long enough password";
 const LONG: Duration = Duration::from_secs(180);
 
 /// A service in this process, on loopback port 0, with the lifecycle on Docker.
-struct Server {
-    address: SocketAddr,
-    admin_password: String,
-    stop: oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<()>,
-}
+mod service_support;
+
+use service_support::{Server, Session};
 
 impl Server {
     async fn start(data_dir: &Path, prefix: &str, tweak: impl FnOnce(&mut Config)) -> Server {
@@ -72,73 +68,12 @@ impl Server {
         // lifecycle deploys through it.
         service.state.engine = Some(engine().await);
         service.start_labs(engine().await).await.expect("the lifecycle starts");
-        let listener = service.bind().await.expect("bind loopback");
-        let address = listener.local_addr().expect("local address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let done = tokio::spawn(async move {
-            service
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serves until stopped");
-        });
-        let admin_password = first_admin.expect("a new data directory").password;
-        Server { address, admin_password, stop, done }
+        assert!(first_admin.is_some(), "a new data directory");
+        Server::serve(service, first_admin).await
     }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.done.await.expect("server task ends");
-    }
-}
-
-/// A logged-in client that sends its CSRF token with every change.
-struct Session {
-    client: Client,
-    csrf: String,
-    base: String,
 }
 
 impl Session {
-    async fn login(base: &str, username: &str, password: &str) -> Session {
-        let client = Client::builder().cookie_store(true).build().expect("client");
-        let response = client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
-        let body: Value = response.json().await.expect("login body");
-        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
-        Session { client, csrf, base: base.to_string() }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request =
-            self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::POST, path, Some(body)).await
-    }
-
     /// Polls an instance until `done` holds for it.
     async fn wait_for(&self, name: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let start = Instant::now();
@@ -351,7 +286,7 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = Server::start(dir.path(), PREFIX, |_| {}).await;
-        let school = School::new(&server.url(), &server.admin_password, &["s1", "s2"], 3600).await;
+        let school = School::new(&server.url(""), &server.admin_password(), &["s1", "s2"], 3600).await;
         let (s1, s2) = (&school.students[0], &school.students[1]);
 
         let (name, requested) = school.request(0).await;
@@ -420,7 +355,7 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
         assert_eq!(status, StatusCode::OK, "{extended}");
         assert!(extended["expires_at"].is_string());
 
-        let metrics = s1.client.get(format!("{}/metrics", server.url())).send().await.expect("metrics");
+        let metrics = s1.client.get(server.url("/metrics")).send().await.expect("metrics");
         let metrics = metrics.text().await.expect("metrics text");
         assert!(metrics.contains("asbuilt_instances{state=\"ready\"} 1"), "{metrics}");
         assert!(metrics.contains("asbuilt_queue_length 0"), "{metrics}");
@@ -442,7 +377,7 @@ fn when_the_only_deploy_slot_is_busy_the_second_student_waits_at_position_one_th
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = Server::start(dir.path(), PREFIX, |c| c.lab_deploys = 1).await;
-        let school = School::new(&server.url(), &server.admin_password, &["q1", "q2"], 3600).await;
+        let school = School::new(&server.url(""), &server.admin_password(), &["q1", "q2"], 3600).await;
         let (first, _) = school.request(0).await;
         let (second, queued) = school.request(1).await;
         assert_eq!(
@@ -473,7 +408,7 @@ fn a_lab_nobody_uses_for_its_idle_time_expires_and_its_containers_are_gone() {
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = Server::start(dir.path(), PREFIX, |_| {}).await;
-        let school = School::new(&server.url(), &server.admin_password, &["i1"], 3).await;
+        let school = School::new(&server.url(""), &server.admin_password(), &["i1"], 3).await;
         let (name, _) = school.request(0).await;
         let ready = school.students[0].wait_for_state(&name, "ready").await;
         // Work in the lab starts its idle time again.

@@ -13,11 +13,10 @@ use std::time::Duration;
 
 use asbuilt::design::Lab;
 use asbuilt::service::instances::{SERVICE_PREFIX, instance_for};
-use asbuilt::service::{Config, FirstAdmin, Service};
+use asbuilt::service::{Config, Service};
 use asbuilt::topology::Source;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// One router and one host; the student configures nothing the checks need, so
 /// every check has an outcome quickly. Each test names its own lab: assignment ids
@@ -30,13 +29,9 @@ const TINY: &str = "lab: svctiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r1:
 
 const PASSWORD: &str = "a long enough password";
 
-struct Server {
-    address: SocketAddr,
-    state: asbuilt::service::AppState,
-    first_admin: Option<FirstAdmin>,
-    stop: oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<()>,
-}
+mod service_support;
+
+use service_support::{Server, Session};
 
 impl Server {
     async fn start(data_dir: &Path) -> Server {
@@ -48,75 +43,11 @@ impl Server {
         };
         let (mut service, first_admin) = Service::open(config).await.expect("service opens");
         service.state.engine = Some(Arc::new(common::engine().await));
-        let listener = service.bind().await.expect("bind loopback");
-        let state = service.state.clone();
-        let address = listener.local_addr().expect("local address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let done = tokio::spawn(async move {
-            service
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serves until stopped");
-        });
-        Server { address, state, first_admin, stop, done }
+        Server::serve(service, first_admin).await
     }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.done.await.expect("server task ends");
-    }
-
-    async fn login(&self, username: &str, password: &str) -> Session {
-        let client = Client::builder().cookie_store(true).build().expect("client");
-        let response = client
-            .post(self.url("/api/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
-        let body: Value = response.json().await.expect("login body");
-        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
-        Session { client, csrf, base: self.url("") }
-    }
-}
-
-struct Session {
-    client: Client,
-    csrf: String,
-    base: String,
 }
 
 impl Session {
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf)
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self.request(method, path);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::POST, path, Some(body)).await
-    }
-
     async fn text(&self, path: &str) -> String {
         let response = self.request(Method::GET, path).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::OK, "{path}");

@@ -1,0 +1,104 @@
+//! What the service's HTTP tests share: a service served on loopback until the test
+//! stops it, and a logged-in client that sends its CSRF token with every change. Each
+//! test file adds its own helpers to these types in `impl` blocks of its own.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use asbuilt::service::{AppState, FirstAdmin, Service};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// A running service; dropping it does not stop it, `stop` does.
+pub struct Server {
+    pub address: SocketAddr,
+    pub state: AppState,
+    pub first_admin: Option<FirstAdmin>,
+    stop: oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves an opened service on its configured address (port 0 in tests).
+    pub async fn serve(service: Service, first_admin: Option<FirstAdmin>) -> Server {
+        let listener = service.bind().await.expect("bind loopback");
+        let state = service.state.clone();
+        let address = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            service
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serves until stopped");
+        });
+        Server { address, state, first_admin, stop, done }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.done.await.expect("server task ends");
+    }
+
+    pub fn admin_password(&self) -> String {
+        self.first_admin.as_ref().expect("first start made an admin").password.clone()
+    }
+
+    /// Logs in with a cookie session.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        Session::login(&self.url(""), username, password).await
+    }
+}
+
+/// A logged-in client that sends its CSRF token with every change.
+pub struct Session {
+    pub client: Client,
+    pub csrf: String,
+    pub base: String,
+}
+
+impl Session {
+    pub async fn login(base: &str, username: &str, password: &str) -> Session {
+        let client = Client::builder().cookie_store(true).build().expect("client");
+        let response = client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.expect("login body");
+        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
+        Session { client, csrf, base: base.to_string() }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf)
+    }
+
+    /// The status and the body as JSON (or as a JSON string when it is not JSON).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+}
