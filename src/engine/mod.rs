@@ -321,10 +321,17 @@ pub trait Engine: Send + Sync {
     /// Removes every instance and everything stranded by a crash.
     async fn destroy_all(&self) -> DestroyReport;
 
-    /// Brings every instance back after the engine or the host restarted (containers
-    /// stopped, cables gone, disks not mounted): each is converged to its recorded plan,
-    /// keeping what students saved. One result per instance; an instance that cannot be
-    /// brought back stays as it is, for `destroy` or another try.
+    /// Brings one instance back after the engine or the host restarted (containers
+    /// stopped, cables gone, disks not mounted): it is converged to its recorded plan,
+    /// keeping what students saved. An instance that cannot be brought back stays as it
+    /// is, for `destroy` or another try.
+    async fn recover_instance(&self, instance: &InstanceId, workers: usize) -> Result<Deployed, EngineError> {
+        let record = self.record(instance).await?;
+        let request = DeployRequest { plan: &record.plan, design: &record.design, workers };
+        self.deploy(request, &Quiet).await
+    }
+
+    /// [`Engine::recover_instance`] for every instance the engine has; one result each.
     async fn recover(&self, workers: usize) -> Vec<(InstanceId, Result<Deployed, EngineError>)> {
         let instances = match self.instances().await {
             Ok(all) => all,
@@ -332,13 +339,7 @@ pub trait Engine: Send + Sync {
         };
         let mut out = Vec::new();
         for summary in instances {
-            let result = match self.record(&summary.instance).await {
-                Ok(record) => {
-                    let request = DeployRequest { plan: &record.plan, design: &record.design, workers };
-                    self.deploy(request, &Quiet).await
-                }
-                Err(e) => Err(e),
-            };
+            let result = self.recover_instance(&summary.instance, workers).await;
             out.push((summary.instance, result));
         }
         out

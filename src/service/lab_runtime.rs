@@ -14,7 +14,7 @@ use super::lifecycle::{
 };
 use super::lifecycle_store::SqliteStore;
 use super::metrics::MetricsSource;
-use crate::engine::{DeployRequest, Engine, Quiet};
+use crate::engine::Engine;
 use tokio_util::sync::CancellationToken;
 
 /// Nodes one deploy creates and configures at the same time.
@@ -76,15 +76,8 @@ async fn recover_ready(
     let mut recovered = 0;
     let mut errors = Vec::new();
     for summary in present.into_iter().filter(|s| ready.contains(&s.instance)) {
-        let result = match engine.record(&summary.instance).await {
-            Ok(record) => {
-                let request = DeployRequest { plan: &record.plan, design: &record.design, workers: WORKERS };
-                engine.deploy(request, &Quiet).await.map(|_| ())
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => recovered += 1,
+        match engine.recover_instance(&summary.instance, WORKERS).await {
+            Ok(_) => recovered += 1,
             Err(e) => errors.push(format!("recover {}: {e}", summary.instance)),
         }
     }
