@@ -76,6 +76,11 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
@@ -144,12 +149,13 @@ impl IntoResponse for ApiError {
 pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    let already_rendered = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    // A page's error is already a page (service/web); everything else becomes JSON.
+    if !(status.is_client_error() || status.is_server_error()) || already_rendered {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -19,6 +19,8 @@
 //! - `metrics.rs`: the Prometheus exposition.
 //! - `openapi.rs`: the OpenAPI document.
 //! - `server.rs`: `Service`, which opens everything and serves the router.
+//! - `web/`: the pages people use, rendered on the server (tera), with their static
+//!   files and texts embedded from `web/`.
 //! - `lifecycle/`: each student's lab from request to expiry: the queue, admission,
 //!   TTL and reconciling with the engine (docs/lifecycle.md).
 //! - `lifecycle_store.rs`: the lifecycle's store in the database; `lab_runtime.rs`:
@@ -42,6 +44,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod time;
+pub mod web;
 
 pub use config::Config;
 pub use error::ApiError;

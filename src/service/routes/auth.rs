@@ -54,7 +54,28 @@ pub async fn login(
     client: ClientInfo,
     Json(request): Json<LoginRequest>,
 ) -> Result<(HeaderMap, Json<LoginResponse>), ApiError> {
-    let username = request.username.trim().to_string();
+    let signed_in = sign_in(&state, client, &request.username, request.password).await?;
+    let user = super::users::view(&state.db, signed_in.user_id).await?;
+    Ok((signed_in.cookies, Json(LoginResponse { user, csrf_token: signed_in.csrf_token })))
+}
+
+/// A new session, from the API or the login page.
+pub struct SignedIn {
+    pub user_id: i64,
+    /// The session and CSRF cookies to set.
+    pub cookies: HeaderMap,
+    pub csrf_token: String,
+}
+
+/// Checks a username and password (throttled per account and address) and starts a
+/// session.
+pub async fn sign_in(
+    state: &AppState,
+    client: ClientInfo,
+    username: &str,
+    password: String,
+) -> Result<SignedIn, ApiError> {
+    let username = username.trim().to_string();
     state.throttle.check(&username, client.address).map_err(ApiError::Throttled)?;
     let row: Option<(i64, Option<String>)> = sqlx::query_as(
         "SELECT id, password_hash FROM users WHERE username = ? COLLATE NOCASE AND disabled = 0",
@@ -67,8 +88,7 @@ pub async fn login(
         None => (None, None),
     };
     // argon2 takes tens of milliseconds of CPU; keep it off the async workers.
-    let given = request.password;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&given, stored.as_deref()))
+    let ok = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
         .await
         .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
     let Some(id) = id.filter(|_| ok) else {
@@ -80,14 +100,13 @@ pub async fn login(
     state.throttle.succeeded(&username);
     let ttl = state.config.session_ttl_secs;
     let new = session::create(&state.db, id, ttl).await?;
-    let mut headers = HeaderMap::new();
+    let mut cookies = HeaderMap::new();
     for cookie in session::set_cookies(&new, ttl, state.config.secure_cookies || client.tls) {
         let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(format!("cookie: {e}")))?;
-        headers.append(SET_COOKIE, value);
+        cookies.append(SET_COOKIE, value);
     }
-    let user = super::users::view(&state.db, id).await?;
-    tracing::info!(username = %user.username, "logged in");
-    Ok((headers, Json(LoginResponse { user, csrf_token: new.csrf_token })))
+    tracing::info!(%username, "logged in");
+    Ok(SignedIn { user_id: id, cookies, csrf_token: new.csrf_token })
 }
 
 /// Ends the caller's session and clears its cookies.

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/metrics", get(super::metrics::serve))
         .merge(health::router())
+        .merge(super::web::router())
         // A route layer sees the matched route's template, which metrics label by.
         .route_layer(middleware::from_fn_with_state(state.clone(), super::metrics::count))
         .fallback(|| async { super::error::ApiError::NotFound })

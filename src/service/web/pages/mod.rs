@@ -1,0 +1,13 @@
+//! The pages, one module per group; each exports `router()`.
+//!
+//! - `account.rs`: the start page, logging in and the language switch.
+
+pub mod account;
+
+use axum::Router;
+
+use crate::service::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(account::router())
+}
