@@ -2,16 +2,19 @@
 //! underlining a broken line with the server's message, saving and publishing a lab
 //! that the class's student then has, the class-list import showing a bad row's error
 //! next to the row, and the class overview refused (404) to a teacher of another class.
-//! No Docker: nothing here needs a running lab.
+//! One test needs a running lab and deploys one small lab on the real Docker engine:
+//! the overview's live lab state, pulling a cable and clearing it, and a grading run.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use asbuilt::engine::Engine;
 use asbuilt::service::{Config, Service};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 mod browser_support;
+mod common;
 mod service_support;
 
 use browser_support::Browser;
@@ -348,13 +351,134 @@ async fn the_class_overview_is_its_teachers_and_a_teacher_of_another_class_gets_
     // (tera escapes `/` as well.)
     assert!(report.contains("eth1 10.0.0.1&#x2F;24"), "the evidence's raw text is shown");
 
-    // In Chromium: the overview as its teacher sees it.
+    // In Chromium: the stored results are in the table, and the page polls.
     let browser = Browser::start("en").await;
     sign_in(&browser, &server, "juf", PASSWORD).await;
     browser.goto(&server.url(&overview)).await;
     browser.wait_for_text("#results", "student 100001", WAIT).await;
     browser.wait_for_text("#live-note", "Updated", WAIT).await;
+    browser.close().await;
+    server.stop().await;
+}
+
+/// Two hosts on one cable: the smallest lab with a cable to pull.
+const TWO_HOSTS: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  pc1: { kind: host }\n  pc2: { kind: host }\nlinks:\n  - pc1:eth1 -- pc2:eth1\ndesign:\n  addresses:\n    pc1:eth1: 192.0.2.11/24\n    pc2:eth1: 192.0.2.12/24\n";
+
+/// This file's labs, named with their own prefix so no other test's labs are touched.
+const PREFIX: &str = "t-wt-";
+
+/// Removes every lab with this file's prefix when the test ends, however it ends.
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        // Drop may run inside the test's runtime, which cannot be blocked on: destroy
+        // from a thread with a runtime and an engine of its own.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            runtime.block_on(async {
+                let engine = common::engine().await;
+                for summary in engine.instances().await.unwrap_or_default() {
+                    if summary.instance.as_str().starts_with(PREFIX) {
+                        let _ = engine.destroy(&summary.instance).await;
+                    }
+                }
+            });
+        })
+        .join()
+        .expect("cleanup thread");
+    }
+}
+
+/// Whether pc1 reaches pc2 across the lab's one cable (a few tries: a cable just
+/// plugged in needs a moment).
+async fn pings(engine: &asbuilt::engine::docker::DockerEngine, instance: &asbuilt::plan::InstanceId) -> bool {
+    let argv: Vec<String> = ["ping", "-c", "1", "-W", "1", "192.0.2.12"].iter().map(|s| s.to_string()).collect();
+    for _ in 0..5 {
+        let out = engine.exec(instance, "pc1", None, &argv, None, Duration::from_secs(5)).await.expect("exec ping");
+        if out.exit_code == 0 {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_follows_a_students_lab_live_pulls_and_restores_a_cable_and_grades_the_class() {
+    let _cleanup = Cleanup;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = std::sync::Arc::new(common::engine().await);
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        lab_prefix: PREFIX.to_string(),
+        ..Config::default()
+    };
+    let (mut service, first_admin) = Service::open(config).await.expect("service opens");
+    // As `asbuilt serve` does: grading uses the engine, the lifecycle deploys through it.
+    service.state.engine = Some(engine.clone());
+    service.start_labs(engine.clone()).await.expect("the lifecycle starts");
+    let server = Server::serve(service, first_admin).await;
+
+    let admin = server.login("admin", &server.admin_password()).await;
+    account(&admin, "juf", "teacher").await;
+    account(&admin, "100001", "student").await;
+    let teacher = server.login("juf", PASSWORD).await;
+    let student = server.login("100001", PASSWORD).await;
+    let (_, class) = teacher.post("/api/classes", json!({ "name": "4A" })).await;
+    import(&teacher, class["id"].as_i64().unwrap(), "number,name,email\n100001,Sam Student,sam@school.nl\n").await;
+    let (_, lab) = teacher.post("/api/labs", json!({ "source": TWO_HOSTS })).await;
+    let (_, assignment) = teacher
+        .post(
+            "/api/assignments",
+            json!({ "class_id": class["id"], "lab_id": lab["lab_id"], "title": "Twee hosts",
+                "opens_at": "2026-01-01T00:00:00Z", "deadline": "2036-01-01T00:00:00Z" }),
+        )
+        .await;
+    let assignment_id = assignment["id"].as_i64().expect("assignment");
+    let (status, requested) = student.post(&format!("/api/assignments/{assignment_id}/instance"), json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{requested}");
+    let name = requested["name"].as_str().unwrap().to_string();
+    let instance = asbuilt::plan::InstanceId::parse(&name).unwrap();
+
+    // The teacher's overview, opened while the lab is still on its way, turns to ready
+    // by itself.
+    let browser = Browser::start("en").await;
+    sign_in(&browser, &server, "juf", PASSWORD).await;
+    browser.goto(&server.url(&format!("/teach/assignments/{assignment_id}"))).await;
+    let row = format!("#lab-states tr[data-instance='{name}'] .lab-state");
+    let first = browser.attribute(&row, "data-state").await.unwrap_or_default();
+    browser.wait_for_text(&row, "ready", Duration::from_secs(180)).await;
+    eprintln!("the overview showed {first:?} first, then ready without a reload");
+
+    // Pull pc1's cable: the engine's record says it is down; clearing the fault plugs
+    // it back in with no delay or loss.
+    script(&browser, "document.getElementById('cable-endpoint').value = 'pc1:eth1';").await;
+    browser.click("[data-cable=pull]").await;
+    browser.wait_for_text("#cable-result", "pc1:eth1: down", WAIT).await;
+    let endpoint = asbuilt::design::Endpoint { node: "pc1".into(), interface: "eth1".into() };
+    let record = engine.record(&instance).await.expect("record");
+    assert!(!record.link_setting(&endpoint).up, "the cable is pulled in the lab");
+    assert!(!pings(&engine, &instance).await, "pc1 reaches pc2 with its cable pulled");
+    browser.click("[data-cable=clear]").await;
+    browser.wait_for_text("#cable-result", "pc1:eth1: up", WAIT).await;
+    let record = engine.record(&instance).await.expect("record");
+    let setting = record.link_setting(&endpoint);
+    assert!(setting.up && setting.delay_ms == 0 && setting.loss_percent == 0.0, "{setting:?}");
+    assert!(pings(&engine, &instance).await, "pc1 reaches pc2 again once the fault is cleared");
+
+    // Grade the class: the run's progress streams in, then the results table shows the
+    // student with full marks (asbuilt built every part of this lab).
+    browser.click("#run-button").await;
+    browser.wait_for_text("#run-log", "Done: 1 graded", Duration::from_secs(120)).await;
+    let results = browser.wait_for_text("#results", "student 100001", WAIT).await;
+    assert!(results.contains("100%"), "{results}");
+    browser.wait_for_text(&format!("#lab-states tr[data-instance='{name}'] .latest-score"), "100", WAIT).await;
+    script(&browser, "window.scrollTo(0, 0);").await;
     browser.screenshot("teacher-overview").await;
     browser.close().await;
+
+    let (status, _) = student.send(reqwest::Method::DELETE, &format!("/api/instances/{name}"), None).await;
+    assert_eq!(status, StatusCode::OK);
     server.stop().await;
 }
