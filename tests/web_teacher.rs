@@ -101,7 +101,8 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
     account(&admin, "100001", "student").await;
     let teacher = server.login("juf", PASSWORD).await;
     let (_, class) = teacher.post("/api/classes", json!({ "name": "4A" })).await;
-    import(&teacher, class["id"].as_i64().unwrap(), "number,name,email\n100001,Sam Student,sam@school.nl\n").await;
+    import(&teacher, class["id"].as_i64().unwrap(), "number,name,email\n100001,Sam Student,sam@school.nl\n")
+        .await;
     let (status, uploaded) = teacher.post("/api/labs", json!({ "source": TINY_LAB })).await;
     assert_eq!(status, StatusCode::CREATED, "{uploaded}");
     let lab_id = uploaded["lab_id"].as_i64().unwrap();
@@ -115,7 +116,10 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
     let checks: u64 = browser.text("#check-count").await.parse().unwrap();
     assert!(checks > 0, "a cabled, addressed lab has derived checks");
     // Warnings may be underlined (their own colour); errors are not.
-    assert_eq!(script(&browser, "return document.querySelectorAll('#source-mirror mark.error').length;").await, 0);
+    assert_eq!(
+        script(&browser, "return document.querySelectorAll('#source-mirror mark.error').length;").await,
+        0
+    );
 
     // A student's view: their variant's diagram and the checks they get.
     script(
@@ -132,7 +136,8 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
     let message = browser.wait_for_text("#diagnostics", "pc9", WAIT).await;
     assert!(message.contains("line 8:"), "the message links to its place: {message}");
     assert_eq!(browser.attribute("#source", "aria-invalid").await.as_deref(), Some("true"));
-    let marked = script(&browser, "return document.querySelector('#source-mirror mark.error').textContent;").await;
+    let marked =
+        script(&browser, "return document.querySelector('#source-mirror mark.error').textContent;").await;
     assert!(marked.as_str().unwrap().contains("pc9"), "the mark covers the bad name: {marked}");
     // The error's mark is on line 8: the mirror's text before it has seven line breaks.
     let before = script(
@@ -145,7 +150,11 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
 
     // The message's place moves the cursor there.
     browser.click("#diagnostics li.error .place").await;
-    let cursor = script(&browser, "const s = document.getElementById('source'); return [s.selectionStart, document.activeElement.id];").await;
+    let cursor = script(
+        &browser,
+        "const s = document.getElementById('source'); return [s.selectionStart, document.activeElement.id];",
+    )
+    .await;
     let line_8_starts = BROKEN_LAB.split('\n').take(7).map(|l| l.len() + 1).sum::<usize>();
     assert!(cursor[0].as_u64().unwrap() as usize >= line_8_starts, "{cursor}");
     assert_eq!(cursor[1], "source");
@@ -200,7 +209,8 @@ async fn a_lab_saved_and_published_in_the_editor_is_the_students_assignment() {
     assert_eq!(status, StatusCode::OK);
     let mine = assignments.as_array().unwrap();
     assert!(
-        mine.iter().any(|a| a["id"] == assignment_id && a["title"] == "Eerste netwerk" && a["state"] == "open"),
+        mine.iter()
+            .any(|a| a["id"] == assignment_id && a["title"] == "Eerste netwerk" && a["state"] == "open"),
         "{assignments}"
     );
     let outsider = server.login("100002", PASSWORD).await;
@@ -338,7 +348,9 @@ async fn the_class_overview_is_its_teachers_and_a_teacher_of_another_class_gets_
     assert!(html.contains("student 100001") && !html.contains("id=\"cable-form\""), "a grader watches only");
     // A teacher of another class, and the student, get 404 for the overview, the class
     // and the report alike.
-    for path in [overview.clone(), format!("/teach/classes/{class_id}"), format!("/teach/reports/{report_id}")] {
+    for path in
+        [overview.clone(), format!("/teach/classes/{class_id}"), format!("/teach/reports/{report_id}")]
+    {
         let (status, _) = page(&other, path.clone()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path} as another teacher");
         let (status, _) = page(&student, path.clone()).await;
@@ -393,9 +405,11 @@ impl Drop for Cleanup {
 /// Whether pc1 reaches pc2 across the lab's one cable (a few tries: a cable just
 /// plugged in needs a moment).
 async fn pings(engine: &asbuilt::engine::docker::DockerEngine, instance: &asbuilt::plan::InstanceId) -> bool {
-    let argv: Vec<String> = ["ping", "-c", "1", "-W", "1", "192.0.2.12"].iter().map(|s| s.to_string()).collect();
+    let argv: Vec<String> =
+        ["ping", "-c", "1", "-W", "1", "192.0.2.12"].iter().map(|s| s.to_string()).collect();
     for _ in 0..5 {
-        let out = engine.exec(instance, "pc1", None, &argv, None, Duration::from_secs(5)).await.expect("exec ping");
+        let out =
+            engine.exec(instance, "pc1", None, &argv, None, Duration::from_secs(5)).await.expect("exec ping");
         if out.exit_code == 0 {
             return true;
         }
@@ -426,7 +440,8 @@ async fn the_overview_follows_a_students_lab_live_pulls_and_restores_a_cable_and
     let teacher = server.login("juf", PASSWORD).await;
     let student = server.login("100001", PASSWORD).await;
     let (_, class) = teacher.post("/api/classes", json!({ "name": "4A" })).await;
-    import(&teacher, class["id"].as_i64().unwrap(), "number,name,email\n100001,Sam Student,sam@school.nl\n").await;
+    import(&teacher, class["id"].as_i64().unwrap(), "number,name,email\n100001,Sam Student,sam@school.nl\n")
+        .await;
     let (_, lab) = teacher.post("/api/labs", json!({ "source": TWO_HOSTS })).await;
     let (_, assignment) = teacher
         .post(
@@ -436,7 +451,8 @@ async fn the_overview_follows_a_students_lab_live_pulls_and_restores_a_cable_and
         )
         .await;
     let assignment_id = assignment["id"].as_i64().expect("assignment");
-    let (status, requested) = student.post(&format!("/api/assignments/{assignment_id}/instance"), json!({})).await;
+    let (status, requested) =
+        student.post(&format!("/api/assignments/{assignment_id}/instance"), json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{requested}");
     let name = requested["name"].as_str().unwrap().to_string();
     let instance = asbuilt::plan::InstanceId::parse(&name).unwrap();
@@ -473,7 +489,9 @@ async fn the_overview_follows_a_students_lab_live_pulls_and_restores_a_cable_and
     browser.wait_for_text("#run-log", "Done: 1 graded", Duration::from_secs(120)).await;
     let results = browser.wait_for_text("#results", "student 100001", WAIT).await;
     assert!(results.contains("100%"), "{results}");
-    browser.wait_for_text(&format!("#lab-states tr[data-instance='{name}'] .latest-score"), "100", WAIT).await;
+    browser
+        .wait_for_text(&format!("#lab-states tr[data-instance='{name}'] .latest-score"), "100", WAIT)
+        .await;
     script(&browser, "window.scrollTo(0, 0);").await;
     browser.screenshot("teacher-overview").await;
     browser.close().await;

@@ -286,7 +286,11 @@ pub async fn instance(
 /// in for the class to find, or one cleared): its class's teacher and admins. Graders
 /// only watch (403); students, even the owner, get 404: a cable fault is the teacher's
 /// exercise, not the student's tool.
-pub async fn operate_instance(db: &SqlitePool, user: &CurrentUser, name: &str) -> Result<InstanceRow, ApiError> {
+pub async fn operate_instance(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    name: &str,
+) -> Result<InstanceRow, ApiError> {
     require_role(user, &[Role::Admin, Role::Teacher])?;
     instance(db, user, name, Access::Write).await
 }

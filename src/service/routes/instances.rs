@@ -307,7 +307,10 @@ pub async fn set_link(
 ) -> Result<Json<LinkView>, ApiError> {
     let row = authz::operate_instance(&state.db, &user, &name).await?;
     let Some((node, interface)) = change.endpoint.split_once(':') else {
-        return Err(ApiError::BadRequest(format!("{:?} is not a cable end: write node:interface", change.endpoint)));
+        return Err(ApiError::BadRequest(format!(
+            "{:?} is not a cable end: write node:interface",
+            change.endpoint
+        )));
     };
     if change.loss_percent.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
         return Err(ApiError::BadRequest("loss_percent is a percentage from 0 to 100".into()));

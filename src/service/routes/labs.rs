@@ -226,9 +226,9 @@ pub async fn validate_only(
 ) -> Result<Json<Validation>, ApiError> {
     authz::create_teaching_material(&user)?;
     let lang = match request.lang.as_deref() {
-        Some(code) => {
-            Some(Lang::parse(code).ok_or_else(|| ApiError::BadRequest(format!("lang {code:?}: use nl or en")))?)
-        }
+        Some(code) => Some(
+            Lang::parse(code).ok_or_else(|| ApiError::BadRequest(format!("lang {code:?}: use nl or en")))?,
+        ),
         None => None,
     };
     // Bounded CPU work (topology::bounds), run off the async workers like an upload's.

@@ -115,7 +115,12 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
     .await?;
     let mut students = Vec::new();
     for (student_id, number, name) in rows {
-        let instance = instance_for(&state.config.lab_prefix, lab.name(), id, &student_key(number.as_deref(), student_id));
+        let instance = instance_for(
+            &state.config.lab_prefix,
+            lab.name(),
+            id,
+            &student_key(number.as_deref(), student_id),
+        );
         let lab_state = lab_state(state, &instance).await;
         let latest: Option<LatestScore> = sqlx::query_as(
             "SELECT id, percent, student_view FROM reports WHERE assignment_id = ? AND student_id = ? \

@@ -78,7 +78,8 @@ async fn content(state: &AppState, user: &crate::service::auth::CurrentUser) -> 
         .await?
         .into_iter()
         .map(|row| {
-            let class_name = classes.iter().find(|c| c.id == row.class_id).map(|c| c.name.clone()).unwrap_or_default();
+            let class_name =
+                classes.iter().find(|c| c.id == row.class_id).map(|c| c.name.clone()).unwrap_or_default();
             AssignmentItem { view: row.into(), class_name }
         })
         .collect();

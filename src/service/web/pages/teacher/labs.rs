@@ -48,7 +48,12 @@ struct Editing {
     version: i64,
 }
 
-async fn new_lab(State(state): State<AppState>, SignedIn(user): SignedIn, lang: PageLang, uri: Uri) -> Response {
+async fn new_lab(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    lang: PageLang,
+    uri: Uri,
+) -> Response {
     editor(&state, &user, lang, &page_path(&uri), None).await
 }
 
@@ -62,7 +67,13 @@ async fn edit_lab(
     editor(&state, &user, lang, &page_path(&uri), Some(id)).await
 }
 
-async fn editor(state: &AppState, user: &CurrentUser, lang: PageLang, path: &str, lab_id: Option<i64>) -> Response {
+async fn editor(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: PageLang,
+    path: &str,
+    lab_id: Option<i64>,
+) -> Response {
     match content(state, user, lab_id).await {
         Ok((lab, source, classes, students)) => Page::new("teacher/editor.html", lang, Some(user), path)
             .with("lab", &lab)
