@@ -173,6 +173,38 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
     server.stop().await;
 }
 
+/// The editor's validation is the upload's: the same diagnostics at the same places,
+/// and for a valid file the diagram and the derived checks of the plan or a variant.
+#[tokio::test]
+async fn validating_answers_what_an_upload_would_without_storing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    account(&admin, "juf", "teacher").await;
+    let teacher = server.login("juf", PASSWORD).await;
+
+    let (status, checked) = teacher.post("/api/labs/validate", json!({ "source": BROKEN_LAB })).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["valid"], false);
+    let (status, refused) = teacher.post("/api/labs", json!({ "source": BROKEN_LAB })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(checked["diagnostics"], refused["error"]["diagnostics"], "one validator, one answer");
+    assert_eq!(checked["diagnostics"][0]["line"], 8, "{checked}");
+
+    let (_, plan) = teacher.post("/api/labs/validate", json!({ "source": TINY_LAB, "lang": "en" })).await;
+    assert_eq!((plan["valid"].as_bool(), plan["name"].as_str()), (Some(true), Some("tiny")), "{plan}");
+    assert!(plan["svg"].as_str().unwrap().contains("<svg"), "{plan}");
+    assert!(!plan["checks"].as_array().unwrap().is_empty(), "{plan}");
+    assert!(plan["student"].is_null());
+    let (_, variant) =
+        teacher.post("/api/labs/validate", json!({ "source": TINY_LAB, "student": "100001" })).await;
+    assert_eq!(variant["student"], "100001", "{variant}");
+    assert!(variant["svg"].as_str().unwrap().contains("student 100001"), "the diagram names the student");
+    let (_, labs) = teacher.get("/api/labs").await;
+    assert_eq!(labs, json!([]), "validating stores nothing");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_lab_saved_and_published_in_the_editor_is_the_students_assignment() {
     let dir = tempfile::tempdir().unwrap();

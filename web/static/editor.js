@@ -139,7 +139,8 @@
       }
       diagram.classList.remove("stale");
       // asbuilt's own SVG (graph::svg), which escapes every text it draws.
-      diagram.innerHTML = result.svg || "";
+      // Without the file's XML declaration, which has no place inside HTML.
+      diagram.innerHTML = (result.svg || "").replace(/^<\?xml[^>]*>\s*/, "");
       document.getElementById("task").textContent = result.task || "";
       document.getElementById("variant-note").textContent =
         result.student ? fill(texts.textVariant, { student: result.student, seed: result.seed || "" }) : "";

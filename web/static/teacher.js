@@ -258,7 +258,19 @@
     });
   }
 
+  // Times come from the server in UTC (RFC 3339); shown in the reader's own zone.
+  function localTimes() {
+    const lang = document.documentElement.lang || undefined;
+    document.querySelectorAll("time[datetime]").forEach((time) => {
+      const date = new Date(time.dateTime);
+      if (!Number.isNaN(date.getTime())) {
+        time.textContent = date.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    localTimes();
     wireReloads();
     const section = document.getElementById("import");
     if (section) wireImport(section);
