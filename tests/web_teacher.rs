@@ -264,6 +264,11 @@ async fn the_class_list_import_shows_a_bad_rows_error_next_to_the_row() {
     browser.fill("#new-class-name", "4A").await;
     browser.click("form[data-api='/api/classes'] button[type=submit]").await;
     browser.wait_for_text("#class-list", "4A", WAIT).await;
+    // A second class of the same name is refused next to the field.
+    browser.fill("#new-class-name", "4A").await;
+    browser.click("form[data-api='/api/classes'] button[type=submit]").await;
+    browser.wait_for_text("#new-class-error", "already have a class", WAIT).await;
+    assert_eq!(browser.attribute("#new-class-name", "aria-invalid").await.as_deref(), Some("true"));
     browser.click("#class-list a").await;
     browser.wait_for_text("h1", "4A", WAIT).await;
 

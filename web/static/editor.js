@@ -13,6 +13,7 @@
     if (!page) return;
     const source = document.getElementById("source");
     const mirror = document.getElementById("source-mirror");
+    const gutter = document.getElementById("source-gutter");
     const status = document.getElementById("source-status");
     const list = document.getElementById("diagnostics");
     const viewAs = document.getElementById("view-as");
@@ -72,10 +73,14 @@
       }
       // A final newline needs a character after it, or the mirror is a line short.
       mirror.append(text.slice(at) + "\n");
+      const numbers = [];
+      for (let n = 1; n <= starts.length; n++) numbers.push(n);
+      gutter.textContent = numbers.join("\n") + "\n";
       syncScroll();
     }
 
     function syncScroll() {
+      gutter.scrollTop = source.scrollTop;
       mirror.scrollTop = source.scrollTop;
       mirror.scrollLeft = source.scrollLeft;
     }

@@ -10,8 +10,16 @@
   // ---- /teach: a form that changes the page's list reloads it -----------------------
 
   function wireReloads() {
-    document.querySelectorAll("form[data-reload]").forEach((form) =>
-      form.addEventListener("asbuilt:done", () => location.reload()));
+    document.querySelectorAll("form[data-reload]").forEach((form) => {
+      form.addEventListener("asbuilt:done", () => location.reload());
+      // app.js writes the API's refusal next to the field; mark the field invalid with it.
+      const error = form.querySelector("[data-form-error]");
+      if (!error) return;
+      new MutationObserver(() => {
+        const bad = error.textContent.trim() !== "";
+        form.querySelectorAll("input[name]").forEach((field) => field.setAttribute("aria-invalid", String(bad)));
+      }).observe(error, { childList: true, characterData: true, subtree: true });
+    });
   }
 
   // ---- /teach/classes/{id}: the import ---------------------------------------------
