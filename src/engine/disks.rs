@@ -155,8 +155,9 @@ impl Disks {
             .map_err(io(format!("{doing}: create {}", mount.display())))?;
         run(
             // Sparse: only the blocks the template uses are written, and the copy takes
-            // space on the host only as the node writes.
-            Command::new("cp").arg("--sparse=always").arg(template).arg(&image),
+            // space on the host only as the node writes. On a file system that can
+            // share blocks (XFS, btrfs) nothing is copied until the node writes.
+            Command::new("cp").args(["--sparse=always", "--reflink=auto"]).arg(template).arg(&image),
             &format!("{doing}: copy {}", template.display()),
         )
         .await?;
