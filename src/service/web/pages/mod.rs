@@ -1,13 +1,15 @@
 //! The pages, one module per group; each exports `router()`.
 //!
 //! - `account.rs`: the start page, logging in and the language switch.
+//! - `student/`: a student's assignments and the lab page of each.
 
 pub mod account;
+pub mod student;
 
 use axum::Router;
 
 use crate::service::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(account::router())
+    Router::new().merge(account::router()).merge(student::router())
 }
