@@ -148,6 +148,13 @@ async fn sign_in(browser: &Browser, server: &Server, username: &str) {
     }
 }
 
+/// Scrolls the page so that `css` is at the top of the window, for a screenshot.
+async fn scroll_to(browser: &Browser, css: &str) {
+    let script =
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); window.scrollBy(0, -8);";
+    browser.client.execute(script, vec![json!(css)]).await.expect("scroll");
+}
+
 /// Removes every instance with the prefix when the test ends, however it ends.
 struct Cleanup(&'static str);
 
@@ -240,6 +247,7 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
     assert_eq!(browser.attribute(link, "href").await, Some(format!("/consoles/{a}/{s1}/pc1")));
     browser.click(link).await;
     assert_eq!(browser.attribute("#console-frame", "title").await.as_deref(), Some("Console van pc1"));
+    scroll_to(&browser, "main").await;
     browser.screenshot("student-lab").await;
 
     // The engine is asked for each node's state: a node stopped behind the lifecycle's
@@ -288,6 +296,7 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
     browser.find("li.status-fail .check-detail").await;
     let passed = browser.text("li[data-check='address/pc1:eth1'] .check-status").await;
     assert_eq!(passed, "goed", "asbuilt built pc1's address");
+    scroll_to(&browser, "#check-heading").await;
     browser.screenshot("student-check").await;
 
     // The same check over HTTP as the page reads it: the library's check events as each

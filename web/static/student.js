@@ -239,11 +239,8 @@
     }
 
     function showReport(report) {
-      let pass = 0;
-      let fail = 0;
       for (const check of report.checks) {
         const li = setCheck(check.id, check.status);
-        if (check.status === "pass") pass += 1; else fail += 1;
         if (!li) continue;
         const lines = [];
         if (check.observed) lines.push(t("observed") + ": " + pick(check.observed, lang));
@@ -251,7 +248,10 @@
         if (check.reason) lines.push(pick(check.reason, lang));
         li.querySelector(".check-observed").textContent = lines.join(" · ");
       }
-      $("check-summary").textContent = fill(t("check_done"), { percent: report.score.percent, pass, fail });
+      const counts = report.counts;
+      $("check-summary").textContent = fill(t("check_done"), {
+        percent: report.score.percent, pass: counts.pass, fail: counts.fail + counts.error, skipped: counts.skipped,
+      });
     }
 
     // One SSE block ("event: x\ndata: {...}") into its name and data.

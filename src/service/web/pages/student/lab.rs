@@ -41,7 +41,8 @@ pub struct NodeItem {
 pub struct CheckItem {
     pub id: String,
     pub title: String,
-    pub hint: Option<String>,
+    /// The hint as HTML: teachers write `code` in hints as in the task.
+    pub hint_html: Option<String>,
 }
 
 /// The parts of the lab page that come from the design.
@@ -71,7 +72,7 @@ impl LabView {
             .filter(|c| c.graded)
             .map(|c| CheckItem {
                 title: text(&c.title),
-                hint: (!c.hint.is_empty()).then(|| text(&c.hint)),
+                hint_html: (!c.hint.is_empty()).then(|| markdown::inline_html(&text(&c.hint))),
                 id: c.id,
             })
             .collect();

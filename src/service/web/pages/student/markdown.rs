@@ -23,6 +23,16 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
+/// One line of Markdown (a check's hint) as HTML without the paragraph around it.
+pub fn inline_html(markdown: &str) -> String {
+    let html = to_html(markdown);
+    let trimmed = html.trim_end();
+    match trimmed.strip_prefix("<p>").and_then(|rest| rest.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => html,
+    }
+}
+
 /// `http(s):`, `mailto:` and addresses without a scheme (paths, `#anchors`) stay;
 /// anything else (`javascript:`, `data:`, `vbscript:`...) becomes `#`.
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
@@ -53,6 +63,11 @@ mod tests {
         assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    }
+
+    #[test]
+    fn a_hint_is_inline() {
+        assert_eq!(inline_html("Look with `ip address` <b>"), "Look with <code>ip address</code> &lt;b&gt;");
     }
 
     #[test]
