@@ -247,6 +247,10 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
     assert_eq!(browser.attribute(link, "href").await, Some(format!("/consoles/{a}/{s1}/pc1")));
     browser.click(link).await;
     assert_eq!(browser.attribute("#console-frame", "title").await.as_deref(), Some("Console van pc1"));
+    // Extending says until when the lab now lives (never past the assignment's maximum).
+    browser.click("#extend-lab").await;
+    browser.wait_for_text("#lab-action-note", "Verlengd tot", Duration::from_secs(10)).await;
+    assert_eq!(browser.text("#lab-action-error").await, "");
     scroll_to(&browser, "main").await;
     browser.screenshot("student-lab").await;
 
@@ -420,6 +424,10 @@ async fn without_a_session_the_pages_go_to_the_login_and_staff_have_no_student_p
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Deze server draait nu geen labs"), "{html}");
     assert!(html.contains("&lt;script&gt;document.title"), "raw HTML in the task is escaped");
+    // The same page in English, for a student who chose it.
+    student.get(server.url("/lang/en?next=/my")).send().await.unwrap();
+    let (_, html) = status_of(&student, &server.url("/my")).await;
+    assert!(html.contains("<h1>My assignments</h1>") && html.contains("labs unavailable"), "{html}");
     // An assignment that does not exist is the same 404 as one of another class.
     assert_eq!(status_of(&student, &server.url("/my/assignments/999")).await.0, StatusCode::NOT_FOUND);
     // A hand-in without a lab engine still counts; it is not graded, and says why.

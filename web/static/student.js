@@ -169,6 +169,7 @@
     async function act(button, method, url, body, done) {
       const error = $("lab-action-error");
       error.textContent = "";
+      $("lab-action-note").textContent = "";
       button.disabled = true;
       try {
         const result = await asbuilt.api(method, url, body);
@@ -196,7 +197,7 @@
     $("extend-lab").addEventListener("click", (e) =>
       act(e.currentTarget, "POST", "/api/instances/" + encodeURIComponent(instance) + "/extend", { seconds: 3600 }, (view) => {
         showState(view.state, view);
-        $("lab-action-error").textContent = view.expires_at ? fill(t("extended"), { time: formatTime(view.expires_at, lang) }) : "";
+        $("lab-action-note").textContent = view.expires_at ? fill(t("extended"), { time: formatTime(view.expires_at, lang) }) : "";
       }));
 
     // Working on the page is working in the lab: its idle time starts again, at most
