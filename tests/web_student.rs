@@ -227,6 +227,7 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
         assert!(start.elapsed() < LONG, "the lab never became ready on the page; states seen: {seen:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    eprintln!("the lab was ready on the page {:?} after the click; states seen: {seen:?}", start.elapsed());
     assert!(
         seen.iter().any(|s| s == "wordt gebouwd" || s == "in de wachtrij"),
         "the page showed the lab on its way: {seen:?}"
@@ -424,6 +425,16 @@ async fn without_a_session_the_pages_go_to_the_login_and_staff_have_no_student_p
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Deze server draait nu geen labs"), "{html}");
     assert!(html.contains("&lt;script&gt;document.title"), "raw HTML in the task is escaped");
+    // Nothing on the lab page comes from another host, the consoles included.
+    for attribute in ["src=\"", "href=\""] {
+        for value in html.split(attribute).skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
+            assert!(
+                value.starts_with('/') || value.starts_with('#'),
+                "{attribute}{value}\" leaves the server"
+            );
+        }
+    }
+    assert!(html.contains(&format!("href=\"/consoles/{a}/{}/pc1\"", school.ids["s1"])), "{html}");
     // The same page in English, for a student who chose it.
     student.get(server.url("/lang/en?next=/my")).send().await.unwrap();
     let (_, html) = status_of(&student, &server.url("/my")).await;
