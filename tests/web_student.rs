@@ -351,6 +351,9 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
         (Some(s1), Some("graded"))
     );
     assert!(hand_ins[0]["percent"].as_f64() < Some(100.0), "{hand_ins}");
+    // The hand-in's report is a full one: it is the student's result for the class.
+    let (_, results) = school.teacher.get(&format!("/api/assignments/{a}/results")).await;
+    assert_eq!(results[0]["report_id"], hand_ins[0]["report_id"], "{results}");
     let (status, _) = session.send(Method::POST, &format!("/api/assignments/{a}/hand-in"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "a second hand-in");
 
