@@ -213,7 +213,9 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
     // Request the lab and watch it come up without reloading: its state goes through
     // the build to ready, and then each node shows that it runs, in the table and on
     // the diagram.
-    browser.click("#request-lab").await;
+    // With the keyboard alone: Enter on the focused button.
+    let request = browser.find("#request-lab").await;
+    request.send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("press Enter");
     let mut seen = Vec::new();
     let start = Instant::now();
     loop {
@@ -233,6 +235,8 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
         "the page showed the lab on its way: {seen:?}"
     );
     assert_eq!(browser.path().await, format!("/my/assignments/{a}"), "no reload or navigation");
+    let focused = browser.client.execute("return document.activeElement.id", vec![]).await.expect("focus");
+    assert_eq!(focused, json!("status-heading"), "the hidden button handed its focus to the lab's status");
     for node in ["pc1", "pc2"] {
         browser
             .wait_for_text(&format!("[data-node-state='{node}']"), "draait", Duration::from_secs(20))

@@ -77,6 +77,10 @@
       $("reset-lab").hidden = !["ready", "failed", "lost"].includes(state);
       $("extend-lab").hidden = !ready;
       $("check-work").disabled = !ready;
+      // Only a running lab can be graded at hand-in.
+      const handIn = $("hand-in");
+      if (handIn) handIn.disabled = !ready;
+      if ($("hand-in-needs-lab")) $("hand-in-needs-lab").hidden = ready;
       document.querySelectorAll("[data-console-link]").forEach((a) => { a.hidden = !ready; });
       $("console-note").hidden = ready;
       $("console-box").hidden = !ready;
@@ -179,6 +183,9 @@
         error.textContent = asbuilt.text("network_error");
       } finally {
         button.disabled = false;
+        // A button the new state hides takes the keyboard focus with it: keep it on
+        // the lab's status instead.
+        if (button.hidden) $("status-heading").focus();
       }
     }
 
@@ -362,6 +369,7 @@
           if (result.ok) {
             showHandIn(result.data);
             handIn.closest(".actions").remove();
+            $("hand-in-needs-lab").remove();
             followHandIn();
           } else {
             error.textContent = asbuilt.errorMessage(result);
