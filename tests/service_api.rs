@@ -768,6 +768,27 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             [503, 503, 404, 403, 403, 404, 404, 401],
         ),
         (Method::DELETE, format!("/api/instances/{i1}"), none(), [503, 503, 404, 404, 404, 503, 404, 401]),
+        (Method::GET, format!("/api/instances/{i1}/nodes"), none(), [503, 503, 404, 503, 404, 503, 404, 401]),
+        // Handing in is a student's own: staff may never (403), another class's student
+        // sees nothing (404). Without an engine the hand-in counts, ungraded.
+        (
+            Method::POST,
+            format!("/api/assignments/{a2}/hand-in"),
+            none(),
+            [403, 403, 403, 403, 403, 404, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/assignments/{a1}/hand-in"),
+            none(),
+            [403, 403, 403, 403, 403, 202, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/hand-ins"),
+            none(),
+            [200, 200, 404, 200, 404, 200, 404, 401],
+        ),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -860,6 +881,9 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/instances/{name}/extend",
         "/api/instances/{name}/touch",
         "/api/instances/{name}/links",
+        "/api/instances/{name}/nodes",
+        "/api/assignments/{id}/hand-in",
+        "/api/assignments/{id}/hand-ins",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -872,7 +896,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 48);
+    assert_eq!(covered.len(), 52);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

@@ -368,7 +368,8 @@ fn buses(out: &mut String, diagram: &Diagram, placed: &Layout, shapes: &[Shape],
 fn boxes(out: &mut String, diagram: &Diagram, contents: &[Vec<TextLine>], placed: &Layout, origin: Point) {
     for (i, (node, lines)) in diagram.boxes.iter().zip(contents).enumerate() {
         let rect = shift(placed.shapes[i], origin);
-        let _ = writeln!(out, "<g>");
+        // Named, so that a page can show each node's live state on the drawing.
+        let _ = writeln!(out, r##"<g class="node" data-node="{}">"##, xml(&node.name));
         shape(out, node.kind, rect, node.builds.is_some());
         let mut y = rect.y + top_pad(node.kind);
         let cx = num(rect.x + rect.w / 2.0);

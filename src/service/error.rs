@@ -81,6 +81,11 @@ impl ApiError {
         self.status_and_code().0
     }
 
+    /// The stable code of this error, as its body carries it (`no_instance`).
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),

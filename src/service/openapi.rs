@@ -6,7 +6,9 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{assignments, auth, classes, consoles, grading, health, instances, labs, tokens, users};
+use super::routes::{
+    assignments, auth, classes, consoles, grading, hand_ins, health, instances, labs, tokens, users,
+};
 
 /// The document; `paths` lists every handler.
 #[derive(OpenApi)]
@@ -23,8 +25,9 @@ use super::routes::{assignments, auth, classes, consoles, grading, health, insta
         grading::check_my_work, grading::start_run, grading::show_run, grading::run_events,
         grading::list_reports, grading::show_report, grading::results, grading::saved_configs,
         consoles::console,
-        instances::request, instances::list, instances::show, instances::reset, instances::extend, instances::touch, instances::set_link,
-        instances::destroy, instances::events,
+        instances::request, instances::list, instances::show, instances::reset, instances::extend, instances::touch,
+        instances::set_link, instances::destroy, instances::events, instances::nodes,
+        hand_ins::hand_in, hand_ins::list,
         metrics_doc,
     ),
     modifiers(&Security),

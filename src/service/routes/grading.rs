@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -139,33 +139,112 @@ fn view(row: ReportRow, for_student: bool) -> Result<ReportView, ApiError> {
 /// "Check my work": grades the caller's own instance of the assignment in the student
 /// view and stores the report. Once per interval per student (429 with Retry-After);
 /// a check that grades nothing (no instance, a broken one) does not count.
+///
+/// With `Accept: text/event-stream` the answer is a stream of server-sent events
+/// instead, so a page shows each check as it finishes: `check` events (the grading
+/// library's `RunEvent`s: `settling`, `settled`, `started`, `finished`), then one
+/// `report` (the stored report, as the JSON answer) or one `error`
+/// (`{"code", "message"}`, as an error body's `error`). Refusals before grading
+/// starts (404, 429, 503...) are plain JSON errors either way.
 #[utoipa::path(post, path = "/api/assignments/{id}/check", tag = "grading",
     params(("id" = i64, Path, description = "assignment id")),
-    responses((status = 200, body = ReportView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 200, description = "the stored report, or its progress as server-sent events",
+            content((ReportView = "application/json"), (String = "text/event-stream"))),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn check_my_work(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<ReportView>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     authz::require_role(&user, &[Role::Student])?;
     authz::assignment(&state.db, &user, id, Access::Read).await?;
     let engine = state.engine()?;
     let target = grading::target(&state.db, &state.config.lab_prefix, id, user.id).await?;
     state.check_limit.take(user.id).map_err(ApiError::RateLimited)?;
+    if wants_events(&headers) {
+        return Ok(check_with_progress(state, user, engine, target).into_response());
+    }
+    match check_once(&state, &user, engine, &target, None).await {
+        Ok(view) => Ok(Json(view).into_response()),
+        Err(error) => Err(error),
+    }
+}
+
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream"))
+}
+
+/// One student's check, graded and stored; the student's view of the report. A check
+/// that graded nothing gives its turn back.
+async fn check_once(
+    state: &AppState,
+    user: &CurrentUser,
+    engine: std::sync::Arc<dyn crate::engine::Engine>,
+    target: &grading::Target,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::checks::events::RunEvent>>,
+) -> Result<ReportView, ApiError> {
     let how = Grading { ran_by: Some(user.id), run_id: None, student_view: true };
     // Cancelled with the service: a check in flight does not hold up a shutdown.
     let cancel = state.shutdown.child_token();
-    match grading::grade_and_store(&state.db, engine, &target, how, None, cancel).await {
-        Ok((report_id, _)) => {
-            let row = authz::report(&state.db, &user, report_id).await?;
-            Ok(Json(view(row, true)?))
-        }
-        Err(error) => {
-            state.check_limit.give_back(user.id);
-            Err(error)
-        }
+    let graded = grading::grade_and_store(&state.db, engine, target, how, events, cancel).await;
+    let result = match graded {
+        Ok((report_id, _)) => match authz::report(&state.db, user, report_id).await {
+            Ok(row) => view(row, true),
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    if result.is_err() {
+        state.check_limit.give_back(user.id);
     }
+    result
+}
+
+/// The check in a task of its own (a page that goes away does not stop a check that
+/// counts against the student's turns), its progress sent as it comes.
+fn check_with_progress(
+    state: AppState,
+    user: CurrentUser,
+    engine: std::sync::Arc<dyn crate::engine::Engine>,
+    target: grading::Target,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (out, received) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let out = out.clone();
+        tokio::spawn(async move {
+            while let Some(event) = progress.recv().await {
+                let _ = out.send(Event::default().event("check").json_data(&event).unwrap_or_default());
+            }
+        })
+    };
+    let tasks = state.tasks.clone();
+    tasks.spawn(async move {
+        let result = check_once(&state, &user, engine, &target, Some(events)).await;
+        // The grading call dropped its sender: every check event goes out before the end.
+        let _ = forward.await;
+        let last = match result {
+            Ok(view) => Event::default().event("report").json_data(&view),
+            Err(error) => {
+                if let ApiError::Internal(cause) = &error {
+                    tracing::error!(%cause, student = user.id, "check my work failed");
+                }
+                let body = serde_json::json!({ "code": error.code(), "message": error.to_string() });
+                Event::default().event("error").json_data(&body)
+            }
+        };
+        let _ = out.send(last.unwrap_or_default());
+    });
+    let stream = futures::stream::unfold(received, |mut received| async move {
+        received.recv().await.map(|event| (Ok(event), received))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Grades one student (`student_id`) or the whole class in the background; the run's

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/instances/{name}/touch", post(touch))
         .route("/api/instances/{name}/links", post(set_link))
         .route("/api/instances/{name}/events", get(events))
+        .route("/api/instances/{name}/nodes", get(nodes))
 }
 
 /// One lab instance and where it is in its life.
@@ -65,7 +66,7 @@ pub struct InstanceView {
 }
 
 impl InstanceView {
-    fn new(status: LabStatus, row: &authz::InstanceRow) -> InstanceView {
+    pub fn new(status: LabStatus, row: &authz::InstanceRow) -> InstanceView {
         InstanceView {
             name: status.instance.to_string(),
             owner_id: row.owner_id,
@@ -363,6 +364,40 @@ pub async fn destroy(
     let status = lifecycle(&state)?.destroy(&instance_id(&row)?).await.map_err(api_error)?;
     tracing::info!(by = %user.username, instance = %name, "lab destroyed");
     Ok(Json(InstanceView::new(status, &row)))
+}
+
+/// One node of a lab as the engine sees it now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NodeView {
+    pub node: String,
+    /// `router`, `firewall`, `server`, `host`, `switch` or `custom`; null for a
+    /// container the engine cannot place.
+    pub kind: Option<String>,
+    /// The engine's word for it: `running`, `exited`, `missing`...
+    pub state: String,
+}
+
+/// The nodes of a deployed lab and whether each runs: what the lifecycle's events do
+/// not tell once the lab is ready (a node stopped from inside, a container that died).
+/// 409 `no_instance` while nothing is deployed.
+#[utoipa::path(get, path = "/api/instances/{name}/nodes", tag = "instances",
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, body = Vec<NodeView>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn nodes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<NodeView>>, ApiError> {
+    let row = authz::instance(&state.db, &user, &name, Access::Read).await?;
+    let engine = state.engine()?;
+    let nodes = engine.nodes(&instance_id(&row)?).await?;
+    Ok(Json(
+        nodes
+            .into_iter()
+            .map(|n| NodeView { node: n.node, kind: n.kind.map(|k| k.name().to_string()), state: n.state })
+            .collect(),
+    ))
 }
 
 /// Server-sent events of one instance: first its `status`, then every `state`,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod classes;
 pub mod consoles;
 pub mod grading;
+pub mod hand_ins;
 pub mod health;
 pub mod instances;
 pub mod labs;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(labs::router())
         .merge(assignments::router())
         .merge(grading::router())
+        .merge(hand_ins::router())
         .merge(consoles::router())
         .merge(instances::router())
         .route("/api/openapi.json", get(super::openapi::serve))

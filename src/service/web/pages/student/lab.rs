@@ -1,0 +1,91 @@
+//! What the lab page shows of the lab itself, made from the student's own design (their
+//! variant, placeholders filled in): the task as HTML, the diagram, the nodes that get
+//! a console, and the checks "check my work" will run, with their hints.
+
+use serde::Serialize;
+
+use super::markdown;
+use crate::checks::derive;
+use crate::design::{Design, Lab, Lang};
+use crate::graph::{self, Format};
+use crate::service::error::ApiError;
+use crate::service::state::AppState;
+use crate::topology::Source;
+
+/// The design the student's lab is built (and graded) from, as the instance request
+/// makes it.
+pub async fn student_design(
+    state: &AppState,
+    lab_version_id: i64,
+    student_key: &str,
+) -> Result<Design, ApiError> {
+    let source: String = sqlx::query_scalar("SELECT source FROM lab_versions WHERE id = ?")
+        .bind(lab_version_id)
+        .fetch_one(&state.db)
+        .await?;
+    // Validated when it was uploaded; failing now is the service's fault.
+    let lab = Lab::load(&Source::new("topology.yml", source))
+        .map_err(|_| ApiError::Internal(format!("stored lab version {lab_version_id} no longer loads")))?;
+    Ok(lab.design_for(Some(student_key)))
+}
+
+/// A node and its kind, for the console list and the diagram's live states.
+#[derive(Debug, Serialize)]
+pub struct NodeItem {
+    pub name: String,
+    pub kind: &'static str,
+}
+
+/// A check as the student sees it before it ran.
+#[derive(Debug, Serialize)]
+pub struct CheckItem {
+    pub id: String,
+    pub title: String,
+    /// The hint as HTML: teachers write `code` in hints as in the task.
+    pub hint_html: Option<String>,
+}
+
+/// The parts of the lab page that come from the design.
+#[derive(Debug, Serialize)]
+pub struct LabView {
+    pub title: String,
+    pub task_html: String,
+    pub diagram_svg: String,
+    pub nodes: Vec<NodeItem>,
+    pub checks: Vec<CheckItem>,
+}
+
+impl LabView {
+    pub fn new(design: &Design, lang: Lang) -> LabView {
+        let text = |t: &crate::design::Text| t.get(lang).unwrap_or_default().to_string();
+        let svg = graph::draw_in(design, Format::Svg, lang);
+        // Inline in the page: the XML declaration belongs to a file, not to HTML.
+        let diagram_svg = match svg.strip_prefix("<?xml") {
+            Some(rest) => {
+                rest.split_once("?>").map_or(svg.clone(), |(_, body)| body.trim_start().to_string())
+            }
+            None => svg,
+        };
+        let checks = derive::suite(design)
+            .checks
+            .into_iter()
+            .filter(|c| c.graded)
+            .map(|c| CheckItem {
+                title: text(&c.title),
+                hint_html: (!c.hint.is_empty()).then(|| markdown::inline_html(&text(&c.hint))),
+                id: c.id,
+            })
+            .collect();
+        LabView {
+            title: text(&design.title),
+            task_html: markdown::to_html(design.task.get(lang).unwrap_or_default()),
+            diagram_svg,
+            nodes: design
+                .nodes
+                .values()
+                .map(|n| NodeItem { name: n.name.clone(), kind: n.kind.name() })
+                .collect(),
+            checks,
+        }
+    }
+}
