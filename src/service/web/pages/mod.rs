@@ -1,13 +1,15 @@
 //! The pages, one module per group; each exports `router()`.
 //!
 //! - `account.rs`: the start page, logging in and the language switch.
+//! - `console.rs`: a node's console, full window (for the lab page's iframe).
 
 pub mod account;
+pub mod console;
 
 use axum::Router;
 
 use crate::service::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(account::router())
+    Router::new().merge(account::router()).merge(console::router())
 }
