@@ -3,7 +3,8 @@
 //! student gets 404 for both), the screen mode's messages, read-only for a watching
 //! teacher. In headless Chromium: the student types `show ip route` into vtysh and
 //! reads the connected route on the page, Ctrl+C and the arrow keys work in a shell,
-//! and `top` takes the alternate screen and gives it back on `q`.
+//! `top` draws with its cursor hidden and `q` leaves it, and `less` takes the
+//! alternate screen and gives the shell's back on `q`.
 
 mod browser_support;
 mod common;
@@ -124,14 +125,25 @@ async fn a_student_uses_vtysh_and_top_in_the_browser_console_and_nobody_else_see
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // A full-screen program draws on the alternate screen, and q gives the shell back.
+    // top draws the whole screen with its cursor hidden, and q gives the shell back.
     keys.send_keys("top\u{E007}").await.expect("type");
-    browser.find("#terminal[data-alternate=true]").await;
     wait_for_screen(&browser, "load average").await;
+    browser.find("#terminal-cursor[hidden]").await;
+    keys.send_keys("q").await.expect("q");
+    keys.send_keys(&format!("echo back-$(({n}+4))\u{E007}")).await.expect("type");
+    wait_for_screen(&browser, &format!("back-{}", n + 4)).await;
+    browser.find("#terminal-cursor:not([hidden])").await;
+
+    // less takes the alternate screen, pages with its keys, and q restores the shell's.
+    keys.send_keys("seq 1000 | less\u{E007}").await.expect("type");
+    browser.find("#terminal[data-alternate=true]").await;
+    keys.send_keys("G").await.expect("G");
+    let screen = wait_for_screen(&browser, "1000").await;
+    assert!(!screen.contains(&done), "the shell's screen is hidden: {screen}");
     keys.send_keys("q").await.expect("q");
     browser.find("#terminal[data-alternate=false]").await;
-    let screen = browser.text("#terminal-screen").await;
-    assert!(!screen.contains("load average") && screen.contains(&done), "{screen}");
+    let screen = wait_for_screen(&browser, &format!("back-{}", n + 4)).await;
+    assert!(!screen.contains("1000\n"), "{screen}");
     browser.close().await;
     drop(lab.deployed);
     lab.server.stop().await;
