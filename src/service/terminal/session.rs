@@ -32,7 +32,7 @@ use crate::service::routes::consoles::Activity;
 
 /// How long output is gathered after it starts before a frame goes: a program writes
 /// a screen in a few chunks, and one frame of it is cheaper than three.
-pub const GATHER: Duration = Duration::from_millis(4);
+pub const GATHER: Duration = Duration::from_millis(3);
 
 /// The least time between two frames (about 60 a second).
 pub const FRAME_GAP: Duration = Duration::from_millis(16);
@@ -63,7 +63,7 @@ pub async fn pump(socket: WebSocket, terminal: Terminal, writable: bool, mut act
     let mut due = Some(Instant::now());
     let mut last_frame = Instant::now() - FRAME_GAP;
     loop {
-        let frame_timer = async {
+        let frame_timer = async move {
             match due {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => std::future::pending().await,
@@ -110,13 +110,16 @@ pub async fn pump(socket: WebSocket, terminal: Terminal, writable: bool, mut act
                         activity.typed().await;
                     }
                 }
-                // A resize or a scroll shows at once; typing shows with its echo.
+                // A resize or a scroll shows at once; typing shows with its echo, as
+                // output. (A frame that finds nothing changed costs nothing either.)
                 due = due.or(Some(Instant::now()));
             }
             _ = frame_timer => {
                 due = None;
-                last_frame = Instant::now();
                 if let Some(frame) = model.frame() {
+                    // Only a frame sent holds the next one back: an empty tick before
+                    // a key's echo must not delay the echo by a whole gap.
+                    last_frame = Instant::now();
                     let json = serde_json::to_string(&frame).expect("a frame is JSON");
                     if to_client.send(Message::Text(json.into())).await.is_err() {
                         return;
