@@ -65,7 +65,12 @@ async fn run() {
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let p95 = times[(times.len() * 95).div_ceil(100).saturating_sub(1)];
-        println!("{name:<8} {:>8.1} {:>8.1} {:>8.1}", ms(times[times.len() / 2]), ms(p95), ms(times[times.len() - 1]));
+        println!(
+            "{name:<8} {:>8.1} {:>8.1} {:>8.1}",
+            ms(times[times.len() / 2]),
+            ms(p95),
+            ms(times[times.len() - 1])
+        );
     }
     drop(lab.deployed);
     lab.server.stop().await;

@@ -22,7 +22,12 @@ use browser_support::Browser;
 use console_support::{ConsoleLab, Mirror, PASSWORD, Socket, open_socket, token};
 
 /// Reads a screen-mode socket into `mirror` until `done` holds or `limit` passes.
-async fn read_until(socket: &mut Socket, mirror: &mut Mirror, limit: Duration, done: impl Fn(&Mirror) -> bool) {
+async fn read_until(
+    socket: &mut Socket,
+    mirror: &mut Mirror,
+    limit: Duration,
+    done: impl Fn(&Mirror) -> bool,
+) {
     let deadline = Instant::now() + limit;
     while !done(mirror) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -121,7 +126,11 @@ async fn a_student_uses_vtysh_and_top_in_the_browser_console_and_nobody_else_see
     keys.send_keys("\u{E013}\u{E007}").await.expect("ArrowUp, Enter");
     let deadline = Instant::now() + Duration::from_secs(10);
     while browser.text("#terminal-screen").await.matches(&done).count() < 2 {
-        assert!(Instant::now() < deadline, "ArrowUp did not repeat the command: {}", browser.text("#terminal-screen").await);
+        assert!(
+            Instant::now() < deadline,
+            "ArrowUp did not repeat the command: {}",
+            browser.text("#terminal-screen").await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 

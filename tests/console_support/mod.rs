@@ -112,7 +112,8 @@ impl ConsoleLab {
     }
 }
 
-pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A bearer token of the session's account (a WebSocket client has no cookie jar).
 pub async fn token(session: &Session) -> String {

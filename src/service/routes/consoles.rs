@@ -101,7 +101,8 @@ pub async fn console(
     let terminal = engine.terminal(&console.instance, &node, &command, (80, 24)).await?;
     let writable = console.writable;
     tracing::info!(by = %user.username, instance = %console.instance, %node, writable, screen = query.screen, "console opened");
-    let activity = state.lifecycle.clone().map(|lifecycle| Activity::new(lifecycle, console.instance.clone()));
+    let activity =
+        state.lifecycle.clone().map(|lifecycle| Activity::new(lifecycle, console.instance.clone()));
     Ok(if query.screen {
         upgrade.on_upgrade(move |socket| terminal::session::pump(socket, terminal, writable, activity))
     } else {

@@ -34,11 +34,17 @@ pub fn bytes(press: &KeyPress, application_cursor: bool) -> Option<Vec<u8>> {
     };
     // Keys sent as `CSI n ~` (`CSI n;m ~` with modifiers).
     let tilde = |number: u8| {
-        Some(if modified { format!("\x1b[{number};{modifier}~") } else { format!("\x1b[{number}~") }.into_bytes())
+        Some(
+            if modified { format!("\x1b[{number};{modifier}~") } else { format!("\x1b[{number}~") }
+                .into_bytes(),
+        )
     };
     // F1-F4: `SS3 x`, or `CSI 1;m x` with modifiers.
     let function = |final_byte: char| {
-        Some(if modified { format!("\x1b[1;{modifier}{final_byte}") } else { format!("\x1bO{final_byte}") }.into_bytes())
+        Some(
+            if modified { format!("\x1b[1;{modifier}{final_byte}") } else { format!("\x1bO{final_byte}") }
+                .into_bytes(),
+        )
     };
     let alt = |bytes: Vec<u8>| if press.alt { [b"\x1b".as_slice(), &bytes].concat() } else { bytes };
     match press.key.as_str() {
@@ -144,8 +150,18 @@ mod tests {
         assert_eq!(sent(&key("PageDown")), b"\x1b[6~");
         assert_eq!(sent(&key("Insert")), b"\x1b[2~");
         let expected: [&[u8]; 12] = [
-            b"\x1bOP", b"\x1bOQ", b"\x1bOR", b"\x1bOS", b"\x1b[15~", b"\x1b[17~", b"\x1b[18~", b"\x1b[19~",
-            b"\x1b[20~", b"\x1b[21~", b"\x1b[23~", b"\x1b[24~",
+            b"\x1bOP",
+            b"\x1bOQ",
+            b"\x1bOR",
+            b"\x1bOS",
+            b"\x1b[15~",
+            b"\x1b[17~",
+            b"\x1b[18~",
+            b"\x1b[19~",
+            b"\x1b[20~",
+            b"\x1b[21~",
+            b"\x1b[23~",
+            b"\x1b[24~",
         ];
         for (n, wanted) in expected.iter().enumerate() {
             assert_eq!(sent(&key(&format!("F{}", n + 1))), *wanted, "F{}", n + 1);
