@@ -134,6 +134,34 @@ async fn a_student_uses_vtysh_and_top_in_the_browser_console_and_nobody_else_see
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // Colours reach the page as the palette's; pasted text reaches the shell.
+    keys.send_keys(&format!("printf '\\033[31mred-%s\\033[0m\\n' $(({n}+5))\u{E007}")).await.expect("type");
+    let red = format!("red-{}", n + 5);
+    wait_for_screen(&browser, &red).await;
+    let script = "return [...document.querySelectorAll('#terminal-screen span')]\
+        .filter(s => s.textContent === arguments[0]).map(s => getComputedStyle(s).color)";
+    let colours = browser.client.execute(script, vec![json!(red)]).await.expect("script");
+    assert_eq!(colours, json!(["rgb(205, 49, 49)"]), "one red run of its own");
+    let paste = "const data = new DataTransfer(); data.setData('text/plain', arguments[0]);\
+        document.getElementById('terminal-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));";
+    browser.client.execute(paste, vec![json!(format!("echo pasted-$(({n}+6))"))]).await.expect("paste");
+    keys.send_keys("\u{E007}").await.expect("Enter");
+    wait_for_screen(&browser, &format!("pasted-{}", n + 6)).await;
+
+    // A smaller window is a smaller terminal, for the program too.
+    let before = browser.attribute("#terminal", "data-cols").await;
+    browser.client.set_window_size(1000, 600).await.expect("resize the window");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.attribute("#terminal", "data-cols").await == before {
+        assert!(Instant::now() < deadline, "the terminal kept {before:?} columns");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = browser.attribute("#terminal", "data-rows").await.expect("rows");
+    let cols = browser.attribute("#terminal", "data-cols").await.expect("cols");
+    keys.send_keys("clear; stty size\u{E007}").await.expect("type");
+    wait_for_screen(&browser, &format!("{rows} {cols}")).await;
+    browser.client.set_window_size(1366, 768).await.expect("resize the window");
+
     // top draws the whole screen with its cursor hidden, and q gives the shell back.
     keys.send_keys("top\u{E007}").await.expect("type");
     wait_for_screen(&browser, "load average").await;

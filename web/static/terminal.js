@@ -140,6 +140,8 @@
     }
     cursor = frame.cursor;
     alternate = frame.alternate;
+    terminal.dataset.rows = String(rows);
+    terminal.dataset.cols = String(cols);
     terminal.dataset.alternate = String(frame.alternate);
     terminal.dataset.scrollback = String(frame.scrollback);
     drawCursor();
