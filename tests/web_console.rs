@@ -1,7 +1,7 @@
 //! The web console on the real Docker engine: one lab (an FRR router and a host) for
 //! the whole file. Over HTTP: who gets the page and the socket (the owner; another
-//! student gets 404 for both), the screen mode's messages, read-only for a watching
-//! teacher. In headless Chromium: the student types `show ip route` into vtysh and
+//! student gets 404 for both), the screen mode's messages, a watching teacher who
+//! sees the student's terminal and cannot type in it. In headless Chromium: the student types `show ip route` into vtysh and
 //! reads the connected route on the page, Ctrl+C and the arrow keys work in a shell,
 //! `top` draws with its cursor hidden and `q` leaves it, and `less` takes the
 //! alternate screen and gives the shell's back on `q`.
@@ -74,23 +74,28 @@ async fn a_student_uses_vtysh_and_top_in_the_browser_console_and_nobody_else_see
     let mut owner = open_socket(server, &s1, &lab.socket("pc1")).await.expect("the owner's console");
     let mut mirror = Mirror::default();
     send(&mut owner, json!({ "type": "resize", "cols": 90, "rows": 20 })).await;
+    read_until(&mut owner, &mut mirror, Duration::from_secs(20), |m| m.rows.len() == 20).await;
+    // The teacher watches the same terminal: told first that they may not type.
+    let mut teacher = open_socket(server, &t1, &lab.socket("pc1")).await.expect("the teacher's console");
+    let mut watched = Mirror::default();
+    read_until(&mut teacher, &mut watched, Duration::from_secs(20), |m| m.read_only && !m.rows.is_empty())
+        .await;
+    assert!(watched.read_only, "a watching teacher is told first");
+
     let n = 10_000 + std::process::id() % 10_000;
     send(&mut owner, json!({ "type": "text", "data": format!("echo hi-$(({n}+1)); stty size\r") })).await;
     let wanted = format!("hi-{}", n + 1);
     read_until(&mut owner, &mut mirror, Duration::from_secs(20), |m| m.text().contains("20 90")).await;
     assert!(mirror.text().contains(&wanted) && mirror.text().contains("20 90"), "{}", mirror.text());
-    assert_eq!(mirror.rows.len(), 20, "the server's screen took the browser's size");
-    drop(owner);
+    read_until(&mut teacher, &mut watched, Duration::from_secs(20), |m| m.text().contains("20 90")).await;
+    assert!(watched.text().contains(&wanted), "the teacher sees the student's screen:\n{}", watched.text());
+    assert_eq!(watched.rows.len(), 20, "in the student's size");
 
-    let mut teacher = open_socket(server, &t1, &lab.socket("pc1")).await.expect("the teacher's console");
-    let mut seen = Mirror::default();
-    read_until(&mut teacher, &mut seen, Duration::from_secs(20), |m| m.read_only && !m.rows.is_empty()).await;
-    assert!(seen.read_only, "a watching teacher is told first");
     send(&mut teacher, json!({ "type": "text", "data": format!("echo ro-$(({n}+2))\r") })).await;
     let typed = format!("ro-{}", n + 2);
-    read_until(&mut teacher, &mut seen, Duration::from_secs(3), |m| m.text().contains(&typed)).await;
-    assert!(!seen.text().contains(&typed), "a read-only console ran a command:\n{}", seen.text());
-    drop(teacher);
+    read_until(&mut owner, &mut mirror, Duration::from_secs(3), |m| m.text().contains(&typed)).await;
+    assert!(!mirror.text().contains(&typed), "a watcher typed into the console:\n{}", mirror.text());
+    drop((owner, teacher));
 
     // The browser: the student signs in and opens the router's console.
     let browser = Browser::start("en").await;

@@ -14,12 +14,15 @@
 //!
 //! With `?screen=true` the server keeps the terminal's screen instead and sends the
 //! browser what changed on it (`service::terminal`, whose `session.rs` documents those
-//! messages); the web console page uses that mode.
+//! messages); the web console page uses that mode. A screen-mode console is shared:
+//! everyone who opens the same node sees one terminal (a watching teacher sees what
+//! the student does), and only those who may type reach it.
 //!
 //! Who: the instance's owner (read-write); the class's teacher and admins read-only,
 //! or read-write with `?take_over=true`; the class's graders read-only. Anyone else
-//! gets 404 before the upgrade. Each connection is a terminal session of its own on
-//! the node: a teacher does not see the student's keystrokes, only the node.
+//! gets 404 before the upgrade. In the raw mode each connection is a terminal session
+//! of its own on the node: a teacher does not see the student's keystrokes, only the
+//! node.
 
 use std::time::{Duration, Instant};
 
@@ -98,16 +101,19 @@ pub async fn console(
         _ => vec!["bash".into(), "-l".into()],
     };
     let engine = state.engine()?;
-    let terminal = engine.terminal(&console.instance, &node, &command, (80, 24)).await?;
     let writable = console.writable;
     tracing::info!(by = %user.username, instance = %console.instance, %node, writable, screen = query.screen, "console opened");
     let activity =
         state.lifecycle.clone().map(|lifecycle| Activity::new(lifecycle, console.instance.clone()));
-    Ok(if query.screen {
-        upgrade.on_upgrade(move |socket| terminal::session::pump(socket, terminal, writable, activity))
-    } else {
-        upgrade.on_upgrade(move |socket| pump(socket, terminal, writable, activity))
-    })
+    if query.screen {
+        let start = async |size| engine.terminal(&console.instance, &node, &command, size).await;
+        let shared = state.consoles.join(console.instance.as_str(), &node, start).await?;
+        return Ok(
+            upgrade.on_upgrade(move |socket| terminal::session::pump(socket, shared, writable, activity))
+        );
+    }
+    let terminal = engine.terminal(&console.instance, &node, &command, (80, 24)).await?;
+    Ok(upgrade.on_upgrade(move |socket| pump(socket, terminal, writable, activity)))
 }
 
 /// Whether a browser's `Origin` (if it sent one) is this server, as the request's

@@ -11,10 +11,13 @@
 //!   that changed.
 //! - `keys.rs`: a key the browser names (`ArrowUp`, `F5`, Ctrl+C) into the bytes the
 //!   terminal sends for it, in the mode the program asked for.
-//! - `session.rs`: one WebSocket in screen mode: output in, frames out (coalesced, so
-//!   a busy program does not flood the browser), keys, paste, resize and scrolling in.
+//! - `shared.rs`: one terminal and screen per node of a lab, shared by everyone who
+//!   looks at it (the student, a watching teacher), while someone does.
+//! - `session.rs`: one viewer's WebSocket in screen mode: frames out (coalesced, so a
+//!   busy program does not flood the browser), keys, paste, resize and scrolling in.
 
 pub mod frame;
 pub mod keys;
 pub mod screen;
 pub mod session;
+pub mod shared;

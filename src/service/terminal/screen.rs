@@ -15,50 +15,27 @@ pub const SCROLLBACK: usize = 2000;
 pub const MAX_COLS: u16 = 500;
 pub const MAX_ROWS: u16 = 200;
 
+/// The terminal's screen: one parser per terminal, however many look at it.
 pub struct ScreenModel {
     parser: vt100::Parser,
-    sent: Option<Sent>,
-}
-
-/// What the browser has: the screen as of the last frame.
-struct Sent {
-    size: (u16, u16),
-    lines: Vec<Vec<Run>>,
-    cursor: Cursor,
-    alternate: bool,
-    scrollback: usize,
 }
 
 impl ScreenModel {
     pub fn new(rows: u16, cols: u16) -> ScreenModel {
         let (rows, cols) = bounded(rows, cols);
-        ScreenModel { parser: vt100::Parser::new(rows, cols, SCROLLBACK), sent: None }
+        ScreenModel { parser: vt100::Parser::new(rows, cols, SCROLLBACK) }
     }
 
-    /// What the node printed. New output shows the live screen again, as terminals do.
+    /// What the node printed.
     pub fn feed(&mut self, bytes: &[u8]) {
         self.parser.process(bytes);
     }
 
-    /// The browser's new size, bounded; the size it got (to give the PTY the same).
+    /// A new size, bounded; the size it got (to give the PTY the same).
     pub fn resize(&mut self, rows: u16, cols: u16) -> (u16, u16) {
         let (rows, cols) = bounded(rows, cols);
         self.parser.set_size(rows, cols);
         (rows.get(), cols.get())
-    }
-
-    /// Scrolls the view `rows` back into the history (negative: forward). The parser
-    /// clamps it to the history there is.
-    pub fn scroll(&mut self, rows: i32) {
-        let screen = self.parser.screen_mut();
-        let now = screen.scrollback() as i64;
-        let wanted = (now + i64::from(rows)).max(0) as usize;
-        screen.set_scrollback(wanted);
-    }
-
-    /// Back to the live screen (typing does this).
-    pub fn to_live(&mut self) {
-        self.parser.screen_mut().set_scrollback(0);
     }
 
     pub fn size(&self) -> (u16, u16) {
@@ -76,18 +53,61 @@ impl ScreenModel {
         self.parser.screen().bracketed_paste()
     }
 
-    /// The screen's text, row by row (tests and the benchmark read it).
+    /// The live screen's text, row by row.
     pub fn text(&self) -> String {
         self.parser.screen().contents()
     }
+}
 
-    /// What changed since the last frame; `None` when nothing did. The first frame
-    /// and the first after a resize are full.
-    pub fn frame(&mut self) -> Option<Frame> {
-        let screen = self.parser.screen();
-        let (rows, cols) = self.size();
+/// What a viewer has: the screen as of their last frame.
+struct Sent {
+    size: (u16, u16),
+    lines: Vec<Vec<Run>>,
+    cursor: Cursor,
+    alternate: bool,
+    scrollback: usize,
+}
+
+/// One viewer's side of a screen: how far back they scrolled, and what they were last
+/// sent, so their next frame holds only what changed for them.
+#[derive(Default)]
+pub struct View {
+    sent: Option<Sent>,
+    scrollback: usize,
+}
+
+impl View {
+    /// Scrolls the view `rows` back into the history (negative: forward); the next
+    /// frame clamps it to the history there is.
+    pub fn scroll(&mut self, rows: i32) {
+        self.scrollback = (self.scrollback as i64 + i64::from(rows)).max(0) as usize;
+    }
+
+    /// Back to the live screen (typing does this).
+    pub fn to_live(&mut self) {
+        self.scrollback = 0;
+    }
+
+    /// How many rows back this view is scrolled (0: the live screen).
+    pub fn scrolled_back(&self) -> usize {
+        self.scrollback
+    }
+
+    /// What changed on `model` since this view's last frame; `None` when nothing did.
+    /// The first frame and the first after a resize are full.
+    pub fn frame(&mut self, model: &mut ScreenModel) -> Option<Frame> {
+        // The parser has one scroll position; each view sets its own while it reads
+        // (under the lock its caller holds) and puts it back.
+        model.parser.screen_mut().set_scrollback(self.scrollback);
+        let frame = self.read(model.parser.screen(), model.size());
+        model.parser.screen_mut().set_scrollback(0);
+        frame
+    }
+
+    fn read(&mut self, screen: &vt100::Screen, (rows, cols): (u16, u16)) -> Option<Frame> {
         let lines: Vec<Vec<Run>> = (0..rows).map(|y| row_runs(screen, y, cols)).collect();
         let scrollback = screen.scrollback();
+        self.scrollback = scrollback;
         let (cursor_y, cursor_x) = screen.cursor_position();
         let cursor = Cursor {
             y: cursor_y,
@@ -169,8 +189,9 @@ mod tests {
     #[test]
     fn the_first_frame_is_full_and_empty_rows_have_no_runs() {
         let mut model = ScreenModel::new(5, 20);
+        let mut view = View::default();
         model.feed(b"hello");
-        let frame = model.frame().expect("a first frame");
+        let frame = view.frame(&mut model).expect("a first frame");
         assert!(frame.full);
         assert_eq!((frame.rows, frame.cols), (5, 20));
         assert_eq!(frame.lines.len(), 5);
@@ -182,9 +203,10 @@ mod tests {
     #[test]
     fn colours_sixteen_256_and_rgb_and_attributes_become_runs() {
         let mut model = ScreenModel::new(3, 40);
+        let mut view = View::default();
         // Red, then 256-colour 208 on RGB background, bold underline, then inverse, reset.
         model.feed(b"\x1b[31mred\x1b[0m \x1b[38;5;208;48;2;1;2;3;1;4mhot\x1b[0m \x1b[7minv\x1b[0m plain");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         let runs = &line(&frame, 0).runs;
         let texts: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(texts, ["red", " ", "hot", " ", "inv", " plain"]);
@@ -207,17 +229,18 @@ mod tests {
     #[test]
     fn a_frame_carries_only_the_rows_that_changed_and_none_when_nothing_did() {
         let mut model = ScreenModel::new(4, 20);
+        let mut view = View::default();
         model.feed(b"one\r\ntwo\r\nthree");
-        model.frame().unwrap();
-        assert_eq!(model.frame(), None, "nothing changed");
+        view.frame(&mut model).unwrap();
+        assert_eq!(view.frame(&mut model), None, "nothing changed");
         model.feed(b"\x1b[2;1Htwo!");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert!(!frame.full);
         assert_eq!(frame.lines.len(), 1, "{frame:?}");
         assert_eq!((frame.lines[0].y, text_of(&frame.lines[0]).as_str()), (1, "two!"));
         // Only the cursor moves: a frame without rows.
         model.feed(b"\x1b[4;3H");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert!(frame.lines.is_empty());
         assert_eq!(frame.cursor, Cursor { y: 3, x: 2, visible: true });
     }
@@ -225,25 +248,27 @@ mod tests {
     #[test]
     fn a_hidden_cursor_is_sent_hidden() {
         let mut model = ScreenModel::new(3, 10);
+        let mut view = View::default();
         model.feed(b"\x1b[?25l");
-        assert!(!model.frame().unwrap().cursor.visible);
+        assert!(!view.frame(&mut model).unwrap().cursor.visible);
         model.feed(b"\x1b[?25h");
-        assert!(model.frame().unwrap().cursor.visible);
+        assert!(view.frame(&mut model).unwrap().cursor.visible);
     }
 
     #[test]
     fn the_alternate_screen_of_a_full_screen_program_comes_and_goes_with_the_shell_screen_kept() {
         let mut model = ScreenModel::new(4, 30);
+        let mut view = View::default();
         model.feed(b"$ top\r\n");
-        model.frame().unwrap();
+        view.frame(&mut model).unwrap();
         // What top and less do: the alternate screen, cleared, drawn at the top.
         model.feed(b"\x1b[?1049h\x1b[H\x1b[2Jtop - load average: 0.00");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert!(frame.alternate);
         assert_eq!(text_of(line(&frame, 0)), "top - load average: 0.00");
         assert!(!model.text().contains("$ top"), "the shell's screen is hidden: {}", model.text());
         model.feed(b"\x1b[?1049l");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert!(!frame.alternate);
         assert_eq!(text_of(line(&frame, 0)), "$ top", "the shell's screen is back");
     }
@@ -251,16 +276,17 @@ mod tests {
     #[test]
     fn a_resize_sends_a_full_frame_of_the_new_size_and_is_bounded() {
         let mut model = ScreenModel::new(4, 20);
+        let mut view = View::default();
         model.feed(b"abc");
-        model.frame().unwrap();
+        view.frame(&mut model).unwrap();
         assert_eq!(model.resize(6, 30), (6, 30));
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert!(frame.full);
         assert_eq!((frame.rows, frame.cols, frame.lines.len()), (6, 30, 6));
         assert_eq!(text_of(line(&frame, 0)), "abc");
         // Text wraps at the new width.
         model.feed(b"\r\n0123456789012345678901234567890123");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert_eq!(text_of(line(&frame, 1)), "012345678901234567890123456789");
         assert_eq!(text_of(line(&frame, 2)), "0123");
         assert_eq!(model.resize(0, u16::MAX), (1, MAX_COLS), "a client cannot ask for any size");
@@ -269,23 +295,25 @@ mod tests {
     #[test]
     fn scrolling_back_shows_history_and_hides_the_cursor() {
         let mut model = ScreenModel::new(3, 10);
+        let mut view = View::default();
         model.feed(b"l1\r\nl2\r\nl3\r\nl4\r\nl5");
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert_eq!(text_of(line(&frame, 0)), "l3");
-        model.scroll(2);
-        let frame = model.frame().unwrap();
+        view.scroll(2);
+        let frame = view.frame(&mut model).unwrap();
         assert_eq!((frame.scrollback, frame.cursor.visible), (2, false));
         assert_eq!(text_of(line(&frame, 0)), "l1");
-        model.scroll(-100);
-        let frame = model.frame().unwrap();
+        view.scroll(-100);
+        let frame = view.frame(&mut model).unwrap();
         assert_eq!((frame.scrollback, text_of(line(&frame, 0)).as_str()), (0, "l3"));
     }
 
     #[test]
     fn wide_characters_take_two_cells_and_one_run_text() {
         let mut model = ScreenModel::new(2, 10);
+        let mut view = View::default();
         model.feed("a界b".as_bytes());
-        let frame = model.frame().unwrap();
+        let frame = view.frame(&mut model).unwrap();
         assert_eq!(text_of(line(&frame, 0)), "a界b");
         assert_eq!(frame.cursor.x, 4);
     }
@@ -296,5 +324,30 @@ mod tests {
         assert!(!model.application_cursor() && !model.bracketed_paste());
         model.feed(b"\x1b[?1h\x1b[?2004h");
         assert!(model.application_cursor() && model.bracketed_paste());
+    }
+}
+
+#[cfg(test)]
+mod shared_tests {
+    use super::*;
+
+    #[test]
+    fn two_viewers_of_one_screen_each_get_what_changed_for_them_and_scroll_apart() {
+        let mut model = ScreenModel::new(3, 10);
+        let (mut student, mut teacher) = (View::default(), View::default());
+        model.feed(b"l1\r\nl2\r\nl3\r\nl4");
+        assert!(student.frame(&mut model).unwrap().full);
+        model.feed(b"!");
+        let frame = student.frame(&mut model).unwrap();
+        assert_eq!(frame.lines.len(), 1, "the student had the rest");
+        // The teacher comes later: everything, with the change in it.
+        let frame = teacher.frame(&mut model).unwrap();
+        assert!(frame.full);
+        assert_eq!(frame.lines[2].runs[0].text, "l4!");
+        teacher.scroll(1);
+        let frame = teacher.frame(&mut model).unwrap();
+        assert_eq!((frame.scrollback, frame.lines[0].runs[0].text.as_str()), (1, "l1"));
+        assert_eq!(student.frame(&mut model), None, "the student's view did not move");
+        assert_eq!(model.text(), "l2\nl3\nl4!", "the live screen is as it was");
     }
 }
