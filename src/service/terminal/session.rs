@@ -37,6 +37,10 @@ pub const GATHER: Duration = Duration::from_millis(3);
 /// The least time between two frames (about 60 a second).
 pub const FRAME_GAP: Duration = Duration::from_millis(16);
 
+/// Output this soon after a key is most likely its echo: it goes out without
+/// gathering, since a typist waits for it.
+pub const ECHO_WINDOW: Duration = Duration::from_millis(100);
+
 /// Input from the browser.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -63,6 +67,7 @@ pub async fn pump(
     }
     let mut due: Option<Instant> = None;
     let mut last_frame = Instant::now() - FRAME_GAP;
+    let mut last_key: Option<Instant> = None;
     loop {
         let frame_timer = async move {
             match due {
@@ -74,7 +79,9 @@ pub async fn pump(
             changed = changes.changed() => {
                 // The terminal ended: what it printed last goes out below.
                 if changed.is_err() { break }
-                due = due.or(Some((Instant::now() + GATHER).max(last_frame + FRAME_GAP)));
+                let echo = last_key.is_some_and(|at| at.elapsed() < ECHO_WINDOW);
+                let gather = if echo { Duration::ZERO } else { GATHER };
+                due = due.or(Some((Instant::now() + gather).max(last_frame + FRAME_GAP)));
             }
             message = from_client.next() => {
                 let Some(Ok(message)) = message else { return };
@@ -114,6 +121,7 @@ pub async fn pump(
                     if console.write(&bytes).await.is_err() {
                         break;
                     }
+                    last_key = Some(Instant::now());
                     if let Some(activity) = activity.as_mut() {
                         activity.typed().await;
                     }
