@@ -131,11 +131,12 @@ impl Drop for SharedConsole {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A terminal whose output is fed from the test and whose input the test reads.
-    fn fake() -> (Terminal, tokio::sync::mpsc::UnboundedSender<bytes::Bytes>, tokio::io::DuplexStream) {
+    pub(crate) fn fake()
+    -> (Terminal, tokio::sync::mpsc::UnboundedSender<bytes::Bytes>, tokio::io::DuplexStream) {
         let (to_screen, from_test) = tokio::sync::mpsc::unbounded_channel::<bytes::Bytes>();
         let output = futures::stream::unfold(from_test, |mut rx| async move {
             rx.recv().await.map(|b| (Ok::<_, EngineError>(b), rx))
