@@ -186,6 +186,22 @@ async fn a_student_uses_vtysh_and_top_in_the_browser_console_and_nobody_else_see
     browser.find("#terminal[data-alternate=false]").await;
     let screen = wait_for_screen(&browser, &format!("back-{}", n + 4)).await;
     assert!(!screen.contains("1000\n"), "{screen}");
+
+    // The teacher opens the same console in a browser of their own: the student's
+    // screen, as it is and as it goes on, with the notice that they only watch.
+    let watching = Browser::start("nl").await;
+    watching.goto(&server.url(&format!("/login?next={}", lab.page("pc1")))).await;
+    watching.fill("#username", "t1").await;
+    watching.fill("#password", PASSWORD).await;
+    watching.click("button[type=submit]").await;
+    watching.find("#console[data-state=connected]").await;
+    let notice = watching.text("#console-read-only").await;
+    assert!(notice.contains("Alleen lezen"), "{notice}");
+    watching.wait_for_text("#terminal-screen", &format!("back-{}", n + 4), Duration::from_secs(30)).await;
+    keys.send_keys(&format!("echo live-$(({n}+7))\u{E007}")).await.expect("type");
+    watching.wait_for_text("#terminal-screen", &format!("live-{}", n + 7), Duration::from_secs(30)).await;
+    watching.screenshot("console-watching").await;
+    watching.close().await;
     browser.close().await;
     drop(lab.deployed);
     lab.server.stop().await;

@@ -120,7 +120,8 @@
   }
 
   function applyFrame(frame) {
-    if (frame.full || frame.rows !== rows || frame.cols !== cols) {
+    const resized = frame.rows !== rows || frame.cols !== cols;
+    if (frame.full || resized) {
       rows = frame.rows;
       cols = frame.cols;
       lines = new Array(rows).fill(null).map(() => []);
@@ -144,12 +145,30 @@
     terminal.dataset.cols = String(cols);
     terminal.dataset.alternate = String(frame.alternate);
     terminal.dataset.scrollback = String(frame.scrollback);
+    if (resized && !writable) fitWatcher();
     drawCursor();
   }
 
   // ---- size ----
 
+  // A watcher gets the typist's size: smaller letters when it does not fit.
+  function fitWatcher() {
+    screen.style.fontSize = "";
+    measure();
+    if (!cols || !rows) return;
+    const ratio = Math.min(1, screen.clientWidth / (cols * cell.width), screen.clientHeight / (rows * cell.height));
+    if (ratio < 1) {
+      screen.style.fontSize = Math.max(6, Math.floor(15 * ratio * 10) / 10) + "px";
+      measure();
+    }
+    drawCursor();
+  }
+
   function fit() {
+    if (!writable) {
+      fitWatcher();
+      return;
+    }
     measure();
     const wanted = {
       cols: Math.max(2, Math.floor(screen.clientWidth / cell.width)),
