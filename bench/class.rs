@@ -7,36 +7,39 @@
 //! Two ways of getting the labs run side by side on the same machine:
 //! - baseline: what an operator does today with the CLI, 4 deploys at a time straight
 //!   to the engine, in the order of the class list;
-//! - asbuilt: the service's lab lifecycle (`service::lifecycle`): every request at once,
-//!   admitted under its limits (deploys at a time, nodes on the server), queued in order.
+//! - asbuilt: `asbuilt serve` as its own process, driven through its HTTP API as the
+//!   students' browsers would: every student asks for their lab at once
+//!   (`POST /api/assignments/{id}/instance`), the lifecycle admits them under its limits
+//!   (deploys at a time, nodes on the server) in order, and each student polls the
+//!   lab's state until it is ready.
 //!
 //! It prints, for each, the time from the first request until each lab was ready
 //! (median, p95, max), the memory the host gave to each ready lab (the fall of
-//! MemAvailable divided by the labs, so shared files count once), and then the 30
-//! student-view gradings at once (median, p95, max, and all done) against one grading
-//! of a lab alone. Figures go to docs/capacity.md. Under `cargo test` (no `--bench`)
-//! it runs two students once, as a smoke test of the harness.
+//! MemAvailable divided by the labs, so shared files count once), and then "check my
+//! work" through the API: one student alone, then the whole class at once (median,
+//! p95, max, and all done). Figures go to docs/capacity.md. Under `cargo test` (no
+//! `--bench`) it runs two students once, as a smoke test of the harness.
+
+#[path = "support/service.rs"]
+mod service;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use asbuilt::checks::grade::{GradeOptions, grade};
 use asbuilt::design::{Design, Lab};
-use asbuilt::engine::access::InstanceAccess;
 use asbuilt::engine::docker::DockerEngine;
 use asbuilt::engine::{DeployRequest, Engine, Quiet};
 use asbuilt::images::Silent;
 use asbuilt::plan::{InstanceId, Plan, plan};
-use asbuilt::service::lifecycle::{
-    LabRequest, LabState, Lifecycle, LifecycleConfig, Limits, MemoryStore, Ttl,
-};
+use asbuilt::service::Config;
 use asbuilt::topology::Source;
+use reqwest::{Method, StatusCode};
+use service::{School, Served, Session, env_usize, percentile};
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
 /// Deploys at a time of the baseline: what the outside tester ran with the CLI.
 const BASELINE_DEPLOYS: usize = 4;
-/// Nodes one deploy builds at a time, in both.
+/// Nodes one deploy builds at a time, as the service does.
 const WORKERS: usize = 4;
 /// Every instance of this bench starts with this, so a crashed run is easy to clean.
 const PREFIX: &str = "bench-class";
@@ -46,14 +49,8 @@ fn main() {
     runtime.block_on(run());
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// One student's lab: their variant of the lab, planned under their instance name.
+/// One student's lab for the baseline: their variant, planned under their instance name.
 struct Student {
-    id: String,
-    instance: InstanceId,
     design: Design,
     plan: Plan,
 }
@@ -61,10 +58,11 @@ struct Student {
 async fn run() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let students = if measuring { env_usize("ASBUILT_BENCH_STUDENTS", 30) } else { 2 };
-    let deploys = env_usize("ASBUILT_BENCH_DEPLOYS", LifecycleConfig::default().limits.deploys);
+    let deploys = env_usize("ASBUILT_BENCH_DEPLOYS", Config::default().lab_deploys);
     let engine: Arc<dyn Engine> =
         Arc::new(DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable"));
     let path = format!("{}/topologies/ospf.yml", env!("CARGO_MANIFEST_DIR"));
+    let lab_source = std::fs::read_to_string(&path).expect("the OSPF example lab");
     let lab = Lab::load(&Source::read(path.as_ref()).unwrap()).unwrap();
     let class: Vec<Student> = (0..students)
         .map(|i| {
@@ -72,7 +70,7 @@ async fn run() {
             let design = lab.design_for(Some(&id));
             let instance = InstanceId::for_lab(PREFIX, Some(&id));
             let plan = plan(&design, instance.clone());
-            Student { id, instance, design, plan }
+            Student { design, plan }
         })
         .collect();
     let nodes = class[0].plan.nodes.len();
@@ -89,17 +87,26 @@ async fn run() {
     print_row("baseline: engine, in class-list order", BASELINE_DEPLOYS, &ready, memory, started);
     clean(&engine).await;
 
+    let data = tempfile::tempdir().expect("the service's data dir");
+    let settings = [
+        ("ASBUILT_LAB_DEPLOYS", deploys.to_string()),
+        ("ASBUILT_LAB_NODES", (nodes * students).to_string()),
+        // The bench grades one student alone and then all: no waiting between checks.
+        ("ASBUILT_CHECK_INTERVAL_SECS", "0".to_string()),
+    ];
+    let served = Served::start(data.path(), PREFIX, &settings).await;
+    let school = School::new(&served, students, &lab_source).await;
     let free = mem_available();
     let started = Instant::now();
-    let (lifecycle, shutdown, ready) = through_lifecycle(&engine, &class, deploys, nodes).await;
+    let ready = through_the_service(&school).await;
     let memory = (free - mem_available()) / students as f64;
-    print_row("asbuilt: lifecycle, all requests at once", deploys, &ready, memory, started);
+    print_row("asbuilt serve: every request at once, through the API", deploys, &ready, memory, started);
 
-    println!("\n| grading | median (s) | p95 (s) | max (s) | all done (s) |");
+    println!("\n| check my work, through the API | median (s) | p95 (s) | max (s) | all done (s) |");
     println!("|---|---:|---:|---:|---:|");
-    let alone = grade_all(&engine, &class[..1]).await;
-    println!("| one lab alone (baseline) | {:.1} | | | {:.1} |", alone.0[0], alone.1);
-    let (mut each, all) = grade_all(&engine, &class).await;
+    let alone = check_all(&school, &school.students[..1]).await;
+    println!("| one student alone (baseline) | {:.1} | | | {:.1} |", alone.0[0], alone.1);
+    let (mut each, all) = check_all(&school, &school.students).await;
     println!(
         "| {students} at once | {:.1} | {:.1} | {:.1} | {all:.1} |",
         percentile(&mut each, 0.5),
@@ -108,8 +115,11 @@ async fn run() {
     );
     println!("\nall at once / one alone: {:.1}x", all / alone.1);
 
-    shutdown.cancel();
-    lifecycle.stopped().await;
+    for (i, student) in school.students.iter().enumerate() {
+        let name = instance_name(&school, i).await;
+        let _ = student.send(Method::DELETE, &format!("/api/instances/{name}"), None).await;
+    }
+    served.stop().await;
     clean(&engine).await;
 }
 
@@ -136,77 +146,55 @@ async fn baseline(engine: &Arc<dyn Engine>, class: &[Student]) -> Vec<Duration> 
     ready
 }
 
-/// Requests every lab from the lifecycle at once and waits until all are ready.
-async fn through_lifecycle(
-    engine: &Arc<dyn Engine>,
-    class: &[Student],
-    deploys: usize,
-    nodes: usize,
-) -> (Lifecycle, CancellationToken, Vec<Duration>) {
-    let config = LifecycleConfig {
-        limits: Limits { deploys, nodes: nodes * class.len(), per_owner: 1 },
-        workers: WORKERS,
-        scope: Some(PREFIX.to_string()),
-        ..LifecycleConfig::default()
-    };
-    let shutdown = CancellationToken::new();
-    let (lifecycle, _) =
-        Lifecycle::start(engine.clone(), Arc::new(MemoryStore::new()), config, shutdown.clone())
-            .await
-            .expect("the lifecycle starts");
+/// Every student asks for their lab at once through the API; then each polls its
+/// state, as the lab page does, until it is ready. When each was ready, counted from
+/// the first request.
+async fn through_the_service(school: &School) -> Vec<Duration> {
     let started = Instant::now();
-    let hour = Duration::from_secs(3600);
-    for student in class {
-        let request = LabRequest {
-            owner: student.id.clone(),
-            instance: student.instance.clone(),
-            plan: student.plan.clone(),
-            design: student.design.clone(),
-            ttl: Ttl { idle: hour, lifetime: hour, max_lifetime: hour },
-        };
-        lifecycle.request(request).await.expect("a request within the limits is taken");
-    }
-    let mut waits = Vec::new();
-    for student in class {
-        let (lifecycle, instance) = (lifecycle.clone(), student.instance.clone());
-        waits.push(tokio::spawn(async move {
-            let status = lifecycle
-                .wait_until(&instance, |s| s.state == LabState::Ready || !s.state.is_live())
-                .await
-                .unwrap();
-            assert_eq!(status.state, LabState::Ready, "{instance}: {:?}", status.detail);
-            started.elapsed()
-        }));
-    }
+    let names = futures::future::join_all((0..school.students.len()).map(|i| school.request(i))).await;
+    let polls = names.into_iter().zip(school.students.iter().cloned()).map(|(name, student)| {
+        tokio::spawn(async move {
+            loop {
+                let (status, shown) = student.get(&format!("/api/instances/{name}")).await;
+                assert_eq!(status, StatusCode::OK, "{name}: {shown}");
+                match shown["state"].as_str() {
+                    Some("ready") => return started.elapsed(),
+                    Some("failed" | "lost" | "expired" | "destroyed") => panic!("{name}: {shown}"),
+                    _ => tokio::time::sleep(Duration::from_millis(250)).await,
+                }
+            }
+        })
+    });
     let mut ready = Vec::new();
-    for wait in waits {
-        ready.push(wait.await.unwrap());
+    for poll in polls.collect::<Vec<_>>() {
+        ready.push(poll.await.unwrap());
     }
-    (lifecycle, shutdown, ready)
+    ready
 }
 
-/// Grades every student's lab at once in the student view; the seconds each took, and
-/// until all were done.
-async fn grade_all(engine: &Arc<dyn Engine>, class: &[Student]) -> (Vec<f64>, f64) {
+/// The name of student `i`'s instance of the assignment.
+async fn instance_name(school: &School, i: usize) -> String {
+    let (_, list) = school.students[i].get("/api/instances").await;
+    list.as_array().and_then(|l| l.first()).and_then(|l| l["name"].as_str()).unwrap_or_default().to_string()
+}
+
+/// "Check my work" for each of `students` at once; the seconds each took, and until
+/// all were done.
+async fn check_all(school: &School, students: &[Session]) -> (Vec<f64>, f64) {
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for student in class {
-        let (engine, instance, design) = (engine.clone(), student.instance.clone(), student.design.clone());
-        tasks.push(tokio::spawn(async move {
-            let access = InstanceAccess::open(engine, &instance).await.expect("the lab is there");
-            let mut options = GradeOptions::at("2026-12-01T00:00:00Z");
-            options.student_view = true;
+    let path = format!("/api/assignments/{}/check", school.assignment);
+    let checks = students.iter().cloned().map(|student| {
+        let path = path.clone();
+        tokio::spawn(async move {
             let began = Instant::now();
-            let report = grade(Arc::new(access), design, options, None, CancellationToken::new())
-                .await
-                .expect("grading is not cancelled");
-            assert!(report.score.possible > 0.0, "{instance}: a report with checks");
+            let (status, report) = student.send(Method::POST, &path, None).await;
+            assert_eq!(status, StatusCode::OK, "check my work: {report}");
             began.elapsed().as_secs_f64()
-        }));
-    }
+        })
+    });
     let mut each = Vec::new();
-    for task in tasks {
-        each.push(task.await.unwrap());
+    for check in checks.collect::<Vec<_>>() {
+        each.push(check.await.unwrap());
     }
     (each, started.elapsed().as_secs_f64())
 }
@@ -219,13 +207,6 @@ fn print_row(way: &str, deploys: usize, ready: &[Duration], memory_mb: f64, star
         percentile(&mut seconds, 0.95),
         started.elapsed().as_secs_f64()
     );
-}
-
-/// The value at `fraction` of the sorted samples (nearest rank).
-fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    let rank = ((fraction * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
-    samples[rank - 1]
 }
 
 /// MemAvailable of the host in MB.

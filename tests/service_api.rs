@@ -652,6 +652,12 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             Box::new(|| Some(json!({ "source": VALID_LAB }))),
             [201, 201, 201, 403, 403, 404, 404, 401],
         ),
+        (
+            Method::POST,
+            "/api/labs/validate".into(),
+            Box::new(|| Some(json!({ "source": VALID_LAB }))),
+            [200, 200, 200, 403, 403, 404, 404, 401],
+        ),
         (Method::GET, format!("/api/labs/{l1}"), none(), [200, 200, 404, 404, 404, 404, 404, 401]),
         (Method::GET, format!("/api/labs/{l1}/versions/1"), none(), [200, 200, 404, 404, 404, 404, 404, 401]),
         (Method::GET, "/api/assignments".into(), none(), [200, 200, 200, 200, 200, 200, 200, 401]),
@@ -754,6 +760,13 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             none(),
             [503, 503, 404, 404, 404, 503, 404, 401],
         ),
+        // Cables are the teacher's to pull: graders watch, students (the owner too) never.
+        (
+            Method::POST,
+            format!("/api/instances/{i1}/links"),
+            Box::new(|| Some(json!({ "endpoint": "r1:eth1", "up": false }))),
+            [503, 503, 404, 403, 403, 404, 404, 401],
+        ),
         (Method::DELETE, format!("/api/instances/{i1}"), none(), [503, 503, 404, 404, 404, 503, 404, 401]),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
@@ -819,6 +832,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/classes/{id}/students/import",
         "/api/classes/{id}/graders/{user_id}",
         "/api/labs",
+        "/api/labs/validate",
         "/api/labs/{id}",
         "/api/labs/{id}/versions/{version}",
         "/api/assignments",
@@ -845,6 +859,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/instances/{name}/reset",
         "/api/instances/{name}/extend",
         "/api/instances/{name}/touch",
+        "/api/instances/{name}/links",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -857,7 +872,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 46);
+    assert_eq!(covered.len(), 48);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

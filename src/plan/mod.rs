@@ -98,6 +98,11 @@ pub struct NodePlan {
     pub interfaces: Vec<String>,
     /// Configuration files written into the node before `configure` runs.
     pub files: Vec<ConfigFile>,
+    /// FRR daemons the node runs beyond the image's (`ospfd`): an engine that can write
+    /// the node's disk before it starts enables them in `/etc/frr/daemons` then, and
+    /// `configure` starts them only if they are not running (a restart of FRR).
+    #[serde(default)]
+    pub frr_daemons: Vec<String>,
     /// Run once every interface is wired and up.
     pub configure: Option<String>,
     /// Run once every node is configured: things that need the others (DHCP clients).
@@ -202,6 +207,7 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         sysctls: sysctls(node.kind, ipv6),
         interfaces,
         files: Vec::new(),
+        frr_daemons: Vec::new(),
         configure: None,
         after_all: None,
         break_faults: faults::break_script(design, &node.name),
@@ -275,9 +281,12 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
             // every lab); a node whose design has OSPF gets ospfd, whoever builds it,
             // so a student can configure it in vtysh.
             if node.ospf.is_some() {
+                plan.frr_daemons.push("ospfd".into());
                 script.step("start the OSPF daemon");
-                script.raw(format!("sed -i {} /etc/frr/daemons", quote("s/^ospfd=no/ospfd=yes/")));
-                script.run(&["asbuilt-service", "restart", "frr"]);
+                script.raw(format!(
+                    "pgrep -x ospfd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
+                    quote("s/^ospfd=no/ospfd=yes/")
+                ));
             }
             script.step("apply the FRR configuration");
             script.raw("chown frr:frr /etc/frr/frr.conf");

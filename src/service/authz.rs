@@ -282,6 +282,19 @@ pub async fn instance(
     Ok(row)
 }
 
+/// A lab instance whose cables the caller may pull, plug in or make lossy (a fault put
+/// in for the class to find, or one cleared): its class's teacher and admins. Graders
+/// only watch (403); students, even the owner, get 404: a cable fault is the teacher's
+/// exercise, not the student's tool.
+pub async fn operate_instance(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    name: &str,
+) -> Result<InstanceRow, ApiError> {
+    require_role(user, &[Role::Admin, Role::Teacher])?;
+    instance(db, user, name, Access::Write).await
+}
+
 /// The lab instances the caller may read: a student's own, those of a teacher's or a
 /// grader's classes, every one for an admin.
 pub async fn visible_instances(db: &SqlitePool, user: &CurrentUser) -> Result<Vec<InstanceRow>, ApiError> {

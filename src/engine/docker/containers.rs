@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, ContainerSummary, HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig,
-    Mount, MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig, ResourcesUlimits,
+    Mount, MountType, ResourcesUlimits,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
@@ -39,25 +39,21 @@ pub async fn create_node(
         plan.student.as_deref(),
         Some((&node.name, node.kind.name())),
     );
-    // An image may declare volumes of its own (`VOLUME` in a Dockerfile). Docker would
-    // make each an unbounded volume on the host's disk; they go on the node's disk too.
-    let mut writable: Vec<String> = confine::WRITABLE_DIRS.iter().map(|d| d.to_string()).collect();
-    for path in image_volumes(docker, image).await? {
-        if !writable.contains(&path) {
-            let on_disk = disk.dir(&path);
+    let writable = super::disk_templates::writable_dirs(docker, image, confine::WRITABLE_DIRS).await?;
+    for path in &writable {
+        // A disk made before the image declared this folder: an empty one.
+        let on_disk = disk.dir(path);
+        if !on_disk.exists() {
             std::fs::create_dir_all(&on_disk).map_err(|source| EngineError::Io {
                 doing: format!("create {}", on_disk.display()),
                 source,
             })?;
-            writable.push(path);
         }
     }
     let writable: Vec<&str> = writable.iter().map(String::as_str).collect();
     let host_config = HostConfig {
         sysctls: Some(node.sysctls.iter().cloned().collect::<HashMap<_, _>>()),
         ..confined(Confined {
-            container: &name,
-            labels: &labels,
             capabilities: &node.capabilities,
             no_new_privileges: node.no_new_privileges,
             limits: node.limits,
@@ -74,16 +70,6 @@ pub async fn create_node(
         ..Default::default()
     };
     create_and_start(docker, &name, body, &format!("node {}", node.name)).await
-}
-
-/// The folders an image declares as volumes.
-async fn image_volumes(docker: &Docker, image: &str) -> Result<Vec<String>, EngineError> {
-    let inspected =
-        docker.inspect_image(image).await.map_err(EngineError::docker(format!("inspect image {image}")))?;
-    let mut paths: Vec<String> =
-        inspected.config.and_then(|c| c.volumes).map(|v| v.into_iter().collect()).unwrap_or_default();
-    paths.sort();
-    Ok(paths)
 }
 
 /// Creates and starts the fabric container: no network, no node, NET_ADMIN to build
@@ -103,8 +89,6 @@ pub async fn create_fabric(
             ("net.ipv6.conf.default.disable_ipv6".to_string(), "1".to_string()),
         ])),
         ..confined(Confined {
-            container: &name,
-            labels: &labels,
             capabilities: &capabilities,
             no_new_privileges: true,
             limits: FABRIC_LIMITS,
@@ -125,8 +109,6 @@ pub async fn create_fabric(
 
 /// What one container is allowed, as `confined` turns it into Docker's terms.
 struct Confined<'a> {
-    container: &'a str,
-    labels: &'a HashMap<String, String>,
     /// The exact set: Docker's default set is dropped first.
     capabilities: &'a [String],
     no_new_privileges: bool,
@@ -152,22 +134,11 @@ fn confined(c: Confined<'_>) -> HostConfig {
         .iter()
         .map(|dir| Mount {
             target: Some(dir.to_string()),
-            // A named volume, not a bind mount: Docker fills an empty named volume from
-            // the image at first start, so /etc keeps the image's files.
-            source: Some(format!("{}.{}", c.container, crate::engine::disks::folder_label(dir))),
-            typ: Some(MountType::VOLUME),
-            volume_options: Some(MountVolumeOptions {
-                labels: Some(c.labels.clone()),
-                driver_config: Some(MountVolumeOptionsDriverConfig {
-                    name: Some("local".into()),
-                    options: Some(HashMap::from([
-                        ("type".to_string(), "none".to_string()),
-                        ("o".to_string(), "bind".to_string()),
-                        ("device".to_string(), c.disk.dir(dir).display().to_string()),
-                    ])),
-                }),
-                ..Default::default()
-            }),
+            // The disk's folder already holds the image's files (it was copied from the
+            // image's disk template), so a plain bind mount: no volume for Docker to
+            // make, fill and later remove.
+            source: Some(c.disk.dir(dir).display().to_string()),
+            typ: Some(MountType::BIND),
             ..Default::default()
         })
         .collect();

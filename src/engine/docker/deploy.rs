@@ -8,8 +8,9 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Cleanup, DockerEngine, containers, destroy, exec, files};
+use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files};
 use crate::confine;
+use crate::engine::disks::Disk;
 use crate::engine::health::InfraProblem;
 use crate::engine::labels;
 use crate::engine::lock::InstanceLock;
@@ -256,10 +257,10 @@ async fn build(
 
     progress.step("fabric");
     let instance = plan.instance.as_str();
-    let fabric_disk = engine
-        .disks
-        .create(instance, FABRIC_DISK, FABRIC_DISK_MIB, confine::FABRIC_WRITABLE_DIRS, &[])
-        .await?;
+    let fabric_dirs: Vec<String> = confine::FABRIC_WRITABLE_DIRS.iter().map(|d| d.to_string()).collect();
+    let template =
+        disk_templates::template_for(engine, &images.fabric, FABRIC_DISK_MIB, &fabric_dirs).await?;
+    let fabric_disk = engine.disks.create(instance, FABRIC_DISK, &template, &[]).await?;
     containers::create_fabric(docker, plan, &images.fabric, &fabric_disk).await?;
 
     progress.step("nodes");
@@ -267,10 +268,10 @@ async fn build(
         let image = images.of(node);
         async move {
             let own_files = confine::own_files(&node.name);
-            let disk = engine
-                .disks
-                .create(instance, &node.name, node.limits.disk_mib, confine::WRITABLE_DIRS, &own_files)
-                .await?;
+            let dirs = disk_templates::writable_dirs(docker, &image, confine::WRITABLE_DIRS).await?;
+            let template = disk_templates::template_for(engine, &image, node.limits.disk_mib, &dirs).await?;
+            let disk = engine.disks.create(instance, &node.name, &template, &own_files).await?;
+            enable_frr_daemons(&disk, &node.frr_daemons)?;
             containers::create_node(docker, plan, node, &image, &disk).await?;
             progress.node(&node.name, "started");
             Ok(())
@@ -313,6 +314,30 @@ async fn build(
         links: plan.links.clone(),
     };
     engine.write_record(&record).await
+}
+
+/// Enables a node's extra FRR daemons on its disk before it starts, so FRR starts them
+/// itself and `configure` has nothing to restart (a restart of every FRR daemon costs a
+/// router about a second).
+fn enable_frr_daemons(disk: &Disk, daemons: &[String]) -> Result<(), EngineError> {
+    let path = disk.dir("/etc").join("frr/daemons");
+    if daemons.is_empty() || !path.exists() {
+        return Ok(());
+    }
+    let io = |source| EngineError::Io {
+        doing: format!("enable {} in {}", daemons.join(", "), path.display()),
+        source,
+    };
+    let text = std::fs::read_to_string(&path).map_err(io)?;
+    let edited: String = text
+        .lines()
+        .map(|line| match line.split_once('=') {
+            Some((name, "no")) if daemons.iter().any(|d| d == name) => format!("{name}=yes\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    // Written in place: the file keeps FRR's owner and mode.
+    std::fs::write(&path, edited).map_err(io)
 }
 
 /// Configures nodes: their files (when `with_files`) and scripts, then what needs the

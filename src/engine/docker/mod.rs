@@ -4,6 +4,7 @@
 mod containers;
 mod deploy;
 mod destroy;
+mod disk_templates;
 pub mod doctor;
 mod exec;
 mod files;
@@ -49,6 +50,9 @@ pub struct DockerEngine {
     links: HostLinks,
     disks: Disks,
     locks: Locks,
+    /// Held while a disk template is made (`disk_templates.rs`), so nodes of the same
+    /// image wait for one template instead of each making their own.
+    template_lock: tokio::sync::Mutex<()>,
     build_options: BuildOptions,
     build_observer: Box<dyn BuildObserver>,
 }
@@ -64,6 +68,7 @@ impl DockerEngine {
             links,
             disks: Disks::from_env(),
             locks: Locks::from_env(),
+            template_lock: tokio::sync::Mutex::new(()),
             build_options: BuildOptions::from_env(),
             build_observer,
         })

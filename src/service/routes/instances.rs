@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/instances/{name}/reset", post(reset))
         .route("/api/instances/{name}/extend", post(extend))
         .route("/api/instances/{name}/touch", post(touch))
+        .route("/api/instances/{name}/links", post(set_link))
         .route("/api/instances/{name}/events", get(events))
 }
 
@@ -267,6 +268,85 @@ pub async fn touch(
     let row = authz::instance(&state.db, &user, &name, Access::Write).await?;
     lifecycle(&state)?.touch(&instance_id(&row)?).await.map_err(api_error)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new state for one cable end of a lab; what is left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LinkChange {
+    /// The cable end as `node:interface`, such as `r1:eth1`.
+    pub endpoint: String,
+    /// `false` pulls the cable, `true` plugs it back in.
+    pub up: Option<bool>,
+    /// Extra delay in each direction.
+    pub delay_ms: Option<u32>,
+    /// Share of frames dropped in each direction, 0 to 100.
+    pub loss_percent: Option<f64>,
+}
+
+/// A cable end's state after a change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LinkView {
+    pub endpoint: String,
+    pub up: bool,
+    pub delay_ms: u32,
+    pub loss_percent: f64,
+}
+
+/// Pulls a cable in a student's lab, plugs it back in, or makes it slow or lossy
+/// (`asbuilt link` for the class's teacher): a fault to find, or one cleared with
+/// `{"up": true, "delay_ms": 0, "loss_percent": 0}`.
+#[utoipa::path(post, path = "/api/instances/{name}/links", tag = "instances", request_body = LinkChange,
+    params(("name" = String, Path, description = "instance name")),
+    responses((status = 200, body = LinkView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn set_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+    Json(change): Json<LinkChange>,
+) -> Result<Json<LinkView>, ApiError> {
+    let row = authz::operate_instance(&state.db, &user, &name).await?;
+    let Some((node, interface)) = change.endpoint.split_once(':') else {
+        return Err(ApiError::BadRequest(format!(
+            "{:?} is not a cable end: write node:interface",
+            change.endpoint
+        )));
+    };
+    if change.loss_percent.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
+        return Err(ApiError::BadRequest("loss_percent is a percentage from 0 to 100".into()));
+    }
+    let engine = state.engine()?;
+    let instance = instance_id(&row)?;
+    let record = match engine.record(&instance).await {
+        Ok(record) => record,
+        Err(crate::engine::EngineError::NoSuchInstance(_)) => {
+            return Err(ApiError::Conflict("the lab is not running".into()));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let endpoint = crate::design::Endpoint { node: node.to_string(), interface: interface.to_string() };
+    // Only a cable end of the lab's own design: nothing else of the host is touched.
+    if record.design.interface(node, interface).is_none() {
+        return Err(ApiError::BadRequest(format!("the lab has no cable end {endpoint}")));
+    }
+    let mut setting = record.link_setting(&endpoint);
+    if let Some(up) = change.up {
+        setting.up = up;
+    }
+    if let Some(delay) = change.delay_ms {
+        setting.delay_ms = delay;
+    }
+    if let Some(loss) = change.loss_percent {
+        setting.loss_percent = loss;
+    }
+    engine.set_link(&instance, &endpoint, setting).await?;
+    tracing::info!(by = %user.username, instance = %name, %endpoint, up = setting.up, "cable changed");
+    Ok(Json(LinkView {
+        endpoint: endpoint.to_string(),
+        up: setting.up,
+        delay_ms: setting.delay_ms,
+        loss_percent: setting.loss_percent,
+    }))
 }
 
 /// Removes the lab (a queued one leaves the queue, a deploy is rolled back); answers

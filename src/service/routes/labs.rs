@@ -3,12 +3,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::design::Lab;
+use crate::checks::derive;
+use crate::design::{Lab, Lang};
 use crate::diagnostic::{Severity, render::locate};
 use crate::service::auth::CurrentUser;
 use crate::service::authz::{self, Access};
@@ -20,6 +21,7 @@ use crate::topology::Source;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/labs", get(list).post(upload))
+        .route("/api/labs/validate", post(validate_only))
         .route("/api/labs/{id}", get(show))
         .route("/api/labs/{id}/versions/{version}", get(version))
 }
@@ -145,14 +147,145 @@ pub async fn upload(
 type Checked = Result<(String, Vec<DiagnosticView>, String), Vec<DiagnosticView>>;
 
 fn validate(text: String) -> Checked {
-    let source = Source::new("topology.yml", text);
-    match Lab::load(&source) {
+    let (source, loaded) = load(text);
+    match loaded {
         Ok(lab) => {
             let warnings = lab.warnings.iter().map(|d| view(d, &source)).collect();
             let name = lab.name().to_string();
             Ok((name, warnings, source.text))
         }
-        Err(errors) => Err(errors.iter().map(|d| view(d, &source)).collect()),
+        Err(errors) => Err(errors),
+    }
+}
+
+/// The one way a topology's text becomes a lab here: the library's `Lab::load`, as the
+/// CLI's `validate` does; its diagnostics placed by line and column.
+fn load(text: String) -> (Source, Result<Lab, Vec<DiagnosticView>>) {
+    let source = Source::new("topology.yml", text);
+    let loaded = Lab::load(&source).map_err(|errors| errors.iter().map(|d| view(d, &source)).collect());
+    (source, loaded)
+}
+
+/// A topology to check without storing it (the editor, as the teacher types).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ValidateRequest {
+    /// The YAML text of the topology file.
+    pub source: String,
+    /// Draw and derive for this student's variant (their student number), as they see
+    /// it; the teacher's own plan when left out.
+    pub student: Option<String>,
+    /// `nl` or `en` for the diagram and the check titles (default: the lab's language).
+    pub lang: Option<String>,
+}
+
+/// What the editor shows of a topology: its problems, and when it is valid its diagram
+/// and the checks derived from it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Validation {
+    /// No errors (warnings may remain).
+    pub valid: bool,
+    /// The `lab:` name, when the file is valid.
+    pub name: Option<String>,
+    /// Errors, or the warnings of a valid file, each at its line and column.
+    pub diagnostics: Vec<DiagnosticView>,
+    /// The diagram (`asbuilt render`), when the file is valid.
+    pub svg: Option<String>,
+    /// The task as the student reads it (placeholders filled in for the student).
+    pub task: Option<String>,
+    /// The student the diagram and checks are for, and their variant's seed.
+    pub student: Option<String>,
+    pub seed: Option<String>,
+    /// The derived check suite (`asbuilt checks list`).
+    pub checks: Vec<CheckSummary>,
+}
+
+/// One check of a suite, as a list shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CheckSummary {
+    pub id: String,
+    pub title: String,
+    pub weight: f64,
+    /// Work process codes it counts towards.
+    pub trains: Vec<String>,
+    /// Whether a student sees the expected value; when not, they see `hint`.
+    pub reveal: bool,
+    pub hint: Option<String>,
+    /// `derived` or `explicit` (written by the teacher).
+    pub origin: String,
+}
+
+/// Checks a topology without storing it: the diagnostics an upload would give, and for
+/// a valid file its diagram and derived checks, for the teacher's plan or one
+/// student's variant. Always 200 when the request is well formed; `valid` says whether
+/// an upload would be accepted.
+#[utoipa::path(post, path = "/api/labs/validate", tag = "labs", request_body = ValidateRequest,
+    responses((status = 200, body = Validation), (status = 403, body = ErrorBody)))]
+pub async fn validate_only(
+    user: CurrentUser,
+    Json(request): Json<ValidateRequest>,
+) -> Result<Json<Validation>, ApiError> {
+    authz::create_teaching_material(&user)?;
+    let lang = match request.lang.as_deref() {
+        Some(code) => Some(
+            Lang::parse(code).ok_or_else(|| ApiError::BadRequest(format!("lang {code:?}: use nl or en")))?,
+        ),
+        None => None,
+    };
+    // Bounded CPU work (topology::bounds), run off the async workers like an upload's.
+    let validation = tokio::task::spawn_blocking(move || preview(request.source, request.student, lang))
+        .await
+        .map_err(|e| ApiError::Internal(format!("validate: {e}")))?;
+    Ok(Json(validation))
+}
+
+fn preview(text: String, student: Option<String>, lang: Option<Lang>) -> Validation {
+    let (source, loaded) = load(text);
+    let lab = match loaded {
+        Ok(lab) => lab,
+        Err(diagnostics) => {
+            return Validation {
+                valid: false,
+                name: None,
+                diagnostics,
+                svg: None,
+                task: None,
+                student: None,
+                seed: None,
+                checks: Vec::new(),
+            };
+        }
+    };
+    let student = student.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let design = lab.design_for(student.as_deref());
+    let lang = lang.unwrap_or(design.language);
+    let suite = derive::suite(&design);
+    let checks = suite
+        .checks
+        .iter()
+        .filter(|c| c.graded)
+        .map(|c| CheckSummary {
+            id: c.id.clone(),
+            title: c.title.get(lang).unwrap_or_default().to_string(),
+            weight: c.weight,
+            trains: c.trains.iter().map(|t| t.0.clone()).collect(),
+            reveal: c.reveal,
+            hint: c.hint.get(lang).map(str::to_string),
+            origin: match c.origin {
+                crate::checks::model::Origin::Derived => "derived",
+                crate::checks::model::Origin::Explicit => "explicit",
+            }
+            .to_string(),
+        })
+        .collect();
+    Validation {
+        valid: true,
+        name: Some(lab.name().to_string()),
+        diagnostics: lab.warnings.iter().map(|d| view(d, &source)).collect(),
+        svg: Some(crate::graph::draw_in(&design, crate::graph::Format::Svg, lang)),
+        task: design.task.get(lang).map(str::to_string),
+        student: design.variant.as_ref().map(|v| v.student.clone()),
+        seed: design.variant.as_ref().map(|v| v.seed.clone()),
+        checks,
     }
 }
 

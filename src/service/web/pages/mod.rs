@@ -2,14 +2,16 @@
 //!
 //! - `account.rs`: the start page, logging in and the language switch.
 //! - `console.rs`: a node's console, full window (for the lab page's iframe).
+//! - `teacher/`: the teacher's pages under `/teach`.
 
 pub mod account;
 pub mod console;
+pub mod teacher;
 
 use axum::Router;
 
 use crate::service::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(account::router()).merge(console::router())
+    Router::new().merge(account::router()).merge(console::router()).merge(teacher::router())
 }
