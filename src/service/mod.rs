@@ -15,7 +15,8 @@
 //! - `instances.rs`: the one function naming a student's instance of an assignment.
 //! - `grading/`: "check my work", grading runs, stored reports, exports and the
 //!   deadline run.
-//! - `consoles.rs`: a node's terminal over a WebSocket.
+//! - `routes/consoles.rs`: a node's terminal over a WebSocket; `terminal/`: its
+//!   screen kept on the server for the web console (screen mode).
 //! - `metrics.rs`: the Prometheus exposition.
 //! - `openapi.rs`: the OpenAPI document.
 //! - `server.rs`: `Service`, which opens everything and serves the router.
@@ -43,6 +44,7 @@ pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod terminal;
 pub mod time;
 pub mod web;
 

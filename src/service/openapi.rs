@@ -35,7 +35,7 @@ use super::routes::{
     tags(
         (name = "auth", description = "Sessions: a cookie plus X-CSRF-Token for changes; or Authorization: Bearer with an API token"),
         (name = "service", description = "Health and metrics"),
-        (name = "consoles", description = "A node's terminal over a WebSocket: binary frames are terminal bytes both ways; a text frame {\"type\":\"resize\",\"cols\":C,\"rows\":R} resizes"),
+        (name = "consoles", description = "A node's terminal over a WebSocket: binary frames are terminal bytes both ways; a text frame {\"type\":\"resize\",\"cols\":C,\"rows\":R} resizes. With ?screen=true the server keeps the screen and sends JSON frames of the rows that changed; input is JSON text, key, paste, resize and scroll messages (src/service/terminal/session.rs)"),
         (name = "grading", description = "Check my work, grading runs and their progress (server-sent events), reports and results"),
         (name = "instances", description = "Students' lab instances: request, status with queue position, reset, extend, destroy, events"),
     )

@@ -69,6 +69,7 @@ impl Service {
             runs: Arc::default(),
             check_limit: Arc::new(CheckLimit::new(Duration::from_secs(config_check_interval))),
             lifecycle: None,
+            consoles: Arc::default(),
         };
         state.metrics.register(Arc::new(super::grading::metrics::GradingMetrics));
         Ok((Service { state }, first_admin))

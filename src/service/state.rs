@@ -39,6 +39,8 @@ pub struct AppState {
     /// The lab lifecycle, once `Service::start_labs` connected an engine; without one
     /// (no Docker on this host) lab actions answer 503 and the rest of the service works.
     pub lifecycle: Option<super::lifecycle::Lifecycle>,
+    /// The screen-mode consoles open now, shared by everyone looking at one node.
+    pub consoles: Arc<super::terminal::shared::SharedConsoles>,
 }
 
 impl AppState {
