@@ -285,7 +285,9 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
     let _cleanup = Cleanup(PREFIX);
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server = Server::start(dir.path(), PREFIX, |_| {}).await;
+        // A first lifetime shorter than the assignment's maximum (3600 s), so extending
+        // has room.
+        let server = Server::start(dir.path(), PREFIX, |c| c.lab_lifetime_secs = 600).await;
         let school = School::new(&server.url(""), &server.admin_password(), &["s1", "s2"], 3600).await;
         let (s1, s2) = (&school.students[0], &school.students[1]);
 
@@ -350,10 +352,13 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
             |s: &str| states.iter().position(|x| x == s).unwrap_or_else(|| panic!("no {s} in {states:?}"));
         assert!(at("destroying") < at("deploying") && at("deploying") < at("ready"), "{states:?}");
 
+        let (_, before) = s1.get(&format!("/api/instances/{name}")).await;
         let (status, extended) =
             s1.post(&format!("/api/instances/{name}/extend"), json!({ "seconds": 60 })).await;
         assert_eq!(status, StatusCode::OK, "{extended}");
-        assert!(extended["expires_at"].is_string());
+        // RFC 3339 times in UTC compare as text.
+        let (was, now) = (before["expires_at"].as_str().unwrap(), extended["expires_at"].as_str().unwrap());
+        assert!(now > was, "extending moved the end of the lab: {was} -> {now}");
 
         let metrics = s1.client.get(server.url("/metrics")).send().await.expect("metrics");
         let metrics = metrics.text().await.expect("metrics text");

@@ -44,6 +44,10 @@ pub struct Config {
     pub lab_instances_per_student: usize,
     /// How often expired labs are looked for, in seconds.
     pub lab_reap_secs: u64,
+    /// How long a lab lives after it first became ready, in seconds, before the student
+    /// extends it; never longer than the assignment's maximum lifetime, which is what
+    /// extending can reach.
+    pub lab_lifetime_secs: u64,
     /// Every lab the service runs is named with this prefix, and at start it removes
     /// only strays with it: labs an operator deploys from the command line are safe.
     /// Lowercase letters, digits and dashes.
@@ -68,6 +72,8 @@ impl Default for Config {
             lab_nodes: 180,
             lab_instances_per_student: 1,
             lab_reap_secs: 30,
+            // A double lesson; a student still working extends it.
+            lab_lifetime_secs: 2 * 3600,
             lab_prefix: crate::service::instances::SERVICE_PREFIX.to_string(),
         }
     }
@@ -151,6 +157,9 @@ impl Config {
         }
         if let Some(value) = env("ASBUILT_LAB_REAP_SECS") {
             self.lab_reap_secs = parse_env("ASBUILT_LAB_REAP_SECS", value)?;
+        }
+        if let Some(value) = env("ASBUILT_LAB_LIFETIME_SECS") {
+            self.lab_lifetime_secs = parse_env("ASBUILT_LAB_LIFETIME_SECS", value)?;
         }
         Ok(())
     }

@@ -156,10 +156,13 @@ pub async fn request(
     let instance = instance_for(&state.config.lab_prefix, lab.name(), id, &student);
     let plan = crate::plan::plan(&design, instance.clone());
     let secs = |s: i64| Duration::from_secs(s.max(1) as u64);
+    // A lab first lives the service's lifetime; "extend" moves that up to the
+    // assignment's maximum (a first lifetime of the maximum would leave nothing to extend).
+    let max_lifetime = secs(assignment.max_lifetime_secs);
     let ttl = Ttl {
         idle: secs(assignment.idle_ttl_secs),
-        lifetime: secs(assignment.max_lifetime_secs),
-        max_lifetime: secs(assignment.max_lifetime_secs),
+        lifetime: Duration::from_secs(state.config.lab_lifetime_secs.max(1)).min(max_lifetime),
+        max_lifetime,
     };
     if !lifecycle_store::claim(&state.db, &instance, user.id, id).await? {
         // Another account's number folds to this name; the student numbers need fixing.
