@@ -360,6 +360,18 @@ async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else
     assert_eq!(results[0]["report_id"], hand_ins[0]["report_id"], "{results}");
     let (status, _) = session.send(Method::POST, &format!("/api/assignments/{a}/hand-in"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "a second hand-in");
+    // The teacher's class overview shows when s1 handed in.
+    let (status, overview) = school.teacher.get(&format!("/teach/assignments/{a}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = overview.as_str().expect("the overview is a page");
+    let row = page
+        .split(&format!("data-student-id=\"{s1}\""))
+        .nth(1)
+        .expect("s1's row")
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(row.contains("class=\"handed-in\"><time datetime="), "{row}");
 
     // Nobody else sees any of it. x1 is in another class: this lab's URL is 404, for the
     // page and for the API behind it; its owner gets the page (the positive control).

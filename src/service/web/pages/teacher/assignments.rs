@@ -41,6 +41,8 @@ struct StudentLine {
     /// The lifecycle's state word, or `none` when they have no lab.
     state: String,
     latest: Option<LatestScore>,
+    /// When they handed in (RFC 3339), if they did.
+    handed_in_at: Option<String>,
 }
 
 #[derive(Serialize, sqlx::FromRow)]
@@ -130,6 +132,13 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
         .bind(student_id)
         .fetch_optional(&state.db)
         .await?;
+        let handed_in_at: Option<i64> = sqlx::query_scalar(
+            "SELECT handed_in_at FROM hand_ins WHERE assignment_id = ? AND student_id = ?",
+        )
+        .bind(id)
+        .bind(student_id)
+        .fetch_optional(&state.db)
+        .await?;
         students.push(StudentLine {
             id: student_id,
             number,
@@ -137,6 +146,7 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
             instance: instance.to_string(),
             state: lab_state,
             latest,
+            handed_in_at: handed_in_at.map(crate::service::time::format_rfc3339),
         });
     }
     let results = export::latest(&state.db, id).await?;
