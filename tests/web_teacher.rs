@@ -233,21 +233,28 @@ async fn a_lab_saved_and_published_in_the_editor_is_the_students_assignment() {
     let assignment_id: i64 = overview.rsplit('/').next().unwrap().parse().unwrap();
     browser.close().await;
 
-    // The student of the class has it; a student of no class does not.
-    // NOTE: the student's own page (/my) is another helper's branch; until it is merged
-    // the student's JSON API is what shows it (tests/web_student.rs covers /my).
+    // The student of the class sees it on their own page and opens it; a student of no
+    // class does not see it, and its address is not found for them.
+    let browser = Browser::start("nl").await;
+    sign_in(&browser, &server, "100001", PASSWORD).await;
+    browser.goto(&server.url("/my")).await;
+    let link = format!("a[href=\"/my/assignments/{assignment_id}\"]");
+    assert_eq!(browser.text(&link).await, "Eerste netwerk");
+    browser.click(&link).await;
+    browser.wait_for_text("h1", "Eerste netwerk", WAIT).await;
+    browser.close().await;
     let student = server.login("100001", PASSWORD).await;
     let (status, assignments) = student.get("/api/assignments").await;
     assert_eq!(status, StatusCode::OK);
-    let mine = assignments.as_array().unwrap();
     assert!(
-        mine.iter()
-            .any(|a| a["id"] == assignment_id && a["title"] == "Eerste netwerk" && a["state"] == "open"),
+        assignments.as_array().unwrap().iter().any(|a| a["id"] == assignment_id && a["state"] == "open"),
         "{assignments}"
     );
     let outsider = server.login("100002", PASSWORD).await;
     let (_, theirs) = outsider.get("/api/assignments").await;
     assert!(theirs.as_array().unwrap().iter().all(|a| a["id"] != assignment_id), "{theirs}");
+    let (status, _) = outsider.get(&format!("/my/assignments/{assignment_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another class's assignment page");
     server.stop().await;
 }
 
