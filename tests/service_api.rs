@@ -1254,3 +1254,83 @@ async fn shutdown_waits_for_background_work_before_closing_the_database() {
     server.stop().await;
     assert!(finished.load(std::sync::atomic::Ordering::SeqCst), "serve returned before the work ended");
 }
+
+/// The anonymous memory `asbuilt serve` (process `pid`) holds, in MiB.
+fn anonymous_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the service's status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("RssAnon");
+    kib / 1024
+}
+
+#[tokio::test]
+async fn a_flood_of_logins_waits_its_turn_instead_of_taking_the_servers_memory() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    // Its own process, so its memory is its own (argon2 takes 19 MiB per hash).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("ASBUILT_LOG", "info")
+        // No lab engine: this test is about logins, and must touch no lab.
+        .env("DOCKER_HOST", "unix:///nonexistent")
+        .env_remove("ASBUILT_DATA_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start asbuilt serve");
+    let mut log = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let address = loop {
+        let line = log.next_line().await.expect("its log").expect("serving before it ends");
+        if let Some(rest) = line.split("serving address=").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = log.next_line().await {} });
+    let mut printed = String::new();
+    let mut out = child.stdout.take().expect("stdout");
+    let mut buf = vec![0; 4096];
+    let n = out.read(&mut buf).await.expect("the first admin's password");
+    printed.push_str(&String::from_utf8_lossy(&buf[..n]));
+    let password = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .expect("a password line")
+        .trim()
+        .to_string();
+    let pid = child.id().expect("running");
+    let before = anonymous_mib(pid);
+
+    // 48 right passwords at once: each is a full argon2 verification (wrong ones would
+    // soon be throttled without hashing).
+    let client = Client::new();
+    let logins = (0..48).map(|_| {
+        let (client, address, password) = (client.clone(), address.clone(), password.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("http://{address}/api/auth/login"))
+                .json(&json!({ "username": "admin", "password": password }))
+                .send()
+                .await
+                .expect("login")
+                .status()
+        })
+    });
+    for login in logins.collect::<Vec<_>>() {
+        assert_eq!(login.await.unwrap(), StatusCode::OK, "every login of the flood is answered");
+    }
+    let after = anonymous_mib(pid);
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1);
+    // At most one hash's memory per core, and some slack for the allocator.
+    let bound = cores * 20 + 64;
+    assert!(
+        after.saturating_sub(before) <= bound,
+        "48 logins took {before} -> {after} MiB (bound {bound} MiB)"
+    );
+    child.kill().await.expect("stop the service");
+}

@@ -87,10 +87,9 @@ pub async fn sign_in(
         Some((id, stored)) => (Some(id), stored),
         None => (None, None),
     };
-    // argon2 takes tens of milliseconds of CPU; keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+    let ok = password::off_thread(move || password::verify(&password, stored.as_deref()))
         .await
-        .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+        .map_err(ApiError::Internal)?;
     let Some(id) = id.filter(|_| ok) else {
         state.throttle.failed(&username, client.address);
         state.metrics.login_failed();
@@ -149,11 +148,11 @@ pub async fn change_password(
         .fetch_one(&state.db)
         .await?;
     let (current, new) = (change.current, change.new);
-    let hashed = tokio::task::spawn_blocking(move || {
+    let hashed = password::off_thread(move || {
         if password::verify(&current, stored.as_deref()) { password::hash(&new).map(Some) } else { Ok(None) }
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("password change: {e}")))?
+    .map_err(ApiError::Internal)?
     .map_err(ApiError::Internal)?;
     let Some(hash) = hashed else {
         return Err(ApiError::BadRequest("the current password is wrong".into()));

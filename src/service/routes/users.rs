@@ -218,9 +218,9 @@ pub async fn set_password(
 async fn hash_password(secret: &str) -> Result<String, ApiError> {
     password::check_strength(secret).map_err(ApiError::BadRequest)?;
     let secret = secret.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&secret))
+    password::off_thread(move || password::hash(&secret))
         .await
-        .map_err(|e| ApiError::Internal(format!("hash password: {e}")))?
+        .map_err(ApiError::Internal)?
         .map_err(ApiError::Internal)
 }
 
