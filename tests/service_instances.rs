@@ -365,6 +365,8 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
         assert!(metrics.contains("asbuilt_instances{state=\"ready\"} 1"), "{metrics}");
         assert!(metrics.contains("asbuilt_queue_length 0"), "{metrics}");
         assert!(metrics.contains("asbuilt_nodes 2"), "{metrics}");
+        let (_, health) = s1.get("/healthz").await;
+        assert_eq!(health, json!({ "status": "ok", "labs": "running" }));
 
         let (status, gone) = s1.send(Method::DELETE, &format!("/api/instances/{name}"), None).await;
         assert_eq!((status, gone["state"].as_str()), (StatusCode::OK, Some("destroyed")), "{gone}");
