@@ -70,6 +70,7 @@ impl Service {
             check_limit: Arc::new(CheckLimit::new(Duration::from_secs(config_check_interval))),
             lifecycle: None,
             consoles: Arc::default(),
+            lab_views: Arc::default(),
         };
         state.metrics.register(Arc::new(super::grading::metrics::GradingMetrics));
         Ok((Service { state }, first_admin))

@@ -41,6 +41,8 @@ pub struct AppState {
     pub lifecycle: Option<super::lifecycle::Lifecycle>,
     /// The screen-mode consoles open now, shared by everyone looking at one node.
     pub consoles: Arc<super::terminal::shared::SharedConsoles>,
+    /// The lab pages' views, made once per lab version, student and language.
+    pub lab_views: Arc<super::web::pages::student::lab::LabViews>,
 }
 
 impl AppState {

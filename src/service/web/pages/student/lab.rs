@@ -14,7 +14,7 @@ use crate::topology::Source;
 
 /// The design the student's lab is built (and graded) from, as the instance request
 /// makes it.
-pub async fn student_design(
+async fn student_design(
     state: &AppState,
     lab_version_id: i64,
     student_key: &str,
@@ -27,6 +27,52 @@ pub async fn student_design(
     let lab = Lab::load(&Source::new("topology.yml", source))
         .map_err(|_| ApiError::Internal(format!("stored lab version {lab_version_id} no longer loads")))?;
     Ok(lab.design_for(Some(student_key)))
+}
+
+/// Lab pages' views, by lab version, student and language, made once each.
+///
+/// Making a view (loading the lab's YAML, the student's variant, the diagram, the
+/// derived checks and the Markdown) was nearly all of a lab page's 2.5 ms; with a class
+/// polling its pages while labs deploy on two cores, that CPU is what made pages slow.
+/// A stored lab version never changes and a variant depends only on the student's key,
+/// so a view made once is right for good. Bounded: when full it starts again empty.
+#[derive(Default)]
+pub struct LabViews {
+    views: std::sync::Mutex<std::collections::HashMap<(i64, String, Lang), std::sync::Arc<LabView>>>,
+}
+
+/// Views kept at most: a school's classes times their labs, with room to spare.
+const MAX_VIEWS: usize = 4096;
+
+impl LabViews {
+    pub async fn get(
+        &self,
+        state: &AppState,
+        lab_version_id: i64,
+        student_key: &str,
+        lang: Lang,
+    ) -> Result<std::sync::Arc<LabView>, ApiError> {
+        let key = (lab_version_id, student_key.to_string(), lang);
+        if let Some(view) = self.lock().get(&key) {
+            return Ok(view.clone());
+        }
+        let design = student_design(state, lab_version_id, student_key).await?;
+        let view = std::sync::Arc::new(LabView::new(&design, lang));
+        let mut views = self.lock();
+        if views.len() >= MAX_VIEWS {
+            views.clear();
+        }
+        views.insert(key, view.clone());
+        Ok(view)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(i64, String, Lang), std::sync::Arc<LabView>>>
+    {
+        // A panic while holding it leaves only a cache behind: keep using it.
+        self.views.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// A node and its kind, for the console list and the diagram's live states.

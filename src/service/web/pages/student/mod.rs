@@ -11,7 +11,7 @@
 //! - `lab.rs`: the task, diagram, nodes and checks from the student's own design.
 //! - `markdown.rs`: the task text as safe HTML.
 
-mod lab;
+pub mod lab;
 mod markdown;
 mod own;
 
@@ -92,8 +92,7 @@ async fn lab_page_of(
     let lab_version_id = row.lab_version_id;
     let card = own::card(state, user, row).await?;
     let key = own::key_of(state, user).await?;
-    let design = lab::student_design(state, lab_version_id, &key).await?;
-    let view = lab::LabView::new(&design, lang.0);
+    let view = state.lab_views.get(state, lab_version_id, &key, lang.0).await?;
     let wiring = Wiring {
         assignment_id: id,
         student_id: user.id,
@@ -102,7 +101,7 @@ async fn lab_page_of(
     };
     Ok(Page::new("student/lab.html", lang, Some(user), path)
         .with("assignment", &card)
-        .with("lab", &view)
+        .with("lab", &*view)
         .with("wiring", &wiring)
         .render())
 }
