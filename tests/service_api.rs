@@ -642,6 +642,12 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             [200, 200, 404, 404, 404, 404, 404, 401],
         ),
         (
+            Method::POST,
+            format!("/api/classes/{c1}/students/first-passwords"),
+            none(),
+            [200, 200, 404, 404, 404, 404, 404, 401],
+        ),
+        (
             Method::PUT,
             format!("/api/classes/{c1}/graders/{grader_id}"),
             none(),
@@ -853,6 +859,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/classes/{id}",
         "/api/classes/{id}/students",
         "/api/classes/{id}/students/import",
+        "/api/classes/{id}/students/first-passwords",
         "/api/classes/{id}/graders/{user_id}",
         "/api/labs",
         "/api/labs/validate",
@@ -898,7 +905,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 52);
+    assert_eq!(covered.len(), 53);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.
@@ -1335,4 +1342,60 @@ async fn a_flood_of_logins_waits_its_turn_instead_of_taking_the_servers_memory()
         "48 logins took {before} -> {after} MiB (bound {bound} MiB)"
     );
     child.kill().await.expect("stop the service");
+}
+
+#[tokio::test]
+async fn a_teacher_hands_out_first_passwords_to_imported_students_once_and_never_resets_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    create_user(&admin, "t1", "teacher").await;
+    create_user(&admin, "t2", "teacher").await;
+    // s1 has an account with a password already; the class list brings 100001 and 100002.
+    let s1 = create_user(&admin, "s1", "student").await;
+    set_student_number(&admin, s1, "s1").await;
+    let t1 = server.login("t1", PASSWORD).await;
+    let t2 = server.login("t2", PASSWORD).await;
+    let (_, class) = t1.post("/api/classes", json!({ "name": "4A" })).await;
+    let class = class["id"].as_i64().expect("class");
+    let csv = "number,name,email\n100001,Sam de Boer,sam@x.nl\n100002,Lou Bakker,lou@x.nl\ns1,S1,s1@x.nl\n";
+    let (status, _) = t1.post_csv(&format!("/api/classes/{class}/students/import"), csv).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/classes/{class}/students/first-passwords");
+
+    // Before: an imported student cannot sign in.
+    let before = Client::new()
+        .post(server.url("/api/auth/login"))
+        .json(&json!({ "username": "100001", "password": "anything-at-all-1" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(before.status(), StatusCode::UNAUTHORIZED);
+
+    // Another teacher cannot make them (the class is not theirs).
+    let (status, _) = t2.send(Method::POST, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, made) = t1.send(Method::POST, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let made = made.as_array().expect("a list").clone();
+    let names: Vec<&str> = made.iter().map(|m| m["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["100001", "100002"], "only the students without a password: {made:?}");
+    for entry in &made {
+        let password = entry["password"].as_str().expect("a password");
+        assert!(password.len() >= 10, "{entry}");
+        // The positive control: each works.
+        server.login(entry["username"].as_str().unwrap(), password).await;
+    }
+    // s1's own password still works: it was never reset.
+    server.login("s1", PASSWORD).await;
+    // Once: asking again hands out nothing, and nothing is stored in the clear.
+    let (status, again) = t1.send(Method::POST, &path, None).await;
+    assert_eq!((status, again), (StatusCode::OK, json!([])));
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = '100001'")
+        .fetch_one(&server.state.db)
+        .await
+        .expect("the hash");
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(made[0]["password"].as_str().unwrap()));
+    server.stop().await;
 }

@@ -295,7 +295,20 @@ async fn the_class_list_import_shows_a_bad_rows_error_next_to_the_row() {
     assert!(roster.contains("Sam de Vries") && !roster.contains("Kim Jansen"), "{roster}");
     script(&browser, "document.getElementById('import-summary').scrollIntoView();").await;
     browser.screenshot("teacher-class").await;
+
+    // The imported students get first passwords, shown once; the first one signs in.
+    browser.click("#first-passwords-button").await;
+    browser.wait_for_text("#first-passwords-summary", "2 first passwords made", WAIT).await;
+    let list = browser.text("#first-passwords-list tbody").await;
+    assert!(list.contains("Sam de Vries") && list.contains("Lou Bakker") && !list.contains("Kim"), "{list}");
+    let password = browser.text("#first-passwords-list tbody tr:first-child td.password").await;
+    browser.click("#first-passwords-button").await;
+    browser.wait_for_text("#first-passwords-summary", "has a password already", WAIT).await;
     browser.close().await;
+    let student = Browser::start("en").await;
+    sign_in(&student, &server, "100001", &password).await;
+    assert_eq!(student.path().await, "/my", "the first password works");
+    student.close().await;
     server.stop().await;
 }
 

@@ -19,7 +19,7 @@ use super::routes::{
         auth::login, auth::logout, auth::me, auth::change_password,
         tokens::list, tokens::create, tokens::revoke,
         users::list, users::create, users::update, users::set_password, users::graders,
-        classes::list, classes::create, classes::show, classes::students, classes::import, classes::add_grader,
+        classes::list, classes::create, classes::show, classes::students, classes::import, classes::first_passwords, classes::add_grader,
         labs::list, labs::upload, labs::validate_only, labs::show, labs::version,
         assignments::list, assignments::create, assignments::show,
         grading::check_my_work, grading::start_run, grading::show_run, grading::run_events,

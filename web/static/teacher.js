@@ -277,11 +277,49 @@
     });
   }
 
+  // ---- /teach/classes/{id}: first passwords, shown once ----------------------------
+
+  function wireFirstPasswords(section) {
+    const texts = section.dataset;
+    const error = document.getElementById("first-passwords-error");
+    const summary = document.getElementById("first-passwords-summary");
+    const table = document.getElementById("first-passwords-list");
+    document.getElementById("first-passwords-button").addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      error.textContent = "";
+      button.disabled = true;
+      try {
+        const result = await asbuilt.api("POST", `/api/classes/${texts.classId}/students/first-passwords`);
+        if (!result.ok) {
+          error.textContent = asbuilt.errorMessage(result);
+          return;
+        }
+        const made = result.data;
+        summary.textContent = made.length ? texts.textMade.replace("{count}", made.length) : texts.textNone;
+        const body = table.querySelector("tbody");
+        for (const entry of made) {
+          const row = body.insertRow();
+          for (const value of [entry.student_number || "", entry.display_name, entry.username, entry.password]) {
+            row.insertCell().textContent = value;
+          }
+          row.cells[3].className = "password";
+        }
+        table.hidden = body.rows.length === 0;
+      } catch (_) {
+        error.textContent = asbuilt.text("network_error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     localTimes();
     wireReloads();
     const section = document.getElementById("import");
     if (section) wireImport(section);
+    const passwords = document.getElementById("first-passwords");
+    if (passwords) wireFirstPasswords(passwords);
     const overview = document.getElementById("overview");
     if (overview) wireOverview(overview);
   });

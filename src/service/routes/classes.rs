@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::users::unique_to_conflict;
-use crate::service::auth::{CurrentUser, Role};
+use crate::service::auth::{CurrentUser, Role, password};
 use crate::service::authz::{self, Access, ClassRow};
 use crate::service::csv_import::{self, RowError, StudentRow};
 use crate::service::error::{ApiError, ErrorBody};
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/classes/{id}", get(show))
         .route("/api/classes/{id}/students", get(students))
         .route("/api/classes/{id}/students/import", post(import))
+        .route("/api/classes/{id}/students/first-passwords", post(first_passwords))
         .route("/api/classes/{id}/graders/{user_id}", put(add_grader))
 }
 
@@ -188,6 +189,61 @@ pub async fn import(
     report.errors.sort_by_key(|e| e.row);
     tracing::info!(class = %class.name, imported = report.imported, errors = report.errors.len(), "imported class list");
     Ok(Json(report))
+}
+
+/// A student's first password, to hand out; the service keeps only its hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstPassword {
+    pub student_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub student_number: Option<String>,
+    pub password: String,
+}
+
+/// Gives every student of the class who has no password yet (an imported class list
+/// makes accounts without one) a first password, and answers them this once, to print
+/// or hand out. A student who has a password keeps it: a teacher never resets an
+/// account someone already uses (an admin does, `POST /api/users/{id}/password`).
+#[utoipa::path(post, path = "/api/classes/{id}/students/first-passwords", tag = "classes",
+    params(("id" = i64, Path, description = "class id")),
+    responses((status = 200, body = [FirstPassword]), (status = 404, body = ErrorBody)))]
+pub async fn first_passwords(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<FirstPassword>>, ApiError> {
+    let class = authz::class(&state.db, &user, id, Access::Write).await?;
+    let students: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.student_number FROM users u \
+         JOIN class_students s ON s.user_id = u.id \
+         WHERE s.class_id = ? AND u.role = 'student' AND u.password_hash IS NULL AND u.disabled = 0 \
+         ORDER BY u.student_number, u.id",
+    )
+    .bind(class.id)
+    .fetch_all(&state.db)
+    .await?;
+    let mut made = Vec::new();
+    for (student_id, username, display_name, student_number) in students {
+        let secret = password::random_password();
+        let to_hash = secret.clone();
+        let hash = password::off_thread(move || password::hash(&to_hash))
+            .await
+            .map_err(ApiError::Internal)?
+            .map_err(ApiError::Internal)?;
+        // Only if there is still none: of two teachers pressing at once, one hands out
+        // the password that works and the other hands out nothing.
+        let stored = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash IS NULL")
+            .bind(hash)
+            .bind(student_id)
+            .execute(&state.db)
+            .await?;
+        if stored.rows_affected() == 1 {
+            made.push(FirstPassword { student_id, username, display_name, student_number, password: secret });
+        }
+    }
+    tracing::info!(class = %class.name, students = made.len(), "made first passwords");
+    Ok(Json(made))
 }
 
 /// What storing one row did.
