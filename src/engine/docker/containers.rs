@@ -24,13 +24,14 @@ use crate::plan::{InstanceId, NodePlan, Plan};
 const FABRIC_LIMITS: Limits = Limits::new(128, 0.5, 256, 64);
 
 /// Creates and starts a node's container on no network: its only interfaces will be
-/// the cables asbuilt gives it.
+/// the cables asbuilt gives it. `writable` are the folders that come from its disk.
 pub async fn create_node(
     docker: &Docker,
     plan: &Plan,
     node: &NodePlan,
     image: &str,
     disk: &Disk,
+    writable: &[String],
 ) -> Result<(), EngineError> {
     let name = labels::node_container(&plan.instance, &node.name);
     let labels = labels::labels(
@@ -39,8 +40,7 @@ pub async fn create_node(
         plan.student.as_deref(),
         Some((&node.name, node.kind.name())),
     );
-    let writable = super::disk_templates::writable_dirs(docker, image, confine::WRITABLE_DIRS).await?;
-    for path in &writable {
+    for path in writable {
         // A disk made before the image declared this folder: an empty one.
         let on_disk = disk.dir(path);
         if !on_disk.exists() {

@@ -206,7 +206,8 @@ async fn repair(
             let name = labels::node_container(&plan.instance, &node.name);
             containers::remove(docker, &name).await.map_err(EngineError::docker(format!("remove {name}")))?;
             let disk = engine.disks.mount(instance, &node.name).await?;
-            containers::create_node(docker, plan, node, &image, &disk).await?;
+            let layout = disk_templates::image_disk(docker, &image, confine::WRITABLE_DIRS).await?;
+            containers::create_node(docker, plan, node, &image, &disk, &layout.dirs).await?;
             progress.node(&node.name, "started again");
             Ok(())
         }
@@ -257,9 +258,8 @@ async fn build(
 
     progress.step("fabric");
     let instance = plan.instance.as_str();
-    let fabric_dirs: Vec<String> = confine::FABRIC_WRITABLE_DIRS.iter().map(|d| d.to_string()).collect();
-    let template =
-        disk_templates::template_for(engine, &images.fabric, FABRIC_DISK_MIB, &fabric_dirs).await?;
+    let fabric = disk_templates::image_disk(docker, &images.fabric, confine::FABRIC_WRITABLE_DIRS).await?;
+    let template = disk_templates::template_for(engine, &images.fabric, &fabric, FABRIC_DISK_MIB).await?;
     let fabric_disk = engine.disks.create(instance, FABRIC_DISK, &template, &[]).await?;
     containers::create_fabric(docker, plan, &images.fabric, &fabric_disk).await?;
 
@@ -268,11 +268,13 @@ async fn build(
         let image = images.of(node);
         async move {
             let own_files = confine::own_files(&node.name);
-            let dirs = disk_templates::writable_dirs(docker, &image, confine::WRITABLE_DIRS).await?;
-            let template = disk_templates::template_for(engine, &image, node.limits.disk_mib, &dirs).await?;
+            // One inspection of the image gives the template's key and the folders.
+            let layout = disk_templates::image_disk(docker, &image, confine::WRITABLE_DIRS).await?;
+            let template =
+                disk_templates::template_for(engine, &image, &layout, node.limits.disk_mib).await?;
             let disk = engine.disks.create(instance, &node.name, &template, &own_files).await?;
             enable_frr_daemons(&disk, &node.frr_daemons)?;
-            containers::create_node(docker, plan, node, &image, &disk).await?;
+            containers::create_node(docker, plan, node, &image, &disk, &layout.dirs).await?;
             progress.node(&node.name, "started");
             Ok(())
         }

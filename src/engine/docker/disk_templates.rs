@@ -29,16 +29,24 @@ use crate::engine::disks::{DiskError, folder_label};
 /// Changes when what a template holds changes, so old templates are not reused.
 const LAYOUT: &str = "1";
 
-/// The folders a node from `image` writes: asbuilt's own, and any the image declares
-/// as volumes (`VOLUME` in a Dockerfile): Docker would make each an unbounded volume on
-/// the host's disk, so they go on the node's disk too.
-pub(super) async fn writable_dirs(
+/// What a node's disk from one image holds, read with one inspection of the image: its
+/// id (templates are keyed by it) and the folders the node writes.
+pub(super) struct ImageDisk {
+    id: String,
+    /// asbuilt's writable folders, and any the image declares as volumes (`VOLUME` in a
+    /// Dockerfile): Docker would make each an unbounded volume on the host's disk, so
+    /// they go on the node's disk too.
+    pub dirs: Vec<String>,
+}
+
+pub(super) async fn image_disk(
     docker: &Docker,
     image: &str,
     base: &[&str],
-) -> Result<Vec<String>, EngineError> {
+) -> Result<ImageDisk, EngineError> {
     let inspected =
         docker.inspect_image(image).await.map_err(EngineError::docker(format!("inspect image {image}")))?;
+    let id = inspected.id.clone().unwrap_or_else(|| image.to_string());
     let mut declared: Vec<String> =
         inspected.config.and_then(|c| c.volumes).map(|v| v.into_iter().collect()).unwrap_or_default();
     declared.sort();
@@ -48,25 +56,17 @@ pub(super) async fn writable_dirs(
             dirs.push(path);
         }
     }
-    Ok(dirs)
+    Ok(ImageDisk { id, dirs })
 }
 
-/// The template for a disk of `size_mib` holding `dirs` of `image`, made if it is not
-/// there yet.
+/// The template for a disk of `size_mib` of `image`, made if it is not there yet.
 pub(super) async fn template_for(
     engine: &DockerEngine,
     image: &str,
+    disk: &ImageDisk,
     size_mib: u64,
-    dirs: &[String],
 ) -> Result<PathBuf, EngineError> {
-    let docker = &engine.docker;
-    let id = docker
-        .inspect_image(image)
-        .await
-        .map_err(EngineError::docker(format!("inspect image {image}")))?
-        .id
-        .unwrap_or_else(|| image.to_string());
-    let key = key(&id, size_mib, dirs);
+    let key = key(&disk.id, size_mib, &disk.dirs);
     let path = engine.disks.template(&key);
     if path.exists() {
         return Ok(path);
@@ -77,7 +77,9 @@ pub(super) async fn template_for(
     if path.exists() {
         return Ok(path);
     }
-    let made = engine.disks.make_template(&key, size_mib, |mount| fill(docker, image, dirs, mount)).await?;
+    let docker = &engine.docker;
+    let made =
+        engine.disks.make_template(&key, size_mib, |mount| fill(docker, image, &disk.dirs, mount)).await?;
     Ok(made)
 }
 
