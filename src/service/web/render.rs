@@ -136,6 +136,12 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The path and query a page was asked with: where the language switch and the login
+/// page come back to.
+pub fn page_path(uri: &axum::http::Uri) -> String {
+    uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().to_string())
+}
+
 /// The login page, coming back to `path` afterwards.
 pub fn login_url(path: &str) -> String {
     format!("/login?next={}", percent_encode(path))

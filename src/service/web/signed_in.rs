@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::render::login_url;
+use super::render::{login_url, page_path};
 use crate::service::auth::CurrentUser;
 use crate::service::auth::current::Via;
 use crate::service::state::AppState;
@@ -16,7 +16,7 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, Response> {
-        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+        let path = page_path(&parts.uri);
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(user) if matches!(user.via, Via::Session { .. }) => Ok(SignedIn(user)),
             Ok(_) | Err(crate::service::ApiError::Unauthenticated) => {

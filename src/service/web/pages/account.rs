@@ -16,7 +16,7 @@ use crate::service::error::ApiError;
 use crate::service::routes::auth::sign_in;
 use crate::service::state::AppState;
 use crate::service::web::i18n::{self, PageLang};
-use crate::service::web::render::{Page, local_path};
+use crate::service::web::render::{Page, local_path, page_path};
 use crate::service::web::signed_in::SignedIn;
 
 pub fn router() -> Router<AppState> {
@@ -56,8 +56,7 @@ fn login_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/login");
-    Page::new("login.html", lang, None, path)
+    Page::new("login.html", lang, None, &page_path(uri))
         .with("next", &local_path(next))
         .with("username", &username)
         .with("error", &error)

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::service::routes::consoles;
 use crate::service::state::AppState;
 use crate::service::web::i18n::PageLang;
-use crate::service::web::render::{Page, PageError, percent_encode};
+use crate::service::web::render::{Page, PageError, page_path, percent_encode};
 use crate::service::web::signed_in::SignedIn;
 
 pub fn router() -> Router<AppState> {
@@ -43,7 +43,7 @@ async fn console_page(
     Path((assignment_id, student_id, node)): Path<(i64, i64, String)>,
     Query(query): Query<ConsolePageQuery>,
 ) -> Result<Response, PageError> {
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let path = page_path(&uri);
     let console = consoles::open(&state, &user, assignment_id, student_id, &node, query.take_over)
         .await
         .map_err(|e| PageError::new(e, lang, &path))?;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{page_path, staff};
+use super::staff;
 use crate::design::Lab;
 use crate::plan::InstanceId;
 use crate::service::auth::{CurrentUser, Role};
@@ -22,6 +22,7 @@ use crate::service::instances::{instance_for, student_key};
 use crate::service::routes::assignments::AssignmentView;
 use crate::service::state::AppState;
 use crate::service::web::i18n::PageLang;
+use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 use crate::topology::Source;

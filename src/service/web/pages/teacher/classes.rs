@@ -8,12 +8,13 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{page_path, staff};
+use super::staff;
 use crate::service::authz::{self, Access};
 use crate::service::routes::assignments::AssignmentView;
 use crate::service::routes::classes::StudentView;
 use crate::service::state::AppState;
 use crate::service::web::i18n::PageLang;
+use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 

@@ -7,12 +7,13 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{page_path, staff};
+use super::staff;
 use crate::service::authz;
 use crate::service::error::ApiError;
 use crate::service::routes::assignments::AssignmentView;
 use crate::service::state::AppState;
 use crate::service::web::i18n::PageLang;
+use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 

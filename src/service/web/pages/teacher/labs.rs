@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use super::page_path;
 use crate::service::auth::CurrentUser;
 use crate::service::authz::{self, Access};
 use crate::service::error::ApiError;
 use crate::service::instances::student_key;
 use crate::service::state::AppState;
 use crate::service::web::i18n::PageLang;
+use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 

@@ -35,8 +35,3 @@ pub fn router() -> Router<AppState> {
 fn staff(user: &CurrentUser) -> Result<(), ApiError> {
     authz::require_role(user, &[Role::Admin, Role::Teacher, Role::Grader])
 }
-
-/// The path and query a page was asked with, for the language switch and the login.
-fn page_path(uri: &axum::http::Uri) -> String {
-    uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| uri.path().to_string())
-}

@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{page_path, staff};
+use super::staff;
 use crate::checks::report::Report;
 use crate::service::authz::{self, Access};
 use crate::service::error::ApiError;
 use crate::service::state::AppState;
 use crate::service::time::format_rfc3339;
 use crate::service::web::i18n::PageLang;
+use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 
