@@ -255,34 +255,10 @@ fn containers(prefix: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Removes every instance with the prefix when the test ends, however it ends.
-struct Cleanup(&'static str);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let prefix = self.0;
-        // Drop may run inside the test's runtime, which cannot be blocked on: destroy
-        // from a thread with a runtime and an engine of its own.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            runtime.block_on(async {
-                let engine = common::engine().await;
-                for summary in engine.instances().await.unwrap_or_default() {
-                    if summary.instance.as_str().starts_with(prefix) {
-                        let _ = engine.destroy(&summary.instance).await;
-                    }
-                }
-            });
-        })
-        .join()
-        .expect("cleanup thread");
-    }
-}
-
 #[test]
 fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_sse() {
     const PREFIX: &str = "t-si-life-";
-    let _cleanup = Cleanup(PREFIX);
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         // A first lifetime shorter than the assignment's maximum (3600 s), so extending
@@ -380,7 +356,7 @@ fn a_student_requests_resets_extends_and_destroys_their_lab_and_watches_it_over_
 #[test]
 fn when_the_only_deploy_slot_is_busy_the_second_student_waits_at_position_one_then_gets_a_lab() {
     const PREFIX: &str = "t-si-queue-";
-    let _cleanup = Cleanup(PREFIX);
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = Server::start(dir.path(), PREFIX, |c| c.lab_deploys = 1).await;
@@ -411,7 +387,7 @@ fn when_the_only_deploy_slot_is_busy_the_second_student_waits_at_position_one_th
 #[test]
 fn a_lab_nobody_uses_for_its_idle_time_expires_and_its_containers_are_gone() {
     const PREFIX: &str = "t-si-idle-";
-    let _cleanup = Cleanup(PREFIX);
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = Server::start(dir.path(), PREFIX, |_| {}).await;
@@ -506,7 +482,7 @@ impl Child {
 #[test]
 fn after_a_sigkill_during_a_deploy_a_restart_loses_nothing_and_finishes_the_lab_with_nothing_stranded() {
     const PREFIX: &str = "t-si-kill-";
-    let _cleanup = Cleanup(PREFIX);
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     RUNTIME.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let first = Child::start(dir.path(), PREFIX).await;

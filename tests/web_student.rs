@@ -155,33 +155,10 @@ async fn scroll_to(browser: &Browser, css: &str) {
     browser.client.execute(script, vec![json!(css)]).await.expect("scroll");
 }
 
-/// Removes every instance with the prefix when the test ends, however it ends.
-struct Cleanup(&'static str);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let prefix = self.0;
-        // Drop may run inside the test's runtime, which cannot be blocked on.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            runtime.block_on(async {
-                let engine = common::engine().await;
-                for summary in engine.instances().await.unwrap_or_default() {
-                    if summary.instance.as_str().starts_with(prefix) {
-                        let _ = engine.destroy(&summary.instance).await;
-                    }
-                }
-            });
-        })
-        .join()
-        .expect("cleanup thread");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_requests_their_lab_checks_their_work_hands_in_and_nobody_else_sees_it() {
     const PREFIX: &str = "t-ws-";
-    let _cleanup = Cleanup(PREFIX);
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = Arc::new(common::engine().await);
     let server = Server::start(dir.path(), PREFIX, Some(engine.clone())).await;

@@ -436,29 +436,6 @@ const TWO_HOSTS: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  p
 /// This file's labs, named with their own prefix so no other test's labs are touched.
 const PREFIX: &str = "t-wt-";
 
-/// Removes every lab with this file's prefix when the test ends, however it ends.
-struct Cleanup;
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        // Drop may run inside the test's runtime, which cannot be blocked on: destroy
-        // from a thread with a runtime and an engine of its own.
-        std::thread::spawn(|| {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            runtime.block_on(async {
-                let engine = common::engine().await;
-                for summary in engine.instances().await.unwrap_or_default() {
-                    if summary.instance.as_str().starts_with(PREFIX) {
-                        let _ = engine.destroy(&summary.instance).await;
-                    }
-                }
-            });
-        })
-        .join()
-        .expect("cleanup thread");
-    }
-}
-
 /// Whether pc1 reaches pc2 across the lab's one cable (a few tries: a cable just
 /// plugged in needs a moment).
 async fn pings(engine: &asbuilt::engine::docker::DockerEngine, instance: &asbuilt::plan::InstanceId) -> bool {
@@ -476,7 +453,7 @@ async fn pings(engine: &asbuilt::engine::docker::DockerEngine, instance: &asbuil
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_follows_a_students_lab_live_pulls_and_restores_a_cable_and_grades_the_class() {
-    let _cleanup = Cleanup;
+    let _cleanup = common::DestroyOnDrop(PREFIX);
     let dir = tempfile::tempdir().unwrap();
     let engine = std::sync::Arc::new(common::engine().await);
     let config = Config {

@@ -7,9 +7,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use reqwest::{Client, Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
+// The tests' logged-in session: the benches drive the service as the tests do.
+#[path = "../../tests/service_support/mod.rs"]
+mod service_support;
+pub use service_support::Session;
 
 /// Every bench account's password.
 pub const PASSWORD: &str = "bench-password-1234";
@@ -80,50 +85,6 @@ impl Served {
         // SAFETY: kill(2) on the child this bench started and still owns.
         unsafe { libc::kill(pid, libc::SIGTERM) };
         let _ = tokio::time::timeout(Duration::from_secs(120), self.child.wait()).await;
-    }
-}
-
-/// A logged-in client with its CSRF token.
-#[derive(Clone)]
-pub struct Session {
-    pub client: Client,
-    pub csrf: String,
-    pub base: String,
-}
-
-impl Session {
-    pub async fn login(base: &str, username: &str, password: &str) -> Session {
-        let client = Client::builder().cookie_store(true).build().expect("client");
-        let response = client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
-        let body: Value = response.json().await.expect("login body");
-        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
-        Session { client, csrf, base: base.to_string() }
-    }
-
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request =
-            self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Method::GET, path, None).await
-    }
-
-    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::POST, path, Some(body)).await
     }
 }
 

@@ -29,6 +29,31 @@ pub async fn engine() -> DockerEngine {
     DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable")
 }
 
+/// Destroys every instance whose name starts with the prefix when it is dropped: when
+/// the test ends, however it ends (labs a service under test deployed, say).
+pub struct DestroyOnDrop(pub &'static str);
+
+impl Drop for DestroyOnDrop {
+    fn drop(&mut self) {
+        let prefix = self.0;
+        // Drop may run inside the test's runtime, which cannot be blocked on: destroy
+        // from a thread with a runtime and an engine of its own.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            runtime.block_on(async {
+                let engine = engine().await;
+                for summary in engine.instances().await.unwrap_or_default() {
+                    if summary.instance.as_str().starts_with(prefix) {
+                        let _ = engine.destroy(&summary.instance).await;
+                    }
+                }
+            });
+        })
+        .join()
+        .expect("cleanup thread");
+    }
+}
+
 /// A deployed instance, destroyed when the test ends, however it ends.
 pub struct Deployed {
     pub engine: Arc<DockerEngine>,

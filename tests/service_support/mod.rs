@@ -57,6 +57,7 @@ impl Server {
 }
 
 /// A logged-in client that sends its CSRF token with every change.
+#[derive(Clone)]
 pub struct Session {
     pub client: Client,
     pub csrf: String,
