@@ -133,13 +133,7 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
         .bind(student_id)
         .fetch_optional(&state.db)
         .await?;
-        let handed_in_at: Option<i64> = sqlx::query_scalar(
-            "SELECT handed_in_at FROM hand_ins WHERE assignment_id = ? AND student_id = ?",
-        )
-        .bind(id)
-        .bind(student_id)
-        .fetch_optional(&state.db)
-        .await?;
+        let hand_in = crate::service::routes::hand_ins::of_student(&state.db, id, student_id).await?;
         students.push(StudentLine {
             id: student_id,
             number,
@@ -147,7 +141,7 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
             instance: instance.to_string(),
             state: lab_state,
             latest,
-            handed_in_at: handed_in_at.map(crate::service::time::format_rfc3339),
+            handed_in_at: hand_in.map(|h| h.handed_in_at),
         });
     }
     let results = export::latest(&state.db, id).await?;
