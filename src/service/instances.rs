@@ -20,6 +20,15 @@ pub fn student_key(student_number: Option<&str>, user_id: i64) -> String {
     }
 }
 
+/// The key of the account `user_id`, read from the database.
+pub async fn student_key_of(db: &sqlx::SqlitePool, user_id: i64) -> Result<String, sqlx::Error> {
+    let number: Option<String> = sqlx::query_scalar("SELECT student_number FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_one(db)
+        .await?;
+    Ok(student_key(number.as_deref(), user_id))
+}
+
 /// The instance of `assignment_id` (a lab named `lab`) for the student with `key`,
 /// under the service's `prefix`: `InstanceId::for_lab("<prefix><lab>-a<assignment>",
 /// key)`, such as `svc-tiny-a7-100001`.

@@ -16,17 +16,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::ToSchema;
 
-use crate::design::Lab;
 use crate::plan::InstanceId;
 use crate::service::auth::{CurrentUser, Role};
 use crate::service::authz::{self, Access};
 use crate::service::error::{ApiError, ErrorBody};
-use crate::service::instances::{instance_for, student_key};
+use crate::service::instances::instance_for;
 use crate::service::lifecycle::{LabRequest, LabStatus, Lifecycle, LifecycleError, LifecycleEvent, Ttl};
 use crate::service::lifecycle_store;
 use crate::service::state::AppState;
 use crate::service::time::{format_rfc3339, now};
-use crate::topology::Source;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -137,21 +135,10 @@ pub async fn request(
         return Err(ApiError::Conflict("the assignment's deadline has passed".into()));
     }
     let lifecycle = lifecycle(&state)?;
-    let (source,): (String,) = sqlx::query_as("SELECT source FROM lab_versions WHERE id = ?")
-        .bind(assignment.lab_version_id)
-        .fetch_one(&state.db)
-        .await?;
-    let (number,): (Option<String>,) = sqlx::query_as("SELECT student_number FROM users WHERE id = ?")
-        .bind(user.id)
-        .fetch_one(&state.db)
-        .await?;
+    let lab = super::labs::stored_lab(&state.db, assignment.lab_version_id).await?;
     // The student number seeds the variant, so it stays the same across requests; the
     // same key names the instance grading and consoles look for.
-    let student = student_key(number.as_deref(), user.id);
-    // Validated when it was uploaded; failing now is the service's fault.
-    let lab = Lab::load(&Source::new("topology.yml", source)).map_err(|_| {
-        ApiError::Internal(format!("stored lab version {} no longer loads", assignment.lab_version_id))
-    })?;
+    let student = crate::service::instances::student_key_of(&state.db, user.id).await?;
     let design = lab.design_for(Some(&student));
     let instance = instance_for(&state.config.lab_prefix, lab.name(), id, &student);
     let plan = crate::plan::plan(&design, instance.clone());

@@ -18,6 +18,17 @@ use crate::service::state::AppState;
 use crate::service::time::now;
 use crate::topology::Source;
 
+/// A stored lab version, loaded. Versions were validated when they were uploaded, so
+/// one that no longer loads is the service's fault, not the caller's.
+pub async fn stored_lab(db: &sqlx::SqlitePool, lab_version_id: i64) -> Result<Lab, ApiError> {
+    let source: String = sqlx::query_scalar("SELECT source FROM lab_versions WHERE id = ?")
+        .bind(lab_version_id)
+        .fetch_one(db)
+        .await?;
+    Lab::load(&Source::new("topology.yml", source))
+        .map_err(|_| ApiError::Internal(format!("stored lab version {lab_version_id} no longer loads")))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/labs", get(list).post(upload))

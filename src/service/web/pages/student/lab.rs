@@ -6,11 +6,10 @@ use serde::Serialize;
 
 use super::markdown;
 use crate::checks::derive;
-use crate::design::{Design, Lab, Lang};
+use crate::design::{Design, Lang};
 use crate::graph::{self, Format};
 use crate::service::error::ApiError;
 use crate::service::state::AppState;
-use crate::topology::Source;
 
 /// The design the student's lab is built (and graded) from, as the instance request
 /// makes it.
@@ -19,13 +18,7 @@ async fn student_design(
     lab_version_id: i64,
     student_key: &str,
 ) -> Result<Design, ApiError> {
-    let source: String = sqlx::query_scalar("SELECT source FROM lab_versions WHERE id = ?")
-        .bind(lab_version_id)
-        .fetch_one(&state.db)
-        .await?;
-    // Validated when it was uploaded; failing now is the service's fault.
-    let lab = Lab::load(&Source::new("topology.yml", source))
-        .map_err(|_| ApiError::Internal(format!("stored lab version {lab_version_id} no longer loads")))?;
+    let lab = crate::service::routes::labs::stored_lab(&state.db, lab_version_id).await?;
     Ok(lab.design_for(Some(student_key)))
 }
 

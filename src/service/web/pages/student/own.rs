@@ -10,7 +10,7 @@ use crate::service::auth::CurrentUser;
 use crate::service::authz::{self, Access, AssignmentRow};
 use crate::service::error::ApiError;
 use crate::service::grading::lab_name;
-use crate::service::instances::{instance_for, student_key};
+use crate::service::instances::instance_for;
 use crate::service::lifecycle::LifecycleError;
 use crate::service::routes::hand_ins::{self, HandInView};
 use crate::service::routes::instances::InstanceView;
@@ -20,11 +20,7 @@ use crate::service::time::{format_rfc3339, now};
 /// The student's key (their number, else `u<id>`), which picks their variant and
 /// names their instance.
 pub async fn key_of(state: &AppState, user: &CurrentUser) -> Result<String, ApiError> {
-    let number: Option<String> = sqlx::query_scalar("SELECT student_number FROM users WHERE id = ?")
-        .bind(user.id)
-        .fetch_one(&state.db)
-        .await?;
-    Ok(student_key(number.as_deref(), user.id))
+    Ok(crate::service::instances::student_key_of(&state.db, user.id).await?)
 }
 
 /// The name the caller's instance of the assignment has (or would have).

@@ -12,7 +12,6 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::staff;
-use crate::design::Lab;
 use crate::plan::InstanceId;
 use crate::service::auth::{CurrentUser, Role};
 use crate::service::authz::{self, Access, AssignmentRow};
@@ -25,7 +24,6 @@ use crate::service::web::i18n::PageLang;
 use crate::service::web::render::page_path;
 use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
-use crate::topology::Source;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/teach/assignments/{id}", get(overview))
@@ -94,13 +92,7 @@ async fn content(state: &AppState, user: &CurrentUser, id: i64) -> Result<Conten
     // only to show or hide the form; the API decides.
     let can_operate = matches!(user.role, Role::Admin | Role::Teacher)
         && authz::class(&state.db, user, class.id, Access::Write).await.is_ok();
-    let source: String = sqlx::query_scalar("SELECT source FROM lab_versions WHERE id = ?")
-        .bind(assignment.lab_version_id)
-        .fetch_one(&state.db)
-        .await?;
-    let lab = Lab::load(&Source::new("topology.yml", source)).map_err(|_| {
-        ApiError::Internal(format!("stored lab version {} no longer loads", assignment.lab_version_id))
-    })?;
+    let lab = crate::service::routes::labs::stored_lab(&state.db, assignment.lab_version_id).await?;
     // Node and cable-end names are the teacher's for every student; only addresses vary.
     let design = lab.design_for(None);
     let nodes: Vec<String> = design.nodes.keys().cloned().collect();
