@@ -8,7 +8,7 @@ use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 
 /// Every example lab in topologies/.
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -16,6 +16,7 @@ const EXAMPLES: [&str; 7] = [
     "dhcp-dns.yml",
     "vlans.yml",
     "storingen.yml",
+    "bgp-drie-as.yml",
 ];
 
 fn design(name: &str, student: Option<&str>) -> Design {

@@ -145,3 +145,41 @@ fn a_students_dhcp_range_moves_with_their_subnet_in_the_design_and_the_task() {
         }
     }
 }
+
+/// BGP's addresses move with their subnets: neighbours, networks and prefix lists.
+#[test]
+fn bgp_facts_move_with_the_students_subnets() {
+    let bgp = lab("bgp-drie-as.yml");
+    let teacher = bgp.design_for(None);
+    let mut moved = 0;
+    for student in ["a", "b", "c", "s123456", "jan.de.vries"] {
+        let d = bgp.design_for(Some(student));
+        for node in d.nodes.values() {
+            let Some(b) = &node.bgp else { continue };
+            for net in &b.networks {
+                assert!(
+                    node.addresses().any(|(_, a)| a.trunc() == *net),
+                    "{student}: {} announces {net}, which it is not on",
+                    node.name
+                );
+            }
+            for n in &b.neighbours {
+                assert!(
+                    node.addresses().any(|(i, a)| i.name != "lo" && a.contains(&n.address)),
+                    "{student}: {}'s neighbour {} is on none of its subnets",
+                    node.name,
+                    n.address
+                );
+                let peer = d.node(n.node.as_deref().unwrap()).unwrap();
+                assert!(peer.addresses().any(|(_, a)| a.addr() == n.address), "{student}: not {}'s", peer.name);
+            }
+        }
+        let r2_lan = d.node("r2").unwrap().interfaces["eth3"].addresses[0].trunc();
+        let r1 = d.node("r1").unwrap().bgp.as_ref().unwrap();
+        assert_eq!(r1.prefix_lists["r2-lan"][0].prefix, r2_lan, "{student}");
+        if d.node("r1").unwrap().bgp != teacher.node("r1").unwrap().bgp {
+            moved += 1;
+        }
+    }
+    assert!(moved > 0, "some student's BGP differs from the teacher's");
+}

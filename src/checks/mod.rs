@@ -6,6 +6,7 @@
 //! each check its dependencies), [`content`].
 
 pub mod access;
+pub mod bgp_facts;
 pub mod content;
 pub mod derive;
 pub mod events;
@@ -19,4 +20,5 @@ pub mod probe;
 pub mod report;
 pub mod runner;
 pub mod settle;
+pub mod settle_bgp;
 pub mod sim;

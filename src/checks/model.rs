@@ -113,6 +113,12 @@ pub enum ProbeSpec {
     OspfRouterId { node: String, router_id: Ipv4Addr },
     /// A route to `to` learned through OSPF.
     OspfRoute { node: String, to: IpNet },
+    /// A BGP session with the neighbour at `address` is established, the neighbour
+    /// being in `remote_as`.
+    BgpSession { node: String, neighbour: String, address: IpAddr, remote_as: u32 },
+    /// The BGP table has a best path to `to` with one of these AS paths (several where
+    /// FRR decides by what a design does not state, such as the age of a path).
+    BgpRoute { node: String, to: IpNet, as_paths: Vec<Vec<u32>> },
     /// A cable carries traffic: a burst of pings from one end to the other, with
     /// little loss and little delay.
     Link { from: Endpoint, to: Endpoint, address: IpAddr },
@@ -186,6 +192,8 @@ impl ProbeSpec {
         match self {
             ProbeSpec::OspfNeighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
+            | ProbeSpec::BgpSession { .. }
+            | ProbeSpec::BgpRoute { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.

@@ -17,6 +17,10 @@ pub enum Observation {
     OspfNeighbours(Option<Vec<NeighbourFact>>),
     /// The router ID OSPF runs with; `None` when OSPF does not run.
     OspfRouterId(Option<Ipv4Addr>),
+    /// BGP neighbours; `None` when bgpd does not answer.
+    BgpNeighbours(Option<Vec<crate::checks::bgp_facts::BgpPeerFact>>),
+    /// The paths of a BGP table; `None` when bgpd does not answer.
+    BgpTable(Option<Vec<crate::checks::bgp_facts::BgpPathFact>>),
     Pings(PingFacts),
     Traceroute(TraceFacts),
     Port(PortFact),

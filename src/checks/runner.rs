@@ -20,6 +20,7 @@ use super::model::{CheckSpec, Suite};
 use super::outcome::{CheckResult, Outcome};
 use super::probe::Probes;
 use super::settle;
+use super::settle_bgp;
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -79,13 +80,27 @@ pub async fn run_observed(
     events: Events<'_>,
 ) -> Run {
     let routers = settle::ospf_routers(suite);
-    let settling = if routers.is_empty() {
+    let bgp_routers = settle_bgp::bgp_routers(suite);
+    let settling = if routers.is_empty() && bgp_routers.is_empty() {
         None
     } else {
-        emit(events, RunEvent::Settling { routers: routers.clone() });
-        let (waited, settled) =
-            settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit).await;
-        let settling = Settling { routers, waited_ms: waited.as_millis() as u64, settled };
+        let all: std::collections::BTreeSet<String> = routers.iter().chain(&bgp_routers).cloned().collect();
+        let all: Vec<String> = all.into_iter().collect();
+        emit(events, RunEvent::Settling { routers: all.clone() });
+        let (mut waited, mut settled) = (std::time::Duration::ZERO, true);
+        if !routers.is_empty() {
+            (waited, settled) =
+                settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit).await;
+        }
+        // BGP runs over what OSPF (or addresses) give it: after OSPF, within what is left.
+        if !bgp_routers.is_empty() {
+            let left = options.settle_limit.saturating_sub(waited);
+            let (more, bgp_settled) =
+                settle_bgp::bgp(access, &bgp_routers, &settle_bgp::expected_sessions(suite), left).await;
+            waited += more;
+            settled &= bgp_settled;
+        }
+        let settling = Settling { routers: all, waited_ms: waited.as_millis() as u64, settled };
         emit(events, RunEvent::Settled(settling.clone()));
         Some(settling)
     };
@@ -158,7 +173,7 @@ async fn run_one(
     }
     let _permit = permits.acquire().await.expect("the semaphore is never closed");
     emit(events, RunEvent::Started { id: check.id.clone() });
-    let retries = if ospf_settled && settle::is_ospf(&check.probe) {
+    let retries = if ospf_settled && (settle::is_ospf(&check.probe) || settle_bgp::is_bgp(&check.probe)) {
         check.retries.min(SETTLED_OSPF_RETRIES)
     } else {
         check.retries

@@ -176,12 +176,12 @@ async fn print_progress(mut events: tokio::sync::mpsc::UnboundedReceiver<RunEven
     let mut stderr = std::io::stderr();
     while let Some(event) = events.recv().await {
         let line = match event {
-            RunEvent::Settling { routers } => format!("waiting for OSPF to settle on {}", routers.join(", ")),
+            RunEvent::Settling { routers } => format!("waiting for routing (OSPF, BGP) to settle on {}", routers.join(", ")),
             RunEvent::Settled(s) if s.settled => {
-                format!("OSPF settled after {:.1} s", s.waited_ms as f64 / 1000.0)
+                format!("routing settled after {:.1} s", s.waited_ms as f64 / 1000.0)
             }
             RunEvent::Settled(s) => {
-                format!("OSPF still busy after {:.1} s; checking anyway", s.waited_ms as f64 / 1000.0)
+                format!("routing still busy after {:.1} s; checking anyway", s.waited_ms as f64 / 1000.0)
             }
             RunEvent::Started { .. } => continue,
             RunEvent::Finished { done, total, .. } => format!("checks: {done} of {total} done"),

@@ -4,6 +4,7 @@
 //! [`Lab`], or into every error of the file at once; [`Lab::design_for`] gives the
 //! design for the teacher's plan or for one student's variant.
 
+pub mod bgp;
 pub mod domains;
 pub mod model;
 mod resolve;
@@ -12,6 +13,7 @@ pub mod syntax;
 pub mod templates;
 pub mod variants;
 
+pub use bgp::{Bgp, BgpNeighbour, BgpRedistribute, PrefixEntry, RouteMapEntry};
 pub use model::*;
 pub use variants::VariantRule;
 

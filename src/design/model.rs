@@ -169,10 +169,11 @@ pub enum Part {
     Dhcp,
     Ssh,
     Vlans,
+    Bgp,
 }
 
 impl Part {
-    pub const ALL: [Part; 11] = [
+    pub const ALL: [Part; 12] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -184,6 +185,7 @@ impl Part {
         Part::Dhcp,
         Part::Ssh,
         Part::Vlans,
+        Part::Bgp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -199,6 +201,7 @@ impl Part {
             Part::Dhcp => "dhcp",
             Part::Ssh => "ssh",
             Part::Vlans => "vlans",
+            Part::Bgp => "bgp",
         }
     }
 
@@ -210,7 +213,7 @@ impl Part {
     pub fn applies_to(self, kind: NodeKind) -> bool {
         match self {
             Part::Addresses | Part::Gateway | Part::Routes => kind != NodeKind::Switch,
-            Part::Ospf => kind.routes() || kind == NodeKind::Custom,
+            Part::Ospf | Part::Bgp => kind.routes() || kind == NodeKind::Custom,
             Part::Firewall => kind == NodeKind::Firewall,
             // NAT belongs to whatever joins the inside to the outside: an office's edge
             // router as much as a firewall.
@@ -246,6 +249,8 @@ pub struct Node {
     pub routes: Vec<Route>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ospf: Option<Ospf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<crate::design::bgp::Bgp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
     /// Masquerading and port forwards, on a router or a firewall.
@@ -673,13 +678,15 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 18] = [
+    pub const FAMILIES: [&'static str; 20] = [
         "address",
         "gateway",
         "gateway6",
         "route",
         "ospf-neighbour",
         "ospf-route",
+        "bgp-session",
+        "bgp-route",
         "vlan",
         "link",
         "reach",

@@ -143,6 +143,16 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
         if let Some(ospf) = &mut node.ospf {
             v4(&mut ospf.router_id, f);
         }
+        if let Some(bgp) = &mut node.bgp {
+            v4(&mut bgp.router_id, f);
+            for n in &mut bgp.neighbours {
+                addr(&mut n.address, f);
+            }
+            bgp.networks.iter_mut().for_each(&mut *f);
+            for entry in bgp.prefix_lists.values_mut().flatten() {
+                f(&mut entry.prefix);
+            }
+        }
         if let Some(fw) = &mut node.firewall {
             for rule in &mut fw.rules {
                 selector_nets(&mut rule.from, f);

@@ -66,6 +66,9 @@ pub fn config(node: &Node) -> String {
         }
         out.push_str("exit\n!\n");
     }
+    if let Some(bgp) = node.bgp.as_ref().filter(|_| prebuilt(Part::Bgp)) {
+        out.push_str(&super::bgp::config(bgp));
+    }
     out.push_str("end\n");
     out
 }

@@ -4,6 +4,7 @@
 //! fabric's bridges and ports, every configuration file and script, and the faults.
 //! Engines only carry it out, so Docker and Kubernetes build the same lab.
 
+mod bgp;
 pub mod fabric;
 pub mod faults;
 mod frr;
@@ -286,6 +287,15 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                 script.raw(format!(
                     "pgrep -x ospfd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
                     quote("s/^ospfd=no/ospfd=yes/")
+                ));
+            }
+            // Likewise bgpd for a design with BGP (a student who builds it finds it running).
+            if node.bgp.is_some() {
+                plan.frr_daemons.push("bgpd".into());
+                script.step("start the BGP daemon");
+                script.raw(format!(
+                    "pgrep -x bgpd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
+                    quote("s/^bgpd=no/bgpd=yes/")
                 ));
             }
             script.step("apply the FRR configuration");

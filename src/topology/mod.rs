@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows what the values mean; `crate::design` checks and resolves them.
 
+pub mod bgp;
 pub mod bounds;
 pub mod de;
 pub mod locate;

@@ -171,6 +171,9 @@ pub struct DesignWire {
     /// VLANs by switch: `eth1: 10` is an access port, `eth3: [10, 20]` a trunk.
     #[serde(default)]
     pub vlans: IndexMap<String, IndexMap<String, OneOrMany<Scalar>>>,
+    /// BGP by router: `r1: { as: 65001, neighbours: { r2: 65002 }, networks: [192.0.2.0/24] }`.
+    #[serde(default)]
+    pub bgp: IndexMap<String, super::bgp::BgpWire>,
 }
 
 /// OSPF on one router.

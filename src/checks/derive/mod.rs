@@ -5,6 +5,7 @@
 //! them their work processes and the design parts they depend on (by asking the
 //! [`sim`](super::sim) what breaks when a part is left blank).
 
+mod bgp;
 mod depends;
 mod explicit;
 pub mod ids;
@@ -96,6 +97,7 @@ pub fn suite(design: &Design) -> Suite {
     drafts.extend(state::addresses(design, &world, reveal_state));
     drafts.extend(state::gateways_and_routes(design, &world, reveal_state));
     drafts.extend(state::ospf(design, &world));
+    drafts.extend(bgp::derive(design, &world));
     drafts.extend(state::vlans(design, reveal_state));
     drafts.extend(state::links(design, &world));
     drafts.extend(traffic::derive(design, &world));

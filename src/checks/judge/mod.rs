@@ -1,6 +1,7 @@
 //! Comparing what a probe observed with what a check expects, in words a student
 //! understands. Pure: the same observation always gives the same outcome.
 
+mod bgp;
 mod services;
 mod state;
 mod traffic;
@@ -59,6 +60,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::Vlan { .. }
         | ProbeSpec::Command { .. }
         | ProbeSpec::File { .. } => state::judge(probe, seen),
+        ProbeSpec::BgpSession { .. } | ProbeSpec::BgpRoute { .. } => bgp::judge(probe, seen),
         ProbeSpec::Link { .. }
         | ProbeSpec::Ping { .. }
         | ProbeSpec::Traceroute { .. }

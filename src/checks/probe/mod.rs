@@ -7,6 +7,7 @@
 //! node's own tools through [`LabAccess::exec`] and reads their output ([`parse`]);
 //! that evidence is marked as one the student could have influenced.
 
+mod bgp;
 pub mod dhcp;
 pub mod dns;
 pub mod fresh;
@@ -83,6 +84,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Vlan { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => state::gather(self, probe, timeout).await,
+            ProbeSpec::BgpSession { .. } | ProbeSpec::BgpRoute { .. } => bgp::gather(self, probe, timeout).await,
             ProbeSpec::Link { .. }
             | ProbeSpec::Ping { .. }
             | ProbeSpec::Traceroute { .. }

@@ -33,6 +33,7 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
         Part::Dhcp => node.services.dhcp = None,
         Part::Ssh => node.services.ssh = None,
         Part::Vlans => node.vlans.clear(),
+        Part::Bgp => node.bgp = None,
     }
     out
 }
@@ -57,5 +58,6 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Dhcp => node.services.dhcp.is_some(),
         Part::Ssh => node.services.ssh.is_some(),
         Part::Vlans => node.vlans.values().any(|v| *v != PortVlans::Access(1)),
+        Part::Bgp => node.bgp.is_some(),
     }
 }

@@ -18,6 +18,9 @@ use crate::kind::NodeKind;
 pub enum RouteSource {
     Connected,
     Static,
+    /// eBGP's distance (20) is below OSPF's; iBGP's (200) is above, but asbuilt's labs
+    /// do not put one prefix in both.
+    Bgp,
     Ospf,
 }
 

@@ -6,6 +6,7 @@
 //! Pure: a [`World`] is made from a [`Design`] and answers by walking packets through
 //! forwarding tables and firewall policies.
 
+pub mod bgp;
 mod blank;
 mod enforce;
 mod fib;
@@ -34,6 +35,7 @@ pub struct World {
     pub domains: Domains,
     pub fibs: HashMap<String, Fib>,
     pub ospf: OspfOutcome,
+    pub bgp: bgp::BgpOutcome,
     /// Interfaces shut down inside their node.
     pub down: HashSet<Endpoint>,
     /// Cable ends pulled in the fabric.
@@ -144,11 +146,17 @@ impl World {
         for (node, learned) in &ospf.learned {
             fibs.get_mut(node).expect("every node has a table").routes.extend(learned.iter().cloned());
         }
+        let bgp_outcome = bgp::bgp(&design.nodes, &domains, &fibs);
+        for (node, table) in &bgp_outcome.tables {
+            let learned = bgp::fib_routes(&design.nodes[node], table, &fibs[node]);
+            fibs.get_mut(node).expect("every node has a table").routes.extend(learned);
+        }
         World {
             design,
             domains,
             fibs,
             ospf,
+            bgp: bgp_outcome,
             down: state.down,
             cut: state.cut,
             impaired: state.impaired,

@@ -7,6 +7,7 @@
 //! quietly over things an earlier stage already reported.
 
 mod addressing;
+mod bgp;
 mod cabling;
 mod checks;
 mod faults;
@@ -67,6 +68,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.gateways();
     r.routes();
     r.ospf();
+    r.bgp();
     r.firewalls();
     r.nat();
     r.services();

@@ -478,7 +478,7 @@ impl Resolver<'_> {
 
     /// The loopback's address, else the highest IPv4 address: FRR's own rule, made
     /// explicit so that checks know the ID in advance.
-    fn default_router_id(&self, node: &str) -> Option<Ipv4Addr> {
+    pub(super) fn default_router_id(&self, node: &str) -> Option<Ipv4Addr> {
         let n = &self.nodes[node];
         let v4 = |a: &IpNet| match a.addr() {
             IpAddr::V4(v4) => Some(v4),
