@@ -67,7 +67,7 @@ async fn the_lab_as_students_get_it_fails_exactly_the_bgp_checks_of_r1_until_r1_
     let lab = Deployed::new(design.clone(), "t-bgp-part").await;
     // bgpd runs on r1, unconfigured, for the student to configure.
     let running = lab.run("r1", "pgrep -x bgpd").await;
-    assert_eq!(running.status, 0, "bgpd runs on the student's router");
+    assert_eq!(running.exit_code, 0, "bgpd runs on the student's router");
     let report = grade(&lab, &design, &suite).await;
     let expected = depending_on(&suite, &parts);
     assert!(expected.iter().any(|id| id.starts_with("bgp-session/r1/")), "{expected:?}");
@@ -109,7 +109,7 @@ async fn the_lab_as_students_get_it_fails_exactly_the_bgp_checks_of_r1_until_r1_
     let config = config.replace("router bgp 65001\n", "router bgp 65001\n no bgp ebgp-requires-policy\n");
     let script = config.lines().map(|l| format!("-c '{}'", l.trim())).collect::<Vec<_>>().join(" ");
     let applied = lab.run("r1", &format!("vtysh {script}")).await;
-    assert_eq!(applied.status, 0, "{}{}", applied.stdout, applied.stderr);
+    assert_eq!(applied.exit_code, 0, "{}{}", applied.stdout, applied.stderr);
     let report = grade(&lab, &design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
 }

@@ -377,6 +377,8 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::OspfNeighbour { node, .. }
         | ProbeSpec::OspfRouterId { node, .. }
         | ProbeSpec::OspfRoute { node, .. }
+        | ProbeSpec::BgpSession { node, .. }
+        | ProbeSpec::BgpRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),
