@@ -75,10 +75,14 @@ fn sessions_routes_and_the_policys_choice_are_derived() {
         assert_eq!(check.trains[0].0, "B1-K2-W1");
     }
     let session = suite.check("bgp-session/r1/r2").unwrap();
-    assert!(matches!(&session.probe, ProbeSpec::BgpSession { remote_as: 65002, address, .. } if address.to_string() == "192.0.2.194"));
+    assert!(
+        matches!(&session.probe, ProbeSpec::BgpSession { remote_as: 65002, address, .. } if address.to_string() == "192.0.2.194")
+    );
     // Local preference 200 on r3's path beats the shorter path straight to AS 65002.
     let policy = suite.check("bgp-route/r1/198.51.100.0/26").unwrap();
-    assert!(matches!(&policy.probe, ProbeSpec::BgpRoute { as_paths, .. } if as_paths == &vec![vec![65003, 65002]]));
+    assert!(
+        matches!(&policy.probe, ProbeSpec::BgpRoute { as_paths, .. } if as_paths == &vec![vec![65003, 65002]])
+    );
     // Without a policy the shortest path wins: r3 goes straight to r2's LAN.
     let direct = suite.check("bgp-route/r3/198.51.100.0/26").unwrap();
     assert!(matches!(&direct.probe, ProbeSpec::BgpRoute { as_paths, .. } if as_paths == &vec![vec![65002]]));
@@ -86,7 +90,11 @@ fn sessions_routes_and_the_policys_choice_are_derived() {
     assert!(suite.check("bgp-route/r1/203.0.113.255/32").is_none());
     assert!(suite.check("bgp-route/r2/203.0.113.255/32").is_some());
     // Reachability across the ASes is expected, over BGP's routes.
-    assert!(suite.check("reach/pc1/pc2").is_some(), "{:?}", suite.checks.iter().map(|c| &c.id).collect::<Vec<_>>());
+    assert!(
+        suite.check("reach/pc1/pc2").is_some(),
+        "{:?}",
+        suite.checks.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
 }
 
 #[test]

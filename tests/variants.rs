@@ -171,7 +171,11 @@ fn bgp_facts_move_with_the_students_subnets() {
                     n.address
                 );
                 let peer = d.node(n.node.as_deref().unwrap()).unwrap();
-                assert!(peer.addresses().any(|(_, a)| a.addr() == n.address), "{student}: not {}'s", peer.name);
+                assert!(
+                    peer.addresses().any(|(_, a)| a.addr() == n.address),
+                    "{student}: not {}'s",
+                    peer.name
+                );
             }
         }
         let r2_lan = d.node("r2").unwrap().interfaces["eth3"].addresses[0].trunc();

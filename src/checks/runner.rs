@@ -90,7 +90,8 @@ pub async fn run_observed(
         let (mut waited, mut settled) = (std::time::Duration::ZERO, true);
         if !routers.is_empty() {
             (waited, settled) =
-                settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit).await;
+                settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit)
+                    .await;
         }
         // BGP runs over what OSPF (or addresses) give it: after OSPF, within what is left.
         if !bgp_routers.is_empty() {

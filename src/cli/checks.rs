@@ -176,7 +176,9 @@ async fn print_progress(mut events: tokio::sync::mpsc::UnboundedReceiver<RunEven
     let mut stderr = std::io::stderr();
     while let Some(event) = events.recv().await {
         let line = match event {
-            RunEvent::Settling { routers } => format!("waiting for routing (OSPF, BGP) to settle on {}", routers.join(", ")),
+            RunEvent::Settling { routers } => {
+                format!("waiting for routing (OSPF, BGP) to settle on {}", routers.join(", "))
+            }
             RunEvent::Settled(s) if s.settled => {
                 format!("routing settled after {:.1} s", s.waited_ms as f64 / 1000.0)
             }

@@ -75,7 +75,12 @@ fn policy(bgp: &Bgp, out: &mut String) {
     }
     for (name, entries) in &bgp.route_maps {
         for (i, e) in entries.iter().enumerate() {
-            let _ = writeln!(out, "route-map {name} {} {}", if e.permit { "permit" } else { "deny" }, (i + 1) * 10);
+            let _ = writeln!(
+                out,
+                "route-map {name} {} {}",
+                if e.permit { "permit" } else { "deny" },
+                (i + 1) * 10
+            );
             if let Some(list) = &e.match_prefix_list {
                 // A route map matches one family's list: IPv4 when the list has any
                 // IPv4 entry, else IPv6.

@@ -129,7 +129,10 @@ mod tests {
         let short: BgpNeighbourWire = serde_yaml::from_str("65002").unwrap();
         assert_eq!((short.asn.as_str(), short.short), ("65002", true));
         let long: BgpNeighbourWire = serde_yaml::from_str("{ as: 65003, route-map-in: pref }").unwrap();
-        assert_eq!((long.asn.as_str(), long.route_map_in.as_deref(), long.short), ("65003", Some("pref"), false));
+        assert_eq!(
+            (long.asn.as_str(), long.route_map_in.as_deref(), long.short),
+            ("65003", Some("pref"), false)
+        );
         let err = serde_yaml::from_str::<BgpNeighbourWire>("{ as: 1, remote: 2 }").unwrap_err();
         assert!(err.to_string().contains("unknown field `remote`"), "{err}");
     }

@@ -92,8 +92,14 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     0.5,
                     expected,
                     t(
-                        format!("beste pad naar {to} loopt via AS-pad {}, niet het ontworpen pad", show_path(&b.as_path)),
-                        format!("best path to {to} goes via AS path {}, not the designed one", show_path(&b.as_path)),
+                        format!(
+                            "beste pad naar {to} loopt via AS-pad {}, niet het ontworpen pad",
+                            show_path(&b.as_path)
+                        ),
+                        format!(
+                            "best path to {to} goes via AS path {}, not the designed one",
+                            show_path(&b.as_path)
+                        ),
                     ),
                 ),
                 None if !to_here.is_empty() => verdict(
@@ -137,11 +143,14 @@ mod tests {
 
     #[test]
     fn a_session_passes_only_established_with_the_designed_as() {
-        let up = judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Established", 65002)]))).unwrap();
+        let up =
+            judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Established", 65002)]))).unwrap();
         assert!(up.is_pass());
-        let active = judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Active", 65002)]))).unwrap();
+        let active =
+            judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Active", 65002)]))).unwrap();
         assert!(!active.is_pass());
-        let wrong_as = judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Established", 65009)]))).unwrap();
+        let wrong_as =
+            judge(&session(), &Observation::BgpNeighbours(Some(vec![peer("Established", 65009)]))).unwrap();
         assert!(!wrong_as.is_pass());
         assert!(!judge(&session(), &Observation::BgpNeighbours(None)).unwrap().is_pass());
         assert!(!judge(&session(), &Observation::BgpNeighbours(Some(Vec::new()))).unwrap().is_pass());
@@ -161,10 +170,15 @@ mod tests {
             valid: true,
             next_hop: None,
         };
-        let right = Observation::BgpTable(Some(vec![path(vec![65002], false), path(vec![65003, 65002], true)]));
+        let right =
+            Observation::BgpTable(Some(vec![path(vec![65002], false), path(vec![65003, 65002], true)]));
         assert!(judge(&probe, &right).unwrap().is_pass());
-        let shortest = Observation::BgpTable(Some(vec![path(vec![65002], true), path(vec![65003, 65002], false)]));
-        assert!(!judge(&probe, &shortest).unwrap().is_pass(), "the policy should have chosen the longer path");
+        let shortest =
+            Observation::BgpTable(Some(vec![path(vec![65002], true), path(vec![65003, 65002], false)]));
+        assert!(
+            !judge(&probe, &shortest).unwrap().is_pass(),
+            "the policy should have chosen the longer path"
+        );
         assert!(!judge(&probe, &Observation::BgpTable(Some(Vec::new()))).unwrap().is_pass());
     }
 }

@@ -8,7 +8,11 @@ use crate::checks::bgp_facts;
 use crate::checks::model::ProbeSpec;
 use crate::checks::observation::Observation;
 
-pub async fn gather(probes: &Probes<'_>, probe: &ProbeSpec, timeout: Duration) -> Result<Gathered, ProbeError> {
+pub async fn gather(
+    probes: &Probes<'_>,
+    probe: &ProbeSpec,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
     match probe {
         ProbeSpec::BgpSession { node, .. } => {
             let argv = ["vtysh", "-c", "show bgp neighbors json"];

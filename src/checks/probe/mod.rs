@@ -84,7 +84,9 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Vlan { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => state::gather(self, probe, timeout).await,
-            ProbeSpec::BgpSession { .. } | ProbeSpec::BgpRoute { .. } => bgp::gather(self, probe, timeout).await,
+            ProbeSpec::BgpSession { .. } | ProbeSpec::BgpRoute { .. } => {
+                bgp::gather(self, probe, timeout).await
+            }
             ProbeSpec::Link { .. }
             | ProbeSpec::Ping { .. }
             | ProbeSpec::Traceroute { .. }

@@ -114,12 +114,15 @@ pub fn bgp(nodes: &IndexMap<String, Node>, domains: &Domains, fibs: &HashMap<Str
                     .find(|n| node.addresses().any(|(_, a)| a.addr() == n.address))
                     .expect("a session is configured at both ends");
                 for (net, best) in theirs {
-                    if let Some(path) = offer(node, bgp, mine, peer_bgp, their_view, session, *net, &best.best, fibs) {
+                    if let Some(path) =
+                        offer(node, bgp, mine, peer_bgp, their_view, session, *net, &best.best, fibs)
+                    {
                         candidates.entry(*net).or_default().push(path);
                     }
                 }
             }
-            let table = candidates.into_iter().filter_map(|(net, paths)| Some((net, choose(paths)?))).collect();
+            let table =
+                candidates.into_iter().filter_map(|(net, paths)| Some((net, choose(paths)?))).collect();
             next.insert(node.name.clone(), table);
         }
         if next == tables {
@@ -163,7 +166,8 @@ fn sessions(nodes: &IndexMap<String, Node>, domains: &Domains) -> Vec<BgpSession
 /// Whether `mine` (where `node` has `their_addr`'s subnet) and `peer` (holding it) are
 /// in one broadcast domain, so TCP between them needs no routing.
 fn linked(node: &Node, their_addr: IpAddr, peer: &Node, my_addr: IpAddr, domains: &Domains) -> bool {
-    let Some(my_if) = node.interfaces.values().find(|i| i.addresses.iter().any(|a| a.addr() == my_addr)) else {
+    let Some(my_if) = node.interfaces.values().find(|i| i.addresses.iter().any(|a| a.addr() == my_addr))
+    else {
         return false;
     };
     let Some(their_if) =
@@ -288,7 +292,7 @@ fn apply(bgp: &Bgp, map: &str, net: IpNet, path: &mut BgpPath) -> Option<()> {
         path.med = med;
     }
     let mut prepended = entry.prepend.clone();
-    prepended.extend(path.as_path.drain(..));
+    prepended.append(&mut path.as_path);
     path.as_path = prepended;
     Some(())
 }
@@ -318,9 +322,11 @@ fn compare(a: &BgpPath, b: &BgpPath) -> std::cmp::Ordering {
         .then(a.local_pref.cmp(&b.local_pref))
         .then(b.as_path.len().cmp(&a.as_path.len()))
         .then(b.origin.cmp(&a.origin))
-        .then_with(|| {
-            if a.as_path.first() == b.as_path.first() { b.med.cmp(&a.med) } else { Ordering::Equal }
-        })
+        .then_with(
+            || {
+                if a.as_path.first() == b.as_path.first() { b.med.cmp(&a.med) } else { Ordering::Equal }
+            },
+        )
         .then(b.from_ibgp.cmp(&a.from_ibgp))
 }
 
@@ -334,7 +340,8 @@ pub fn fib_routes(node: &Node, table: &BTreeMap<IpNet, BgpBest>, fib: &Fib) -> V
         if fib.find(*net, RouteSource::Connected).is_some() {
             continue;
         }
-        let interface = connected_interface(node, hop).or_else(|| fib.lookup(hop).map(|r| r.interface.clone()));
+        let interface =
+            connected_interface(node, hop).or_else(|| fib.lookup(hop).map(|r| r.interface.clone()));
         let Some(interface) = interface else { continue };
         out.push(FibRoute { to: *net, via: Some(hop), interface, source: RouteSource::Bgp });
     }

@@ -51,10 +51,9 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
         ProbeSpec::BgpSession { node, address, remote_as, .. } => {
             world.bgp.established(node, *address).is_some_and(|s| s.remote_as == *remote_as)
         }
-        ProbeSpec::BgpRoute { node, to, as_paths } => world
-            .bgp
-            .best(node, *to)
-            .is_some_and(|b| b.tied.iter().all(|p| as_paths.contains(&p.as_path))),
+        ProbeSpec::BgpRoute { node, to, as_paths } => {
+            world.bgp.best(node, *to).is_some_and(|b| b.tied.iter().all(|p| as_paths.contains(&p.as_path)))
+        }
         ProbeSpec::Link { from, to, address } => {
             let ends = [from, to];
             if ends

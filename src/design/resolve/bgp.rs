@@ -108,7 +108,8 @@ impl Resolver<'_> {
     }
 
     fn asn(&mut self, text: &str, loc: Loc) -> Option<u32> {
-        let parsed = text.parse::<u64>().ok().filter(|n| (1..=u64::from(u32::MAX)).contains(n) && *n != AS_TRANS);
+        let parsed =
+            text.parse::<u64>().ok().filter(|n| (1..=u64::from(u32::MAX)).contains(n) && *n != AS_TRANS);
         if parsed.is_none() {
             self.report(
                 Diagnostic::error("invalid-as", format!("`{text}` is not an AS number a router can have"))
@@ -144,7 +145,12 @@ impl Resolver<'_> {
             None
         };
         let Some(permit) = w.first().and_then(|v| verdict(v.text)) else {
-            return bad(self, Loc::value(at.clone()), format!("`{line}` is not a prefix-list entry"), "not `permit` or `deny` first");
+            return bad(
+                self,
+                Loc::value(at.clone()),
+                format!("`{line}` is not a prefix-list entry"),
+                "not `permit` or `deny` first",
+            );
         };
         let Some(net_word) = w.get(1) else {
             return bad(self, Loc::value(at.clone()), format!("`{line}` names no prefix"), "no prefix");
@@ -168,15 +174,26 @@ impl Resolver<'_> {
                 "ge" => &mut ge,
                 "le" => &mut le,
                 _ => {
-                    return bad(self, Loc::within(at.clone(), key.range.clone()), format!("`{}` is not `ge` or `le`", key.text), "unexpected");
+                    return bad(
+                        self,
+                        Loc::within(at.clone(), key.range.clone()),
+                        format!("`{}` is not `ge` or `le`", key.text),
+                        "unexpected",
+                    );
                 }
             };
             let value = rest.next().and_then(|v| v.text.parse::<u8>().ok());
-            let Some(value) = value.filter(|v| *v <= prefix.max_prefix_len() && *v > prefix.prefix_len()) else {
+            let Some(value) = value.filter(|v| *v <= prefix.max_prefix_len() && *v > prefix.prefix_len())
+            else {
                 return bad(
                     self,
                     Loc::within(at.clone(), key.range.clone()),
-                    format!("`{}` needs a prefix length from {} to {}", key.text, prefix.prefix_len() + 1, prefix.max_prefix_len()),
+                    format!(
+                        "`{}` needs a prefix length from {} to {}",
+                        key.text,
+                        prefix.prefix_len() + 1,
+                        prefix.max_prefix_len()
+                    ),
                     "no valid length",
                 );
             };
@@ -185,7 +202,12 @@ impl Resolver<'_> {
         if let (Some(g), Some(l)) = (ge, le)
             && g > l
         {
-            return bad(self, Loc::value(at.clone()), format!("`ge {g}` is longer than `le {l}`: nothing matches"), "empty range");
+            return bad(
+                self,
+                Loc::value(at.clone()),
+                format!("`ge {g}` is longer than `le {l}`: nothing matches"),
+                "empty range",
+            );
         }
         Some(PrefixEntry { permit, prefix, ge, le })
     }
@@ -247,18 +269,25 @@ impl Resolver<'_> {
                         return invalid(self, Some(&w[i]), "`match` names no prefix list".into());
                     };
                     if !lists.contains_key(name.text) {
-                        let help = did_you_mean(name.text, lists.keys().map(String::as_str)).unwrap_or_else(|| {
-                            if lists.is_empty() {
-                                "this router has no `prefix-lists`; add one with this name".to_string()
-                            } else {
-                                format!("the prefix lists of this router are: {}", lists.keys().cloned().collect::<Vec<_>>().join(", "))
-                            }
-                        });
+                        let help =
+                            did_you_mean(name.text, lists.keys().map(String::as_str)).unwrap_or_else(|| {
+                                if lists.is_empty() {
+                                    "this router has no `prefix-lists`; add one with this name".to_string()
+                                } else {
+                                    format!(
+                                        "the prefix lists of this router are: {}",
+                                        lists.keys().cloned().collect::<Vec<_>>().join(", ")
+                                    )
+                                }
+                            });
                         self.report(
-                            Diagnostic::error("unknown-prefix-list", format!("there is no prefix list `{}`", name.text))
-                                .at(Loc::within(at.clone(), name.range.clone()))
-                                .label("no such prefix list")
-                                .help(help),
+                            Diagnostic::error(
+                                "unknown-prefix-list",
+                                format!("there is no prefix list `{}`", name.text),
+                            )
+                            .at(Loc::within(at.clone(), name.range.clone()))
+                            .label("no such prefix list")
+                            .help(help),
                         );
                         return None;
                     }
@@ -271,7 +300,11 @@ impl Resolver<'_> {
                     match what {
                         Some("local-preference") => {
                             let Some(n) = number(i + 2) else {
-                                return invalid(self, w.get(i + 1), "`set local-preference` needs a number".into());
+                                return invalid(
+                                    self,
+                                    w.get(i + 1),
+                                    "`set local-preference` needs a number".into(),
+                                );
                             };
                             entry.local_preference = Some(n);
                             i += 3;
@@ -287,30 +320,50 @@ impl Resolver<'_> {
                             i += 2;
                             while let Some(c) = w.get(i).filter(|c| !matches!(c.text, "set" | "match")) {
                                 if !is_community(c.text) {
-                                    return invalid(self, Some(c), format!("`{}` is not a community: write `65001:10`, `no-export` or `no-advertise`", c.text));
+                                    return invalid(
+                                        self,
+                                        Some(c),
+                                        format!(
+                                            "`{}` is not a community: write `65001:10`, `no-export` or `no-advertise`",
+                                            c.text
+                                        ),
+                                    );
                                 }
                                 entry.communities.push(c.text.to_string());
                                 i += 1;
                             }
                             if entry.communities.is_empty() {
-                                return invalid(self, w.get(i - 1), "`set community` needs a community".into());
+                                return invalid(
+                                    self,
+                                    w.get(i - 1),
+                                    "`set community` needs a community".into(),
+                                );
                             }
                         }
                         Some("as-path") if w.get(i + 2).map(|x| x.text) == Some("prepend") => {
                             i += 3;
-                            while let Some(n) = w.get(i).and_then(|x| x.text.parse::<u32>().ok()).filter(|n| *n > 0) {
+                            while let Some(n) =
+                                w.get(i).and_then(|x| x.text.parse::<u32>().ok()).filter(|n| *n > 0)
+                            {
                                 entry.prepend.push(n);
                                 i += 1;
                             }
                             if entry.prepend.is_empty() {
-                                return invalid(self, w.get(i - 1), "`set as-path prepend` needs AS numbers".into());
+                                return invalid(
+                                    self,
+                                    w.get(i - 1),
+                                    "`set as-path prepend` needs AS numbers".into(),
+                                );
                             }
                         }
                         _ => {
+                            let shown = w.get(i + 1).map_or("", |x| x.text);
                             return invalid(
                                 self,
                                 w.get(i + 1).or(w.get(i)),
-                                "asbuilt sets `local-preference`, `metric`, `community` or `as-path prepend`".into(),
+                                format!(
+                                    "`set {shown}` is not something a route map here sets: use `local-preference`, `metric`, `community` or `as-path prepend`"
+                                ),
                             );
                         }
                     }
@@ -318,7 +371,12 @@ impl Resolver<'_> {
                 other => return invalid(self, Some(&w[i]), format!("`{other}` is not `match` or `set`")),
             }
         }
-        if !entry.permit && (entry.local_preference.is_some() || entry.metric.is_some() || !entry.communities.is_empty() || !entry.prepend.is_empty()) {
+        if !entry.permit
+            && (entry.local_preference.is_some()
+                || entry.metric.is_some()
+                || !entry.communities.is_empty()
+                || !entry.prepend.is_empty())
+        {
             return invalid(self, w.first(), "a `deny` entry drops the route; it sets nothing".into());
         }
         Some(entry)
@@ -334,9 +392,15 @@ impl Resolver<'_> {
         let mut out: Vec<BgpNeighbour> = Vec::new();
         for (key, peer) in &wire.neighbours {
             let at = path!["design", "bgp", node, "neighbours", key];
-            let as_loc = if peer.short { Loc::value(at.clone()) } else { Loc::value(path!["design", "bgp", node, "neighbours", key, "as"]) };
+            let as_loc = if peer.short {
+                Loc::value(at.clone())
+            } else {
+                Loc::value(path!["design", "bgp", node, "neighbours", key, "as"])
+            };
             let Some(remote_as) = self.asn(peer.asn.as_str(), as_loc.clone()) else { continue };
-            let Some((address, peer_node)) = self.peer_address(node, key, Loc::key(at.clone())) else { continue };
+            let Some((address, peer_node)) = self.peer_address(node, key, Loc::key(at.clone())) else {
+                continue;
+            };
             if let Some(name) = &peer_node
                 && let Some((theirs, their_loc)) = asns.get(name)
                 && *theirs != remote_as
@@ -344,7 +408,9 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error(
                         "as-mismatch",
-                        format!("`{node}` expects `{name}` in AS {remote_as}, but `{name}` is in AS {theirs}"),
+                        format!(
+                            "`{node}` expects `{name}` in AS {remote_as}, but `{name}` is in AS {theirs}"
+                        ),
                     )
                     .at(as_loc)
                     .label(format!("AS {remote_as}"))
@@ -355,9 +421,12 @@ impl Resolver<'_> {
             }
             if out.iter().any(|n| n.address == address) {
                 self.report(
-                    Diagnostic::error("duplicate-neighbour", format!("`{node}` has {address} as a neighbour twice"))
-                        .at(Loc::key(at))
-                        .help("list each neighbour once, by name or by address"),
+                    Diagnostic::error(
+                        "duplicate-neighbour",
+                        format!("`{node}` has {address} as a neighbour twice"),
+                    )
+                    .at(Loc::key(at))
+                    .help("list each neighbour once, by name or by address"),
                 );
                 continue;
             }
@@ -366,9 +435,8 @@ impl Resolver<'_> {
                 if maps.contains_key(name) {
                     return Some(Some(name.clone()));
                 }
-                let help = did_you_mean(name, maps.keys().map(String::as_str)).unwrap_or_else(|| {
-                    format!("define it under `design.bgp.{node}.route-maps`")
-                });
+                let help = did_you_mean(name, maps.keys().map(String::as_str))
+                    .unwrap_or_else(|| format!("define it under `design.bgp.{node}.route-maps`"));
                 self.report(
                     Diagnostic::error("unknown-route-map", format!("`{node}` has no route map `{name}`"))
                         .at(Loc::value(path!["design", "bgp", node, "neighbours", key, which]))
@@ -399,29 +467,46 @@ impl Resolver<'_> {
                 return None;
             }
             if !mine.addresses().any(|(i, a)| i.name != "lo" && a.contains(&addr)) {
-                let subnets: Vec<String> =
-                    mine.addresses().filter(|(i, _)| i.name != "lo").map(|(i, a)| format!("{} on {}", a.trunc(), i.name)).collect();
+                let subnets: Vec<String> = mine
+                    .addresses()
+                    .filter(|(i, _)| i.name != "lo")
+                    .map(|(i, a)| format!("{} on {}", a.trunc(), i.name))
+                    .collect();
                 self.report(
-                    Diagnostic::error("unknown-neighbour", format!("neighbour {addr} is not on a subnet `{node}` is on"))
-                        .at(loc)
-                        .label("not directly connected")
-                        .help(format!(
-                            "asbuilt peers over a shared subnet; `{node}` is on {}",
-                            if subnets.is_empty() { "no subnet".to_string() } else { subnets.join(", ") }
-                        )),
+                    Diagnostic::error(
+                        "unknown-neighbour",
+                        format!("neighbour {addr} is not on a subnet `{node}` is on"),
+                    )
+                    .at(loc)
+                    .label("not directly connected")
+                    .help(format!(
+                        "asbuilt peers over a shared subnet; `{node}` is on {}",
+                        if subnets.is_empty() { "no subnet".to_string() } else { subnets.join(", ") }
+                    )),
                 );
                 return None;
             }
-            let owner = self.nodes.values().find(|n| n.addresses().any(|(_, a)| a.addr() == addr)).map(|n| n.name.clone());
+            let owner = self
+                .nodes
+                .values()
+                .find(|n| n.addresses().any(|(_, a)| a.addr() == addr))
+                .map(|n| n.name.clone());
             return Some((addr, owner));
         }
         if key == node || !self.nodes.contains_key(key) {
-            let others: Vec<&str> = self.file.design.bgp.keys().map(String::as_str).filter(|n| *n != node).collect();
+            let others: Vec<&str> =
+                self.file.design.bgp.keys().map(String::as_str).filter(|n| *n != node).collect();
             let help = did_you_mean(key, self.file.nodes.keys().map(String::as_str))
                 .filter(|_| key != node)
                 .unwrap_or_else(|| format!("name a router `{node}` shares a subnet with, or its address; the BGP routers are: {}", others.join(", ")));
-            let message = if key == node { format!("`{node}` cannot be its own neighbour") } else { format!("there is no node `{key}`") };
-            self.report(Diagnostic::error("unknown-neighbour", message).at(loc).label("no such neighbour").help(help));
+            let message = if key == node {
+                format!("`{node}` cannot be its own neighbour")
+            } else {
+                format!("there is no node `{key}`")
+            };
+            self.report(
+                Diagnostic::error("unknown-neighbour", message).at(loc).label("no such neighbour").help(help),
+            );
             return None;
         }
         match shared_address(&self.nodes[node], &self.nodes[key], self) {
@@ -447,14 +532,23 @@ impl Resolver<'_> {
             let net = match syntax::subnet(text) {
                 Ok(net) => net,
                 Err(invalid) => {
-                    self.report(Diagnostic::error("invalid-network", invalid.message).at(loc).label("not a subnet").help(invalid.help));
+                    self.report(
+                        Diagnostic::error("invalid-network", invalid.message)
+                            .at(loc)
+                            .label("not a subnet")
+                            .help(invalid.help),
+                    );
                     continue;
                 }
             };
             let n = &self.nodes[node];
             let local = n.addresses().any(|(_, a)| a.trunc() == net) || n.routes.iter().any(|r| r.to == net);
             if !local {
-                let known: Vec<String> = n.addresses().map(|(_, a)| a.trunc().to_string()).chain(n.routes.iter().map(|r| r.to.to_string())).collect();
+                let known: Vec<String> = n
+                    .addresses()
+                    .map(|(_, a)| a.trunc().to_string())
+                    .chain(n.routes.iter().map(|r| r.to.to_string()))
+                    .collect();
                 self.report(
                     Diagnostic::error("network-not-local", format!("`{node}` announces {net}, which it has no route to"))
                         .at(loc)
@@ -485,7 +579,10 @@ impl Resolver<'_> {
                     self.report(
                         Diagnostic::error("invalid-value", format!("BGP cannot redistribute `{word}`"))
                             .at(Loc::value(path!["design", "bgp", node, "redistribute", i]))
-                            .help(did_you_mean(word, ["connected", "static", "ospf"]).unwrap_or_else(|| "use `connected`, `static` or `ospf`".into())),
+                            .help(
+                                did_you_mean(word, ["connected", "static", "ospf"])
+                                    .unwrap_or_else(|| "use `connected`, `static` or `ospf`".into()),
+                            ),
                     );
                     continue;
                 }
@@ -505,7 +602,9 @@ impl Resolver<'_> {
             for n in &bgp.neighbours {
                 let Some(peer) = n.node.as_deref().and_then(|p| self.nodes.get(p)) else { continue };
                 let back = peer.bgp.as_ref().is_some_and(|b| {
-                    b.neighbours.iter().any(|theirs| node.addresses().any(|(_, a)| a.addr() == theirs.address))
+                    b.neighbours
+                        .iter()
+                        .any(|theirs| node.addresses().any(|(_, a)| a.addr() == theirs.address))
                 });
                 // A peer whose own BGP failed to resolve was reported already.
                 let declared = self.file.design.bgp.contains_key(&peer.name);
