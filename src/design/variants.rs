@@ -143,6 +143,11 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
         if let Some(ospf) = &mut node.ospf {
             v4(&mut ospf.router_id, f);
         }
+        if let Some(resolv) = &mut node.as_is.resolv {
+            for ns in &mut resolv.nameservers {
+                addr(ns, f);
+            }
+        }
         if let Some(fw) = &mut node.firewall {
             for rule in &mut fw.rules {
                 selector_nets(&mut rule.from, f);

@@ -7,5 +7,7 @@ pub mod de;
 pub mod locate;
 pub mod source;
 pub mod wire;
+pub mod wire_as_is;
+pub mod beside;
 
 pub use source::{Source, parse};

@@ -7,6 +7,7 @@
 //! quietly over things an earlier stage already reported.
 
 mod addressing;
+mod as_is;
 mod cabling;
 mod checks;
 mod faults;
@@ -45,8 +46,10 @@ pub(crate) struct Resolved {
 }
 
 /// Resolves the teacher's plan. Errors come back all at once.
-pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> {
+/// `folder` is where the topology was read from, for `from:` (`topology::beside`).
+pub(crate) fn resolve(file: &TopologyFile, folder: Option<&std::path::Path>) -> Result<Resolved, Vec<Diagnostic>> {
     let mut r = Resolver::new(file);
+    r.folder = folder.map(std::path::Path::to_path_buf);
     r.meta();
     r.nodes();
     if r.over_bounds {
@@ -70,6 +73,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.firewalls();
     r.nat();
     r.services();
+    r.as_is();
     r.faults();
     r.checks();
     r.grading();
@@ -105,6 +109,8 @@ pub(crate) struct Resolver<'f> {
     checks: Vec<Check>,
     grading: Vec<Grading>,
     variant_rules: Vec<VariantRule>,
+    /// The topology's folder, where `from:` finds files.
+    folder: Option<std::path::PathBuf>,
 }
 
 impl<'f> Resolver<'f> {
@@ -128,6 +134,7 @@ impl<'f> Resolver<'f> {
             checks: Vec::new(),
             grading: Vec::new(),
             variant_rules: Vec::new(),
+            folder: None,
         }
     }
 

@@ -69,6 +69,7 @@ impl Resolver<'_> {
                     nat: None,
                     services: Services::default(),
                     vlans: IndexMap::new(),
+                    as_is: Default::default(),
                 },
             );
         }
