@@ -59,7 +59,10 @@ fn make_parents(root: &Path, rel: &str) -> std::io::Result<PathBuf> {
         at.push(part);
         match std::fs::symlink_metadata(&at) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(std::io::Error::other(format!("{} is a symbolic link in the image", at.display())));
+                return Err(std::io::Error::other(format!(
+                    "{} is a symbolic link in the image",
+                    at.display()
+                )));
             }
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(std::io::Error::other(format!("{} is a file, not a folder", at.display()))),

@@ -132,8 +132,10 @@ pub const COMMAND_OUTPUT: usize = 16 * 1024;
 
 /// Reads the output of [`startup_script`] back into each command's part.
 pub fn read_startup_output(node: &str, commands: &[String], output: &str) -> StartupLog {
-    let mut logs: Vec<CommandLog> =
-        commands.iter().map(|c| CommandLog { command: c.clone(), status: None, output: String::new() }).collect();
+    let mut logs: Vec<CommandLog> = commands
+        .iter()
+        .map(|c| CommandLog { command: c.clone(), status: None, output: String::new() })
+        .collect();
     let mut current: Option<usize> = None;
     for line in output.lines() {
         if let Some(i) = line.strip_prefix(START).and_then(|n| n.trim().parse::<usize>().ok())

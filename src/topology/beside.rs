@@ -62,7 +62,8 @@ impl BesideError {
 pub fn read(folder: Option<&Path>, relative: &str) -> Result<String, BesideError> {
     let folder = folder.ok_or(BesideError::NoFolder)?;
     let rel = Path::new(relative);
-    if relative.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if relative.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err(BesideError::Escapes);
     }
     let base = folder.canonicalize().map_err(|e| BesideError::Unreadable(e.to_string()))?;

@@ -2,12 +2,12 @@
 //!
 //! Nothing here knows what the values mean; `crate::design` checks and resolves them.
 
+pub mod beside;
 pub mod bounds;
 pub mod de;
 pub mod locate;
 pub mod source;
 pub mod wire;
 pub mod wire_as_is;
-pub mod beside;
 
 pub use source::{Source, parse};

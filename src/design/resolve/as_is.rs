@@ -51,9 +51,12 @@ impl Resolver<'_> {
                 if let Some(own) = as_is.files.iter().find(|o| o.path == f.path) {
                     let at = path!["nodes", name.as_str(), "files", own.path.as_str()];
                     self.report(
-                        Diagnostic::error("conflicting-keys", format!("`{}` is also in the shared folder", f.path))
-                            .at(Loc::key(at))
-                            .help("give the file one place: the node's `files` or `shared.files`"),
+                        Diagnostic::error(
+                            "conflicting-keys",
+                            format!("`{}` is also in the shared folder", f.path),
+                        )
+                        .at(Loc::key(at))
+                        .help("give the file one place: the node's `files` or `shared.files`"),
                     );
                     continue;
                 }
@@ -96,9 +99,12 @@ impl Resolver<'_> {
             as_is.resolv = self.resolv(name, wire);
             if as_is.resolv.is_some() && as_is.files.iter().any(|f| f.path == "/etc/resolv.conf") {
                 self.report(
-                    Diagnostic::error("conflicting-keys", format!("node `{name}` gives /etc/resolv.conf twice"))
-                        .at(Loc::key(path!["nodes", name.as_str(), "resolv"]))
-                        .help("write the name servers under `resolv` or the file under `files`, not both"),
+                    Diagnostic::error(
+                        "conflicting-keys",
+                        format!("node `{name}` gives /etc/resolv.conf twice"),
+                    )
+                    .at(Loc::key(path!["nodes", name.as_str(), "resolv"]))
+                    .help("write the name servers under `resolv` or the file under `files`, not both"),
                 );
             }
             if let Some(node) = self.nodes.get_mut(name) {
@@ -109,7 +115,11 @@ impl Resolver<'_> {
             self.report(
                 Diagnostic::error(
                     "file-too-big",
-                    format!("the lab's files and startup commands add up to {} KiB; at most {} KiB", bytes / 1024, LAB_BYTES / 1024),
+                    format!(
+                        "the lab's files and startup commands add up to {} KiB; at most {} KiB",
+                        bytes / 1024,
+                        LAB_BYTES / 1024
+                    ),
                 )
                 .at(Loc::key(path!["nodes"]))
                 .help("every instance stores them; put large data in the node's image"),
@@ -128,13 +138,16 @@ impl Resolver<'_> {
         let mut out = Vec::new();
         for (rel, spec) in &shared.files {
             let at = path!["shared", "files", rel.as_str()];
-            let normal = !rel.is_empty()
-                && rel.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
+            let normal =
+                !rel.is_empty() && rel.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
             if !normal {
                 self.report(
-                    Diagnostic::error("file-not-writable", format!("`{rel}` is not a path inside the shared folder"))
-                        .at(Loc::key(at))
-                        .help("name the file relative to the folder, without `..`: `hosts.txt`, `keys/lab.pub`"),
+                    Diagnostic::error(
+                        "file-not-writable",
+                        format!("`{rel}` is not a path inside the shared folder"),
+                    )
+                    .at(Loc::key(at))
+                    .help("name the file relative to the folder, without `..`: `hosts.txt`, `keys/lab.pub`"),
                 );
                 continue;
             }
@@ -166,20 +179,30 @@ impl Resolver<'_> {
             );
             return false;
         }
-        let inside = WRITABLE_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')));
+        let inside =
+            WRITABLE_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')));
         if !inside {
             self.report(
-                Diagnostic::error("file-not-writable", format!("`{path}` is not in a folder a node may write"))
-                    .at(loc)
-                    .label("read-only in every node")
-                    .help(format!("a node's root file system is read-only; files can go in {WRITABLE_LIST}")),
+                Diagnostic::error(
+                    "file-not-writable",
+                    format!("`{path}` is not in a folder a node may write"),
+                )
+                .at(loc)
+                .label("read-only in every node")
+                .help(format!("a node's root file system is read-only; files can go in {WRITABLE_LIST}")),
             );
         }
         inside
     }
 
     /// A file's content (read from beside the topology for `from:`), owner and mode.
-    fn file_content(&mut self, path: &str, spec: &FileWire, at: &Path, bytes: &mut usize) -> Option<NodeFile> {
+    fn file_content(
+        &mut self,
+        path: &str,
+        spec: &FileWire,
+        at: &Path,
+        bytes: &mut usize,
+    ) -> Option<NodeFile> {
         let content = self.content(spec, at, bytes)?;
         let mode = match &spec.mode {
             None => 0o644,
@@ -262,9 +285,12 @@ impl Resolver<'_> {
         };
         if text.len() > beside::FILE_BYTES {
             self.report(
-                Diagnostic::error("file-too-big", format!("the file is larger than {} KiB", beside::FILE_BYTES / 1024))
-                    .at(Loc::value(sub("content")))
-                    .help("files put into nodes are configuration, not data: keep them small"),
+                Diagnostic::error(
+                    "file-too-big",
+                    format!("the file is larger than {} KiB", beside::FILE_BYTES / 1024),
+                )
+                .at(Loc::value(sub("content")))
+                .help("files put into nodes are configuration, not data: keep them small"),
             );
             return None;
         }
@@ -303,9 +329,12 @@ impl Resolver<'_> {
                 let help = did_you_mean(daemon, FRR_DAEMONS)
                     .unwrap_or_else(|| format!("the router's FRR has {}", FRR_DAEMONS.join(", ")));
                 self.report(
-                    Diagnostic::error("unknown-daemon", format!("`{daemon}` is not an FRR daemon asbuilt's routers have"))
-                        .at(Loc::value(path!["nodes", name, "frr", "daemons", i]))
-                        .help(help),
+                    Diagnostic::error(
+                        "unknown-daemon",
+                        format!("`{daemon}` is not an FRR daemon asbuilt's routers have"),
+                    )
+                    .at(Loc::value(path!["nodes", name, "frr", "daemons", i]))
+                    .help(help),
                 );
                 continue;
             }
@@ -318,7 +347,8 @@ impl Resolver<'_> {
 
     /// A MAC address for an interface the node has, lowercase.
     fn mac(&mut self, node: &str, iface: &str, mac: &str, at: &Path) -> Option<String> {
-        let cabled = self.nodes[node].interfaces.get(iface).is_some_and(|i| i.segment.is_some() && i.vlan.is_none());
+        let cabled =
+            self.nodes[node].interfaces.get(iface).is_some_and(|i| i.segment.is_some() && i.vlan.is_none());
         if !cabled {
             let names: Vec<String> = self.nodes[node]
                 .interfaces
@@ -361,7 +391,10 @@ impl Resolver<'_> {
                 continue;
             }
             let v = value.as_str();
-            if v.is_empty() || v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || " .:-_".contains(c)) {
+            if v.is_empty()
+                || v.len() > 64
+                || !v.chars().all(|c| c.is_ascii_alphanumeric() || " .:-_".contains(c))
+            {
                 self.report(
                     Diagnostic::error("invalid-value", format!("`{v}` is not a kernel setting's value"))
                         .at(Loc::value(at))
@@ -390,7 +423,9 @@ impl Resolver<'_> {
         for (i, domain) in resolv.search.iter().enumerate() {
             let ok = !domain.is_empty()
                 && domain.len() <= 253
-                && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                && domain
+                    .split('.')
+                    .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
             if !ok {
                 self.report(
                     Diagnostic::error("invalid-value", format!("`{domain}` is not a domain"))
@@ -421,7 +456,8 @@ fn valid_owner(owner: &str) -> bool {
             && p.len() <= 32
             && (p.chars().all(|c| c.is_ascii_digit())
                 || (p.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                    && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')))
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')))
     };
     match owner.split_once(':') {
         Some((user, group)) => part(user) && part(group),
@@ -455,20 +491,26 @@ fn parse_mac(text: &str) -> Result<[u8; 6], &'static str> {
 /// namespace, and per interface only those that exist when the node starts, before
 /// its cables are in.
 fn sysctl_allowed(key: &str) -> Result<(), &'static str> {
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)) {
+    if key.is_empty()
+        || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    {
         return Err("it is not a kernel setting's name");
     }
     if key == "net.core.somaxconn" {
         return Ok(());
     }
     let Some(rest) = key.strip_prefix("net.ipv4.").or_else(|| key.strip_prefix("net.ipv6.")) else {
-        return Err("only net.ipv4.*, net.ipv6.* and net.core.somaxconn belong to a node's own network namespace");
+        return Err(
+            "only net.ipv4.*, net.ipv6.* and net.core.somaxconn belong to a node's own network namespace",
+        );
     };
     for table in ["conf.", "neigh."] {
         if let Some(iface) = rest.strip_prefix(table) {
             let iface = iface.split('.').next().unwrap_or("");
             if !matches!(iface, "all" | "default" | "lo") {
-                return Err("the node's cabled interfaces do not exist yet when its kernel settings are made");
+                return Err(
+                    "the node's cabled interfaces do not exist yet when its kernel settings are made",
+                );
             }
         }
     }

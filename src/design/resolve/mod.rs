@@ -47,7 +47,10 @@ pub(crate) struct Resolved {
 
 /// Resolves the teacher's plan. Errors come back all at once.
 /// `folder` is where the topology was read from, for `from:` (`topology::beside`).
-pub(crate) fn resolve(file: &TopologyFile, folder: Option<&std::path::Path>) -> Result<Resolved, Vec<Diagnostic>> {
+pub(crate) fn resolve(
+    file: &TopologyFile,
+    folder: Option<&std::path::Path>,
+) -> Result<Resolved, Vec<Diagnostic>> {
     let mut r = Resolver::new(file);
     r.folder = folder.map(std::path::Path::to_path_buf);
     r.meta();

@@ -53,4 +53,3 @@ async fn run_one(docker: &Docker, plan: &Plan, node: &NodePlan) -> StartupLog {
         },
     }
 }
-
