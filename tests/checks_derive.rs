@@ -10,7 +10,7 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -18,6 +18,7 @@ const EXAMPLES: [&str; 7] = [
     "dhcp-dns.yml",
     "storingen.yml",
     "vlans.yml",
+    "kathara-stijl.yml",
 ];
 
 fn ids(suite: &Suite) -> Vec<&str> {

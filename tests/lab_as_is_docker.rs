@@ -5,11 +5,18 @@
 //! control where its absence would also pass.
 
 mod common;
+#[path = "support/verdicts.rs"]
+mod verdicts;
 
+use asbuilt::checks::derive;
+use asbuilt::checks::judge::Names;
+use asbuilt::checks::report::Report;
+use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::design::Lab;
 use asbuilt::engine::Engine;
+use asbuilt::engine::access::InstanceAccess;
 use asbuilt::topology::Source;
-use common::Deployed;
+use common::{Deployed, example};
 
 const LAB: &str = r#"
 lab: as-is
@@ -156,4 +163,24 @@ async fn every_as_is_construct_is_there_in_the_running_lab() {
     assert_eq!(control.stdout.trim(), "/opt/zichtbaar.txt");
     let processes = out(&lab, "pc1", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '").await;
     assert!(!processes.contains("geheim-startup-7f3a"), "{processes}");
+}
+
+/// A lab in Kathará's style, whose routers bring their own frr.conf, is still graded on
+/// its design: built completely, it scores full marks on the real engine.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_kathara_style_example_built_completely_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("t-as-is-kathara");
+    let design = example("kathara-stijl.yml").design_for(Some("s1")).solution();
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-as-is-kathara").await;
+    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
+    let results = runner::run(&suite, &access, &Names::of(&design), &RunOptions::default()).await;
+    let report = Report::build(&suite, &results, "2026-12-01T12:00:00Z");
+    assert_eq!(report.score.percent, 100.0, "{}", verdicts::explain(&report));
+    // The startup commands ran, with the student's gateway filled in.
+    assert_eq!(
+        out(&lab, "pc1", "cat /root/opstart.txt").await,
+        format!("opgestart met gateway {}", common::address(&design, "r1", "eth2"))
+    );
+    assert!(out(&lab, "pc1", "cat /srv/shared/LEESMIJ.txt").await.contains("Kathará"));
 }
