@@ -169,10 +169,10 @@ async fn every_as_is_construct_is_there_in_the_running_lab() {
 /// its design: built completely, it scores full marks on the real engine.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_kathara_style_example_built_completely_scores_full_marks() {
-    let _cleanup = common::DestroyOnDrop("t-as-is-kathara");
+    let _cleanup = common::DestroyOnDrop("t-kathara-style");
     let design = example("kathara-stijl.yml").design_for(Some("s1")).solution();
     let suite = derive::suite(&design);
-    let lab = Deployed::new(design.clone(), "t-as-is-kathara").await;
+    let lab = Deployed::new(design.clone(), "t-kathara-style").await;
     let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
     let results = runner::run(&suite, &access, &Names::of(&design), &RunOptions::default()).await;
     let report = Report::build(&suite, &results, "2026-12-01T12:00:00Z");
