@@ -19,6 +19,7 @@ const EXAMPLES: [&str; 8] = [
     "storingen.yml",
     "vlans.yml",
     "bgp-drie-as.yml",
+    "kathara-stijl.yml",
 ];
 
 fn ids(suite: &Suite) -> Vec<&str> {

@@ -276,8 +276,9 @@ fn labs_with_everything() -> Vec<(String, Design)> {
         .filter(|path| path.extension().is_some_and(|e| e == "yml"))
         .map(|path| {
             let name = path.file_name().expect("a name").to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path).expect("the lab can be read");
-            let design = design(&name, &text);
+            // Read from its folder: an example may name files beside it with `from:`.
+            let source = Source::read(&path).expect("the lab can be read");
+            let design = Lab::load(&source).expect("example labs load").design_for(None);
             (name, design)
         })
         .collect();

@@ -11,8 +11,9 @@ fn every_invalid_fixture_gives_its_error_with_the_expected_report() {
     insta::glob!("fixtures/invalid/*.yml", |path| {
         let stem = path.file_stem().unwrap().to_str().unwrap();
         let expected_code = stem.split("--").next().unwrap();
-        let text = std::fs::read_to_string(path).unwrap();
-        let source = Source::new(format!("invalid/{stem}.yml"), text);
+        // Read from its folder, so that `from:` finds (or misses) files beside it.
+        let mut source = Source::read(path).unwrap();
+        source.name = format!("invalid/{stem}.yml");
         let errors = match Lab::load(&source) {
             Ok(_) => panic!("{stem}: the fixture validated, but must fail with `{expected_code}`"),
             Err(errors) => errors,
@@ -35,7 +36,10 @@ fn every_error_of_every_invalid_fixture_says_how_to_fix_it() {
     let mut without_help = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).unwrap());
+        if path.extension().is_none_or(|e| e != "yml") {
+            continue;
+        }
+        let source = Source::read(&path).unwrap();
         let Err(errors) = Lab::load(&source) else { continue };
         for error in errors.iter().filter(|e| e.help.is_none()) {
             without_help.push(format!("{}: {} {}", path.display(), error.code, error.message));

@@ -12,6 +12,7 @@ mod graph;
 mod images;
 mod output;
 mod serve;
+mod startup_log;
 mod terminal;
 mod topology;
 
@@ -42,6 +43,8 @@ enum Command {
     Deploy(engine::DeployArgs),
     /// List lab instances, or show one: its nodes and cables.
     Inspect(engine::InspectArgs),
+    /// Show what the teacher's startup commands printed and how they exited, per node.
+    StartupLog(startup_log::StartupLogArgs),
     /// Run a command on a node of an instance.
     Exec(exec::ExecArgs),
     /// Open an interactive console on a node (vtysh on routers and firewalls).
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Images(args) => return images::run(args),
         Command::Deploy(args) => engine::deploy(&args),
         Command::Inspect(args) => engine::inspect(&args),
+        Command::StartupLog(args) => startup_log::startup_log(&args),
         Command::Exec(args) => exec::exec(&args),
         Command::Console(args) => engine::console(&args),
         Command::Link(args) => engine::link(&args),

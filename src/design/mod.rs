@@ -5,6 +5,7 @@
 //! design for the teacher's plan or for one student's variant.
 
 pub mod bgp;
+pub mod as_is;
 pub mod domains;
 pub mod model;
 mod resolve;
@@ -35,7 +36,7 @@ impl Lab {
     /// Parses and validates a topology file. `Err` holds every error found.
     pub fn load(source: &Source) -> Result<Lab, Vec<Diagnostic>> {
         let file = topology::parse(source)?;
-        let resolved = resolve::resolve(&file)?;
+        let resolved = resolve::resolve(&file, source.folder.as_deref())?;
         Ok(Lab { plan: resolved.design, variants: resolved.variants, warnings: resolved.warnings })
     }
 
@@ -81,6 +82,9 @@ fn fill_placeholders(design: &mut Design) {
     for node in design.nodes.values_mut() {
         if let Some(http) = &mut node.services.http {
             http.content = fill(&http.content);
+        }
+        for command in &mut node.as_is.startup {
+            *command = fill(command);
         }
     }
     for check in &mut design.checks {

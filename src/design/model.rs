@@ -260,6 +260,9 @@ pub struct Node {
     /// For switches: the VLANs of every port.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub vlans: IndexMap<String, PortVlans>,
+    /// Files, startup commands, own FRR configuration and the like (`design::as_is`).
+    #[serde(default, skip_serializing_if = "crate::design::as_is::NodeAsIs::is_empty")]
+    pub as_is: crate::design::as_is::NodeAsIs,
 }
 
 impl Node {

@@ -153,6 +153,11 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
                 f(&mut entry.prefix);
             }
         }
+        if let Some(resolv) = &mut node.as_is.resolv {
+            for ns in &mut resolv.nameservers {
+                addr(ns, f);
+            }
+        }
         if let Some(fw) = &mut node.firewall {
             for rule in &mut fw.rules {
                 selector_nets(&mut rule.from, f);

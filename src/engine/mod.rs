@@ -13,6 +13,7 @@ pub mod health;
 pub mod labels;
 pub mod lock;
 pub mod netlink;
+pub mod node_files;
 pub mod save;
 
 use std::path::PathBuf;
@@ -61,6 +62,9 @@ pub struct InstanceRecord {
     pub deployed_at: String,
     /// The current state of every cable end that is not plain (pulled, lossy, slow).
     pub links: Vec<(Endpoint, LinkSetting)>,
+    /// What the teacher's startup commands did on each node that has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup: Vec<crate::plan::as_is::StartupLog>,
 }
 
 impl InstanceRecord {

@@ -5,6 +5,7 @@
 //! Engines only carry it out, so Docker and Kubernetes build the same lab.
 
 mod bgp;
+pub mod as_is;
 pub mod fabric;
 pub mod faults;
 mod frr;
@@ -112,6 +113,15 @@ pub struct NodePlan {
     pub break_faults: Option<String>,
     /// Exits 0 once the node's daemons answer.
     pub ready: Option<String>,
+    /// The teacher's files (`design::as_is`), written onto the node's disk before it
+    /// starts, with their owner looked up in the node's own /etc/passwd.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_files: Vec<crate::design::as_is::NodeFile>,
+    /// The teacher's startup commands, run after the configuration by the script
+    /// `plan::as_is::startup_script` makes; their output is kept, and a failure does not
+    /// stop the deploy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup: Vec<String>,
 }
 
 /// A file to put into a node.
@@ -213,11 +223,14 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         after_all: None,
         break_faults: faults::break_script(design, &node.name),
         ready: None,
+        node_files: Vec::new(),
+        startup: Vec::new(),
     };
     // A custom image is the teacher's: asbuilt wires it and leaves its insides alone.
     if node.kind != NodeKind::Custom && node.image.is_none() {
         configure(design, node, ipv6, &mut plan);
     }
+    as_is::apply(node, &mut plan);
     plan
 }
 
@@ -249,6 +262,7 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     script.step("wait for the node to boot");
     script.raw("i=0; while [ ! -e /run/asbuilt/ready ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done");
     script.raw("[ -e /run/asbuilt/ready ] || { echo 'the node did not finish booting' >&2; exit 1; }");
+    as_is::macs(node, &mut script);
 
     // VLAN subinterfaces exist whoever configures them: they are part of the cabling.
     for iface in node.interfaces.values() {

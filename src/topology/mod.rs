@@ -3,10 +3,12 @@
 //! Nothing here knows what the values mean; `crate::design` checks and resolves them.
 
 pub mod bgp;
+pub mod beside;
 pub mod bounds;
 pub mod de;
 pub mod locate;
 pub mod source;
 pub mod wire;
+pub mod wire_as_is;
 
 pub use source::{Source, parse};

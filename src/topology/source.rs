@@ -19,6 +19,9 @@ pub struct Source {
     /// Set when the file is over [`bounds::FILE_BYTES`]; its text is then neither kept
     /// nor indexed, and parsing gives only this error.
     pub too_big: Option<TooBig>,
+    /// The folder the file was read from, where `from:` finds files beside it; `None`
+    /// for text that came without one (an upload to the service).
+    pub folder: Option<std::path::PathBuf>,
 }
 
 /// A file over [`bounds::FILE_BYTES`].
@@ -35,7 +38,7 @@ impl Source {
             return Source::too_big(name.into(), Some(text.len() as u64));
         }
         let locations = Locations::index(&text);
-        Source { name: name.into(), text, locations, too_big: None }
+        Source { name: name.into(), text, locations, too_big: None, folder: None }
     }
 
     /// Reads a file, but never more than one byte past [`bounds::FILE_BYTES`]: the file
@@ -52,11 +55,19 @@ impl Source {
         let text = String::from_utf8(bytes).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
         })?;
-        Ok(Source::new(name, text))
+        let mut source = Source::new(name, text);
+        source.folder = Some(super::beside::folder_of(path));
+        Ok(source)
     }
 
     fn too_big(name: String, bytes: Option<u64>) -> Source {
-        Source { name, text: String::new(), locations: Locations::default(), too_big: Some(TooBig { bytes }) }
+        Source {
+            name,
+            text: String::new(),
+            locations: Locations::default(),
+            too_big: Some(TooBig { bytes }),
+            folder: None,
+        }
     }
 
     /// The byte span a location refers to, or the closest thing the file has.

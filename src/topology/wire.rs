@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::de::{OneOrMany, Scalar, TextWire};
+pub use super::wire_as_is::{FileWire, FrrWire, ResolvWire, SharedWire};
 
 /// A lab: the nodes, how they are cabled, and the design the finished network must match.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -57,6 +58,10 @@ pub struct TopologyFile {
     /// FILE` for the ids.
     #[serde(default)]
     pub grading: IndexMap<String, GradingWire>,
+    /// Files every node gets in one folder, like Kathará's `shared/`:
+    /// `{ path: /srv/shared, files: { notes.txt: "..." } }`.
+    #[serde(default)]
+    pub shared: Option<SharedWire>,
 }
 
 /// How derived checks whose id matches count.
@@ -94,6 +99,30 @@ pub struct NodeWire {
     /// Resource limits; each kind has sensible defaults.
     #[serde(default)]
     pub limits: Option<LimitsWire>,
+    /// Files put into the node before its services start, by path:
+    /// `/etc/motd: "Welkom"` or `{ from: r1/etc/motd, owner: root:root, mode: "0644" }`.
+    #[serde(default)]
+    pub files: IndexMap<String, FileWire>,
+    /// Shell commands run as root in the node, in order, after asbuilt's configuration
+    /// (Kathará's `.startup`). A failing command is reported; the deploy goes on.
+    #[serde(default)]
+    pub startup: Vec<String>,
+    /// The router's own FRR configuration, loaded as it is instead of asbuilt's:
+    /// `{ config: { from: r1/frr.conf }, daemons: [ospfd] }`.
+    #[serde(default)]
+    pub frr: Option<FrrWire>,
+    /// MAC addresses by interface: `eth1: 02:00:00:00:01:01`.
+    #[serde(default)]
+    pub macs: IndexMap<String, String>,
+    /// Kernel settings of the node's network namespace: `net.ipv4.ip_forward: 1`.
+    #[serde(default)]
+    pub sysctls: IndexMap<String, Scalar>,
+    /// `false` switches IPv6 off in the node; `true` on, even in a lab without IPv6 addresses.
+    #[serde(default)]
+    pub ipv6: Option<bool>,
+    /// The node's `/etc/resolv.conf`: `{ nameservers: [192.0.2.53], search: [jansen.local] }`.
+    #[serde(default)]
+    pub resolv: Option<ResolvWire>,
 }
 
 /// Resource limits of one node. Each kind has defaults; a value outside the range given

@@ -82,21 +82,17 @@ impl Resolver<'_> {
                         .help("use lowercase letters, digits and dashes (`lan`, `dmz-1`)"),
                 );
             }
-            if members.len() < 2 {
-                let count = match members.len() {
-                    0 => "no members".to_string(),
-                    _ => "one member".to_string(),
-                };
+            // One member is a stub: an interface that exists and is up, on a bridge of
+            // its own, with nothing cabled to it yet (a Kathará collision domain of one).
+            if members.is_empty() {
                 self.report(
                     Diagnostic::error(
                         "segment-too-small",
-                        format!("segment `{name}` has {count}; a segment joins two or more interfaces"),
+                        format!("segment `{name}` has no members; a segment joins one or more interfaces"),
                     )
                     .at(Loc::value(at.clone()))
-                    .label("too few members")
-                    .help(
-                        "add the other interfaces on this LAN, or cable the two ends directly under `links`",
-                    ),
+                    .label("no members")
+                    .help("list the interfaces on this LAN: `lan: [r1:eth2, pc1:eth1]`, or one for an interface with nothing on it yet"),
                 );
                 continue;
             }

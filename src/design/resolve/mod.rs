@@ -8,6 +8,7 @@
 
 mod addressing;
 mod bgp;
+mod as_is;
 mod cabling;
 mod checks;
 mod faults;
@@ -46,8 +47,13 @@ pub(crate) struct Resolved {
 }
 
 /// Resolves the teacher's plan. Errors come back all at once.
-pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> {
+/// `folder` is where the topology was read from, for `from:` (`topology::beside`).
+pub(crate) fn resolve(
+    file: &TopologyFile,
+    folder: Option<&std::path::Path>,
+) -> Result<Resolved, Vec<Diagnostic>> {
     let mut r = Resolver::new(file);
+    r.folder = folder.map(std::path::Path::to_path_buf);
     r.meta();
     r.nodes();
     if r.over_bounds {
@@ -72,6 +78,7 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.firewalls();
     r.nat();
     r.services();
+    r.as_is();
     r.faults();
     r.checks();
     r.grading();
@@ -107,6 +114,8 @@ pub(crate) struct Resolver<'f> {
     checks: Vec<Check>,
     grading: Vec<Grading>,
     variant_rules: Vec<VariantRule>,
+    /// The topology's folder, where `from:` finds files.
+    folder: Option<std::path::PathBuf>,
 }
 
 impl<'f> Resolver<'f> {
@@ -130,6 +139,7 @@ impl<'f> Resolver<'f> {
             checks: Vec::new(),
             grading: Vec::new(),
             variant_rules: Vec::new(),
+            folder: None,
         }
     }
 

@@ -70,6 +70,7 @@ impl Resolver<'_> {
                     nat: None,
                     services: Services::default(),
                     vlans: IndexMap::new(),
+                    as_is: Default::default(),
                 },
             );
         }

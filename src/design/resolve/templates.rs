@@ -24,6 +24,11 @@ impl Resolver<'_> {
                 texts.push((path!["design", "services", node, "http", "content"], content));
             }
         }
+        for (node, wire) in &file.nodes {
+            for (i, command) in wire.startup.iter().enumerate() {
+                texts.push((path!["nodes", node, "startup", i], command));
+            }
+        }
         for (i, check) in file.checks.iter().enumerate() {
             let fields = [
                 ("http", &check.http),

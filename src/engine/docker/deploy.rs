@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files};
+use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files, startup};
 use crate::confine;
 use crate::engine::disks::Disk;
 use crate::engine::health::InfraProblem;
@@ -155,7 +155,11 @@ async fn converge(
         for problem in &problems {
             progress.step(&format!("repair: {problem}"));
         }
-        repaired = repair(engine, request, &record, &problems, progress).await?;
+        let mut startup_logs = Vec::new();
+        repaired = repair(engine, request, &record, &problems, &mut startup_logs, progress).await?;
+        // A rebuilt node ran its startup commands again: its log is the new one.
+        record.startup.retain(|old| !startup_logs.iter().any(|new| new.node == old.node));
+        record.startup.extend(startup_logs);
     }
     if design_changed || !repaired.is_empty() {
         record.design = request.design.clone();
@@ -180,6 +184,7 @@ async fn repair(
     request: &DeployRequest<'_>,
     record: &InstanceRecord,
     problems: &[InfraProblem],
+    startup_logs: &mut Vec<crate::plan::as_is::StartupLog>,
     progress: &dyn DeployProgress,
 ) -> Result<Vec<String>, EngineError> {
     let plan = request.plan;
@@ -237,6 +242,7 @@ async fn repair(
     // The files asbuilt wrote at deploy are on the node's disk still, possibly changed
     // by the student since: only the scripts run again.
     configure(docker, plan, &broken, request.workers, false, progress).await?;
+    *startup_logs = startup::run(docker, plan, &broken, request.workers).await;
     apply_faults(docker, plan, &broken, request.workers).await?;
     progress.step("waiting for the nodes to answer");
     wait_ready(docker, plan, &broken, request.workers, progress).await?;
@@ -274,6 +280,7 @@ async fn build(
                 disk_templates::template_for(engine, &image, &layout, node.limits.disk_mib).await?;
             let disk = engine.disks.create(instance, &node.name, &template, &own_files).await?;
             enable_frr_daemons(&disk, &node.frr_daemons)?;
+            crate::engine::node_files::write(&disk, &node.name, &node.node_files)?;
             containers::create_node(docker, plan, node, &image, &disk, &layout.dirs).await?;
             progress.node(&node.name, "started");
             Ok(())
@@ -289,6 +296,13 @@ async fn build(
 
     progress.step("configuration");
     configure(docker, plan, &all, workers, true, progress).await?;
+    if plan.nodes.iter().any(|n| !n.startup.is_empty()) {
+        progress.step("startup commands");
+    }
+    let startup_logs = startup::run(docker, plan, &all, workers).await;
+    for log in startup_logs.iter().filter(|l| !l.succeeded()) {
+        progress.node(&log.node, "a startup command failed (see `asbuilt startup-log`)");
+    }
 
     if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
         progress.step("faults");
@@ -314,6 +328,7 @@ async fn build(
         design: request.design.clone(),
         deployed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         links: plan.links.clone(),
+        startup: startup_logs,
     };
     engine.write_record(&record).await
 }

@@ -9,6 +9,7 @@ pub mod doctor;
 mod exec;
 mod files;
 mod health;
+mod startup;
 
 use std::path::PathBuf;
 use std::time::Duration;
