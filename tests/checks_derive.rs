@@ -376,6 +376,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::OspfNeighbour { node, .. }
         | ProbeSpec::OspfRouterId { node, .. }
         | ProbeSpec::OspfRoute { node, .. }
+        | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),

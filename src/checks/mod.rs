@@ -19,4 +19,5 @@ pub mod probe;
 pub mod report;
 pub mod runner;
 pub mod settle;
+pub mod settle_rip;
 pub mod sim;

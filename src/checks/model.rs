@@ -111,8 +111,31 @@ pub enum ProbeSpec {
     OspfNeighbour { node: String, neighbour: String, address: IpAddr },
     /// The router ID OSPF runs with, where the design states one.
     OspfRouterId { node: String, router_id: Ipv4Addr },
-    /// A route to `to` learned through OSPF.
-    OspfRoute { node: String, to: IpNet },
+    /// A route to `to` learned through OSPF; where the design states costs, also at
+    /// this cost and via one of these next hops (read from FRR then).
+    OspfRoute {
+        node: String,
+        to: IpNet,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<u32>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        via: Vec<IpAddr>,
+    },
+    /// An interface as OSPF runs it: what the design states of its cost and network
+    /// type, and the DR/BDR role where the design's priorities decide the election.
+    OspfInterface {
+        node: String,
+        interface: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        network: Option<crate::design::NetworkType>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<DrRole>,
+    },
+    /// A route to `to` learned through RIP (or RIPng), via one of `via`; for IPv6, whose
+    /// next hops are link-local addresses, out of one of `interfaces` instead.
+    RipRoute { node: String, to: IpNet, via: Vec<IpAddr>, interfaces: Vec<String> },
     /// A cable carries traffic: a burst of pings from one end to the other, with
     /// little loss and little delay.
     Link { from: Endpoint, to: Endpoint, address: IpAddr },
@@ -186,6 +209,8 @@ impl ProbeSpec {
         match self {
             ProbeSpec::OspfNeighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
+            | ProbeSpec::OspfRoute { metric: Some(_), .. }
+            | ProbeSpec::OspfInterface { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.
@@ -293,5 +318,28 @@ mod tests {
         assert_eq!(url_host("http://www.veenstra.local/"), Some("www.veenstra.local"));
         assert_eq!(url_host("http://[2001:db8::5]:80/"), Some("2001:db8::5"));
         assert_eq!(url_host("no url"), None);
+    }
+}
+
+/// A router's role on a broadcast segment, from the designated-router election.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrRole {
+    /// The designated router.
+    Dr,
+    /// The backup designated router.
+    Bdr,
+    /// Neither.
+    Drother,
+}
+
+impl DrRole {
+    /// The interface state FRR shows for the role.
+    pub fn frr_state(self) -> &'static str {
+        match self {
+            DrRole::Dr => "DR",
+            DrRole::Bdr => "Backup",
+            DrRole::Drother => "DROther",
+        }
     }
 }

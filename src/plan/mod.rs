@@ -9,6 +9,8 @@ pub mod faults;
 mod frr;
 pub mod instance;
 mod nft;
+mod ospf_detail;
+mod rip;
 pub mod script;
 mod services;
 
@@ -286,6 +288,14 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                 script.raw(format!(
                     "pgrep -x ospfd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
                     quote("s/^ospfd=no/ospfd=yes/")
+                ));
+            }
+            for daemon in rip::daemons(node) {
+                plan.frr_daemons.push(daemon.into());
+                script.step(&format!("start the RIP daemon {daemon}"));
+                script.raw(format!(
+                    "pgrep -x {daemon} >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
+                    quote(&format!("s/^{daemon}=no/{daemon}=yes/"))
                 ));
             }
             script.step("apply the FRR configuration");

@@ -165,7 +165,7 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
             }
             let id = format!("ospf-route/{}/{}", node.name, prefix(design, route.to));
             let shown = route.to.to_string();
-            let probe = ProbeSpec::OspfRoute { node: node.name.clone(), to: route.to };
+            let probe = super::ospf_detail::route_probe(design, world, &node.name, route.to);
             // Routes follow the adjacencies by a few SPF runs and a retransmission or two.
             out.push(
                 Draft::new(id, texts::ospf_route(&node.name, &shown), Area::Network, probe)

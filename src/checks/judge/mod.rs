@@ -1,6 +1,8 @@
 //! Comparing what a probe observed with what a check expects, in words a student
 //! understands. Pure: the same observation always gives the same outcome.
 
+mod ospf_detail;
+mod rip;
 mod services;
 mod state;
 mod traffic;
@@ -50,6 +52,9 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         return Outcome::Skipped { reason: why.clone() };
     }
     let judged = match probe {
+        ProbeSpec::OspfRoute { metric: Some(_), .. } | ProbeSpec::OspfInterface { .. } => {
+            ospf_detail::judge(probe, seen)
+        }
         ProbeSpec::Address { .. }
         | ProbeSpec::Gateway { .. }
         | ProbeSpec::Route { .. }
@@ -68,6 +73,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         ProbeSpec::Http { .. } | ProbeSpec::Dns { .. } | ProbeSpec::Dhcp { .. } | ProbeSpec::Ssh { .. } => {
             services::judge(probe, seen)
         }
+        ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

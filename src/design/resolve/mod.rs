@@ -16,7 +16,9 @@ mod image;
 mod meta;
 mod nat;
 mod nodes;
+mod ospf_detail;
 mod refs;
+mod rip;
 mod routing;
 mod services;
 mod templates;
@@ -67,6 +69,8 @@ pub(crate) fn resolve(file: &TopologyFile) -> Result<Resolved, Vec<Diagnostic>> 
     r.gateways();
     r.routes();
     r.ospf();
+    r.ospf_detail();
+    r.rip();
     r.firewalls();
     r.nat();
     r.services();

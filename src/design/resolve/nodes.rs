@@ -65,6 +65,7 @@ impl Resolver<'_> {
                     gateways: Vec::new(),
                     routes: Vec::new(),
                     ospf: None,
+                    rip: None,
                     firewall: None,
                     nat: None,
                     services: Services::default(),
