@@ -13,6 +13,9 @@ pub fn routes(design: &Design, world: &World) -> Vec<Draft> {
     for node in design.nodes.values().filter(|n| n.rip.is_some()) {
         let Some(learned) = world.rip.learned.get(&node.name) else { continue };
         let fib = &world.fibs[&node.name];
+        // In the teacher's order of subnets, so that every student's suite lists them alike.
+        let mut learned: Vec<_> = learned.iter().collect();
+        learned.sort_by_key(|r| super::ids::teacher_net(design, r.route.to));
         for r in learned {
             let to = r.route.to;
             let host_route = to.prefix_len() == to.max_prefix_len();
