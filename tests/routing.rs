@@ -231,7 +231,7 @@ fn costs_decide_the_path_and_the_checked_route_cost() {
     assert!(suite.check("ospf-route/r5/192.168.4.0/24").is_some(), "{:?}", ids(&suite));
     let external = suite.check("ospf-route/r5/0.0.0.0/0").expect("r1's default reaches area 2");
     let ProbeSpec::OspfRoute { metric, .. } = &external.probe else { panic!() };
-    assert_eq!(*metric, Some(20), "an E2 route keeps its metric");
+    assert_eq!(*metric, Some(1), "an E2 default keeps FRR's metric for it");
     // The explicit traceroute follows the costs in the simulated lab.
     let trace = suite.checks.iter().find(|c| matches!(c.probe, ProbeSpec::Traceroute { .. })).unwrap();
     assert!(holds(&World::of(&design), &trace.probe));

@@ -37,6 +37,15 @@ pub fn route_probe(design: &Design, world: &World, node: &str, to: IpNet) -> Pro
     }
 }
 
+/// How long one attempt may take: asking FRR (`vtysh` in the node, many checks at
+/// once on a busy host) takes longer than reading the kernel from outside.
+pub fn timeout_ms(probe: &ProbeSpec) -> u64 {
+    match probe {
+        ProbeSpec::OspfRoute { metric: Some(_), .. } | ProbeSpec::OspfInterface { .. } => 10_000,
+        _ => 2_000,
+    }
+}
+
 pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
     let roles = crate::checks::sim::ospf_roles(world);
     let mut out = Vec::new();
@@ -78,7 +87,7 @@ pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
                     Area::Network,
                     probe,
                 )
-                .patient(10, 2_000),
+                .patient(10, 10_000),
             );
         }
     }

@@ -4,7 +4,7 @@
 //! what the sending interface costs (the design's `cost`, else [`DEFAULT_COST`]).
 //! A router prefers a route inside its own area (intra-area) to one through an area
 //! border router (inter-area) to an external one (redistributed, type E2 with metric
-//! 20, ties broken by the cost to the router that redistributes). Stub areas get no
+//! 20, 1 for an originated default; ties broken by the cost to the router that redistributes). Stub areas get no
 //! external routes but a default route from their border routers; `no-summary` leaves
 //! them only that default; NSSA areas keep the external routes of their own routers.
 //! Equal costs give every first hop on a shortest path (FRR installs them all).
@@ -25,6 +25,10 @@ pub const DEFAULT_COST: u32 = 10;
 
 /// The metric FRR gives a redistributed route (type E2).
 pub const EXTERNAL_METRIC: u32 = 20;
+
+/// The metric of the default route `default-information originate` announces (E2), as
+/// FRR 8 shows it.
+pub const DEFAULT_ORIGINATE_METRIC: u32 = 1;
 
 const BACKBONE: Ipv4Addr = Ipv4Addr::UNSPECIFIED;
 
@@ -320,7 +324,8 @@ impl<'a> Spf<'a> {
             }
             let Some((d, hops)) = self.reach(router, &asbr.name) else { continue };
             for net in externals {
-                offer(net, (RouteClass::External, EXTERNAL_METRIC, d), hops.clone());
+                let metric = if net.prefix_len() == 0 { DEFAULT_ORIGINATE_METRIC } else { EXTERNAL_METRIC };
+                offer(net, (RouteClass::External, metric, d), hops.clone());
             }
         }
         let own = &connected[router];
