@@ -380,6 +380,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::OspfRoute { node, .. }
         | ProbeSpec::BgpSession { node, .. }
         | ProbeSpec::BgpRoute { node, .. }
+        | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),

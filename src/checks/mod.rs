@@ -21,4 +21,5 @@ pub mod report;
 pub mod runner;
 pub mod settle;
 pub mod settle_bgp;
+pub mod settle_rip;
 pub mod sim;

@@ -111,14 +111,37 @@ pub enum ProbeSpec {
     OspfNeighbour { node: String, neighbour: String, address: IpAddr },
     /// The router ID OSPF runs with, where the design states one.
     OspfRouterId { node: String, router_id: Ipv4Addr },
-    /// A route to `to` learned through OSPF.
-    OspfRoute { node: String, to: IpNet },
     /// A BGP session with the neighbour at `address` is established, the neighbour
     /// being in `remote_as`.
     BgpSession { node: String, neighbour: String, address: IpAddr, remote_as: u32 },
     /// The BGP table has a best path to `to` with one of these AS paths (several where
     /// FRR decides by what a design does not state, such as the age of a path).
     BgpRoute { node: String, to: IpNet, as_paths: Vec<Vec<u32>> },
+    /// A route to `to` learned through OSPF; where the design states costs, also at
+    /// this cost and via one of these next hops (read from FRR then).
+    OspfRoute {
+        node: String,
+        to: IpNet,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<u32>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        via: Vec<IpAddr>,
+    },
+    /// An interface as OSPF runs it: what the design states of its cost and network
+    /// type, and the DR/BDR role where the design's priorities decide the election.
+    OspfInterface {
+        node: String,
+        interface: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        network: Option<crate::design::NetworkType>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<DrRole>,
+    },
+    /// A route to `to` learned through RIP (or RIPng), via one of `via`; for IPv6, whose
+    /// next hops are link-local addresses, out of one of `interfaces` instead.
+    RipRoute { node: String, to: IpNet, via: Vec<IpAddr>, interfaces: Vec<String> },
     /// A cable carries traffic: a burst of pings from one end to the other, with
     /// little loss and little delay.
     Link { from: Endpoint, to: Endpoint, address: IpAddr },
@@ -194,6 +217,8 @@ impl ProbeSpec {
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::BgpSession { .. }
             | ProbeSpec::BgpRoute { .. }
+            | ProbeSpec::OspfRoute { metric: Some(_), .. }
+            | ProbeSpec::OspfInterface { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.
@@ -301,5 +326,28 @@ mod tests {
         assert_eq!(url_host("http://www.veenstra.local/"), Some("www.veenstra.local"));
         assert_eq!(url_host("http://[2001:db8::5]:80/"), Some("2001:db8::5"));
         assert_eq!(url_host("no url"), None);
+    }
+}
+
+/// A router's role on a broadcast segment, from the designated-router election.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrRole {
+    /// The designated router.
+    Dr,
+    /// The backup designated router.
+    Bdr,
+    /// Neither.
+    Drother,
+}
+
+impl DrRole {
+    /// The interface state FRR shows for the role.
+    pub fn frr_state(self) -> &'static str {
+        match self {
+            DrRole::Dr => "DR",
+            DrRole::Bdr => "Backup",
+            DrRole::Drother => "DROther",
+        }
     }
 }

@@ -21,6 +21,10 @@ pub enum Observation {
     BgpNeighbours(Option<Vec<crate::checks::bgp_facts::BgpPeerFact>>),
     /// The paths of a BGP table; `None` when bgpd does not answer.
     BgpTable(Option<Vec<crate::checks::bgp_facts::BgpPathFact>>),
+    /// OSPF's routes with their cost, as FRR has them; `None` when it cannot tell.
+    OspfRib(Option<Vec<RibRoute>>),
+    /// An interface as OSPF runs it; `None` when OSPF does not run on it.
+    OspfInterface(Option<OspfInterfaceFacts>),
     Pings(PingFacts),
     Traceroute(TraceFacts),
     Port(PortFact),
@@ -82,6 +86,8 @@ pub enum RouteOrigin {
     Static,
     Dhcp,
     Ospf,
+    /// ripd and ripngd (zebra gives both the same protocol number).
+    Rip,
     Other(u8),
 }
 
@@ -94,6 +100,7 @@ impl RouteOrigin {
             4 | 196 => RouteOrigin::Static,
             16 => RouteOrigin::Dhcp,
             188 => RouteOrigin::Ospf,
+            189 => RouteOrigin::Rip,
             other => RouteOrigin::Other(other),
         }
     }
@@ -106,6 +113,7 @@ impl RouteOrigin {
             "static" => RouteOrigin::Static,
             "dhcp" => RouteOrigin::Dhcp,
             "ospf" => RouteOrigin::Ospf,
+            "rip" => RouteOrigin::Rip,
             other => RouteOrigin::Other(other.parse().unwrap_or(0)),
         }
     }
@@ -117,9 +125,32 @@ impl RouteOrigin {
             RouteOrigin::Static => "static".into(),
             RouteOrigin::Dhcp => "dhcp".into(),
             RouteOrigin::Ospf => "ospf".into(),
+            RouteOrigin::Rip => "rip".into(),
             RouteOrigin::Other(n) => n.to_string(),
         }
     }
+}
+
+/// One OSPF route in FRR (`show ip route ospf json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RibRoute {
+    pub to: IpNet,
+    /// OSPF's cost.
+    pub metric: u32,
+    pub via: Vec<IpAddr>,
+    /// Whether zebra chose it (a connected or static route may win).
+    pub selected: bool,
+}
+
+/// One interface in OSPF (`show ip ospf interface json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OspfInterfaceFacts {
+    pub cost: u32,
+    /// As FRR prints it: `BROADCAST`, `POINTOPOINT`.
+    pub network: String,
+    /// `DR`, `Backup`, `DROther`, `Point-To-Point`, `Waiting`...
+    pub state: String,
+    pub priority: Option<u32>,
 }
 
 /// One route of the main table.

@@ -19,8 +19,7 @@ use super::judge::{self, Names};
 use super::model::{CheckSpec, Suite};
 use super::outcome::{CheckResult, Outcome};
 use super::probe::Probes;
-use super::settle;
-use super::settle_bgp;
+use super::{settle, settle_bgp, settle_rip};
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -106,6 +105,9 @@ pub async fn run_observed(
         Some(settling)
     };
     let settled = settling.as_ref().is_some_and(|s| s.settled);
+    let rip_expected = settle_rip::expected_routes(suite);
+    let rip_settled =
+        !rip_expected.is_empty() && settle_rip::rip(access, &rip_expected, options.settle_limit).await.1;
     let probes = Probes::new(access);
     let permits = Semaphore::new(options.parallel.max(1));
     let mut done: HashMap<&str, watch::Sender<Option<bool>>> = HashMap::new();
@@ -117,6 +119,7 @@ pub async fn run_observed(
     let futures = suite.checks.iter().map(|check| {
         let (probes, permits, done, finished) = (&probes, &permits, &done, &finished);
         async move {
+            let settled = Settled { ospf_bgp: settled, rip: rip_settled };
             let result = run_one(check, suite, probes, permits, done, names, options, settled, events).await;
             done[check.id.as_str()].send_replace(Some(result.outcome.is_pass()));
             let count = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -135,6 +138,14 @@ pub async fn run_observed(
     Run { results: join_all(futures).await, settling }
 }
 
+/// Which routing protocols came to rest before the checks started.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    /// OSPF's neighbours and BGP's sessions came up (they are waited for together).
+    ospf_bgp: bool,
+    rip: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_one(
     check: &CheckSpec,
@@ -144,7 +155,7 @@ async fn run_one(
     done: &HashMap<&str, watch::Sender<Option<bool>>>,
     names: &Names,
     options: &RunOptions,
-    ospf_settled: bool,
+    settled: Settled,
     events: Events<'_>,
 ) -> CheckResult {
     let started = Instant::now();
@@ -174,11 +185,9 @@ async fn run_one(
     }
     let _permit = permits.acquire().await.expect("the semaphore is never closed");
     emit(events, RunEvent::Started { id: check.id.clone() });
-    let retries = if ospf_settled && (settle::is_ospf(&check.probe) || settle_bgp::is_bgp(&check.probe)) {
-        check.retries.min(SETTLED_OSPF_RETRIES)
-    } else {
-        check.retries
-    };
+    let at_rest = (settled.ospf_bgp && (settle::is_ospf(&check.probe) || settle_bgp::is_bgp(&check.probe)))
+        || (settled.rip && settle_rip::is_rip(&check.probe));
+    let retries = if at_rest { check.retries.min(SETTLED_OSPF_RETRIES) } else { check.retries };
     let timeout = Duration::from_millis(check.timeout_ms);
     let mut attempts = 0;
     let mut evidence = Vec::new();

@@ -25,7 +25,10 @@ const MOVING: [&str; 4] = ["Init", "ExStart", "Exchange", "Loading"];
 pub fn is_ospf(probe: &ProbeSpec) -> bool {
     matches!(
         probe,
-        ProbeSpec::OspfNeighbour { .. } | ProbeSpec::OspfRouterId { .. } | ProbeSpec::OspfRoute { .. }
+        ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::OspfRouterId { .. }
+            | ProbeSpec::OspfRoute { .. }
+            | ProbeSpec::OspfInterface { .. }
     )
 }
 
@@ -50,7 +53,8 @@ pub fn ospf_routers(suite: &Suite) -> Vec<String> {
         .filter_map(|c| match &c.probe {
             ProbeSpec::OspfNeighbour { node, .. }
             | ProbeSpec::OspfRouterId { node, .. }
-            | ProbeSpec::OspfRoute { node, .. } => Some(node.clone()),
+            | ProbeSpec::OspfRoute { node, .. }
+            | ProbeSpec::OspfInterface { node, .. } => Some(node.clone()),
             _ => None,
         })
         .collect();

@@ -162,6 +162,7 @@ pub enum Part {
     Gateway,
     Routes,
     Ospf,
+    Rip,
     Firewall,
     Nat,
     Http,
@@ -173,11 +174,12 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 12] = [
+    pub const ALL: [Part; 13] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
         Part::Ospf,
+        Part::Rip,
         Part::Firewall,
         Part::Nat,
         Part::Http,
@@ -194,6 +196,7 @@ impl Part {
             Part::Gateway => "gateway",
             Part::Routes => "routes",
             Part::Ospf => "ospf",
+            Part::Rip => "rip",
             Part::Firewall => "firewall",
             Part::Nat => "nat",
             Part::Http => "http",
@@ -213,7 +216,7 @@ impl Part {
     pub fn applies_to(self, kind: NodeKind) -> bool {
         match self {
             Part::Addresses | Part::Gateway | Part::Routes => kind != NodeKind::Switch,
-            Part::Ospf | Part::Bgp => kind.routes() || kind == NodeKind::Custom,
+            Part::Ospf | Part::Bgp | Part::Rip => kind.routes() || kind == NodeKind::Custom,
             Part::Firewall => kind == NodeKind::Firewall,
             // NAT belongs to whatever joins the inside to the outside: an office's edge
             // router as much as a firewall.
@@ -251,6 +254,8 @@ pub struct Node {
     pub ospf: Option<Ospf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bgp: Option<crate::design::bgp::Bgp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rip: Option<Rip>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
     /// Masquerading and port forwards, on a router or a firewall.
@@ -362,6 +367,64 @@ pub struct Ospf {
     pub router_id_stated: bool,
     pub interfaces: Vec<OspfInterface>,
     pub redistribute: Vec<Redistribute>,
+    /// Areas other than the backbone that are stub or NSSA (`area 1 stub`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_areas: Vec<SpecialArea>,
+}
+
+impl Ospf {
+    /// The kind of an area this router is in: stub, NSSA, or `None` for a normal one.
+    pub fn area_kind(&self, area: Ipv4Addr) -> Option<&SpecialArea> {
+        self.special_areas.iter().find(|s| s.area == area)
+    }
+}
+
+/// A stub or NSSA area, as one router configures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialArea {
+    pub area: Ipv4Addr,
+    pub kind: AreaKind,
+    /// Also no summaries of other areas: only a default route from the border (`no-summary`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_summary: bool,
+}
+
+/// Which external routes an area lets in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AreaKind {
+    /// No external routes; the border router announces a default route instead.
+    Stub,
+    /// No external routes from elsewhere, but its own routers may redistribute.
+    Nssa,
+}
+
+impl AreaKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AreaKind::Stub => "stub",
+            AreaKind::Nssa => "nssa",
+        }
+    }
+}
+
+/// How OSPF treats the link of an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkType {
+    /// Elects a designated router (the default on Ethernet).
+    Broadcast,
+    /// No election: two routers on a cable.
+    PointToPoint,
+}
+
+impl NetworkType {
+    pub fn name(self) -> &'static str {
+        match self {
+            NetworkType::Broadcast => "broadcast",
+            NetworkType::PointToPoint => "point-to-point",
+        }
+    }
 }
 
 /// One interface in OSPF.
@@ -371,6 +434,57 @@ pub struct OspfInterface {
     /// The area, in dotted form (`0.0.0.0`).
     pub area: Ipv4Addr,
     pub passive: bool,
+    /// The cost the design gives; FRR's default otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkType>,
+    /// The priority in the designated-router election (0: never DR or BDR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+}
+
+/// RIP on one router: RIPv2 on the interfaces with an IPv4 address, RIPng on those with
+/// an IPv6 one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rip {
+    /// The RIP version for IPv4 (2; RIPng has no other).
+    pub version: u8,
+    pub interfaces: Vec<RipInterface>,
+    pub redistribute: Vec<Redistribute>,
+}
+
+/// One interface in RIP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RipInterface {
+    pub name: String,
+    /// Announces its subnet but sends no updates on the link (it still listens).
+    pub passive: bool,
+}
+
+impl Rip {
+    /// Whether RIPv2 runs: some interface in RIP has an IPv4 address.
+    pub fn runs_v4(&self, node: &Node) -> bool {
+        self.on_family(node, true)
+    }
+
+    /// Whether RIPng runs: some interface in RIP has an IPv6 address.
+    pub fn runs_ng(&self, node: &Node) -> bool {
+        self.on_family(node, false)
+    }
+
+    fn on_family(&self, node: &Node, v4: bool) -> bool {
+        self.interfaces.iter().any(|ri| {
+            node.interfaces
+                .get(&ri.name)
+                .is_some_and(|i| i.addresses.iter().any(|a| a.addr().is_ipv4() == v4 && !is_link_local(a)))
+        })
+    }
+}
+
+/// IPv6 link-local addresses are never announced.
+fn is_link_local(net: &IpNet) -> bool {
+    matches!(net.addr(), IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80)
 }
 
 /// Routes OSPF announces besides its own.
@@ -681,13 +795,16 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 20] = [
+    pub const FAMILIES: [&'static str; 23] = [
         "address",
         "gateway",
         "gateway6",
         "route",
         "ospf-neighbour",
         "ospf-route",
+        "ospf-router-id",
+        "ospf-interface",
+        "rip-route",
         "bgp-session",
         "bgp-route",
         "vlan",

@@ -46,6 +46,7 @@ pub fn config(node: &Node) -> String {
         }
         if let Some(oi) = ospf.and_then(|o| o.interfaces.iter().find(|i| i.name == iface.name)) {
             lines.push(format!(" ip ospf area {}", oi.area));
+            lines.extend(super::ospf_detail::interface_lines(oi));
         }
         if !lines.is_empty() {
             let _ = writeln!(out, "interface {}\n{}\nexit\n!", iface.name, lines.join("\n"));
@@ -57,6 +58,7 @@ pub fn config(node: &Node) -> String {
         for oi in ospf.interfaces.iter().filter(|i| i.passive) {
             let _ = writeln!(out, " passive-interface {}", oi.name);
         }
+        out.push_str(&super::ospf_detail::area_lines(ospf));
         for r in &ospf.redistribute {
             out.push_str(match r {
                 Redistribute::Connected => " redistribute connected\n",
@@ -68,6 +70,9 @@ pub fn config(node: &Node) -> String {
     }
     if let Some(bgp) = node.bgp.as_ref().filter(|_| prebuilt(Part::Bgp)) {
         out.push_str(&super::bgp::config(bgp));
+    }
+    if let Some(rip) = node.rip.as_ref().filter(|_| prebuilt(Part::Rip)) {
+        out.push_str(&super::rip::config(node, rip));
     }
     out.push_str("end\n");
     out

@@ -11,6 +11,8 @@ pub mod faults;
 mod frr;
 pub mod instance;
 mod nft;
+mod ospf_detail;
+mod rip;
 pub mod script;
 mod services;
 
@@ -256,6 +258,19 @@ fn sysctls(kind: NodeKind, ipv6: bool) -> Vec<(String, String)> {
     out
 }
 
+/// The FRR daemons of the routing protocols in the node's design.
+fn protocol_daemons(node: &Node) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if node.ospf.is_some() {
+        out.push("ospfd");
+    }
+    if node.bgp.is_some() {
+        out.push("bgpd");
+    }
+    out.extend(rip::daemons(node));
+    out
+}
+
 fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
     let mut script = Script::new();
@@ -293,23 +308,14 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                 mode: 0o640,
             });
             // The image runs no protocol daemon (each costs memory on every router of
-            // every lab); a node whose design has OSPF gets ospfd, whoever builds it,
-            // so a student can configure it in vtysh.
-            if node.ospf.is_some() {
-                plan.frr_daemons.push("ospfd".into());
-                script.step("start the OSPF daemon");
+            // every lab); a node gets the daemons of the protocols its design has,
+            // whoever builds them, so a student can configure them in vtysh.
+            for daemon in protocol_daemons(node) {
+                plan.frr_daemons.push(daemon.into());
+                script.step(&format!("start the routing daemon {daemon}"));
                 script.raw(format!(
-                    "pgrep -x ospfd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
-                    quote("s/^ospfd=no/ospfd=yes/")
-                ));
-            }
-            // Likewise bgpd for a design with BGP (a student who builds it finds it running).
-            if node.bgp.is_some() {
-                plan.frr_daemons.push("bgpd".into());
-                script.step("start the BGP daemon");
-                script.raw(format!(
-                    "pgrep -x bgpd >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
-                    quote("s/^bgpd=no/bgpd=yes/")
+                    "pgrep -x {daemon} >/dev/null || {{ sed -i {} /etc/frr/daemons && asbuilt-service restart frr; }}",
+                    quote(&format!("s/^{daemon}=no/{daemon}=yes/"))
                 ));
             }
             script.step("apply the FRR configuration");

@@ -188,6 +188,9 @@ pub struct DesignWire {
     /// OSPF by router.
     #[serde(default)]
     pub ospf: IndexMap<String, OspfWire>,
+    /// RIP by router: RIPv2 on interfaces with IPv4 addresses, RIPng on IPv6 ones.
+    #[serde(default)]
+    pub rip: IndexMap<String, RipWire>,
     /// Firewall policy by firewall: zones, rules, and optionally its NAT.
     #[serde(default)]
     pub firewall: IndexMap<String, FirewallWire>,
@@ -227,6 +230,37 @@ pub struct OspfWire {
     /// Routes to announce besides OSPF's own: `connected`, `static`, `default`.
     #[serde(default)]
     pub redistribute: Vec<String>,
+    /// Cost per interface: `{ eth1: 10, eth2: 100 }` (1 to 65535).
+    #[serde(default)]
+    pub cost: IndexMap<String, Scalar>,
+    /// Network type per interface: `broadcast` or `point-to-point`.
+    #[serde(default)]
+    pub network_type: IndexMap<String, String>,
+    /// Priority in the designated-router election per interface (0 to 255; 0 never
+    /// becomes DR or BDR).
+    #[serde(default)]
+    pub priority: IndexMap<String, Scalar>,
+    /// Areas other than 0 that are stub or NSSA: `{ 1: stub, 2: nssa, 3: stub no-summary }`.
+    #[serde(default)]
+    pub area_types: IndexMap<String, String>,
+}
+
+/// RIP on one router.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RipWire {
+    /// Interfaces in RIP; default: every interface with an address (not the loopback).
+    #[serde(default)]
+    pub interfaces: Option<Vec<String>>,
+    /// Interfaces that announce their subnet but send no updates (they still listen).
+    #[serde(default)]
+    pub passive: Vec<String>,
+    /// Routes to announce besides RIP's own: `connected`, `static`, `default`.
+    #[serde(default)]
+    pub redistribute: Vec<String>,
+    /// The RIP version for IPv4: 2 (the default; RIPng for IPv6 has no versions).
+    #[serde(default)]
+    pub version: Option<Scalar>,
 }
 
 /// Policy and NAT on one firewall.

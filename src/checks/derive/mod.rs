@@ -9,6 +9,8 @@ mod bgp;
 mod depends;
 mod explicit;
 pub mod ids;
+mod ospf_detail;
+mod rip;
 mod services;
 mod state;
 pub mod texts;
@@ -98,6 +100,8 @@ pub fn suite(design: &Design) -> Suite {
     drafts.extend(state::gateways_and_routes(design, &world, reveal_state));
     drafts.extend(state::ospf(design, &world));
     drafts.extend(bgp::derive(design, &world));
+    drafts.extend(ospf_detail::interfaces(design, &world));
+    drafts.extend(rip::routes(design, &world));
     drafts.extend(state::vlans(design, reveal_state));
     drafts.extend(state::links(design, &world));
     drafts.extend(traffic::derive(design, &world));

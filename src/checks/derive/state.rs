@@ -165,11 +165,12 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
             }
             let id = format!("ospf-route/{}/{}", node.name, prefix(design, route.to));
             let shown = route.to.to_string();
-            let probe = ProbeSpec::OspfRoute { node: node.name.clone(), to: route.to };
+            let probe = super::ospf_detail::route_probe(design, world, &node.name, route.to);
+            let timeout = super::ospf_detail::timeout_ms(&probe);
             // Routes follow the adjacencies by a few SPF runs and a retransmission or two.
             out.push(
                 Draft::new(id, texts::ospf_route(&node.name, &shown), Area::Network, probe)
-                    .patient(20, 2_000),
+                    .patient(20, timeout),
             );
         }
     }

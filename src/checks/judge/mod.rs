@@ -2,6 +2,8 @@
 //! understands. Pure: the same observation always gives the same outcome.
 
 mod bgp;
+mod ospf_detail;
+mod rip;
 mod services;
 mod state;
 mod traffic;
@@ -51,6 +53,9 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         return Outcome::Skipped { reason: why.clone() };
     }
     let judged = match probe {
+        ProbeSpec::OspfRoute { metric: Some(_), .. } | ProbeSpec::OspfInterface { .. } => {
+            ospf_detail::judge(probe, seen)
+        }
         ProbeSpec::Address { .. }
         | ProbeSpec::Gateway { .. }
         | ProbeSpec::Route { .. }
@@ -70,6 +75,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         ProbeSpec::Http { .. } | ProbeSpec::Dns { .. } | ProbeSpec::Dhcp { .. } | ProbeSpec::Ssh { .. } => {
             services::judge(probe, seen)
         }
+        ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

@@ -16,6 +16,7 @@ pub mod icmp;
 pub mod inject;
 pub mod netlink;
 pub mod netns;
+mod ospf_detail;
 pub mod parse;
 mod services;
 mod state;
@@ -75,12 +76,16 @@ impl<'a> Probes<'a> {
     /// Observes what `probe` is about, within `timeout`.
     pub async fn gather(&self, probe: &ProbeSpec, timeout: Duration) -> Result<Gathered, ProbeError> {
         match probe {
+            ProbeSpec::OspfRoute { metric: Some(_), .. } | ProbeSpec::OspfInterface { .. } => {
+                ospf_detail::gather(self, probe, timeout).await
+            }
             ProbeSpec::Address { .. }
             | ProbeSpec::Gateway { .. }
             | ProbeSpec::Route { .. }
             | ProbeSpec::OspfNeighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }
+            | ProbeSpec::RipRoute { .. }
             | ProbeSpec::Vlan { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. } => state::gather(self, probe, timeout).await,

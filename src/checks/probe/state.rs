@@ -17,7 +17,8 @@ pub async fn gather(
         ProbeSpec::Address { node, interface, .. } => address(probes, node, interface, timeout).await,
         ProbeSpec::Gateway { node, .. }
         | ProbeSpec::Route { node, .. }
-        | ProbeSpec::OspfRoute { node, .. } => routes(probes, node, timeout).await,
+        | ProbeSpec::OspfRoute { node, .. }
+        | ProbeSpec::RipRoute { node, .. } => routes(probes, node, timeout).await,
         ProbeSpec::OspfNeighbour { node, .. } => {
             // OSPF state lives in the routing daemon: only FRR itself can tell.
             let argv = ["vtysh", "-c", "show ip ospf neighbor json"];

@@ -19,6 +19,7 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
         Part::Gateway => node.gateways.clear(),
         Part::Routes => node.routes.clear(),
         Part::Ospf => node.ospf = None,
+        Part::Rip => node.rip = None,
         Part::Firewall => {
             // An unconfigured nftables filters nothing.
             if let Some(fw) = node.firewall.as_mut() {
@@ -49,6 +50,7 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Gateway => !node.gateways.is_empty(),
         Part::Routes => !node.routes.is_empty(),
         Part::Ospf => node.ospf.is_some(),
+        Part::Rip => node.rip.is_some(),
         Part::Firewall => {
             node.firewall.as_ref().is_some_and(|f| !f.rules.is_empty() || f.default == Verdict::Drop)
         }

@@ -3,14 +3,14 @@
 //! connected subnet (the kernel and FRR refuse the others), and the routes OSPF would
 //! learn over the adjacencies the design allows.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use crate::design::domains::Domains;
-use crate::design::{Endpoint, Node, Redistribute};
+use crate::design::{Endpoint, Node};
 use crate::kind::NodeKind;
 
 /// Where a route comes from, in the kernel's order of preference for equal prefixes.
@@ -22,6 +22,8 @@ pub enum RouteSource {
     /// do not put one prefix in both.
     Bgp,
     Ospf,
+    /// RIP's distance (120) is above OSPF's (110).
+    Rip,
 }
 
 /// One route of a node.
@@ -114,6 +116,8 @@ pub struct OspfOutcome {
     pub adjacencies: Vec<Adjacency>,
     /// Per router, the routes learned through OSPF.
     pub learned: HashMap<String, Vec<FibRoute>>,
+    /// The same routes with their cost, class and every equal first hop.
+    pub spf: HashMap<String, Vec<super::spf::SpfRoute>>,
 }
 
 impl OspfOutcome {
@@ -123,9 +127,8 @@ impl OspfOutcome {
 }
 
 /// Adjacencies form between active (not passive) OSPF interfaces in the same area, on
-/// the same subnet of one broadcast domain. Each router learns what every router it can
-/// reach over adjacencies announces, via the first hop of a shortest path (all costs
-/// are equal on veth links).
+/// the same subnet of one broadcast domain. Each router learns what [`super::spf`]
+/// computes over them: shortest paths by cost, per area.
 pub fn ospf(
     nodes: &IndexMap<String, Node>,
     domains: &Domains,
@@ -163,88 +166,14 @@ pub fn ospf(
             }
         }
     }
+    let spf = super::spf::Spf::new(nodes, &out.adjacencies);
+    let mut routes = HashMap::new();
     for router in nodes.values().filter(|n| n.ospf.is_some()) {
-        let learned = learn(router, nodes, &out.adjacencies, connected);
-        out.learned.insert(router.name.clone(), learned);
+        routes.insert(router.name.clone(), spf.routes(&router.name, connected));
     }
+    for (router, list) in &routes {
+        out.learned.insert(router.clone(), list.iter().map(|r| r.route.clone()).collect());
+    }
+    out.spf = routes;
     out
-}
-
-/// The subnets a router puts into OSPF.
-fn announced(node: &Node, fib: &Fib) -> Vec<IpNet> {
-    let Some(ospf) = &node.ospf else { return Vec::new() };
-    let mut nets: Vec<IpNet> = ospf
-        .interfaces
-        .iter()
-        .filter_map(|oi| node.interfaces.get(&oi.name))
-        .flat_map(|i| i.addresses.iter().filter(|a| a.addr().is_ipv4()).map(IpNet::trunc))
-        .collect();
-    for r in &ospf.redistribute {
-        match r {
-            Redistribute::Connected => nets.extend(
-                fib.routes
-                    .iter()
-                    .filter(|f| f.source == RouteSource::Connected && f.to.addr().is_ipv4())
-                    .map(|f| f.to),
-            ),
-            Redistribute::Static => nets.extend(
-                fib.routes
-                    .iter()
-                    .filter(|f| {
-                        f.source == RouteSource::Static && f.to.prefix_len() > 0 && f.to.addr().is_ipv4()
-                    })
-                    .map(|f| f.to),
-            ),
-            Redistribute::Default => nets.push("0.0.0.0/0".parse().expect("the default route")),
-        }
-    }
-    nets.sort();
-    nets.dedup();
-    nets
-}
-
-fn learn(
-    router: &Node,
-    nodes: &IndexMap<String, Node>,
-    adjacencies: &[Adjacency],
-    connected: &HashMap<String, Fib>,
-) -> Vec<FibRoute> {
-    // Breadth-first over adjacencies, remembering the first hop that reached each router.
-    let mut first_hop: BTreeMap<&str, (&Adjacency, usize)> = BTreeMap::new();
-    let mut queue: VecDeque<(&str, Option<&Adjacency>, usize)> =
-        VecDeque::from([(router.name.as_str(), None, 0)]);
-    let mut seen = vec![router.name.as_str()];
-    while let Some((at, hop, dist)) = queue.pop_front() {
-        for adj in adjacencies.iter().filter(|a| a.a.node == at) {
-            let next = adj.b.node.as_str();
-            if seen.contains(&next) {
-                continue;
-            }
-            seen.push(next);
-            let hop = hop.unwrap_or(adj);
-            first_hop.insert(next, (hop, dist + 1));
-            queue.push_back((next, Some(hop), dist + 1));
-        }
-    }
-    let own = &connected[&router.name];
-    let mut best: BTreeMap<IpNet, (usize, &Adjacency)> = BTreeMap::new();
-    for (other, (hop, dist)) in &first_hop {
-        for net in announced(&nodes[*other], &connected[*other]) {
-            if own.find(net, RouteSource::Connected).is_some() {
-                continue;
-            }
-            let better = best.get(&net).is_none_or(|(d, _)| dist < d);
-            if better {
-                best.insert(net, (*dist, *hop));
-            }
-        }
-    }
-    best.into_iter()
-        .map(|(to, (_, hop))| FibRoute {
-            to,
-            via: Some(hop.b_address),
-            interface: hop.a.interface.clone(),
-            source: RouteSource::Ospf,
-        })
-        .collect()
 }

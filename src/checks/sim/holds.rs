@@ -47,12 +47,27 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
         ProbeSpec::OspfRouterId { node, router_id } => {
             world.node(node).ospf.as_ref().is_some_and(|o| o.router_id == *router_id)
         }
-        ProbeSpec::OspfRoute { node, to } => world.fibs[node].find(*to, RouteSource::Ospf).is_some(),
+        ProbeSpec::OspfRoute { node, to, metric: None, .. } => {
+            world.fibs[node].find(*to, RouteSource::Ospf).is_some()
+        }
+        ProbeSpec::OspfRoute { .. } | ProbeSpec::OspfInterface { .. } => {
+            super::ospf_detail::holds(world, probe)
+        }
         ProbeSpec::BgpSession { node, address, remote_as, .. } => {
             world.bgp.established(node, *address).is_some_and(|s| s.remote_as == *remote_as)
         }
         ProbeSpec::BgpRoute { node, to, as_paths } => {
             world.bgp.best(node, *to).is_some_and(|b| b.tied.iter().all(|p| as_paths.contains(&p.as_path)))
+        }
+        ProbeSpec::RipRoute { node, to, via, interfaces } => {
+            world.rip.learned.get(node).is_some_and(|routes| {
+                routes.iter().any(|r| {
+                    r.route.to == *to
+                        && r.hops
+                            .iter()
+                            .any(|(a, i)| via.contains(a) || (to.addr().is_ipv6() && interfaces.contains(i)))
+                })
+            })
         }
         ProbeSpec::Link { from, to, address } => {
             let ends = [from, to];

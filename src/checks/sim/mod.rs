@@ -11,7 +11,10 @@ mod blank;
 mod enforce;
 mod fib;
 pub mod holds;
+mod ospf_detail;
 pub mod policy;
+pub mod rip;
+pub mod spf;
 mod trip;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +24,9 @@ use ipnet::IpNet;
 
 pub use blank::{is_present, without};
 pub use fib::{Adjacency, Fib, FibRoute, OspfOutcome, RouteSource};
+pub use ospf_detail::roles as ospf_roles;
 pub use policy::Flow;
+pub use rip::{RipOutcome, RipRoute};
 pub use trip::{RoundTrip, Stop, Trip};
 
 use crate::design::domains::Domains;
@@ -36,6 +41,7 @@ pub struct World {
     pub fibs: HashMap<String, Fib>,
     pub ospf: OspfOutcome,
     pub bgp: bgp::BgpOutcome,
+    pub rip: RipOutcome,
     /// Interfaces shut down inside their node.
     pub down: HashSet<Endpoint>,
     /// Cable ends pulled in the fabric.
@@ -142,10 +148,16 @@ impl World {
         let connected: HashMap<String, Fib> =
             design.nodes.values().map(|n| (n.name.clone(), fib::local_routes(n))).collect();
         let ospf = fib::ospf(&design.nodes, &domains, &connected);
+        let rip = rip::rip(&design.nodes, &domains, &connected);
         let mut fibs = connected;
         for (node, learned) in &ospf.learned {
             fibs.get_mut(node).expect("every node has a table").routes.extend(learned.iter().cloned());
         }
+        for (node, learned) in &rip.learned {
+            let fib = fibs.get_mut(node).expect("every node has a table");
+            fib.routes.extend(learned.iter().map(|r| r.route.clone()));
+        }
+        // BGP last: it announces (and redistributes) what the interior protocols learned.
         let bgp_outcome = bgp::bgp(&design.nodes, &domains, &fibs);
         for (node, table) in &bgp_outcome.tables {
             let learned = bgp::fib_routes(&design.nodes[node], table, &fibs[node]);
@@ -157,6 +169,7 @@ impl World {
             fibs,
             ospf,
             bgp: bgp_outcome,
+            rip,
             down: state.down,
             cut: state.cut,
             impaired: state.impaired,

@@ -18,7 +18,9 @@ mod image;
 mod meta;
 mod nat;
 mod nodes;
+mod ospf_detail;
 mod refs;
+mod rip;
 mod routing;
 mod services;
 mod templates;
@@ -75,6 +77,8 @@ pub(crate) fn resolve(
     r.routes();
     r.ospf();
     r.bgp();
+    r.ospf_detail();
+    r.rip();
     r.firewalls();
     r.nat();
     r.services();

@@ -66,6 +66,7 @@ impl Resolver<'_> {
                     routes: Vec::new(),
                     ospf: None,
                     bgp: None,
+                    rip: None,
                     firewall: None,
                     nat: None,
                     services: Services::default(),

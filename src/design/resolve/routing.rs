@@ -406,6 +406,9 @@ impl Resolver<'_> {
                     name: name.clone(),
                     area,
                     passive: wire.passive.contains(&name),
+                    cost: None,
+                    network: None,
+                    priority: None,
                 });
             }
             let redistribute = self.redistribute(node, &wire.redistribute);
@@ -448,7 +451,13 @@ impl Resolver<'_> {
             }
             router_ids.insert(router_id, (node.clone(), id_loc));
             let router_id_stated = wire.router_id.is_some();
-            self.nodes[node].ospf = Some(Ospf { router_id, router_id_stated, interfaces, redistribute });
+            self.nodes[node].ospf = Some(Ospf {
+                router_id,
+                router_id_stated,
+                interfaces,
+                redistribute,
+                special_areas: Vec::new(),
+            });
         }
     }
 

@@ -1,0 +1,106 @@
+//! Evidence of OSPF's finer points, from FRR itself: route costs and next hops
+//! (`show ip route ospf json`) and interfaces (`show ip ospf interface json`).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Gathered, ProbeError, Probes};
+use crate::checks::model::ProbeSpec;
+use crate::checks::observation::{Observation, OspfInterfaceFacts, RibRoute};
+
+pub async fn gather(
+    probes: &Probes<'_>,
+    probe: &ProbeSpec,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    match probe {
+        ProbeSpec::OspfRoute { node, .. } => {
+            let argv = ["vtysh", "-c", "show ip route ospf json"];
+            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
+            let routes = if out.status == 0 { rib_routes(&out.stdout) } else { None };
+            Ok(Gathered { observation: Observation::OspfRib(routes), evidence: vec![evidence] })
+        }
+        ProbeSpec::OspfInterface { node, interface, .. } => {
+            let command = format!("show ip ospf interface {interface} json");
+            let argv = ["vtysh", "-c", command.as_str()];
+            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
+            let facts = if out.status == 0 { interface_facts(&out.stdout, interface) } else { None };
+            Ok(Gathered { observation: Observation::OspfInterface(facts), evidence: vec![evidence] })
+        }
+        _ => unreachable!("the dispatcher sends only OSPF detail probes here"),
+    }
+}
+
+/// FRR's `show ip route ospf json`: prefixes, each with a list of routes.
+pub fn rib_routes(json: &str) -> Option<Vec<RibRoute>> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    let mut out = Vec::new();
+    for (prefix, list) in value.as_object()? {
+        let Ok(to) = prefix.parse() else { continue };
+        for r in list.as_array().into_iter().flatten() {
+            let via = r["nexthops"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|n| n["active"].as_bool().unwrap_or(true))
+                .filter_map(|n| n["ip"].as_str().and_then(|ip| ip.parse::<IpAddr>().ok()))
+                .collect();
+            out.push(RibRoute {
+                to,
+                metric: r["metric"].as_u64().unwrap_or(0) as u32,
+                via,
+                selected: r["selected"].as_bool().unwrap_or(false),
+            });
+        }
+    }
+    Some(out)
+}
+
+/// FRR's `show ip ospf interface IF json`; `None` when OSPF does not run on it.
+pub fn interface_facts(json: &str, interface: &str) -> Option<OspfInterfaceFacts> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    // FRR 8 nests interfaces under "interfaces"; older ones put them at the top.
+    let iface = value.get("interfaces").map_or(&value[interface], |i| &i[interface]);
+    let cost = iface["cost"].as_u64()?;
+    Some(OspfInterfaceFacts {
+        cost: cost as u32,
+        network: iface["networkType"].as_str().unwrap_or("").to_string(),
+        state: iface["state"].as_str().unwrap_or("").to_string(),
+        priority: iface["priority"].as_u64().map(|p| p as u32),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks/outputs").join(name);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn ospf_routes_come_with_their_cost_and_next_hops() {
+        let routes = rib_routes(&fixture("frr-8-ip-route-ospf.json")).unwrap();
+        let remote = routes.iter().find(|r| r.to.to_string() == "10.255.0.2/32").unwrap();
+        assert_eq!(remote.metric, 10);
+        assert_eq!(remote.via, vec!["10.0.12.2".parse::<IpAddr>().unwrap()]);
+        assert!(remote.selected);
+        let connected = routes.iter().find(|r| r.to.to_string() == "10.0.12.0/30").unwrap();
+        assert!(!connected.selected, "the connected route wins");
+        assert_eq!(rib_routes("% OSPF not running"), None);
+    }
+
+    #[test]
+    fn an_ospf_interface_gives_cost_network_type_and_state() {
+        let json = r#"{"interfaces":{"eth1":{"ifUp":true,"area":"0.0.0.0","networkType":"POINTOPOINT","cost":100,"state":"Point-To-Point","priority":1}}}"#;
+        let facts = interface_facts(json, "eth1").unwrap();
+        assert_eq!(facts.cost, 100);
+        assert_eq!(facts.network, "POINTOPOINT");
+        assert_eq!(facts.state, "Point-To-Point");
+        assert_eq!(interface_facts(r#"{"interfaces":{}}"#, "eth1"), None);
+    }
+}

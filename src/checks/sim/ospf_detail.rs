@@ -1,0 +1,81 @@
+//! OSPF's finer points in the simulated lab: the designated-router election where the
+//! design's priorities decide it, and whether a cost or interface check holds.
+
+use std::collections::HashMap;
+
+use super::World;
+use super::spf::cost;
+use crate::checks::model::{DrRole, ProbeSpec};
+use crate::design::{Endpoint, NetworkType, OspfInterface};
+
+/// The OSPF interface of an endpoint, if it runs OSPF.
+fn ospf_interface<'a>(world: &'a World, ep: &Endpoint) -> Option<&'a OspfInterface> {
+    world.node(&ep.node).ospf.as_ref()?.interfaces.iter().find(|i| i.name == ep.interface)
+}
+
+/// The role of every interface on a broadcast link whose election the design decides:
+/// every router there has a stated priority, and no two eligible ones tie for DR or
+/// BDR (a tie falls to router IDs, which a student may choose). All routers of a lab
+/// start together and wait out the same timer, so the election sees them all.
+pub fn roles(world: &World) -> HashMap<Endpoint, DrRole> {
+    let mut out = HashMap::new();
+    let mut links: HashMap<usize, Vec<Endpoint>> = HashMap::new();
+    for adj in &world.ospf.adjacencies {
+        let Some(domain) = world.domains.index_of(&adj.a) else { continue };
+        let members = links.entry(domain).or_default();
+        for ep in [&adj.a, &adj.b] {
+            if !members.contains(ep) {
+                members.push(ep.clone());
+            }
+        }
+    }
+    for members in links.values() {
+        let broadcast = members.iter().all(|ep| {
+            ospf_interface(world, ep)
+                .is_some_and(|i| i.network.unwrap_or(NetworkType::Broadcast) == NetworkType::Broadcast)
+        });
+        let priorities: Option<Vec<(u8, &Endpoint)>> = members
+            .iter()
+            .map(|ep| ospf_interface(world, ep).and_then(|i| i.priority).map(|p| (p, ep)))
+            .collect();
+        let (true, Some(mut priorities)) = (broadcast, priorities) else { continue };
+        priorities.sort_by(|a, b| b.0.cmp(&a.0));
+        let eligible: Vec<u8> = priorities.iter().map(|(p, _)| *p).filter(|p| *p > 0).collect();
+        let decided = |i: usize| eligible.get(i + 1).is_none_or(|next| *next != eligible[i]);
+        if eligible.is_empty() || !decided(0) || (eligible.len() > 1 && !decided(1)) {
+            continue;
+        }
+        for (i, (p, ep)) in priorities.iter().enumerate() {
+            let role = match i {
+                0 if *p > 0 => DrRole::Dr,
+                1 if *p > 0 => DrRole::Bdr,
+                _ => DrRole::Drother,
+            };
+            out.insert((*ep).clone(), role);
+        }
+    }
+    out
+}
+
+/// Whether an OSPF route-cost or interface check holds in the world.
+pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
+    match probe {
+        ProbeSpec::OspfRoute { node, to, metric, via } => {
+            world.ospf.spf.get(node).is_some_and(|routes| {
+                routes.iter().any(|r| {
+                    r.route.to == *to
+                        && metric.is_none_or(|m| m == r.metric)
+                        && (via.is_empty() || r.hops.iter().any(|(a, _)| via.contains(a)))
+                })
+            }) && world.fibs[node].lookup(to.addr()).is_some_and(|r| r.to == *to)
+        }
+        ProbeSpec::OspfInterface { node, interface, cost: want_cost, network, role } => {
+            let ep = Endpoint { node: node.clone(), interface: interface.clone() };
+            let Some(oi) = ospf_interface(world, &ep) else { return false };
+            want_cost.is_none_or(|c| c == cost(world.node(node), interface))
+                && network.is_none_or(|n| n == oi.network.unwrap_or(NetworkType::Broadcast))
+                && role.is_none_or(|r| roles(world).get(&ep) == Some(&r))
+        }
+        _ => false,
+    }
+}

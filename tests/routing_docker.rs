@@ -1,0 +1,78 @@
+//! RIP and OSPF detail on real labs on the Docker engine: each routing example built
+//! completely by asbuilt scores full marks; as students get it, it fails exactly the
+//! checks of their parts; and the design's costs decide the path packets take.
+
+mod common;
+#[path = "support/verdicts.rs"]
+mod verdicts;
+
+use asbuilt::checks::derive;
+use asbuilt::checks::judge::Names;
+use asbuilt::checks::model::Suite;
+use asbuilt::checks::report::Report;
+use asbuilt::checks::runner::{self, RunOptions};
+use asbuilt::design::Design;
+use asbuilt::engine::access::InstanceAccess;
+use common::{Deployed, example};
+use verdicts::{depending_on, explain, not_passed, student_parts};
+
+async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
+    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
+    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
+    Report::build(suite, &results, "2026-12-01T12:00:00Z")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rip_lab_built_by_asbuilt_scores_full_marks() {
+    let design = example("rip.yml").design_for(Some("s1")).solution();
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-full-rip").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "rip.yml:\n{}", explain(&report));
+    // What FRR itself says: r1 hears r2 and r4.
+    let rip = lab.run("r1", "vtysh -c 'show ip rip status'").await;
+    assert!(rip.stdout.contains("Routing Information Sources"), "{}", rip.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rip_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
+    let design = example("rip.yml").design_for(Some("s2"));
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-part-rip").await;
+    let report = grade(&lab, &design, &suite).await;
+    let expected = depending_on(&suite, &student_parts(&design));
+    assert!(expected.iter().any(|id| id.starts_with("rip-route/")), "{expected:?}");
+    assert!(expected.iter().any(|id| id.starts_with("reach/")), "{expected:?}");
+    assert_eq!(not_passed(&report), expected, "rip.yml:\n{}", explain(&report));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_multi_area_lab_built_by_asbuilt_scores_full_marks_and_the_cost_decides_the_path() {
+    let design = example("ospf-multi-area.yml").design_for(Some("s1")).solution();
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-full-areas").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "ospf-multi-area.yml:\n{}", explain(&report));
+    // Two links of cost 10 through r3 beat the direct link of cost 100 to r2.
+    let r2 = common::address(&design, "r2", "eth3");
+    let through_r3 = common::address(&design, "r3", "eth1");
+    let route = lab.run("r1", &format!("ip route get {r2}")).await;
+    assert!(route.stdout.contains(&format!("via {through_r3} dev eth2")), "{}", route.stdout);
+    // The totally stubby area has a default route and nothing from area 2.
+    let r4 = lab.run("r4", "ip route show proto ospf").await;
+    // `default nhid 10 via 10.1.24.1 dev eth1`: iproute2 shows the next-hop group.
+    assert!(r4.stdout.starts_with("default ") && r4.stdout.contains(" via "), "{}", r4.stdout);
+    let area_2_lan = design.interface("r5", "eth2").unwrap().addresses[0].trunc().to_string();
+    assert!(!r4.stdout.contains(&area_2_lan), "{}", r4.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_multi_area_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
+    let design = example("ospf-multi-area.yml").design_for(Some("s2"));
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-part-areas").await;
+    let report = grade(&lab, &design, &suite).await;
+    let expected = depending_on(&suite, &student_parts(&design));
+    assert!(expected.iter().any(|id| id.starts_with("ospf-interface/")), "{expected:?}");
+    assert_eq!(not_passed(&report), expected, "ospf-multi-area.yml:\n{}", explain(&report));
+}
