@@ -77,6 +77,7 @@ impl<'a> Probes<'a> {
             ProbeSpec::Address { .. }
             | ProbeSpec::Gateway { .. }
             | ProbeSpec::Route { .. }
+            | ProbeSpec::RouteTable { .. }
             | ProbeSpec::OspfNeighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }

@@ -9,6 +9,7 @@
 mod addressing;
 mod cabling;
 mod checks;
+mod dns;
 mod faults;
 mod firewall;
 mod grading;
