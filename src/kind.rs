@@ -73,7 +73,7 @@ impl NodeKind {
     pub fn capabilities(self) -> Vec<&'static str> {
         let extra: &[&str] = match self {
             NodeKind::Router | NodeKind::Firewall => &["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
-            NodeKind::Server => &["NET_ADMIN", "NET_RAW", "SYS_CHROOT", "AUDIT_WRITE"],
+            NodeKind::Server => &["NET_ADMIN", "NET_RAW", SSH_CAPABILITIES[0], SSH_CAPABILITIES[1]],
             NodeKind::Host | NodeKind::Switch | NodeKind::Custom => &["NET_ADMIN", "NET_RAW"],
         };
         BASE_CAPABILITIES.iter().chain(extra).copied().collect()
@@ -147,6 +147,10 @@ pub mod bounds {
 /// to those users, and bind the low ports services listen on.
 pub const BASE_CAPABILITIES: &[&str] =
     &["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"];
+
+/// What sshd needs beyond the base: a server always has these; a node of another kind
+/// gets them only where its design gives it an SSH server.
+pub const SSH_CAPABILITIES: [&str; 2] = ["SYS_CHROOT", "AUDIT_WRITE"];
 
 /// Capabilities of a lab's fabric: it creates bridges and veths, relays impaired cables
 /// (`NET_RAW`), and captures traffic for evidence with tcpdump, which drops to its own

@@ -375,6 +375,7 @@ fn observer(probe: &ProbeSpec) -> String {
         ProbeSpec::Address { node, .. }
         | ProbeSpec::Gateway { node, .. }
         | ProbeSpec::Route { node, .. }
+        | ProbeSpec::RouteTable { node, .. }
         | ProbeSpec::OspfNeighbour { node, .. }
         | ProbeSpec::OspfRouterId { node, .. }
         | ProbeSpec::OspfRoute { node, .. }

@@ -46,6 +46,7 @@ async fn every_example_lab_built_completely_by_asbuilt_scores_full_marks() {
         ("dmz.yml", "t-full-dmz"),
         ("dhcp-dns.yml", "t-full-dhcp"),
         ("storingen.yml", "t-full-faults"),
+        ("dual-stack.yml", "t-full-dual"),
     ] {
         let design = complete(file, Some("s1"));
         let suite = derive::suite(&design);
@@ -64,6 +65,7 @@ async fn a_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
         ("ospf.yml", "t-part-ospf"),
         ("dmz.yml", "t-part-dmz"),
         ("dhcp-dns.yml", "t-part-dhcp"),
+        ("dual-stack.yml", "t-part-dual"),
     ] {
         let design = example(file).design_for(Some("s2"));
         let suite = derive::suite(&design);

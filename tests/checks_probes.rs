@@ -169,8 +169,14 @@ async fn web_dns_and_ssh_probes_read_what_the_servers_answer() {
     let _ssh = deploy::banner_server(&lab, "pc2", 22).await;
     let probes = Probes::new(&lab);
     let timeout = Duration::from_secs(2);
-    let http =
-        ProbeSpec::Http { from: "pc1".into(), url: "http://10.1.2.10/".into(), status: 200, contains: None };
+    let http = ProbeSpec::Http {
+        from: "pc1".into(),
+        url: "http://10.1.2.10/".into(),
+        method: "GET".into(),
+        status: 200,
+        contains: None,
+        matches: None,
+    };
     let got = probes.gather(&http, timeout).await.unwrap();
     let Observation::Http(Ok(page)) = got.observation else { panic!("{got:?}") };
     assert_eq!(page.status, 200);
@@ -182,6 +188,7 @@ async fn web_dns_and_ssh_probes_read_what_the_servers_answer() {
         name: "www.jansen.local".into(),
         server: Some(addr("10.1.2.10")),
         expect: None,
+        record: Default::default(),
     };
     let Observation::Dns(Ok(answer)) = probes.gather(&dns, timeout).await.unwrap().observation else {
         panic!()
@@ -193,8 +200,10 @@ async fn web_dns_and_ssh_probes_read_what_the_servers_answer() {
     let by_name = ProbeSpec::Http {
         from: "pc1".into(),
         url: "http://www.jansen.local/".into(),
+        method: "GET".into(),
         status: 200,
         contains: None,
+        matches: None,
     };
     let got = probes.gather(&by_name, timeout).await.unwrap();
     assert!(matches!(got.observation, Observation::Http(Ok(ref p)) if p.status == 200), "{got:?}");
@@ -285,8 +294,14 @@ async fn without_namespaces_the_nodes_own_tools_give_the_same_observations() {
         listen: None,
         stopped: None,
     };
-    let web =
-        ProbeSpec::Http { from: "pc1".into(), url: "http://10.1.2.10/".into(), status: 200, contains: None };
+    let web = ProbeSpec::Http {
+        from: "pc1".into(),
+        url: "http://10.1.2.10/".into(),
+        method: "GET".into(),
+        status: 200,
+        contains: None,
+        matches: None,
+    };
     for probe in [address, route, tcp, web] {
         let a = own.gather(&probe, timeout).await.unwrap();
         let b = tools.gather(&probe, timeout).await.unwrap();

@@ -229,8 +229,10 @@ fn a_page_without_the_designed_text_still_shows_the_server_works() {
     let probe = ProbeSpec::Http {
         from: "web".into(),
         url: "http://10.0.0.5/".into(),
+        method: "GET".into(),
         status: 200,
         contains: Some("Welkom".into()),
+        matches: None,
     };
     let page = |status, body: &str| Observation::Http(Ok(HttpFacts { status, body: body.into() }));
     let names = Names::default();

@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::design::{Endpoint, Lang, Part, PortVlans, Text, Transport, WorkProcess};
+use crate::design::{DnsExpect, Endpoint, Lang, Part, PortVlans, RouteSet, Text, Transport, WorkProcess};
 
 /// Every check of one lab instance, in a stable order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,10 +177,26 @@ pub enum ProbeSpec {
     /// Traffic from a node arrives at the target with this source address.
     Nat { from: String, to: Target, target: String, port: u16, source: IpAddr },
     /// An HTTP GET answers with a status and, optionally, content.
-    Http { from: String, url: String, status: u16, contains: Option<String> },
+    Http {
+        from: String,
+        url: String,
+        #[serde(default = "crate::design::model::default_method")]
+        method: String,
+        status: u16,
+        contains: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        matches: Option<String>,
+    },
     /// A DNS query for `name` (to `server`, or to the node's own resolver) answers,
     /// with `expect` among the addresses when given.
-    Dns { from: String, name: String, server: Option<IpAddr>, expect: Option<IpAddr> },
+    Dns {
+        from: String,
+        name: String,
+        server: Option<IpAddr>,
+        expect: Option<IpAddr>,
+        #[serde(default, skip_serializing_if = "DnsExpect::is_plain")]
+        record: DnsExpect,
+    },
     /// A DHCP server offers an address in its range to a client asbuilt plays itself,
     /// from the interface of `client`.
     Dhcp { server: String, client: Endpoint, range: DhcpRange },
@@ -196,6 +212,10 @@ pub enum ProbeSpec {
         /// Runs as root (confined like the node) instead of the node's check user.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
     },
     /// A file in a node contains a text.
     File {
@@ -206,6 +226,8 @@ pub enum ProbeSpec {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,
     },
+    /// The node's routing table holds exactly these routes besides connected ones.
+    RouteTable { node: String, only: Vec<RouteSet> },
 }
 
 impl ProbeSpec {

@@ -6,6 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::IpNet;
 
+use crate::design::RecordKind;
+
 /// What one probe observed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observation {
@@ -223,6 +225,10 @@ pub struct DnsFacts {
     /// The response code: 0 is an answer, 3 is "no such name".
     pub rcode: u8,
     pub answers: Vec<IpAddr>,
+    /// Every record of the answer as its type and data (`dig +short`'s form).
+    pub records: Vec<(RecordKind, String)>,
+    /// The answer carried the AA flag.
+    pub authoritative: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -91,19 +91,25 @@ fn fill_placeholders(design: &mut Design) {
         check.title = check.title.map(fill);
         check.hint = check.hint.map(fill);
         match &mut check.probe {
-            Probe::Http { url, contains, .. } => {
+            Probe::Http { url, contains, matches, .. } => {
                 *url = fill(url);
                 if let Some(c) = contains {
                     *c = fill(c);
                 }
+                if let Some(m) = matches {
+                    *m = fill(m);
+                }
             }
             Probe::Dns { name, .. } => *name = fill(name),
-            Probe::Command { run, matches, .. } => {
+            Probe::Command { run, matches, output, .. } => {
                 *run = fill(run);
                 *matches = fill(matches);
+                if let Some(o) = output {
+                    *o = fill(o);
+                }
             }
             Probe::File { contains, .. } => *contains = fill(contains),
-            Probe::Ping { .. } | Probe::Traceroute { .. } | Probe::Port { .. } => {}
+            Probe::Ping { .. } | Probe::Traceroute { .. } | Probe::Port { .. } | Probe::Routes { .. } => {}
         }
     }
 }

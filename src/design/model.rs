@@ -221,9 +221,8 @@ impl Part {
             // NAT belongs to whatever joins the inside to the outside: an office's edge
             // router as much as a firewall.
             Part::Nat => kind.routes(),
-            Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => {
-                matches!(kind, NodeKind::Server | NodeKind::Custom)
-            }
+            // Any node with an address can offer a service where the design says so.
+            Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
         }
     }
@@ -638,7 +637,15 @@ pub struct Http {
 pub struct Dns {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// Address records (A and AAAA).
     pub records: Vec<DnsRecord>,
+    /// Every other record: CNAME, MX, NS, TXT, PTR.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_records: Vec<NamedRecord>,
+    /// The server is the authority for `domain` (answers with the AA flag, an SOA and NS
+    /// records) instead of a resolver that knows some names.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authoritative: bool,
 }
 
 /// One DNS record (A or AAAA by the address's family).
@@ -647,6 +654,130 @@ pub struct DnsRecord {
     /// Fully qualified, without the trailing dot.
     pub name: String,
     pub address: IpAddr,
+}
+
+/// A DNS record other than an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedRecord {
+    /// Fully qualified, without the trailing dot (for PTR: the reverse name of the
+    /// address, `10.0.168.192.in-addr.arpa`).
+    pub name: String,
+    pub data: RecordData,
+}
+
+/// What a record other than an address holds. Names are fully qualified, without the
+/// trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "type")]
+pub enum RecordData {
+    Cname { target: String },
+    Mx { preference: u16, host: String },
+    Ns { host: String },
+    Txt { text: String },
+    Ptr { address: IpAddr, host: String },
+}
+
+impl RecordData {
+    /// The record type as DNS names it.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordData::Cname { .. } => RecordKind::Cname,
+            RecordData::Mx { .. } => RecordKind::Mx,
+            RecordData::Ns { .. } => RecordKind::Ns,
+            RecordData::Txt { .. } => RecordKind::Txt,
+            RecordData::Ptr { .. } => RecordKind::Ptr,
+        }
+    }
+
+    /// The record's data as `dig +short` prints it (names without the trailing dot).
+    pub fn text(&self) -> String {
+        match self {
+            RecordData::Cname { target } => target.clone(),
+            RecordData::Mx { preference, host } => format!("{preference} {host}"),
+            RecordData::Ns { host } | RecordData::Ptr { host, .. } => host.clone(),
+            RecordData::Txt { text } => text.clone(),
+        }
+    }
+}
+
+/// A type of DNS record a check can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    #[default]
+    A,
+    Aaaa,
+    Cname,
+    Mx,
+    Ns,
+    Txt,
+    Ptr,
+    Soa,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 8] = [
+        RecordKind::A,
+        RecordKind::Aaaa,
+        RecordKind::Cname,
+        RecordKind::Mx,
+        RecordKind::Ns,
+        RecordKind::Txt,
+        RecordKind::Ptr,
+        RecordKind::Soa,
+    ];
+
+    /// The type's number on the wire (RFC 1035, RFC 3596).
+    pub fn code(self) -> u16 {
+        match self {
+            RecordKind::A => 1,
+            RecordKind::Ns => 2,
+            RecordKind::Cname => 5,
+            RecordKind::Soa => 6,
+            RecordKind::Ptr => 12,
+            RecordKind::Mx => 15,
+            RecordKind::Txt => 16,
+            RecordKind::Aaaa => 28,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::A => "A",
+            RecordKind::Aaaa => "AAAA",
+            RecordKind::Cname => "CNAME",
+            RecordKind::Mx => "MX",
+            RecordKind::Ns => "NS",
+            RecordKind::Txt => "TXT",
+            RecordKind::Ptr => "PTR",
+            RecordKind::Soa => "SOA",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name a PTR record of `address` lives under (`in-addr.arpa` or `ip6.arpa`).
+pub fn reverse_name(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            let nibbles: Vec<String> =
+                v6.octets().iter().rev().flat_map(|b| [b & 0x0f, b >> 4]).map(|n| format!("{n:x}")).collect();
+            format!("{}.ip6.arpa", nibbles.join("."))
+        }
+    }
 }
 
 /// A DHCP server on one interface.
@@ -795,7 +926,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 23] = [
+    pub const FAMILIES: [&'static str; 24] = [
         "address",
         "gateway",
         "gateway6",
@@ -810,6 +941,7 @@ impl Grading {
         "vlan",
         "link",
         "reach",
+        "reach6",
         "blocked",
         "denied",
         "port",
@@ -857,6 +989,35 @@ pub struct Check {
     pub blocked_at: Option<String>,
 }
 
+/// What a DNS check asks beyond an address: the record type, the data of a record that
+/// is not an address, and whether the answer must be authoritative.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsExpect {
+    #[serde(default, skip_serializing_if = "is_a")]
+    pub kind: RecordKind,
+    /// The expected data of a record other than A/AAAA, as `dig +short` prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authoritative: bool,
+}
+
+fn is_a(kind: &RecordKind) -> bool {
+    *kind == RecordKind::A
+}
+
+impl DnsExpect {
+    /// An address lookup, as every DNS check was before record types.
+    pub fn is_plain(&self) -> bool {
+        *self == DnsExpect::default()
+    }
+}
+
+/// The HTTP method of a web check unless the teacher names one.
+pub fn default_method() -> String {
+    "GET".to_string()
+}
+
 /// An address to probe, with the name the teacher used for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
@@ -888,14 +1049,21 @@ pub enum Probe {
     Http {
         from: String,
         url: String,
+        #[serde(default = "default_method")]
+        method: String,
         status: u16,
         contains: Option<String>,
+        /// A regular expression the page must match.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        matches: Option<String>,
     },
     Dns {
         from: String,
         name: String,
         server: Option<IpAddr>,
         expect: Option<IpAddr>,
+        #[serde(default, skip_serializing_if = "DnsExpect::is_plain")]
+        record: DnsExpect,
     },
     /// `as_root`: the teacher wrote `user: root`; otherwise the node's unprivileged check
     /// user runs it.
@@ -905,6 +1073,12 @@ pub enum Probe {
         matches: String,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,
+        /// The exit status it must end with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+        /// The exact output it must print (trailing line ends aside).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
     },
     File {
         node: String,
@@ -913,4 +1087,24 @@ pub enum Probe {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,
     },
+    /// The node's routing table has exactly these routes besides its connected ones.
+    Routes {
+        node: String,
+        only: Vec<RouteSet>,
+    },
+}
+
+/// A destination and the next hops a node spreads its traffic to it over: one for a
+/// plain route, several for equal-cost paths (ECMP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteSet {
+    pub to: IpNet,
+    pub via: Vec<IpAddr>,
+}
+
+impl fmt::Display for RouteSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hops: Vec<String> = self.via.iter().map(IpAddr::to_string).collect();
+        write!(f, "{} via {}", self.to, hops.join(", "))
+    }
 }

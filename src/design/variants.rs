@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::model::{Design, FaultKind, Probe, Selector, SubnetSwap, Variant};
+use super::model::{Design, FaultKind, Probe, RecordData, Selector, SubnetSwap, Variant, reverse_name};
 
 /// A subnet of the teacher's plan that varies per student, and the pool its
 /// replacement comes from.
@@ -173,6 +173,13 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
             for record in &mut dns.records {
                 addr(&mut record.address, f);
             }
+            // A reverse record lives under its address's name, so it moves with it.
+            for record in &mut dns.other_records {
+                if let RecordData::Ptr { address, .. } = &mut record.data {
+                    addr(address, f);
+                    record.name = reverse_name(*address);
+                }
+            }
         }
         if let Some(dhcp) = &mut node.services.dhcp {
             f(&mut dhcp.subnet);
@@ -214,6 +221,12 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
                 }
                 if let Some(e) = expect {
                     addr(e, f);
+                }
+            }
+            Probe::Routes { only, .. } => {
+                for set in only {
+                    f(&mut set.to);
+                    set.via.iter_mut().for_each(|v| addr(v, f));
                 }
             }
             Probe::Http { .. } | Probe::Command { .. } | Probe::File { .. } => {}

@@ -19,8 +19,9 @@ pub struct SavedFile {
     pub content: String,
 }
 
-/// What to read from a node of a kind: file name and shell command.
-fn readings(kind: NodeKind) -> Vec<(&'static str, &'static str)> {
+/// What to read from a node: file name and shell command. `services`: the node offers
+/// services in its design (a server always may, a student can start them there).
+fn readings(kind: NodeKind, services: bool) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![
         ("addresses.txt", "ip -d address show"),
         ("routes.txt", "ip -4 route show; echo; ip -6 route show 2>/dev/null"),
@@ -32,23 +33,20 @@ fn readings(kind: NodeKind) -> Vec<(&'static str, &'static str)> {
             out.push(("frr.conf", "vtysh -c 'show running-config'"));
             out.push(("nftables.conf", "nft list ruleset"));
         }
-        NodeKind::Server => {
-            out.push((
-                "dnsmasq.conf",
-                "cat /etc/dnsmasq.conf /etc/dnsmasq.d/*.conf 2>/dev/null | grep -v '^#' | grep -v '^$'",
-            ));
-            out.push(("dnsmasq.leases", "cat /var/lib/misc/dnsmasq.leases 2>/dev/null"));
-            out.push(("nginx-site.conf", "cat /etc/nginx/sites-enabled/* 2>/dev/null"));
-            out.push(("index.html", "cat /var/www/html/index.html 2>/dev/null"));
-            out.push(("sshd.conf", "cat /etc/ssh/sshd_config.d/*.conf 2>/dev/null"));
-            out.push((
-                "services.txt",
-                "for s in $(asbuilt-service list); do asbuilt-service status $s; done",
-            ));
-        }
         NodeKind::Switch => out.push(("bridge.txt", "bridge -d link show; echo; bridge vlan show")),
         NodeKind::Host => out.push(("resolv.conf", "cat /etc/resolv.conf")),
-        NodeKind::Custom => {}
+        NodeKind::Server | NodeKind::Custom => {}
+    }
+    if kind == NodeKind::Server || (services && kind != NodeKind::Custom) {
+        out.push((
+            "dnsmasq.conf",
+            "cat /etc/dnsmasq.conf /etc/dnsmasq.d/*.conf 2>/dev/null | grep -v '^#' | grep -v '^$'",
+        ));
+        out.push(("dnsmasq.leases", "cat /var/lib/misc/dnsmasq.leases 2>/dev/null"));
+        out.push(("nginx-site.conf", "cat /etc/nginx/sites-enabled/* 2>/dev/null"));
+        out.push(("index.html", "cat /var/www/html/index.html 2>/dev/null"));
+        out.push(("sshd.conf", "cat /etc/ssh/sshd_config.d/*.conf 2>/dev/null"));
+        out.push(("services.txt", "for s in $(asbuilt-service list); do asbuilt-service status $s; done"));
     }
     out
 }
@@ -58,7 +56,8 @@ pub async fn save(engine: &dyn Engine, instance: &InstanceId) -> Result<Vec<Save
     let record = engine.record(instance).await?;
     let mut saved = Vec::new();
     for node in &record.plan.nodes {
-        for (name, command) in readings(node.kind) {
+        let services = record.design.node(&node.name).is_some_and(|n| !n.services.is_empty());
+        for (name, command) in readings(node.kind, services) {
             let argv = ["sh".to_string(), "-c".to_string(), command.to_string()];
             let output =
                 engine.exec(instance, &node.name, None, &argv, None, Duration::from_secs(20)).await?;

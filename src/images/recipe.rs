@@ -88,12 +88,14 @@ static RECIPES: &[RecipeDef] = &[
         files: &[
             recipe_file!("base", "Dockerfile", 0o644),
             recipe_file!("base", "asbuilt-apt-install", 0o755),
+            recipe_file!("base", "asbuilt-install-servers", 0o755),
             recipe_file!("base", "asbuilt-service", 0o755),
             recipe_file!("base", "asbuilt-start", 0o755),
             recipe_file!("base", "bashrc", 0o644),
             recipe_file!("base", "dpkg-excludes", 0o644),
             recipe_file!("base", "policy-rc.d", 0o755),
             recipe_file!("base", "rootfs.conf", 0o644),
+            recipe_file!("base", "sshd.conf", 0o644),
         ],
     },
     RecipeDef {
@@ -128,11 +130,7 @@ static RECIPES: &[RecipeDef] = &[
         parent: Some("host"),
         builder: Builder::Dockerfile,
         dir: "server",
-        files: &[
-            recipe_file!("server", "Dockerfile", 0o644),
-            recipe_file!("server", "services", 0o644),
-            recipe_file!("server", "sshd.conf", 0o644),
-        ],
+        files: &[recipe_file!("server", "Dockerfile", 0o644), recipe_file!("server", "services", 0o644)],
     },
     RecipeDef {
         name: "switch",

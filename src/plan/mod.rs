@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use faults::LinkSetting;
 pub use instance::InstanceId;
 
-use crate::design::{Builder, Design, Endpoint, FaultKind, Node, Part, PortVlans, ServiceName};
+use crate::design::{Builder, Design, Endpoint, FaultKind, Http, Node, Part, PortVlans, ServiceName};
 use crate::kind::{Limits, NodeKind};
 use script::{Script, quote};
 
@@ -210,8 +210,9 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         kind: node.kind,
         image,
         limits: node.limits,
-        capabilities: node.kind.capabilities().iter().map(|c| c.to_string()).collect(),
-        no_new_privileges: node.kind.no_new_privileges(),
+        capabilities: capabilities(node),
+        // An SSH server's users may `su` and `passwd`, as on a server.
+        no_new_privileges: node.kind.no_new_privileges() && node.services.ssh.is_none(),
         check_user: if node.image.is_none() && node.kind.builtin_image().is_some() {
             CHECK_USER.to_string()
         } else {
@@ -269,6 +270,20 @@ fn protocol_daemons(node: &Node) -> Vec<&'static str> {
     }
     out.extend(rip::daemons(node));
     out
+}
+
+/// The node's kind's capabilities, and sshd's where the design gives a node of another
+/// kind an SSH server (whoever configures it: a student needs it to run too).
+fn capabilities(node: &Node) -> Vec<String> {
+    let mut caps: Vec<String> = node.kind.capabilities().iter().map(|c| c.to_string()).collect();
+    if node.services.ssh.is_some() {
+        for cap in crate::kind::SSH_CAPABILITIES {
+            if !caps.iter().any(|c| c == cap) {
+                caps.push(cap.to_string());
+            }
+        }
+    }
+    caps
 }
 
 fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
@@ -336,6 +351,7 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
                 script.step("load the firewall rules and NAT");
                 script.run(&["asbuilt-service", "reload", "nftables"]);
             }
+            server_services(design, node, ipv6, plan, &mut script, &mut ready);
             ready.raw("vtysh -c 'show version' >/dev/null");
         }
         NodeKind::Server | NodeKind::Host => {
@@ -433,7 +449,20 @@ fn host_networking(node: &Node, script: &mut Script) {
     }
 }
 
-/// nginx, dnsmasq and ssh on a server, for the parts asbuilt builds.
+/// The node's addresses on its cabled interfaces.
+fn own_addresses(node: &Node) -> Vec<std::net::IpAddr> {
+    node.addresses().filter(|(i, _)| i.name != "lo").map(|(_, a)| a.addr()).collect()
+}
+
+/// The page a designed web server serves at `/`, as the engine writes it.
+pub fn served_page(design: &Design, http: &Http) -> String {
+    let title = design.title.get(design.language).unwrap_or(&design.lab);
+    services::index_page(http, title)
+}
+
+/// nginx, dnsmasq and ssh on a node whose design has them, for the parts asbuilt builds.
+/// A server starts its daemons at boot; a node of another kind is told in
+/// `/etc/asbuilt/services.lab` which ones to start, so a restart keeps them.
 fn server_services(
     design: &Design,
     node: &Node,
@@ -444,8 +473,8 @@ fn server_services(
 ) {
     let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
     let s = &node.services;
+    let mut started = Vec::new();
     if let Some(http) = s.http.as_ref().filter(|_| prebuilt(Part::Http)) {
-        let title = design.title.get(design.language).unwrap_or(&design.lab);
         plan.files.push(ConfigFile {
             path: "/etc/nginx/sites-enabled/default".into(),
             content: services::nginx_site(http, ipv6),
@@ -453,10 +482,11 @@ fn server_services(
         });
         plan.files.push(ConfigFile {
             path: "/var/www/html/index.html".into(),
-            content: services::index_page(http, title),
+            content: served_page(design, http),
             mode: 0o644,
         });
         script.step("start the web server").run(&["asbuilt-service", "reload", "nginx"]);
+        started.push("nginx");
         if !stopped_by_fault(design, node, ServiceName::Http) {
             ready.run(&["asbuilt-service", "status", "nginx"]);
         }
@@ -466,10 +496,11 @@ fn server_services(
     if dns.is_some() || dhcp.is_some() {
         plan.files.push(ConfigFile {
             path: "/etc/dnsmasq.d/asbuilt.conf".into(),
-            content: services::dnsmasq(dns, dhcp),
+            content: services::dnsmasq(dns, dhcp, &own_addresses(node)),
             mode: 0o644,
         });
         script.step("start DNS and DHCP").run(&["asbuilt-service", "restart", "dnsmasq"]);
+        started.push("dnsmasq");
         if !stopped_by_fault(design, node, ServiceName::Dns)
             && !stopped_by_fault(design, node, ServiceName::Dhcp)
         {
@@ -485,9 +516,20 @@ fn server_services(
             mode: 0o644,
         });
         script.step("start the SSH server").run(&["asbuilt-service", "restart", "ssh"]);
+        started.push("ssh");
         if !stopped_by_fault(design, node, ServiceName::Ssh) {
             ready.run(&["asbuilt-service", "status", "ssh"]);
         }
+    }
+    if node.kind != NodeKind::Server && !started.is_empty() {
+        plan.files.push(ConfigFile {
+            path: "/etc/asbuilt/services.lab".into(),
+            content: format!(
+                "# asbuilt: services of this lab's design, started at boot.\n{}\n",
+                started.join("\n")
+            ),
+            mode: 0o644,
+        });
     }
 }
 

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::script::{Script, quote};
-use crate::design::{Dhcp, Dns, Http, Ssh};
+use crate::design::{Dhcp, Dns, Http, RecordData, Ssh};
 
 /// The nginx site: one server answering on the designed port.
 pub fn nginx_site(http: &Http, ipv6: bool) -> String {
@@ -19,6 +19,28 @@ pub fn nginx_site(http: &Http, ipv6: bool) -> String {
     }
     out.push_str("\troot /var/www/html;\n\tindex index.html;\n\tserver_name _;\n\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n}\n");
     out
+}
+
+/// dnsmasq's authoritative mode for `domain`: questions to the node's own addresses
+/// about the zone get answers with the AA flag, an SOA and the zone's NS records (the
+/// first named server is the primary).
+fn zone_authority(out: &mut String, dns: &Dns, domain: &str, addresses: &[IpAddr]) {
+    let servers: Vec<&str> = dns
+        .other_records
+        .iter()
+        .filter_map(|r| match &r.data {
+            RecordData::Ns { host } if r.name == domain => Some(host.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Some((primary, others)) = servers.split_first() else { return };
+    let _ = writeln!(out, "auth-zone={domain}");
+    let listen: Vec<String> = addresses.iter().map(IpAddr::to_string).collect();
+    let _ = writeln!(out, "auth-server={primary},{}", listen.join(","));
+    if !others.is_empty() {
+        let _ = writeln!(out, "auth-sec-servers={}", others.join(","));
+    }
+    let _ = writeln!(out, "auth-soa=1,hostmaster.{domain}");
 }
 
 /// The front page: the teacher's content, in a minimal HTML page unless it is HTML.
@@ -37,17 +59,40 @@ pub fn index_page(http: &Http, title: &str) -> String {
 
 /// `/etc/dnsmasq.d/asbuilt.conf`: DNS records and/or a DHCP range. Without DNS in the
 /// design, dnsmasq's DNS is switched off so it answers nothing it was not asked to.
-pub fn dnsmasq(dns: Option<&Dns>, dhcp: Option<&Dhcp>) -> String {
+/// `addresses`: the node's own, where an authoritative server answers as the authority.
+pub fn dnsmasq(dns: Option<&Dns>, dhcp: Option<&Dhcp>, addresses: &[IpAddr]) -> String {
     let mut out = String::from("# asbuilt: DNS and DHCP of this lab's design.\n");
     match dns {
         Some(dns) => {
             // The lab has no internet: answer from the records, ask nobody else.
             out.push_str("no-resolv\nno-hosts\n");
             if let Some(domain) = &dns.domain {
-                let _ = writeln!(out, "domain={domain}\nlocal=/{domain}/");
+                let _ = writeln!(out, "domain={domain}");
+                if dns.authoritative {
+                    zone_authority(&mut out, dns, domain, addresses);
+                } else {
+                    let _ = writeln!(out, "local=/{domain}/");
+                }
             }
             for record in &dns.records {
                 let _ = writeln!(out, "host-record={},{}", record.name, record.address);
+            }
+            for record in &dns.other_records {
+                let name = &record.name;
+                let _ = match &record.data {
+                    RecordData::Cname { target } => writeln!(out, "cname={name},{target}"),
+                    RecordData::Mx { preference, host } => {
+                        writeln!(out, "mx-host={name},{host},{preference}")
+                    }
+                    // The zone's name servers are said by auth-server above.
+                    RecordData::Ns { .. } => Ok(()),
+                    RecordData::Txt { text } => {
+                        writeln!(out, "txt-record={name},\"{}\"", text.replace('"', ""))
+                    }
+                    RecordData::Ptr { address, host } => {
+                        writeln!(out, "ptr-record={},{host}", crate::design::reverse_name(*address))
+                    }
+                };
             }
         }
         None => out.push_str("port=0\n"),

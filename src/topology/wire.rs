@@ -159,6 +159,16 @@ pub struct AddressingWire {
     /// Loopback addresses for routers and firewalls, e.g. `{ pool: 10.255.0.0/24 }`.
     #[serde(default)]
     pub loopback: Option<PoolWire>,
+    /// IPv6 subnets for segments with three or more devices, e.g.
+    /// `{ pool: 2001:db8:1::/48 }` (each a /64 unless `prefix` says otherwise).
+    #[serde(default)]
+    pub lan6: Option<PoolWire>,
+    /// IPv6 subnets for links between two routers, e.g. `{ pool: 2001:db8:ff::/48 }` (/64).
+    #[serde(default)]
+    pub p2p6: Option<PoolWire>,
+    /// IPv6 loopback addresses for routers and firewalls, e.g. `{ pool: 2001:db8:0:ffff::/64 }` (/128).
+    #[serde(default)]
+    pub loopback6: Option<PoolWire>,
 }
 
 /// A pool of subnets.
@@ -167,7 +177,8 @@ pub struct AddressingWire {
 pub struct PoolWire {
     /// The range subnets are taken from.
     pub pool: String,
-    /// The prefix length of each subnet taken (lan 24, p2p 30, loopback 32 by default).
+    /// The prefix length of each subnet taken (lan 24, p2p 30, loopback 32 by default;
+    /// lan6 and p2p6 64, loopback6 128).
     #[serde(default)]
     pub prefix: Option<u8>,
 }
@@ -336,9 +347,16 @@ pub struct DnsWire {
     /// The domain appended to short record names, e.g. `jansen.local`.
     #[serde(default)]
     pub domain: Option<String>,
-    /// Records by name: a node (its address), `node:interface`, or an address.
+    /// Records by name (`@` is the domain itself), one or a list: a node (its address),
+    /// `node:interface` or an address gives an A or AAAA record; `cname www`,
+    /// `mx 10 mail`, `ns ns1`, `txt "v=spf1 -all"` the other types. Under an address as
+    /// the name: `ptr web` (the reverse lookup).
     #[serde(default)]
-    pub records: IndexMap<String, String>,
+    pub records: IndexMap<String, OneOrMany<String>>,
+    /// `true`: the server is the authority for `domain` (answers with the AA flag, an
+    /// SOA and NS records), not a resolver that knows some names. Default `false`.
+    #[serde(default)]
+    pub authoritative: Option<bool>,
 }
 
 /// A DHCP server (dnsmasq).
@@ -450,18 +468,29 @@ pub struct CheckWire {
     /// `pc1 -> srv:53`: a UDP port answers (or `expect: closed`).
     #[serde(default)]
     pub udp: Option<String>,
-    /// `pc1 -> http://{web}/`: a web page, with `status` and/or `contains`.
+    /// `pc1 -> http://{web}/`: a web page, with `status`, `contains`, `matches` and
+    /// `method`.
     #[serde(default)]
     pub http: Option<String>,
-    /// `pc1 -> www.jansen.local`: a DNS name resolves (to `expect`, if given).
+    /// `pc1 -> www.jansen.local`: a DNS name resolves (to `expect`, if given), or has
+    /// a record of `type`.
     #[serde(default)]
     pub dns: Option<String>,
-    /// `r1`: a command run on a node, whose output must match `matches`.
+    /// `r1`: a command run on a node, whose output must match `matches` (or be exactly
+    /// `output`), and which must end with `exit`, when given.
     #[serde(default)]
     pub command: Option<String>,
     /// `web:/var/www/html/index.html`: a file on a node, which must contain `contains`.
     #[serde(default)]
     pub file: Option<String>,
+    /// `r1`: the node's routing table holds exactly the routes under `only`, besides
+    /// its connected subnets.
+    #[serde(default)]
+    pub routes: Option<String>,
+    /// For routes: every route the node must have and no other, as `10.0.3.0/24 via r2`;
+    /// equal-cost paths as `10.0.3.0/24 via r2, r3`; `default via r1`.
+    #[serde(default)]
+    pub only: Option<Vec<String>>,
     /// For traceroute: nodes the path must pass, in order.
     #[serde(default)]
     pub via: Option<Vec<String>>,
@@ -481,9 +510,28 @@ pub struct CheckWire {
     /// For command: the command line.
     #[serde(default)]
     pub run: Option<String>,
-    /// For command: a regular expression the output must match.
+    /// For command: a regular expression the output must match; for http: one the page
+    /// must match.
     #[serde(default)]
     pub matches: Option<String>,
+    /// For http: the request method, `GET` (default), `HEAD`, `POST`, `PUT`, `DELETE`,
+    /// `OPTIONS` or `PATCH`.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// For dns: the record type asked for: `A` (default), `AAAA`, `CNAME`, `MX`, `NS`,
+    /// `TXT`, `PTR` or `SOA`; `expect` is then the record's data as `dig +short` shows
+    /// it (`10 mail.jansen.local`).
+    #[serde(default, rename = "type")]
+    pub record_type: Option<String>,
+    /// For dns: `true` when the answer must come from the zone's authority (AA flag).
+    #[serde(default)]
+    pub authoritative: Option<bool>,
+    /// For command: the exit status the command must end with (`0`: success).
+    #[serde(default)]
+    pub exit: Option<i32>,
+    /// For command: the exact output (trailing line ends aside).
+    #[serde(default)]
+    pub output: Option<String>,
     /// For a ping that must be `blocked`, or a port that must be `closed`: the node whose
     /// policy must stop the traffic. asbuilt checks that the traffic gets that far, so
     /// that an empty lab never passes; without it, asbuilt finds the node in the design.

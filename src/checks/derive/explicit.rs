@@ -49,20 +49,28 @@ fn spec(check: &Check, world: &World) -> CheckSpec {
                 stop_point(world, from, to.address, flow, &check.blocked_at)
             }),
         },
-        Probe::Http { from, url, status, contains } => ProbeSpec::Http {
+        Probe::Http { from, url, method, status, contains, matches } => ProbeSpec::Http {
             from: from.clone(),
             url: url.clone(),
+            method: method.clone(),
             status: *status,
             contains: contains.clone(),
+            matches: matches.clone(),
         },
-        Probe::Dns { from, name, server, expect } => {
-            ProbeSpec::Dns { from: from.clone(), name: name.clone(), server: *server, expect: *expect }
-        }
-        Probe::Command { node, run, matches, as_root } => ProbeSpec::Command {
+        Probe::Dns { from, name, server, expect, record } => ProbeSpec::Dns {
+            from: from.clone(),
+            name: name.clone(),
+            server: *server,
+            expect: *expect,
+            record: record.clone(),
+        },
+        Probe::Command { node, run, matches, as_root, exit, output } => ProbeSpec::Command {
             node: node.clone(),
             run: run.clone(),
             matches: matches.clone(),
             as_root: *as_root,
+            exit: *exit,
+            output: output.clone(),
         },
         Probe::File { node, path, contains, as_root } => ProbeSpec::File {
             node: node.clone(),
@@ -70,6 +78,7 @@ fn spec(check: &Check, world: &World) -> CheckSpec {
             contains: contains.clone(),
             as_root: *as_root,
         },
+        Probe::Routes { node, only } => ProbeSpec::RouteTable { node: node.clone(), only: only.clone() },
     };
     let title =
         if check.title.is_empty() { title_of(&check.probe, check.reveal) } else { check.title.clone() };
@@ -129,12 +138,23 @@ fn title_of(probe: &Probe, reveal: bool) -> Text {
             ),
             _ => t(format!("{from} opent {url}"), format!("{from} opens {url}")),
         },
+        Probe::Dns { from, name, record, .. } if record.kind != crate::design::RecordKind::A => {
+            let kind = record.kind;
+            t(
+                format!("{from} vraagt het {kind}-record van {name}"),
+                format!("{from} asks for the {kind} record of {name}"),
+            )
+        }
         Probe::Dns { from, name, .. } => {
             t(format!("{from} zet {name} om"), format!("{from} resolves {name}"))
         }
         Probe::Command { node, run, .. } => t(
             format!("`{run}` op {node} geeft de verwachte uitvoer"),
             format!("`{run}` on {node} gives the expected output"),
+        ),
+        Probe::Routes { node, .. } => t(
+            format!("{node} heeft precies de ontworpen routes"),
+            format!("{node} has exactly the designed routes"),
         ),
         Probe::File { node, path, .. } => t(
             format!("{path} op {node} heeft de verwachte inhoud"),

@@ -6,7 +6,10 @@ use super::{Area, Draft, texts};
 use crate::checks::content;
 use crate::checks::model::{DhcpRange, ProbeSpec};
 use crate::checks::sim::World;
-use crate::design::{Design, Endpoint, Node};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::design::{Design, Dns, DnsExpect, Endpoint, Node, RecordKind};
 
 pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
     let mut out = Vec::new();
@@ -23,8 +26,10 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             let probe = ProbeSpec::Http {
                 from: node.name.clone(),
                 url,
+                method: "GET".into(),
                 status: 200,
                 contains: (!snippet.is_empty()).then(|| snippet.clone()),
+                matches: None,
             };
             out.push(Draft::new(
                 format!("http/{}", node.name),
@@ -34,22 +39,7 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             ));
         }
         if let Some(dns) = &s.dns {
-            for record in &dns.records {
-                let shown = record.address.to_string();
-                let probe = ProbeSpec::Dns {
-                    from: node.name.clone(),
-                    name: record.name.clone(),
-                    server: Some(address),
-                    expect: Some(record.address),
-                };
-                let text = texts::dns(&node.name, &record.name, Some(&shown));
-                out.push(Draft::new(
-                    format!("dns/{}/{}", node.name, record.name),
-                    text,
-                    Area::Services,
-                    probe,
-                ));
-            }
+            out.extend(zone(node, dns, address));
         }
         if let Some(dhcp) = &s.dhcp {
             let Some(client) = dhcp_client(design, world, node) else { continue };
@@ -76,6 +66,65 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
                 probe,
             ));
         }
+    }
+    out
+}
+
+/// Checks of a DNS server's zone, each asked of the server on its own address: every
+/// record, and for an authority its SOA with the AA flag.
+///
+/// Ids are the same for every student: `dns/<server>/<name>` for a name's first IPv4
+/// address, with `/aaaa` for its first IPv6 one and `/<type>` for other types; a second
+/// record of the same type gets a number (`/a2`, `/mx2`).
+fn zone(node: &Node, dns: &Dns, address: IpAddr) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut counts: HashMap<(String, RecordKind), usize> = HashMap::new();
+    let mut id_for = |name: &str, kind: RecordKind| {
+        let n = counts.entry((name.to_string(), kind)).or_default();
+        *n += 1;
+        let base = format!("dns/{}/{name}", node.name);
+        match (kind, *n) {
+            (RecordKind::A, 1) => base,
+            (kind, 1) => format!("{base}/{}", kind.name().to_lowercase()),
+            (kind, n) => format!("{base}/{}{n}", kind.name().to_lowercase()),
+        }
+    };
+    for record in &dns.records {
+        let shown = record.address.to_string();
+        let kind = if record.address.is_ipv6() { RecordKind::Aaaa } else { RecordKind::A };
+        let probe = ProbeSpec::Dns {
+            from: node.name.clone(),
+            name: record.name.clone(),
+            server: Some(address),
+            expect: Some(record.address),
+            record: DnsExpect::default(),
+        };
+        let text = texts::dns(&node.name, &record.name, Some(&shown));
+        out.push(Draft::new(id_for(&record.name, kind), text, Area::Services, probe));
+    }
+    for record in &dns.other_records {
+        let kind = record.data.kind();
+        let data = record.data.text();
+        let probe = ProbeSpec::Dns {
+            from: node.name.clone(),
+            name: record.name.clone(),
+            server: Some(address),
+            expect: None,
+            record: DnsExpect { kind, data: Some(data.clone()), authoritative: false },
+        };
+        let text = texts::dns_record(&node.name, &record.name, kind, &data);
+        out.push(Draft::new(id_for(&record.name, kind), text, Area::Services, probe));
+    }
+    if let Some(domain) = dns.domain.as_ref().filter(|_| dns.authoritative) {
+        let probe = ProbeSpec::Dns {
+            from: node.name.clone(),
+            name: domain.clone(),
+            server: Some(address),
+            expect: None,
+            record: DnsExpect { kind: RecordKind::Soa, data: None, authoritative: true },
+        };
+        let text = texts::dns_authority(&node.name, domain);
+        out.push(Draft::new(id_for(domain, RecordKind::Soa), text, Area::Services, probe));
     }
     out
 }

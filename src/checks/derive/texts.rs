@@ -2,7 +2,7 @@
 //! checked (with the expected value only when it may be revealed); a hint says where to
 //! look, never what to type.
 
-use crate::design::{PortVlans, Text};
+use crate::design::{PortVlans, RecordKind, Text};
 
 /// A text in both languages.
 pub fn t(nl: impl Into<String>, en: impl Into<String>) -> Text {
@@ -284,6 +284,42 @@ pub fn dns(node: &str, name: &str, expected: Option<&str>) -> (Text, Text) {
         format!("Test op {node} met `dig @localhost {name}`. Staat de naam in de zone, met het goede adres?"),
         format!(
             "Test on {node} with `dig @localhost {name}`. Is the name in the zone, with the right address?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn dns_record(node: &str, name: &str, kind: RecordKind, data: &str) -> (Text, Text) {
+    let title = t(
+        format!(
+            "De DNS-server op {node} geeft voor {name} het {kind}-record {data}, gevraagd op {node} zelf"
+        ),
+        format!(
+            "The DNS server on {node} answers {name} with the {kind} record {data}, asked on {node} itself"
+        ),
+    );
+    let hint = t(
+        format!(
+            "Test op {node} met `dig @localhost {name} {kind}`. Staat het record in de zone, met de goede waarde?"
+        ),
+        format!(
+            "Test on {node} with `dig @localhost {name} {kind}`. Is the record in the zone, with the right value?"
+        ),
+    );
+    (title, hint)
+}
+
+pub fn dns_authority(node: &str, domain: &str) -> (Text, Text) {
+    let title = t(
+        format!("De DNS-server op {node} is de autoriteit voor {domain} (SOA, AA-vlag)"),
+        format!("The DNS server on {node} is the authority for {domain} (SOA, AA flag)"),
+    );
+    let hint = t(
+        format!(
+            "Test op {node} met `dig @localhost {domain} SOA`: staat `aa` bij de flags? Dan antwoordt de server als autoriteit voor de zone."
+        ),
+        format!(
+            "Test on {node} with `dig @localhost {domain} SOA`: is `aa` among the flags? Then the server answers as the zone's authority."
         ),
     );
     (title, hint)

@@ -15,6 +15,8 @@
 
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use super::{Area, Draft, texts};
 use crate::checks::model::{ListenAt, ProbeSpec, Target};
 use crate::checks::sim::{Flow, RoundTrip, Stop, World};
@@ -128,9 +130,46 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             out.push(Draft::new(port_id(from, to, Transport::Tcp, port, false), text, Area::Network, probe));
         }
     }
+    out.extend(reach_ipv6(design, world, &reps));
     out.extend(inbound(design, world, &reps));
     out.extend(nat(design, world, &pairs));
     out.extend(port_forwards(design, world, &reps));
+    out
+}
+
+/// The same representatives reaching each other over IPv6, where both have a fixed
+/// IPv6 address and the designed network carries it: a dual-stack lab is graded on
+/// both families (`reach6/<from>/<to>`).
+fn reach_ipv6(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
+    let ipv6_of = |node: &str| {
+        design.nodes[node]
+            .interfaces
+            .values()
+            .filter(|i| i.name != "lo")
+            .flat_map(|i| i.addresses.iter())
+            .map(IpNet::addr)
+            .find(|a| a.is_ipv6())
+    };
+    let mut out = Vec::new();
+    for from in reps {
+        if ipv6_of(from).is_none() {
+            continue;
+        }
+        for to in reps.iter().filter(|t| *t != from) {
+            let Some(address) = ipv6_of(to) else { continue };
+            if !world.round_trip(from, address, Flow::Icmp).ok() {
+                continue;
+            }
+            let target = Target { label: to.clone(), address };
+            let probe = ProbeSpec::Ping { from: from.clone(), to: target, reach: true, stopped: None };
+            let (title, hint) = texts::reach(from, to);
+            let title = title.map(|t| format!("{t}, IPv6"));
+            out.push(
+                Draft::new(format!("reach6/{from}/{to}"), (title, hint), Area::Network, probe)
+                    .patient(2, 3_000),
+            );
+        }
+    }
     out
 }
 

@@ -59,6 +59,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         ProbeSpec::Address { .. }
         | ProbeSpec::Gateway { .. }
         | ProbeSpec::Route { .. }
+        | ProbeSpec::RouteTable { .. }
         | ProbeSpec::OspfNeighbour { .. }
         | ProbeSpec::OspfRouterId { .. }
         | ProbeSpec::OspfRoute { .. }

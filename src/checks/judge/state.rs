@@ -9,7 +9,7 @@ use crate::checks::derive::texts::t;
 use crate::checks::model::{AddressExpect, ProbeSpec};
 use crate::checks::observation::{InterfaceFacts, Observation, RouteFact, RouteOrigin, VlanFact};
 use crate::checks::outcome::Outcome;
-use crate::design::PortVlans;
+use crate::design::{PortVlans, RouteSet, Text};
 
 pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
     Some(match (probe, seen) {
@@ -165,10 +165,14 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
             }
         }
         (ProbeSpec::Vlan { expect, .. }, Observation::Vlans(vlans)) => vlan(expect, vlans.as_deref()),
-        (ProbeSpec::Command { matches, .. }, Observation::Command { status, output }) => {
-            let expected =
-                t(format!("uitvoer die past bij /{matches}/"), format!("output matching /{matches}/"));
-            let passed = regex::Regex::new(matches).is_ok_and(|re| re.is_match(output));
+        (
+            ProbeSpec::Command { matches, exit, output: exact, .. },
+            Observation::Command { status, output },
+        ) => {
+            let expected = command_expected(matches, *exit, exact.as_deref());
+            let passed = regex::Regex::new(matches).is_ok_and(|re| re.is_match(output))
+                && exit.is_none_or(|e| e == *status)
+                && exact.as_deref().is_none_or(|e| same_output(e, output));
             let shown = excerpt(output, 300);
             verdict(
                 passed,
@@ -180,6 +184,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                 ),
             )
         }
+        (ProbeSpec::RouteTable { only, .. }, Observation::Routes(routes)) => route_table(only, routes),
         (ProbeSpec::File { path, contains, .. }, Observation::File(content)) => {
             let expected =
                 t(format!("{path} bevat \"{contains}\""), format!("{path} contains \"{contains}\""));
@@ -333,4 +338,80 @@ fn unobservable_via(via: std::net::IpAddr) -> Outcome {
             format!("no address in the subnet of {via}, so no route via {via} can be set: the address first"),
         ),
     }
+}
+
+/// What a command check wants, in words.
+fn command_expected(matches: &str, exit: Option<i32>, exact: Option<&str>) -> Text {
+    let mut nl = Vec::new();
+    let mut en = Vec::new();
+    if let Some(e) = exact {
+        let shown = excerpt(e, 200);
+        nl.push(format!("precies de uitvoer \"{shown}\""));
+        en.push(format!("exactly the output \"{shown}\""));
+    }
+    // An empty pattern matches everything: it says nothing when other things are asked.
+    if !matches.is_empty() || (exact.is_none() && exit.is_none()) {
+        nl.push(format!("uitvoer die past bij /{matches}/"));
+        en.push(format!("output matching /{matches}/"));
+    }
+    if let Some(e) = exit {
+        nl.push(format!("exitstatus {e}"));
+        en.push(format!("exit status {e}"));
+    }
+    t(nl.join(", "), en.join(", "))
+}
+
+/// Whether a command printed exactly the expected text. Line ends at the end, and a
+/// `\r` before each line end, do not count: teachers write YAML, commands print lines.
+fn same_output(expected: &str, output: &str) -> bool {
+    let norm = |s: &str| s.replace("\r\n", "\n").trim_end_matches(['\n', '\r']).to_string();
+    norm(expected) == norm(output)
+}
+
+/// The routes a node has besides its connected ones, against exactly the expected set.
+/// IPv6 routes count only when the expected set has one: every IPv6 interface has
+/// routes of its own the teacher did not write.
+fn route_table(only: &[RouteSet], routes: &[RouteFact]) -> Outcome {
+    let shown = |sets: &[RouteSet]| {
+        if sets.is_empty() {
+            "-".to_string()
+        } else {
+            sets.iter().map(RouteSet::to_string).collect::<Vec<_>>().join("; ")
+        }
+    };
+    let ipv6 = only.iter().any(|s| s.to.addr().is_ipv6());
+    let mut seen: Vec<RouteSet> = routes
+        .iter()
+        .filter(|r| r.origin != RouteOrigin::Kernel && !r.via.is_empty())
+        .filter(|r| r.to.addr().is_ipv4() || ipv6)
+        .map(|r| {
+            let mut via = r.via.clone();
+            via.sort();
+            RouteSet { to: r.to, via }
+        })
+        .collect();
+    seen.sort_by_key(|s| s.to);
+    let mut want: Vec<RouteSet> = only
+        .iter()
+        .map(|s| {
+            let mut via = s.via.clone();
+            via.sort();
+            RouteSet { to: s.to, via }
+        })
+        .collect();
+    want.sort_by_key(|s| s.to);
+    let missing: Vec<RouteSet> = want.iter().filter(|w| !seen.contains(w)).cloned().collect();
+    let extra: Vec<RouteSet> = seen.iter().filter(|s| !want.contains(s)).cloned().collect();
+    let expected = t(format!("precies: {}", shown(&want)), format!("exactly: {}", shown(&want)));
+    let mut nl = format!("routes: {}", shown(&seen));
+    let mut en = nl.clone();
+    if !missing.is_empty() {
+        nl.push_str(&format!(" (ontbreekt: {})", shown(&missing)));
+        en.push_str(&format!(" (missing: {})", shown(&missing)));
+    }
+    if !extra.is_empty() {
+        nl.push_str(&format!(" (te veel: {})", shown(&extra)));
+        en.push_str(&format!(" (not designed: {})", shown(&extra)));
+    }
+    verdict(missing.is_empty() && extra.is_empty(), 0.0, expected, t(nl, en))
 }

@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 GET over a connection asbuilt opened itself: enough to read a
-//! status and a page, without trusting the node's curl.
+//! A minimal HTTP/1.1 request over a connection asbuilt opened itself: enough to read
+//! a status and a page, without trusting the node's curl.
 
 use std::io;
 use std::time::Duration;
@@ -12,10 +12,19 @@ use crate::checks::observation::HttpFacts;
 /// Pages larger than this are cut: a check looks for a phrase, not a download.
 const MAX_BODY: usize = 1 << 20;
 
-/// Sends `GET path` with `host` and reads the answer until the server closes.
-pub async fn get(mut stream: TcpStream, host: &str, path: &str, timeout: Duration) -> io::Result<HttpFacts> {
+/// Sends `method path` with `host` and an empty body, and reads the answer until the
+/// server closes.
+pub async fn request(
+    mut stream: TcpStream,
+    method: &str,
+    host: &str,
+    path: &str,
+    timeout: Duration,
+) -> io::Result<HttpFacts> {
+    // A body length on every method but GET and HEAD: servers refuse a POST without one.
+    let length = if matches!(method, "GET" | "HEAD") { "" } else { "Content-Length: 0\r\n" };
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: asbuilt-check\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: asbuilt-check\r\nAccept: */*\r\n{length}Connection: close\r\n\r\n"
     );
     let exchange = async {
         stream.write_all(request.as_bytes()).await?;

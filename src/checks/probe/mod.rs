@@ -82,6 +82,7 @@ impl<'a> Probes<'a> {
             ProbeSpec::Address { .. }
             | ProbeSpec::Gateway { .. }
             | ProbeSpec::Route { .. }
+            | ProbeSpec::RouteTable { .. }
             | ProbeSpec::OspfNeighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }

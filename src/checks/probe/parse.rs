@@ -11,6 +11,7 @@ use crate::checks::observation::{
     DnsFacts, HttpFacts, InterfaceFacts, NeighbourFact, PingFacts, RouteFact, RouteOrigin, TraceFacts,
     VlanFact,
 };
+use crate::design::RecordKind;
 
 /// `ip -j address show [dev IF]`: the named interface, if listed.
 pub fn ip_address(json: &str, interface: &str) -> Option<InterfaceFacts> {
@@ -162,17 +163,44 @@ pub fn dig(output: &str, server: IpAddr) -> Option<DnsFacts> {
         "REFUSED" => 5,
         _ => 2,
     };
-    let answers = output
+    // `;; flags: qr aa rd ra;` says whether the answer is authoritative.
+    let authoritative = output
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(";; flags:")
+                .map(|f| f.split(';').next().unwrap_or("").split_whitespace().any(|w| w == "aa"))
+        })
+        .unwrap_or(false);
+    // `name. 300 IN MX 10 mail.x.` lines: the type in the fourth field, the data after.
+    let records: Vec<(RecordKind, String)> = output
         .lines()
         .skip_while(|l| !l.starts_with(";; ANSWER SECTION"))
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            matches!(f.get(3), Some(&"A") | Some(&"AAAA")).then(|| f.get(4)?.parse().ok()).flatten()
+            let kind = RecordKind::parse(f.get(3)?)?;
+            let data = f.get(4..)?.join(" ");
+            let data = match kind {
+                RecordKind::Txt => data.split('"').skip(1).step_by(2).collect::<String>(),
+                RecordKind::Soa => {
+                    f.get(4..6)?.iter().map(|n| n.trim_end_matches('.')).collect::<Vec<_>>().join(" ")
+                }
+                _ => data
+                    .split(' ')
+                    .map(|w| w.trim_end_matches('.').to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            Some((kind, data))
         })
         .collect();
-    Some(DnsFacts { server, rcode, answers })
+    let answers = records
+        .iter()
+        .filter(|(k, _)| matches!(k, RecordKind::A | RecordKind::Aaaa))
+        .filter_map(|(_, d)| d.parse().ok())
+        .collect();
+    Some(DnsFacts { server, rcode, answers, records, authoritative })
 }
 
 /// `curl -s -o - -w '\n%{http_code}'`: the body, then the status on the last line.

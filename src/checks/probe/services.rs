@@ -12,7 +12,7 @@ use crate::checks::model::{ProbeSpec, url_host};
 use crate::checks::observation::{DnsFacts, Observation, PortFact};
 use crate::checks::outcome::Evidence;
 use crate::checks::sim::holds::url_port;
-use crate::design::Transport;
+use crate::design::{RecordKind, Transport};
 
 pub async fn gather(
     probes: &Probes<'_>,
@@ -20,10 +20,14 @@ pub async fn gather(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     match probe {
-        ProbeSpec::Http { from, url, .. } => web(probes, from, url, timeout).await,
-        ProbeSpec::Dns { from, name, server, expect } => {
-            let ipv6 = expect.is_some_and(|e| e.is_ipv6());
-            let (result, evidence) = lookup(probes, from, name, *server, ipv6, timeout).await?;
+        ProbeSpec::Http { from, url, method, .. } => web(probes, from, url, method, timeout).await,
+        ProbeSpec::Dns { from, name, server, expect, record } => {
+            // An address check asks for the expected address's family.
+            let kind = match record.kind {
+                RecordKind::A if expect.is_some_and(|e| e.is_ipv6()) => RecordKind::Aaaa,
+                kind => kind,
+            };
+            let (result, evidence) = lookup(probes, from, name, *server, kind, timeout).await?;
             Ok(Gathered { observation: Observation::Dns(result), evidence })
         }
         ProbeSpec::Dhcp { server, client, .. } => {
@@ -55,13 +59,26 @@ pub async fn gather(
     }
 }
 
-async fn web(probes: &Probes<'_>, from: &str, url: &str, timeout: Duration) -> Result<Gathered, ProbeError> {
+async fn web(
+    probes: &Probes<'_>,
+    from: &str,
+    url: &str,
+    method: &str,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
     let host = url_host(url).unwrap_or("").to_string();
     let ns = probes.netns(from).filter(|_| url.starts_with("http://"));
     let Some(ns) = ns else {
-        // https, or no way in: the node's curl does it.
+        // https, or no way in: the node's curl does it. (`-X HEAD` would wait for a body
+        // that never comes; `--head` does not.)
         let secs = timeout.as_secs().max(1).to_string();
-        let argv = ["curl", "-s", "-k", "-m", &secs, "-o", "-", "-w", "\n%{http_code}", url];
+        let mut argv = vec!["curl", "-s", "-k", "-m", &secs, "-o", "-", "-w", "\n%{http_code}"];
+        match method {
+            "GET" => {}
+            "HEAD" => argv.push("--head"),
+            other => argv.extend(["-X", other]),
+        }
+        argv.push(url);
         let (out, evidence) = probes.exec(from, &argv, timeout + Duration::from_secs(2)).await?;
         let result = parse::curl(&out.stdout).ok_or_else(|| format!("curl exit status {}", out.status));
         return Ok(Gathered { observation: Observation::Http(result), evidence: vec![evidence] });
@@ -70,7 +87,7 @@ async fn web(probes: &Probes<'_>, from: &str, url: &str, timeout: Duration) -> R
     let address = match host.parse::<IpAddr>() {
         Ok(a) => a,
         Err(_) => {
-            let (answer, found) = lookup(probes, from, &host, None, false, timeout).await?;
+            let (answer, found) = lookup(probes, from, &host, None, RecordKind::A, timeout).await?;
             evidence.extend(found);
             match answer.ok().and_then(|a| a.answers.first().copied()) {
                 Some(a) => a,
@@ -83,16 +100,17 @@ async fn web(probes: &Probes<'_>, from: &str, url: &str, timeout: Duration) -> R
     };
     let to = SocketAddr::new(address, url_port(url));
     let result = match transport::connect(&ns, to, timeout).await? {
-        Ok(stream) => {
-            http::get(stream, &host, &http::url_path(url), timeout).await.map_err(|e| e.to_string())
-        }
+        Ok(stream) => http::request(stream, method, &host, &http::url_path(url), timeout)
+            .await
+            .map_err(|e| e.to_string()),
         Err(fact) => Err(describe_refusal(&fact)),
     };
     let raw = match &result {
         Ok(page) => format!("status {}\n{}", page.status, crate::checks::judge::excerpt(&page.body, 2000)),
         Err(e) => e.clone(),
     };
-    evidence.push(by_asbuilt(format!("HTTP GET {url} from the network namespace of {from} (to {to})"), raw));
+    evidence
+        .push(by_asbuilt(format!("HTTP {method} {url} from the network namespace of {from} (to {to})"), raw));
     Ok(Gathered { observation: Observation::Http(result), evidence })
 }
 
@@ -105,13 +123,14 @@ fn describe_refusal(fact: &PortFact) -> String {
     }
 }
 
-/// Asks `server` (or the node's own resolver) for `name`, from inside the node.
+/// Asks `server` (or the node's own resolver) for `name`'s records of `kind`, from
+/// inside the node.
 async fn lookup(
     probes: &Probes<'_>,
     from: &str,
     name: &str,
     server: Option<IpAddr>,
-    ipv6: bool,
+    kind: RecordKind,
     timeout: Duration,
 ) -> Result<(Result<DnsFacts, String>, Vec<Evidence>), ProbeError> {
     let mut evidence = Vec::new();
@@ -130,16 +149,17 @@ async fn lookup(
     let Some(ns) = probes.netns(from) else {
         let secs = timeout.as_secs().max(1).to_string();
         let at = format!("@{server}");
-        let kind = if ipv6 { "AAAA" } else { "A" };
-        let argv = ["dig", &format!("+time={secs}"), "+tries=1", &at, name, kind];
+        let argv = ["dig", &format!("+time={secs}"), "+tries=1", &at, name, kind.name()];
         let (out, e) = probes.exec(from, &argv, timeout + Duration::from_secs(2)).await?;
         evidence.push(e);
         let facts = parse::dig(&out.stdout, server).ok_or_else(|| "no answer".to_string());
         return Ok((facts, evidence));
     };
-    let (result, raw) = query(&ns, server, name, ipv6, timeout).await?;
+    let (result, raw) = query(&ns, server, name, kind, timeout).await?;
     evidence.push(by_asbuilt(
-        format!("DNS query for {name} from the network namespace of {from} to {server}"),
+        format!(
+            "DNS query for the {kind} records of {name} from the network namespace of {from} to {server}"
+        ),
         raw,
     ));
     Ok((result, evidence))
@@ -149,20 +169,29 @@ async fn query(
     ns: &Path,
     server: IpAddr,
     name: &str,
-    ipv6: bool,
+    kind: RecordKind,
     timeout: Duration,
 ) -> Result<(Result<DnsFacts, String>, String), ProbeError> {
     let id = super::fresh::echo_id();
     let (fact, reply) =
-        transport::exchange(ns, SocketAddr::new(server, 53), dns::query(id, name, ipv6), timeout).await?;
+        transport::exchange(ns, SocketAddr::new(server, 53), dns::query(id, name, kind), timeout).await?;
     if fact != PortFact::Open {
         let why = describe_refusal(&fact);
         return Ok((Err(why.clone()), why));
     }
-    match dns::parse_answer(&reply, id) {
-        Some((rcode, answers)) => {
-            let raw = format!("rcode {rcode}, answers {answers:?}");
-            Ok((Ok(DnsFacts { server, rcode, answers }), raw))
+    match dns::parse_response(&reply, id) {
+        Some(r) => {
+            let flags = if r.authoritative { ", authoritative" } else { "" };
+            let records: Vec<String> = r.records.iter().map(|(k, d)| format!("{k} {d}")).collect();
+            let raw = format!("rcode {}{flags}, answers [{}]", r.rcode, records.join("; "));
+            let facts = DnsFacts {
+                server,
+                rcode: r.rcode,
+                answers: r.addresses,
+                records: r.records,
+                authoritative: r.authoritative,
+            };
+            Ok((Ok(facts), raw))
         }
         None => {
             Ok((Err("not a DNS answer".into()), format!("{} bytes that are not a DNS answer", reply.len())))

@@ -17,6 +17,7 @@ pub async fn gather(
         ProbeSpec::Address { node, interface, .. } => address(probes, node, interface, timeout).await,
         ProbeSpec::Gateway { node, .. }
         | ProbeSpec::Route { node, .. }
+        | ProbeSpec::RouteTable { node, .. }
         | ProbeSpec::OspfRoute { node, .. }
         | ProbeSpec::RipRoute { node, .. } => routes(probes, node, timeout).await,
         ProbeSpec::OspfNeighbour { node, .. } => {

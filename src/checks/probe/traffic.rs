@@ -280,7 +280,11 @@ fn key_port(key: &FlowKey) -> u16 {
 /// A DNS server answers only a DNS question; anything else gets an echo from
 /// asbuilt's own listener or nothing.
 fn udp_payload(to: SocketAddr) -> Vec<u8> {
-    if to.port() == 53 { dns::query(fresh::echo_id(), ".", false) } else { b"asbuilt-check".to_vec() }
+    if to.port() == 53 {
+        dns::query(fresh::echo_id(), ".", crate::design::RecordKind::A)
+    } else {
+        b"asbuilt-check".to_vec()
+    }
 }
 
 /// Starts (or shares) asbuilt's listener at `at`; the note for the evidence.
@@ -404,8 +408,11 @@ async fn port_probe(
         Transport::Udp => {
             // A DNS server answers only a DNS question; anything else gets an echo
             // from asbuilt's own listener or nothing.
-            let payload =
-                if to.port() == 53 { dns::query(0x5a5a, ".", false) } else { b"asbuilt-check".to_vec() };
+            let payload = if to.port() == 53 {
+                dns::query(0x5a5a, ".", crate::design::RecordKind::A)
+            } else {
+                b"asbuilt-check".to_vec()
+            };
             transport::exchange(&ns, to, payload, timeout).await?.0
         }
     };

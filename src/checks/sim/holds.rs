@@ -9,7 +9,7 @@ use super::fib::RouteSource;
 use super::policy::Flow;
 use crate::checks::content;
 use crate::checks::model::{AddressExpect, ProbeSpec, url_host};
-use crate::design::{Endpoint, Transport};
+use crate::design::{Endpoint, RecordKind, Transport};
 
 /// Whether the probe's expectation holds in the world.
 pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
@@ -127,17 +127,36 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             let trip = world.round_trip(from, to.address, Flow::Tcp(*port));
             trip.ok() && trip.there.seen_source == Some(*source)
         }
-        ProbeSpec::Http { from, url, status, contains } => {
-            http_holds(world, from, url, *status, contains.as_deref())
+        ProbeSpec::Http { from, url, method, status, contains, matches } => {
+            let wanted = PageWanted {
+                method,
+                status: *status,
+                contains: contains.as_deref(),
+                matches: matches.as_deref(),
+            };
+            http_holds(world, from, url, &wanted)
         }
-        ProbeSpec::Dns { from, name, server, expect } => {
+        ProbeSpec::Dns { from, name, server, expect, record } => {
             let servers: Vec<IpAddr> = match server {
                 Some(s) => vec![*s],
                 None => world.resolvers(from),
             };
             servers.iter().any(|s| {
-                let answers = resolve_with(world, from, *s, name);
-                !answers.is_empty() && expect.is_none_or(|e| answers.contains(&e))
+                let Some(receiver) = dns_server_reached(world, from, *s) else { return false };
+                let authority_ok = !record.authoritative
+                    || world.node(&receiver).services.dns.as_ref().is_some_and(|d| d.authoritative);
+                if !authority_ok {
+                    return false;
+                }
+                if record.kind == RecordKind::A {
+                    let answers = world.dns_answers(&receiver, name);
+                    return !answers.is_empty() && expect.is_none_or(|e| answers.contains(&e));
+                }
+                let found = world.dns_records(&receiver, name, record.kind);
+                match &record.data {
+                    Some(want) => found.iter().any(|d| d.eq_ignore_ascii_case(want.trim_end_matches('.'))),
+                    None => !found.is_empty(),
+                }
             })
         }
         ProbeSpec::Dhcp { server, client, range } => {
@@ -160,6 +179,29 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
         }
         ProbeSpec::Vlan { switch, port, expect } => world.node(switch).vlans.get(port) == Some(expect),
         ProbeSpec::Command { .. } | ProbeSpec::File { .. } => true,
+        ProbeSpec::RouteTable { node, only } => {
+            let ipv6 = only.iter().any(|s| s.to.addr().is_ipv6());
+            let Some(fib) = world.fibs.get(node) else { return false };
+            let mut designed: Vec<(ipnet::IpNet, Vec<IpAddr>)> = Vec::new();
+            for r in fib
+                .routes
+                .iter()
+                .filter(|r| r.source != RouteSource::Connected && (r.to.addr().is_ipv4() || ipv6))
+            {
+                let Some(via) = r.via else { continue };
+                match designed.iter_mut().find(|(to, _)| *to == r.to) {
+                    Some((_, hops)) if !hops.contains(&via) => hops.push(via),
+                    Some(_) => {}
+                    None => designed.push((r.to, vec![via])),
+                }
+            }
+            designed.len() == only.len()
+                && only.iter().all(|s| {
+                    designed.iter().any(|(to, hops)| {
+                        *to == s.to && hops.len() == s.via.len() && hops.iter().all(|h| s.via.contains(h))
+                    })
+                })
+        }
     }
 }
 
@@ -179,14 +221,28 @@ fn serves(world: &World, node: &str, protocol: Transport, port: Option<u16>) -> 
 
 /// The addresses `name` has, asked of `server` from `from`.
 fn resolve_with(world: &World, from: &str, server: IpAddr, name: &str) -> Vec<IpAddr> {
-    let trip = world.round_trip(from, server, Flow::Udp(53));
-    match trip.there.receiver() {
-        Some(receiver) if trip.ok() => world.dns_answers(receiver, name),
-        _ => Vec::new(),
+    match dns_server_reached(world, from, server) {
+        Some(receiver) => world.dns_answers(&receiver, name),
+        None => Vec::new(),
     }
 }
 
-fn http_holds(world: &World, from: &str, url: &str, status: u16, contains: Option<&str>) -> bool {
+/// The node that answers DNS questions `from` sends to `server`, if they get there and
+/// back.
+fn dns_server_reached(world: &World, from: &str, server: IpAddr) -> Option<String> {
+    let trip = world.round_trip(from, server, Flow::Udp(53));
+    trip.there.receiver().filter(|_| trip.ok()).map(str::to_string)
+}
+
+/// What a web check asks of the answer.
+struct PageWanted<'a> {
+    method: &'a str,
+    status: u16,
+    contains: Option<&'a str>,
+    matches: Option<&'a str>,
+}
+
+fn http_holds(world: &World, from: &str, url: &str, wanted: &PageWanted) -> bool {
     let Some(host) = url_host(url) else { return false };
     let port = url_port(url);
     let address = match host.parse::<IpAddr>() {
@@ -210,7 +266,19 @@ fn http_holds(world: &World, from: &str, url: &str, status: u16, contains: Optio
         return false;
     };
     // A server answers 200 for its page; a test of another status is beyond the model.
-    status != 200 || contains.is_none_or(|c| content::contains(&http.content, c))
+    if wanted.status != 200 {
+        return true;
+    }
+    // The designed server is nginx with a static page: it answers GET and HEAD, and
+    // refuses other methods (405); a HEAD answer has no body to look in.
+    match wanted.method {
+        "GET" => {}
+        "HEAD" => return wanted.contains.is_none() && wanted.matches.is_none(),
+        _ => return false,
+    }
+    let page = crate::plan::served_page(&world.design, http);
+    wanted.contains.is_none_or(|c| content::contains(&page, c))
+        && wanted.matches.is_none_or(|re| regex::Regex::new(re).is_ok_and(|re| re.is_match(&page)))
 }
 
 /// The port of an http(s) URL.

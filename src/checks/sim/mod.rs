@@ -30,7 +30,7 @@ pub use rip::{RipOutcome, RipRoute};
 pub use trip::{RoundTrip, Stop, Trip};
 
 use crate::design::domains::Domains;
-use crate::design::{Design, Endpoint, Fault, FaultKind, Node, ServiceName};
+use crate::design::{Design, Endpoint, Fault, FaultKind, Node, RecordKind, ServiceName};
 
 /// A lab as it would behave: the effective configuration (DHCP leases filled in) and
 /// the state of interfaces and cables.
@@ -190,6 +190,33 @@ impl World {
     pub fn dns_answers(&self, server: &str, name: &str) -> Vec<IpAddr> {
         let Some(dns) = &self.node(server).services.dns else { return Vec::new() };
         dns.records.iter().filter(|r| r.name.eq_ignore_ascii_case(name)).map(|r| r.address).collect()
+    }
+
+    /// The data of `server`'s records of `kind` (not A or AAAA) for `name`, as
+    /// `dig +short` prints it; an SOA for the zone of an authoritative server.
+    pub fn dns_records(&self, server: &str, name: &str, kind: RecordKind) -> Vec<String> {
+        let Some(dns) = &self.node(server).services.dns else { return Vec::new() };
+        let mut out: Vec<String> = dns
+            .other_records
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(name) && r.data.kind() == kind)
+            .map(|r| r.data.text())
+            .collect();
+        if kind == RecordKind::Aaaa {
+            out.extend(
+                dns.records
+                    .iter()
+                    .filter(|r| r.name.eq_ignore_ascii_case(name) && r.address.is_ipv6())
+                    .map(|r| r.address.to_string()),
+            );
+        }
+        if kind == RecordKind::Soa
+            && dns.authoritative
+            && dns.domain.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(name))
+        {
+            out.push(name.to_string());
+        }
+        out
     }
 
     /// The DNS servers a node would ask: those its DHCP lease gave.

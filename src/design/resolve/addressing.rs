@@ -156,77 +156,100 @@ impl Resolver<'_> {
         self.nodes[&endpoint.node].interfaces.get_mut(&endpoint.interface).expect("interface was resolved")
     }
 
-    /// Gives every broadcast domain that has no IPv4 address a subnet from the pools,
-    /// and every router and firewall a loopback, as netlab does.
+    /// Gives every broadcast domain that has no address of a family a subnet from that
+    /// family's pools, and every router and firewall a loopback, as netlab does: IPv4
+    /// from `lan`, `p2p` and `loopback`, IPv6 from `lan6`, `p2p6` and `loopback6`.
     pub(super) fn auto_addressing(&mut self) {
         let Some(wire) = &self.file.addressing else {
             return;
         };
-        let lan = self.pool(wire.lan.as_ref(), "lan", 24);
-        let p2p = self.pool(wire.p2p.as_ref(), "p2p", 30);
-        let loopback = self.pool(wire.loopback.as_ref(), "loopback", 32);
+        let v4 = [
+            (wire.lan.as_ref(), "lan", 24),
+            (wire.p2p.as_ref(), "p2p", 30),
+            (wire.loopback.as_ref(), "loopback", 32),
+        ];
+        let v6 = [
+            (wire.lan6.as_ref(), "lan6", 64),
+            (wire.p2p6.as_ref(), "p2p6", 64),
+            (wire.loopback6.as_ref(), "loopback6", 128),
+        ];
+        for (family, keys) in [(Family::V4, v4), (Family::V6, v6)] {
+            let [lan, p2p, loopback] = keys.map(|(wire, which, prefix)| {
+                self.pool(wire, which, family, prefix).map(|(net, prefix)| Pool { net, prefix, which })
+            });
+            self.draw_addresses(family, lan, p2p, loopback);
+        }
+    }
+
+    fn draw_addresses(
+        &mut self,
+        family: Family,
+        lan: Option<Pool>,
+        p2p: Option<Pool>,
+        loopback: Option<Pool>,
+    ) {
         let mut taken: Vec<IpNet> = self.address_at.iter().map(|(_, net, _)| net.trunc()).collect();
         let domains = Domains::compute(&self.nodes, &self.segments);
         for domain in &domains.list {
-            let has_v4 = domain.members.iter().any(|ep| {
+            let has_family = domain.members.iter().any(|ep| {
                 let iface = &self.nodes[&ep.node].interfaces[&ep.interface];
-                iface.addresses.iter().any(|a| a.addr().is_ipv4())
+                iface.addresses.iter().any(|a| family.has(a))
             });
-            if has_v4 {
+            if has_family {
                 continue;
             }
             // A cable between two routers is a transit link; anything with hosts on it is a
             // LAN, even with one host, because hosts are what LANs are for.
             let transit =
                 domain.members.len() == 2 && domain.members.iter().all(|m| self.nodes[&m.node].kind.routes());
-            let (pool, which) = match (transit, &p2p, &lan) {
-                (true, Some(p), _) => (p, "p2p"),
-                (_, _, Some(l)) => (l, "lan"),
+            let pool = match (transit, &p2p, &lan) {
+                (true, Some(p), _) => p,
+                (_, _, Some(l)) => l,
                 (_, _, None) => continue,
             };
             let mut members = domain.members.clone();
             members.sort_by_key(|ep| {
                 (address_rank(self.nodes[&ep.node].kind), self.nodes.get_index_of(&ep.node))
             });
-            let Some(subnet) = next_free(pool.0, pool.1, &taken) else {
-                self.pool_exhausted(which);
+            let Some(subnet) = next_free(pool.net, pool.prefix, &taken) else {
+                self.pool_exhausted(pool.which);
                 return;
             };
-            taken.push(IpNet::V4(subnet));
-            let loc = Loc::value(path!["addressing", which, "pool"]);
-            let mut hosts = subnet.hosts();
+            taken.push(subnet);
+            let loc = Loc::value(path!["addressing", pool.which, "pool"]);
+            let mut hosts = usable_hosts(subnet);
             for ep in members {
-                if self.nodes[&ep.node].interfaces[&ep.interface].dhcp {
+                // DHCP hands out IPv4 addresses; an IPv6 address is drawn as for others.
+                if family == Family::V4 && self.nodes[&ep.node].interfaces[&ep.interface].dhcp {
                     continue;
                 }
                 let Some(host) = hosts.next() else {
-                    self.pool_exhausted(which);
+                    self.pool_exhausted(pool.which);
                     return;
                 };
-                let net = IpNet::V4(Ipv4Net::new(host, subnet.prefix_len()).expect("prefix from the pool"));
+                let net = IpNet::new(host, subnet.prefix_len()).expect("prefix from the pool");
                 self.iface_mut(&ep).addresses.push(net);
                 self.address_at.push((ep, net, loc.clone()));
             }
         }
-        if let Some((pool, prefix)) = loopback {
+        if let Some(pool) = loopback {
             let routers: Vec<String> =
                 self.nodes.values().filter(|n| n.kind.routes()).map(|n| n.name.clone()).collect();
             for name in routers {
                 let has = self.nodes[&name]
                     .interfaces
                     .get("lo")
-                    .is_some_and(|lo| lo.addresses.iter().any(|a| a.addr().is_ipv4()));
+                    .is_some_and(|lo| lo.addresses.iter().any(|a| family.has(a)));
                 if has {
                     continue;
                 }
                 // Loopbacks are single addresses: take the pool's usable hosts in turn, so the
                 // first router gets .1 rather than the pool's network address.
-                let free = pool
-                    .hosts()
-                    .map(|h| IpNet::V4(Ipv4Net::new(h, prefix).expect("prefix checked")))
+                let free = usable_hosts(pool.net)
+                    .map(|h| IpNet::new(h, pool.prefix).expect("prefix checked"))
                     .find(|candidate| !taken.iter().any(|t| t.contains(candidate) || candidate.contains(t)));
                 let Some(net) = free else {
-                    self.pool_exhausted("loopback");
+                    self.pool_exhausted(pool.which);
                     return;
                 };
                 taken.push(net.trunc());
@@ -239,22 +262,35 @@ impl Resolver<'_> {
                 });
                 lo.addresses.push(net);
                 let ep = Endpoint { node: name.clone(), interface: "lo".into() };
-                self.address_at.push((ep, net, Loc::value(path!["addressing", "loopback", "pool"])));
+                self.address_at.push((ep, net, Loc::value(path!["addressing", pool.which, "pool"])));
             }
         }
     }
 
-    /// A pool and its prefix length, or an error at its place.
-    fn pool(&mut self, wire: Option<&PoolWire>, which: &str, default_prefix: u8) -> Option<(Ipv4Net, u8)> {
+    /// A pool of `family` and its prefix length, or an error at its place.
+    fn pool(
+        &mut self,
+        wire: Option<&PoolWire>,
+        which: &str,
+        family: Family,
+        default_prefix: u8,
+    ) -> Option<(IpNet, u8)> {
         let wire = wire?;
         let at = path!["addressing", which];
         let pool = match syntax::subnet(&wire.pool) {
-            Ok(IpNet::V4(net)) => net,
-            Ok(IpNet::V6(_)) => {
+            Ok(net) if family.has(&net) => net,
+            Ok(_) => {
+                let (other, key) = match family {
+                    Family::V4 => ("IPv6", which.to_string() + "6"),
+                    Family::V6 => ("IPv4", which.trim_end_matches('6').to_string()),
+                };
                 self.report(
-                    Diagnostic::error("invalid-pool", "automatic addressing draws IPv4 subnets only")
-                        .at(Loc::value(path!["addressing", which, "pool"]))
-                        .help("give IPv6 addresses under `design.addresses`"),
+                    Diagnostic::error(
+                        "invalid-pool",
+                        format!("`{which}` is a pool of {} subnets", family.name()),
+                    )
+                    .at(Loc::value(path!["addressing", which, "pool"]))
+                    .help(format!("put an {other} pool under `{key}`")),
                 );
                 return None;
             }
@@ -268,14 +304,15 @@ impl Resolver<'_> {
             }
         };
         let prefix = wire.prefix.unwrap_or(default_prefix);
-        if prefix < pool.prefix_len() || prefix > 32 {
+        let max = family.bits();
+        if prefix < pool.prefix_len() || prefix > max {
             self.report(
                 Diagnostic::error(
                     "invalid-pool",
                     format!("a pool of /{} cannot give /{prefix} subnets", pool.prefix_len()),
                 )
                 .at(Loc::value(if wire.prefix.is_some() { path!["addressing", which, "prefix"] } else { at }))
-                .help(format!("use a prefix length from {} to 32", pool.prefix_len())),
+                .help(format!("use a prefix length from {} to {max}", pool.prefix_len())),
             );
             return None;
         }
@@ -364,11 +401,54 @@ fn address_rank(kind: NodeKind) -> u8 {
 }
 
 /// The first subnet of `pool` with the given prefix that overlaps nothing taken.
-fn next_free(pool: Ipv4Net, prefix: u8, taken: &[IpNet]) -> Option<Ipv4Net> {
-    pool.subnets(prefix).ok()?.find(|candidate| {
-        let candidate = IpNet::V4(*candidate);
-        !taken.iter().any(|t| t.contains(&candidate) || candidate.contains(t))
-    })
+fn next_free(pool: IpNet, prefix: u8, taken: &[IpNet]) -> Option<IpNet> {
+    pool.subnets(prefix)
+        .ok()?
+        .find(|candidate| !taken.iter().any(|t| t.contains(candidate) || candidate.contains(t)))
+}
+
+/// The addresses of a subnet an interface may have, lowest first: IPv4 without network
+/// and broadcast address, IPv6 without the subnet-router address (`::`).
+fn usable_hosts(subnet: IpNet) -> Box<dyn Iterator<Item = IpAddr>> {
+    match subnet {
+        IpNet::V4(v4) => Box::new(v4.hosts().map(IpAddr::V4)),
+        IpNet::V6(v6) if v6.prefix_len() < 127 => Box::new(v6.hosts().skip(1).map(IpAddr::V6)),
+        IpNet::V6(v6) => Box::new(v6.hosts().map(IpAddr::V6)),
+    }
+}
+
+/// A pool of subnets and the prefix length of each subnet drawn from it.
+struct Pool {
+    net: IpNet,
+    prefix: u8,
+    which: &'static str,
+}
+
+/// An address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    fn has(self, net: &IpNet) -> bool {
+        net.addr().is_ipv4() == (self == Family::V4)
+    }
+
+    fn bits(self) -> u8 {
+        match self {
+            Family::V4 => 32,
+            Family::V6 => 128,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
 }
 
 /// Rejects addresses no interface can have: the subnet's own network or broadcast

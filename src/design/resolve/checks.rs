@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::Resolver;
-use crate::design::model::{Check, Probe, Target, Transport};
+use crate::design::model::{Check, DnsExpect, Probe, RecordKind, RouteSet, Target, Transport};
 use crate::design::syntax::{self, Word, split_arrow};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::kind::NodeKind;
@@ -12,19 +12,26 @@ use crate::topology::locate::Path;
 use crate::topology::wire::CheckWire;
 
 /// The probe keys and the value keys each one takes.
-const PROBES: [(&str, &[&str]); 8] = [
+const PROBES: [(&str, &[&str]); 9] = [
     ("ping", &["expect", "blocked-at"]),
     ("traceroute", &["via"]),
     ("tcp", &["expect", "blocked-at"]),
     ("udp", &["expect", "blocked-at"]),
-    ("http", &["status", "contains"]),
-    ("dns", &["server", "expect"]),
-    ("command", &["run", "matches", "user"]),
+    ("http", &["status", "contains", "matches", "method"]),
+    ("dns", &["server", "expect", "type", "authoritative"]),
+    ("command", &["run", "matches", "exit", "output", "user"]),
     ("file", &["contains", "user"]),
+    ("routes", &["only"]),
 ];
 
 /// Value keys that are required for a probe.
-const REQUIRED: [(&str, &str); 3] = [("command", "run"), ("command", "matches"), ("file", "contains")];
+const REQUIRED: [(&str, &str); 3] = [("command", "run"), ("file", "contains"), ("routes", "only")];
+
+/// What a command check may be judged by; it needs at least one.
+const COMMAND_EXPECTATIONS: [&str; 3] = ["matches", "output", "exit"];
+
+/// The HTTP methods a web check may use.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
 
 impl Resolver<'_> {
     pub(super) fn checks(&mut self) {
@@ -100,6 +107,7 @@ impl Resolver<'_> {
             ("dns", &wire.dns),
             ("command", &wire.command),
             ("file", &wire.file),
+            ("routes", &wire.routes),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
@@ -110,7 +118,7 @@ impl Resolver<'_> {
                 self.report(
                     Diagnostic::error("invalid-check", "the check does not say what to test")
                         .at(Loc::value(at.clone()))
-                        .help("start it with one of: ping, traceroute, tcp, udp, http, dns, command, file"),
+                        .help("start it with one of: ping, traceroute, tcp, udp, http, dns, command, file, routes"),
                 );
                 return None;
             }
@@ -184,11 +192,28 @@ impl Resolver<'_> {
                             );
                             return None;
                         }
+                        let method = wire.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
+                        if !METHODS.contains(&method.as_str()) {
+                            self.report(
+                                Diagnostic::error(
+                                    "invalid-check",
+                                    format!("`{method}` is not an HTTP method asbuilt sends"),
+                                )
+                                .at(Loc::value(param("method")))
+                                .help(format!("use one of {}", METHODS.join(", "))),
+                            );
+                            return None;
+                        }
+                        if let Some(m) = &wire.matches {
+                            self.regex_param(m, param("matches"))?;
+                        }
                         Probe::Http {
                             from: from_node,
                             url: to.text.to_string(),
+                            method,
                             status: wire.status.unwrap_or(200),
                             contains: wire.contains.clone(),
+                            matches: wire.matches.clone(),
                         }
                     }
                     _ => {
@@ -198,46 +223,98 @@ impl Resolver<'_> {
                             }
                             None => None,
                         };
-                        let expect = match &wire.expect {
-                            Some(e) => Some(self.host_address(
-                                e,
-                                Loc::value(param("expect")),
-                                "an expected answer",
-                            )?),
-                            None => None,
+                        let kind = match &wire.record_type {
+                            None => RecordKind::A,
+                            Some(text) => match RecordKind::parse(text) {
+                                Some(kind) => kind,
+                                None => {
+                                    let all: Vec<&str> = RecordKind::ALL.iter().map(|k| k.name()).collect();
+                                    self.report(
+                                        Diagnostic::error(
+                                            "invalid-check",
+                                            format!("`{text}` is not a DNS record type asbuilt asks for"),
+                                        )
+                                        .at(Loc::value(param("type")))
+                                        .help(format!("use one of {}", all.join(", "))),
+                                    );
+                                    return None;
+                                }
+                            },
+                        };
+                        let mut record = DnsExpect {
+                            kind,
+                            data: None,
+                            authoritative: wire.authoritative.unwrap_or(false),
+                        };
+                        // An address for A (and AAAA, which an address's family also
+                        // says); the record's data as `dig +short` prints it otherwise.
+                        let expect = match (&wire.expect, kind) {
+                            (Some(e), RecordKind::A | RecordKind::Aaaa) => {
+                                let a =
+                                    self.host_address(e, Loc::value(param("expect")), "an expected answer")?;
+                                if kind == RecordKind::Aaaa {
+                                    record.kind = RecordKind::A;
+                                }
+                                Some(a)
+                            }
+                            (Some(e), _) => {
+                                record.data = Some(e.trim().to_string());
+                                None
+                            }
+                            (None, _) => None,
                         };
                         Probe::Dns {
                             from: from_node,
                             name: to.text.trim_end_matches('.').to_string(),
                             server,
                             expect,
+                            record,
                         }
                     }
                 }
             }
-            "command" => {
-                self.node_kind(value, Loc::value(probe_at))?;
-                let matches = wire.matches.clone().unwrap_or_default();
-                if let Err(err) = regex::Regex::new(&matches) {
+            "routes" => {
+                let kind = self.node_kind(value, Loc::value(probe_at.clone()))?;
+                if kind == NodeKind::Switch {
                     self.report(
                         Diagnostic::error(
-                            "invalid-check",
-                            format!(
-                                "`matches` is not a valid regular expression: {}",
-                                first_line(&err.to_string())
-                            ),
+                            "wrong-kind",
+                            format!("`{value}` is a switch; a switch has no routes"),
                         )
-                        .at(Loc::value(param("matches")))
-                        .help("write a regular expression without look-around; put `\\` before `.`, `(`, `[`, `*` or `+` to match it as such"),
+                        .at(Loc::value(probe_at))
+                        .help("check the routes of a router, firewall, server or host"),
                     );
                     return None;
                 }
+                let mut only = Vec::new();
+                for (i, line) in wire.only.iter().flatten().enumerate() {
+                    let mut p = param("only");
+                    p.push(i.into());
+                    let (to, via) = self.route_set(value, line, &p)?;
+                    if only.iter().any(|s: &RouteSet| s.to == to) {
+                        self.report(
+                            Diagnostic::error("duplicate-route", format!("{to} is listed twice"))
+                                .at(Loc::value(p))
+                                .help("give each destination one line; list equal-cost next hops on it: `10.0.3.0/24 via r2, r3`"),
+                        );
+                        return None;
+                    }
+                    only.push(RouteSet { to, via });
+                }
+                Probe::Routes { node: value.clone(), only }
+            }
+            "command" => {
+                self.node_kind(value, Loc::value(probe_at))?;
+                let matches = wire.matches.clone().unwrap_or_default();
+                self.regex_param(&matches, param("matches"))?;
                 let as_root = self.check_user(wire, param("user"))?;
                 Probe::Command {
                     node: value.clone(),
                     run: wire.run.clone().unwrap_or_default(),
                     matches,
                     as_root,
+                    exit: wire.exit,
+                    output: wire.output.clone(),
                 }
             }
             _ => {
@@ -312,7 +389,13 @@ impl Resolver<'_> {
             ("server", wire.server.is_some()),
             ("run", wire.run.is_some()),
             ("matches", wire.matches.is_some()),
+            ("method", wire.method.is_some()),
+            ("type", wire.record_type.is_some()),
+            ("authoritative", wire.authoritative.is_some()),
+            ("exit", wire.exit.is_some()),
+            ("output", wire.output.is_some()),
             ("user", wire.user.is_some()),
+            ("only", wire.only.is_some()),
             ("blocked-at", wire.blocked_at.is_some()),
         ];
         let mut ok = true;
@@ -347,7 +430,38 @@ impl Resolver<'_> {
                 ok = false;
             }
         }
+        let judged = [wire.matches.is_some(), wire.output.is_some(), wire.exit.is_some()];
+        if kind == "command" && !judged.contains(&true) {
+            let mut kp = at.clone();
+            kp.push(kind.into());
+            self.report(
+                Diagnostic::error("invalid-check", "a `command` check needs something to judge the command by")
+                    .at(Loc::key(kp))
+                    .help(format!(
+                        "add one or more of {}: a regular expression for the output, the exact output, or the exit status",
+                        COMMAND_EXPECTATIONS.join(", ")
+                    )),
+            );
+            ok = false;
+        }
         ok
+    }
+
+    /// A regular expression the teacher wrote under `key`, checked now so a typo is a
+    /// located error and not a check that can never pass.
+    fn regex_param(&mut self, text: &str, at: Path) -> Option<()> {
+        if let Err(err) = regex::Regex::new(text) {
+            self.report(
+                Diagnostic::error(
+                    "invalid-check",
+                    format!("`matches` is not a valid regular expression: {}", first_line(&err.to_string())),
+                )
+                .at(Loc::value(at))
+                .help("write a regular expression without look-around; put `\\` before `.`, `(`, `[`, `*` or `+` to match it as such"),
+            );
+            return None;
+        }
+        Some(())
     }
 
     /// The node a probe runs from: it must exist and have a network stack.

@@ -11,6 +11,7 @@ mod bgp;
 mod as_is;
 mod cabling;
 mod checks;
+mod dns;
 mod faults;
 mod firewall;
 mod grading;

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 use super::Resolver;
 use crate::design::model::{Endpoint, Ospf, OspfInterface, Redistribute, Route};
-use crate::design::syntax::{self, words};
+use crate::design::syntax::{self, Word, words};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::kind::NodeKind;
 use crate::path;
@@ -104,24 +104,74 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let (dest, hop) = (&w[0], &w[2]);
-        let hop_loc = Loc::within(at.clone(), hop.range.clone());
-        let to = if dest.text == "default" {
-            None
-        } else {
-            match syntax::subnet(dest.text) {
-                Ok(net) => Some(net),
-                Err(invalid) => {
-                    self.report(
-                        Diagnostic::error("invalid-route", invalid.message)
-                            .at(Loc::within(at.clone(), dest.range.clone()))
-                            .label("not a subnet")
-                            .help(format!("{} A destination is a subnet or `default`.", invalid.help)),
-                    );
-                    return None;
-                }
+        let to = self.destination(&w[0], at)?;
+        let via = self.next_hop(node, &w[2], to, at)?;
+        Some(Route { to: to.unwrap_or_else(|| default_route(via)), via })
+    }
+
+    /// `10.0.4.0/24 via r2, r3`: a destination and the set of next hops the node
+    /// spreads its traffic over (one for a plain route, several for equal-cost paths).
+    pub(super) fn route_set(&mut self, node: &str, line: &str, at: &Path) -> Option<(IpNet, Vec<IpAddr>)> {
+        let w = words(line);
+        // Hops may be written `r2, r3`, `r2,r3` or `r2 r3`: split every word on commas,
+        // keeping each hop's place in the line for errors.
+        let hops: Vec<Word<'_>> = w
+            .iter()
+            .skip(2)
+            .flat_map(|word| {
+                let mut start = word.range.start;
+                word.text.split(',').filter_map(move |piece| {
+                    let range = start..start + piece.len();
+                    start += piece.len() + 1;
+                    (!piece.is_empty()).then_some(Word { text: piece, range })
+                })
+            })
+            .collect();
+        if w.len() < 3 || w[1].text != "via" || hops.is_empty() {
+            self.report(
+                Diagnostic::error("invalid-route", format!("`{line}` is not a route"))
+                    .at(Loc::value(at.clone()))
+                    .label("not a route")
+                    .help("write `10.0.3.0/24 via r2`, or for equal-cost paths `10.0.3.0/24 via r2, r3`"),
+            );
+            return None;
+        }
+        let to = self.destination(&w[0], at)?;
+        let mut via = Vec::new();
+        for hop in &hops {
+            let addr = self.next_hop(node, hop, to, at)?;
+            if !via.contains(&addr) {
+                via.push(addr);
             }
-        };
+        }
+        let to = to.unwrap_or_else(|| default_route(via[0]));
+        Some((to, via))
+    }
+
+    /// A route's destination: a subnet, or `None` for `default`.
+    fn destination(&mut self, dest: &Word<'_>, at: &Path) -> Option<Option<IpNet>> {
+        if dest.text == "default" {
+            return Some(None);
+        }
+        match syntax::subnet(dest.text) {
+            Ok(net) => Some(Some(net)),
+            Err(invalid) => {
+                self.report(
+                    Diagnostic::error("invalid-route", invalid.message)
+                        .at(Loc::within(at.clone(), dest.range.clone()))
+                        .label("not a subnet")
+                        .help(format!("{} A destination is a subnet or `default`.", invalid.help)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A next hop towards `to` (`None`: the default route): an address on one of the
+    /// node's subnets, or a neighbour by name (its address of the destination's family
+    /// on a subnet they share).
+    fn next_hop(&mut self, node: &str, hop: &Word<'_>, to: Option<IpNet>, at: &Path) -> Option<IpAddr> {
+        let hop_loc = Loc::within(at.clone(), hop.range.clone());
         let via = match hop.text.parse::<IpAddr>() {
             Ok(addr) => self.on_link(node, addr, hop_loc.clone(), "next hop")?,
             Err(_) => {
@@ -149,11 +199,9 @@ impl Resolver<'_> {
                 addr
             }
         };
-        let to = to.unwrap_or(match via {
-            IpAddr::V4(_) => "0.0.0.0/0".parse().expect("literal"),
-            IpAddr::V6(_) => "::/0".parse().expect("literal"),
-        });
-        if to.addr().is_ipv4() != via.is_ipv4() {
+        if let Some(to) = to
+            && to.addr().is_ipv4() != via.is_ipv4()
+        {
             self.report(
                 Diagnostic::error(
                     "invalid-route",
@@ -164,7 +212,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        Some(Route { to, via })
+        Some(via)
     }
 
     /// Whether `node` exists and can have routing configuration.
@@ -513,4 +561,12 @@ pub(super) fn parse_area(text: &str) -> Option<Ipv4Addr> {
 
 fn family(addr: IpAddr) -> &'static str {
     if addr.is_ipv4() { "IPv4" } else { "IPv6" }
+}
+
+/// The default route of a next hop's family.
+fn default_route(via: IpAddr) -> IpNet {
+    match via {
+        IpAddr::V4(_) => "0.0.0.0/0".parse().expect("literal"),
+        IpAddr::V6(_) => "::/0".parse().expect("literal"),
+    }
 }

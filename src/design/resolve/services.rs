@@ -1,18 +1,19 @@
-//! Services on servers: web (nginx), DNS and DHCP (dnsmasq), SSH (OpenSSH).
+//! Services: web (nginx), DNS and DHCP (dnsmasq), SSH (OpenSSH). A server runs them
+//! at boot; any other node kind but a switch runs the ones its design gives it (a
+//! router that also serves a web page).
 
-use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::{IpNet, Ipv4Net};
 
 use super::Resolver;
 use super::refs::HostRef;
-use crate::design::model::{Dhcp, Dns, DnsRecord, Endpoint, Http, Ssh, SshUser};
+use crate::design::model::{Dhcp, Endpoint, Http, Ssh, SshUser};
 use crate::design::syntax;
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::kind::NodeKind;
 use crate::path;
-use crate::topology::wire::{DhcpWire, DnsWire, ServicesWire, SshWire};
+use crate::topology::wire::{DhcpWire, ServicesWire, SshWire};
 
 impl Resolver<'_> {
     pub(super) fn services(&mut self) {
@@ -22,15 +23,15 @@ impl Resolver<'_> {
             let Some(kind) = self.node_kind(node, Loc::key(at.clone())) else {
                 continue;
             };
-            if !matches!(kind, NodeKind::Server) {
+            if kind == NodeKind::Switch {
                 self.report(
                     Diagnostic::error(
                         "wrong-kind",
-                        format!("`{node}` is a {kind}; services run on nodes of kind `server`"),
+                        format!("`{node}` is a switch; a switch has no address to offer services on"),
                     )
                     .at(Loc::key(at))
-                    .label(format!("a {kind}"))
-                    .help(format!("change `{node}` to `kind: server`")),
+                    .label("a switch")
+                    .help("put the services on a server, host, router or firewall cabled to the switch"),
                 );
                 continue;
             }
@@ -53,60 +54,6 @@ impl Resolver<'_> {
         if let Some(dhcp) = &wire.dhcp {
             self.nodes[node].services.dhcp = self.dhcp(node, dhcp);
         }
-    }
-
-    fn dns(&mut self, node: &str, wire: &DnsWire) -> Option<Dns> {
-        let at = path!["design", "services", node, "dns"];
-        let domain = wire.domain.as_ref().map(|d| d.trim_end_matches('.').to_lowercase());
-        if let Some(d) = &domain
-            && !valid_dns_name(d)
-        {
-            self.report(
-                Diagnostic::error("invalid-dns-name", format!("`{d}` is not a domain name"))
-                    .at(Loc::value(path!["design", "services", node, "dns", "domain"]))
-                    .help("write a domain as labels of letters, digits and dashes joined by dots: `jansen.local`"),
-            );
-        }
-        let mut records = Vec::new();
-        // The names in `records`, to find a name given twice without looking through all
-        // of them each time (seconds, for a file of tens of thousands of records).
-        let mut seen = HashSet::new();
-        for (name, value) in &wire.records {
-            let record_at = path!["design", "services", node, "dns", "records", name];
-            let fqdn = match (&domain, name.contains('.')) {
-                (Some(d), false) => format!("{}.{d}", name.to_lowercase()),
-                _ => name.trim_end_matches('.').to_lowercase(),
-            };
-            if !valid_dns_name(&fqdn) {
-                self.report(
-                    Diagnostic::error("invalid-dns-name", format!("`{name}` is not a DNS name"))
-                        .at(Loc::key(record_at))
-                        .help("use letters, digits and dashes (`www`), or a full name with dots"),
-                );
-                continue;
-            }
-            if seen.contains(&fqdn) {
-                self.report(
-                    Diagnostic::error("duplicate-record", format!("`{fqdn}` is given twice"))
-                        .at(Loc::key(record_at))
-                        .help("give each name one record; a short name and its full name are the same"),
-                );
-                continue;
-            }
-            let Some(address) = self.host_address(value, Loc::value(record_at), "a DNS record") else {
-                continue;
-            };
-            seen.insert(fqdn.clone());
-            records.push(DnsRecord { name: fqdn, address });
-        }
-        if records.is_empty() && wire.records.is_empty() {
-            self.report(
-                Diagnostic::warning("empty-service", format!("the DNS server on `{node}` has no records"))
-                    .at(Loc::key(at))
-                    .help("add `records: { www: web }` so there is something to look up"),
-            );
-        }
-        Some(Dns { domain, records })
     }
 
     fn dhcp(&mut self, node: &str, wire: &DhcpWire) -> Option<Dhcp> {
@@ -425,17 +372,6 @@ impl Resolver<'_> {
         }
         Some(Ssh { port: wire.port.unwrap_or(22), users })
     }
-}
-
-fn valid_dns_name(name: &str) -> bool {
-    name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
 }
 
 fn valid_user_name(name: &str) -> bool {
