@@ -10,16 +10,19 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 12] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
     "dmz.yml",
     "dhcp-dns.yml",
-    "storingen.yml",
     "vlans.yml",
+    "storingen.yml",
     "bgp-drie-as.yml",
     "kathara-stijl.yml",
+    "rip.yml",
+    "ospf-multi-area.yml",
+    "dual-stack.yml",
 ];
 
 fn ids(suite: &Suite) -> Vec<&str> {
@@ -376,6 +379,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Gateway { node, .. }
         | ProbeSpec::Route { node, .. }
         | ProbeSpec::RouteTable { node, .. }
+        | ProbeSpec::OspfInterface { node, .. }
         | ProbeSpec::OspfNeighbour { node, .. }
         | ProbeSpec::OspfRouterId { node, .. }
         | ProbeSpec::OspfRoute { node, .. }

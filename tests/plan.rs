@@ -8,7 +8,7 @@ use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 
 /// Every example lab in topologies/.
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 12] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -17,6 +17,10 @@ const EXAMPLES: [&str; 8] = [
     "vlans.yml",
     "storingen.yml",
     "bgp-drie-as.yml",
+    "kathara-stijl.yml",
+    "rip.yml",
+    "ospf-multi-area.yml",
+    "dual-stack.yml",
 ];
 
 fn design(name: &str, student: Option<&str>) -> Design {

@@ -4,8 +4,8 @@
 //! [`Lab`], or into every error of the file at once; [`Lab::design_for`] gives the
 //! design for the teacher's plan or for one student's variant.
 
-pub mod bgp;
 pub mod as_is;
+pub mod bgp;
 pub mod domains;
 pub mod model;
 mod resolve;

@@ -4,8 +4,8 @@
 //! fabric's bridges and ports, every configuration file and script, and the faults.
 //! Engines only carry it out, so Docker and Kubernetes build the same lab.
 
-mod bgp;
 pub mod as_is;
+mod bgp;
 pub mod fabric;
 pub mod faults;
 mod frr;

@@ -2,8 +2,8 @@
 //!
 //! Nothing here knows what the values mean; `crate::design` checks and resolves them.
 
-pub mod bgp;
 pub mod beside;
+pub mod bgp;
 pub mod bounds;
 pub mod de;
 pub mod locate;

@@ -11,6 +11,9 @@ use crate::checks::sim::{RouteSource, World};
 use crate::design::{Design, Endpoint, Node, Part};
 use crate::kind::NodeKind;
 
+/// Time for one answer of FRR through vtysh.
+const VTYSH_MS: u64 = 5_000;
+
 /// Addresses are the host's own business on client hosts, infrastructure elsewhere.
 fn addressing_area(node: &Node) -> Area {
     if node.kind == NodeKind::Host { Area::Client } else { Area::Network }
@@ -135,10 +138,11 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
         let id = format!("ospf-neighbour/{}/{}", adj.a.node, adj.b.node);
         let probe =
             ProbeSpec::OspfNeighbour { node: adj.a.node.clone(), neighbour: adj.b.node.clone(), address };
-        // Adjacencies take a dead interval or two to form after a change.
+        // Adjacencies take a dead interval or two to form after a change. vtysh asks
+        // the daemons in turn, which takes seconds on a server busy with many labs.
         out.push(
             Draft::new(id, texts::ospf_neighbour(&adj.a.node, &adj.b.node), Area::Network, probe)
-                .patient(10, 2_000),
+                .patient(10, VTYSH_MS),
         );
     }
     for node in design.nodes.values() {
@@ -152,7 +156,7 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
                 Area::Network,
                 probe,
             )
-            .patient(5, 2_000),
+            .patient(5, VTYSH_MS),
         );
     }
     for node in design.nodes.values().filter(|n| n.ospf.is_some()) {

@@ -39,7 +39,7 @@ pub fn roles(world: &World) -> HashMap<Endpoint, DrRole> {
             .map(|ep| ospf_interface(world, ep).and_then(|i| i.priority).map(|p| (p, ep)))
             .collect();
         let (true, Some(mut priorities)) = (broadcast, priorities) else { continue };
-        priorities.sort_by(|a, b| b.0.cmp(&a.0));
+        priorities.sort_by_key(|p| std::cmp::Reverse(p.0));
         let eligible: Vec<u8> = priorities.iter().map(|(p, _)| *p).filter(|p| *p > 0).collect();
         let decided = |i: usize| eligible.get(i + 1).is_none_or(|next| *next != eligible[i]);
         if eligible.is_empty() || !decided(0) || (eligible.len() > 1 && !decided(1)) {

@@ -7,8 +7,8 @@
 //! quietly over things an earlier stage already reported.
 
 mod addressing;
-mod bgp;
 mod as_is;
+mod bgp;
 mod cabling;
 mod checks;
 mod dns;
