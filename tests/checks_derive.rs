@@ -52,7 +52,8 @@ fn every_example_lab_gets_a_suite_of_sensible_size_with_unique_ids() {
         let (_, suite) = suite_of(name);
         let unique: BTreeSet<&str> = ids(&suite).into_iter().collect();
         assert_eq!(unique.len(), suite.checks.len(), "{name}: ids are unique");
-        assert!((5..=60).contains(&suite.checks.len()), "{name}: {} checks", suite.checks.len());
+        // The largest is the RIP ring: every router checks its route to every subnet.
+        assert!((5..=80).contains(&suite.checks.len()), "{name}: {} checks", suite.checks.len());
     }
 }
 
