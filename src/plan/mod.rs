@@ -380,6 +380,14 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
         NodeKind::Switch => switch(node, &mut script),
         NodeKind::Custom => {}
     }
+    // An IPv6 address is usable only after duplicate address detection, a second or
+    // two: until then nothing is sent from it and no route via it is installed. (An
+    // address whose detection failed stays tentative for good; that is the lab's
+    // business, not a reason to wait.)
+    let ipv6_addresses = node.addresses().any(|(i, a)| i.name != "lo" && a.addr().is_ipv6());
+    if ipv6_addresses && node.builds(Part::Addresses) == Builder::Asbuilt {
+        ready.raw("! ip -6 address show tentative | grep inet6 | grep -qv dadfailed");
+    }
     plan.configure = Some(script.render());
     if !ready.is_empty() {
         plan.ready = Some(ready.render());
