@@ -130,10 +130,9 @@ const FAILING: &str = r#"
     server: ns
     type: MX
     expect: 20 mail.kantoor.example
-  - dns: pc1 -> gw.lan
+  - dns: pc1 -> lan
     server: r1
-    type: CNAME
-    expect: router.lan
+    type: SOA
     authoritative: true
   - routes: pc1
     only: ["default via r1", "10.9.0.0/16 via r1"]
@@ -179,8 +178,9 @@ async fn services_on_a_router_and_a_host_answer_every_check_of_the_design_and_fa
     }
     // The router starts its daemons again after a restart, from its own list.
     let list = deployed.run("r1", "cat /etc/asbuilt/services.lab").await;
-    assert_eq!(list.stdout.split_whitespace().collect::<Vec<_>>(), ["nginx", "dnsmasq", "ssh"]);
+    let listed: Vec<&str> = list.stdout.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(listed, ["nginx", "dnsmasq", "ssh"]);
     // Every image carries curl and dig, the router's too.
-    let tools = deployed.run("r1", "command -v curl dig").await;
+    let tools = deployed.run("r1", "for t in curl dig; do command -v $t; done").await;
     assert_eq!(tools.stdout.lines().count(), 2, "{tools:?}");
 }
