@@ -31,6 +31,12 @@ impl Suite {
     }
 
     /// The ids of the checks that depend on one part of one node.
+    /// What `pick` takes from each check's probe, in suite order: the routers a wait
+    /// looks at, the sessions or routes it waits for.
+    pub fn probed<T>(&self, pick: impl Fn(&ProbeSpec) -> Option<T>) -> Vec<T> {
+        self.checks.iter().filter_map(|c| pick(&c.probe)).collect()
+    }
+
     pub fn depending_on(&self, node: &str, part: Part) -> Vec<&str> {
         self.checks
             .iter()

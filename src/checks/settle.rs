@@ -35,28 +35,23 @@ pub fn is_ospf(probe: &ProbeSpec) -> bool {
 /// The neighbours each router must have, by their address on the shared link: only
 /// the interfaces facing one of them matter to the wait.
 pub fn expected_neighbours(suite: &Suite) -> Vec<(String, IpAddr)> {
-    suite
-        .checks
-        .iter()
-        .filter_map(|c| match &c.probe {
-            ProbeSpec::OspfNeighbour { node, address, .. } => Some((node.clone(), *address)),
-            _ => None,
-        })
-        .collect()
+    suite.probed(|probe| match probe {
+        ProbeSpec::OspfNeighbour { node, address, .. } => Some((node.clone(), *address)),
+        _ => None,
+    })
 }
 
 /// The routers whose OSPF the suite looks at.
 pub fn ospf_routers(suite: &Suite) -> Vec<String> {
     let routers: BTreeSet<String> = suite
-        .checks
-        .iter()
-        .filter_map(|c| match &c.probe {
+        .probed(|probe| match probe {
             ProbeSpec::OspfNeighbour { node, .. }
             | ProbeSpec::OspfRouterId { node, .. }
             | ProbeSpec::OspfRoute { node, .. }
             | ProbeSpec::OspfInterface { node, .. } => Some(node.clone()),
             _ => None,
         })
+        .into_iter()
         .collect();
     routers.into_iter().collect()
 }

@@ -30,25 +30,20 @@ pub fn is_bgp(probe: &ProbeSpec) -> bool {
 
 /// The sessions the suite expects, by router and neighbour address.
 pub fn expected_sessions(suite: &Suite) -> Vec<(String, IpAddr)> {
-    suite
-        .checks
-        .iter()
-        .filter_map(|c| match &c.probe {
-            ProbeSpec::BgpSession { node, address, .. } => Some((node.clone(), *address)),
-            _ => None,
-        })
-        .collect()
+    suite.probed(|probe| match probe {
+        ProbeSpec::BgpSession { node, address, .. } => Some((node.clone(), *address)),
+        _ => None,
+    })
 }
 
 /// The routers whose BGP the suite looks at.
 pub fn bgp_routers(suite: &Suite) -> Vec<String> {
     let routers: BTreeSet<String> = suite
-        .checks
-        .iter()
-        .filter_map(|c| match &c.probe {
+        .probed(|probe| match probe {
             ProbeSpec::BgpSession { node, .. } | ProbeSpec::BgpRoute { node, .. } => Some(node.clone()),
             _ => None,
         })
+        .into_iter()
         .collect();
     routers.into_iter().collect()
 }

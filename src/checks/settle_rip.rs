@@ -27,14 +27,10 @@ pub fn is_rip(probe: &ProbeSpec) -> bool {
 
 /// The routes the checks expect RIP to install, by router.
 pub fn expected_routes(suite: &Suite) -> Vec<(String, IpNet)> {
-    suite
-        .checks
-        .iter()
-        .filter_map(|c| match &c.probe {
-            ProbeSpec::RipRoute { node, to, .. } => Some((node.clone(), *to)),
-            _ => None,
-        })
-        .collect()
+    suite.probed(|probe| match probe {
+        ProbeSpec::RipRoute { node, to, .. } => Some((node.clone(), *to)),
+        _ => None,
+    })
 }
 
 /// Waits, up to `limit`, for the expected RIP routes. Returns how long it waited and
