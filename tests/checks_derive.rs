@@ -10,7 +10,7 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 13] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -23,6 +23,7 @@ const EXAMPLES: [&str; 12] = [
     "rip.yml",
     "ospf-multi-area.yml",
     "dual-stack.yml",
+    "ospf-dual-stack.yml",
 ];
 
 fn ids(suite: &Suite) -> Vec<&str> {
@@ -382,6 +383,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::RouteTable { node, .. }
         | ProbeSpec::OspfInterface { node, .. }
         | ProbeSpec::OspfNeighbour { node, .. }
+        | ProbeSpec::Ospf6Neighbour { node, .. }
         | ProbeSpec::OspfRouterId { node, .. }
         | ProbeSpec::OspfRoute { node, .. }
         | ProbeSpec::BgpSession { node, .. }

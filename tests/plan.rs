@@ -8,7 +8,7 @@ use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 
 /// Every example lab in topologies/.
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 13] = [
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -21,6 +21,7 @@ const EXAMPLES: [&str; 12] = [
     "rip.yml",
     "ospf-multi-area.yml",
     "dual-stack.yml",
+    "ospf-dual-stack.yml",
 ];
 
 fn design(name: &str, student: Option<&str>) -> Design {

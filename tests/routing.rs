@@ -12,7 +12,7 @@ use asbuilt::plan::{InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 
 /// The example labs of this module.
-const LABS: [&str; 2] = ["rip.yml", "ospf-multi-area.yml"];
+const LABS: [&str; 3] = ["rip.yml", "ospf-multi-area.yml", "ospf-dual-stack.yml"];
 
 fn example(name: &str, student: Option<&str>) -> Design {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies").join(name);
@@ -275,4 +275,110 @@ fn labs_without_costs_keep_their_plain_ospf_route_checks() {
         }
         assert!(!c.id.starts_with("ospf-interface/"), "{}", c.id);
     }
+}
+
+/// The IPv6 subnet of an interface in a resolved design.
+fn subnet6(design: &Design, node: &str, iface: &str) -> ipnet::IpNet {
+    design.nodes[node].interfaces[iface].addresses.iter().find(|a| a.addr().is_ipv6()).unwrap().trunc()
+}
+
+#[test]
+fn dual_stack_interfaces_run_ospf_and_ospfv3_with_the_same_settings() {
+    let design = example("ospf-dual-stack.yml", None).solution();
+    let p = planned(&design);
+    let r1 = frr(&p, "r1");
+    assert!(
+        r1.contains(
+            " ip ospf area 0.0.0.0\n ip ospf cost 100\n ipv6 ospf6 area 0.0.0.0\n ipv6 ospf6 cost 100\n"
+        ),
+        "{r1}"
+    );
+    assert!(
+        r1.contains(" ipv6 ospf6 area 0.0.0.0\n ipv6 ospf6 passive\nexit"),
+        "eth3 is passive in both: {r1}"
+    );
+    assert!(r1.contains("router ospf\n ospf router-id 10.255.255."), "{r1}");
+    assert!(r1.contains(" passive-interface eth3\n"), "{r1}");
+    assert!(r1.contains("router ospf6\n ospf6 router-id 10.255.255."), "{r1}");
+    assert_eq!(p.node("r1").unwrap().frr_daemons, vec!["ospfd".to_string(), "ospf6d".to_string()]);
+    // As the students get it: both daemons run, nothing is configured.
+    let handed_out = planned(&example("ospf-dual-stack.yml", None));
+    let r2 = frr(&handed_out, "r2");
+    assert!(!r2.contains("ospf"), "{r2}");
+    assert_eq!(handed_out.node("r2").unwrap().frr_daemons, vec!["ospfd".to_string(), "ospf6d".to_string()]);
+}
+
+#[test]
+fn ospfv3_checks_follow_the_costs_out_of_the_interface() {
+    let design = example("ospf-dual-stack.yml", None);
+    let suite = derive::suite(&design);
+    for (a, b) in [("r1", "r2"), ("r2", "r1"), ("r2", "r3"), ("r3", "r1")] {
+        let id = format!("ospf6-neighbour/{a}/{b}");
+        let check = suite.check(&id).unwrap_or_else(|| panic!("{id} in {:?}", ids(&suite)));
+        let ProbeSpec::Ospf6Neighbour { router_id, .. } = &check.probe else { panic!() };
+        assert_eq!(*router_id, None, "a cable, and the router IDs are the student's to choose");
+    }
+    // r1 reaches pc3's LAN round through r2: 10 + 10 + 10 beats 100 + 10, in both families.
+    let lan3 = subnet6(&design, "r3", "eth3");
+    let check = suite.check(&format!("ospf-route/r1/{lan3}")).expect("r1 learns pc3's IPv6 LAN");
+    let ProbeSpec::OspfRoute { metric, via, interfaces, .. } = &check.probe else { panic!() };
+    assert_eq!((*metric, via.is_empty(), interfaces), (Some(30), true, &vec!["eth1".to_string()]));
+    let ProbeSpec::OspfInterface { version, cost, .. } =
+        &suite.check("ospf6-interface/r1:eth2").unwrap().probe
+    else {
+        panic!()
+    };
+    assert_eq!((*version, *cost), (asbuilt::design::OspfVersion::V3, Some(100)));
+    assert!(suite.check("ospf-interface/r1:eth2").is_some());
+    // pc1 reaches pc3 over IPv6 only through the students' OSPFv3.
+    let reach: BTreeSet<String> =
+        suite.check("reach6/pc1/pc3").unwrap().depends_on.iter().map(ToString::to_string).collect();
+    assert!(reach.contains("r1:ospf") && reach.contains("r3:ospf"), "{reach:?}");
+}
+
+#[test]
+fn an_ipv6_only_router_runs_only_ospfv3_and_needs_a_router_id() {
+    let yaml = |router_id: &str| {
+        format!(
+            r#"
+lab: ospf6-only
+title: OSPFv3
+nodes:
+  r1: {{ kind: router }}
+  r2: {{ kind: router }}
+links:
+  - r1:eth1 -- r2:eth1
+  - r2:eth2 -- r1:eth2
+design:
+  addresses:
+    r1:eth1: 2001:db8:12::1/64
+    r2:eth1: 2001:db8:12::2/64
+    r1:eth2: 2001:db8:21::1/64
+    r2:eth2: 2001:db8:21::2/64
+  ospf:
+    r1: {{ {router_id} passive: [eth2] }}
+    r2: {{ router-id: 2.2.2.2 }}
+"#
+        )
+    };
+    let design = inline(&yaml("router-id: 1.1.1.1,"));
+    let p = planned(&design);
+    let r1 = frr(&p, "r1");
+    assert!(!r1.contains("ip ospf") && !r1.contains("router ospf\n"), "{r1}");
+    assert!(r1.contains("router ospf6\n ospf6 router-id 1.1.1.1\n"), "{r1}");
+    assert_eq!(p.node("r1").unwrap().frr_daemons, vec!["ospf6d".to_string()]);
+    let suite = derive::suite(&design);
+    let ProbeSpec::Ospf6Neighbour { router_id, interface, .. } =
+        &suite.check("ospf6-neighbour/r2/r1").unwrap().probe
+    else {
+        panic!()
+    };
+    assert_eq!((*router_id, interface.as_str()), (Some("1.1.1.1".parse().unwrap()), "eth1"));
+    assert!(suite.check("ospf6-neighbour/r1/r2").is_some());
+    assert!(suite.check("ospf-neighbour/r1/r2").is_none(), "no OSPF version 2 without IPv4");
+    let world = World::of(&design);
+    assert!(suite.checks.iter().all(|c| holds(&world, &c.probe)));
+    // Without IPv4 anywhere there is nothing to take a router ID from.
+    let errors = Lab::load(&Source::new("inline.yml", yaml(""))).unwrap_err();
+    assert!(format!("{errors:?}").contains("router ID"), "{errors:?}");
 }

@@ -76,3 +76,71 @@ async fn the_multi_area_lab_as_students_get_it_fails_exactly_the_checks_of_their
     assert!(expected.iter().any(|id| id.starts_with("ospf-interface/")), "{expected:?}");
     assert_eq!(not_passed(&report), expected, "ospf-multi-area.yml:\n{}", explain(&report));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dual_stack_ospf_lab_built_by_asbuilt_scores_full_marks_in_both_families() {
+    let design = example("ospf-dual-stack.yml").design_for(Some("s1")).solution();
+    let suite = derive::suite(&design);
+    assert!(suite.checks.iter().any(|c| c.id.starts_with("ospf6-neighbour/")));
+    let lab = Deployed::new(design.clone(), "t-full-ospf6").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "ospf-dual-stack.yml:\n{}", explain(&report));
+    // The slow r1-r3 link (cost 100) loses to the way round through r2, in IPv6 too.
+    let pc3 = design
+        .interface("pc3", "eth1")
+        .unwrap()
+        .addresses
+        .iter()
+        .find(|a| a.addr().is_ipv6())
+        .unwrap()
+        .addr();
+    let route = lab.run("r1", &format!("ip -6 route get {pc3}")).await;
+    assert!(route.stdout.contains(" dev eth1 "), "via r2, out of eth1: {}", route.stdout);
+    let neighbours = lab.run("r2", "vtysh -c 'show ipv6 ospf6 neighbor'").await;
+    assert_eq!(neighbours.stdout.matches(" Full").count(), 2, "{}", neighbours.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dual_stack_ospf_lab_scores_full_marks_once_the_student_types_both_versions_into_vtysh() {
+    let design = example("ospf-dual-stack.yml").design_for(Some("s2"));
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-part-ospf6").await;
+    let report = grade(&lab, &design, &suite).await;
+    let expected = depending_on(&suite, &student_parts(&design));
+    assert!(expected.iter().any(|id| id.starts_with("ospf6-neighbour/")), "{expected:?}");
+    assert!(expected.iter().any(|id| id.starts_with("reach6/")), "{expected:?}");
+    assert_eq!(not_passed(&report), expected, "ospf-dual-stack.yml:\n{}", explain(&report));
+    // What the task tells the student to type, on each router.
+    for router in ["r1", "r2", "r3"] {
+        let id = design.nodes[router].ospf.as_ref().unwrap().router_id;
+        let mut commands = vec![
+            "configure terminal".to_string(),
+            "router ospf".into(),
+            format!("ospf router-id {id}"),
+            "passive-interface eth3".into(),
+            "exit".into(),
+            "router ospf6".into(),
+            format!("ospf6 router-id {id}"),
+            "exit".into(),
+        ];
+        for iface in ["lo", "eth1", "eth2", "eth3"] {
+            commands.extend([
+                format!("interface {iface}"),
+                "ip ospf area 0".into(),
+                "ipv6 ospf6 area 0".into(),
+            ]);
+            if iface == "eth3" {
+                commands.push("ipv6 ospf6 passive".into());
+            }
+            if router != "r2" && iface == "eth2" {
+                commands.extend(["ip ospf cost 100".into(), "ipv6 ospf6 cost 100".into()]);
+            }
+            commands.push("exit".into());
+        }
+        let script: Vec<String> = commands.iter().map(|c| format!("-c '{c}'")).collect();
+        let out = lab.run(router, &format!("vtysh {}", script.join(" "))).await;
+        assert_eq!(out.exit_code, 0, "{router}: {}{}", out.stdout, out.stderr);
+    }
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "after the student's OSPF:\n{}", explain(&report));
+}

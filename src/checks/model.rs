@@ -115,6 +115,17 @@ pub enum ProbeSpec {
     /// An OSPF neighbourship with `neighbour`, known by its address on the link they
     /// share (a student may choose the router ID where the design does not fix one).
     OspfNeighbour { node: String, neighbour: String, address: IpAddr },
+    /// An OSPFv3 neighbourship with `neighbour` over `interface`. OSPFv3 speaks over
+    /// link-local addresses, so the neighbour is known by its router ID where that is
+    /// certain (stated, or needed to tell several routers on one link apart); on a
+    /// cable, any full neighbour on the interface is the one at the other end.
+    Ospf6Neighbour {
+        node: String,
+        neighbour: String,
+        interface: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        router_id: Option<Ipv4Addr>,
+    },
     /// The router ID OSPF runs with, where the design states one.
     OspfRouterId { node: String, router_id: Ipv4Addr },
     /// A BGP session with the neighbour at `address` is established, the neighbour
@@ -124,7 +135,8 @@ pub enum ProbeSpec {
     /// FRR decides by what a design does not state, such as the age of a path).
     BgpRoute { node: String, to: IpNet, as_paths: Vec<Vec<u32>> },
     /// A route to `to` learned through OSPF; where the design states costs, also at
-    /// this cost and via one of these next hops (read from FRR then).
+    /// this cost and via one of these next hops (read from FRR then). An IPv6 route's
+    /// next hops are link-local addresses: it goes out of one of `interfaces` instead.
     OspfRoute {
         node: String,
         to: IpNet,
@@ -132,12 +144,17 @@ pub enum ProbeSpec {
         metric: Option<u32>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         via: Vec<IpAddr>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        interfaces: Vec<String>,
     },
     /// An interface as OSPF runs it: what the design states of its cost and network
     /// type, and the DR/BDR role where the design's priorities decide the election.
     OspfInterface {
         node: String,
         interface: String,
+        /// Version 2 (IPv4) or 3 (IPv6): each has its own settings on the interface.
+        #[serde(default, skip_serializing_if = "crate::design::OspfVersion::is_v2")]
+        version: crate::design::OspfVersion,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,6 +259,7 @@ impl ProbeSpec {
     pub fn planned_evidence(&self) -> Influence {
         match self {
             ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::Ospf6Neighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::BgpSession { .. }
             | ProbeSpec::BgpRoute { .. }

@@ -140,6 +140,8 @@ pub struct RibRoute {
     /// OSPF's cost.
     pub metric: u32,
     pub via: Vec<IpAddr>,
+    /// The interfaces of the next hops.
+    pub interfaces: Vec<String>,
     /// Whether zebra chose it (a connected or static route may win).
     pub selected: bool,
 }
@@ -168,8 +170,11 @@ pub struct RouteFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeighbourFact {
     pub router_id: Ipv4Addr,
-    /// Its address on the shared link, as FRR reports it.
+    /// Its address on the shared link, as FRR reports it (OSPF version 2 only: OSPFv3
+    /// neighbours speak from link-local addresses).
     pub address: Option<IpAddr>,
+    /// The local interface it is a neighbour on.
+    pub interface: Option<String>,
     /// FRR's state: `Full/DR`, `2-Way/DROther`, `Init/DROther`...
     pub state: String,
 }

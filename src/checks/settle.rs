@@ -26,6 +26,7 @@ pub fn is_ospf(probe: &ProbeSpec) -> bool {
     matches!(
         probe,
         ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::Ospf6Neighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }
             | ProbeSpec::OspfInterface { .. }
@@ -46,6 +47,7 @@ pub fn ospf_routers(suite: &Suite) -> Vec<String> {
     let routers: BTreeSet<String> = suite
         .probed(|probe| match probe {
             ProbeSpec::OspfNeighbour { node, .. }
+            | ProbeSpec::Ospf6Neighbour { node, .. }
             | ProbeSpec::OspfRouterId { node, .. }
             | ProbeSpec::OspfRoute { node, .. }
             | ProbeSpec::OspfInterface { node, .. } => Some(node.clone()),
@@ -103,10 +105,22 @@ async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr]) -> 
     {
         return true;
     }
-    match ask("neighbor").await {
-        Some(out) => neighbours_moving(&out.stdout),
-        None => false,
+    if ask("neighbor").await.is_some_and(|out| neighbours_moving(&out.stdout)) {
+        return true;
     }
+    // OSPFv3 converges beside version 2, on its own timers.
+    let argv: Vec<String> =
+        ["vtysh", "-c", "show ipv6 ospf6 neighbor json"].iter().map(|a| a.to_string()).collect();
+    let v3 =
+        access.exec(router, RunAs::Root, &argv, Duration::from_secs(5)).await.ok().filter(|o| o.status == 0);
+    v3.is_some_and(|out| ospf6_neighbours_moving(&out.stdout))
+}
+
+/// Whether an OSPFv3 neighbour is between `Init` and `Full`.
+fn ospf6_neighbours_moving(json: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<Value>(json) else { return false };
+    let Some(neighbours) = value["neighbors"].as_array() else { return false };
+    neighbours.iter().any(|n| MOVING.contains(&n["state"].as_str().unwrap_or("")))
 }
 
 /// Whether an interface that faces an expected neighbour is in its wait timer. A
@@ -167,6 +181,16 @@ mod tests {
         assert!(interfaces_waiting(json, &[neighbour]), "eth1 faces the neighbour");
         let elsewhere: IpAddr = "10.0.99.2".parse().unwrap();
         assert!(!interfaces_waiting(json, &[elsewhere]), "the LAN of hosts on eth3 is waited for by nobody");
+    }
+
+    #[test]
+    fn ospf6_neighbours_between_init_and_full_are_converging() {
+        let loading =
+            r#"{"neighbors":[{"neighborId":"10.255.255.2","state":"Loading","interfaceName":"eth1"}]}"#;
+        assert!(ospf6_neighbours_moving(loading));
+        let full = r#"{"neighbors":[{"neighborId":"10.255.255.2","state":"Full","interfaceName":"eth1"}]}"#;
+        assert!(!ospf6_neighbours_moving(full));
+        assert!(!ospf6_neighbours_moving("% OSPFv3 is not running"));
     }
 
     #[test]

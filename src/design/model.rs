@@ -372,9 +372,55 @@ pub struct Ospf {
 }
 
 impl Ospf {
+    /// Whether this version of OSPF runs on the interface: it is in OSPF and has an
+    /// address of the version's family (IPv4 for 2, IPv6 beside the link-local one for
+    /// 3). A dual-stack interface runs both.
+    pub fn runs_on(&self, node: &Node, iface: &str, version: OspfVersion) -> bool {
+        self.interfaces.iter().any(|oi| oi.name == iface)
+            && node.interfaces.get(iface).is_some_and(|i| has_routed_address(i, version.is_v2()))
+    }
+
+    /// Whether this version of OSPF runs at all on the router.
+    pub fn runs(&self, node: &Node, version: OspfVersion) -> bool {
+        self.interfaces.iter().any(|oi| self.runs_on(node, &oi.name, version))
+    }
+
     /// The kind of an area this router is in: stub, NSSA, or `None` for a normal one.
     pub fn area_kind(&self, area: Ipv4Addr) -> Option<&SpecialArea> {
         self.special_areas.iter().find(|s| s.area == area)
+    }
+}
+
+/// OSPF version 2 routes IPv4, OSPFv3 IPv6. asbuilt runs both from one `ospf` design:
+/// the same areas, costs and router ID, each on the interfaces of its family.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OspfVersion {
+    #[default]
+    V2,
+    V3,
+}
+
+impl OspfVersion {
+    pub const BOTH: [OspfVersion; 2] = [OspfVersion::V2, OspfVersion::V3];
+
+    pub fn is_v2(&self) -> bool {
+        *self == OspfVersion::V2
+    }
+
+    /// The route to everywhere in the version's family.
+    pub fn default_route(self) -> IpNet {
+        match self {
+            OspfVersion::V2 => "0.0.0.0/0",
+            OspfVersion::V3 => "::/0",
+        }
+        .parse()
+        .expect("a default route")
+    }
+
+    /// Whether an address is of the family this version routes.
+    pub fn routes(self, addr: IpAddr) -> bool {
+        addr.is_ipv4() == self.is_v2()
     }
 }
 
@@ -473,17 +519,22 @@ impl Rip {
     }
 
     fn on_family(&self, node: &Node, v4: bool) -> bool {
-        self.interfaces.iter().any(|ri| {
-            node.interfaces
-                .get(&ri.name)
-                .is_some_and(|i| i.addresses.iter().any(|a| a.addr().is_ipv4() == v4 && !is_link_local(a)))
-        })
+        self.interfaces
+            .iter()
+            .any(|ri| node.interfaces.get(&ri.name).is_some_and(|i| has_routed_address(i, v4)))
     }
 }
 
-/// IPv6 link-local addresses are never announced.
-fn is_link_local(net: &IpNet) -> bool {
-    matches!(net.addr(), IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80)
+/// An IPv6 link-local address (`fe80::/10`): every IPv6 interface has one by itself, no
+/// design writes one, and routing protocols never announce it.
+pub fn is_link_local(addr: IpAddr) -> bool {
+    matches!(addr, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80)
+}
+
+/// Whether `iface` has an address of the family (`v4`, else IPv6) that a routing
+/// protocol announces: link-local ones do not count.
+pub fn has_routed_address(iface: &Interface, v4: bool) -> bool {
+    iface.addresses.iter().any(|a| a.addr().is_ipv4() == v4 && !is_link_local(a.addr()))
 }
 
 /// Routes OSPF announces besides its own.
@@ -926,7 +977,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 24] = [
+    pub const FAMILIES: [&'static str; 26] = [
         "address",
         "gateway",
         "gateway6",
@@ -935,6 +986,8 @@ impl Grading {
         "ospf-route",
         "ospf-router-id",
         "ospf-interface",
+        "ospf6-neighbour",
+        "ospf6-interface",
         "rip-route",
         "bgp-session",
         "bgp-route",

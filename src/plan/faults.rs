@@ -92,10 +92,14 @@ pub fn break_script(design: &Design, node: &str) -> Option<String> {
                         script.run(&["asbuilt-service", "stop", "dnsmasq"])
                     }
                     ServiceName::Ssh => script.run(&["asbuilt-service", "stop", "ssh"]),
-                    // The OSPF daemon is switched off in FRR's daemons file, as after a
-                    // careless edit: the student has to find and switch it back on.
+                    // The OSPF daemons (both versions) are switched off in FRR's daemons
+                    // file, as after a careless edit: the student has to find and switch
+                    // them back on.
                     ServiceName::Ospf => script
-                        .raw(format!("sed -i {} /etc/frr/daemons", quote("s/^ospfd=yes/ospfd=no/")))
+                        .raw(format!(
+                            "sed -i {} /etc/frr/daemons",
+                            quote("s/^ospf\\(6\\?\\)d=yes/ospf\\1d=no/")
+                        ))
                         .run(&["asbuilt-service", "restart", "frr"]),
                 };
             }

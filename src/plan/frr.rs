@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use crate::design::{Builder, Node, Part, Redistribute};
+use crate::design::{Builder, Node, OspfVersion, Part, Redistribute};
 
 /// `/etc/frr/frr.conf` for a node, with only the parts asbuilt builds.
 pub fn config(node: &Node) -> String {
@@ -44,28 +44,33 @@ pub fn config(node: &Node) -> String {
                 lines.push(format!(" {family} address {addr}"));
             }
         }
-        if let Some(oi) = ospf.and_then(|o| o.interfaces.iter().find(|i| i.name == iface.name)) {
-            lines.push(format!(" ip ospf area {}", oi.area));
-            lines.extend(super::ospf_detail::interface_lines(oi));
+        if let Some(ospf) = ospf
+            && let Some(oi) = ospf.interfaces.iter().find(|i| i.name == iface.name)
+        {
+            for version in OspfVersion::BOTH.into_iter().filter(|v| ospf.runs_on(node, &oi.name, *v)) {
+                lines.extend(super::ospf_detail::interface_lines(oi, version));
+            }
         }
         if !lines.is_empty() {
             let _ = writeln!(out, "interface {}\n{}\nexit\n!", iface.name, lines.join("\n"));
         }
     }
 
-    if let Some(ospf) = ospf {
+    if let Some(ospf) = ospf.filter(|o| o.runs(node, OspfVersion::V2)) {
         let _ = writeln!(out, "router ospf\n ospf router-id {}", ospf.router_id);
         for oi in ospf.interfaces.iter().filter(|i| i.passive) {
             let _ = writeln!(out, " passive-interface {}", oi.name);
         }
         out.push_str(&super::ospf_detail::area_lines(ospf));
-        for r in &ospf.redistribute {
-            out.push_str(match r {
-                Redistribute::Connected => " redistribute connected\n",
-                Redistribute::Static => " redistribute static\n",
-                Redistribute::Default => " default-information originate always\n",
-            });
-        }
+        out.push_str(&redistribute_lines(&ospf.redistribute));
+        out.push_str("exit\n!\n");
+    }
+    if let Some(ospf) = ospf.filter(|o| o.runs(node, OspfVersion::V3)) {
+        // OSPFv3 takes the same router ID (it is an IPv4-style number in both), areas
+        // and redistribution; passive interfaces are set under the interface.
+        let _ = writeln!(out, "router ospf6\n ospf6 router-id {}", ospf.router_id);
+        out.push_str(&super::ospf_detail::area_lines(ospf));
+        out.push_str(&redistribute_lines(&ospf.redistribute));
         out.push_str("exit\n!\n");
     }
     if let Some(bgp) = node.bgp.as_ref().filter(|_| prebuilt(Part::Bgp)) {
@@ -76,4 +81,16 @@ pub fn config(node: &Node) -> String {
     }
     out.push_str("end\n");
     out
+}
+
+/// What OSPF announces besides its own interfaces, the same lines in both versions.
+fn redistribute_lines(redistribute: &[Redistribute]) -> String {
+    redistribute
+        .iter()
+        .map(|r| match r {
+            Redistribute::Connected => " redistribute connected\n",
+            Redistribute::Static => " redistribute static\n",
+            Redistribute::Default => " default-information originate always\n",
+        })
+        .collect()
 }

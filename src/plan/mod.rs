@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 pub use faults::LinkSetting;
 pub use instance::InstanceId;
 
-use crate::design::{Builder, Design, Endpoint, FaultKind, Http, Node, Part, PortVlans, ServiceName};
+use crate::design::{
+    Builder, Design, Endpoint, FaultKind, Http, Node, OspfVersion, Part, PortVlans, ServiceName,
+};
 use crate::kind::{Limits, NodeKind};
 use script::{Script, quote};
 
@@ -262,8 +264,13 @@ fn sysctls(kind: NodeKind, ipv6: bool) -> Vec<(String, String)> {
 /// The FRR daemons of the routing protocols in the node's design.
 fn protocol_daemons(node: &Node) -> Vec<&'static str> {
     let mut out = Vec::new();
-    if node.ospf.is_some() {
-        out.push("ospfd");
+    if let Some(ospf) = &node.ospf {
+        if ospf.runs(node, OspfVersion::V2) {
+            out.push("ospfd");
+        }
+        if ospf.runs(node, OspfVersion::V3) {
+            out.push("ospf6d");
+        }
     }
     if node.bgp.is_some() {
         out.push("bgpd");

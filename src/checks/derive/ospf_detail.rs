@@ -1,6 +1,6 @@
-//! `ospf-interface/<router>:<interface>`: the cost, network type and DR/BDR role the
-//! design states for an OSPF interface; and the cost and next hops of `ospf-route`
-//! checks in a lab whose design states costs.
+//! `ospf-interface/<router>:<interface>` (and `ospf6-interface/...` for OSPFv3): the
+//! cost, network type and DR/BDR role the design states for an OSPF interface; and the
+//! cost and next hops of `ospf-route` checks in a lab whose design states costs.
 
 use std::net::IpAddr;
 
@@ -11,7 +11,7 @@ use super::{Area, Draft};
 use crate::checks::model::ProbeSpec;
 use crate::checks::sim::World;
 use crate::checks::sim::spf::cost;
-use crate::design::{Design, Endpoint, Text};
+use crate::design::{Design, Endpoint, OspfVersion, Text};
 
 /// Whether the design states a cost anywhere: then routes are checked with theirs,
 /// since the costs are what decides them.
@@ -23,17 +23,28 @@ pub fn costs_stated(design: &Design) -> bool {
         .any(|o| o.interfaces.iter().any(|i| i.cost.is_some()))
 }
 
-/// The probe of an `ospf-route` check.
+/// The probe of an `ospf-route` check. IPv6 routes (OSPFv3) have link-local next hops,
+/// which no design knows: their way out is the interface.
 pub fn route_probe(design: &Design, world: &World, node: &str, to: IpNet) -> ProbeSpec {
-    let found = world.ospf.spf.get(node).and_then(|routes| routes.iter().find(|r| r.route.to == to));
+    let outcome = if to.addr().is_ipv4() { &world.ospf } else { &world.ospf6 };
+    let found = outcome.spf.get(node).and_then(|routes| routes.iter().find(|r| r.route.to == to));
+    let node = node.to_string();
     match found.filter(|_| costs_stated(design)) {
-        Some(r) => ProbeSpec::OspfRoute {
-            node: node.to_string(),
+        Some(r) if to.addr().is_ipv4() => ProbeSpec::OspfRoute {
+            node,
             to,
             metric: Some(r.metric),
             via: r.hops.iter().map(|(a, _)| *a).collect::<Vec<IpAddr>>(),
+            interfaces: Vec::new(),
         },
-        None => ProbeSpec::OspfRoute { node: node.to_string(), to, metric: None, via: Vec::new() },
+        Some(r) => ProbeSpec::OspfRoute {
+            node,
+            to,
+            metric: Some(r.metric),
+            via: Vec::new(),
+            interfaces: r.hops.iter().map(|(_, i)| i.clone()).collect(),
+        },
+        None => ProbeSpec::OspfRoute { node, to, metric: None, via: Vec::new(), interfaces: Vec::new() },
     }
 }
 
@@ -46,12 +57,18 @@ pub fn timeout_ms(probe: &ProbeSpec) -> u64 {
     }
 }
 
+/// `ospf-interface/<router>:<interface>` for OSPF version 2, `ospf6-interface/...` for
+/// OSPFv3: a dual-stack interface has the settings twice, once per version.
 pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
-    let roles = crate::checks::sim::ospf_roles(world);
+    OspfVersion::BOTH.into_iter().flat_map(|v| version_interfaces(design, world, v)).collect()
+}
+
+fn version_interfaces(design: &Design, world: &World, version: OspfVersion) -> Vec<Draft> {
+    let roles = crate::checks::sim::ospf_roles(world, version);
     let mut out = Vec::new();
     for node in design.nodes.values() {
         let Some(ospf) = &node.ospf else { continue };
-        for oi in &ospf.interfaces {
+        for oi in ospf.interfaces.iter().filter(|oi| ospf.runs_on(node, &oi.name, version)) {
             let ep = Endpoint { node: node.name.clone(), interface: oi.name.clone() };
             let role = oi.priority.and_then(|_| roles.get(&ep).copied());
             let cost_stated = oi.cost.map(|_| cost(node, &oi.name));
@@ -61,6 +78,7 @@ pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
             let probe = ProbeSpec::OspfInterface {
                 node: node.name.clone(),
                 interface: oi.name.clone(),
+                version,
                 cost: cost_stated,
                 network: oi.network,
                 role,
@@ -80,10 +98,12 @@ pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
                 what_en.push(format!("role {}", r.frr_state()));
             }
             // The role waits for the election (a wait interval of 40 s) after a change.
+            let family = if version.is_v2() { "ospf" } else { "ospf6" };
+            let what = (what_nl.join(", "), what_en.join(", "));
             out.push(
                 Draft::new(
-                    format!("ospf-interface/{ep}"),
-                    texts(&ep.to_string(), &node.name, &oi.name, &what_nl.join(", "), &what_en.join(", ")),
+                    format!("{family}-interface/{ep}"),
+                    texts(&ep.to_string(), &node.name, &oi.name, &what, version),
                     Area::Network,
                     probe,
                 )
@@ -94,16 +114,35 @@ pub fn interfaces(design: &Design, world: &World) -> Vec<Draft> {
     out
 }
 
-fn texts(ep: &str, node: &str, iface: &str, nl: &str, en: &str) -> (Text, Text) {
-    (
-        t(format!("{ep} draait OSPF met {nl}"), format!("{ep} runs OSPF with {en}")),
-        t(
-            format!(
-                "Kijk met `vtysh -c \"show ip ospf interface {iface}\"` op {node}. Zet onder `interface {iface}`: `ip ospf cost`, `ip ospf network` en `ip ospf priority`. Een nieuwe prioriteit telt pas bij een nieuwe verkiezing (`clear ip ospf process`)."
-            ),
-            format!(
-                "Look with `vtysh -c \"show ip ospf interface {iface}\"` on {node}. Under `interface {iface}` set `ip ospf cost`, `ip ospf network` and `ip ospf priority`. A new priority counts only at a new election (`clear ip ospf process`)."
+fn texts(
+    ep: &str,
+    node: &str,
+    iface: &str,
+    (nl, en): &(String, String),
+    version: OspfVersion,
+) -> (Text, Text) {
+    match version {
+        OspfVersion::V2 => (
+            t(format!("{ep} draait OSPF met {nl}"), format!("{ep} runs OSPF with {en}")),
+            t(
+                format!(
+                    "Kijk met `vtysh -c \"show ip ospf interface {iface}\"` op {node}. Zet onder `interface {iface}`: `ip ospf cost`, `ip ospf network` en `ip ospf priority`. Een nieuwe prioriteit telt pas bij een nieuwe verkiezing (`clear ip ospf process`)."
+                ),
+                format!(
+                    "Look with `vtysh -c \"show ip ospf interface {iface}\"` on {node}. Under `interface {iface}` set `ip ospf cost`, `ip ospf network` and `ip ospf priority`. A new priority counts only at a new election (`clear ip ospf process`)."
+                ),
             ),
         ),
-    )
+        OspfVersion::V3 => (
+            t(format!("{ep} draait OSPFv3 met {nl}"), format!("{ep} runs OSPFv3 with {en}")),
+            t(
+                format!(
+                    "Kijk met `vtysh -c \"show ipv6 ospf6 interface {iface}\"` op {node}. Zet onder `interface {iface}`: `ipv6 ospf6 cost`, `ipv6 ospf6 network` en `ipv6 ospf6 priority`. Een nieuwe prioriteit telt pas bij een nieuwe verkiezing (`clear ipv6 ospf6 process`)."
+                ),
+                format!(
+                    "Look with `vtysh -c \"show ipv6 ospf6 interface {iface}\"` on {node}. Under `interface {iface}` set `ipv6 ospf6 cost`, `ipv6 ospf6 network` and `ipv6 ospf6 priority`. A new priority counts only at a new election (`clear ipv6 ospf6 process`)."
+                ),
+            ),
+        ),
+    }
 }

@@ -4,11 +4,13 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use super::ids::prefix;
 use super::{Area, Draft, texts};
 use crate::checks::model::{AddressExpect, DhcpRange, ProbeSpec};
 use crate::checks::sim::{RouteSource, World};
-use crate::design::{Design, Endpoint, Node, Part};
+use crate::design::{Design, Endpoint, Node, OspfVersion, Part};
 use crate::kind::NodeKind;
 
 /// Time for one answer of FRR through vtysh.
@@ -145,6 +147,7 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
                 .patient(10, VTYSH_MS),
         );
     }
+    out.extend(ospf6_neighbours(design, world));
     for node in design.nodes.values() {
         let Some(ospf) = node.ospf.as_ref().filter(|o| o.router_id_stated) else { continue };
         let shown = ospf.router_id.to_string();
@@ -171,12 +174,48 @@ pub fn ospf(design: &Design, world: &World) -> Vec<Draft> {
             let shown = route.to.to_string();
             let probe = super::ospf_detail::route_probe(design, world, &node.name, route.to);
             let timeout = super::ospf_detail::timeout_ms(&probe);
+            let text = texts::ospf_route(&node.name, &shown, version_of(route.to));
             // Routes follow the adjacencies by a few SPF runs and a retransmission or two.
-            out.push(
-                Draft::new(id, texts::ospf_route(&node.name, &shown), Area::Network, probe)
-                    .patient(20, timeout),
-            );
+            out.push(Draft::new(id, text, Area::Network, probe).patient(20, timeout));
         }
+    }
+    out
+}
+
+/// OSPF version 2 routes IPv4 prefixes, OSPFv3 IPv6 ones.
+fn version_of(net: IpNet) -> OspfVersion {
+    if net.addr().is_ipv4() { OspfVersion::V2 } else { OspfVersion::V3 }
+}
+
+/// OSPFv3's neighbourships, both ways. Its neighbours speak from link-local addresses no
+/// design knows: the neighbour is the router with its router ID on the interface
+/// towards it. Where the design leaves the router ID to the student and the link is a
+/// cable, any full neighbour on that interface is the one at the other end.
+fn ospf6_neighbours(design: &Design, world: &World) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut pairs = HashSet::new();
+    for adj in &world.ospf6.adjacencies {
+        if !pairs.insert((adj.a.node.clone(), adj.b.node.clone())) {
+            continue;
+        }
+        let Some(theirs) = design.nodes[&adj.b.node].ospf.as_ref() else { continue };
+        let on_link = world.ospf6.adjacencies.iter().filter(|o| o.a == adj.a).count();
+        let router_id = (theirs.router_id_stated || on_link > 1).then_some(theirs.router_id);
+        let probe = ProbeSpec::Ospf6Neighbour {
+            node: adj.a.node.clone(),
+            neighbour: adj.b.node.clone(),
+            interface: adj.a.interface.clone(),
+            router_id,
+        };
+        out.push(
+            Draft::new(
+                format!("ospf6-neighbour/{}/{}", adj.a.node, adj.b.node),
+                texts::ospf6_neighbour(&adj.a.node, &adj.b.node),
+                Area::Network,
+                probe,
+            )
+            .patient(10, VTYSH_MS),
+        );
     }
     out
 }

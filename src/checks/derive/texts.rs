@@ -2,7 +2,7 @@
 //! checked (with the expected value only when it may be revealed); a hint says where to
 //! look, never what to type.
 
-use crate::design::{PortVlans, RecordKind, Text};
+use crate::design::{OspfVersion, PortVlans, RecordKind, Text};
 
 /// A text in both languages.
 pub fn t(nl: impl Into<String>, en: impl Into<String>) -> Text {
@@ -121,15 +121,36 @@ pub fn ospf_neighbour(node: &str, neighbour: &str) -> (Text, Text) {
     )
 }
 
-pub fn ospf_route(node: &str, to: &str) -> (Text, Text) {
+pub fn ospf6_neighbour(node: &str, neighbour: &str) -> (Text, Text) {
     (
-        t(format!("{node} leert {to} via OSPF"), format!("{node} learns {to} through OSPF")),
+        t(
+            format!("{node} heeft {neighbour} als OSPFv3-buur (IPv6)"),
+            format!("{node} has {neighbour} as OSPFv3 neighbour (IPv6)"),
+        ),
         t(
             format!(
-                "Kijk met `vtysh -c \"show ip route ospf\"` op {node}. Zit het netwerk in OSPF op de router waar het aan hangt?"
+                "Kijk met `vtysh -c \"show ipv6 ospf6 neighbor\"` op {node}. Staan de interfaces naar {neighbour} in OSPFv3 (`ipv6 ospf6 area ...` onder de interface), in dezelfde area, en niet passive? Heeft `router ospf6` een router-ID?"
             ),
             format!(
-                "Look with `vtysh -c \"show ip route ospf\"` on {node}. Is the network in OSPF on the router it is attached to?"
+                "Look with `vtysh -c \"show ipv6 ospf6 neighbor\"` on {node}. Are the interfaces towards {neighbour} in OSPFv3 (`ipv6 ospf6 area ...` under the interface), in the same area, and not passive? Does `router ospf6` have a router ID?"
+            ),
+        ),
+    )
+}
+
+pub fn ospf_route(node: &str, to: &str, version: OspfVersion) -> (Text, Text) {
+    let (show, protocol) = match version {
+        OspfVersion::V2 => ("show ip route ospf", "OSPF"),
+        OspfVersion::V3 => ("show ipv6 route ospf6", "OSPFv3"),
+    };
+    (
+        t(format!("{node} leert {to} via {protocol}"), format!("{node} learns {to} through {protocol}")),
+        t(
+            format!(
+                "Kijk met `vtysh -c \"{show}\"` op {node}. Zit het netwerk in {protocol} op de router waar het aan hangt?"
+            ),
+            format!(
+                "Look with `vtysh -c \"{show}\"` on {node}. Is the network in {protocol} on the router it is attached to?"
             ),
         ),
     )

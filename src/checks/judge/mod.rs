@@ -61,6 +61,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::Route { .. }
         | ProbeSpec::RouteTable { .. }
         | ProbeSpec::OspfNeighbour { .. }
+        | ProbeSpec::Ospf6Neighbour { .. }
         | ProbeSpec::OspfRouterId { .. }
         | ProbeSpec::OspfRoute { .. }
         | ProbeSpec::Vlan { .. }

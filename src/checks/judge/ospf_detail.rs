@@ -12,8 +12,13 @@ use crate::design::NetworkType;
 
 pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
     Some(match (probe, seen) {
-        (ProbeSpec::OspfRoute { to, metric: Some(metric), via, .. }, Observation::OspfRib(routes)) => {
-            let ways = join(via);
+        (
+            ProbeSpec::OspfRoute { to, metric: Some(metric), via, interfaces, .. },
+            Observation::OspfRib(routes),
+        ) => {
+            // IPv6 next hops are link-local: the way out is the interface.
+            let by_interface = !interfaces.is_empty();
+            let ways = if by_interface { interfaces.join(" / ") } else { join(via) };
             let expected = t(
                 format!("route naar {to} via {ways} met kosten {metric}, geleerd via OSPF"),
                 format!("route to {to} via {ways} at cost {metric}, learned through OSPF"),
@@ -24,9 +29,11 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
             let found = routes.iter().filter(|r| r.to == *to).max_by_key(|r| r.selected);
             match found {
                 Some(r) => {
-                    let right_way = via.is_empty() || r.via.iter().any(|v| via.contains(v));
+                    let right_way = (via.is_empty() && !by_interface)
+                        || r.via.iter().any(|v| via.contains(v))
+                        || r.interfaces.iter().any(|i| interfaces.contains(i));
                     let passed = r.selected && r.metric == *metric && right_way;
-                    let seen_way = join(&r.via);
+                    let seen_way = if by_interface { r.interfaces.join(" / ") } else { join(&r.via) };
                     let chosen = if r.selected { "" } else { ", niet gekozen" };
                     let chosen_en = if r.selected { "" } else { ", not chosen" };
                     verdict(

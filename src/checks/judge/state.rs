@@ -7,7 +7,9 @@ use ipnet::IpNet;
 use super::{excerpt, verdict};
 use crate::checks::derive::texts::t;
 use crate::checks::model::{AddressExpect, ProbeSpec};
-use crate::checks::observation::{InterfaceFacts, Observation, RouteFact, RouteOrigin, VlanFact};
+use crate::checks::observation::{
+    InterfaceFacts, NeighbourFact, Observation, RouteFact, RouteOrigin, VlanFact,
+};
 use crate::checks::outcome::Outcome;
 use crate::design::{PortVlans, RouteSet, Text};
 
@@ -119,6 +121,75 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                         t(
                             format!("geen buur op {address} (buren: {nl})"),
                             format!("no neighbour at {address} (neighbours: {en})"),
+                        ),
+                    )
+                }
+            }
+        }
+        (
+            ProbeSpec::Ospf6Neighbour { neighbour, interface, router_id, .. },
+            Observation::OspfNeighbours(list),
+        ) => {
+            let known_as = router_id.map(|id| format!(", router-ID {id}")).unwrap_or_default();
+            let known_as_en = router_id.map(|id| format!(", router ID {id}")).unwrap_or_default();
+            let expected = t(
+                format!("OSPFv3-buur {neighbour} op {interface}{known_as} in de toestand Full"),
+                format!("OSPFv3 neighbour {neighbour} on {interface}{known_as_en} in state Full"),
+            );
+            let Some(list) = list else {
+                return Some(verdict(false, 0.0, expected, t("OSPFv3 draait niet", "OSPFv3 does not run")));
+            };
+            let on_link: Vec<&NeighbourFact> =
+                list.iter().filter(|n| n.interface.as_deref() == Some(interface.as_str())).collect();
+            let theirs = on_link
+                .iter()
+                .filter(|n| router_id.is_none_or(|id| n.router_id == id))
+                .max_by_key(|n| n.is_up());
+            match theirs {
+                Some(n) if n.is_up() => verdict(
+                    true,
+                    1.0,
+                    expected,
+                    t(
+                        format!(
+                            "buur met router-ID {} op {interface} in de toestand {}",
+                            n.router_id, n.state
+                        ),
+                        format!(
+                            "neighbour with router ID {} on {interface} in state {}",
+                            n.router_id, n.state
+                        ),
+                    ),
+                ),
+                Some(n) => verdict(
+                    false,
+                    0.5,
+                    expected,
+                    t(
+                        format!(
+                            "buur {} op {interface} blijft hangen in de toestand {}",
+                            n.router_id, n.state
+                        ),
+                        format!("neighbour {} on {interface} is stuck in state {}", n.router_id, n.state),
+                    ),
+                ),
+                None => {
+                    let seen: Vec<String> = list
+                        .iter()
+                        .map(|n| format!("{} ({})", n.router_id, n.interface.as_deref().unwrap_or("?")))
+                        .collect();
+                    let (nl, en) = if seen.is_empty() {
+                        ("geen".to_string(), "none".to_string())
+                    } else {
+                        (seen.join(", "), seen.join(", "))
+                    };
+                    verdict(
+                        false,
+                        0.0,
+                        expected,
+                        t(
+                            format!("geen passende buur op {interface} (buren: {nl})"),
+                            format!("no matching neighbour on {interface} (neighbours: {en})"),
                         ),
                     )
                 }

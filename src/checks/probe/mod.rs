@@ -84,6 +84,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Route { .. }
             | ProbeSpec::RouteTable { .. }
             | ProbeSpec::OspfNeighbour { .. }
+            | ProbeSpec::Ospf6Neighbour { .. }
             | ProbeSpec::OspfRouterId { .. }
             | ProbeSpec::OspfRoute { .. }
             | ProbeSpec::RipRoute { .. }

@@ -113,7 +113,8 @@ fn addresses() -> io::Result<Vec<(u32, IpNet)>> {
             _ => None,
         });
         let Some(ip) = local.or(any) else { continue };
-        if is_link_local(ip) {
+        // Link-local IPv6 addresses appear by themselves; no design has them.
+        if crate::design::is_link_local(ip) {
             continue;
         }
         if let Ok(net) = IpNet::new(ip, addr.header.prefix_len) {
@@ -121,11 +122,6 @@ fn addresses() -> io::Result<Vec<(u32, IpNet)>> {
         }
     }
     Ok(out)
-}
-
-/// Link-local IPv6 addresses appear by themselves; no design has them.
-fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80)
 }
 
 /// One interface's state and addresses; `None` when the node has no such interface.

@@ -98,9 +98,32 @@ pub fn ospf_neighbours(json: &str) -> Option<Vec<NeighbourFact>> {
                 .as_str()
                 .or_else(|| entry["address"].as_str())
                 .and_then(|a| a.parse::<IpAddr>().ok());
-            out.push(NeighbourFact { router_id, address, state });
+            // `eth1:10.0.12.1`: the interface and the router's own address on it.
+            let interface = entry["ifaceName"].as_str().map(|i| i.split(':').next().unwrap_or(i).to_string());
+            out.push(NeighbourFact { router_id, address, state, interface });
         }
     }
+    Some(out)
+}
+
+/// FRR's `show ipv6 ospf6 neighbor json`: a list of neighbours with their router ID,
+/// state and interface; `None` when OSPFv3 does not run.
+pub fn ospf6_neighbours(json: &str) -> Option<Vec<NeighbourFact>> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    let list = value.get("neighbors")?.as_array()?;
+    let out = list
+        .iter()
+        .filter_map(|entry| {
+            let router_id = entry["neighborId"].as_str()?.parse::<Ipv4Addr>().ok()?;
+            // `Full`, with the neighbour's role on the link beside it (`ifState`).
+            let state = match (entry["state"].as_str(), entry["ifState"].as_str()) {
+                (Some(state), Some(role)) => format!("{state}/{role}"),
+                (state, _) => state.unwrap_or("").to_string(),
+            };
+            let interface = entry["interfaceName"].as_str().map(str::to_string);
+            Some(NeighbourFact { router_id, address: None, state, interface })
+        })
+        .collect();
     Some(out)
 }
 
@@ -255,11 +278,23 @@ mod tests {
             vec![NeighbourFact {
                 router_id: "10.255.0.2".parse().unwrap(),
                 address: Some("10.0.12.2".parse().unwrap()),
-                state: "Full/DR".into()
+                state: "Full/DR".into(),
+                interface: Some("eth1".into()),
             }]
         );
         assert!(list[0].is_up());
         assert_eq!(ospf_neighbours(&fixture("frr-8-ospf-neighbor-none.json")), None);
+    }
+
+    #[test]
+    fn frr_ospf6_neighbour_json_gives_router_ids_states_and_interfaces() {
+        let list = ospf6_neighbours(&fixture("frr-8-ospf6-neighbor-full.json")).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].router_id, "10.255.255.1".parse::<Ipv4Addr>().unwrap());
+        assert_eq!(list[0].interface.as_deref(), Some("eth1"));
+        assert_eq!(list[0].address, None, "OSPFv3 neighbours speak from link-local addresses");
+        assert!(list.iter().all(NeighbourFact::is_up), "{list:?}");
+        assert_eq!(ospf6_neighbours("% OSPFv3 instance not found"), None);
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub async fn gather(
             let neighbours = if out.status == 0 { parse::ospf_neighbours(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
+        ProbeSpec::Ospf6Neighbour { node, .. } => {
+            let argv = ["vtysh", "-c", "show ipv6 ospf6 neighbor json"];
+            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
+            let neighbours = if out.status == 0 { parse::ospf6_neighbours(&out.stdout) } else { None };
+            Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
+        }
         ProbeSpec::OspfRouterId { node, .. } => {
             let argv = ["vtysh", "-c", "show ip ospf json"];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;

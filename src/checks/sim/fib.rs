@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use crate::design::domains::Domains;
-use crate::design::{Endpoint, Node};
+use crate::design::{Endpoint, Node, OspfVersion};
 use crate::kind::NodeKind;
 
 /// Where a route comes from, in the kernel's order of preference for equal prefixes.
@@ -105,7 +105,8 @@ pub fn connected_interface(node: &Node, addr: IpAddr) -> Option<String> {
 pub struct Adjacency {
     pub a: Endpoint,
     pub b: Endpoint,
-    /// b's address on the shared subnet: a's next hop towards b.
+    /// b's address on the shared subnet: a's next hop towards b. For OSPFv3, whose next
+    /// hops are link-local addresses no design knows, one of b's IPv6 addresses there.
     pub b_address: IpAddr,
     pub a_address: IpAddr,
 }
@@ -126,25 +127,26 @@ impl OspfOutcome {
     }
 }
 
-/// Adjacencies form between active (not passive) OSPF interfaces in the same area, on
-/// the same subnet of one broadcast domain. Each router learns what [`super::spf`]
-/// computes over them: shortest paths by cost, per area.
+/// Adjacencies form between active (not passive) interfaces where the version runs, in
+/// the same area, in one broadcast domain: for OSPF version 2 on the same IPv4 subnet;
+/// OSPFv3 talks over link-local addresses, so any IPv6 addresses will do. Each router
+/// learns what [`super::spf`] computes over them: shortest paths by cost, per area.
 pub fn ospf(
     nodes: &IndexMap<String, Node>,
     domains: &Domains,
     connected: &HashMap<String, Fib>,
+    version: OspfVersion,
 ) -> OspfOutcome {
     let mut out = OspfOutcome::default();
     let active = |node: &Node, iface: &str| {
-        node.ospf
-            .as_ref()
-            .and_then(|o| o.interfaces.iter().find(|i| i.name == iface && !i.passive))
-            .map(|i| i.area)
+        let ospf = node.ospf.as_ref().filter(|o| o.runs_on(node, iface, version))?;
+        ospf.interfaces.iter().find(|i| i.name == iface && !i.passive).map(|i| i.area)
     };
+    let routed = |a: &&IpNet| version.routes(a.addr()) && !crate::design::is_link_local(a.addr());
     for node in nodes.values() {
         for iface in node.interfaces.values() {
             let Some(area) = active(node, &iface.name) else { continue };
-            let Some(mine) = iface.addresses.iter().find(|a| a.addr().is_ipv4()) else { continue };
+            let Some(mine) = iface.addresses.iter().find(routed) else { continue };
             let me = Endpoint { node: node.name.clone(), interface: iface.name.clone() };
             for other in domains.neighbours(&me) {
                 let peer = &nodes[&other.node];
@@ -154,7 +156,8 @@ pub fn ospf(
                 let theirs = peer.interfaces[&other.interface]
                     .addresses
                     .iter()
-                    .find(|a| a.addr().is_ipv4() && mine.contains(&a.addr()));
+                    .filter(routed)
+                    .find(|a| !version.is_v2() || mine.contains(&a.addr()));
                 if let Some(theirs) = theirs {
                     out.adjacencies.push(Adjacency {
                         a: me.clone(),
@@ -166,9 +169,9 @@ pub fn ospf(
             }
         }
     }
-    let spf = super::spf::Spf::new(nodes, &out.adjacencies);
+    let spf = super::spf::Spf::new(nodes, &out.adjacencies, version);
     let mut routes = HashMap::new();
-    for router in nodes.values().filter(|n| n.ospf.is_some()) {
+    for router in nodes.values().filter(|n| n.ospf.as_ref().is_some_and(|o| o.runs(n, version))) {
         routes.insert(router.name.clone(), spf.routes(&router.name, connected));
     }
     for (router, list) in &routes {

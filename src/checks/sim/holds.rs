@@ -44,6 +44,11 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             .iter()
             .any(|r| r.to == *to && r.source == RouteSource::Static && r.via == Some(*via)),
         ProbeSpec::OspfNeighbour { node, neighbour, .. } => world.ospf.neighbours(node, neighbour),
+        ProbeSpec::Ospf6Neighbour { node, neighbour, interface, .. } => world
+            .ospf6
+            .adjacencies
+            .iter()
+            .any(|adj| adj.a.node == *node && adj.a.interface == *interface && adj.b.node == *neighbour),
         ProbeSpec::OspfRouterId { node, router_id } => {
             world.node(node).ospf.as_ref().is_some_and(|o| o.router_id == *router_id)
         }

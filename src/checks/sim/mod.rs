@@ -30,7 +30,7 @@ pub use rip::{RipOutcome, RipRoute};
 pub use trip::{RoundTrip, Stop, Trip};
 
 use crate::design::domains::Domains;
-use crate::design::{Design, Endpoint, Fault, FaultKind, Node, RecordKind, ServiceName};
+use crate::design::{Design, Endpoint, Fault, FaultKind, Node, OspfVersion, RecordKind, ServiceName};
 
 /// A lab as it would behave: the effective configuration (DHCP leases filled in) and
 /// the state of interfaces and cables.
@@ -39,7 +39,10 @@ pub struct World {
     pub design: Design,
     pub domains: Domains,
     pub fibs: HashMap<String, Fib>,
+    /// OSPF version 2 (IPv4).
     pub ospf: OspfOutcome,
+    /// OSPFv3 (IPv6), from the same design on the interfaces with IPv6 addresses.
+    pub ospf6: OspfOutcome,
     pub bgp: bgp::BgpOutcome,
     pub rip: RipOutcome,
     /// Interfaces shut down inside their node.
@@ -147,10 +150,11 @@ impl World {
         }
         let connected: HashMap<String, Fib> =
             design.nodes.values().map(|n| (n.name.clone(), fib::local_routes(n))).collect();
-        let ospf = fib::ospf(&design.nodes, &domains, &connected);
+        let ospf = fib::ospf(&design.nodes, &domains, &connected, OspfVersion::V2);
+        let ospf6 = fib::ospf(&design.nodes, &domains, &connected, OspfVersion::V3);
         let rip = rip::rip(&design.nodes, &domains, &connected);
         let mut fibs = connected;
-        for (node, learned) in &ospf.learned {
+        for (node, learned) in ospf.learned.iter().chain(&ospf6.learned) {
             fibs.get_mut(node).expect("every node has a table").routes.extend(learned.iter().cloned());
         }
         for (node, learned) in &rip.learned {
@@ -168,6 +172,7 @@ impl World {
             domains,
             fibs,
             ospf,
+            ospf6,
             bgp: bgp_outcome,
             rip,
             down: state.down,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::World;
 use super::spf::cost;
 use crate::checks::model::{DrRole, ProbeSpec};
-use crate::design::{Endpoint, NetworkType, OspfInterface};
+use crate::design::{Endpoint, NetworkType, OspfInterface, OspfVersion};
 
 /// The OSPF interface of an endpoint, if it runs OSPF.
 fn ospf_interface<'a>(world: &'a World, ep: &Endpoint) -> Option<&'a OspfInterface> {
@@ -17,10 +17,11 @@ fn ospf_interface<'a>(world: &'a World, ep: &Endpoint) -> Option<&'a OspfInterfa
 /// every router there has a stated priority, and no two eligible ones tie for DR or
 /// BDR (a tie falls to router IDs, which a student may choose). All routers of a lab
 /// start together and wait out the same timer, so the election sees them all.
-pub fn roles(world: &World) -> HashMap<Endpoint, DrRole> {
+pub fn roles(world: &World, version: OspfVersion) -> HashMap<Endpoint, DrRole> {
     let mut out = HashMap::new();
     let mut links: HashMap<usize, Vec<Endpoint>> = HashMap::new();
-    for adj in &world.ospf.adjacencies {
+    let outcome = if version.is_v2() { &world.ospf } else { &world.ospf6 };
+    for adj in &outcome.adjacencies {
         let Some(domain) = world.domains.index_of(&adj.a) else { continue };
         let members = links.entry(domain).or_default();
         for ep in [&adj.a, &adj.b] {
@@ -60,21 +61,28 @@ pub fn roles(world: &World) -> HashMap<Endpoint, DrRole> {
 /// Whether an OSPF route-cost or interface check holds in the world.
 pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
     match probe {
-        ProbeSpec::OspfRoute { node, to, metric, via } => {
-            world.ospf.spf.get(node).is_some_and(|routes| {
+        ProbeSpec::OspfRoute { node, to, metric, via, interfaces } => {
+            let outcome = if to.addr().is_ipv4() { &world.ospf } else { &world.ospf6 };
+            let right_way = |(a, i): &(std::net::IpAddr, String)| {
+                (via.is_empty() && interfaces.is_empty()) || via.contains(a) || interfaces.contains(i)
+            };
+            outcome.spf.get(node).is_some_and(|routes| {
                 routes.iter().any(|r| {
-                    r.route.to == *to
-                        && metric.is_none_or(|m| m == r.metric)
-                        && (via.is_empty() || r.hops.iter().any(|(a, _)| via.contains(a)))
+                    r.route.to == *to && metric.is_none_or(|m| m == r.metric) && r.hops.iter().any(right_way)
                 })
             }) && world.fibs[node].lookup(to.addr()).is_some_and(|r| r.to == *to)
         }
-        ProbeSpec::OspfInterface { node, interface, cost: want_cost, network, role } => {
+        ProbeSpec::OspfInterface { node, interface, version, cost: want_cost, network, role } => {
             let ep = Endpoint { node: node.clone(), interface: interface.clone() };
             let Some(oi) = ospf_interface(world, &ep) else { return false };
-            want_cost.is_none_or(|c| c == cost(world.node(node), interface))
+            let runs = world
+                .node(node)
+                .ospf
+                .as_ref()
+                .is_some_and(|o| o.runs_on(world.node(node), interface, *version));
+            runs && want_cost.is_none_or(|c| c == cost(world.node(node), interface))
                 && network.is_none_or(|n| n == oi.network.unwrap_or(NetworkType::Broadcast))
-                && role.is_none_or(|r| roles(world).get(&ep) == Some(&r))
+                && role.is_none_or(|r| roles(world, *version).get(&ep) == Some(&r))
         }
         _ => false,
     }

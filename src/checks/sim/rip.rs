@@ -126,7 +126,7 @@ fn announced(node: &Node, fib: &Fib, v4: bool) -> Vec<IpNet> {
 }
 
 fn is_link_local(net: &IpNet) -> bool {
-    matches!(net.addr(), IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80)
+    crate::design::is_link_local(net.addr())
 }
 
 /// RIP's steady state over the whole lab.

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::fib::{Adjacency, Fib, FibRoute, RouteSource};
-use crate::design::{AreaKind, Node, Redistribute};
+use crate::design::{AreaKind, Node, OspfVersion, Redistribute};
 
 /// FRR's cost for an interface the design gives no cost, as FRR 8 in the router image
 /// shows it for a veth (`show ip route ospf`: 10 for a connected link, 10 more per
@@ -64,12 +64,14 @@ fn area_of(node: &Node, iface: &str) -> Option<Ipv4Addr> {
     node.ospf.as_ref()?.interfaces.iter().find(|i| i.name == iface).map(|i| i.area)
 }
 
-fn areas(node: &Node) -> BTreeSet<Ipv4Addr> {
-    node.ospf.iter().flat_map(|o| o.interfaces.iter().map(|i| i.area)).collect()
+/// The areas of the interfaces where the version runs.
+fn areas(node: &Node, version: OspfVersion) -> BTreeSet<Ipv4Addr> {
+    let Some(ospf) = &node.ospf else { return BTreeSet::new() };
+    ospf.interfaces.iter().filter(|i| ospf.runs_on(node, &i.name, version)).map(|i| i.area).collect()
 }
 
-fn is_abr(node: &Node) -> bool {
-    let a = areas(node);
+fn is_abr(node: &Node, version: OspfVersion) -> bool {
+    let a = areas(node, version);
     a.len() > 1 && a.contains(&BACKBONE)
 }
 
@@ -82,6 +84,7 @@ fn kind(node: &Node, area: Ipv4Addr) -> Option<(AreaKind, bool)> {
 pub struct Spf<'a> {
     nodes: &'a IndexMap<String, Node>,
     adjacencies: &'a [Adjacency],
+    version: OspfVersion,
 }
 
 /// Distances within one area from one router, with the first hops that reach each.
@@ -93,8 +96,12 @@ struct Tree<'a> {
 type Candidate<'a> = ((RouteClass, u32, u32), Vec<&'a Adjacency>);
 
 impl<'a> Spf<'a> {
-    pub fn new(nodes: &'a IndexMap<String, Node>, adjacencies: &'a [Adjacency]) -> Spf<'a> {
-        Spf { nodes, adjacencies }
+    pub fn new(
+        nodes: &'a IndexMap<String, Node>,
+        adjacencies: &'a [Adjacency],
+        version: OspfVersion,
+    ) -> Spf<'a> {
+        Spf { nodes, adjacencies, version }
     }
 
     /// Dijkstra over the adjacencies of one area.
@@ -137,13 +144,19 @@ impl<'a> Spf<'a> {
     fn own_nets(&self, node: &str, area: Ipv4Addr) -> Vec<(IpNet, u32)> {
         let node = &self.nodes[node];
         let Some(ospf) = &node.ospf else { return Vec::new() };
+        let version = self.version;
         ospf.interfaces
             .iter()
             .filter(|i| i.area == area)
             .filter_map(|oi| node.interfaces.get(&oi.name).map(|i| (oi, i)))
             .flat_map(|(oi, i)| {
-                let c = if i.name == "lo" { 0 } else { oi.cost.unwrap_or(DEFAULT_COST) };
-                i.addresses.iter().filter(|a| a.addr().is_ipv4()).map(move |a| (a.trunc(), c))
+                // OSPF version 2 announces a loopback at cost 0, OSPFv3 at its interface
+                // cost (FRR 8: `show ipv6 route ospf6`, tests/fixtures/checks/outputs).
+                let c = if i.name == "lo" && version.is_v2() { 0 } else { oi.cost.unwrap_or(DEFAULT_COST) };
+                i.addresses
+                    .iter()
+                    .filter(move |a| version.routes(a.addr()) && !crate::design::is_link_local(a.addr()))
+                    .map(move |a| (a.trunc(), c))
             })
             .collect()
     }
@@ -173,24 +186,26 @@ impl<'a> Spf<'a> {
             }
         };
         if let Some((AreaKind::Stub, _)) | Some((AreaKind::Nssa, true)) = kind(node, area) {
-            add("0.0.0.0/0".parse().expect("the default route"), 1);
+            add(self.version.default_route(), 1);
         }
         if let Some((_, true)) = kind(node, area) {
             return out;
         }
-        for other in areas(node).into_iter().filter(|a| *a != area) {
+        for other in areas(node, self.version).into_iter().filter(|a| *a != area) {
             for (net, m) in self.intra(abr, other) {
                 add(net, m);
             }
         }
         // Into a non-backbone area also what the backbone's other border routers sum up.
-        if area != BACKBONE && areas(node).contains(&BACKBONE) {
+        if area != BACKBONE && areas(node, self.version).contains(&BACKBONE) {
             let tree = self.tree(abr, BACKBONE);
             for (b, d) in &tree.dist {
-                if *b == abr || !is_abr(&self.nodes[*b]) {
+                if *b == abr || !is_abr(&self.nodes[*b], self.version) {
                     continue;
                 }
-                for other in areas(&self.nodes[*b]).into_iter().filter(|a| *a != BACKBONE && *a != area) {
+                for other in
+                    areas(&self.nodes[*b], self.version).into_iter().filter(|a| *a != BACKBONE && *a != area)
+                {
                     for (net, m) in self.intra(b, other) {
                         add(net, d + m);
                     }
@@ -215,7 +230,7 @@ impl<'a> Spf<'a> {
             Some((old, _)) if d > *old => {}
             _ => best = Some((d, hops)),
         };
-        for area in areas(&self.nodes[from]) {
+        for area in areas(&self.nodes[from], self.version) {
             let tree = self.tree(from, area);
             if let Some(d) = tree.dist.get(to) {
                 if to != from {
@@ -224,12 +239,12 @@ impl<'a> Spf<'a> {
                 continue;
             }
             for (b, d) in &tree.dist {
-                if *b == from || !is_abr(&self.nodes[*b]) {
+                if *b == from || !is_abr(&self.nodes[*b], self.version) {
                     continue;
                 }
                 // The border router's own way there: a shared area, or the backbone to
                 // a border router of the target's area.
-                let beyond = areas(&self.nodes[*b])
+                let beyond = areas(&self.nodes[*b], self.version)
                     .into_iter()
                     .filter_map(|a| self.tree(b, a).dist.get(to).copied())
                     .min()
@@ -238,9 +253,9 @@ impl<'a> Spf<'a> {
                         backbone
                             .dist
                             .iter()
-                            .filter(|(b2, _)| is_abr(&self.nodes[**b2]))
+                            .filter(|(b2, _)| is_abr(&self.nodes[**b2], self.version))
                             .filter_map(|(b2, d2)| {
-                                areas(&self.nodes[*b2])
+                                areas(&self.nodes[*b2], self.version)
                                     .into_iter()
                                     .filter_map(|a| self.tree(b2, a).dist.get(to).map(|d3| d2 + d3))
                                     .min()
@@ -281,7 +296,7 @@ impl<'a> Spf<'a> {
                 }
             }
         };
-        let my_areas = areas(me);
+        let my_areas = areas(me, self.version);
         for &area in &my_areas {
             let tree = self.tree(router, area);
             for (x, d) in &tree.dist {
@@ -293,11 +308,11 @@ impl<'a> Spf<'a> {
                 }
             }
             // A border router takes summaries from the backbone only.
-            if is_abr(me) && area != BACKBONE {
+            if is_abr(me, self.version) && area != BACKBONE {
                 continue;
             }
             for (b, d) in &tree.dist {
-                if *b == router || !is_abr(&self.nodes[*b]) {
+                if *b == router || !is_abr(&self.nodes[*b], self.version) {
                     continue;
                 }
                 for (net, m) in self.summaries(b, area) {
@@ -308,11 +323,11 @@ impl<'a> Spf<'a> {
         // External routes: into every normal area, into an NSSA only from its own routers.
         let normal = |n: &Node, a: Ipv4Addr| kind(n, a).is_none();
         for asbr in self.nodes.values().filter(|n| n.name != router && n.ospf.is_some()) {
-            let externals = external(asbr, &connected[&asbr.name]);
+            let externals = external(asbr, &connected[&asbr.name], self.version);
             if externals.is_empty() {
                 continue;
             }
-            let theirs = areas(asbr);
+            let theirs = areas(asbr, self.version);
             let from_normal = theirs.iter().any(|a| normal(asbr, *a));
             let shared_nssa = theirs
                 .iter()
@@ -350,27 +365,24 @@ impl<'a> Spf<'a> {
     }
 }
 
-/// What a router redistributes into OSPF.
-fn external(node: &Node, fib: &Fib) -> Vec<IpNet> {
-    let Some(ospf) = &node.ospf else { return Vec::new() };
+/// What a router redistributes into this version of OSPF: the routes of its family.
+fn external(node: &Node, fib: &Fib, version: OspfVersion) -> Vec<IpNet> {
+    let Some(ospf) = node.ospf.as_ref().filter(|o| o.runs(node, version)) else { return Vec::new() };
+    let family = |f: &&FibRoute| version.routes(f.to.addr()) && !crate::design::is_link_local(f.to.addr());
     let mut nets = Vec::new();
     for r in &ospf.redistribute {
         match r {
             Redistribute::Connected => nets.extend(
-                fib.routes
-                    .iter()
-                    .filter(|f| f.source == RouteSource::Connected && f.to.addr().is_ipv4())
-                    .map(|f| f.to),
+                fib.routes.iter().filter(family).filter(|f| f.source == RouteSource::Connected).map(|f| f.to),
             ),
             Redistribute::Static => nets.extend(
                 fib.routes
                     .iter()
-                    .filter(|f| {
-                        f.source == RouteSource::Static && f.to.prefix_len() > 0 && f.to.addr().is_ipv4()
-                    })
+                    .filter(family)
+                    .filter(|f| f.source == RouteSource::Static && f.to.prefix_len() > 0)
                     .map(|f| f.to),
             ),
-            Redistribute::Default => nets.push("0.0.0.0/0".parse().expect("the default route")),
+            Redistribute::Default => nets.push(version.default_route()),
         }
     }
     // What OSPF already carries as the router's own is not external.

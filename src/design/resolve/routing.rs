@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::IpNet;
 
 use super::Resolver;
-use crate::design::model::{Endpoint, Ospf, OspfInterface, Redistribute, Route};
+use crate::design::model::{Endpoint, Ospf, OspfInterface, Redistribute, Route, has_routed_address};
 use crate::design::syntax::{self, Word, words};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::kind::NodeKind;
@@ -403,9 +403,10 @@ impl Resolver<'_> {
                     }
                 }
                 (None, None) => {
-                    // Every interface with an IPv4 address, as "network ... area 0" for all.
+                    // Every interface with an address, as "network ... area 0" for all
+                    // (OSPFv3 on those with an IPv6 one).
                     for iface in self.nodes[node].interfaces.values() {
-                        if iface.addresses.iter().any(|a| a.addr().is_ipv4()) {
+                        if has_routed_address(iface, true) || has_routed_address(iface, false) {
                             wanted.push((iface.name.clone(), default_area, Loc::key(at.clone())));
                         }
                     }
@@ -428,11 +429,11 @@ impl Resolver<'_> {
                     self.report(diag);
                     continue;
                 };
-                if !iface.addresses.iter().any(|a| a.addr().is_ipv4()) {
+                if !has_routed_address(iface, true) && !has_routed_address(iface, false) {
                     self.report(
                         Diagnostic::error(
                             "ospf-no-address",
-                            format!("OSPF runs on `{ep}`, which has no IPv4 address"),
+                            format!("OSPF runs on `{ep}`, which has no address"),
                         )
                         .at(loc)
                         .label("no address")
