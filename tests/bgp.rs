@@ -111,3 +111,37 @@ fn a_blank_bgp_part_takes_down_its_sessions_routes_and_the_reachability_resting_
     assert!(!depends("bgp-route/r3/198.51.100.0/26"));
     assert!(!depends("reach/pc2/pc3"), "r2 and r3 reach each other's LANs without r1");
 }
+
+#[test]
+fn a_dual_stack_peering_has_one_session_per_family_each_with_its_own_networks() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labs/bgp-dual-stack.yml");
+    let d = Lab::load(&Source::read(&path).unwrap()).unwrap().design_for(None).solution();
+    let p = plan(&d, InstanceId::for_lab(&d.lab, None));
+    let r1 = frr(&p, "r1");
+    for line in [
+        " neighbor 192.0.2.2 remote-as 65002\n",
+        " neighbor 2001:db8:12::2 remote-as 65002\n",
+        " address-family ipv4 unicast\n  network 198.51.100.0/25\n  neighbor 192.0.2.2 activate\n exit-address-family\n",
+        " address-family ipv6 unicast\n  network 2001:db8:1::/64\n  neighbor 2001:db8:12::2 activate\n exit-address-family\n",
+    ] {
+        assert!(r1.contains(line), "{line:?} in\n{r1}");
+    }
+    let suite = derive::suite(&d);
+    let ids: Vec<&str> = suite.checks.iter().map(|c| c.id.as_str()).collect();
+    for id in [
+        "bgp-session/r1/r2",
+        "bgp-session6/r1/r2",
+        "bgp-route/r1/2001:db8:2::/64",
+        "bgp-route/r2/198.51.100.0/25",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "one id per check: {ids:?}");
+    let world = asbuilt::checks::sim::World::of(&d);
+    for c in &suite.checks {
+        assert!(asbuilt::checks::sim::holds::holds(&world, &c.probe), "{}", c.id);
+    }
+}

@@ -113,3 +113,46 @@ async fn the_lab_as_students_get_it_fails_exactly_the_bgp_checks_of_r1_until_r1_
     let report = grade(&lab, &design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
 }
+
+/// Two ASes joined by a dual-stack cable, one session per family.
+fn dual_stack(student: Option<&str>) -> Design {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labs/bgp-dual-stack.yml");
+    asbuilt::design::Lab::load(&asbuilt::topology::Source::read(&path).unwrap()).unwrap().design_for(student)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ipv6_unicast_runs_over_its_own_session_and_is_graded_like_ipv4() {
+    let built = dual_stack(None).solution();
+    let suite = derive::suite(&built);
+    for id in ["bgp-session/r1/r2", "bgp-session6/r1/r2", "bgp-session6/r2/r1"] {
+        assert!(
+            suite.check(id).is_some(),
+            "{id}: {:?}",
+            suite.checks.iter().map(|c| &c.id).collect::<Vec<_>>()
+        );
+    }
+    let v6_route = suite.check("bgp-route/r1/2001:db8:2::/64").expect("r1 learns r2's IPv6 LAN");
+    assert!(
+        matches!(&v6_route.probe, ProbeSpec::BgpRoute { as_paths, .. } if as_paths == &vec![vec![65002]]),
+        "{:?}",
+        v6_route.probe
+    );
+    assert!(suite.check("reach6/pc1/pc2").is_some());
+    let lab = Deployed::new(built.clone(), "t-bgp6-full").await;
+    let report = grade(&lab, &built, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    let table = lab.run("r1", "vtysh -c 'show bgp ipv6 unicast 2001:db8:2::/64 json'").await;
+    assert!(table.stdout.contains("\"paths\""), "{}", table.stdout);
+    drop(lab);
+
+    // As students get it: r1's BGP blank fails exactly its checks, in both families.
+    let handed_out = dual_stack(Some("s2"));
+    let suite = derive::suite(&handed_out);
+    let lab = Deployed::new(handed_out.clone(), "t-bgp6-part").await;
+    let report = grade(&lab, &handed_out, &suite).await;
+    let expected = depending_on(&suite, &student_parts(&handed_out));
+    assert!(expected.iter().any(|id| id.starts_with("reach6/")), "{expected:?}");
+    assert!(expected.iter().any(|id| id.starts_with("bgp-route/r2/")), "{expected:?}");
+    assert_eq!(not_passed(&report), expected, "{}", explain(&report));
+}

@@ -382,3 +382,81 @@ design:
     let errors = Lab::load(&Source::new("inline.yml", yaml(""))).unwrap_err();
     assert!(format!("{errors:?}").contains("router ID"), "{errors:?}");
 }
+
+#[test]
+fn an_nssa_passes_its_own_external_routes_out_and_takes_none_in() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labs/ospf-nssa.yml");
+    let design = Lab::load(&Source::read(&path).unwrap()).unwrap().design_for(None);
+    let p = planned(&design);
+    assert!(frr(&p, "r1").contains(" area 0.0.0.1 nssa\n"), "{}", frr(&p, "r1"));
+    assert!(frr(&p, "r2").contains(" area 0.0.0.1 nssa\n"));
+    let suite = derive::suite(&design);
+    assert!(
+        suite.check("ospf-route/r3/198.51.100.0/24").is_some(),
+        "r2's LAN, through the border: {:?}",
+        ids(&suite)
+    );
+    assert!(suite.check("ospf-route/r1/198.51.100.0/24").is_some());
+    assert!(suite.check("ospf-route/r1/192.0.2.0/24").is_some(), "r3's LAN reaches the border router");
+    assert!(suite.check("ospf-route/r2/192.0.2.0/24").is_none(), "but not into the NSSA: {:?}", ids(&suite));
+    let world = World::of(&design);
+    assert!(suite.checks.iter().all(|c| holds(&world, &c.probe)));
+}
+
+#[test]
+fn ospfv3_checks_follow_a_students_ipv6_subnets_under_the_teachers_ids() {
+    let lab = Lab::load(&Source::new(
+        "ospf6-variants.yml",
+        r#"
+lab: ospf6-variants
+title: OSPFv3 per student
+nodes:
+  r1: { kind: router, build: [ospf] }
+  r2: { kind: router }
+  pc1: { kind: host }
+links:
+  - r1:eth1 -- r2:eth1
+  - r1:eth2 -- pc1:eth1
+design:
+  addresses:
+    r1:eth1: [10.0.12.1/30, "2001:db8:12::1/64"]
+    r2:eth1: [10.0.12.2/30, "2001:db8:12::2/64"]
+    r1:eth2: "2001:db8:1::1/64"
+    pc1:eth1: "2001:db8:1::10/64"
+  ospf:
+    r1: { area: 0, passive: [eth2] }
+    r2: { area: 0 }
+variants:
+  "2001:db8:1::/64": "2001:db8:8000::/33"
+"#
+        .to_string(),
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let teacher: ipnet::IpNet = "2001:db8:1::/64".parse().unwrap();
+    let mut moved = 0;
+    for student in ["a", "b", "s123456"] {
+        let design = lab.design_for(Some(student));
+        let lan = subnet6(&design, "pc1", "eth1");
+        moved += usize::from(lan != teacher);
+        let suite = derive::suite(&design);
+        let check = suite.check("ospf-route/r2/2001:db8:1::/64").expect("the id is the teacher's");
+        let ProbeSpec::OspfRoute { to, .. } = &check.probe else { panic!() };
+        assert_eq!(*to, lan, "{student}: the probe looks for the student's own subnet");
+        let own = design.nodes["r1"].interfaces["eth2"].addresses[0];
+        assert!(lan.contains(&own.addr()), "{student}: r1's LAN address moved with the subnet");
+        let solved = planned(&design.clone().solution());
+        let r1 = frr(&solved, "r1");
+        assert!(
+            r1.contains(&format!(
+                "interface eth2
+ ipv6 address {own}
+ ipv6 ospf6 area 0.0.0.0
+"
+            )),
+            "{r1}"
+        );
+        let world = World::of(&design.solution());
+        assert!(holds(&world, &check.probe), "{student}");
+    }
+    assert!(moved > 0, "some student's LAN moved");
+}

@@ -144,3 +144,24 @@ async fn the_dual_stack_ospf_lab_scores_full_marks_once_the_student_types_both_v
     let report = grade(&lab, &design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "after the student's OSPF:\n{}", explain(&report));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_nssa_passes_its_own_external_routes_out_and_takes_none_in_on_real_routers() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/labs/ospf-nssa.yml");
+    let design = asbuilt::design::Lab::load(&asbuilt::topology::Source::read(&path).unwrap())
+        .unwrap()
+        .design_for(None);
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-nssa").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "ospf-nssa.yml:\n{}", explain(&report));
+    // r2's LAN crosses the border into the backbone (N2 translated to E2) ...
+    let r3 = lab.run("r3", "ip route show proto ospf").await;
+    assert!(r3.stdout.contains("198.51.100.0/24"), "{}", r3.stdout);
+    // ... while r3's LAN reaches the border router (positive control) but not the NSSA.
+    let r1 = lab.run("r1", "ip route show proto ospf").await;
+    assert!(r1.stdout.contains("192.0.2.0/24"), "{}", r1.stdout);
+    let r2 = lab.run("r2", "ip route show proto ospf").await;
+    assert!(r2.stdout.contains("10.0.13.0/30"), "r2 hears the backbone's summary: {}", r2.stdout);
+    assert!(!r2.stdout.contains("192.0.2.0/24"), "{}", r2.stdout);
+}

@@ -977,7 +977,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 26] = [
+    pub const FAMILIES: [&'static str; 29] = [
         "address",
         "gateway",
         "gateway6",
@@ -990,14 +990,17 @@ impl Grading {
         "ospf6-interface",
         "rip-route",
         "bgp-session",
+        "bgp-session6",
         "bgp-route",
         "vlan",
         "link",
         "reach",
         "reach6",
         "blocked",
+        "blocked6",
         "denied",
         "port",
+        "port6",
         "nat",
         "forward",
         "http",

@@ -46,6 +46,11 @@ pub fn ruleset(policy: Option<&Firewall>, nat: Option<&Nat>) -> String {
                 verdict(fw.input)
             );
             out.push_str("\t\tct state established,related accept\n\t\tiif \"lo\" accept\n");
+            // IPv6's neighbour discovery is what ARP is to IPv4 (which nftables' inet
+            // table never sees): without it no IPv6 packet reaches the firewall at all.
+            out.push_str(
+                "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept\n",
+            );
             for line in &input {
                 let _ = writeln!(out, "\t\t{line}");
             }

@@ -19,11 +19,13 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             address: s.address,
             remote_as: s.remote_as,
         };
+        // Two routers may peer once per family: an IPv6 session has an id of its own.
+        let family = if s.address.is_ipv4() { "bgp-session" } else { "bgp-session6" };
         // A session retries its connection every few seconds (FRR's default is two
         // minutes; a student may keep it): patient, until settling says it is done.
         out.push(
             Draft::new(
-                format!("bgp-session/{}/{}", s.node, s.peer),
+                format!("{family}/{}/{}", s.node, s.peer),
                 session_text(&s.node, &s.peer, s.remote_as),
                 Area::Network,
                 probe,

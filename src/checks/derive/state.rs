@@ -9,7 +9,7 @@ use ipnet::IpNet;
 use super::ids::prefix;
 use super::{Area, Draft, texts};
 use crate::checks::model::{AddressExpect, DhcpRange, ProbeSpec};
-use crate::checks::sim::{RouteSource, World};
+use crate::checks::sim::{Flow, RouteSource, World};
 use crate::design::{Design, Endpoint, Node, OspfVersion, Part};
 use crate::kind::NodeKind;
 
@@ -254,7 +254,16 @@ pub fn links(design: &Design, world: &World) -> Vec<Draft> {
         if !mine.contains(&theirs.addr()) || world.domains.index_of(a).is_none() {
             continue;
         }
-        let probe = ProbeSpec::Link { from: a.clone(), to: b.clone(), address: theirs.addr() };
+        // Pinged from the end whose partner answers: a firewall that drops what is
+        // addressed to it still pings out (its replies come back as established).
+        let answers = |from: &Endpoint, to: IpAddr| world.round_trip(&from.node, to, Flow::Icmp).ok();
+        let probe = if answers(a, theirs.addr()) {
+            ProbeSpec::Link { from: a.clone(), to: b.clone(), address: theirs.addr() }
+        } else if answers(b, mine.addr()) {
+            ProbeSpec::Link { from: b.clone(), to: a.clone(), address: mine.addr() }
+        } else {
+            continue;
+        };
         out.push(Draft::new(
             format!("link/{}", segment.name),
             texts::link(&segment.name, &a.node, &b.node),

@@ -20,7 +20,7 @@ use ipnet::IpNet;
 use super::{Area, Draft, texts};
 use crate::checks::model::{ListenAt, ProbeSpec, Target};
 use crate::checks::sim::{Flow, RoundTrip, Stop, World};
-use crate::design::{Design, Endpoint, Service, Transport, Verdict};
+use crate::design::{Design, Endpoint, Service, Text, Transport, Verdict};
 use crate::kind::NodeKind;
 
 /// Ports tried, in order, for a check that the policy blocks what it does not allow.
@@ -47,17 +47,11 @@ struct TargetNode {
 
 pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
     let reps = representatives(design, world);
-    let mut pairs = Vec::new();
-    for from in &reps {
-        for to in targets(design, world, from, &reps) {
-            let icmp = world.round_trip(from, to.address, Flow::Icmp);
-            pairs.push(Pair { from, to, icmp });
-        }
-    }
+    let pairs4 = pairs(design, world, &reps, Family::V4);
     let mut out = Vec::new();
-    for pair in &pairs {
-        let (from, to) = (pair.from, &pair.to.node);
+    for pair in &pairs4 {
         if pair.icmp.ok() {
+            let (from, to) = (pair.from, &pair.to.node);
             let id = format!("reach/{from}/{to}");
             let probe =
                 ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: true, stopped: None };
@@ -65,27 +59,75 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             // cable in a troubleshooting lab must not decide a reachability check.
             out.push(Draft::new(id, texts::reach(from, to), Area::Network, probe).patient(2, 3_000));
         }
+    }
+    out.extend(policy(design, world, &pairs4, Family::V4));
+    out.extend(reach_ipv6(design, world, &reps));
+    // A dual-stack lab's firewall filters both families: its policy is checked in both.
+    let pairs6 = pairs(design, world, &reps, Family::V6);
+    out.extend(policy(design, world, &pairs6, Family::V6));
+    out.extend(inbound(design, world, &reps));
+    out.extend(nat(design, world, &pairs4));
+    out.extend(port_forwards(design, world, &reps));
+    out
+}
+
+/// The address family of a set of checks: IPv6 checks have ids of their own
+/// (`port6/...`, `blocked6/...`), as `reach6` beside `reach`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    fn suffix(self) -> &'static str {
+        match self {
+            Family::V4 => "",
+            Family::V6 => "6",
+        }
+    }
+}
+
+/// Every representative towards every target of the family, with how a ping would go.
+fn pairs<'a>(design: &Design, world: &World, reps: &'a [String], family: Family) -> Vec<Pair<'a>> {
+    let mut pairs = Vec::new();
+    for from in reps {
+        for to in targets(design, world, from, reps, family) {
+            let icmp = world.round_trip(from, to.address, Flow::Icmp);
+            pairs.push(Pair { from, to, icmp });
+        }
+    }
+    pairs
+}
+
+/// What the firewall policy on the way must let through (the services of the target,
+/// and ports the rules name) and what it must stop, per pair.
+fn policy(design: &Design, world: &World, pairs: &[Pair<'_>], family: Family) -> Vec<Draft> {
+    let six = family.suffix();
+    let mut out = Vec::new();
+    for pair in pairs {
+        let (from, to) = (pair.from, &pair.to.node);
         if !pair.to.representative || !crosses_firewall(world, pair) {
             continue;
         }
         for (protocol, port) in services(design, to) {
             let trip = world.round_trip(from, pair.to.address, flow(protocol, port));
             if trip.ok() {
-                let id = port_id(from, to, protocol, port, true);
+                let id = port_id(from, to, protocol, port, true, family);
                 let probe = port_probe(world, pair, protocol, port, true, None);
-                let text = texts::port(from, to, &service_name(protocol, port), true);
+                let text = with_family(texts::port(from, to, &service_name(protocol, port), true), family);
                 out.push(Draft::new(id, text, Area::Network, probe));
             }
         }
         for port in policy_ports(design, world, pair) {
-            let id = port_id(from, to, Transport::Tcp, port, true);
+            let id = port_id(from, to, Transport::Tcp, port, true, family);
             let listen = Some(ListenAt { node: to.clone(), port });
             let probe = port_probe(world, pair, Transport::Tcp, port, true, listen);
-            let text = texts::port(from, to, &service_name(Transport::Tcp, port), true);
+            let text = with_family(texts::port(from, to, &service_name(Transport::Tcp, port), true), family);
             out.push(Draft::new(id, text, Area::Network, probe));
         }
     }
-    for pair in &pairs {
+    for pair in pairs {
         let (from, to) = (pair.from, &pair.to.node);
         if !pair.to.representative {
             continue;
@@ -95,8 +137,8 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             let probe =
                 ProbeSpec::Ping { from: from.to_string(), to: target(&pair.to), reach: false, stopped };
             out.push(Draft::new(
-                format!("blocked/{from}/{to}"),
-                texts::blocked(from, to),
+                format!("blocked{six}/{from}/{to}"),
+                with_family(texts::blocked(from, to), family),
                 Area::Network,
                 probe,
             ));
@@ -110,8 +152,13 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             tcp_allowed |= trip.ok() && protocol == Transport::Tcp;
             if trip.blocked_by_policy() {
                 let probe = port_probe(world, pair, protocol, port, false, None);
-                let text = texts::port(from, to, &service_name(protocol, port), false);
-                out.push(Draft::new(port_id(from, to, protocol, port, false), text, Area::Network, probe));
+                let text = with_family(texts::port(from, to, &service_name(protocol, port), false), family);
+                out.push(Draft::new(
+                    port_id(from, to, protocol, port, false, family),
+                    text,
+                    Area::Network,
+                    probe,
+                ));
             }
         }
         tcp_allowed |= !policy_ports(design, world, pair).is_empty();
@@ -126,30 +173,31 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
         if let (true, Some(port)) = (tcp_allowed, unlisted) {
             let listen = Some(ListenAt { node: to.clone(), port });
             let probe = port_probe(world, pair, Transport::Tcp, port, false, listen);
-            let text = texts::port(from, to, &service_name(Transport::Tcp, port), false);
-            out.push(Draft::new(port_id(from, to, Transport::Tcp, port, false), text, Area::Network, probe));
+            let text = with_family(texts::port(from, to, &service_name(Transport::Tcp, port), false), family);
+            out.push(Draft::new(
+                port_id(from, to, Transport::Tcp, port, false, family),
+                text,
+                Area::Network,
+                probe,
+            ));
         }
     }
-    out.extend(reach_ipv6(design, world, &reps));
-    out.extend(inbound(design, world, &reps));
-    out.extend(nat(design, world, &pairs));
-    out.extend(port_forwards(design, world, &reps));
     out
+}
+
+/// An IPv6 check's title says so; its hint is the same.
+fn with_family((title, hint): (Text, Text), family: Family) -> (Text, Text) {
+    match family {
+        Family::V4 => (title, hint),
+        Family::V6 => (title.map(|t| format!("{t}, IPv6")), hint),
+    }
 }
 
 /// The same representatives reaching each other over IPv6, where both have a fixed
 /// IPv6 address and the designed network carries it: a dual-stack lab is graded on
 /// both families (`reach6/<from>/<to>`).
 fn reach_ipv6(design: &Design, world: &World, reps: &[String]) -> Vec<Draft> {
-    let ipv6_of = |node: &str| {
-        design.nodes[node]
-            .interfaces
-            .values()
-            .filter(|i| i.name != "lo")
-            .flat_map(|i| i.addresses.iter())
-            .map(IpNet::addr)
-            .find(|a| a.is_ipv6())
-    };
+    let ipv6_of = |node: &str| ipv6_of(design, node);
     let mut out = Vec::new();
     for from in reps {
         if ipv6_of(from).is_none() {
@@ -247,26 +295,47 @@ fn addresses_of(world: &World, node: &str) -> Vec<IpAddr> {
     own.chain(leased).filter(IpAddr::is_ipv4).collect()
 }
 
-/// The other representatives with a fixed address, and the source's own gateway.
-fn targets(design: &Design, world: &World, from: &str, reps: &[String]) -> Vec<TargetNode> {
+/// The other representatives with a fixed address of the family, and the source's own
+/// gateway of that family.
+fn targets(design: &Design, world: &World, from: &str, reps: &[String], family: Family) -> Vec<TargetNode> {
+    // An IPv6 check needs an IPv6 source too.
+    if family == Family::V6 && ipv6_of(design, from).is_none() {
+        return Vec::new();
+    }
     let mut out: Vec<TargetNode> = reps
         .iter()
         .filter(|r| r.as_str() != from)
         .filter_map(|r| {
             let node = &design.nodes[r];
-            // A leased address is not known before the lab runs.
-            let fixed = node.interfaces.values().any(|i| !i.dhcp && !i.addresses.is_empty());
-            let address = node.primary_address().filter(|_| fixed)?;
+            let address = match family {
+                // A leased address is not known before the lab runs.
+                Family::V4 => {
+                    let fixed = node.interfaces.values().any(|i| !i.dhcp && !i.addresses.is_empty());
+                    node.primary_address().filter(|a| fixed && a.is_ipv4())?
+                }
+                Family::V6 => ipv6_of(design, r)?,
+            };
             Some(TargetNode { node: r.clone(), address, representative: true })
         })
         .collect();
-    let gateway = world.node(from).gateways.iter().find(|g| g.is_ipv4()).copied();
+    let gateway = world.node(from).gateways.iter().find(|g| g.is_ipv4() == (family == Family::V4)).copied();
     if let Some((gw, owner)) = gateway.and_then(|g| world.owner(g).map(|o| (g, o.name.clone())))
         && !out.iter().any(|t| t.node == owner)
     {
         out.push(TargetNode { node: owner, address: gw, representative: false });
     }
     out
+}
+
+/// A node's IPv6 address on a cabled interface, if it has one.
+fn ipv6_of(design: &Design, node: &str) -> Option<IpAddr> {
+    design.nodes[node]
+        .interfaces
+        .values()
+        .filter(|i| i.name != "lo")
+        .flat_map(|i| i.addresses.iter())
+        .map(IpNet::addr)
+        .find(|a| a.is_ipv6() && !crate::design::is_link_local(*a))
 }
 
 fn target(to: &TargetNode) -> Target {
@@ -333,8 +402,9 @@ fn flow(protocol: Transport, port: u16) -> Flow {
     }
 }
 
-fn port_id(from: &str, to: &str, protocol: Transport, port: u16, open: bool) -> String {
-    format!("port/{from}/{to}/{protocol}/{port}/{}", if open { "open" } else { "closed" })
+fn port_id(from: &str, to: &str, protocol: Transport, port: u16, open: bool, family: Family) -> String {
+    let six = family.suffix();
+    format!("port{six}/{from}/{to}/{protocol}/{port}/{}", if open { "open" } else { "closed" })
 }
 
 fn port_probe(

@@ -483,7 +483,7 @@ impl Resolver<'_> {
                             format!("`{node}` has no IPv4 address to take an OSPF router ID from"),
                         )
                         .at(Loc::key(path!["design", "ospf", node]))
-                        .help("give it addresses, or a `router-id`"),
+                        .help("give it an IPv4 address, or a `router-id` (OSPFv3 also names routers with an IPv4-style ID)"),
                     );
                 }
                 continue;
