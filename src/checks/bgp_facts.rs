@@ -17,6 +17,8 @@ pub struct BgpPeerFact {
     pub state: String,
     /// How long it has been established, in milliseconds.
     pub up_ms: Option<u64>,
+    /// How long ago it was last reset, in milliseconds, and why.
+    pub reset: Option<(u64, String)>,
 }
 
 impl BgpPeerFact {
@@ -53,6 +55,10 @@ pub fn neighbours(json: &str) -> Option<Vec<BgpPeerFact>> {
             remote_as: facts.get("remoteAs").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()),
             state: state.to_string(),
             up_ms: facts.get("bgpTimerUpMsec").and_then(Value::as_u64),
+            reset: facts.get("lastResetTimerMsecs").and_then(Value::as_u64).map(|ms| {
+                let why = facts.get("lastResetDueTo").and_then(Value::as_str).unwrap_or("");
+                (ms, why.to_string())
+            }),
         });
     }
     Some(out)

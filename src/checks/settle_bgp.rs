@@ -23,6 +23,10 @@ const MOVING: [&str; 3] = ["Connect", "OpenSent", "OpenConfirm"];
 /// after the first exchange, and one more hop.
 const FRESH_MS: u64 = 5_000;
 
+/// How long a session that was set up before its address family was switched on stays
+/// idle: until its next connect retry (5 s as asbuilt configures it, plus slack).
+const RETRY_MS: u64 = 10_000;
+
 /// Whether a check looks at BGP (and so may wait for it to settle).
 pub fn is_bgp(probe: &ProbeSpec) -> bool {
     matches!(probe, ProbeSpec::BgpSession { .. } | ProbeSpec::BgpRoute { .. })
@@ -88,9 +92,20 @@ async fn neighbours(access: &dyn LabAccess, router: &str) -> Option<Vec<BgpPeerF
 }
 
 /// Whether a session towards an expected neighbour is on its way up, or just came up.
+/// A configuration loaded line by line names the neighbour before it switches on its
+/// address family: the first start fails (`No AFI/SAFI activated`) and the session
+/// idles until its next connect retry, which is progress too.
 fn converging(list: &[BgpPeerFact], facing: &[IpAddr]) -> bool {
+    let retrying = |p: &BgpPeerFact| {
+        p.state == "Idle"
+            && p.reset
+                .as_ref()
+                .is_some_and(|(ms, why)| *ms < RETRY_MS && why.contains("No AFI/SAFI activated"))
+    };
     list.iter().filter(|p| p.address().is_some_and(|a| facing.contains(&a))).any(|p| {
-        MOVING.contains(&p.state.as_str()) || (p.established() && p.up_ms.is_some_and(|ms| ms < FRESH_MS))
+        MOVING.contains(&p.state.as_str())
+            || (p.established() && p.up_ms.is_some_and(|ms| ms < FRESH_MS))
+            || retrying(p)
     })
 }
 
@@ -99,7 +114,25 @@ mod tests {
     use super::*;
 
     fn peer(state: &str, up_ms: Option<u64>) -> BgpPeerFact {
-        BgpPeerFact { peer: "10.0.12.2".into(), remote_as: Some(65002), state: state.into(), up_ms }
+        BgpPeerFact {
+            peer: "10.0.12.2".into(),
+            remote_as: Some(65002),
+            state: state.into(),
+            up_ms,
+            reset: None,
+        }
+    }
+
+    #[test]
+    fn a_session_named_before_its_family_was_switched_on_is_waited_for_until_it_retries() {
+        let facing = ["10.0.12.2".parse().unwrap()];
+        let reset = |ms: u64, why: &str| BgpPeerFact { reset: Some((ms, why.into())), ..peer("Idle", None) };
+        assert!(converging(&[reset(4_000, "No AFI/SAFI activated for peer")], &facing));
+        assert!(
+            !converging(&[reset(40_000, "No AFI/SAFI activated for peer")], &facing),
+            "it retried long ago"
+        );
+        assert!(!converging(&[reset(4_000, "Admin. shutdown")], &facing), "not coming back by itself");
     }
 
     #[test]

@@ -138,7 +138,13 @@ mod tests {
     }
 
     fn peer(state: &str, asn: u32) -> BgpPeerFact {
-        BgpPeerFact { peer: "10.0.12.2".into(), remote_as: Some(asn), state: state.into(), up_ms: None }
+        BgpPeerFact {
+            peer: "10.0.12.2".into(),
+            remote_as: Some(asn),
+            state: state.into(),
+            up_ms: None,
+            reset: None,
+        }
     }
 
     #[test]

@@ -105,15 +105,10 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     ),
                 ),
                 None => {
-                    let others: Vec<String> = list
-                        .iter()
-                        .map(|n| n.address.map_or_else(|| n.router_id.to_string(), |a| a.to_string()))
-                        .collect();
-                    let (nl, en) = if others.is_empty() {
-                        ("geen".to_string(), "none".to_string())
-                    } else {
-                        (others.join(", "), others.join(", "))
-                    };
+                    let (nl, en) = listed(
+                        list.iter()
+                            .map(|n| n.address.map_or_else(|| n.router_id.to_string(), |a| a.to_string())),
+                    );
                     verdict(
                         false,
                         0.0,
@@ -174,15 +169,10 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     ),
                 ),
                 None => {
-                    let seen: Vec<String> = list
-                        .iter()
-                        .map(|n| format!("{} ({})", n.router_id, n.interface.as_deref().unwrap_or("?")))
-                        .collect();
-                    let (nl, en) = if seen.is_empty() {
-                        ("geen".to_string(), "none".to_string())
-                    } else {
-                        (seen.join(", "), seen.join(", "))
-                    };
+                    let (nl, en) = listed(
+                        list.iter()
+                            .map(|n| format!("{} ({})", n.router_id, n.interface.as_deref().unwrap_or("?"))),
+                    );
                     verdict(
                         false,
                         0.0,
@@ -485,4 +475,10 @@ fn route_table(only: &[RouteSet], routes: &[RouteFact]) -> Outcome {
         en.push_str(&format!(" (not designed: {})", shown(&extra)));
     }
     verdict(missing.is_empty() && extra.is_empty(), 0.0, expected, t(nl, en))
+}
+
+/// The neighbours FRR does list, in Dutch and English: `geen`/`none` for none.
+fn listed(neighbours: impl Iterator<Item = String>) -> (String, String) {
+    let all: Vec<String> = neighbours.collect();
+    if all.is_empty() { ("geen".into(), "none".into()) } else { (all.join(", "), all.join(", ")) }
 }
