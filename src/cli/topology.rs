@@ -92,12 +92,17 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
     }
 }
 
-/// Loads a lab for a command that needs a valid one, printing its errors if not.
+/// Loads a lab for a command that needs a valid one, printing its errors if not. A
+/// Kathará lab's folder is imported on the fly.
 pub fn load_lab(path: &Path) -> Result<(Source, Lab), Outcome> {
-    let source = Source::read(path).map_err(|err| {
-        eprintln!("error: failed to read {}: {err}", path.display());
-        Outcome::Failed
-    })?;
+    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+        super::import::on_the_fly(path)?
+    } else {
+        Source::read(path).map_err(|err| {
+            eprintln!("error: failed to read {}: {err}", path.display());
+            Outcome::Failed
+        })?
+    };
     match Lab::load(&source) {
         Ok(lab) => Ok((source, lab)),
         Err(errors) => {
