@@ -92,8 +92,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a finding, once: shared.startup's commands are read for every node.
     pub fn add(&mut self, place: Place, kind: FindingKind, message: impl Into<String>) {
-        self.findings.push(Finding { place, kind, message: message.into() });
+        let finding = Finding { place, kind, message: message.into() };
+        if !self.findings.contains(&finding) {
+            self.findings.push(finding);
+        }
     }
 
     /// Whether something of the source is not in the result in any form: what

@@ -105,6 +105,10 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
         own_config = Some(file_text(input.base, rel, text));
         routing = true;
     } else if !quagga_files.is_empty() {
+        // zebra's interfaces first, as Quagga starts zebra first.
+        quagga_files.sort_by_key(|(rel, _)| {
+            quagga::DAEMON_FILES.iter().position(|f| rel.ends_with(&format!("/{f}")))
+        });
         let (config, f) = quagga::convert(&quagga_files);
         facts = f;
         own_config = Some(FileText { text: config, from: None });
@@ -189,6 +193,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     }
     node.startup = match &passthrough_at {
         Some(at) => {
+            node.passthrough = true;
             node.mode_note.push(format!(
                 "passthrough: its startup commands run as they are (a command at {at} is not recognised); the design states what the others do"
             ));
@@ -236,6 +241,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
                 format!("`{}` is not recognised: the router loads its own configuration as it is", u.text),
             );
         }
+        node.passthrough = true;
         node.mode_note.push("passthrough: the router loads its own FRR configuration as it is; the design states what was recognised in it".into());
         node.frr = Some((config, daemons));
     } else if own_config.is_some() {

@@ -44,6 +44,15 @@ fn text_value(out: &mut String, indent: usize, text: &str) {
     }
 }
 
+/// A kernel setting's value: a number as a number.
+fn number_or_scalar(text: &str) -> String {
+    if !text.is_empty() && text.len() < 10 && text.chars().all(|c| c.is_ascii_digit()) {
+        text.to_string()
+    } else {
+        scalar(text)
+    }
+}
+
 fn list(items: &[String]) -> String {
     format!("[{}]", items.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "))
 }
@@ -127,7 +136,8 @@ fn node_entry(out: &mut String, node: &NodeOut) {
         let _ = writeln!(out, "    macs: {{ {} }}", macs.join(", "));
     }
     if !node.sysctls.is_empty() {
-        let s: Vec<String> = node.sysctls.iter().map(|(k, v)| format!("{k}: {}", scalar(v))).collect();
+        let s: Vec<String> =
+            node.sysctls.iter().map(|(k, v)| format!("{k}: {}", number_or_scalar(v))).collect();
         let _ = writeln!(out, "    sysctls: {{ {} }}", s.join(", "));
     }
     if let Some(on) = node.ipv6 {

@@ -147,13 +147,7 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
     report.modes = lab
         .nodes
         .iter()
-        .map(|n| {
-            (
-                n.name.clone(),
-                if n.mode_note.iter().any(|m| m.contains("as it is")) { "passthrough" } else { "design" }
-                    .to_string(),
-            )
-        })
+        .map(|n| (n.name.clone(), if n.passthrough { "passthrough" } else { "design" }.to_string()))
         .collect();
     Ok(Imported { yaml: emit::emit(&lab), report })
 }
@@ -242,7 +236,7 @@ fn metadata(lab: &mut LabOut, conf: &lab_conf::LabConf, dir: &Path) {
         }
     }
     if !task.is_empty() {
-        lab.task = Some(if task.ends_with('\n') { task } else { task + "\n" });
+        lab.task = Some(format!("{}\n", task.trim_end()));
     }
 }
 

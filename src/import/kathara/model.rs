@@ -55,6 +55,8 @@ pub struct NodeOut {
     /// The device's name in the Kathará lab.
     pub source_name: String,
     pub kind: &'static str,
+    /// Whether some of the node's own configuration runs as it is.
+    pub passthrough: bool,
     /// `design` or `passthrough` (what runs as it is), said in a comment.
     pub mode_note: Vec<String>,
     pub memory: Option<String>,
