@@ -66,7 +66,7 @@ fn an_frr_lab_becomes_design_facts_and_keeps_what_it_does_not_understand_as_it_i
     // r1's frr.conf is recognised whole; r2's has a line that is not, so r2 loads it.
     assert!(node("r1").as_is.frr.is_none());
     let r2 = node("r2").as_is.frr.as_ref().expect("r2 runs its own frr.conf");
-    assert!(r2.config.contains("ip ospf hello-interval 10"));
+    assert!(r2.config.contains("ip ospf retransmit-interval 6"));
     assert_eq!(r2.daemons, ["ospfd"]);
     // pc1 is in design mode: only its harmless commands stay; pc2 runs all of its own.
     assert_eq!(
@@ -100,7 +100,7 @@ fn quagga_per_daemon_files_become_one_frr_configuration() {
     assert!(design.nodes["r1"].as_is.frr.is_none(), "r1's files are recognised whole");
     let r2 = design.nodes["r2"].as_is.frr.as_ref().expect("r2 has `timers basic`, loaded as it is");
     assert!(
-        r2.config.contains("! from r2/etc/quagga/ripd.conf") && r2.config.contains("timers basic 5 15 10")
+        r2.config.contains("! from r2/etc/quagga/ripd.conf") && r2.config.contains("timers basic 10 60 40")
     );
     assert!(!r2.config.contains("password"));
     assert_eq!(
