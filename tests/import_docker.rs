@@ -102,7 +102,9 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
     assert_eq!(out(&lab, "pc1", "cat /proc/sys/net/ipv4/ip_forward").await, "1");
     assert_eq!(out(&lab, "pc2", "cat /proc/sys/net/ipv6/conf/all/disable_ipv6").await, "1");
     // r2 loads its own frr.conf, with the line the importer did not know.
-    assert!(out(&lab, "r2", "vtysh -c 'show running-config'").await.contains("ip ospf retransmit-interval 6"));
+    assert!(
+        out(&lab, "r2", "vtysh -c 'show running-config'").await.contains("ip ospf retransmit-interval 6")
+    );
     let record = lab.engine.record(&lab.instance).await.unwrap();
     let pc2 = record.startup.iter().find(|l| l.node == "pc2").expect("pc2's startup log is kept");
     assert!(pc2.commands.iter().any(|c| c.command.contains("mtu 1400") && c.status == Some(0)), "{pc2:?}");

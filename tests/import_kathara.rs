@@ -34,7 +34,7 @@ fn places(imported: &Imported, kind: FindingKind) -> Vec<String> {
 
 #[test]
 fn the_imported_topologies_and_reports_match_their_snapshots() {
-    for name in ["ospf-web-dns", "quagga-rip"] {
+    for name in ["ospf-web-dns", "quagga-rip", "bgp-ipv6"] {
         let imported = import(name);
         load(name, &imported);
         insta::with_settings!({ snapshot_path => "snapshots/import", prepend_module_to_snapshot => false }, {
@@ -177,4 +177,19 @@ fn the_command_writes_a_topology_that_validates_and_strict_fails_on_anything_dro
     let checks = asbuilt(&["checks", dir.to_str().unwrap()]);
     assert!(checks.status.success(), "{}", String::from_utf8_lossy(&checks.stderr));
     assert!(String::from_utf8_lossy(&checks.stdout).contains("address/pc1:eth0"));
+}
+
+#[test]
+fn bgp_and_ipv6_become_design_facts_and_ipv6_stays_off_where_not_asked_for() {
+    let imported = import("bgp-ipv6");
+    let design = load("bgp-ipv6", &imported).design_for(None);
+    let r1 = design.nodes["r1"].bgp.as_ref().expect("r1 has BGP");
+    assert_eq!(r1.asn, 65001);
+    assert_eq!(r1.neighbours.len(), 1);
+    assert!(design.nodes["r2"].bgp.is_some());
+    assert!(design.nodes["r1"].as_is.frr.is_none(), "r1's frr.conf is recognised whole");
+    let pc1 = &design.nodes["pc1"];
+    assert_eq!(pc1.interfaces["eth0"].addresses.len(), 2);
+    assert_eq!(pc1.as_is.ipv6, Some(true));
+    assert_eq!(design.nodes["pc2"].as_is.ipv6, Some(false), "Kathará leaves IPv6 off unless asked");
 }

@@ -277,9 +277,13 @@ fn design(out: &mut String, lab: &LabOut) {
         d.push_str("  services:\n");
         for node in services {
             let _ = writeln!(d, "    {}:", node.name);
-            if let Some(content) = &node.http {
-                d.push_str("      http:\n        content: ");
-                text_value(&mut d, 10, content);
+            match node.http.as_deref() {
+                Some("") => d.push_str("      http: {}\n"),
+                Some(content) => {
+                    d.push_str("      http:\n        content: ");
+                    text_value(&mut d, 10, content);
+                }
+                None => {}
             }
             if let Some(dns) = &node.dns {
                 d.push_str("      dns:\n");

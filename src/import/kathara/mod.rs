@@ -136,8 +136,23 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
     // IPv6 is off in Kathará unless a device asks for it; asbuilt switches it on in a
     // lab with IPv6 addresses, so every other node says it is off.
     let lab_has_v6 = lab.nodes.iter().any(|n| n.addresses.values().flatten().any(|a| a.contains(':')));
-    for node in &mut lab.nodes {
-        if node.ipv6.is_none() && (lab_has_v6 || ipv6_lab) {
+    for (node, device) in lab.nodes.iter_mut().zip(&devices) {
+        let has_v6 = node.addresses.values().flatten().any(|a| a.contains(':'));
+        if node.ipv6.is_none() && has_v6 {
+            // Kathará would leave these addresses without IPv6 to live on: the lab
+            // clearly means them, so IPv6 is on here.
+            let place = conf
+                .devices
+                .get(device)
+                .and_then(|d| d.place.clone())
+                .unwrap_or_else(|| Place::file("lab.conf"));
+            report.add(
+                place,
+                FindingKind::MappedWithLoss,
+                format!("`{device}` has IPv6 addresses but does not ask for IPv6 (`{device}[ipv6]=\"true\"`): IPv6 is switched on in it"),
+            );
+            node.ipv6 = Some(true);
+        } else if node.ipv6.is_none() && (lab_has_v6 || ipv6_lab) {
             node.ipv6 = Some(false);
         }
     }
