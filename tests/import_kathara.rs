@@ -174,6 +174,8 @@ fn the_command_writes_a_topology_that_validates_and_strict_fails_on_anything_dro
     assert!(String::from_utf8_lossy(&run.stderr).contains("lab.conf:3:15: refused:"));
 
     // Commands that take a topology take a Kathará lab's folder too.
+    let validate = asbuilt(&["validate", dir.to_str().unwrap()]);
+    assert!(validate.status.success(), "{}", String::from_utf8_lossy(&validate.stderr));
     let checks = asbuilt(&["checks", dir.to_str().unwrap()]);
     assert!(checks.status.success(), "{}", String::from_utf8_lossy(&checks.stderr));
     assert!(String::from_utf8_lossy(&checks.stdout).contains("address/pc1:eth0"));

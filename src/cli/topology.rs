@@ -11,7 +11,7 @@ use crate::topology::Source;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Topology files to check.
+    /// Topology files to check (a Kathará lab's folder is imported on the fly).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// How to print problems.
@@ -51,11 +51,18 @@ pub fn validate(args: &ValidateArgs) -> Outcome {
 }
 
 fn validate_one(path: &Path, format: DiagnosticFormat, strict: bool) -> Outcome {
-    let source = match Source::read(path) {
-        Ok(s) => s,
-        Err(err) => {
-            eprintln!("error: failed to read {}: {err}", path.display());
-            return Outcome::Failed;
+    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+        match super::import::on_the_fly(path) {
+            Ok(s) => s,
+            Err(outcome) => return outcome,
+        }
+    } else {
+        match Source::read(path) {
+            Ok(s) => s,
+            Err(err) => {
+                eprintln!("error: failed to read {}: {err}", path.display());
+                return Outcome::Failed;
+            }
         }
     };
     match Lab::load(&source) {

@@ -538,7 +538,7 @@ fn ospf(node: &mut NodeOut, facts: &Facts) {
     out.area_types = out.area_types.into_iter().map(|(a, t)| (area_of(&a), t)).collect();
     let passive =
         |i: &String| if o.passive_default { !o.not_passive.contains(i) } else { o.passive.contains(i) };
-    out.passive = seen.iter().filter(|i| passive(*i)).cloned().collect();
+    out.passive = seen.iter().filter(|i| passive(i)).cloned().collect();
     let in_ospf = |i: &String| seen.contains(i);
     out.cost = o.cost.iter().filter(|(i, _)| in_ospf(i)).cloned().collect();
     out.network_type = o.network_type.iter().filter(|(i, _)| in_ospf(i)).cloned().collect();

@@ -191,9 +191,16 @@ pub fn valid_mac(mac: &str) -> bool {
     parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// lab.dep: `r2: r1 pc1` says r2 starts after r1 and pc1. Returns each line's device,
-/// the devices it waits for, and where it stands.
-pub fn parse_dep(text: &str, file: &str) -> Result<Vec<(String, Vec<String>, Place)>, Vec<ImportError>> {
+/// One line of lab.dep: a device, the devices it starts after, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dep {
+    pub device: String,
+    pub after: Vec<String>,
+    pub place: Place,
+}
+
+/// lab.dep: `r2: r1 pc1` says r2 starts after r1 and pc1.
+pub fn parse_dep(text: &str, file: &str) -> Result<Vec<Dep>, Vec<ImportError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -205,11 +212,11 @@ pub fn parse_dep(text: &str, file: &str) -> Result<Vec<(String, Vec<String>, Pla
         let place = Place::new(file, i + 1, indent + 1);
         match line.split_once(':') {
             Some((dev, after)) if !dev.trim().is_empty() && !dev.trim().contains(' ') => {
-                out.push((
-                    dev.trim().to_string(),
-                    after.split_whitespace().map(str::to_string).collect(),
+                out.push(Dep {
+                    device: dev.trim().to_string(),
+                    after: after.split_whitespace().map(str::to_string).collect(),
                     place,
-                ));
+                });
             }
             _ => errors.push(ImportError { place, message: format!("`{line}` is not `device: device...`") }),
         }
@@ -249,6 +256,6 @@ mod tests {
         let deps = parse_dep("r2: r1 pc1\n\nbad line\n", "lab.dep").unwrap_err();
         assert_eq!(deps[0].place.to_string(), "lab.dep:3:1");
         let deps = parse_dep("r2: r1 pc1\n", "lab.dep").unwrap();
-        assert_eq!(deps[0].1, ["r1", "pc1"]);
+        assert_eq!(deps[0].after, ["r1", "pc1"]);
     }
 }

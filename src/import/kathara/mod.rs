@@ -54,7 +54,7 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
     };
     let conf = lab_conf::parse(conf_text, "lab.conf")?;
     if let Some(dep) = folder.text("lab.dep") {
-        for (device, after, place) in lab_conf::parse_dep(dep, "lab.dep")? {
+        for lab_conf::Dep { device, after, place } in lab_conf::parse_dep(dep, "lab.dep")? {
             report.add(
                 place,
                 FindingKind::MappedWithLoss,
