@@ -195,3 +195,22 @@ fn bgp_and_ipv6_become_design_facts_and_ipv6_stays_off_where_not_asked_for() {
     assert_eq!(pc1.as_is.ipv6, Some(true));
     assert_eq!(design.nodes["pc2"].as_is.ipv6, Some(false), "Kathará leaves IPv6 off unless asked");
 }
+
+#[test]
+fn addresses_in_commands_that_run_as_they_are_move_with_a_students_variant() {
+    let imported = import("ospf-web-dns");
+    let with_variants = Imported {
+        yaml: format!("{}\nvariants:\n  192.168.2.0/24: 192.168.0.0/16\n", imported.yaml),
+        report: imported.report.clone(),
+    };
+    let lab = load("ospf-web-dns", &with_variants);
+    let teacher = lab.design_for(None);
+    assert!(teacher.nodes["pc2"].as_is.startup.contains(&"ifconfig eth0 192.168.2.10/24 up".to_string()));
+    let student = lab.design_for(Some("s123456"));
+    let pc2 = student.nodes["pc2"].interfaces["eth0"].addresses[0];
+    assert_ne!(pc2.to_string(), "192.168.2.10/24", "the student's subnet differs");
+    let gateway = student.nodes["r2"].interfaces["eth1"].addresses[0].addr();
+    let startup = &student.nodes["pc2"].as_is.startup;
+    assert!(startup.contains(&format!("ifconfig eth0 {pc2} up")), "{startup:?}");
+    assert!(startup.contains(&format!("route add default gw {gateway} dev eth0")), "{startup:?}");
+}

@@ -109,6 +109,22 @@ pub fn emit(lab: &LabOut) -> String {
         }
     }
     design(&mut out, lab);
+    if !lab.variants_hint.is_empty() {
+        out.push_str("\n# Every student their own addresses: uncomment (see docs/topology.md, variants).\n");
+        if !lab.fixed_addresses.is_empty() {
+            let (verb, whose) =
+                if lab.fixed_addresses.len() == 1 { ("loads its", "its") } else { ("load their", "their") };
+            let _ = writeln!(
+                out,
+                "# {} {verb} own FRR configuration, whose addresses do not move: keep {whose}\n# subnets out of the variants, or let the design configure them.",
+                lab.fixed_addresses.join(", ")
+            );
+        }
+        out.push_str("# variants:\n");
+        for (subnet, pool) in &lab.variants_hint {
+            let _ = writeln!(out, "#   {subnet}: {pool}");
+        }
+    }
     out
 }
 

@@ -156,6 +156,8 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
             node.ipv6 = Some(false);
         }
     }
+    placeholders(&mut lab);
+    variants_hint(&mut lab);
     cabling(&mut lab, domains);
     unclaimed(&folder, &devices, &mut report);
     metadata(&mut lab, &conf, dir);
@@ -165,6 +167,79 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
         .map(|n| (n.name.clone(), if n.passthrough { "passthrough" } else { "design" }.to_string()))
         .collect();
     Ok(Imported { yaml: emit::emit(&lab), report })
+}
+
+/// In the commands of nodes that run them as they are, the lab's addresses become
+/// placeholders (`{cidr pc2:eth0}`, `{r2:eth1}`, `{net r1:eth1}`), so that a student's
+/// variant moves them with the design.
+fn placeholders(lab: &mut LabOut) {
+    let mut first: Vec<(ipnet::IpNet, String)> = Vec::new();
+    for node in &lab.nodes {
+        for (iface, addrs) in &node.addresses {
+            if let Some(net) = addrs.first().and_then(|a| a.parse::<ipnet::IpNet>().ok()) {
+                first.push((net, format!("{}:{iface}", node.name)));
+            }
+        }
+    }
+    let re = regex::Regex::new(r"\b(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?\b").expect("a valid pattern");
+    for node in lab.nodes.iter_mut().filter(|n| n.passthrough) {
+        for command in &mut node.startup {
+            *command = re
+                .replace_all(command, |c: &regex::Captures<'_>| {
+                    let whole = c[0].to_string();
+                    let Ok(addr) = c[1].parse::<std::net::IpAddr>() else { return whole };
+                    match c.get(2).and_then(|p| p.as_str()[1..].parse::<u8>().ok()) {
+                        Some(len) => {
+                            if let Some((_, at)) =
+                                first.iter().find(|(n, _)| n.addr() == addr && n.prefix_len() == len)
+                            {
+                                format!("{{cidr {at}}}")
+                            } else if let Some((_, at)) =
+                                first.iter().find(|(n, _)| n.trunc().addr() == addr && n.prefix_len() == len)
+                            {
+                                format!("{{net {at}}}")
+                            } else {
+                                whole
+                            }
+                        }
+                        None => match first.iter().find(|(n, _)| n.addr() == addr) {
+                            Some((_, at)) => format!("{{{at}}}"),
+                            None => whole,
+                        },
+                    }
+                })
+                .into_owned();
+        }
+    }
+}
+
+/// The lab's IPv4 subnets in the private ranges, each with the range as its pool: a
+/// `variants:` block the teacher can switch on.
+fn variants_hint(lab: &mut LabOut) {
+    let mut subnets: Vec<ipnet::Ipv4Net> = Vec::new();
+    for node in &lab.nodes {
+        for addrs in node.addresses.values() {
+            for a in addrs {
+                if let Ok(ipnet::IpNet::V4(net)) = a.parse::<ipnet::IpNet>()
+                    && !subnets.contains(&net.trunc())
+                    && net.prefix_len() < 32
+                {
+                    subnets.push(net.trunc());
+                }
+            }
+        }
+    }
+    for net in subnets {
+        let o = net.addr().octets();
+        let pool = match o {
+            [10, ..] => "10.0.0.0/8",
+            [172, b, ..] if (16..32).contains(&b) => "172.16.0.0/12",
+            [192, 168, ..] => "192.168.0.0/16",
+            _ => continue,
+        };
+        lab.variants_hint.push((net.to_string(), pool.to_string()));
+    }
+    lab.fixed_addresses = lab.nodes.iter().filter(|n| n.frr.is_some()).map(|n| n.name.clone()).collect();
 }
 
 /// A word for the shell, quoted where needed.

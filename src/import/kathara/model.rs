@@ -92,4 +92,8 @@ pub struct LabOut {
     /// Segments of three or more members, and of one.
     pub segments: Vec<(String, Vec<String>)>,
     pub shared: IndexMap<String, FileText>,
+    /// Subnets a teacher may vary per student, with a pool for each (a comment).
+    pub variants_hint: Vec<(String, String)>,
+    /// Nodes whose own router configuration keeps its addresses whatever the variant.
+    pub fixed_addresses: Vec<String>,
 }
