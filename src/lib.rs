@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod graph;
 pub mod images;
+pub mod import;
 pub mod kind;
 pub mod plan;
 pub mod service;

@@ -19,7 +19,7 @@ use crate::plan::{InstanceId, LinkSetting, plan};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The topology file.
+    /// The topology file, or a Kathará lab's folder (imported on the fly, see docs/import.md).
     file: PathBuf,
     /// Build this student's variant of the lab.
     #[arg(long)]

@@ -10,6 +10,7 @@ mod engine;
 mod exec;
 mod graph;
 mod images;
+mod import;
 mod output;
 mod serve;
 mod startup_log;
@@ -37,6 +38,9 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Print the JSON Schema of the topology file format, for editors.
     Schema,
+    /// Import a lab written for another tool (Kathará) as an asbuilt topology, with a
+    /// report of what was not carried over exactly.
+    Import(import::ImportArgs),
     /// Build and list the node images (offline, from Debian packages).
     Images(images::ImagesArgs),
     /// Build an instance of a lab on the Docker engine.
@@ -99,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => topology::render(&args),
         Command::Graph(args) => graph::graph(&args),
         Command::Schema => topology::schema(),
+        Command::Import(args) => import::import(&args),
         Command::Images(args) => return images::run(args),
         Command::Deploy(args) => engine::deploy(&args),
         Command::Inspect(args) => engine::inspect(&args),

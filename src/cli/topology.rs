@@ -11,7 +11,7 @@ use crate::topology::Source;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Topology files to check.
+    /// Topology files to check (a Kathará lab's folder is imported on the fly).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// How to print problems.
@@ -51,11 +51,18 @@ pub fn validate(args: &ValidateArgs) -> Outcome {
 }
 
 fn validate_one(path: &Path, format: DiagnosticFormat, strict: bool) -> Outcome {
-    let source = match Source::read(path) {
-        Ok(s) => s,
-        Err(err) => {
-            eprintln!("error: failed to read {}: {err}", path.display());
-            return Outcome::Failed;
+    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+        match super::import::on_the_fly(path) {
+            Ok(s) => s,
+            Err(outcome) => return outcome,
+        }
+    } else {
+        match Source::read(path) {
+            Ok(s) => s,
+            Err(err) => {
+                eprintln!("error: failed to read {}: {err}", path.display());
+                return Outcome::Failed;
+            }
         }
     };
     match Lab::load(&source) {
@@ -92,12 +99,17 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
     }
 }
 
-/// Loads a lab for a command that needs a valid one, printing its errors if not.
+/// Loads a lab for a command that needs a valid one, printing its errors if not. A
+/// Kathará lab's folder is imported on the fly.
 pub fn load_lab(path: &Path) -> Result<(Source, Lab), Outcome> {
-    let source = Source::read(path).map_err(|err| {
-        eprintln!("error: failed to read {}: {err}", path.display());
-        Outcome::Failed
-    })?;
+    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+        super::import::on_the_fly(path)?
+    } else {
+        Source::read(path).map_err(|err| {
+            eprintln!("error: failed to read {}: {err}", path.display());
+            Outcome::Failed
+        })?
+    };
     match Lab::load(&source) {
         Ok(lab) => Ok((source, lab)),
         Err(errors) => {

@@ -1,0 +1,107 @@
+//! `asbuilt import kathara DIR`: a lab written for another tool as an asbuilt topology,
+//! with the import report beside it.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::Outcome;
+use crate::design::Lab;
+use crate::import::{self, ImportError, Imported};
+use crate::topology::Source;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    from: ImportFrom,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportFrom {
+    /// A Kathará lab: a folder with lab.conf, startup files and a folder per device.
+    Kathara(KatharaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KatharaArgs {
+    /// The lab's folder (the one with lab.conf).
+    dir: PathBuf,
+    /// Where to write the topology (default: asbuilt.yml in the lab's folder). The
+    /// report goes beside it, with `.import.txt` in place of `.yml`.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Fail (exit 1) when anything of the lab was mapped with loss or refused.
+    #[arg(long)]
+    strict: bool,
+    /// Print the report as JSON on standard output instead of the topology's path.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn import(args: &ImportArgs) -> Outcome {
+    match &args.from {
+        ImportFrom::Kathara(args) => kathara(args),
+    }
+}
+
+fn kathara(args: &KatharaArgs) -> Outcome {
+    let output = args.output.clone().unwrap_or_else(|| args.dir.join("asbuilt.yml"));
+    let out_folder = crate::topology::beside::folder_of(&output);
+    let imported = match import::kathara::import(&args.dir, &out_folder) {
+        Ok(imported) => imported,
+        Err(errors) => return print_errors(&args.dir, &errors),
+    };
+    let report_path = output.with_extension("import.txt");
+    if let Err(err) = std::fs::write(&output, &imported.yaml) {
+        eprintln!("error: failed to write {}: {err}", output.display());
+        return Outcome::Failed;
+    }
+    let text = imported.report.render();
+    if let Err(err) = std::fs::write(&report_path, &text) {
+        eprintln!("error: failed to write {}: {err}", report_path.display());
+        return Outcome::Failed;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&imported.report).expect("reports serialize"));
+    } else {
+        eprint!("{text}");
+    }
+    // The topology must be one asbuilt accepts: check it as `validate` would.
+    let mut source = Source::new(output.display().to_string(), imported.yaml.clone());
+    source.folder = Some(out_folder);
+    if let Err(errors) = Lab::load(&source) {
+        super::output::print_diagnostics(&errors, &source, super::output::DiagnosticFormat::Human);
+        eprintln!(
+            "{}: the imported topology has {} error(s); fix them in the lab or the topology",
+            output.display(),
+            errors.len()
+        );
+        return Outcome::Invalid;
+    }
+    eprintln!("wrote {} and {}", output.display(), report_path.display());
+    if args.strict && imported.report.dropped_anything() {
+        eprintln!("--strict: something of the lab was mapped with loss or refused (see the report)");
+        return Outcome::Invalid;
+    }
+    Outcome::Success
+}
+
+fn print_errors(dir: &Path, errors: &[ImportError]) -> Outcome {
+    for e in errors {
+        eprintln!("{}/{e}", dir.display());
+    }
+    eprintln!("{}: {} error{}", dir.display(), errors.len(), if errors.len() == 1 { "" } else { "s" });
+    Outcome::Invalid
+}
+
+/// A Kathará lab's folder, imported on the fly for a command that takes a topology
+/// (`asbuilt deploy DIR`): the topology as if written in the folder, its report on
+/// standard error.
+pub fn on_the_fly(dir: &Path) -> Result<Source, Outcome> {
+    let Imported { yaml, report } =
+        import::kathara::import(dir, dir).map_err(|errors| print_errors(dir, &errors))?;
+    eprint!("{}", report.render());
+    let mut source = Source::new(dir.join("asbuilt.yml").display().to_string(), yaml);
+    source.folder = Some(crate::topology::beside::folder_of(&dir.join("asbuilt.yml")));
+    Ok(source)
+}

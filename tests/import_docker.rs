@@ -1,0 +1,153 @@
+//! `asbuilt import kathara` on the real Docker engine: a Kathará lab the project wrote
+//! (tests/fixtures/import/kathara/ospf-web-dns: FRR with OSPF, a web and a DNS server,
+//! startup files in the common forms, a node that runs its commands as they are),
+//! imported, deployed and graded, scores full marks; the same lab with one wrong
+//! address in a startup file fails exactly the checks that address affects.
+
+mod common;
+#[path = "support/verdicts.rs"]
+mod verdicts;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use asbuilt::checks::derive::{self, affected_by};
+use asbuilt::checks::judge::Names;
+use asbuilt::checks::model::Suite;
+use asbuilt::checks::report::Report;
+use asbuilt::checks::runner::{self, RunOptions};
+use asbuilt::design::{Design, Endpoint, Fault, FaultKind, Lab};
+use asbuilt::engine::Engine;
+use asbuilt::engine::access::InstanceAccess;
+use asbuilt::import::kathara;
+use asbuilt::topology::Source;
+use common::Deployed;
+use verdicts::{explain, not_passed};
+
+fn fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/kathara/ospf-web-dns")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Imports the lab in `dir`, writes the topology beside it as `asbuilt import` does,
+/// and loads it as `asbuilt deploy` does.
+fn import(dir: &Path) -> Lab {
+    let imported = kathara::import(dir, dir).unwrap_or_else(|e| panic!("the lab imports: {e:?}"));
+    let path = dir.join("asbuilt.yml");
+    std::fs::write(&path, &imported.yaml).unwrap();
+    Lab::load(&Source::read(&path).unwrap())
+        .unwrap_or_else(|e| panic!("the topology loads: {e:#?}\n{}", imported.yaml))
+}
+
+async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
+    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
+    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
+    Report::build(suite, &results, "2026-12-02T12:00:00Z")
+}
+
+async fn out(lab: &Deployed, node: &str, command: &str) -> String {
+    let run = lab.run(node, command).await;
+    assert!(run.success(), "{node}: `{command}` failed: {} {}", run.stdout, run.stderr);
+    run.stdout.trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exactly_its_checks() {
+    let _cleanup = common::DestroyOnDrop("imp-ospf-");
+    let tmp = tempfile::tempdir().unwrap();
+
+    // The lab as its teacher wrote it: the answer key.
+    let good = tmp.path().join("good");
+    copy_dir(&fixture(), &good);
+    let design = import(&good).design_for(None);
+    let suite = derive::suite(&design);
+    for id in
+        ["address/pc1:eth0", "gateway/pc2", "ospf-neighbour/r1/r2", "http/web", "dns/dns/www.lab.example"]
+    {
+        assert!(
+            suite.check(id).is_some() || suite.checks.iter().any(|c| c.id.starts_with(id)),
+            "{id} is derived from the imported design: {:?}",
+            suite.checks.iter().map(|c| &c.id).collect::<Vec<_>>()
+        );
+    }
+    let lab = Deployed::new(design.clone(), "imp-ospf-full").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+
+    // What runs as it is ran: shared.startup and an `exec` option in design mode, all
+    // of pc2's commands in passthrough, the shared folder and the environment.
+    assert_eq!(out(&lab, "pc1", "cat /root/started.txt").await, "started");
+    assert_eq!(out(&lab, "pc1", "cat /root/exec.txt").await, "exec-ran");
+    assert_eq!(out(&lab, "pc2", "cat /root/ready.txt").await, "pc2 ready");
+    assert!(out(&lab, "pc2", "ip -o link show eth0").await.contains("mtu 1400"));
+    assert_eq!(out(&lab, "pc2", "cat /sys/class/net/eth0/address").await, "02:00:00:00:02:10");
+    assert_eq!(
+        out(&lab, "web", "cat /srv/shared/README.txt").await,
+        "This folder is on every device of the lab."
+    );
+    assert_eq!(out(&lab, "pc1", "cat /etc/environment").await, "LAB_ROLE=client");
+    // Kathará's defaults: forwarding on in every device, IPv6 off where not asked for.
+    assert_eq!(out(&lab, "pc1", "cat /proc/sys/net/ipv4/ip_forward").await, "1");
+    assert_eq!(out(&lab, "pc2", "cat /proc/sys/net/ipv6/conf/all/disable_ipv6").await, "1");
+    // r2 loads its own frr.conf, with the line the importer did not know.
+    assert!(
+        out(&lab, "r2", "vtysh -c 'show running-config'").await.contains("ip ospf retransmit-interval 6")
+    );
+    let record = lab.engine.record(&lab.instance).await.unwrap();
+    let pc2 = record.startup.iter().find(|l| l.node == "pc2").expect("pc2's startup log is kept");
+    assert!(pc2.commands.iter().any(|c| c.command.contains("mtu 1400") && c.status == Some(0)), "{pc2:?}");
+    drop(lab);
+
+    // The same lab with one wrong address in pc1's startup file, graded against the
+    // teacher's design: exactly the checks that address affects fail.
+    let seeded = tmp.path().join("seeded");
+    copy_dir(&fixture(), &seeded);
+    let startup = std::fs::read_to_string(seeded.join("pc1.startup")).unwrap();
+    assert!(startup.contains("192.168.1.10/24"));
+    std::fs::write(seeded.join("pc1.startup"), startup.replace("192.168.1.10/24", "192.168.1.99/24"))
+        .unwrap();
+    let student = import(&seeded).design_for(None);
+    let lab = Deployed::new(student, "imp-ospf-seeded").await;
+    let report = grade(&lab, &design, &suite).await;
+    let fault = Fault {
+        kind: FaultKind::WrongAddress {
+            at: Endpoint { node: "pc1".into(), interface: "eth0".into() },
+            address: "192.168.1.99/24".parse().unwrap(),
+        },
+        note: None,
+    };
+    let expected: BTreeSet<String> = affected_by(&design, &suite.checks, &fault).into_iter().collect();
+    assert!(expected.contains("address/pc1:eth0"), "{expected:?}");
+    assert_eq!(not_passed(&report), expected, "{}", explain(&report));
+}
+
+/// The Quagga lab: one router's per-daemon files recognised whole (design mode), the
+/// other's joined into one FRR configuration it loads as it is; RIP between them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_quagga_lab_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("imp-quagga");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("quagga-rip");
+    copy_dir(&fixture().with_file_name("quagga-rip"), &dir);
+    let design = import(&dir).design_for(None);
+    let suite = derive::suite(&design);
+    assert!(suite.checks.iter().any(|c| c.id.starts_with("rip-route/")), "RIP is graded");
+    let lab = Deployed::new(design.clone(), "imp-quagga").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    let running = out(&lab, "r2", "vtysh -c 'show running-config'").await;
+    assert!(running.contains("timers basic 10 60 40"), "r2 runs its own configuration: {running}");
+    assert!(lab.pings("host-1", "10.10.2.10", 20).await);
+}
