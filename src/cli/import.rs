@@ -1,5 +1,6 @@
 //! `asbuilt import kathara DIR`: a lab written for another tool as an asbuilt topology,
-//! with the import report beside it.
+//! with the import report beside it; `asbuilt import lab-checker CONFIG`: a
+//! kathara-lab-checker configuration as the topology's checks.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,25 @@ pub struct ImportArgs {
 enum ImportFrom {
     /// A Kathará lab: a folder with lab.conf, startup files and a folder per device.
     Kathara(KatharaArgs),
+    /// A kathara-lab-checker configuration (YAML or JSON): its tests as checks.
+    LabChecker(LabCheckerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabCheckerArgs {
+    /// The configuration file.
+    config: PathBuf,
+    /// The topology to add the checks to (the one `asbuilt import kathara` wrote): it is
+    /// checked with them and rewritten, or written to `--output`.
+    #[arg(long)]
+    into: Option<PathBuf>,
+    /// Where to write (default: the `--into` topology itself, else the configuration's
+    /// name with `.checks.yml`). The report goes beside it, with `.import.txt`.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Fail (exit 1) when a test was mapped with loss or left out.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +61,7 @@ pub struct KatharaArgs {
 pub fn import(args: &ImportArgs) -> Outcome {
     match &args.from {
         ImportFrom::Kathara(args) => kathara(args),
+        ImportFrom::LabChecker(args) => lab_checker(args),
     }
 }
 
@@ -81,6 +102,67 @@ fn kathara(args: &KatharaArgs) -> Outcome {
     eprintln!("wrote {} and {}", output.display(), report_path.display());
     if args.strict && imported.report.dropped_anything() {
         eprintln!("--strict: something of the lab was mapped with loss or refused (see the report)");
+        return Outcome::Invalid;
+    }
+    Outcome::Success
+}
+
+fn lab_checker(args: &LabCheckerArgs) -> Outcome {
+    let text = match std::fs::read_to_string(&args.config) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("error: failed to read {}: {err}", args.config.display());
+            return Outcome::Failed;
+        }
+    };
+    let name = args
+        .config
+        .file_name()
+        .map_or_else(|| args.config.display().to_string(), |n| n.to_string_lossy().into());
+    let imported = match import::lab_checker::import(&name, &text) {
+        Ok(imported) => imported,
+        Err(errors) => {
+            let dir = args.config.parent().unwrap_or(Path::new("."));
+            return print_errors(dir, &errors);
+        }
+    };
+    let (output, yaml) = match &args.into {
+        Some(topology) => {
+            let current = match std::fs::read_to_string(topology) {
+                Ok(text) => text,
+                Err(err) => {
+                    eprintln!("error: failed to read {}: {err}", topology.display());
+                    return Outcome::Failed;
+                }
+            };
+            let merged = imported.merge_into(&current);
+            let output = args.output.clone().unwrap_or_else(|| topology.clone());
+            // The checks must name nodes and things the topology has: check as `validate`.
+            let mut source = Source::new(output.display().to_string(), merged.clone());
+            source.folder = Some(crate::topology::beside::folder_of(topology));
+            if let Err(errors) = Lab::load(&source) {
+                super::output::print_diagnostics(&errors, &source, super::output::DiagnosticFormat::Human);
+                eprintln!("{}: the checks do not fit the topology; nothing was written", output.display());
+                return Outcome::Invalid;
+            }
+            (output, merged)
+        }
+        None => {
+            (args.output.clone().unwrap_or_else(|| args.config.with_extension("checks.yml")), imported.yaml())
+        }
+    };
+    let report_path = output.with_extension("import.txt");
+    let report = imported.report.render();
+    for (path, content) in [(&output, &yaml), (&report_path, &report)] {
+        if let Err(err) = std::fs::write(path, content) {
+            eprintln!("error: failed to write {}: {err}", path.display());
+            return Outcome::Failed;
+        }
+    }
+    eprint!("{report}");
+    eprintln!("{} checks; wrote {} and {}", imported.checks.len(), output.display(), report_path.display());
+    if args.strict && imported.report.dropped_anything() {
+        eprintln!("--strict: some tests were mapped with loss or left out (see the report)");
         return Outcome::Invalid;
     }
     Outcome::Success

@@ -9,6 +9,7 @@
 //! Reading the source folder is the only I/O here; the parsers work on text.
 
 pub mod kathara;
+pub mod lab_checker;
 pub mod report;
 
 pub use report::{Finding, FindingKind, ImportError, Place, Report};

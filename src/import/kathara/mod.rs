@@ -12,7 +12,7 @@ mod folder;
 pub mod frr;
 pub mod lab_conf;
 pub mod model;
-mod names;
+pub mod names;
 pub mod quagga;
 pub mod services;
 pub mod startup;
