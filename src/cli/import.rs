@@ -21,8 +21,26 @@ pub struct ImportArgs {
 enum ImportFrom {
     /// A Kathará lab: a folder with lab.conf, startup files and a folder per device.
     Kathara(KatharaArgs),
+    /// A containerlab topology (`*.clab.yml`), with the files it binds.
+    Containerlab(ContainerlabArgs),
     /// A kathara-lab-checker configuration (YAML or JSON): its tests as checks.
     LabChecker(LabCheckerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContainerlabArgs {
+    /// The topology file.
+    file: PathBuf,
+    /// Where to write the topology (default: beside it, `.asbuilt.yml` in place of
+    /// `.yml`). The report goes beside it, with `.import.txt` in place of `.yml`.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Fail (exit 1) when anything of the lab was mapped with loss or refused.
+    #[arg(long)]
+    strict: bool,
+    /// Print the report as JSON on standard output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +79,7 @@ pub struct KatharaArgs {
 pub fn import(args: &ImportArgs) -> Outcome {
     match &args.from {
         ImportFrom::Kathara(args) => kathara(args),
+        ImportFrom::Containerlab(args) => containerlab(args),
         ImportFrom::LabChecker(args) => lab_checker(args),
     }
 }
@@ -72,8 +91,29 @@ fn kathara(args: &KatharaArgs) -> Outcome {
         Ok(imported) => imported,
         Err(errors) => return print_errors(&args.dir, &errors),
     };
+    write_imported(&imported, &output, out_folder, args.strict, args.json)
+}
+
+fn containerlab(args: &ContainerlabArgs) -> Outcome {
+    let output = args.output.clone().unwrap_or_else(|| args.file.with_extension("asbuilt.yml"));
+    let out_folder = crate::topology::beside::folder_of(&output);
+    let imported = match import::containerlab::import(&args.file) {
+        Ok(imported) => imported,
+        Err(errors) => return print_errors(args.file.parent().unwrap_or(Path::new(".")), &errors),
+    };
+    write_imported(&imported, &output, out_folder, args.strict, args.json)
+}
+
+/// Writes an imported topology and its report, and checks the topology as `validate`.
+fn write_imported(
+    imported: &Imported,
+    output: &Path,
+    out_folder: PathBuf,
+    strict: bool,
+    json: bool,
+) -> Outcome {
     let report_path = output.with_extension("import.txt");
-    if let Err(err) = std::fs::write(&output, &imported.yaml) {
+    if let Err(err) = std::fs::write(output, &imported.yaml) {
         eprintln!("error: failed to write {}: {err}", output.display());
         return Outcome::Failed;
     }
@@ -82,7 +122,7 @@ fn kathara(args: &KatharaArgs) -> Outcome {
         eprintln!("error: failed to write {}: {err}", report_path.display());
         return Outcome::Failed;
     }
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&imported.report).expect("reports serialize"));
     } else {
         eprint!("{text}");
@@ -100,7 +140,7 @@ fn kathara(args: &KatharaArgs) -> Outcome {
         return Outcome::Invalid;
     }
     eprintln!("wrote {} and {}", output.display(), report_path.display());
-    if args.strict && imported.report.dropped_anything() {
+    if strict && imported.report.dropped_anything() {
         eprintln!("--strict: something of the lab was mapped with loss or refused (see the report)");
         return Outcome::Invalid;
     }
@@ -176,14 +216,25 @@ fn print_errors(dir: &Path, errors: &[ImportError]) -> Outcome {
     Outcome::Invalid
 }
 
-/// A Kathará lab's folder, imported on the fly for a command that takes a topology
-/// (`asbuilt deploy DIR`): the topology as if written in the folder, its report on
-/// standard error.
-pub fn on_the_fly(dir: &Path) -> Result<Source, Outcome> {
-    let Imported { yaml, report } =
-        import::kathara::import(dir, dir).map_err(|errors| print_errors(dir, &errors))?;
+/// Whether `path` is another tool's lab, which commands that take a topology import on
+/// the fly: a Kathará lab's folder, or a containerlab topology (`*.clab.yml`).
+pub fn is_foreign(path: &Path) -> bool {
+    (path.is_dir() && import::kathara::is_lab(path)) || import::containerlab::is_topology(path)
+}
+
+/// Another tool's lab, imported on the fly for a command that takes a topology
+/// (`asbuilt deploy DIR`): the topology as if written beside it, its report on standard
+/// error.
+pub fn on_the_fly(path: &Path) -> Result<Source, Outcome> {
+    let (written, imported) = if path.is_dir() {
+        (path.join("asbuilt.yml"), import::kathara::import(path, path))
+    } else {
+        (path.with_extension("asbuilt.yml"), import::containerlab::import(path))
+    };
+    let dir = if path.is_dir() { path } else { path.parent().unwrap_or(Path::new(".")) };
+    let Imported { yaml, report } = imported.map_err(|errors| print_errors(dir, &errors))?;
     eprint!("{}", report.render());
-    let mut source = Source::new(dir.join("asbuilt.yml").display().to_string(), yaml);
-    source.folder = Some(crate::topology::beside::folder_of(&dir.join("asbuilt.yml")));
+    let mut source = Source::new(written.display().to_string(), yaml);
+    source.folder = Some(crate::topology::beside::folder_of(&written));
     Ok(source)
 }

@@ -51,7 +51,7 @@ pub fn validate(args: &ValidateArgs) -> Outcome {
 }
 
 fn validate_one(path: &Path, format: DiagnosticFormat, strict: bool) -> Outcome {
-    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+    let source = if super::import::is_foreign(path) {
         match super::import::on_the_fly(path) {
             Ok(s) => s,
             Err(outcome) => return outcome,
@@ -100,9 +100,9 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
 }
 
 /// Loads a lab for a command that needs a valid one, printing its errors if not. A
-/// Kathará lab's folder is imported on the fly.
+/// Kathará lab's folder or a containerlab topology is imported on the fly.
 pub fn load_lab(path: &Path) -> Result<(Source, Lab), Outcome> {
-    let source = if path.is_dir() && crate::import::kathara::is_lab(path) {
+    let source = if super::import::is_foreign(path) {
         super::import::on_the_fly(path)?
     } else {
         Source::read(path).map_err(|err| {

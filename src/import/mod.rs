@@ -8,6 +8,7 @@
 //!
 //! Reading the source folder is the only I/O here; the parsers work on text.
 
+pub mod containerlab;
 pub mod kathara;
 pub mod lab_checker;
 pub mod report;

@@ -21,6 +21,11 @@ pub struct Folder {
 }
 
 impl Folder {
+    /// A lab made in memory: text files by their path from the lab's folder.
+    pub(crate) fn from_files(files: BTreeMap<String, String>) -> Folder {
+        Folder { files, skipped: Vec::new() }
+    }
+
     pub fn read(dir: &Path) -> Result<Folder, Vec<ImportError>> {
         let mut folder = Folder::default();
         let mut count = 0;

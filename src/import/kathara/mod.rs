@@ -8,7 +8,7 @@
 
 mod device;
 pub mod emit;
-mod folder;
+pub(crate) mod folder;
 pub mod frr;
 pub mod lab_conf;
 pub mod model;
@@ -40,8 +40,23 @@ pub fn is_lab(dir: &Path) -> bool {
 /// the topology needs are named with `from:` when `dir` lies in `out_folder`, and
 /// written inline otherwise.
 pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError>> {
-    let folder = Folder::read(dir)?;
-    let base = from_base(dir, out_folder);
+    import_folder(
+        Folder::read(dir)?,
+        dir,
+        from_base(dir, out_folder),
+        "a Kathará lab by `asbuilt import kathara`",
+    )
+}
+
+/// A Kathará lab already read into memory, from `dir` (whose name the lab takes when
+/// lab.conf names none); `from` says in the topology's header what it was imported
+/// from (`containerlab` writes its labs as Kathará's to import them).
+pub(crate) fn import_folder(
+    folder: Folder,
+    dir: &Path,
+    base: Option<String>,
+    from: &str,
+) -> Result<Imported, Vec<ImportError>> {
     let mut report = Report::default();
     for (place, why) in &folder.skipped {
         report.add(place.clone(), FindingKind::Refused, why.clone());
@@ -160,7 +175,7 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
     variants_hint(&mut lab);
     cabling(&mut lab, domains);
     unclaimed(&folder, &devices, &mut report);
-    metadata(&mut lab, &conf, dir);
+    metadata(&mut lab, &conf, dir, from);
     report.modes = lab
         .nodes
         .iter()
@@ -303,14 +318,14 @@ fn unclaimed(folder: &Folder, devices: &[String], report: &mut Report) {
     }
 }
 
-fn metadata(lab: &mut LabOut, conf: &lab_conf::LabConf, dir: &Path) {
+fn metadata(lab: &mut LabOut, conf: &lab_conf::LabConf, dir: &Path, from: &str) {
     let meta = |k: &str| conf.metadata.get(k).map(|v| v.text.clone()).filter(|t| !t.trim().is_empty());
     let folder_name =
         dir.canonicalize().ok().and_then(|d| d.file_name().map(|f| f.to_string_lossy().into_owned()));
     let name = meta("LAB_NAME").or(folder_name).unwrap_or_else(|| "kathara".into());
     lab.id = names::sanitize(&name, "lab-", 40);
     lab.title = meta("LAB_NAME").unwrap_or_else(|| name.clone());
-    lab.header.push("Imported from a Kathará lab by `asbuilt import kathara`; the import report".into());
+    lab.header.push(format!("Imported from {from}; the import report"));
     lab.header.push("lists everything that was not carried over exactly, with its file and line.".into());
     let mut task = String::new();
     if let Some(d) = meta("LAB_DESCRIPTION") {
