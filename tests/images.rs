@@ -208,9 +208,15 @@ async fn every_node_image_runs_tini_first_and_shows_the_node_name_in_its_prompt(
         assert!(prompt.contains(&format!("root@{hostname}:/# ")), "{kind} prompt:\n{prompt}");
         lab.ok(
             &node,
-            &has_commands("ip bridge tc tcpdump ps pgrep nano less tini ping traceroute asbuilt-service"),
+            &has_commands(
+                "ip bridge tc tcpdump ps pgrep nano less tini ping traceroute curl dig asbuilt-service",
+            ),
         )
         .await;
+        // What checkers written for other tools run in a node (kathara-lab-checker's
+        // `ip -j`, `bridge -j`): JSON from iproute2.
+        let json = lab.ok(&node, "ip -j address show dev lo && bridge -j vlan show").await;
+        assert!(json.trim_start().starts_with('['), "{kind}: {json}");
         let editor = lab.ok(&node, "echo 'echo editor=$EDITOR' | bash -i 2>/dev/null").await;
         assert!(editor.contains("editor=nano"), "{kind}: {editor}");
         // Images carry no package lists or downloaded packages.

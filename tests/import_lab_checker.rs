@@ -81,7 +81,8 @@ fn bgp_tests_and_unknown_ones_are_mapped_or_listed() {
       },
       "evpn": { "vteps": { "leaf1": [ "10.0.0.1" ] } }
     },
-    "bridges": { "s1": [] }
+    "bridges": { "s1": [] },
+    "custom_commands": { "as1r1": [ { "command": "vtysh -e 'show bgp summary'", "regex_match": "Established" } ] }
   }
 }"#;
     let imported = lab_checker::import("correction.json", text).unwrap();
@@ -90,7 +91,8 @@ fn bgp_tests_and_unknown_ones_are_mapped_or_listed() {
     assert!(yaml.contains(r#""remoteAs":2,"#), "{yaml}");
     assert!(yaml.contains(r#""path":"2""#), "{yaml}");
     assert!(yaml.contains("grep -Eq -- '^ +redistribute ospf( |$)'"), "{yaml}");
-    assert_eq!(imported.checks.len(), 4);
+    assert!(yaml.contains("run: vtysh -c 'show bgp summary'"), "{yaml}");
+    assert_eq!(imported.checks.len(), 5);
     let report = imported.report.render();
     assert!(
         report.contains(
@@ -102,6 +104,7 @@ fn bgp_tests_and_unknown_ones_are_mapped_or_listed() {
         report.contains("correction.json:11:5: mapped-with-loss: left out: lab-checker's `bridges` tests"),
         "{report}"
     );
+    assert!(report.contains("`vtysh -e` is run as `vtysh -c`"), "{report}");
     assert!(imported.report.findings.iter().all(|f| f.kind == FindingKind::MappedWithLoss));
 }
 
