@@ -151,3 +151,33 @@ async fn an_imported_quagga_lab_scores_full_marks() {
     assert!(running.contains("timers basic 10 60 40"), "r2 runs its own configuration: {running}");
     assert!(lab.pings("host-1", "10.10.2.10", 20).await);
 }
+
+fn asbuilt(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run asbuilt")
+}
+
+/// `asbuilt deploy DIR` imports a Kathará lab on the fly; `asbuilt check` grades it.
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_takes_a_kathara_labs_folder_and_check_grades_it() {
+    let _cleanup = common::DestroyOnDrop("imp-cli");
+    let dir = fixture().with_file_name("quagga-rip");
+    let dir = dir.to_str().unwrap();
+    let deploy = asbuilt(&["deploy", dir, "--name", "imp-cli"]);
+    let said = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    assert!(deploy.status.success(), "{}", said(&deploy));
+    assert!(
+        said(&deploy).contains("r2/etc/quagga/ripd.conf:6:2: passthrough"),
+        "the report is shown: {}",
+        said(&deploy)
+    );
+    let check = asbuilt(&["check", "imp-cli"]);
+    assert_eq!(check.status.code(), Some(0), "{}", said(&check));
+    let destroy = asbuilt(&["destroy", "imp-cli"]);
+    assert!(destroy.status.success(), "{}", said(&destroy));
+}

@@ -158,6 +158,11 @@ fn the_command_writes_a_topology_that_validates_and_strict_fails_on_anything_dro
     let validate = asbuilt(&["validate", out.to_str().unwrap()]);
     assert!(validate.status.success(), "{}", String::from_utf8_lossy(&validate.stderr));
 
+    let json = asbuilt(&["import", "kathara", dir.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("the report as JSON");
+    let finding = &report["findings"].as_array().unwrap()[0];
+    assert!(finding["place"]["line"].is_number() && finding["kind"].is_string(), "{finding}");
+
     let strict =
         asbuilt(&["import", "kathara", dir.to_str().unwrap(), "-o", out.to_str().unwrap(), "--strict"]);
     assert_eq!(strict.status.code(), Some(1));

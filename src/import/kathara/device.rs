@@ -426,7 +426,7 @@ fn memory(node: &mut NodeOut, value: &Value, report: &mut Report) {
         "" => n / (1024 * 1024),
         "k" => n / 1024,
         "m" => n,
-        "g" => n * 1024,
+        "g" => n.saturating_mul(1024),
         _ => {
             report.add(
                 value.place.clone(),
