@@ -219,3 +219,47 @@ fn addresses_in_commands_that_run_as_they_are_move_with_a_students_variant() {
     assert!(startup.contains(&format!("ifconfig eth0 {pc2} up")), "{startup:?}");
     assert!(startup.contains(&format!("route add default gw {gateway} dev eth0")), "{startup:?}");
 }
+
+#[test]
+fn a_lab_from_netkits_days_with_its_configuration_under_etc_zebra_is_read_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("r1/etc/zebra")).unwrap();
+    std::fs::write(dir.join("lab.conf"), "r1[0]=A\nr1[1]=B\npc1[0]=B\n").unwrap();
+    std::fs::write(dir.join("r1/etc/zebra/daemons"), "zebra=yes\nospfd=yes\n").unwrap();
+    std::fs::write(dir.join("r1/etc/zebra/zebra.conf"), "hostname zebra\n").unwrap();
+    std::fs::write(
+        dir.join("r1/etc/zebra/ospfd.conf"),
+        "hostname ospfd\nrouter ospf\nnetwork 10.0.0.0/24 area 0.0.0.0\nnetwork 10.0.1.0/24 area 0.0.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("r1.startup"), "ifconfig eth0 10.0.0.1 netmask 255.255.255.0 up\nifconfig eth1 10.0.1.1 netmask 255.255.255.0 up\n/etc/init.d/zebra start\n").unwrap();
+    std::fs::write(
+        dir.join("pc1.startup"),
+        "ifconfig eth0 10.0.1.10 netmask 255.255.255.0 up\nroute add default gw 10.0.1.1 dev eth0\n",
+    )
+    .unwrap();
+    let imported = kathara::import(dir, dir).unwrap();
+    let mut source = Source::new("netkit/asbuilt.yml", imported.yaml.clone());
+    source.folder = Some(dir.to_path_buf());
+    let design = Lab::load(&source).unwrap_or_else(|e| panic!("{e:#?}\n{}", imported.yaml)).design_for(None);
+    let ospf = design.nodes["r1"].ospf.as_ref().expect("r1 runs OSPF");
+    assert_eq!(ospf.interfaces.len(), 2, "{:?}", ospf.interfaces);
+    assert!(design.nodes["r1"].as_is.frr.is_none(), "recognised whole");
+    assert_eq!(design.nodes["pc1"].gateways.len(), 1);
+}
+
+proptest::proptest! {
+    /// Labs come from anywhere: no text makes a parser of the importer panic.
+    #[test]
+    fn no_text_makes_a_parser_panic(text in "[a-zA-Z0-9\\[\\]=\"'/:. \t\n#!{};()@$_-]{0,300}") {
+        use asbuilt::import::kathara::{frr, lab_conf, services, startup};
+        let _ = lab_conf::parse(&text, "lab.conf");
+        let _ = lab_conf::parse_dep(&text, "lab.dep");
+        let _ = startup::parse(&text, "x.startup");
+        let _ = frr::parse(&text, "frr.conf");
+        let _ = frr::daemons(&text);
+        let _ = services::named_zones(&text, "named.conf");
+        let _ = services::zone("lab.example", &text, "db");
+    }
+}

@@ -33,6 +33,8 @@ pub struct Input<'a> {
 
 /// Folders a node may write (docs/topology.md, `files`).
 const WRITABLE: [&str; 7] = ["/etc/", "/var/", "/root/", "/home/", "/srv/", "/opt/", "/tmp/"];
+/// Where FRR, Quagga and (in labs from Netkit's days) Zebra keep their configuration.
+const ROUTING_DIRS: [&str; 3] = ["/etc/frr/", "/etc/quagga/", "/etc/zebra/"];
 /// FRR's daemons asbuilt's routers run besides zebra and staticd.
 const FRR_DAEMONS: [&str; 5] = ["bgpd", "ospfd", "ospf6d", "ripd", "ripngd"];
 
@@ -57,19 +59,23 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     let prefix = format!("{}/", input.source_name);
     let mut frr_conf: Option<(String, String)> = None;
     let mut frr_daemons: Option<Vec<String>> = None;
+    let mut daemons_file = String::new();
     let mut quagga_files: Vec<(String, String)> = Vec::new();
     let mut bind_files: Vec<(String, String)> = Vec::new();
     for (rel, text) in input.folder.under(&prefix) {
         let path = format!("/{}", &rel[prefix.len()..]);
         match path.as_str() {
             "/etc/frr/frr.conf" => frr_conf = Some((rel, text.to_string())),
-            "/etc/frr/daemons" | "/etc/quagga/daemons" => frr_daemons = Some(frr::daemons(text)),
-            p if (p.starts_with("/etc/quagga/") || p.starts_with("/etc/frr/"))
+            "/etc/frr/daemons" | "/etc/quagga/daemons" | "/etc/zebra/daemons" => {
+                frr_daemons = Some(frr::daemons(text));
+                daemons_file = rel;
+            }
+            p if ROUTING_DIRS.iter().any(|d| p.starts_with(d))
                 && quagga::DAEMON_FILES.iter().any(|f| p.ends_with(&format!("/{f}"))) =>
             {
                 quagga_files.push((rel, text.to_string()))
             }
-            p if p.starts_with("/etc/quagga/") || p.starts_with("/etc/frr/") => report.add(
+            p if ROUTING_DIRS.iter().any(|d| p.starts_with(d)) => report.add(
                 Place::file(&rel),
                 FindingKind::MappedWithLoss,
                 format!("`{p}` is not copied: asbuilt's routers bring their own FRR settings besides frr.conf and daemons"),
@@ -101,6 +107,15 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     let mut facts = Facts::default();
     let mut own_config: Option<FileText> = None;
     if let Some((rel, text)) = &frr_conf {
+        for (other, _) in &quagga_files {
+            report.add(
+                Place::file(other),
+                FindingKind::MappedWithLoss,
+                format!(
+                    "not read: FRR loads {rel}, its one configuration, and not the per-daemon files beside it"
+                ),
+            );
+        }
         facts = frr::parse(text, rel);
         own_config = Some(file_text(input.base, rel, text));
         routing = true;
@@ -250,7 +265,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     if let Some(daemons) = &frr_daemons {
         for d in daemons.iter().filter(|d| !FRR_DAEMONS.contains(&d.as_str())) {
             report.add(
-                Place::file(format!("{prefix}etc/frr/daemons")),
+                Place::file(&daemons_file),
                 FindingKind::MappedWithLoss,
                 format!("the daemon `{d}` is not one asbuilt's routers run"),
             );
