@@ -181,3 +181,20 @@ async fn deploy_takes_a_kathara_labs_folder_and_check_grades_it() {
     let destroy = asbuilt(&["destroy", "imp-cli"]);
     assert!(destroy.status.success(), "{}", said(&destroy));
 }
+
+/// The DHCP lab: ISC's dhcpd.conf becomes the design's DHCP server, `dhclient` the
+/// design's DHCP clients; one pc runs its commands as they are, dhclient among them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_dhcp_lab_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("imp-dhcp");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dhcp-lan");
+    copy_dir(&fixture().with_file_name("dhcp-lan"), &dir);
+    let design = import(&dir).design_for(None);
+    let suite = derive::suite(&design);
+    assert!(suite.checks.iter().any(|c| c.id.starts_with("dhcp/")), "DHCP is graded");
+    let lab = Deployed::new(design.clone(), "imp-dhcp").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    assert!(out(&lab, "pc2", "cat /root/lease.txt").await.starts_with("got 192.168.50."));
+}

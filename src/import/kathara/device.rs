@@ -16,7 +16,7 @@ use ipnet::IpNet;
 use super::folder::Folder;
 use super::frr::{self, Facts};
 use super::lab_conf::{Device, Value, valid_mac};
-use super::model::{BgpOut, DnsOut, FileText, NodeOut, OspfOut, RipOut};
+use super::model::{BgpOut, DhcpOut, DnsOut, FileText, NodeOut, OspfOut, RipOut};
 use super::startup::{self, Cmd, Daemon, Line};
 use super::{SHARED_ASBUILT, quagga, services, truthy};
 use crate::import::report::{FindingKind, Place, Report};
@@ -88,6 +88,12 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
                 format!("`{p}` is not copied: asbuilt's servers run nginx with the site the design states (pages under /var/www/html are copied)"),
             ),
             "/etc/resolv.conf" => resolv(&mut node, text, &rel, report),
+            "/etc/dhcp/dhcpd.conf" => dhcp(&mut node, text, &rel, report),
+            "/etc/default/isc-dhcp-server" => report.add(
+                Place::file(&rel),
+                FindingKind::MappedWithLoss,
+                "not copied: the design's DHCP server (dnsmasq) serves the interface on its range's subnet",
+            ),
             p => {
                 if WRITABLE.iter().any(|w| p.starts_with(w)) {
                     node.files.insert(p.to_string(), file_text(input.base, &rel, text));
@@ -152,19 +158,21 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     lines.extend(exec_lines);
     let mut web = node.http.is_some();
     let mut dns = !bind_files.is_empty();
+    let mut dhcp_server = node.dhcp.is_some();
     for line in &lines {
         if let Cmd::Start { daemon } = &line.cmd {
             match daemon {
                 Daemon::Routing => routing = true,
                 Daemon::Web => web = true,
                 Daemon::Dns => dns = true,
+                Daemon::Dhcp => dhcp_server = true,
                 Daemon::Other(_) => {}
             }
         }
     }
     node.kind = if routing {
         "router"
-    } else if web || dns {
+    } else if web || dns || dhcp_server {
         "server"
     } else {
         "host"
@@ -308,6 +316,10 @@ fn command(node: &mut NodeOut, cabled: &[String], line: &Line, report: &mut Repo
             Handled::Fact
         }
         Cmd::LinkUp { iface } if known(iface) => Handled::Fact,
+        Cmd::Dhcp { iface } if cabled.contains(iface) && !node.addresses.contains_key(iface) => {
+            node.addresses.insert(iface.clone(), vec!["dhcp".into()]);
+            Handled::Fact
+        }
         Cmd::Mac { iface, mac } if cabled.contains(iface) && valid_mac(mac) => {
             set_mac(node, iface, mac, &line.place, report);
             Handled::Fact
@@ -316,6 +328,11 @@ fn command(node: &mut NodeOut, cabled: &[String], line: &Line, report: &mut Repo
             add_route(node, *dest, *via);
             Handled::Fact
         }
+        Cmd::Start { daemon: Daemon::Dhcp } if node.dhcp.is_some() => Handled::Fact,
+        Cmd::Start { daemon: Daemon::Dhcp } => Handled::Keep(
+            FindingKind::MappedWithLoss,
+            "a DHCP server is started, but its /etc/dhcp/dhcpd.conf has no range the design can state: asbuilt's images have no ISC DHCP server".into(),
+        ),
         Cmd::Start { daemon: Daemon::Routing | Daemon::Web | Daemon::Dns } => Handled::Fact,
         Cmd::Start { daemon: Daemon::Other(name) } => Handled::Keep(
             FindingKind::Passthrough,
@@ -655,6 +672,31 @@ fn bind(node: &mut NodeOut, files: &[(String, String)], prefix: &str, report: &m
         }
         node.dns = Some(DnsOut { domain: zone.domain, authoritative, records });
     }
+}
+
+fn dhcp(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {
+    let Some(pool) = services::dhcpd(text, rel) else {
+        report.add(
+            Place::file(rel),
+            FindingKind::MappedWithLoss,
+            "no `subnet` with a `range`: there is no DHCP server to state",
+        );
+        return;
+    };
+    for (place, why) in pool.lost {
+        report.add(place, FindingKind::MappedWithLoss, why);
+    }
+    let lease = pool.lease_seconds.map(|s| match s {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    });
+    node.dhcp = Some(DhcpOut {
+        range: format!("{} - {}", pool.first, pool.last),
+        gateway: pool.gateway,
+        dns: pool.dns,
+        lease,
+    });
 }
 
 fn resolv(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {

@@ -288,7 +288,8 @@ fn design(out: &mut String, lab: &LabOut) {
             }
         }
     }
-    let services: Vec<&NodeOut> = lab.nodes.iter().filter(|n| n.http.is_some() || n.dns.is_some()).collect();
+    let services: Vec<&NodeOut> =
+        lab.nodes.iter().filter(|n| n.http.is_some() || n.dns.is_some() || n.dhcp.is_some()).collect();
     if !services.is_empty() {
         d.push_str("  services:\n");
         for node in services {
@@ -300,6 +301,19 @@ fn design(out: &mut String, lab: &LabOut) {
                     text_value(&mut d, 10, content);
                 }
                 None => {}
+            }
+            if let Some(dhcp) = &node.dhcp {
+                d.push_str("      dhcp:\n");
+                let _ = writeln!(d, "        range: {}", dhcp.range);
+                if let Some(g) = &dhcp.gateway {
+                    let _ = writeln!(d, "        gateway: {g}");
+                }
+                if !dhcp.dns.is_empty() {
+                    let _ = writeln!(d, "        dns: {}", list(&dhcp.dns));
+                }
+                if let Some(l) = &dhcp.lease {
+                    let _ = writeln!(d, "        lease: {l}");
+                }
             }
             if let Some(dns) = &node.dns {
                 d.push_str("      dns:\n");

@@ -48,6 +48,14 @@ pub struct DnsOut {
     pub records: IndexMap<String, Vec<String>>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DhcpOut {
+    pub range: String,
+    pub gateway: Option<String>,
+    pub dns: Vec<String>,
+    pub lease: Option<String>,
+}
+
 /// One node, named as asbuilt names it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeOut {
@@ -77,6 +85,7 @@ pub struct NodeOut {
     pub bgp: Option<BgpOut>,
     pub http: Option<String>,
     pub dns: Option<DnsOut>,
+    pub dhcp: Option<DhcpOut>,
 }
 
 /// The whole lab.
