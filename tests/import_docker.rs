@@ -91,6 +91,7 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
     assert_eq!(out(&lab, "pc1", "cat /root/started.txt").await, "started");
     assert_eq!(out(&lab, "pc1", "cat /root/exec.txt").await, "exec-ran");
     assert_eq!(out(&lab, "pc2", "cat /root/ready.txt").await, "pc2 ready");
+    assert_eq!(out(&lab, "pc2", "cat /root/note.txt").await, "pc2 is on 1 subnet");
     assert!(out(&lab, "pc2", "ip -o link show eth0").await.contains("mtu 1400"));
     assert_eq!(out(&lab, "pc2", "cat /sys/class/net/eth0/address").await, "02:00:00:00:02:10");
     assert_eq!(

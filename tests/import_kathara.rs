@@ -73,7 +73,11 @@ fn an_frr_lab_becomes_design_facts_and_keeps_what_it_does_not_understand_as_it_i
         node("pc1").as_is.startup,
         ["echo \"started\" > /root/started.txt", "export LAB_ROLE=client", "echo exec-ran > /root/exec.txt"]
     );
-    assert_eq!(node("pc2").as_is.startup.len(), 5, "{:?}", node("pc2").as_is.startup);
+    assert_eq!(node("pc2").as_is.startup.len(), 6, "{:?}", node("pc2").as_is.startup);
+    // A script keeps what Kathará gives every file of a device: it may be run.
+    let script =
+        node("pc2").as_is.files.iter().find(|f| f.path == "/root/note.sh").expect("the script is copied");
+    assert_eq!(script.mode, 0o755);
     let modes: Vec<(&str, &str)> =
         imported.report.modes.iter().map(|(n, m)| (n.as_str(), m.as_str())).collect();
     assert!(

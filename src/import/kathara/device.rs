@@ -132,7 +132,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
         });
         let (config, f) = quagga::convert(&quagga_files);
         facts = f;
-        own_config = Some(FileText { text: config, from: None });
+        own_config = Some(FileText::new(config, None));
         routing = true;
         for (rel, _) in &quagga_files {
             report.add(
@@ -439,7 +439,7 @@ fn append_env(existing: Option<&FileText>, line: &str) -> FileText {
     let mut text = existing.map(|f| f.text.clone()).unwrap_or_default();
     text.push_str(line);
     text.push('\n');
-    FileText { text, from: None }
+    FileText::new(text, None)
 }
 
 fn memory(node: &mut NodeOut, value: &Value, report: &mut Report) {
@@ -720,7 +720,7 @@ fn resolv(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {
 }
 
 fn file_text(base: Option<&str>, rel: &str, text: &str) -> FileText {
-    FileText { text: text.to_string(), from: base.map(|b| format!("{b}{rel}")) }
+    FileText::new(text, base.map(|b| format!("{b}{rel}")))
 }
 
 /// Kathará mounts `shared/` at /shared; asbuilt copies it to /srv/shared.

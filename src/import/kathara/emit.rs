@@ -59,9 +59,15 @@ fn list(items: &[String]) -> String {
 
 fn file(out: &mut String, indent: usize, key: &str, file: &FileText) {
     let pad = " ".repeat(indent);
+    let mode = if file.executable { ", mode: \"0755\"" } else { "" };
     match &file.from {
         Some(from) => {
-            let _ = writeln!(out, "{pad}{}: {{ from: {} }}", scalar(key), scalar(from));
+            let _ = writeln!(out, "{pad}{}: {{ from: {}{mode} }}", scalar(key), scalar(from));
+        }
+        None if file.executable => {
+            let _ = writeln!(out, "{pad}{}:\n{pad}  mode: \"0755\"", scalar(key));
+            let _ = write!(out, "{pad}  content: ");
+            text_value(out, indent + 4, &file.text);
         }
         None => {
             let _ = write!(out, "{pad}{}: ", scalar(key));

@@ -9,6 +9,16 @@ pub struct FileText {
     pub text: String,
     /// The path relative to the topology's folder, for `from:`; `None` writes the text inline.
     pub from: Option<String>,
+    /// `true` for a script (`#!`): Kathará makes every file of a device executable,
+    /// and a startup command may run it by its path.
+    pub executable: bool,
+}
+
+impl FileText {
+    pub fn new(text: impl Into<String>, from: Option<String>) -> FileText {
+        let text = text.into();
+        FileText { executable: text.starts_with("#!"), text, from }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
