@@ -183,6 +183,24 @@ async fn deploy_takes_a_kathara_labs_folder_and_check_grades_it() {
     assert!(destroy.status.success(), "{}", said(&destroy));
 }
 
+/// Static routing between two Linux routers (no routing daemon, the folder's name for
+/// the lab): each device that joins two subnets is a router, and its routes are the
+/// design's.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_static_routing_lab_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("imp-static");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("static-routing");
+    copy_dir(&fixture().with_file_name("static-routing"), &dir);
+    let design = import(&dir).design_for(None);
+    assert_eq!(design.nodes["r1"].kind.to_string(), "router");
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "imp-static").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    assert!(lab.pings("pc1", "10.2.2.10", 10).await);
+}
+
 /// The DHCP lab: ISC's dhcpd.conf becomes the design's DHCP server, `dhclient` the
 /// design's DHCP clients; one pc runs its commands as they are, dhclient among them.
 #[tokio::test(flavor = "multi_thread")]

@@ -34,7 +34,7 @@ fn places(imported: &Imported, kind: FindingKind) -> Vec<String> {
 
 #[test]
 fn the_imported_topologies_and_reports_match_their_snapshots() {
-    for name in ["ospf-web-dns", "quagga-rip", "bgp-ipv6", "dhcp-lan"] {
+    for name in ["ospf-web-dns", "quagga-rip", "bgp-ipv6", "dhcp-lan", "static-routing"] {
         let imported = import(name);
         load(name, &imported);
         insta::with_settings!({ snapshot_path => "snapshots/import", prepend_module_to_snapshot => false }, {

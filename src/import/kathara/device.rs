@@ -170,13 +170,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
             }
         }
     }
-    node.kind = if routing {
-        "router"
-    } else if web || dns || dhcp_server {
-        "server"
-    } else {
-        "host"
-    };
+    let server = web || dns || dhcp_server;
 
     // Addresses first from the router's configuration, then the commands.
     let mut uncabled = Vec::new();
@@ -223,6 +217,19 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
             lines.iter().map(|l| l.text.clone()).collect()
         }
         None => kept,
+    };
+    // A device that joins two subnets routes between them: Kathará forwards in every
+    // device, and a lab's Linux routers have no routing daemon.
+    let joins = node.addresses.keys().filter(|i| *i != "lo").count() >= 2;
+    node.kind = if routing {
+        "router"
+    } else if server {
+        "server"
+    } else if joins {
+        node.mode_note.push("router: it joins two or more subnets (Kathará forwards in every device)".into());
+        "router"
+    } else {
+        "host"
     };
     let startup: Vec<String> = std::mem::take(&mut node.startup);
     node.startup = startup.into_iter().map(|c| shared_path(&c, input.has_shared)).collect();
