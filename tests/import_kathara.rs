@@ -141,6 +141,10 @@ fn syntax_errors_are_located_by_file_line_and_column() {
         ["lab.conf:3:5", "lab.conf:4:11", "lab.conf:5:1", "lab.conf:6:8", "lab.conf:7:1", "lab.conf:8:5"]
     );
     assert!(errors[0].message.contains("did you mean `image`"), "{}", errors[0].message);
+
+    let dir = fixture("broken-dep");
+    let errors = kathara::import(&dir, &dir).unwrap_err();
+    assert_eq!(errors.iter().map(|e| e.place.to_string()).collect::<Vec<_>>(), ["lab.dep:2:1"]);
 }
 
 fn asbuilt(args: &[&str]) -> std::process::Output {
