@@ -91,6 +91,7 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
     assert_eq!(out(&lab, "pc1", "cat /root/started.txt").await, "started");
     assert_eq!(out(&lab, "pc1", "cat /root/exec.txt").await, "exec-ran");
     assert_eq!(out(&lab, "pc2", "cat /root/ready.txt").await, "pc2 ready");
+    assert_eq!(out(&lab, "pc2", "cat /root/note.txt").await, "pc2 is on 1 subnet");
     assert!(out(&lab, "pc2", "ip -o link show eth0").await.contains("mtu 1400"));
     assert_eq!(out(&lab, "pc2", "cat /sys/class/net/eth0/address").await, "02:00:00:00:02:10");
     assert_eq!(
@@ -150,4 +151,69 @@ async fn an_imported_quagga_lab_scores_full_marks() {
     let running = out(&lab, "r2", "vtysh -c 'show running-config'").await;
     assert!(running.contains("timers basic 10 60 40"), "r2 runs its own configuration: {running}");
     assert!(lab.pings("host-1", "10.10.2.10", 20).await);
+}
+
+fn asbuilt(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asbuilt"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run asbuilt")
+}
+
+/// `asbuilt deploy DIR` imports a Kathará lab on the fly; `asbuilt check` grades it.
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_takes_a_kathara_labs_folder_and_check_grades_it() {
+    let _cleanup = common::DestroyOnDrop("imp-cli");
+    let dir = fixture().with_file_name("quagga-rip");
+    let dir = dir.to_str().unwrap();
+    let deploy = asbuilt(&["deploy", dir, "--name", "imp-cli"]);
+    let said = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    assert!(deploy.status.success(), "{}", said(&deploy));
+    assert!(
+        said(&deploy).contains("r2/etc/quagga/ripd.conf:6:2: passthrough"),
+        "the report is shown: {}",
+        said(&deploy)
+    );
+    let check = asbuilt(&["check", "imp-cli"]);
+    assert_eq!(check.status.code(), Some(0), "{}", said(&check));
+    let destroy = asbuilt(&["destroy", "imp-cli"]);
+    assert!(destroy.status.success(), "{}", said(&destroy));
+}
+
+/// Static routing between two Linux routers (no routing daemon, the folder's name for
+/// the lab): each device that joins two subnets is a router, and its routes are the
+/// design's.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_static_routing_lab_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("imp-static");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("static-routing");
+    copy_dir(&fixture().with_file_name("static-routing"), &dir);
+    let design = import(&dir).design_for(None);
+    assert_eq!(design.nodes["r1"].kind.to_string(), "router");
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "imp-static").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    assert!(lab.pings("pc1", "10.2.2.10", 10).await);
+}
+
+/// The DHCP lab: ISC's dhcpd.conf becomes the design's DHCP server, `dhclient` the
+/// design's DHCP clients; one pc runs its commands as they are, dhclient among them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_dhcp_lab_scores_full_marks() {
+    let _cleanup = common::DestroyOnDrop("imp-dhcp");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dhcp-lan");
+    copy_dir(&fixture().with_file_name("dhcp-lan"), &dir);
+    let design = import(&dir).design_for(None);
+    let suite = derive::suite(&design);
+    assert!(suite.checks.iter().any(|c| c.id.starts_with("dhcp/")), "DHCP is graded");
+    let lab = Deployed::new(design.clone(), "imp-dhcp").await;
+    let report = grade(&lab, &design, &suite).await;
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    assert!(out(&lab, "pc2", "cat /root/lease.txt").await.starts_with("got 192.168.50."));
 }

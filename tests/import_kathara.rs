@@ -34,7 +34,7 @@ fn places(imported: &Imported, kind: FindingKind) -> Vec<String> {
 
 #[test]
 fn the_imported_topologies_and_reports_match_their_snapshots() {
-    for name in ["ospf-web-dns", "quagga-rip", "bgp-ipv6"] {
+    for name in ["ospf-web-dns", "quagga-rip", "bgp-ipv6", "dhcp-lan", "static-routing"] {
         let imported = import(name);
         load(name, &imported);
         insta::with_settings!({ snapshot_path => "snapshots/import", prepend_module_to_snapshot => false }, {
@@ -73,7 +73,11 @@ fn an_frr_lab_becomes_design_facts_and_keeps_what_it_does_not_understand_as_it_i
         node("pc1").as_is.startup,
         ["echo \"started\" > /root/started.txt", "export LAB_ROLE=client", "echo exec-ran > /root/exec.txt"]
     );
-    assert_eq!(node("pc2").as_is.startup.len(), 5, "{:?}", node("pc2").as_is.startup);
+    assert_eq!(node("pc2").as_is.startup.len(), 6, "{:?}", node("pc2").as_is.startup);
+    // A script keeps what Kathará gives every file of a device: it may be run.
+    let script =
+        node("pc2").as_is.files.iter().find(|f| f.path == "/root/note.sh").expect("the script is copied");
+    assert_eq!(script.mode, 0o755);
     let modes: Vec<(&str, &str)> =
         imported.report.modes.iter().map(|(n, m)| (n.as_str(), m.as_str())).collect();
     assert!(
@@ -137,6 +141,10 @@ fn syntax_errors_are_located_by_file_line_and_column() {
         ["lab.conf:3:5", "lab.conf:4:11", "lab.conf:5:1", "lab.conf:6:8", "lab.conf:7:1", "lab.conf:8:5"]
     );
     assert!(errors[0].message.contains("did you mean `image`"), "{}", errors[0].message);
+
+    let dir = fixture("broken-dep");
+    let errors = kathara::import(&dir, &dir).unwrap_err();
+    assert_eq!(errors.iter().map(|e| e.place.to_string()).collect::<Vec<_>>(), ["lab.dep:2:1"]);
 }
 
 fn asbuilt(args: &[&str]) -> std::process::Output {
@@ -157,6 +165,11 @@ fn the_command_writes_a_topology_that_validates_and_strict_fails_on_anything_dro
     assert!(!yaml.contains("from:"), "the lab's folder is not beside the topology");
     let validate = asbuilt(&["validate", out.to_str().unwrap()]);
     assert!(validate.status.success(), "{}", String::from_utf8_lossy(&validate.stderr));
+
+    let json = asbuilt(&["import", "kathara", dir.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("the report as JSON");
+    let finding = &report["findings"].as_array().unwrap()[0];
+    assert!(finding["place"]["line"].is_number() && finding["kind"].is_string(), "{finding}");
 
     let strict =
         asbuilt(&["import", "kathara", dir.to_str().unwrap(), "-o", out.to_str().unwrap(), "--strict"]);
@@ -213,4 +226,48 @@ fn addresses_in_commands_that_run_as_they_are_move_with_a_students_variant() {
     let startup = &student.nodes["pc2"].as_is.startup;
     assert!(startup.contains(&format!("ifconfig eth0 {pc2} up")), "{startup:?}");
     assert!(startup.contains(&format!("route add default gw {gateway} dev eth0")), "{startup:?}");
+}
+
+#[test]
+fn a_lab_from_netkits_days_with_its_configuration_under_etc_zebra_is_read_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("r1/etc/zebra")).unwrap();
+    std::fs::write(dir.join("lab.conf"), "r1[0]=A\nr1[1]=B\npc1[0]=B\n").unwrap();
+    std::fs::write(dir.join("r1/etc/zebra/daemons"), "zebra=yes\nospfd=yes\n").unwrap();
+    std::fs::write(dir.join("r1/etc/zebra/zebra.conf"), "hostname zebra\n").unwrap();
+    std::fs::write(
+        dir.join("r1/etc/zebra/ospfd.conf"),
+        "hostname ospfd\nrouter ospf\nnetwork 10.0.0.0/24 area 0.0.0.0\nnetwork 10.0.1.0/24 area 0.0.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("r1.startup"), "ifconfig eth0 10.0.0.1 netmask 255.255.255.0 up\nifconfig eth1 10.0.1.1 netmask 255.255.255.0 up\n/etc/init.d/zebra start\n").unwrap();
+    std::fs::write(
+        dir.join("pc1.startup"),
+        "ifconfig eth0 10.0.1.10 netmask 255.255.255.0 up\nroute add default gw 10.0.1.1 dev eth0\n",
+    )
+    .unwrap();
+    let imported = kathara::import(dir, dir).unwrap();
+    let mut source = Source::new("netkit/asbuilt.yml", imported.yaml.clone());
+    source.folder = Some(dir.to_path_buf());
+    let design = Lab::load(&source).unwrap_or_else(|e| panic!("{e:#?}\n{}", imported.yaml)).design_for(None);
+    let ospf = design.nodes["r1"].ospf.as_ref().expect("r1 runs OSPF");
+    assert_eq!(ospf.interfaces.len(), 2, "{:?}", ospf.interfaces);
+    assert!(design.nodes["r1"].as_is.frr.is_none(), "recognised whole");
+    assert_eq!(design.nodes["pc1"].gateways.len(), 1);
+}
+
+proptest::proptest! {
+    /// Labs come from anywhere: no text makes a parser of the importer panic.
+    #[test]
+    fn no_text_makes_a_parser_panic(text in "[a-zA-Z0-9\\[\\]=\"'/:. \t\n#!{};()@$_-]{0,300}") {
+        use asbuilt::import::kathara::{frr, lab_conf, services, startup};
+        let _ = lab_conf::parse(&text, "lab.conf");
+        let _ = lab_conf::parse_dep(&text, "lab.dep");
+        let _ = startup::parse(&text, "x.startup");
+        let _ = frr::parse(&text, "frr.conf");
+        let _ = frr::daemons(&text);
+        let _ = services::named_zones(&text, "named.conf");
+        let _ = services::zone("lab.example", &text, "db");
+    }
 }

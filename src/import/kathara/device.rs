@@ -16,7 +16,7 @@ use ipnet::IpNet;
 use super::folder::Folder;
 use super::frr::{self, Facts};
 use super::lab_conf::{Device, Value, valid_mac};
-use super::model::{BgpOut, DnsOut, FileText, NodeOut, OspfOut, RipOut};
+use super::model::{BgpOut, DhcpOut, DnsOut, FileText, NodeOut, OspfOut, RipOut};
 use super::startup::{self, Cmd, Daemon, Line};
 use super::{SHARED_ASBUILT, quagga, services, truthy};
 use crate::import::report::{FindingKind, Place, Report};
@@ -33,6 +33,8 @@ pub struct Input<'a> {
 
 /// Folders a node may write (docs/topology.md, `files`).
 const WRITABLE: [&str; 7] = ["/etc/", "/var/", "/root/", "/home/", "/srv/", "/opt/", "/tmp/"];
+/// Where FRR, Quagga and (in labs from Netkit's days) Zebra keep their configuration.
+const ROUTING_DIRS: [&str; 3] = ["/etc/frr/", "/etc/quagga/", "/etc/zebra/"];
 /// FRR's daemons asbuilt's routers run besides zebra and staticd.
 const FRR_DAEMONS: [&str; 5] = ["bgpd", "ospfd", "ospf6d", "ripd", "ripngd"];
 
@@ -57,19 +59,23 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     let prefix = format!("{}/", input.source_name);
     let mut frr_conf: Option<(String, String)> = None;
     let mut frr_daemons: Option<Vec<String>> = None;
+    let mut daemons_file = String::new();
     let mut quagga_files: Vec<(String, String)> = Vec::new();
     let mut bind_files: Vec<(String, String)> = Vec::new();
     for (rel, text) in input.folder.under(&prefix) {
         let path = format!("/{}", &rel[prefix.len()..]);
         match path.as_str() {
             "/etc/frr/frr.conf" => frr_conf = Some((rel, text.to_string())),
-            "/etc/frr/daemons" | "/etc/quagga/daemons" => frr_daemons = Some(frr::daemons(text)),
-            p if (p.starts_with("/etc/quagga/") || p.starts_with("/etc/frr/"))
+            "/etc/frr/daemons" | "/etc/quagga/daemons" | "/etc/zebra/daemons" => {
+                frr_daemons = Some(frr::daemons(text));
+                daemons_file = rel;
+            }
+            p if ROUTING_DIRS.iter().any(|d| p.starts_with(d))
                 && quagga::DAEMON_FILES.iter().any(|f| p.ends_with(&format!("/{f}"))) =>
             {
                 quagga_files.push((rel, text.to_string()))
             }
-            p if p.starts_with("/etc/quagga/") || p.starts_with("/etc/frr/") => report.add(
+            p if ROUTING_DIRS.iter().any(|d| p.starts_with(d)) => report.add(
                 Place::file(&rel),
                 FindingKind::MappedWithLoss,
                 format!("`{p}` is not copied: asbuilt's routers bring their own FRR settings besides frr.conf and daemons"),
@@ -82,6 +88,12 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
                 format!("`{p}` is not copied: asbuilt's servers run nginx with the site the design states (pages under /var/www/html are copied)"),
             ),
             "/etc/resolv.conf" => resolv(&mut node, text, &rel, report),
+            "/etc/dhcp/dhcpd.conf" => dhcp(&mut node, text, &rel, report),
+            "/etc/default/isc-dhcp-server" => report.add(
+                Place::file(&rel),
+                FindingKind::MappedWithLoss,
+                "not copied: the design's DHCP server (dnsmasq) serves the interface on its range's subnet",
+            ),
             p => {
                 if WRITABLE.iter().any(|w| p.starts_with(w)) {
                     node.files.insert(p.to_string(), file_text(input.base, &rel, text));
@@ -101,6 +113,15 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     let mut facts = Facts::default();
     let mut own_config: Option<FileText> = None;
     if let Some((rel, text)) = &frr_conf {
+        for (other, _) in &quagga_files {
+            report.add(
+                Place::file(other),
+                FindingKind::MappedWithLoss,
+                format!(
+                    "not read: FRR loads {rel}, its one configuration, and not the per-daemon files beside it"
+                ),
+            );
+        }
         facts = frr::parse(text, rel);
         own_config = Some(file_text(input.base, rel, text));
         routing = true;
@@ -111,7 +132,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
         });
         let (config, f) = quagga::convert(&quagga_files);
         facts = f;
-        own_config = Some(FileText { text: config, from: None });
+        own_config = Some(FileText::new(config, None));
         routing = true;
         for (rel, _) in &quagga_files {
             report.add(
@@ -137,23 +158,19 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     lines.extend(exec_lines);
     let mut web = node.http.is_some();
     let mut dns = !bind_files.is_empty();
+    let mut dhcp_server = node.dhcp.is_some();
     for line in &lines {
         if let Cmd::Start { daemon } = &line.cmd {
             match daemon {
                 Daemon::Routing => routing = true,
                 Daemon::Web => web = true,
                 Daemon::Dns => dns = true,
+                Daemon::Dhcp => dhcp_server = true,
                 Daemon::Other(_) => {}
             }
         }
     }
-    node.kind = if routing {
-        "router"
-    } else if web || dns {
-        "server"
-    } else {
-        "host"
-    };
+    let server = web || dns || dhcp_server;
 
     // Addresses first from the router's configuration, then the commands.
     let mut uncabled = Vec::new();
@@ -200,6 +217,19 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
             lines.iter().map(|l| l.text.clone()).collect()
         }
         None => kept,
+    };
+    // A device that joins two subnets routes between them: Kathará forwards in every
+    // device, and a lab's Linux routers have no routing daemon.
+    let joins = node.addresses.keys().filter(|i| *i != "lo").count() >= 2;
+    node.kind = if routing {
+        "router"
+    } else if server {
+        "server"
+    } else if joins {
+        node.mode_note.push("router: it joins two or more subnets (Kathará forwards in every device)".into());
+        "router"
+    } else {
+        "host"
     };
     let startup: Vec<String> = std::mem::take(&mut node.startup);
     node.startup = startup.into_iter().map(|c| shared_path(&c, input.has_shared)).collect();
@@ -250,7 +280,7 @@ pub fn import(input: &Input<'_>, report: &mut Report) -> NodeOut {
     if let Some(daemons) = &frr_daemons {
         for d in daemons.iter().filter(|d| !FRR_DAEMONS.contains(&d.as_str())) {
             report.add(
-                Place::file(format!("{prefix}etc/frr/daemons")),
+                Place::file(&daemons_file),
                 FindingKind::MappedWithLoss,
                 format!("the daemon `{d}` is not one asbuilt's routers run"),
             );
@@ -293,6 +323,10 @@ fn command(node: &mut NodeOut, cabled: &[String], line: &Line, report: &mut Repo
             Handled::Fact
         }
         Cmd::LinkUp { iface } if known(iface) => Handled::Fact,
+        Cmd::Dhcp { iface } if cabled.contains(iface) && !node.addresses.contains_key(iface) => {
+            node.addresses.insert(iface.clone(), vec!["dhcp".into()]);
+            Handled::Fact
+        }
         Cmd::Mac { iface, mac } if cabled.contains(iface) && valid_mac(mac) => {
             set_mac(node, iface, mac, &line.place, report);
             Handled::Fact
@@ -301,6 +335,11 @@ fn command(node: &mut NodeOut, cabled: &[String], line: &Line, report: &mut Repo
             add_route(node, *dest, *via);
             Handled::Fact
         }
+        Cmd::Start { daemon: Daemon::Dhcp } if node.dhcp.is_some() => Handled::Fact,
+        Cmd::Start { daemon: Daemon::Dhcp } => Handled::Keep(
+            FindingKind::MappedWithLoss,
+            "a DHCP server is started, but its /etc/dhcp/dhcpd.conf has no range the design can state: asbuilt's images have no ISC DHCP server".into(),
+        ),
         Cmd::Start { daemon: Daemon::Routing | Daemon::Web | Daemon::Dns } => Handled::Fact,
         Cmd::Start { daemon: Daemon::Other(name) } => Handled::Keep(
             FindingKind::Passthrough,
@@ -407,7 +446,7 @@ fn append_env(existing: Option<&FileText>, line: &str) -> FileText {
     let mut text = existing.map(|f| f.text.clone()).unwrap_or_default();
     text.push_str(line);
     text.push('\n');
-    FileText { text, from: None }
+    FileText::new(text, None)
 }
 
 fn memory(node: &mut NodeOut, value: &Value, report: &mut Report) {
@@ -426,7 +465,7 @@ fn memory(node: &mut NodeOut, value: &Value, report: &mut Report) {
         "" => n / (1024 * 1024),
         "k" => n / 1024,
         "m" => n,
-        "g" => n * 1024,
+        "g" => n.saturating_mul(1024),
         _ => {
             report.add(
                 value.place.clone(),
@@ -642,6 +681,31 @@ fn bind(node: &mut NodeOut, files: &[(String, String)], prefix: &str, report: &m
     }
 }
 
+fn dhcp(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {
+    let Some(pool) = services::dhcpd(text, rel) else {
+        report.add(
+            Place::file(rel),
+            FindingKind::MappedWithLoss,
+            "no `subnet` with a `range`: there is no DHCP server to state",
+        );
+        return;
+    };
+    for (place, why) in pool.lost {
+        report.add(place, FindingKind::MappedWithLoss, why);
+    }
+    let lease = pool.lease_seconds.map(|s| match s {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    });
+    node.dhcp = Some(DhcpOut {
+        range: format!("{} - {}", pool.first, pool.last),
+        gateway: pool.gateway,
+        dns: pool.dns,
+        lease,
+    });
+}
+
 fn resolv(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {
     let mut ns = Vec::new();
     let mut search = Vec::new();
@@ -663,7 +727,7 @@ fn resolv(node: &mut NodeOut, text: &str, rel: &str, report: &mut Report) {
 }
 
 fn file_text(base: Option<&str>, rel: &str, text: &str) -> FileText {
-    FileText { text: text.to_string(), from: base.map(|b| format!("{b}{rel}")) }
+    FileText::new(text, base.map(|b| format!("{b}{rel}")))
 }
 
 /// Kathará mounts `shared/` at /shared; asbuilt copies it to /srv/shared.

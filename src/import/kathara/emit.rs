@@ -59,9 +59,15 @@ fn list(items: &[String]) -> String {
 
 fn file(out: &mut String, indent: usize, key: &str, file: &FileText) {
     let pad = " ".repeat(indent);
+    let mode = if file.executable { ", mode: \"0755\"" } else { "" };
     match &file.from {
         Some(from) => {
-            let _ = writeln!(out, "{pad}{}: {{ from: {} }}", scalar(key), scalar(from));
+            let _ = writeln!(out, "{pad}{}: {{ from: {}{mode} }}", scalar(key), scalar(from));
+        }
+        None if file.executable => {
+            let _ = writeln!(out, "{pad}{}:\n{pad}  mode: \"0755\"", scalar(key));
+            let _ = write!(out, "{pad}  content: ");
+            text_value(out, indent + 4, &file.text);
         }
         None => {
             let _ = write!(out, "{pad}{}: ", scalar(key));
@@ -288,7 +294,8 @@ fn design(out: &mut String, lab: &LabOut) {
             }
         }
     }
-    let services: Vec<&NodeOut> = lab.nodes.iter().filter(|n| n.http.is_some() || n.dns.is_some()).collect();
+    let services: Vec<&NodeOut> =
+        lab.nodes.iter().filter(|n| n.http.is_some() || n.dns.is_some() || n.dhcp.is_some()).collect();
     if !services.is_empty() {
         d.push_str("  services:\n");
         for node in services {
@@ -300,6 +307,19 @@ fn design(out: &mut String, lab: &LabOut) {
                     text_value(&mut d, 10, content);
                 }
                 None => {}
+            }
+            if let Some(dhcp) = &node.dhcp {
+                d.push_str("      dhcp:\n");
+                let _ = writeln!(d, "        range: {}", dhcp.range);
+                if let Some(g) = &dhcp.gateway {
+                    let _ = writeln!(d, "        gateway: {g}");
+                }
+                if !dhcp.dns.is_empty() {
+                    let _ = writeln!(d, "        dns: {}", list(&dhcp.dns));
+                }
+                if let Some(l) = &dhcp.lease {
+                    let _ = writeln!(d, "        lease: {l}");
+                }
             }
             if let Some(dns) = &node.dns {
                 d.push_str("      dns:\n");

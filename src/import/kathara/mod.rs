@@ -129,10 +129,7 @@ pub(crate) fn import_folder(
     let shared_files = folder.under("shared/");
     for (rel, text) in &shared_files {
         let inner = rel.strip_prefix("shared/").unwrap_or(rel).to_string();
-        lab.shared.insert(
-            inner,
-            FileText { text: text.to_string(), from: base.as_ref().map(|b| format!("{b}{rel}")) },
-        );
+        lab.shared.insert(inner, FileText::new(*text, base.as_ref().map(|b| format!("{b}{rel}"))));
     }
     let ipv6_lab = conf.devices.values().any(|d| d.option("ipv6").is_some_and(|v| truthy(&v.text)));
     for name in &devices {

@@ -9,6 +9,16 @@ pub struct FileText {
     pub text: String,
     /// The path relative to the topology's folder, for `from:`; `None` writes the text inline.
     pub from: Option<String>,
+    /// `true` for a script (`#!`): Kathará makes every file of a device executable,
+    /// and a startup command may run it by its path.
+    pub executable: bool,
+}
+
+impl FileText {
+    pub fn new(text: impl Into<String>, from: Option<String>) -> FileText {
+        let text = text.into();
+        FileText { executable: text.starts_with("#!"), text, from }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,6 +58,14 @@ pub struct DnsOut {
     pub records: IndexMap<String, Vec<String>>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DhcpOut {
+    pub range: String,
+    pub gateway: Option<String>,
+    pub dns: Vec<String>,
+    pub lease: Option<String>,
+}
+
 /// One node, named as asbuilt names it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeOut {
@@ -77,6 +95,7 @@ pub struct NodeOut {
     pub bgp: Option<BgpOut>,
     pub http: Option<String>,
     pub dns: Option<DnsOut>,
+    pub dhcp: Option<DhcpOut>,
 }
 
 /// The whole lab.

@@ -171,3 +171,124 @@ mod tests {
         assert_eq!(lost, [11, 12]);
     }
 }
+
+/// A DHCP server's pool, as the design's `dhcp` service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DhcpPool {
+    pub first: String,
+    pub last: String,
+    pub gateway: Option<String>,
+    pub dns: Vec<String>,
+    pub lease_seconds: Option<u64>,
+    /// Statements that do not fit, with their places.
+    pub lost: Vec<(Place, String)>,
+}
+
+/// ISC's `dhcpd.conf`: the first `subnet ... { range A B; option routers R;
+/// option domain-name-servers D; default-lease-time T; }`; `None` when it has no range.
+pub fn dhcpd(text: &str, file: &str) -> Option<DhcpPool> {
+    let mut pool = DhcpPool::default();
+    let mut found = false;
+    let mut depth = 0usize;
+    let mut in_first = false;
+    let mut global_lease = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let place = Place::new(file, i + 1, raw.len() - raw.trim_start().len() + 1);
+        for statement in line.split_inclusive(['{', '}', ';']) {
+            let s = statement.trim();
+            let body = s.trim_end_matches([';', '{', '}']).trim();
+            let words: Vec<&str> = body.split_whitespace().collect();
+            if s.ends_with('{') {
+                depth += 1;
+                if words.first() == Some(&"subnet") && depth == 1 {
+                    if found {
+                        pool.lost.push((
+                            place.clone(),
+                            format!("`{body}` is left out: a DHCP server in the design serves one range"),
+                        ));
+                    }
+                    in_first = !found;
+                }
+                continue;
+            }
+            if s.ends_with('}') {
+                if depth == 1 && in_first {
+                    found = true;
+                    in_first = false;
+                }
+                depth = depth.saturating_sub(1);
+                if body.is_empty() {
+                    continue;
+                }
+            }
+            if body.is_empty() {
+                continue;
+            }
+            let list = |w: &[&str]| {
+                w.iter()
+                    .flat_map(|x| x.split(','))
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            match words.as_slice() {
+                ["range", a, b] if in_first => {
+                    pool.first = a.to_string();
+                    pool.last = b.to_string();
+                }
+                ["option", "routers", rest @ ..] if in_first => pool.gateway = list(rest).into_iter().next(),
+                // The subnet's servers win over the ones given for every subnet.
+                ["option", "domain-name-servers", rest @ ..]
+                    if in_first || (depth == 0 && pool.dns.is_empty()) =>
+                {
+                    pool.dns = list(rest);
+                }
+                ["option", "domain-name-servers", ..] => {}
+                ["default-lease-time", t] => {
+                    let t = t.parse::<u64>().ok();
+                    if in_first {
+                        pool.lease_seconds = t
+                    } else if depth == 0 {
+                        global_lease = t
+                    }
+                }
+                ["max-lease-time", _]
+                | ["authoritative"]
+                | ["ddns-update-style", _]
+                | ["option", "subnet-mask", _]
+                | ["option", "broadcast-address", _] => {}
+                _ if depth == 0 || in_first => pool.lost.push((
+                    place.clone(),
+                    format!("`{body}` is not one the design's DHCP server has: left out"),
+                )),
+                _ => {}
+            }
+        }
+    }
+    if pool.lease_seconds.is_none() {
+        pool.lease_seconds = global_lease;
+    }
+    (!pool.first.is_empty()).then_some(pool)
+}
+
+#[cfg(test)]
+mod dhcp_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_subnet_of_dhcpd_conf_becomes_the_pool() {
+        let text = "default-lease-time 600;\nmax-lease-time 7200;\noption domain-name \"lab.example\";\nsubnet 192.168.1.0 netmask 255.255.255.0 {\n  range 192.168.1.100 192.168.1.199;\n  option routers 192.168.1.1;\n  option domain-name-servers 192.168.1.53, 192.168.1.54;\n}\nsubnet 10.0.0.0 netmask 255.0.0.0 { range 10.0.0.10 10.0.0.20; }\n";
+        let pool = dhcpd(text, "dhcpd.conf").unwrap();
+        assert_eq!((pool.first.as_str(), pool.last.as_str()), ("192.168.1.100", "192.168.1.199"));
+        assert_eq!(pool.gateway.as_deref(), Some("192.168.1.1"));
+        assert_eq!(pool.dns, ["192.168.1.53", "192.168.1.54"]);
+        assert_eq!(pool.lease_seconds, Some(600));
+        let lost: Vec<String> = pool.lost.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(lost, ["dhcpd.conf:3:1", "dhcpd.conf:9:1"]);
+        assert!(dhcpd("ddns-update-style none;\n", "x").is_none());
+    }
+}

@@ -13,6 +13,8 @@ use crate::import::report::Place;
 pub enum Cmd {
     /// `ip addr add 10.0.0.1/24 dev eth0`, `ifconfig eth0 10.0.0.1 netmask 255.255.255.0 up`.
     Addr { iface: String, net: IpNet },
+    /// `dhclient eth0`: the interface takes its address from a DHCP server.
+    Dhcp { iface: String },
     /// `ip link set eth0 up`, `ifconfig eth0 up`: asbuilt brings every cabled interface up.
     LinkUp { iface: String },
     /// `ip link set dev eth0 address 02:..`, `ifconfig eth0 hw ether 02:..`.
@@ -41,6 +43,8 @@ pub enum Daemon {
     Web,
     /// bind9, named: a DNS server.
     Dns,
+    /// isc-dhcp-server, dhcpd: a DHCP server.
+    Dhcp,
     /// Anything else (dnsmasq, ssh, isc-dhcp-server): started as it is.
     Other(String),
 }
@@ -127,6 +131,10 @@ fn classify_simple(command: &str) -> Cmd {
         "service" if w.len() >= 3 && starts(w[2]) => Some(start(w[1])),
         "systemctl" if w.len() >= 3 && starts(w[1]) => Some(start(w[2])),
         "sysctl" => sysctl(&w[1..]),
+        "dhclient" => match w[1..].iter().filter(|a| !a.starts_with('-')).collect::<Vec<_>>().as_slice() {
+            [iface] => Some(Cmd::Dhcp { iface: iface.to_string() }),
+            _ => None,
+        },
         s if s.starts_with("/etc/init.d/") && w.len() >= 2 && starts(w[1]) => {
             Some(start(&s["/etc/init.d/".len()..]))
         }
@@ -152,6 +160,7 @@ fn start(name: &str) -> Cmd {
         "frr" | "quagga" | "zebra" => Daemon::Routing,
         "apache2" | "apache" | "httpd" | "nginx" | "lighttpd" => Daemon::Web,
         "bind9" | "bind" | "named" => Daemon::Dns,
+        "isc-dhcp-server" | "dhcpd" => Daemon::Dhcp,
         other => Daemon::Other(other.to_string()),
     };
     Cmd::Start { daemon }
@@ -435,6 +444,9 @@ mod tests {
         assert_eq!(classify("systemctl start frr.service"), Cmd::Start { daemon: Daemon::Routing });
         assert_eq!(classify("service apache2 start"), Cmd::Start { daemon: Daemon::Web });
         assert_eq!(classify("/etc/init.d/bind9 restart"), Cmd::Start { daemon: Daemon::Dns });
+        assert_eq!(classify("dhclient -v eth1"), Cmd::Dhcp { iface: "eth1".into() });
+        assert_eq!(classify("dhclient"), Cmd::Other, "every interface is not one the design can name");
+        assert_eq!(classify("service isc-dhcp-server start"), Cmd::Start { daemon: Daemon::Dhcp });
         assert_eq!(classify("service dnsmasq start"), Cmd::Start { daemon: Daemon::Other("dnsmasq".into()) });
         let fwd = Cmd::Sysctl { key: "net.ipv4.ip_forward".into(), value: "1".into() };
         assert_eq!(classify("sysctl -w net.ipv4.ip_forward=1"), fwd);
