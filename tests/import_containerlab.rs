@@ -124,14 +124,9 @@ async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails
     let imported = containerlab::import(&fixture().join("lab.clab.yml")).unwrap();
     let design = load(&imported.yaml, &fixture()).design_for(None);
     let suite = derive::suite(&design);
-    let lab = Deployed::new(design.clone(), "imp-clab-full").await;
-    let report = grade(&lab, &design, &suite).await;
-    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
-    let page = lab.run("pc1", "curl -s http://192.168.2.80/").await;
-    assert!(page.stdout.contains("Served from a containerlab lab"), "{}", page.stdout);
-    drop(lab);
 
-    // pc2's `exec` gives it a wrong address; graded against the teacher's design.
+    // The same topology with a wrong address in pc2's `exec`, deployed beside it and
+    // graded against the teacher's design.
     let tmp = tempfile::tempdir().unwrap();
     let seeded = tmp.path().join("frr-lan");
     copy_dir(&fixture(), &seeded);
@@ -139,8 +134,14 @@ async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails
     std::fs::write(seeded.join("lab.clab.yml"), text.replace("192.168.2.10/24", "192.168.2.99/24")).unwrap();
     let student = containerlab::import(&seeded.join("lab.clab.yml")).unwrap();
     let student = load(&student.yaml, &seeded).design_for(None);
-    let lab = Deployed::new(student, "imp-clab-seeded").await;
-    let report = grade(&lab, &design, &suite).await;
+    let (lab, broken) = tokio::join!(
+        Deployed::new(design.clone(), "imp-clab-full"),
+        Deployed::new(student, "imp-clab-seeded")
+    );
+    let (report, seeded_report) = tokio::join!(grade(&lab, &design, &suite), grade(&broken, &design, &suite));
+    assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
+    let page = lab.run("pc1", "curl -s http://192.168.2.80/").await;
+    assert!(page.stdout.contains("Served from a containerlab lab"), "{}", page.stdout);
     let fault = Fault {
         kind: FaultKind::WrongAddress {
             at: Endpoint { node: "pc2".into(), interface: "eth1".into() },
@@ -150,5 +151,5 @@ async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails
     };
     let expected: BTreeSet<String> = affected_by(&design, &suite.checks, &fault).into_iter().collect();
     assert!(expected.contains("address/pc2:eth1"), "{expected:?}");
-    assert_eq!(not_passed(&report), expected, "{}", explain(&report));
+    assert_eq!(not_passed(&seeded_report), expected, "{}", explain(&seeded_report));
 }
