@@ -9,22 +9,12 @@ mod common;
 mod verdicts;
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
 use asbuilt::checks::model::{ProbeSpec, Suite};
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::design::Design;
-use asbuilt::engine::access::InstanceAccess;
 use common::{Deployed, example};
 use verdicts::{depending_on, explain, not_passed, student_parts};
 
 const LAB: &str = "bgp-drie-as.yml";
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-01T12:00:00Z")
-}
 
 fn families(suite: &Suite) -> (usize, usize, usize) {
     let count = |f: &dyn Fn(&ProbeSpec) -> bool| suite.checks.iter().filter(|c| f(&c.probe)).count();
@@ -50,7 +40,7 @@ async fn the_three_as_lab_built_by_asbuilt_scores_full_marks() {
         policy.probe
     );
     let lab = Deployed::new(design.clone(), "t-bgp-full").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     // Positive control for the filter: r3's /32 reaches r2, which takes it; r1 refuses it.
     let r2 = lab.run("r2", "vtysh -c 'show bgp ipv4 unicast 203.0.113.255/32 json'").await;
@@ -68,7 +58,7 @@ async fn the_lab_as_students_get_it_fails_exactly_the_bgp_checks_of_r1_until_r1_
     // bgpd runs on r1, unconfigured, for the student to configure.
     let running = lab.run("r1", "pgrep -x bgpd").await;
     assert_eq!(running.exit_code, 0, "bgpd runs on the student's router");
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let expected = depending_on(&suite, &parts);
     assert!(expected.iter().any(|id| id.starts_with("bgp-session/r1/")), "{expected:?}");
     assert!(expected.iter().any(|id| id.starts_with("reach/")), "{expected:?}");
@@ -110,7 +100,7 @@ async fn the_lab_as_students_get_it_fails_exactly_the_bgp_checks_of_r1_until_r1_
     let script = config.lines().map(|l| format!("-c '{}'", l.trim())).collect::<Vec<_>>().join(" ");
     let applied = lab.run("r1", &format!("vtysh {script}")).await;
     assert_eq!(applied.exit_code, 0, "{}{}", applied.stdout, applied.stderr);
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
 }
 
@@ -140,7 +130,7 @@ async fn ipv6_unicast_runs_over_its_own_session_and_is_graded_like_ipv4() {
     );
     assert!(suite.check("reach6/pc1/pc2").is_some());
     let lab = Deployed::new(built.clone(), "t-bgp6-full").await;
-    let report = grade(&lab, &built, &suite).await;
+    let report = lab.grade(&built, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     let table = lab.run("r1", "vtysh -c 'show bgp ipv6 unicast 2001:db8:2::/64 json'").await;
     assert!(table.stdout.contains("\"paths\""), "{}", table.stdout);
@@ -150,7 +140,7 @@ async fn ipv6_unicast_runs_over_its_own_session_and_is_graded_like_ipv4() {
     let handed_out = dual_stack(Some("s2"));
     let suite = derive::suite(&handed_out);
     let lab = Deployed::new(handed_out.clone(), "t-bgp6-part").await;
-    let report = grade(&lab, &handed_out, &suite).await;
+    let report = lab.grade(&handed_out, &suite).await;
     let expected = depending_on(&suite, &student_parts(&handed_out));
     assert!(expected.iter().any(|id| id.starts_with("reach6/")), "{expected:?}");
     assert!(expected.iter().any(|id| id.starts_with("bgp-route/r2/")), "{expected:?}");

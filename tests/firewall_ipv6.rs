@@ -10,13 +10,9 @@ mod verdicts;
 use std::path::Path;
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
 use asbuilt::checks::model::{ProbeSpec, Suite};
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Lab};
-use asbuilt::engine::access::InstanceAccess;
 use asbuilt::topology::Source;
 use common::Deployed;
 use verdicts::{depending_on, explain, not_passed, student_parts};
@@ -28,12 +24,6 @@ fn lab(student: Option<&str>) -> Design {
 
 fn ids(suite: &Suite) -> Vec<&str> {
     suite.checks.iter().map(|c| c.id.as_str()).collect()
-}
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-02T12:00:00Z")
 }
 
 #[test]
@@ -79,14 +69,14 @@ async fn a_dual_stack_firewall_scores_full_marks_built_and_fails_its_checks_blan
     let built = lab(Some("s1")).solution();
     let suite = derive::suite(&built);
     let deployed = Deployed::new(built.clone(), "t-fw6-full").await;
-    let report = grade(&deployed, &built, &suite).await;
+    let report = deployed.grade(&built, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     drop(deployed);
 
     let blank = lab(Some("s2"));
     let suite = derive::suite(&blank);
     let deployed = Deployed::new(blank.clone(), "t-fw6-part").await;
-    let report = grade(&deployed, &blank, &suite).await;
+    let report = deployed.grade(&blank, &suite).await;
     let expected = depending_on(&suite, &student_parts(&blank));
     assert!(expected.iter().any(|id| id.starts_with("blocked6/")), "{expected:?}");
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));

@@ -12,13 +12,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
 use asbuilt::checks::model::{ProbeSpec, Suite};
 use asbuilt::checks::outcome::Status;
 use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::design::{Design, Lab, Part};
-use asbuilt::engine::access::InstanceAccess;
 use asbuilt::topology::Source;
 use common::{Deployed, all_prebuilt};
 use verdicts::explain;
@@ -31,12 +28,6 @@ fn kantoor() -> Design {
 /// The answer key: every part built, as the grade is always computed against.
 fn complete() -> Design {
     all_prebuilt(kantoor())
-}
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-01T12:00:00Z")
 }
 
 /// Whether a check claims that traffic is stopped.
@@ -93,7 +84,7 @@ async fn the_complete_lab_scores_full_marks() {
     let design = complete();
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-trust-full").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
 }
 
@@ -122,7 +113,7 @@ async fn negative_checks_never_pass_on_an_empty_lab_derived_or_the_teachers() {
         node.student_builds = Part::ALL.into_iter().filter(|p| p.applies_to(node.kind)).collect();
     }
     let lab = Deployed::new(empty, "t-trust-empty").await;
-    let report = grade(&lab, &answer_key, &suite).await;
+    let report = lab.grade(&answer_key, &suite).await;
     let negatives = statuses(&report, &suite, negative);
     assert!(negatives.len() >= 10, "the lab has derived and explicit negative checks: {negatives:?}");
     for explicit in ["check-1", "check-2", "check-3"] {
@@ -148,7 +139,7 @@ async fn a_policy_that_lets_everything_through_fails_every_negative_check() {
     let wide =
         "nft flush chain inet asbuilt forward && nft add rule inet asbuilt forward accept && echo WIDE";
     assert!(lab.run("fw", wide).await.stdout.contains("WIDE"));
-    let report = grade(&lab, &answer_key, &suite).await;
+    let report = lab.grade(&answer_key, &suite).await;
     let negatives = statuses(&report, &suite, negative);
     let not_failed: Vec<&(String, Status)> = negatives.iter().filter(|(_, s)| *s != Status::Fail).collect();
     assert!(not_failed.is_empty(), "everything gets through: {not_failed:?}\n{}", explain(&report));
@@ -207,7 +198,7 @@ async fn a_dhcp_client_outside_its_range_fails_its_address_but_keeps_a_right_gat
         )
         .await;
     assert!(out.stdout.contains("SET"), "{}{}", out.stdout, out.stderr);
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let status = |id: &str| report.checks.iter().find(|c| c.id == id).map(|c| c.status);
     assert_eq!(status("address/pc1:eth1"), Some(Status::Fail), "{}", explain(&report));
     assert_eq!(status("gateway/pc1"), Some(Status::Pass), "judged on its own: {}", explain(&report));

@@ -13,12 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use asbuilt::checks::derive::{self, affected_by};
-use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::Suite;
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
-use asbuilt::design::{Design, Endpoint, Fault, FaultKind, Lab};
-use asbuilt::engine::access::InstanceAccess;
+use asbuilt::design::{Endpoint, Fault, FaultKind, Lab};
 use asbuilt::import::{FindingKind, containerlab};
 use asbuilt::topology::Source;
 use common::Deployed;
@@ -99,25 +94,6 @@ fn binds_from_outside_the_topologys_folder_and_broken_files_are_located_errors()
     assert!(errors[0].message.contains("`topology`"), "{errors:?}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-02T12:00:00Z")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails_exactly_its_checks() {
     let _cleanup = common::DestroyOnDrop("imp-clab-");
@@ -129,7 +105,7 @@ async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails
     // graded against the teacher's design.
     let tmp = tempfile::tempdir().unwrap();
     let seeded = tmp.path().join("frr-lan");
-    copy_dir(&fixture(), &seeded);
+    common::copy_dir(&fixture(), &seeded);
     let text = std::fs::read_to_string(seeded.join("lab.clab.yml")).unwrap();
     std::fs::write(seeded.join("lab.clab.yml"), text.replace("192.168.2.10/24", "192.168.2.99/24")).unwrap();
     let student = containerlab::import(&seeded.join("lab.clab.yml")).unwrap();
@@ -138,7 +114,7 @@ async fn an_imported_containerlab_lab_scores_full_marks_and_a_seeded_error_fails
         Deployed::new(design.clone(), "imp-clab-full"),
         Deployed::new(student, "imp-clab-seeded")
     );
-    let (report, seeded_report) = tokio::join!(grade(&lab, &design, &suite), grade(&broken, &design, &suite));
+    let (report, seeded_report) = tokio::join!(lab.grade(&design, &suite), broken.grade(&design, &suite));
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     let page = lab.run("pc1", "curl -s http://192.168.2.80/").await;
     assert!(page.stdout.contains("Served from a containerlab lab"), "{}", page.stdout);

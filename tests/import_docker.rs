@@ -12,13 +12,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use asbuilt::checks::derive::{self, affected_by};
-use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::Suite;
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
-use asbuilt::design::{Design, Endpoint, Fault, FaultKind, Lab};
+use asbuilt::design::{Endpoint, Fault, FaultKind, Lab};
 use asbuilt::engine::Engine;
-use asbuilt::engine::access::InstanceAccess;
 use asbuilt::import::kathara;
 use asbuilt::topology::Source;
 use common::Deployed;
@@ -26,19 +21,6 @@ use verdicts::{explain, not_passed};
 
 fn fixture() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/kathara/ospf-web-dns")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Imports the lab in `dir`, writes the topology beside it as `asbuilt import` does,
@@ -49,12 +31,6 @@ fn import(dir: &Path) -> Lab {
     std::fs::write(&path, &imported.yaml).unwrap();
     Lab::load(&Source::read(&path).unwrap())
         .unwrap_or_else(|e| panic!("the topology loads: {e:#?}\n{}", imported.yaml))
-}
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-02T12:00:00Z")
 }
 
 async fn out(lab: &Deployed, node: &str, command: &str) -> String {
@@ -70,7 +46,7 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
 
     // The lab as its teacher wrote it: the answer key.
     let good = tmp.path().join("good");
-    copy_dir(&fixture(), &good);
+    common::copy_dir(&fixture(), &good);
     let design = import(&good).design_for(None);
     let suite = derive::suite(&design);
     for id in
@@ -83,7 +59,7 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
         );
     }
     let lab = Deployed::new(design.clone(), "imp-ospf-full").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
 
     // What runs as it is ran: shared.startup and an `exec` option in design mode, all
@@ -114,14 +90,14 @@ async fn an_imported_kathara_lab_scores_full_marks_and_a_seeded_error_fails_exac
     // The same lab with one wrong address in pc1's startup file, graded against the
     // teacher's design: exactly the checks that address affects fail.
     let seeded = tmp.path().join("seeded");
-    copy_dir(&fixture(), &seeded);
+    common::copy_dir(&fixture(), &seeded);
     let startup = std::fs::read_to_string(seeded.join("pc1.startup")).unwrap();
     assert!(startup.contains("192.168.1.10/24"));
     std::fs::write(seeded.join("pc1.startup"), startup.replace("192.168.1.10/24", "192.168.1.99/24"))
         .unwrap();
     let student = import(&seeded).design_for(None);
     let lab = Deployed::new(student, "imp-ospf-seeded").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let fault = Fault {
         kind: FaultKind::WrongAddress {
             at: Endpoint { node: "pc1".into(), interface: "eth0".into() },
@@ -141,12 +117,12 @@ async fn an_imported_quagga_lab_scores_full_marks() {
     let _cleanup = common::DestroyOnDrop("imp-quagga");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("quagga-rip");
-    copy_dir(&fixture().with_file_name("quagga-rip"), &dir);
+    common::copy_dir(&fixture().with_file_name("quagga-rip"), &dir);
     let design = import(&dir).design_for(None);
     let suite = derive::suite(&design);
     assert!(suite.checks.iter().any(|c| c.id.starts_with("rip-route/")), "RIP is graded");
     let lab = Deployed::new(design.clone(), "imp-quagga").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     let running = out(&lab, "r2", "vtysh -c 'show running-config'").await;
     assert!(running.contains("timers basic 10 60 40"), "r2 runs its own configuration: {running}");
@@ -191,12 +167,12 @@ async fn an_imported_static_routing_lab_scores_full_marks() {
     let _cleanup = common::DestroyOnDrop("imp-static");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("static-routing");
-    copy_dir(&fixture().with_file_name("static-routing"), &dir);
+    common::copy_dir(&fixture().with_file_name("static-routing"), &dir);
     let design = import(&dir).design_for(None);
     assert_eq!(design.nodes["r1"].kind.to_string(), "router");
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "imp-static").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     assert!(lab.pings("pc1", "10.2.2.10", 10).await);
 }
@@ -208,12 +184,12 @@ async fn an_imported_dhcp_lab_scores_full_marks() {
     let _cleanup = common::DestroyOnDrop("imp-dhcp");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dhcp-lan");
-    copy_dir(&fixture().with_file_name("dhcp-lan"), &dir);
+    common::copy_dir(&fixture().with_file_name("dhcp-lan"), &dir);
     let design = import(&dir).design_for(None);
     let suite = derive::suite(&design);
     assert!(suite.checks.iter().any(|c| c.id.starts_with("dhcp/")), "DHCP is graded");
     let lab = Deployed::new(design.clone(), "imp-dhcp").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     assert!(out(&lab, "pc2", "cat /root/lease.txt").await.starts_with("got 192.168.50."));
 }

@@ -13,12 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::{Origin, ProbeSpec, Suite};
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
-use asbuilt::design::{Design, Lab};
-use asbuilt::engine::access::InstanceAccess;
+use asbuilt::checks::model::{Origin, ProbeSpec};
+use asbuilt::design::Lab;
 use asbuilt::import::{FindingKind, kathara, lab_checker};
 use asbuilt::topology::Source;
 use common::Deployed;
@@ -134,19 +130,6 @@ fn checks_go_into_a_topologys_list_and_keep_its_text() {
     assert!(merged.starts_with("lab: x\n\nchecks:\n  - command: r1\n"), "{merged}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The Kathará lab in `dir` imported, with the lab-checker configuration's checks.
 fn imported_with_checks(dir: &Path) -> Lab {
     let lab = kathara::import(dir, dir).unwrap_or_else(|e| panic!("{e:?}"));
@@ -156,18 +139,12 @@ fn imported_with_checks(dir: &Path) -> Lab {
     Lab::load(&Source::read(&path).unwrap()).unwrap_or_else(|e| panic!("{e:#?}"))
 }
 
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-02T12:00:00Z")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_imported_checks_pass_on_the_lab_and_a_wrong_address_fails_exactly_those_that_see_it() {
     let _cleanup = common::DestroyOnDrop("imp-lc-");
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
-    copy_dir(&fixtures().join("kathara/ospf-web-dns"), &good);
+    common::copy_dir(&fixtures().join("kathara/ospf-web-dns"), &good);
     let design = imported_with_checks(&good).design_for(None);
     let suite = derive::suite(&design);
     let explicit: Vec<&str> =
@@ -177,7 +154,7 @@ async fn the_imported_checks_pass_on_the_lab_and_a_wrong_address_fails_exactly_t
     // pc2 gets 192.168.2.11 from its startup file instead of .10: deployed beside the
     // good lab and graded against the teacher's design.
     let seeded = tmp.path().join("seeded");
-    copy_dir(&fixtures().join("kathara/ospf-web-dns"), &seeded);
+    common::copy_dir(&fixtures().join("kathara/ospf-web-dns"), &seeded);
     let startup = std::fs::read_to_string(seeded.join("pc2.startup")).unwrap();
     assert!(startup.contains("192.168.2.10/24"), "{startup}");
     std::fs::write(seeded.join("pc2.startup"), startup.replace("192.168.2.10/24", "192.168.2.11/24"))
@@ -185,7 +162,7 @@ async fn the_imported_checks_pass_on_the_lab_and_a_wrong_address_fails_exactly_t
     let student = imported_with_checks(&seeded).design_for(None);
     let (lab, broken) =
         tokio::join!(Deployed::new(design.clone(), "imp-lc-full"), Deployed::new(student, "imp-lc-seeded"));
-    let (report, seeded_report) = tokio::join!(grade(&lab, &design, &suite), grade(&broken, &design, &suite));
+    let (report, seeded_report) = tokio::join!(lab.grade(&design, &suite), broken.grade(&design, &suite));
     assert_eq!(report.score.percent, 100.0, "{}", explain(&report));
     // Of the imported checks, the two that look at that address fail: its ip_mapping
     // and pc1's ping of it.

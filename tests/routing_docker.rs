@@ -7,27 +7,15 @@ mod common;
 mod verdicts;
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::Suite;
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
-use asbuilt::design::Design;
-use asbuilt::engine::access::InstanceAccess;
 use common::{Deployed, example};
 use verdicts::{depending_on, explain, not_passed, student_parts};
-
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-01T12:00:00Z")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rip_lab_built_by_asbuilt_scores_full_marks() {
     let design = example("rip.yml").design_for(Some("s1")).solution();
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-full-rip").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "rip.yml:\n{}", explain(&report));
     // What FRR itself says: r1 hears r2 and r4.
     let rip = lab.run("r1", "vtysh -c 'show ip rip status'").await;
@@ -39,7 +27,7 @@ async fn the_rip_lab_as_students_get_it_fails_exactly_the_checks_of_their_parts(
     let design = example("rip.yml").design_for(Some("s2"));
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-part-rip").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let expected = depending_on(&suite, &student_parts(&design));
     assert!(expected.iter().any(|id| id.starts_with("rip-route/")), "{expected:?}");
     assert!(expected.iter().any(|id| id.starts_with("reach/")), "{expected:?}");
@@ -51,7 +39,7 @@ async fn the_multi_area_lab_built_by_asbuilt_scores_full_marks_and_the_cost_deci
     let design = example("ospf-multi-area.yml").design_for(Some("s1")).solution();
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-full-areas").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "ospf-multi-area.yml:\n{}", explain(&report));
     // Two links of cost 10 through r3 beat the direct link of cost 100 to r2.
     let r2 = common::address(&design, "r2", "eth3");
@@ -71,7 +59,7 @@ async fn the_multi_area_lab_as_students_get_it_fails_exactly_the_checks_of_their
     let design = example("ospf-multi-area.yml").design_for(Some("s2"));
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-part-areas").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let expected = depending_on(&suite, &student_parts(&design));
     assert!(expected.iter().any(|id| id.starts_with("ospf-interface/")), "{expected:?}");
     assert_eq!(not_passed(&report), expected, "ospf-multi-area.yml:\n{}", explain(&report));
@@ -83,7 +71,7 @@ async fn the_dual_stack_ospf_lab_built_by_asbuilt_scores_full_marks_in_both_fami
     let suite = derive::suite(&design);
     assert!(suite.checks.iter().any(|c| c.id.starts_with("ospf6-neighbour/")));
     let lab = Deployed::new(design.clone(), "t-full-ospf6").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "ospf-dual-stack.yml:\n{}", explain(&report));
     // The slow r1-r3 link (cost 100) loses to the way round through r2, in IPv6 too.
     let pc3 = design
@@ -105,7 +93,7 @@ async fn the_dual_stack_ospf_lab_scores_full_marks_once_the_student_types_both_v
     let design = example("ospf-dual-stack.yml").design_for(Some("s2"));
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-part-ospf6").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     let expected = depending_on(&suite, &student_parts(&design));
     assert!(expected.iter().any(|id| id.starts_with("ospf6-neighbour/")), "{expected:?}");
     assert!(expected.iter().any(|id| id.starts_with("reach6/")), "{expected:?}");
@@ -141,7 +129,7 @@ async fn the_dual_stack_ospf_lab_scores_full_marks_once_the_student_types_both_v
         let out = lab.run(router, &format!("vtysh {}", script.join(" "))).await;
         assert_eq!(out.exit_code, 0, "{router}: {}{}", out.stdout, out.stderr);
     }
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "after the student's OSPF:\n{}", explain(&report));
 }
 
@@ -153,7 +141,7 @@ async fn an_nssa_passes_its_own_external_routes_out_and_takes_none_in_on_real_ro
         .design_for(None);
     let suite = derive::suite(&design);
     let lab = Deployed::new(design.clone(), "t-nssa").await;
-    let report = grade(&lab, &design, &suite).await;
+    let report = lab.grade(&design, &suite).await;
     assert_eq!(report.score.percent, 100.0, "ospf-nssa.yml:\n{}", explain(&report));
     // r2's LAN crosses the border into the backbone (N2 translated to E2) ...
     let r3 = lab.run("r3", "ip route show proto ospf").await;

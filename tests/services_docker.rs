@@ -9,12 +9,7 @@ mod common;
 mod verdicts;
 
 use asbuilt::checks::derive;
-use asbuilt::checks::judge::Names;
-use asbuilt::checks::model::Suite;
-use asbuilt::checks::report::Report;
-use asbuilt::checks::runner::{self, RunOptions};
 use asbuilt::design::{Design, Lab};
-use asbuilt::engine::access::InstanceAccess;
 use asbuilt::topology::Source;
 use common::Deployed;
 use verdicts::{explain, not_passed};
@@ -140,19 +135,13 @@ const FAILING: &str = r#"
     only: ["192.168.30.0/24 via 192.168.20.10"]
 "#;
 
-async fn grade(lab: &Deployed, design: &Design, suite: &Suite) -> Report {
-    let access = InstanceAccess::open(lab.engine.clone(), &lab.instance).await.unwrap();
-    let results = runner::run(suite, &access, &Names::of(design), &RunOptions::default()).await;
-    Report::build(suite, &results, "2026-12-01T12:00:00Z")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn services_on_a_router_and_a_host_answer_every_check_of_the_design_and_fail_the_wrong_ones() {
     let design = lab(&format!("{HOLDING}{FAILING}"));
     let holding = lab(HOLDING).checks.len();
     let suite = derive::suite(&design);
     let deployed = Deployed::new(design.clone(), "t-svc-any").await;
-    let report = grade(&deployed, &design, &suite).await;
+    let report = deployed.grade(&design, &suite).await;
     let failed = not_passed(&report);
     let expected: std::collections::BTreeSet<String> =
         (holding + 1..=design.checks.len()).map(|i| format!("check-{i}")).collect();

@@ -115,6 +115,36 @@ impl Drop for Deployed {
     }
 }
 
+impl Deployed {
+    /// Grades the lab against `design`'s suite, as `asbuilt check` does, at the runner's
+    /// own pace (checks of converging protocols retry once a second).
+    pub async fn grade(
+        &self,
+        design: &Design,
+        suite: &asbuilt::checks::model::Suite,
+    ) -> asbuilt::checks::report::Report {
+        let access =
+            asbuilt::engine::access::InstanceAccess::open(self.engine.clone(), &self.instance).await.unwrap();
+        let names = asbuilt::checks::judge::Names::of(design);
+        let results = asbuilt::checks::runner::run(suite, &access, &names, &Default::default()).await;
+        asbuilt::checks::report::Report::build(suite, &results, "2026-12-02T12:00:00Z")
+    }
+}
+
+/// Copies a folder (a lab written for another tool) to change it for one test.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// The first IPv4 address of a node's interface in a design.
 pub fn address(design: &Design, node: &str, iface: &str) -> String {
     design
