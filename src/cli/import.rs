@@ -35,10 +35,17 @@ pub struct ContainerlabArgs {
     /// `.yml`). The report goes beside it, with `.import.txt` in place of `.yml`.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What an importer of a whole lab does with its report.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Fail (exit 1) when anything of the lab was mapped with loss or refused.
     #[arg(long)]
     strict: bool,
-    /// Print the report as JSON on standard output.
+    /// Print the report as JSON on standard output instead of the topology's path.
     #[arg(long)]
     json: bool,
 }
@@ -68,12 +75,8 @@ pub struct KatharaArgs {
     /// report goes beside it, with `.import.txt` in place of `.yml`.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Fail (exit 1) when anything of the lab was mapped with loss or refused.
-    #[arg(long)]
-    strict: bool,
-    /// Print the report as JSON on standard output instead of the topology's path.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 pub fn import(args: &ImportArgs) -> Outcome {
@@ -91,7 +94,7 @@ fn kathara(args: &KatharaArgs) -> Outcome {
         Ok(imported) => imported,
         Err(errors) => return print_errors(&args.dir, &errors),
     };
-    write_imported(&imported, &output, out_folder, args.strict, args.json)
+    write_imported(&imported, &output, out_folder, &args.report)
 }
 
 fn containerlab(args: &ContainerlabArgs) -> Outcome {
@@ -101,17 +104,11 @@ fn containerlab(args: &ContainerlabArgs) -> Outcome {
         Ok(imported) => imported,
         Err(errors) => return print_errors(args.file.parent().unwrap_or(Path::new(".")), &errors),
     };
-    write_imported(&imported, &output, out_folder, args.strict, args.json)
+    write_imported(&imported, &output, out_folder, &args.report)
 }
 
 /// Writes an imported topology and its report, and checks the topology as `validate`.
-fn write_imported(
-    imported: &Imported,
-    output: &Path,
-    out_folder: PathBuf,
-    strict: bool,
-    json: bool,
-) -> Outcome {
+fn write_imported(imported: &Imported, output: &Path, out_folder: PathBuf, report: &ReportArgs) -> Outcome {
     let report_path = output.with_extension("import.txt");
     if let Err(err) = std::fs::write(output, &imported.yaml) {
         eprintln!("error: failed to write {}: {err}", output.display());
@@ -122,7 +119,7 @@ fn write_imported(
         eprintln!("error: failed to write {}: {err}", report_path.display());
         return Outcome::Failed;
     }
-    if json {
+    if report.json {
         println!("{}", serde_json::to_string_pretty(&imported.report).expect("reports serialize"));
     } else {
         eprint!("{text}");
@@ -140,7 +137,7 @@ fn write_imported(
         return Outcome::Invalid;
     }
     eprintln!("wrote {} and {}", output.display(), report_path.display());
-    if strict && imported.report.dropped_anything() {
+    if report.strict && imported.report.dropped_anything() {
         eprintln!("--strict: something of the lab was mapped with loss or refused (see the report)");
         return Outcome::Invalid;
     }

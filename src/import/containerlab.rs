@@ -22,10 +22,9 @@ use serde_yaml::{Mapping, Value};
 
 use super::Imported;
 use super::kathara::{self, folder::Folder};
-use super::report::{FindingKind, ImportError, Place, Report};
-use crate::topology::Source;
+use super::report::{FindingKind, ImportError, Place, Report, YamlPlaces};
 use crate::topology::beside::FILE_BYTES;
-use crate::topology::locate::{Locations, Seg};
+use crate::topology::locate::Seg;
 
 /// Keys of a node (and of defaults, kinds and groups) asbuilt reads.
 const READ: [&str; 14] = [
@@ -177,8 +176,7 @@ struct End {
 /// The topology being written as a Kathará lab.
 struct Translation<'a> {
     file: String,
-    source: Source,
-    locations: Locations,
+    yaml: YamlPlaces,
     dir: &'a Path,
     report: Report,
     places: Places,
@@ -190,8 +188,7 @@ impl<'a> Translation<'a> {
     fn new(file: &str, text: &str, dir: &'a Path) -> Translation<'a> {
         Translation {
             file: file.to_string(),
-            source: Source::new(file, text),
-            locations: Locations::index(text),
+            yaml: YamlPlaces::new(file, text),
             dir,
             report: Report::default(),
             places: Places::default(),
@@ -201,10 +198,7 @@ impl<'a> Translation<'a> {
     }
 
     fn place(&self, path: &[Seg]) -> Place {
-        let Some(placed) = self.locations.get(path) else { return Place::file(&self.file) };
-        let offset = placed.key.as_ref().map_or(placed.value.start, |k| k.start);
-        let (line, column) = self.source.line_col(offset);
-        Place::new(&self.file, line, column)
+        self.yaml.at(path).unwrap_or_else(|| Place::file(&self.file))
     }
 
     fn note(&mut self, path: &[Seg], kind: FindingKind, message: impl Into<String>) {

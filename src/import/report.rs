@@ -35,6 +35,36 @@ impl fmt::Display for Place {
     }
 }
 
+/// A YAML file of the source lab, indexed once, so that a path in it (`topology.nodes.r1`)
+/// gives the place of its key (or, for a list item, its value).
+pub(crate) struct YamlPlaces {
+    file: String,
+    source: crate::topology::Source,
+    locations: crate::topology::locate::Locations,
+}
+
+impl YamlPlaces {
+    pub(crate) fn new(file: &str, text: &str) -> YamlPlaces {
+        YamlPlaces {
+            file: file.to_string(),
+            source: crate::topology::Source::new(file, text),
+            locations: crate::topology::locate::Locations::index(text),
+        }
+    }
+
+    /// The place of `path`, if the file has it.
+    pub(crate) fn at(&self, path: &[crate::topology::locate::Seg]) -> Option<Place> {
+        let placed = self.locations.get(path)?;
+        let offset = placed.key.as_ref().map_or(placed.value.start, |k| k.start);
+        let (line, column) = self.source.line_col(offset);
+        Some(Place::new(&self.file, line, column))
+    }
+
+    pub(crate) fn file(&self) -> &str {
+        &self.file
+    }
+}
+
 /// What became of a construct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

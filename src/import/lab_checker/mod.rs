@@ -11,9 +11,8 @@ mod tests;
 
 use serde_yaml::{Mapping, Value};
 
-use super::report::{FindingKind, ImportError, Place, Report};
-use crate::topology::Source;
-use crate::topology::locate::{Locations, Seg};
+use super::report::{FindingKind, ImportError, Place, Report, YamlPlaces};
+use crate::topology::locate::Seg;
 
 /// The checks made from a configuration, and what the import has to say.
 #[derive(Debug, Clone)]
@@ -74,8 +73,6 @@ impl CheckImport {
 /// Reads the configuration `text` (named `file` in the report). Device names become node
 /// names as `asbuilt import kathara` names them.
 pub fn import(file: &str, text: &str) -> Result<CheckImport, Vec<ImportError>> {
-    let source = Source::new(file, text);
-    let locations = Locations::index(text);
     let config: Value = serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         vec![ImportError {
@@ -90,7 +87,7 @@ pub fn import(file: &str, text: &str) -> Result<CheckImport, Vec<ImportError>> {
         }]);
     };
     let mut reader =
-        Reader { file: file.to_string(), source, locations, report: Report::default(), checks: Vec::new() };
+        Reader { places: YamlPlaces::new(file, text), report: Report::default(), checks: Vec::new() };
     for (key, value) in root {
         let key = key.as_str().unwrap_or_default();
         let path = vec![Seg::from(key)];
@@ -118,9 +115,7 @@ pub fn import(file: &str, text: &str) -> Result<CheckImport, Vec<ImportError>> {
 
 /// The configuration being read, with where each of its parts is.
 pub(super) struct Reader {
-    file: String,
-    source: Source,
-    locations: Locations,
+    places: YamlPlaces,
     report: Report,
     checks: Vec<Value>,
 }
@@ -128,10 +123,7 @@ pub(super) struct Reader {
 impl Reader {
     /// The place of a part of the configuration: its key, else its value, else the file.
     pub(super) fn place(&self, path: &[Seg]) -> Place {
-        let Some(placed) = self.locations.get(path) else { return Place::new(&self.file, 1, 1) };
-        let offset = placed.key.as_ref().map_or(placed.value.start, |k| k.start);
-        let (line, column) = self.source.line_col(offset);
-        Place::new(&self.file, line, column)
+        self.places.at(path).unwrap_or_else(|| Place::new(self.places.file(), 1, 1))
     }
 
     pub(super) fn check(&mut self, check: Mapping) {

@@ -39,7 +39,12 @@ pub(super) fn all(r: &mut Reader, tests: &Mapping) {
 }
 
 /// `{ device: what }` sections: each device's entry, with the node it is.
-fn per_device(r: &mut Reader, value: &Value, path: &Path, each: fn(&mut Reader, &str, &Value, &Path)) {
+fn per_device(
+    r: &mut Reader,
+    value: &Value,
+    path: &Path,
+    mut each: impl FnMut(&mut Reader, &str, &Value, &Path),
+) {
     let Some(devices) = value.as_mapping() else {
         r.lost(path, "expected a mapping of devices");
         return;
@@ -331,32 +336,14 @@ fn protocols(r: &mut Reader, value: &Value, path: &Path) {
                 ("ospfd", "routes") => per_device(r, value, &at, ospf_routes),
                 ("ospfd", "interfaces") => per_device(r, value, &at, ospf_interfaces),
                 (_, "networks") => {
-                    let d = daemon.clone();
-                    per_device_with(r, value, &at, &d, announced)
+                    per_device(r, value, &at, |r, node, entry, _| announced(r, &daemon, node, entry))
                 }
                 (_, "injections") => {
-                    let d = daemon.clone();
-                    per_device_with(r, value, &at, &d, injected)
+                    per_device(r, value, &at, |r, node, entry, _| injected(r, &daemon, node, entry))
                 }
                 _ => r.lost(&at, format!("lab-checker's `{kind}` tests of {daemon} have no asbuilt check")),
             }
         }
-    }
-}
-
-fn per_device_with(
-    r: &mut Reader,
-    value: &Value,
-    at: &Path,
-    daemon: &str,
-    each: fn(&mut Reader, &str, &str, &Value),
-) {
-    let Some(devices) = value.as_mapping() else {
-        r.lost(at, "expected a mapping of devices");
-        return;
-    };
-    for (device, entry) in devices {
-        each(r, daemon, &node(&scalar(device)), entry);
     }
 }
 
