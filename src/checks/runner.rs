@@ -88,9 +88,14 @@ pub async fn run_observed(
         emit(events, RunEvent::Settling { routers: all.clone() });
         let (mut waited, mut settled) = (std::time::Duration::ZERO, true);
         if !routers.is_empty() {
-            (waited, settled) =
-                settle::ospf(access, &routers, &settle::expected_neighbours(suite), options.settle_limit)
-                    .await;
+            (waited, settled) = settle::ospf(
+                access,
+                &routers,
+                &settle::expected_neighbours(suite),
+                &settle::ospf6_routers(suite),
+                options.settle_limit,
+            )
+            .await;
         }
         // BGP runs over what OSPF (or addresses) give it: after OSPF, within what is left.
         if !bgp_routers.is_empty() {

@@ -42,6 +42,18 @@ pub fn expected_neighbours(suite: &Suite) -> Vec<(String, IpAddr)> {
     })
 }
 
+/// The routers whose OSPFv3 neighbours the suite looks at.
+pub fn ospf6_routers(suite: &Suite) -> Vec<String> {
+    let routers: BTreeSet<String> = suite
+        .probed(|probe| match probe {
+            ProbeSpec::Ospf6Neighbour { node, .. } => Some(node.clone()),
+            _ => None,
+        })
+        .into_iter()
+        .collect();
+    routers.into_iter().collect()
+}
+
 /// The routers whose OSPF the suite looks at.
 pub fn ospf_routers(suite: &Suite) -> Vec<String> {
     let routers: BTreeSet<String> = suite
@@ -64,6 +76,7 @@ pub async fn ospf(
     access: &dyn LabAccess,
     routers: &[String],
     neighbours: &[(String, IpAddr)],
+    ospf6_routers: &[String],
     limit: Duration,
 ) -> (Duration, bool) {
     let started = Instant::now();
@@ -72,7 +85,7 @@ pub async fn ospf(
         for router in routers {
             let facing: Vec<IpAddr> =
                 neighbours.iter().filter(|(n, _)| n == router).map(|(_, a)| *a).collect();
-            if converging(access, router, &facing).await {
+            if converging(access, router, &facing, ospf6_routers.contains(router)).await {
                 busy = true;
                 break;
             }
@@ -87,11 +100,12 @@ pub async fn ospf(
     }
 }
 
-/// Whether a router's OSPF is visibly on its way somewhere. Anything that cannot be
-/// read (no FRR, OSPF not configured) is not converging.
-async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr]) -> bool {
-    let ask = |what: &str| {
-        let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("show ip ospf {what} json")];
+/// Whether a router's OSPF is visibly on its way somewhere; OSPFv3 is asked about too
+/// where the checks expect OSPFv3 neighbours (`v3`). Anything that cannot be read (no
+/// FRR, OSPF not configured) is not converging.
+async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr], v3: bool) -> bool {
+    let ask = |show: &str| {
+        let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("{show} json")];
         async move {
             access
                 .exec(router, RunAs::Root, &argv, Duration::from_secs(5))
@@ -100,20 +114,16 @@ async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr]) -> 
                 .filter(|o| o.status == 0)
         }
     };
-    if let Some(out) = ask("interface").await
+    if let Some(out) = ask("show ip ospf interface").await
         && interfaces_waiting(&out.stdout, facing)
     {
         return true;
     }
-    if ask("neighbor").await.is_some_and(|out| neighbours_moving(&out.stdout)) {
+    if ask("show ip ospf neighbor").await.is_some_and(|out| neighbours_moving(&out.stdout)) {
         return true;
     }
     // OSPFv3 converges beside version 2, on its own timers.
-    let argv: Vec<String> =
-        ["vtysh", "-c", "show ipv6 ospf6 neighbor json"].iter().map(|a| a.to_string()).collect();
-    let v3 =
-        access.exec(router, RunAs::Root, &argv, Duration::from_secs(5)).await.ok().filter(|o| o.status == 0);
-    v3.is_some_and(|out| ospf6_neighbours_moving(&out.stdout))
+    v3 && ask("show ipv6 ospf6 neighbor").await.is_some_and(|out| ospf6_neighbours_moving(&out.stdout))
 }
 
 /// Whether an OSPFv3 neighbour is between `Init` and `Full`.
