@@ -48,6 +48,9 @@ impl Session {
 
 const PASSWORD: &str = "a long enough password";
 
+/// The smallest containerlab topology, for `POST /api/labs/import`.
+const CONTAINERLAB_LAB: &str = "name: clab-tiny\ntopology:\n  nodes:\n    r1: { kind: linux, image: frrouting/frr }\n    pc1: { kind: linux, image: alpine }\n  links:\n    - endpoints: [\"r1:eth1\", \"pc1:eth1\"]\n";
+
 const VALID_LAB: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r1: { kind: router }\n  pc1: { kind: host }\nlinks:\n  - r1:eth1 -- pc1:eth1\ndesign:\n  addresses:\n    r1:eth1: 10.0.0.1/24\n    pc1:eth1: 10.0.0.11/24\n";
 
 /// Two errors: an unknown node on line 8 and an address on an uncabled interface on
@@ -660,6 +663,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             Box::new(|| Some(json!({ "source": VALID_LAB }))),
             [201, 201, 201, 403, 403, 404, 404, 401],
         ),
+        (Method::POST, "/api/labs/import".into(), none(), [201, 201, 201, 403, 403, 404, 404, 401]),
         (
             Method::POST,
             "/api/labs/validate".into(),
@@ -814,6 +818,8 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         for i in order {
             let status = if path.ends_with("/students/import") {
                 sessions[i].post_csv(&path, csv).await.0
+            } else if path == "/api/labs/import" {
+                sessions[i].post_bytes(&path, CONTAINERLAB_LAB.as_bytes().to_vec()).await.0
             } else {
                 sessions[i].send(method.clone(), &path, body()).await.0
             };
@@ -863,6 +869,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/classes/{id}/graders/{user_id}",
         "/api/labs",
         "/api/labs/validate",
+        "/api/labs/import",
         "/api/labs/{id}",
         "/api/labs/{id}/versions/{version}",
         "/api/assignments",
@@ -905,7 +912,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 53);
+    assert_eq!(covered.len(), 54);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

@@ -8,7 +8,9 @@
 //!
 //! Reading the source folder is the only I/O here; the parsers work on text.
 
+pub mod archive;
 pub mod containerlab;
+pub mod found;
 pub mod kathara;
 pub mod lab_checker;
 pub mod report;

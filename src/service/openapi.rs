@@ -7,7 +7,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    assignments, auth, classes, consoles, grading, hand_ins, health, instances, labs, tokens, users,
+    assignments, auth, classes, consoles, grading, hand_ins, health, instances, lab_import, labs, tokens,
+    users,
 };
 
 /// The document; `paths` lists every handler.
@@ -20,7 +21,7 @@ use super::routes::{
         tokens::list, tokens::create, tokens::revoke,
         users::list, users::create, users::update, users::set_password, users::graders,
         classes::list, classes::create, classes::show, classes::students, classes::import, classes::first_passwords, classes::add_grader,
-        labs::list, labs::upload, labs::validate_only, labs::show, labs::version,
+        labs::list, labs::upload, labs::validate_only, labs::show, labs::version, lab_import::import,
         assignments::list, assignments::create, assignments::show,
         grading::check_my_work, grading::start_run, grading::show_run, grading::run_events,
         grading::list_reports, grading::show_report, grading::results, grading::saved_configs,

@@ -102,4 +102,18 @@ impl Session {
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(Method::POST, path, Some(body)).await
     }
+
+    /// Posts bytes as they are (an archive), with the status and the body as JSON.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let response = self
+            .request(Method::POST, path)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
 }

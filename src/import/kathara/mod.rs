@@ -48,6 +48,12 @@ pub fn import(dir: &Path, out_folder: &Path) -> Result<Imported, Vec<ImportError
     )
 }
 
+/// Imports the lab in `dir` with every file the topology needs written inline, for a
+/// topology that has no folder beside it (a lab uploaded to the service).
+pub fn import_inline(dir: &Path) -> Result<Imported, Vec<ImportError>> {
+    import_folder(Folder::read(dir)?, dir, None, "a Kathará lab by `asbuilt import kathara`")
+}
+
 /// A Kathará lab already read into memory, from `dir` (whose name the lab takes when
 /// lab.conf names none); `from` says in the topology's header what it was imported
 /// from (`containerlab` writes its labs as Kathará's to import them).

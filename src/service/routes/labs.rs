@@ -41,6 +41,10 @@ pub fn router() -> Router<AppState> {
 /// `asbuilt validate --format json` places it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DiagnosticView {
+    /// The file the problem is in, where the upload had several (an imported lab's
+    /// archive); absent for a topology uploaded as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// `error` or `warning`.
     pub severity: String,
     pub code: String,
@@ -122,17 +126,29 @@ pub async fn upload(
         .await
         .map_err(|e| ApiError::Internal(format!("validate upload: {e}")))?;
     let (name, warnings, source) = checked.map_err(ApiError::InvalidTopology)?;
+    let (lab_id, version) = store(&state, &user, &name, &source).await?;
+    Ok((StatusCode::CREATED, Json(Uploaded { lab_id, name, version, warnings })))
+}
+
+/// Stores a validated topology as a new lab of the caller's, or the next version of
+/// their lab with the same name: its lab id and version number.
+pub(crate) async fn store(
+    state: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    source: &str,
+) -> Result<(i64, i64), ApiError> {
     // IMMEDIATE: uploads of one lab wait their turn instead of failing on a lock.
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("INSERT OR IGNORE INTO labs (name, owner_id, created_at) VALUES (?, ?, ?)")
-        .bind(&name)
+        .bind(name)
         .bind(user.id)
         .bind(now())
         .execute(&mut *tx)
         .await?;
     let lab_id: i64 = sqlx::query_scalar("SELECT id FROM labs WHERE owner_id = ? AND name = ?")
         .bind(user.id)
-        .bind(&name)
+        .bind(name)
         .fetch_one(&mut *tx)
         .await?;
     // The next number is taken in the same statement that stores it, so two uploads at
@@ -143,21 +159,21 @@ pub async fn upload(
          RETURNING version",
     )
     .bind(lab_id)
-    .bind(&source)
+    .bind(source)
     .bind(user.id)
     .bind(now())
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     tracing::info!(by = %user.username, lab = %name, version, "uploaded lab");
-    Ok((StatusCode::CREATED, Json(Uploaded { lab_id, name, version, warnings })))
+    Ok((lab_id, version))
 }
 
 /// Validates a topology with the library: its lab name, warnings and text, or every
 /// diagnostic.
-type Checked = Result<(String, Vec<DiagnosticView>, String), Vec<DiagnosticView>>;
+pub(crate) type Checked = Result<(String, Vec<DiagnosticView>, String), Vec<DiagnosticView>>;
 
-fn validate(text: String) -> Checked {
+pub(crate) fn validate(text: String) -> Checked {
     let (source, loaded) = load(text);
     match loaded {
         Ok(lab) => {
@@ -303,6 +319,7 @@ fn preview(text: String, student: Option<String>, lang: Option<Lang>) -> Validat
 fn view(diag: &crate::diagnostic::Diagnostic, source: &Source) -> DiagnosticView {
     let located = locate(diag, source);
     DiagnosticView {
+        file: None,
         severity: match located.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

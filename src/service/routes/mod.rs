@@ -9,6 +9,7 @@ pub mod grading;
 pub mod hand_ins;
 pub mod health;
 pub mod instances;
+pub mod lab_import;
 pub mod labs;
 pub mod tokens;
 pub mod users;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(classes::router())
         .merge(labs::router())
+        .merge(lab_import::router())
         .merge(assignments::router())
         .merge(grading::router())
         .merge(hand_ins::router())

@@ -1,4 +1,5 @@
-//! The topology editor: `/teach/labs/new` and `/teach/labs/{id}/edit`. The page carries
+//! The topology editor: `/teach/labs/new` and `/teach/labs/{id}/edit`; and
+//! `/teach/labs/import`, where another tool's lab is imported. The editor carries
 //! the source, the classes it may be published to and the students whose view the
 //! teacher may look at; editor.js validates through `POST /api/labs/validate` as the
 //! teacher types, saves with `POST /api/labs` and publishes with `POST /api/assignments`.
@@ -21,7 +22,20 @@ use crate::service::web::render::{Page, PageError};
 use crate::service::web::signed_in::SignedIn;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/teach/labs/new", get(new_lab)).route("/teach/labs/{id}/edit", get(edit_lab))
+    Router::new()
+        .route("/teach/labs/new", get(new_lab))
+        .route("/teach/labs/import", get(import_lab))
+        .route("/teach/labs/{id}/edit", get(edit_lab))
+}
+
+/// `/teach/labs/import`: a Kathará or containerlab lab sent to `POST /api/labs/import`
+/// by lab-import.js, which then offers the editor of the stored lab.
+async fn import_lab(SignedIn(user): SignedIn, lang: PageLang, uri: Uri) -> Response {
+    let path = page_path(&uri);
+    match authz::create_teaching_material(&user) {
+        Ok(()) => Page::new("teacher/import.html", lang, Some(&user), &path).render(),
+        Err(error) => PageError::new(error, lang, &path).into_response(),
+    }
 }
 
 /// What a new lab starts from: the smallest valid lab, to change.
