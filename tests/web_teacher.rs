@@ -13,6 +13,7 @@ use asbuilt::service::{Config, Service};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod archive_support;
 mod browser_support;
 mod common;
 mod service_support;
@@ -309,6 +310,54 @@ async fn the_class_list_import_shows_a_bad_rows_error_next_to_the_row() {
     sign_in(&student, &server, "100001", &password).await;
     assert_eq!(student.path().await, "/my", "the first password works");
     student.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_kathara_lab_imported_as_a_zip_shows_its_report_and_opens_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let admin = server.login("admin", &server.admin_password()).await;
+    account(&admin, "juf", "teacher").await;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/kathara");
+    let good = dir.path().join("week5.zip");
+    let lab = archive_support::entries_of(&fixtures.join("ospf-web-dns"), "lab-main/ospf-web-dns/");
+    std::fs::write(&good, archive_support::zip_of(&lab)).unwrap();
+    let broken = dir.path().join("week6.zip");
+    std::fs::write(&broken, archive_support::zip_of(&archive_support::entries_of(&fixtures.join("broken-syntax"), "week6/")))
+        .unwrap();
+
+    let browser = Browser::start("en").await;
+    sign_in(&browser, &server, "juf", PASSWORD).await;
+    browser.click("a[href='/teach/labs/import']").await;
+    browser.wait_for_text("h1", "Import a lab", WAIT).await;
+
+    // A broken lab.conf: the problem at its file and line in the archive, nothing stored.
+    browser.find("#lab-import-file").await.send_keys(&broken.display().to_string()).await.unwrap();
+    browser.click("#lab-import-button").await;
+    let problem = browser.wait_for_text("#lab-import-problems", "week6/lab.conf:", WAIT).await;
+    assert!(browser.text("#lab-import-error").await.contains("error"), "{problem}");
+    assert_eq!(script(&browser, "return document.getElementById('lab-import-result').hidden;").await, json!(true));
+
+    // The good lab: its report, each finding at its place, then the editor.
+    script(&browser, "document.getElementById('lab-import-file').value = '';").await;
+    browser.find("#lab-import-file").await.send_keys(&good.display().to_string()).await.unwrap();
+    browser.click("#lab-import-button").await;
+    let summary = browser.wait_for_text("#lab-import-summary", "ospf-web-and-dns version 1, from Kathará", WAIT).await;
+    assert!(summary.contains("mapped with loss"), "{summary}");
+    assert!(browser.text("#lab-import-problems").await.is_empty(), "the old problem is gone");
+    let findings = browser.text("#lab-import-findings tbody").await;
+    assert!(findings.contains("lab-main/ospf-web-dns/lab.dep:"), "{findings}");
+    assert!(browser.text("#lab-import-nodes").await.contains("r1: "), "every node with its mode");
+    browser.screenshot("teacher-lab-import").await;
+    browser.click("#lab-import-open").await;
+    browser.wait_for_text("h1", "ospf-web-and-dns", WAIT).await;
+    let source = script(&browser, "return document.getElementById('source').value;").await;
+    assert!(source.as_str().unwrap().contains("lab: ospf-web-and-dns"), "{source}");
+    // The teacher's home lists the lab.
+    browser.goto(&server.url("/teach")).await;
+    browser.wait_for_text("#lab-list", "ospf-web-and-dns", WAIT).await;
+    browser.close().await;
     server.stop().await;
 }
 
