@@ -10,12 +10,12 @@ mod service_support;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use archive_support::{entries_of, tar_gz_of, zip_of};
 use asbuilt::design::Lab;
 use asbuilt::service::{Config, Service};
 use asbuilt::topology::Source;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use archive_support::{entries_of, tar_gz_of, zip_of};
 use service_support::{Server, Session};
 
 const PASSWORD: &str = "a long enough password";

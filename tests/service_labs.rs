@@ -4,6 +4,7 @@
 //! the name the service gives them (`instances::instance_for`), since the lifecycle
 //! that will deploy them is built elsewhere.
 
+mod archive_support;
 mod common;
 
 use std::net::SocketAddr;
@@ -285,6 +286,45 @@ async fn grading_check_my_work_class_runs_reports_and_exports() {
     assert!(body["error"]["message"].as_str().unwrap().contains("infrastructure"), "{body}");
     let (status, _) = school.s1.post(&check, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a refused check is no turn taken (else 429)");
+    server.stop().await;
+}
+
+/// A Kathará lab a teacher imports as a zip is a lab like any other: published, run by a
+/// student from the stored topology, and graded in full by "check my work".
+#[tokio::test]
+async fn a_kathara_lab_imported_into_the_service_runs_for_a_student_and_scores_full_marks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path()).await;
+    let school = school(&server, "svcimport").await;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/kathara/static-routing");
+    let zip = archive_support::zip_of(&archive_support::entries_of(&fixture, "static-routing/"));
+    let (status, imported) = school.t1.post_bytes("/api/labs/import?filename=static-routing.zip", zip).await;
+    assert_eq!(status, StatusCode::CREATED, "{imported}");
+    let name = imported["name"].as_str().expect("name").to_string();
+    let (status, assignment) = school
+        .t1
+        .post(
+            "/api/assignments",
+            json!({ "class_id": school.class, "lab_id": imported["lab_id"], "opens_at": "2026-01-01T00:00:00Z", "deadline": "2036-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{assignment}");
+    let assignment = assignment["id"].as_i64().expect("assignment");
+
+    // The student's lab, from the topology the service stored, as the lifecycle builds it.
+    let (_, version) = school.t1.get(&format!("/api/labs/{}/versions/1", imported["lab_id"])).await;
+    let stored = Lab::load(&Source::new("stored.yml", version["source"].as_str().expect("source")))
+        .expect("the stored import loads");
+    let instance = instance_for(SERVICE_PREFIX, &name, assignment, "100001");
+    let _lab = common::Deployed::new(stored.design_for(Some("100001")), instance.as_str()).await;
+
+    let (status, report) = school.s1.post(&format!("/api/assignments/{assignment}/check"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let checks = report["report"]["checks"].as_array().expect("checks");
+    assert!(checks.len() >= 4, "the imported design is graded: {report}");
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["status"] != "pass").map(|c| &c["id"]).collect();
+    assert!(failed.is_empty(), "every check passes: {failed:?}");
+    assert_eq!(report["report"]["score"]["percent"], 100.0, "{report}");
     server.stop().await;
 }
 

@@ -324,8 +324,11 @@ async fn a_kathara_lab_imported_as_a_zip_shows_its_report_and_opens_in_the_edito
     let lab = archive_support::entries_of(&fixtures.join("ospf-web-dns"), "lab-main/ospf-web-dns/");
     std::fs::write(&good, archive_support::zip_of(&lab)).unwrap();
     let broken = dir.path().join("week6.zip");
-    std::fs::write(&broken, archive_support::zip_of(&archive_support::entries_of(&fixtures.join("broken-syntax"), "week6/")))
-        .unwrap();
+    std::fs::write(
+        &broken,
+        archive_support::zip_of(&archive_support::entries_of(&fixtures.join("broken-syntax"), "week6/")),
+    )
+    .unwrap();
 
     let browser = Browser::start("en").await;
     sign_in(&browser, &server, "juf", PASSWORD).await;
@@ -337,13 +340,17 @@ async fn a_kathara_lab_imported_as_a_zip_shows_its_report_and_opens_in_the_edito
     browser.click("#lab-import-button").await;
     let problem = browser.wait_for_text("#lab-import-problems", "week6/lab.conf:", WAIT).await;
     assert!(browser.text("#lab-import-error").await.contains("error"), "{problem}");
-    assert_eq!(script(&browser, "return document.getElementById('lab-import-result').hidden;").await, json!(true));
+    assert_eq!(
+        script(&browser, "return document.getElementById('lab-import-result').hidden;").await,
+        json!(true)
+    );
 
     // The good lab: its report, each finding at its place, then the editor.
     script(&browser, "document.getElementById('lab-import-file').value = '';").await;
     browser.find("#lab-import-file").await.send_keys(&good.display().to_string()).await.unwrap();
     browser.click("#lab-import-button").await;
-    let summary = browser.wait_for_text("#lab-import-summary", "ospf-web-and-dns version 1, from Kathará", WAIT).await;
+    let summary =
+        browser.wait_for_text("#lab-import-summary", "ospf-web-and-dns version 1, from Kathará", WAIT).await;
     assert!(summary.contains("mapped with loss"), "{summary}");
     assert!(browser.text("#lab-import-problems").await.is_empty(), "the old problem is gone");
     let findings = browser.text("#lab-import-findings tbody").await;

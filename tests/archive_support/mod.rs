@@ -69,4 +69,3 @@ pub fn tar_gz_of(entries: &Entries, links: &[(&str, &str)]) -> Vec<u8> {
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
-
