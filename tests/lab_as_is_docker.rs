@@ -184,3 +184,39 @@ async fn the_kathara_style_example_built_completely_scores_full_marks() {
     );
     assert!(out(&lab, "pc1", "cat /srv/shared/LEESMIJ.txt").await.contains("Kathará"));
 }
+
+/// `startup-after` (Kathará's lab.dep): `late`'s commands start once `first`'s have
+/// finished; `free`, which waits for nobody, runs beside `first` (the control that shows
+/// the deploy would otherwise run them together).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nodes_startup_commands_wait_for_those_it_starts_after() {
+    const ORDERED: &str = r#"
+lab: startup-order
+title: Startup order
+trains: [B1-K2-W1]
+nodes:
+  first: { kind: host, startup: ["sleep 2", "date +%s%N"] }
+  late: { kind: host, startup: ["date +%s%N"], startup-after: [first] }
+  free: { kind: host, startup: ["date +%s%N"] }
+segments:
+  lan: [first:eth1, late:eth1, free:eth1]
+design:
+  addresses:
+    first:eth1: 192.0.2.1/24
+    late:eth1: 192.0.2.2/24
+    free:eth1: 192.0.2.3/24
+"#;
+    let _cleanup = common::DestroyOnDrop("t-startup-order");
+    let lab = Lab::load(&Source::new("startup-order.yml", ORDERED)).unwrap_or_else(|e| panic!("{e:#?}"));
+    let lab = Deployed::new(lab.design_for(None), "t-startup-order").await;
+    let record = lab.engine.record(&lab.instance).await.unwrap();
+    let finished = |node: &str| -> u128 {
+        let log = record.startup.iter().find(|l| l.node == node).unwrap_or_else(|| panic!("{node} ran"));
+        let last = log.commands.last().unwrap();
+        assert_eq!(last.status, Some(0), "{node}: {log:?}");
+        last.output.trim().parse().unwrap_or_else(|_| panic!("{node} printed a time: {log:?}"))
+    };
+    let (first, late, free) = (finished("first"), finished("late"), finished("free"));
+    assert!(late >= first, "late ran after first finished: {late} < {first}");
+    assert!(free < first, "free did not wait: {free} >= {first}");
+}

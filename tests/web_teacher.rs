@@ -354,7 +354,7 @@ async fn a_kathara_lab_imported_as_a_zip_shows_its_report_and_opens_in_the_edito
     assert!(summary.contains("mapped with loss"), "{summary}");
     assert!(browser.text("#lab-import-problems").await.is_empty(), "the old problem is gone");
     let findings = browser.text("#lab-import-findings tbody").await;
-    assert!(findings.contains("lab-main/ospf-web-dns/lab.dep:"), "{findings}");
+    assert!(findings.contains("lab-main/ospf-web-dns/lab.conf:36:14"), "{findings}");
     assert!(browser.text("#lab-import-nodes").await.contains("r1: "), "every node with its mode");
     browser.screenshot("teacher-lab-import").await;
     browser.click("#lab-import-open").await;

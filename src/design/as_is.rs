@@ -16,6 +16,9 @@ pub struct NodeAsIs {
     /// Shell commands run as root after asbuilt's configuration, placeholders filled in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub startup: Vec<String>,
+    /// Nodes whose startup commands finish before this node's start (no cycle).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup_after: Vec<String>,
     /// The router's own FRR configuration, in place of the one asbuilt writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frr: Option<FrrPassthrough>,

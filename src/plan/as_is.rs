@@ -58,6 +58,7 @@ pub fn apply(node: &Node, plan: &mut NodePlan) {
         plan.configure = Some(script.render());
     }
     plan.startup = as_is.startup.clone();
+    plan.startup_after = as_is.startup_after.clone();
 }
 
 /// The MAC address steps, first thing in `configure`: before addresses and daemons

@@ -126,6 +126,10 @@ pub struct NodePlan {
     /// stop the deploy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub startup: Vec<String>,
+    /// Nodes whose startup commands finish before this node's start (Kathará's
+    /// `lab.dep`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup_after: Vec<String>,
 }
 
 /// A file to put into a node.
@@ -230,6 +234,7 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         ready: None,
         node_files: Vec::new(),
         startup: Vec::new(),
+        startup_after: Vec::new(),
     };
     // A custom image is the teacher's: asbuilt wires it and leaves its insides alone.
     if node.kind != NodeKind::Custom && node.image.is_none() {

@@ -107,6 +107,10 @@ pub struct NodeWire {
     /// (Kathará's `.startup`). A failing command is reported; the deploy goes on.
     #[serde(default)]
     pub startup: Vec<String>,
+    /// Nodes whose startup commands must have finished before this node's start
+    /// (Kathará's `lab.dep`): `[dns, dhcp]`.
+    #[serde(default)]
+    pub startup_after: Vec<String>,
     /// The router's own FRR configuration, loaded as it is instead of asbuilt's:
     /// `{ config: { from: r1/frr.conf }, daemons: [ospfd] }`.
     #[serde(default)]

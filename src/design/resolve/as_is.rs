@@ -74,6 +74,18 @@ impl Resolver<'_> {
                 }
                 as_is.startup.push(command.clone());
             }
+            for (i, other) in wire.startup_after.iter().enumerate() {
+                let at = Loc::value(path!["nodes", name.as_str(), "startup-after", i]);
+                if other == name {
+                    self.report(
+                        Diagnostic::error("startup-cycle", format!("`{name}` cannot start after itself"))
+                            .at(at)
+                            .help("name the nodes whose startup commands must finish first"),
+                    );
+                } else if self.node_kind(other, at).is_some() && !as_is.startup_after.contains(other) {
+                    as_is.startup_after.push(other.clone());
+                }
+            }
             if let Some(frr) = &wire.frr {
                 as_is.frr = self.frr(name, kind, custom, frr, &mut bytes);
             }
@@ -111,6 +123,7 @@ impl Resolver<'_> {
                 node.as_is = as_is;
             }
         }
+        self.startup_cycles();
         if bytes > LAB_BYTES {
             self.report(
                 Diagnostic::error(
@@ -124,6 +137,32 @@ impl Resolver<'_> {
                 .at(Loc::key(path!["nodes"]))
                 .help("every instance stores them; put large data in the node's image"),
             );
+        }
+    }
+
+    /// `startup-after` must leave an order to start in: a cycle is an error at the
+    /// first node of it, naming the whole round.
+    fn startup_cycles(&mut self) {
+        let after: Vec<(String, Vec<String>)> =
+            self.nodes.iter().map(|(n, node)| (n.clone(), node.as_is.startup_after.clone())).collect();
+        let waits = |node: &str| after.iter().find(|(n, _)| n == node).map_or(&[][..], |(_, a)| a.as_slice());
+        let mut reported: Vec<String> = Vec::new();
+        for (start, _) in &after {
+            // Depth-first from `start`, following the first way back to it.
+            let mut path = vec![start.clone()];
+            let mut seen = vec![start.clone()];
+            if cycle_from(start, start, &waits, &mut path, &mut seen) && !reported.contains(start) {
+                reported.extend(path.iter().cloned());
+                let round = path.join(" → ");
+                self.report(
+                    Diagnostic::error(
+                        "startup-cycle",
+                        format!("the startup order goes round: {round} → {start}"),
+                    )
+                    .at(Loc::key(path!["nodes", start.as_str(), "startup-after"]))
+                    .help("one node of the round must not wait for the next"),
+                );
+            }
         }
     }
 
@@ -539,4 +578,30 @@ mod tests {
         assert!(sysctl_allowed("kernel.panic").is_err());
         assert!(sysctl_allowed("net.core.rmem_max").is_err());
     }
+}
+
+/// Whether following `waits` from `at` comes back to `start`; `path` then holds the
+/// nodes on the way.
+fn cycle_from<'a>(
+    start: &str,
+    at: &str,
+    waits: &impl Fn(&str) -> &'a [String],
+    path: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) -> bool {
+    for next in waits(at) {
+        if next == start {
+            return true;
+        }
+        if seen.contains(next) {
+            continue;
+        }
+        seen.push(next.clone());
+        path.push(next.clone());
+        if cycle_from(start, next, waits, path, seen) {
+            return true;
+        }
+        path.pop();
+    }
+    false
 }

@@ -17,17 +17,48 @@ use crate::plan::{NodePlan, Plan};
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Runs the startup commands of `nodes` (those that have any), at most `workers` at a
-/// time; what each did, in plan order.
+/// time, each node once those it starts after (`startup-after`) have finished; what
+/// each did, in plan order. A node waits only for nodes of `nodes`: when a repair runs
+/// one node's commands again, the others ran theirs long ago.
 pub async fn run(docker: &Docker, plan: &Plan, nodes: &[&NodePlan], workers: usize) -> Vec<StartupLog> {
-    // Collected first: a stream holding the iterator's closures across an await is not
-    // `Send` for every lifetime, which the engine's async trait needs.
-    let mut runs = Vec::new();
-    for node in nodes {
-        if !node.startup.is_empty() {
-            runs.push(run_one(docker, plan, node));
+    let mut waiting: Vec<&NodePlan> = nodes.iter().copied().filter(|n| !n.startup.is_empty()).collect();
+    let mut unfinished: Vec<&str> = waiting.iter().map(|n| n.name.as_str()).collect();
+    let mut running = futures::stream::FuturesUnordered::new();
+    let mut logs = Vec::new();
+    loop {
+        // The language refuses cycles, so something is always ready while nodes wait.
+        while running.len() < workers.max(1) {
+            let Some(i) = waiting
+                .iter()
+                .position(|n| n.startup_after.iter().all(|before| !unfinished.contains(&before.as_str())))
+            else {
+                break;
+            };
+            running.push(run_one(docker, plan, waiting.remove(i)));
         }
+        let Some(log) = running.next().await else { break };
+        unfinished.retain(|n| *n != log.node);
+        logs.push(log);
     }
-    futures::stream::iter(runs).buffered(workers.max(1)).collect().await
+    // Left waiting only if the plan had a cycle the language would have refused.
+    for node in waiting {
+        logs.push(not_run(node, "it waits for a node that waits for it (`startup-after` goes round)"));
+    }
+    logs.sort_by_key(|log| plan.nodes.iter().position(|n| n.name == log.node));
+    logs
+}
+
+/// A node whose commands did not run, and why.
+fn not_run(node: &NodePlan, why: &str) -> StartupLog {
+    StartupLog {
+        node: node.name.clone(),
+        commands: node
+            .startup
+            .iter()
+            .map(|command| CommandLog { command: command.clone(), status: None, output: String::new() })
+            .collect(),
+        error: Some(why.to_string()),
+    }
 }
 
 async fn run_one(docker: &Docker, plan: &Plan, node: &NodePlan) -> StartupLog {
@@ -42,14 +73,6 @@ async fn run_one(docker: &Docker, plan: &Plan, node: &NodePlan) -> StartupLog {
             }
             log
         }
-        Err(e) => StartupLog {
-            node: node.name.clone(),
-            commands: node
-                .startup
-                .iter()
-                .map(|command| CommandLog { command: command.clone(), status: None, output: String::new() })
-                .collect(),
-            error: Some(e.to_string()),
-        },
+        Err(e) => not_run(node, &e.to_string()),
     }
 }

@@ -185,6 +185,9 @@ fn node_entry(out: &mut String, node: &NodeOut) {
             let _ = writeln!(out, "      - {}", scalar(command));
         }
     }
+    if !node.startup_after.is_empty() {
+        let _ = writeln!(out, "    startup-after: {}", list(&node.startup_after));
+    }
 }
 
 fn design(out: &mut String, lab: &LabOut) {

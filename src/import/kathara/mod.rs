@@ -74,18 +74,10 @@ pub(crate) fn import_folder(
         }]);
     };
     let conf = lab_conf::parse(conf_text, "lab.conf")?;
-    if let Some(dep) = folder.text("lab.dep") {
-        for lab_conf::Dep { device, after, place } in lab_conf::parse_dep(dep, "lab.dep")? {
-            report.add(
-                place,
-                FindingKind::MappedWithLoss,
-                format!(
-                    "`{device}` starts after {}: asbuilt configures all nodes together and runs startup commands when each node is configured, so the order is not kept",
-                    after.join(", ")
-                ),
-            );
-        }
-    }
+    let deps = match folder.text("lab.dep") {
+        Some(dep) => lab_conf::parse_dep(dep, "lab.dep")?,
+        None => Vec::new(),
+    };
     if let Some(ext) = folder.text("lab.ext") {
         let lines: Vec<(usize, &str)> = ext
             .lines()
@@ -174,6 +166,7 @@ pub(crate) fn import_folder(
             node.ipv6 = Some(false);
         }
     }
+    start_order(&mut lab, &deps, &names, &mut report);
     placeholders(&mut lab);
     variants_hint(&mut lab);
     cabling(&mut lab, domains);
@@ -185,6 +178,40 @@ pub(crate) fn import_folder(
         .map(|n| (n.name.clone(), if n.passthrough { "passthrough" } else { "design" }.to_string()))
         .collect();
     Ok(Imported { yaml: emit::emit(&lab), report })
+}
+
+/// lab.dep's start order as `startup-after`: a device's startup commands run once those
+/// of the devices it starts after have finished. (asbuilt configures what became design
+/// facts, services among them, before any startup command runs.)
+fn start_order(
+    lab: &mut LabOut,
+    deps: &[lab_conf::Dep],
+    names: &IndexMap<String, String>,
+    report: &mut Report,
+) {
+    for lab_conf::Dep { device, after, place } in deps {
+        let Some(node) = names.get(device).and_then(|n| lab.nodes.iter_mut().find(|o| &o.name == n)) else {
+            report.add(
+                place.clone(),
+                FindingKind::MappedWithLoss,
+                format!("lab.dep names `{device}`, which is no device of the lab: left out"),
+            );
+            continue;
+        };
+        for before in after {
+            match names.get(before) {
+                Some(name) if name != &node.name && !node.startup_after.contains(name) => {
+                    node.startup_after.push(name.clone());
+                }
+                Some(_) => {}
+                None => report.add(
+                    place.clone(),
+                    FindingKind::MappedWithLoss,
+                    format!("`{device}` starts after `{before}`, which is no device of the lab: left out"),
+                ),
+            }
+        }
+    }
 }
 
 /// In the commands of nodes that run them as they are, the lab's addresses become

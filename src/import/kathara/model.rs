@@ -81,6 +81,8 @@ pub struct NodeOut {
     pub cpus: Option<f64>,
     pub files: IndexMap<String, FileText>,
     pub startup: Vec<String>,
+    /// lab.dep: the nodes whose startup commands run first.
+    pub startup_after: Vec<String>,
     pub frr: Option<(FileText, Vec<String>)>,
     pub macs: IndexMap<String, String>,
     pub sysctls: IndexMap<String, String>,
