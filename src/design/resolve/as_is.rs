@@ -556,30 +556,6 @@ fn sysctl_allowed(key: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes_owners_macs_and_sysctls() {
-        assert_eq!(parse_mode("0640"), Some(0o640));
-        assert_eq!(parse_mode("755"), Some(0o755));
-        assert_eq!(parse_mode("0999"), None);
-        assert_eq!(parse_mode("rw-r--r--"), None);
-        assert!(valid_owner("frr:frr") && valid_owner("0:0") && valid_owner("www-data"));
-        assert!(!valid_owner("frr:") && !valid_owner("Root") && !valid_owner("a b"));
-        assert_eq!(parse_mac("02:00:00:00:01:0A"), Ok([2, 0, 0, 0, 1, 10]));
-        assert!(parse_mac("01:00:5e:00:00:01").is_err());
-        assert!(parse_mac("00:00:00:00:00:00").is_err());
-        assert!(parse_mac("02:00:00:00:01").is_err());
-        assert!(sysctl_allowed("net.ipv4.ip_forward").is_ok());
-        assert!(sysctl_allowed("net.ipv6.conf.all.disable_ipv6").is_ok());
-        assert!(sysctl_allowed("net.ipv4.conf.eth1.rp_filter").is_err());
-        assert!(sysctl_allowed("kernel.panic").is_err());
-        assert!(sysctl_allowed("net.core.rmem_max").is_err());
-    }
-}
-
 /// Whether following `waits` from `at` comes back to `start`; `path` then holds the
 /// nodes on the way.
 fn cycle_from<'a>(
@@ -604,4 +580,28 @@ fn cycle_from<'a>(
         path.pop();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_owners_macs_and_sysctls() {
+        assert_eq!(parse_mode("0640"), Some(0o640));
+        assert_eq!(parse_mode("755"), Some(0o755));
+        assert_eq!(parse_mode("0999"), None);
+        assert_eq!(parse_mode("rw-r--r--"), None);
+        assert!(valid_owner("frr:frr") && valid_owner("0:0") && valid_owner("www-data"));
+        assert!(!valid_owner("frr:") && !valid_owner("Root") && !valid_owner("a b"));
+        assert_eq!(parse_mac("02:00:00:00:01:0A"), Ok([2, 0, 0, 0, 1, 10]));
+        assert!(parse_mac("01:00:5e:00:00:01").is_err());
+        assert!(parse_mac("00:00:00:00:00:00").is_err());
+        assert!(parse_mac("02:00:00:00:01").is_err());
+        assert!(sysctl_allowed("net.ipv4.ip_forward").is_ok());
+        assert!(sysctl_allowed("net.ipv6.conf.all.disable_ipv6").is_ok());
+        assert!(sysctl_allowed("net.ipv4.conf.eth1.rp_filter").is_err());
+        assert!(sysctl_allowed("kernel.panic").is_err());
+        assert!(sysctl_allowed("net.core.rmem_max").is_err());
+    }
 }
