@@ -36,7 +36,7 @@ async fn every_example_lab_deploys_cabled_exactly_as_drawn() {
         let lab = Deployed::new(design.clone(), name).await;
         let nodes = lab.engine.nodes(&lab.instance).await.unwrap();
         assert_eq!(nodes.len(), design.nodes.len(), "{file}");
-        assert!(nodes.iter().all(|n| n.state == "running"), "{file}: {nodes:?}");
+        assert!(nodes.iter().all(|n| n.state == asbuilt::engine::NodeState::Running), "{file}: {nodes:?}");
         for node in design.nodes.values() {
             let mut expected: BTreeSet<String> = node.interfaces.keys().cloned().collect();
             expected.insert("lo".into());

@@ -46,13 +46,8 @@ pub enum RunAs {
     Checker,
 }
 
-/// What a command printed, and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecOutput {
-    pub status: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
+/// What a command printed, and how it ended: the one type every engine answers with.
+pub use crate::engine::ExecOutput;
 
 /// Why the engine could not run a command.
 #[derive(Debug, thiserror::Error)]

@@ -107,11 +107,7 @@ async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr], v3:
     let ask = |show: &str| {
         let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("{show} json")];
         async move {
-            access
-                .exec(router, RunAs::Root, &argv, Duration::from_secs(5))
-                .await
-                .ok()
-                .filter(|o| o.status == 0)
+            access.exec(router, RunAs::Root, &argv, Duration::from_secs(5)).await.ok().filter(|o| o.success())
         }
     };
     if let Some(out) = ask("show ip ospf interface").await

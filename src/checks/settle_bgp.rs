@@ -85,7 +85,7 @@ pub async fn bgp(
 async fn neighbours(access: &dyn LabAccess, router: &str) -> Option<Vec<BgpPeerFact>> {
     let argv: Vec<String> = ["vtysh", "-c", "show bgp neighbors json"].map(String::from).to_vec();
     let out = access.exec(router, RunAs::Root, &argv, Duration::from_secs(5)).await.ok()?;
-    if out.status != 0 {
+    if !out.success() {
         return None;
     }
     bgp_facts::neighbours(&out.stdout)

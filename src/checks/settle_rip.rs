@@ -69,7 +69,7 @@ async fn rip_routes(access: &dyn LabAccess, router: &str) -> Vec<IpNet> {
         let argv: Vec<String> =
             ["ip", "-j", family, "route", "show", "proto", "rip"].iter().map(|s| s.to_string()).collect();
         if let Ok(o) = access.exec(router, RunAs::Root, &argv, Duration::from_secs(5)).await
-            && o.status == 0
+            && o.success()
         {
             out.extend(prefixes(&o.stdout));
         }

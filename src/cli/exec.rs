@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::Outcome;
 use super::engine::on_instance;
-use crate::engine::docker::MAX_EXEC_OUTPUT;
+use crate::engine::MAX_EXEC_OUTPUT;
 use crate::engine::{Engine, ExecOutput};
 use crate::plan::InstanceId;
 

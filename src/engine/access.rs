@@ -29,7 +29,7 @@ impl InstanceAccess {
     pub async fn open(engine: Arc<dyn Engine>, instance: &InstanceId) -> Result<InstanceAccess, EngineError> {
         let mut namespaces = HashMap::new();
         for node in engine.nodes(instance).await? {
-            if node.state != "running" {
+            if node.state != super::NodeState::Running {
                 continue;
             }
             if let Some(path) = engine.netns(instance, &node.node).await? {
@@ -63,12 +63,10 @@ impl LabAccess for InstanceAccess {
                 command: argv.join(" "),
                 reason: format!(
                     "it printed more than {} MiB and was cut off",
-                    crate::engine::docker::MAX_EXEC_OUTPUT >> 20
+                    crate::engine::MAX_EXEC_OUTPUT >> 20
                 ),
             }),
-            Ok(out) => {
-                Ok(ExecOutput { status: out.exit_code as i32, stdout: out.stdout, stderr: out.stderr })
-            }
+            Ok(out) => Ok(out),
             Err(EngineError::NoSuchNode { .. }) => Err(AccessError::NoSuchNode(node.to_string())),
             Err(EngineError::Timeout { .. }) => {
                 Err(AccessError::Timeout { node: node.to_string(), command: argv.join(" "), timeout })

@@ -20,9 +20,9 @@ use crate::plan::{LinkSetting, Plan};
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum InfraProblem {
     /// The fabric, which holds every cable, is not running.
-    FabricNotRunning { state: String },
+    FabricNotRunning { state: super::NodeState },
     /// A node's container is not running (or is gone).
-    NodeNotRunning { node: String, state: String },
+    NodeNotRunning { node: String, state: super::NodeState },
     /// A cable end is gone from the fabric: its node restarted, or the interface was
     /// deleted inside the node, which takes its cable with it.
     CableMissing { endpoint: Endpoint },

@@ -80,8 +80,26 @@ pub struct InstanceSummary {
     pub lab: String,
     pub student: Option<String>,
     pub nodes: usize,
-    /// `running` when every container runs, else what is wrong.
-    pub state: String,
+    pub state: InstanceState,
+}
+
+/// Whether all of an instance runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    /// Every node and the fabric run.
+    Running,
+    /// Some part does not run (`asbuilt inspect` says which).
+    NotAllRunning,
+}
+
+impl std::fmt::Display for InstanceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceState::Running => "running",
+            InstanceState::NotAllRunning => "not all containers run",
+        })
+    }
 }
 
 /// One node of an instance, as the engine sees it.
@@ -89,10 +107,52 @@ pub struct InstanceSummary {
 pub struct NodeStatus {
     pub node: String,
     pub kind: Option<NodeKind>,
-    /// The engine's word for it: `running`, `exited`, `missing`...
-    pub state: String,
+    pub state: NodeState,
     pub image: String,
 }
+
+/// A node's state, in the words every engine maps its own onto (Docker's container
+/// states, a pod's phase), so nothing outside an engine compares an engine's strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeState {
+    /// It runs: consoles open and checks look at it.
+    Running,
+    /// Being created or started again (Docker: created, restarting; a pod: pending).
+    Starting,
+    /// Frozen (Docker: paused).
+    Paused,
+    /// It ended (Docker: exited, dead, removing; a pod: succeeded, failed).
+    Stopped,
+    /// The plan has it, the engine does not.
+    Missing,
+    /// The engine said something asbuilt does not know.
+    Unknown,
+}
+
+impl NodeState {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeState::Running => "running",
+            NodeState::Starting => "starting",
+            NodeState::Paused => "paused",
+            NodeState::Stopped => "stopped",
+            NodeState::Missing => "missing",
+            NodeState::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The most asbuilt keeps of what one command prints, per stream, whatever the engine.
+/// A student can replace any program in their node with one that prints without end
+/// (`yes`); asbuilt stops listening there instead of growing with it.
+pub const MAX_EXEC_OUTPUT: usize = 4 << 20;
 
 /// What a command printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,23 +222,18 @@ impl DeployProgress for Quiet {
 /// What went wrong in an engine. Messages read after "failed to".
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// A call to the Docker engine failed.
+    /// The engine's own machinery failed (a call to the Docker engine, a netlink
+    /// request for the cabling, a call to a cluster's API): each engine fills in its
+    /// error, and `doing` says what asbuilt was doing.
     #[error("{doing}: {source}")]
-    Docker {
+    Backend {
         doing: String,
         #[source]
-        source: bollard::errors::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Images could not be found or built.
     #[error(transparent)]
     Images(Box<crate::images::ImageError>),
-    /// A netlink request for the cabling failed.
-    #[error("{doing}: {source}")]
-    Netlink {
-        doing: String,
-        #[source]
-        source: netlink::NetlinkError,
-    },
     /// A node's disk could not be made, mounted or removed.
     #[error(transparent)]
     Disk(#[from] disks::DiskError),
@@ -241,14 +296,22 @@ impl From<crate::images::ImageError> for EngineError {
 }
 
 impl EngineError {
-    pub fn docker(doing: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> EngineError {
+    /// Wraps an engine's own error, for `map_err`: what asbuilt was doing, and why it
+    /// failed.
+    pub fn backend<E>(doing: impl Into<String>) -> impl FnOnce(E) -> EngineError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
         let doing = doing.into();
-        move |source| EngineError::Docker { doing, source }
+        move |source| EngineError::Backend { doing, source: Box::new(source) }
     }
 
-    pub fn netlink(doing: impl Into<String>) -> impl FnOnce(netlink::NetlinkError) -> EngineError {
-        let doing = doing.into();
-        move |source| EngineError::Netlink { doing, source }
+    /// The engine's own error of this type, if this is one.
+    pub fn backend_source<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            EngineError::Backend { source, .. } => source.downcast_ref::<E>(),
+            _ => None,
+        }
     }
 }
 
@@ -286,14 +349,6 @@ pub trait Engine: Send + Sync {
         user: Option<&str>,
         argv: &[String],
         stdin: Option<&str>,
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError>;
-
-    /// Runs a command in the instance's fabric (out of the students' reach).
-    async fn fabric_exec(
-        &self,
-        instance: &InstanceId,
-        argv: &[String],
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError>;
 

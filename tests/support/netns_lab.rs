@@ -135,9 +135,10 @@ impl LabAccess for NetnsLab {
         let shown = argv.join(" ");
         match tokio::time::timeout(timeout, command.output()).await {
             Ok(Ok(out)) => Ok(ExecOutput {
-                status: out.status.code().unwrap_or(-1),
+                exit_code: out.status.code().unwrap_or(-1).into(),
                 stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                truncated: false,
             }),
             Ok(Err(e)) => Err(AccessError::Exec { node: node.into(), command: shown, reason: e.to_string() }),
             Err(_) => Err(AccessError::Timeout { node: node.into(), command: shown, timeout }),

@@ -17,7 +17,7 @@ pub async fn gather(
         ProbeSpec::BgpSession { node, .. } => {
             let argv = ["vtysh", "-c", "show bgp neighbors json"];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let list = if out.status == 0 { bgp_facts::neighbours(&out.stdout) } else { None };
+            let list = if out.success() { bgp_facts::neighbours(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::BgpNeighbours(list), evidence: vec![evidence] })
         }
         ProbeSpec::BgpRoute { node, to, .. } => {
@@ -25,7 +25,7 @@ pub async fn gather(
             let command = format!("show bgp {family} unicast json");
             let argv = ["vtysh", "-c", command.as_str()];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let paths = if out.status == 0 { bgp_facts::table(&out.stdout) } else { None };
+            let paths = if out.success() { bgp_facts::table(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::BgpTable(paths), evidence: vec![evidence] })
         }
         _ => unreachable!("the dispatcher sends only BGP probes here"),

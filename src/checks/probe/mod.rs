@@ -137,7 +137,7 @@ impl<'a> Probes<'a> {
         }
         let evidence = Evidence {
             influence: Influence::NodeTools,
-            method: format!("`{}` in {node} (exit status {})", shell_words(argv), output.status),
+            method: format!("`{}` in {node} (exit status {})", shell_words(argv), output.exit_code),
             raw,
         };
         Ok((output, evidence))

@@ -22,7 +22,7 @@ pub async fn gather(
                 if to.addr().is_ipv4() { "show ip route ospf json" } else { "show ipv6 route ospf6 json" };
             let argv = ["vtysh", "-c", command];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let routes = if out.status == 0 { rib_routes(&out.stdout) } else { None };
+            let routes = if out.success() { rib_routes(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfRib(routes), evidence: vec![evidence] })
         }
         ProbeSpec::OspfInterface { node, interface, version, .. } => {
@@ -32,7 +32,7 @@ pub async fn gather(
             };
             let argv = ["vtysh", "-c", command.as_str()];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let facts = match (out.status, version) {
+            let facts = match (out.exit_code, version) {
                 (0, OspfVersion::V2) => interface_facts(&out.stdout, interface),
                 (0, OspfVersion::V3) => ospf6_interface_facts(&out.stdout, interface),
                 _ => None,

@@ -80,7 +80,7 @@ async fn web(
         }
         argv.push(url);
         let (out, evidence) = probes.exec(from, &argv, timeout + Duration::from_secs(2)).await?;
-        let result = parse::curl(&out.stdout).ok_or_else(|| format!("curl exit status {}", out.status));
+        let result = parse::curl(&out.stdout).ok_or_else(|| format!("curl exit status {}", out.exit_code));
         return Ok(Gathered { observation: Observation::Http(result), evidence: vec![evidence] });
     };
     let mut evidence = Vec::new();
@@ -211,7 +211,7 @@ async fn ssh(
         let (out, evidence) = probes
             .exec(node, &["timeout", &secs, "bash", "-c", &script], timeout + Duration::from_secs(2))
             .await?;
-        let greeting = if out.status == 0 {
+        let greeting = if out.success() {
             Ok(out.stdout.trim().to_string())
         } else {
             Err(out.stderr.trim().to_string())

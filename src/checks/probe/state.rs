@@ -24,19 +24,19 @@ pub async fn gather(
             // OSPF state lives in the routing daemon: only FRR itself can tell.
             let argv = ["vtysh", "-c", "show ip ospf neighbor json"];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let neighbours = if out.status == 0 { parse::ospf_neighbours(&out.stdout) } else { None };
+            let neighbours = if out.success() { parse::ospf_neighbours(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
         ProbeSpec::Ospf6Neighbour { node, .. } => {
             let argv = ["vtysh", "-c", "show ipv6 ospf6 neighbor json"];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let neighbours = if out.status == 0 { parse::ospf6_neighbours(&out.stdout) } else { None };
+            let neighbours = if out.success() { parse::ospf6_neighbours(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
         ProbeSpec::OspfRouterId { node, .. } => {
             let argv = ["vtysh", "-c", "show ip ospf json"];
             let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let id = if out.status == 0 { parse::ospf_router_id(&out.stdout) } else { None };
+            let id = if out.success() { parse::ospf_router_id(&out.stdout) } else { None };
             Ok(Gathered { observation: Observation::OspfRouterId(id), evidence: vec![evidence] })
         }
         ProbeSpec::Vlan { switch, port, .. } => vlans(probes, switch, port, timeout).await,
@@ -44,14 +44,14 @@ pub async fn gather(
             let (out, evidence) = probes.exec_as(node, run_as(*as_root), &["sh", "-c", run], timeout).await?;
             let output = format!("{}{}", out.stdout, out.stderr);
             Ok(Gathered {
-                observation: Observation::Command { status: out.status, output },
+                observation: Observation::Command { status: out.exit_code as i32, output },
                 evidence: vec![evidence],
             })
         }
         ProbeSpec::File { node, path, as_root, .. } => {
             let (out, evidence) =
                 probes.exec_as(node, run_as(*as_root), &["cat", "--", path], timeout).await?;
-            let content = (out.status == 0).then_some(out.stdout);
+            let content = out.success().then_some(out.stdout);
             Ok(Gathered { observation: Observation::File(content), evidence: vec![evidence] })
         }
         _ => unreachable!("the dispatcher sends only state probes here"),
@@ -78,7 +78,7 @@ async fn address(
     let (out, evidence) =
         probes.exec(node, &["ip", "-j", "address", "show", "dev", interface], timeout).await?;
     // `ip` exits non-zero for an interface that does not exist.
-    let facts = if out.status == 0 { parse::ip_address(&out.stdout, interface) } else { None };
+    let facts = if out.success() { parse::ip_address(&out.stdout, interface) } else { None };
     Ok(Gathered { observation: Observation::Interface(facts), evidence: vec![evidence] })
 }
 
@@ -114,6 +114,6 @@ async fn vlans(
     }
     let (out, evidence) =
         probes.exec(switch, &["bridge", "-j", "vlan", "show", "dev", port], timeout).await?;
-    let vlans = if out.status == 0 { parse::bridge_vlans(&out.stdout, port) } else { None };
+    let vlans = if out.success() { parse::bridge_vlans(&out.stdout, port) } else { None };
     Ok(Gathered { observation: Observation::Vlans(vlans), evidence: vec![evidence] })
 }

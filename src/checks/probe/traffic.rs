@@ -441,7 +441,7 @@ async fn tcp_by_bash(
     let (out, evidence) = probes
         .exec(from, &["timeout", &secs, "bash", "-c", &script], timeout + Duration::from_secs(2))
         .await?;
-    let fact = match out.status {
+    let fact = match out.exit_code {
         0 => PortFact::Open,
         124 => PortFact::Silent,
         _ if out.stderr.contains("Connection refused") => PortFact::Refused,

@@ -14,9 +14,9 @@ use bollard::query_parameters::{
 };
 
 use crate::confine;
-use crate::engine::EngineError;
 use crate::engine::disks::Disk;
 use crate::engine::labels::{self, INSTANCE};
+use crate::engine::{EngineError, NodeState};
 use crate::kind::{FABRIC_CAPABILITIES, Limits};
 use crate::plan::{InstanceId, NodePlan, Plan};
 
@@ -196,11 +196,11 @@ async fn create_and_start(
     docker
         .create_container(Some(options), body)
         .await
-        .map_err(EngineError::docker(format!("create the container of {what}")))?;
+        .map_err(EngineError::backend(format!("create the container of {what}")))?;
     docker
         .start_container(name, None::<StartContainerOptions>)
         .await
-        .map_err(EngineError::docker(format!("start the container of {what}")))
+        .map_err(EngineError::backend(format!("start the container of {what}")))
 }
 
 /// The process id of a running container, whose namespaces the cables go into.
@@ -208,7 +208,7 @@ pub async fn pid(docker: &Docker, name: &str) -> Result<u32, EngineError> {
     let info = docker
         .inspect_container(name, None::<InspectContainerOptions>)
         .await
-        .map_err(EngineError::docker(format!("inspect container {name}")))?;
+        .map_err(EngineError::backend(format!("inspect container {name}")))?;
     match info.state.and_then(|s| s.pid) {
         Some(pid) if pid > 0 => Ok(pid as u32),
         _ => Err(EngineError::NotRunning {
@@ -231,7 +231,7 @@ pub async fn list(
         .all(true)
         .filters(&HashMap::from([("label".to_string(), vec![filter])]))
         .build();
-    docker.list_containers(Some(options)).await.map_err(EngineError::docker("list asbuilt's containers"))
+    docker.list_containers(Some(options)).await.map_err(EngineError::backend("list asbuilt's containers"))
 }
 
 /// Removes a container, its anonymous volumes with it.
@@ -241,6 +241,17 @@ pub async fn remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Er
         // Gone already: what destroy wanted.
         Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
         other => other,
+    }
+}
+
+/// A container's state in the engine-neutral words (`NodeState`).
+pub fn state(c: &ContainerSummary) -> NodeState {
+    match c.state.as_ref().map(|s| s.to_string()).as_deref() {
+        Some("running") => NodeState::Running,
+        Some("created" | "restarting") => NodeState::Starting,
+        Some("paused") => NodeState::Paused,
+        Some("exited" | "dead" | "removing") => NodeState::Stopped,
+        _ => NodeState::Unknown,
     }
 }
 

@@ -200,7 +200,7 @@ async fn repair(
     if fabric_broken {
         progress.step("fabric");
         let name = labels::fabric_container(&plan.instance);
-        containers::remove(docker, &name).await.map_err(EngineError::docker(format!("remove {name}")))?;
+        containers::remove(docker, &name).await.map_err(EngineError::backend(format!("remove {name}")))?;
         let disk = engine.disks.mount(instance, FABRIC_DISK).await?;
         containers::create_fabric(docker, plan, &images.fabric, &disk).await?;
     }
@@ -209,7 +209,9 @@ async fn repair(
         let image = images.of(node);
         async move {
             let name = labels::node_container(&plan.instance, &node.name);
-            containers::remove(docker, &name).await.map_err(EngineError::docker(format!("remove {name}")))?;
+            containers::remove(docker, &name)
+                .await
+                .map_err(EngineError::backend(format!("remove {name}")))?;
             let disk = engine.disks.mount(instance, &node.name).await?;
             let layout = disk_templates::image_disk(docker, &image, confine::WRITABLE_DIRS).await?;
             containers::create_node(docker, plan, node, &image, &disk, &layout.dirs).await?;
@@ -477,17 +479,17 @@ async fn cable(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) -> Resul
             pids.iter().find(|(n, _)| *n == port.endpoint.node).map(|(_, p)| *p).expect("looked up above");
         let (a, b) = HostLinks::temp_names(plan.instance.as_str());
         let doing = format!("cable {}", port.endpoint);
-        engine.links.create_veth(&a, &b).await.map_err(EngineError::netlink(doing.clone()))?;
+        engine.links.create_veth(&a, &b).await.map_err(EngineError::backend(doing.clone()))?;
         engine
             .links
             .move_into(&a, pid, &port.endpoint.interface, true)
             .await
-            .map_err(EngineError::netlink(doing.clone()))?;
+            .map_err(EngineError::backend(doing.clone()))?;
         engine
             .links
             .move_into(&b, fabric_pid, &port.port, false)
             .await
-            .map_err(EngineError::netlink(doing))?;
+            .map_err(EngineError::backend(doing))?;
     }
     Ok(())
 }

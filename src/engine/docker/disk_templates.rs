@@ -45,7 +45,7 @@ pub(super) async fn image_disk(
     base: &[&str],
 ) -> Result<ImageDisk, EngineError> {
     let inspected =
-        docker.inspect_image(image).await.map_err(EngineError::docker(format!("inspect image {image}")))?;
+        docker.inspect_image(image).await.map_err(EngineError::backend(format!("inspect image {image}")))?;
     let id = inspected.id.clone().unwrap_or_else(|| image.to_string());
     let mut declared: Vec<String> =
         inspected.config.and_then(|c| c.volumes).map(|v| v.into_iter().collect()).unwrap_or_default();

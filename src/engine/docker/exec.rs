@@ -13,10 +13,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::engine::{EngineError, ExecOutput, Terminal};
 
-/// The most asbuilt keeps of what one command prints, per stream. A student can replace
-/// any program in their node with one that prints without end (`yes`); asbuilt stops
-/// listening there instead of growing with it.
-pub const MAX_OUTPUT: usize = 4 << 20;
+use crate::engine::MAX_EXEC_OUTPUT as MAX_OUTPUT;
 
 /// Runs `argv` in a container as `user` (root when `None`), feeding `stdin` if given,
 /// and waits for it to end.
@@ -38,11 +35,12 @@ pub async fn run(
             attach_stdin: Some(stdin.is_some()),
             ..Default::default()
         };
-        let exec = docker.create_exec(container, config).await.map_err(EngineError::docker(doing.clone()))?;
+        let exec =
+            docker.create_exec(container, config).await.map_err(EngineError::backend(doing.clone()))?;
         let started = docker
             .start_exec(&exec.id, None::<StartExecOptions>)
             .await
-            .map_err(EngineError::docker(doing.clone()))?;
+            .map_err(EngineError::backend(doing.clone()))?;
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let mut complete = true;
         if let StartExecResults::Attached { mut output, mut input } = started {
@@ -70,7 +68,7 @@ pub async fn run(
                 truncated: true,
             });
         }
-        let inspected = docker.inspect_exec(&exec.id).await.map_err(EngineError::docker(doing.clone()))?;
+        let inspected = docker.inspect_exec(&exec.id).await.map_err(EngineError::backend(doing.clone()))?;
         Ok(ExecOutput {
             exit_code: inspected.exit_code.unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -93,7 +91,7 @@ async fn collect(
     doing: &str,
 ) -> Result<bool, EngineError> {
     while let Some(chunk) = output.next().await {
-        let (buffer, message) = match chunk.map_err(EngineError::docker(doing.to_string()))? {
+        let (buffer, message) = match chunk.map_err(EngineError::backend(doing.to_string()))? {
             LogOutput::StdOut { message } | LogOutput::Console { message } => (&mut *stdout, message),
             LogOutput::StdErr { message } => (&mut *stderr, message),
             LogOutput::StdIn { .. } => continue,
@@ -124,10 +122,10 @@ pub async fn terminal(
         env: Some(vec!["TERM=xterm-256color".into()]),
         ..Default::default()
     };
-    let exec = docker.create_exec(container, config).await.map_err(EngineError::docker(doing.clone()))?;
+    let exec = docker.create_exec(container, config).await.map_err(EngineError::backend(doing.clone()))?;
     let options = StartExecOptions { detach: false, tty: true, output_capacity: None };
     let StartExecResults::Attached { output, input } =
-        docker.start_exec(&exec.id, Some(options)).await.map_err(EngineError::docker(doing.clone()))?
+        docker.start_exec(&exec.id, Some(options)).await.map_err(EngineError::backend(doing.clone()))?
     else {
         // Docker runs an exec detached only when asked to; seen here, the node has gone.
         return Err(EngineError::NotRunning { doing, container: container.to_string() });
@@ -139,7 +137,7 @@ pub async fn terminal(
         let id = exec_id.clone();
         let fut: futures::future::BoxFuture<'static, Result<(), EngineError>> = Box::pin(async move {
             let options = ResizeExecOptions { h: i32::from(rows), w: i32::from(cols) };
-            docker.resize_exec(&id, options).await.map_err(EngineError::docker("resize the terminal"))
+            docker.resize_exec(&id, options).await.map_err(EngineError::backend("resize the terminal"))
         });
         fut
     });
@@ -147,6 +145,6 @@ pub async fn terminal(
     let doing_out = doing.clone();
     let output = output
         .map_ok(|chunk| chunk.into_bytes())
-        .map_err(move |e| EngineError::Docker { doing: doing_out.clone(), source: e });
+        .map_err(move |e| EngineError::Backend { doing: doing_out.clone(), source: Box::new(e) });
     Ok(Terminal { output: Box::pin(output), input, resize })
 }

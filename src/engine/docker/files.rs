@@ -68,7 +68,7 @@ async fn upload_into(
     docker
         .upload_to_container(container, Some(options), bollard::body_full(bytes.into()))
         .await
-        .map_err(EngineError::docker(format!("write {} into {container}", paths.join(", "))))
+        .map_err(EngineError::backend(format!("write {} into {container}", paths.join(", "))))
 }
 
 /// Reads one file from a container; `None` when it does not exist.
@@ -80,7 +80,7 @@ pub async fn download(docker: &Docker, container: &str, path: &str) -> Result<Op
         Ok(chunks) => chunks.concat(),
         Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(None),
         Err(e) => {
-            return Err(EngineError::Docker { doing: format!("read {path} from {container}"), source: e });
+            return Err(EngineError::backend(format!("read {path} from {container}"))(e));
         }
     };
     let mut archive = tar::Archive::new(bytes.as_slice());

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{DockerEngine, containers, exec};
 use crate::engine::health::{InfraProblem, fabric_problems};
 use crate::engine::labels::{self, NODE, ROLE};
-use crate::engine::{EngineError, InstanceRecord};
+use crate::engine::{EngineError, InstanceRecord, NodeState};
 
 /// Lists the fabric's links, then the ports whose impairment relay is alive.
 const FABRIC_FACTS: &str = "ip -j link show; echo; echo ---; \
@@ -26,18 +26,18 @@ pub async fn gather(
             .find(|c| {
                 containers::label(c, ROLE) == Some(role) && containers::label(c, NODE).unwrap_or("") == node
             })
-            .map(|c| c.state.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "unknown".into()))
-            .unwrap_or_else(|| "gone".into())
+            .map(containers::state)
+            .unwrap_or(NodeState::Missing)
     };
     let mut problems = Vec::new();
     for node in &plan.nodes {
         let state = state_of("node", &node.name);
-        if state != "running" {
+        if state != NodeState::Running {
             problems.push(InfraProblem::NodeNotRunning { node: node.name.clone(), state });
         }
     }
     let fabric_state = state_of("fabric", "");
-    if fabric_state != "running" {
+    if fabric_state != NodeState::Running {
         problems.insert(0, InfraProblem::FabricNotRunning { state: fabric_state });
         return Ok(problems);
     }

@@ -24,14 +24,12 @@ use super::lock::Locks;
 use super::netlink::HostLinks;
 use super::{
     DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
-    InstanceSummary, NodeStatus, Terminal,
+    InstanceState, InstanceSummary, NodeState, NodeStatus, Terminal,
 };
 use crate::design::Endpoint;
 use crate::images::{self, BuildObserver, BuildOptions};
 use crate::kind::NodeKind;
 use crate::plan::{InstanceId, LinkSetting, fabric};
-
-pub use exec::MAX_OUTPUT as MAX_EXEC_OUTPUT;
 
 /// Where the fabric keeps the instance's record.
 const RECORD_PATH: &str = "/var/lib/asbuilt/record.json";
@@ -59,11 +57,23 @@ pub struct DockerEngine {
 }
 
 impl DockerEngine {
+    /// Runs a command in an instance's fabric (out of the students' reach): for tests
+    /// that look at the cabling from where it is made. Not part of [`Engine`]: nothing
+    /// outside this engine needs the fabric's shell.
+    pub async fn fabric_exec(
+        &self,
+        instance: &InstanceId,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        exec::run(&self.docker, &labels::fabric_container(instance), None, argv, None, timeout).await
+    }
+
     /// Connects to the local Docker engine; `build_observer` sees image builds a deploy
     /// has to do first.
     pub async fn connect(build_observer: Box<dyn BuildObserver>) -> Result<DockerEngine, EngineError> {
         let docker = images::connect().await?;
-        let links = HostLinks::connect().map_err(EngineError::netlink("connect to the host's netlink"))?;
+        let links = HostLinks::connect().map_err(EngineError::backend("connect to the host's netlink"))?;
         Ok(DockerEngine {
             docker,
             links,
@@ -95,10 +105,7 @@ impl DockerEngine {
                     detail: "the fabric holds no record (a half-built instance: destroy it)".into(),
                 });
             }
-            Err(EngineError::Docker {
-                source: bollard::errors::Error::DockerResponseServerError { status_code: 404, .. },
-                ..
-            }) => {
+            Err(e) if status_code(&e) == Some(404) => {
                 return Err(EngineError::NoSuchInstance(instance.clone()));
             }
             Err(e) => return Err(e),
@@ -111,7 +118,7 @@ impl DockerEngine {
         match self.docker.inspect_container(container, None).await {
             Ok(_) => Ok(true),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(false),
-            Err(e) => Err(EngineError::docker(format!("inspect {container}"))(e)),
+            Err(e) => Err(EngineError::backend(format!("inspect {container}"))(e)),
         }
     }
 
@@ -131,10 +138,9 @@ impl DockerEngine {
         Fut: std::future::Future<Output = Result<T, EngineError>>,
     {
         match work(labels::node_container(instance, node)).await {
-            Err(EngineError::Docker {
-                source: bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. },
-                ..
-            }) => Err(self.missing_node(instance, node).await),
+            Err(e) if matches!(status_code(&e), Some(404 | 409)) => {
+                Err(self.missing_node(instance, node).await)
+            }
             other => other,
         }
     }
@@ -187,7 +193,7 @@ impl Engine for DockerEngine {
                             .filter(|s| !s.is_empty())
                             .map(str::to_string),
                         nodes: 0,
-                        state: "running".into(),
+                        state: InstanceState::Running,
                     });
                     out.last_mut().expect("just pushed")
                 }
@@ -195,9 +201,8 @@ impl Engine for DockerEngine {
             if containers::label(c, ROLE) == Some("node") {
                 entry.nodes += 1;
             }
-            let running = c.state.as_ref().is_some_and(|s| s.to_string() == "running");
-            if !running {
-                entry.state = "not all containers run".into();
+            if containers::state(c) != NodeState::Running {
+                entry.state = InstanceState::NotAllRunning;
             }
         }
         out.sort_by(|a, b| a.instance.cmp(&b.instance));
@@ -227,7 +232,7 @@ impl Engine for DockerEngine {
                 node: containers::label(c, NODE).unwrap_or_default().to_string(),
                 kind: containers::label(c, labels::KIND)
                     .and_then(|k| NodeKind::ALL.into_iter().find(|x| x.name() == k)),
-                state: c.state.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "unknown".into()),
+                state: containers::state(c),
                 image: c.image.clone().unwrap_or_default(),
             })
             .collect();
@@ -238,7 +243,7 @@ impl Engine for DockerEngine {
                     out.push(NodeStatus {
                         node: node.name.clone(),
                         kind: Some(node.kind),
-                        state: "missing".into(),
+                        state: NodeState::Missing,
                         image: String::new(),
                     });
                 }
@@ -261,15 +266,6 @@ impl Engine for DockerEngine {
             exec::run(&self.docker, &container, user, argv, stdin, timeout).await
         })
         .await
-    }
-
-    async fn fabric_exec(
-        &self,
-        instance: &InstanceId,
-        argv: &[String],
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        exec::run(&self.docker, &labels::fabric_container(instance), None, argv, None, timeout).await
     }
 
     async fn terminal(
@@ -350,5 +346,13 @@ impl Engine for DockerEngine {
         report.instances.sort();
         report.instances.dedup();
         report
+    }
+}
+
+/// The HTTP status Docker answered with, when `error` is Docker's refusal.
+fn status_code(error: &EngineError) -> Option<u16> {
+    match error.backend_source::<bollard::errors::Error>()? {
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
     }
 }

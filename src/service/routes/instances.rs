@@ -363,7 +363,7 @@ pub struct NodeView {
     /// `router`, `firewall`, `server`, `host`, `switch` or `custom`; null for a
     /// container the engine cannot place.
     pub kind: Option<String>,
-    /// The engine's word for it: `running`, `exited`, `missing`...
+    /// `running`, `starting`, `paused`, `stopped`, `missing` or `unknown`.
     pub state: String,
 }
 
@@ -385,7 +385,11 @@ pub async fn nodes(
     Ok(Json(
         nodes
             .into_iter()
-            .map(|n| NodeView { node: n.node, kind: n.kind.map(|k| k.name().to_string()), state: n.state })
+            .map(|n| NodeView {
+                node: n.node,
+                kind: n.kind.map(|k| k.name().to_string()),
+                state: n.state.name().to_string(),
+            })
             .collect(),
     ))
 }
