@@ -98,7 +98,9 @@ fn unzip(bytes: &[u8], sink: &mut Sink) -> Result<(), ArchiveError> {
 }
 
 fn untar(reader: impl Read, sink: &mut Sink) -> Result<(), ArchiveError> {
-    // Counted below the tar reader: skipping an entry decompresses it too.
+    // Counted below the tar reader, since skipping an entry (one left out, or a file's
+    // rest past the per-file limit) decompresses it too. Headers and skipped bytes count
+    // here, so the stream may be twice what files may add up to.
     let counted = Counted { inner: reader, left: MAX_UNPACKED * 2 };
     let mut archive = tar::Archive::new(counted);
     let entries = archive.entries().map_err(|e| tar_error(&e))?;

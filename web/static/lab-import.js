@@ -50,7 +50,8 @@ document.addEventListener("DOMContentLoaded", () => {
         for (const d of diagnostics) {
           const item = document.createElement("li");
           item.className = "diagnostic error";
-          item.textContent = `${place(d.file || "", d.line, d.column)}: ${d.message}`;
+          const where = d.file ? place(d.file, d.line, d.column) : "";
+          item.textContent = where ? `${where}: ${d.message}` : d.message;
           problems.appendChild(item);
         }
       }
