@@ -82,6 +82,12 @@ pub fn import(path: &Path) -> Result<Imported, Vec<ImportError>> {
     Ok(Imported { yaml: imported.yaml, report })
 }
 
+/// A lab.conf line of one node, and where in the topology it comes from: (node, line,
+/// path).
+type ConfLine = (String, String, Vec<Seg>);
+/// Commands per node, each with where in the topology it comes from.
+type Commands = BTreeMap<String, Vec<(String, Vec<Seg>)>>;
+
 /// Where the lines of the Kathará lab made in memory come from in the topology.
 #[derive(Default)]
 struct Places {
@@ -213,6 +219,8 @@ impl<'a> Translation<'a> {
         self.places.lines.insert(("lab.conf".into(), self.conf.len()), place);
     }
 
+    /// The whole topology: its top-level keys, its nodes, its cables, then each
+    /// imported node with its interfaces.
     fn read(&mut self, doc: &Value) -> Result<(), Vec<ImportError>> {
         let top = |k: &str| doc.get(k);
         let name = top("name").map(text).unwrap_or_default();
@@ -233,14 +241,27 @@ impl<'a> Translation<'a> {
                 message: "a containerlab topology has a `topology` with `nodes`".into(),
             }]);
         };
+        let (devices, bridges) = self.nodes(topology);
+        let links = self.links(topology);
+        let (interface_lines, mut addresses) = self.cabling(&links, &devices, &bridges);
+        for (name, settings) in &devices {
+            for (_, line, at) in interface_lines.iter().filter(|(n, _, _)| n == name) {
+                self.conf_line(line.clone(), at);
+            }
+            self.device(name, settings, addresses.remove(name).unwrap_or_default());
+        }
+        Ok(())
+    }
+
+    /// Every node's settings, merged from defaults, kinds and groups: the `linux` nodes
+    /// to import, and the bridges that become shared segments. The rest is refused.
+    fn nodes(&mut self, topology: &Mapping) -> (Vec<(String, Settings)>, Vec<String>) {
         let section = |k: &str| topology.get(Value::from(k)).and_then(Value::as_mapping);
         let empty = Mapping::new();
         let defaults = section("defaults").unwrap_or(&empty);
         let kinds = section("kinds").unwrap_or(&empty);
         let groups = section("groups").unwrap_or(&empty);
         let nodes = section("nodes").unwrap_or(&empty);
-
-        // Every node's settings, and what becomes of it.
         let mut devices: Vec<(String, Settings)> = Vec::new();
         let mut bridges: Vec<String> = Vec::new();
         for (name, node) in nodes {
@@ -277,8 +298,12 @@ impl<'a> Translation<'a> {
                 vendor => self.note(&at, FindingKind::Refused, format!("`{vendor}` is a vendor's system, whose image asbuilt does not have: refused, with its cables; rebuild it as a `linux` node with FRR")),
             }
         }
+        (devices, bridges)
+    }
 
-        // Cables: brief (`endpoints: ["r1:eth1", "r2:eth1"]`) or extended (`type: veth`).
+    /// The cables, brief (`endpoints: ["r1:eth1", "r2:eth1"]`) or extended
+    /// (`type: veth`), each as its two ends; other link types are refused.
+    fn links(&mut self, topology: &Mapping) -> Vec<Vec<End>> {
         let mut ends_by_link: Vec<Vec<End>> = Vec::new();
         for (i, link) in
             topology.get(Value::from("links")).and_then(Value::as_sequence).into_iter().flatten().enumerate()
@@ -330,8 +355,19 @@ impl<'a> Translation<'a> {
             }
             ends_by_link.push(ends);
         }
+        ends_by_link
+    }
 
-        // Interfaces: `eth<N>` keeps its number; other names get the next free one.
+    /// Each imported node's interfaces as lab.conf lines (`r1[1]="link1/MAC"`) and the
+    /// cable ends' addresses as commands, per node. `eth<N>` keeps its number; other
+    /// names get the next free one, reported. A cable to a bridge joins its segment; one
+    /// to a node that is not imported is left out.
+    fn cabling(
+        &mut self,
+        ends_by_link: &[Vec<End>],
+        devices: &[(String, Settings)],
+        bridges: &[String],
+    ) -> (Vec<ConfLine>, Commands) {
         let mut numbers: HashMap<(String, String), u32> = HashMap::new();
         let mut next: HashMap<String, u32> = HashMap::new();
         for end in ends_by_link.iter().flatten() {
@@ -342,8 +378,8 @@ impl<'a> Translation<'a> {
             }
         }
         let known = |n: &str| devices.iter().any(|(d, _)| d == n);
-        let mut interface_lines: Vec<(String, String, Vec<Seg>)> = Vec::new();
-        let mut addresses: BTreeMap<String, Vec<(String, Vec<Seg>)>> = BTreeMap::new();
+        let mut interface_lines: Vec<ConfLine> = Vec::new();
+        let mut addresses: Commands = BTreeMap::new();
         for (i, ends) in ends_by_link.iter().enumerate() {
             // A cable to a bridge joins the bridge's segment; to a refused node, nothing.
             let domain = ends
@@ -397,14 +433,7 @@ impl<'a> Translation<'a> {
                 }
             }
         }
-
-        for (name, settings) in &devices {
-            for (_, line, at) in interface_lines.iter().filter(|(n, _, _)| n == name) {
-                self.conf_line(line.clone(), at);
-            }
-            self.device(name, settings, addresses.remove(name).unwrap_or_default());
-        }
-        Ok(())
+        (interface_lines, addresses)
     }
 
     /// One `linux` node: its options in lab.conf, its commands as its startup file, the
