@@ -28,24 +28,17 @@ pub fn costs_stated(design: &Design) -> bool {
 pub fn route_probe(design: &Design, world: &World, node: &str, to: IpNet) -> ProbeSpec {
     let outcome = if to.addr().is_ipv4() { &world.ospf } else { &world.ospf6 };
     let found = outcome.spf.get(node).and_then(|routes| routes.iter().find(|r| r.route.to == to));
-    let node = node.to_string();
-    match found.filter(|_| costs_stated(design)) {
-        Some(r) if to.addr().is_ipv4() => ProbeSpec::OspfRoute {
-            node,
-            to,
-            metric: Some(r.metric),
-            via: r.hops.iter().map(|(a, _)| *a).collect::<Vec<IpAddr>>(),
-            interfaces: Vec::new(),
-        },
-        Some(r) => ProbeSpec::OspfRoute {
-            node,
-            to,
-            metric: Some(r.metric),
-            via: Vec::new(),
-            interfaces: r.hops.iter().map(|(_, i)| i.clone()).collect(),
-        },
-        None => ProbeSpec::OspfRoute { node, to, metric: None, via: Vec::new(), interfaces: Vec::new() },
+    let (mut metric, mut via, mut interfaces) = (None, Vec::<IpAddr>::new(), Vec::new());
+    if let Some(r) = found.filter(|_| costs_stated(design)) {
+        metric = Some(r.metric);
+        // OSPFv3's next hops are link-local, so IPv6 routes are checked by interface.
+        if to.addr().is_ipv4() {
+            via = r.hops.iter().map(|(a, _)| *a).collect();
+        } else {
+            interfaces = r.hops.iter().map(|(_, i)| i.clone()).collect();
+        }
     }
+    ProbeSpec::OspfRoute { node: node.to_string(), to, metric, via, interfaces }
 }
 
 /// How long one attempt may take: asking FRR (`vtysh` in the node, many checks at
