@@ -15,17 +15,14 @@ pub async fn gather(
 ) -> Result<Gathered, ProbeError> {
     match probe {
         ProbeSpec::BgpSession { node, .. } => {
-            let argv = ["vtysh", "-c", "show bgp neighbors json"];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let list = if out.success() { bgp_facts::neighbours(&out.stdout) } else { None };
+            let (list, evidence) =
+                probes.vtysh(node, "show bgp neighbors json", timeout, bgp_facts::neighbours).await?;
             Ok(Gathered { observation: Observation::BgpNeighbours(list), evidence: vec![evidence] })
         }
         ProbeSpec::BgpRoute { node, to, .. } => {
             let family = if to.addr().is_ipv4() { "ipv4" } else { "ipv6" };
             let command = format!("show bgp {family} unicast json");
-            let argv = ["vtysh", "-c", command.as_str()];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let paths = if out.success() { bgp_facts::table(&out.stdout) } else { None };
+            let (paths, evidence) = probes.vtysh(node, &command, timeout, bgp_facts::table).await?;
             Ok(Gathered { observation: Observation::BgpTable(paths), evidence: vec![evidence] })
         }
         _ => unreachable!("the dispatcher sends only BGP probes here"),

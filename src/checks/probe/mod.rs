@@ -121,6 +121,21 @@ impl<'a> Probes<'a> {
         self.exec_as(node, RunAs::Root, argv, timeout).await
     }
 
+    /// Asks FRR in a node (`vtysh -c COMMAND`, as root) and reads its answer with
+    /// `read`: what it read (`None` when vtysh failed or the answer made no sense), and
+    /// the evidence. Routing state lives in FRR's daemons; only FRR itself can tell.
+    async fn vtysh<T>(
+        &self,
+        node: &str,
+        command: &str,
+        timeout: Duration,
+        read: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<(Option<T>, Evidence), ProbeError> {
+        let (out, evidence) = self.exec(node, &["vtysh", "-c", command], timeout).await?;
+        let read = if out.success() { read(&out.stdout) } else { None };
+        Ok((read, evidence))
+    }
+
     /// Runs a node's own command as `user`; the evidence says so.
     async fn exec_as(
         &self,

@@ -20,22 +20,21 @@ pub async fn gather(
         ProbeSpec::OspfRoute { node, to, .. } => {
             let command =
                 if to.addr().is_ipv4() { "show ip route ospf json" } else { "show ipv6 route ospf6 json" };
-            let argv = ["vtysh", "-c", command];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let routes = if out.success() { rib_routes(&out.stdout) } else { None };
+            let (routes, evidence) = probes.vtysh(node, command, timeout, rib_routes).await?;
             Ok(Gathered { observation: Observation::OspfRib(routes), evidence: vec![evidence] })
         }
         ProbeSpec::OspfInterface { node, interface, version, .. } => {
-            let command = match version {
-                OspfVersion::V2 => format!("show ip ospf interface {interface} json"),
-                OspfVersion::V3 => format!("show ipv6 ospf6 interface {interface} json"),
-            };
-            let argv = ["vtysh", "-c", command.as_str()];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let facts = match (out.exit_code, version) {
-                (0, OspfVersion::V2) => interface_facts(&out.stdout, interface),
-                (0, OspfVersion::V3) => ospf6_interface_facts(&out.stdout, interface),
-                _ => None,
+            let (facts, evidence) = match version {
+                OspfVersion::V2 => {
+                    let command = format!("show ip ospf interface {interface} json");
+                    probes.vtysh(node, &command, timeout, |json| interface_facts(json, interface)).await?
+                }
+                OspfVersion::V3 => {
+                    let command = format!("show ipv6 ospf6 interface {interface} json");
+                    probes
+                        .vtysh(node, &command, timeout, |json| ospf6_interface_facts(json, interface))
+                        .await?
+                }
             };
             Ok(Gathered { observation: Observation::OspfInterface(facts), evidence: vec![evidence] })
         }

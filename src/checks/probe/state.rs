@@ -21,22 +21,18 @@ pub async fn gather(
         | ProbeSpec::OspfRoute { node, .. }
         | ProbeSpec::RipRoute { node, .. } => routes(probes, node, timeout).await,
         ProbeSpec::OspfNeighbour { node, .. } => {
-            // OSPF state lives in the routing daemon: only FRR itself can tell.
-            let argv = ["vtysh", "-c", "show ip ospf neighbor json"];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let neighbours = if out.success() { parse::ospf_neighbours(&out.stdout) } else { None };
+            let (neighbours, evidence) =
+                probes.vtysh(node, "show ip ospf neighbor json", timeout, parse::ospf_neighbours).await?;
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
         ProbeSpec::Ospf6Neighbour { node, .. } => {
-            let argv = ["vtysh", "-c", "show ipv6 ospf6 neighbor json"];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let neighbours = if out.success() { parse::ospf6_neighbours(&out.stdout) } else { None };
+            let (neighbours, evidence) =
+                probes.vtysh(node, "show ipv6 ospf6 neighbor json", timeout, parse::ospf6_neighbours).await?;
             Ok(Gathered { observation: Observation::OspfNeighbours(neighbours), evidence: vec![evidence] })
         }
         ProbeSpec::OspfRouterId { node, .. } => {
-            let argv = ["vtysh", "-c", "show ip ospf json"];
-            let (out, evidence) = probes.exec(node, &argv, timeout).await?;
-            let id = if out.success() { parse::ospf_router_id(&out.stdout) } else { None };
+            let (id, evidence) =
+                probes.vtysh(node, "show ip ospf json", timeout, parse::ospf_router_id).await?;
             Ok(Gathered { observation: Observation::OspfRouterId(id), evidence: vec![evidence] })
         }
         ProbeSpec::Vlan { switch, port, .. } => vlans(probes, switch, port, timeout).await,
