@@ -4,17 +4,23 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::report::{ImportError, Place};
 use super::{Imported, containerlab, kathara};
 
 /// The formats a lab can be imported from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Kathara,
     Containerlab,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Kathara => "kathara",
+            Format::Containerlab => "containerlab",
+        }
+    }
 }
 
 /// A lab found in a folder: what it is, and where, relative to the folder.

@@ -126,11 +126,7 @@ pub async fn import(
             lab_id,
             name: done.name,
             version,
-            format: match done.format {
-                Format::Kathara => "kathara",
-                Format::Containerlab => "containerlab",
-            }
-            .into(),
+            format: done.format.name().into(),
             path: done.path,
             report: report_view(&done.report),
             warnings: done.warnings,
