@@ -79,7 +79,7 @@ pub async fn ospf(
     ospf6_routers: &[String],
     limit: Duration,
 ) -> (Duration, bool) {
-    let started = Instant::now();
+    let poll = Poll::start(limit);
     loop {
         let mut busy = false;
         for router in routers {
@@ -90,13 +90,33 @@ pub async fn ospf(
                 break;
             }
         }
-        if !busy {
-            return (started.elapsed(), true);
+        if let Some(done) = poll.after(!busy).await {
+            return done;
         }
-        if started.elapsed() >= limit {
-            return (started.elapsed(), false);
+    }
+}
+
+/// The loop every wait for a protocol shares: look, and once a second look again,
+/// until the protocol has settled or the limit has passed.
+pub struct Poll {
+    started: Instant,
+    limit: Duration,
+}
+
+impl Poll {
+    pub fn start(limit: Duration) -> Poll {
+        Poll { started: Instant::now(), limit }
+    }
+
+    /// After one look: the end of the wait (how long it took, and whether the protocol
+    /// settled), or `None` after a second's sleep, to look again.
+    pub async fn after(&self, settled: bool) -> Option<(Duration, bool)> {
+        let waited = self.started.elapsed();
+        if settled || waited >= self.limit {
+            return Some((waited, settled));
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+        None
     }
 }
 

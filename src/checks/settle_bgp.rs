@@ -10,11 +10,12 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::access::{LabAccess, RunAs};
 use super::bgp_facts::{self, BgpPeerFact};
 use super::model::{ProbeSpec, Suite};
+use super::settle::Poll;
 
 /// States between a connection and an established session.
 const MOVING: [&str; 3] = ["Connect", "OpenSent", "OpenConfirm"];
@@ -60,7 +61,7 @@ pub async fn bgp(
     sessions: &[(String, IpAddr)],
     limit: Duration,
 ) -> (Duration, bool) {
-    let started = Instant::now();
+    let poll = Poll::start(limit);
     loop {
         let mut busy = false;
         for router in routers {
@@ -72,13 +73,9 @@ pub async fn bgp(
                 break;
             }
         }
-        if !busy {
-            return (started.elapsed(), true);
+        if let Some(done) = poll.after(!busy).await {
+            return done;
         }
-        if started.elapsed() >= limit {
-            return (started.elapsed(), false);
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::access::{LabAccess, RunAs};
 use super::model::{ProbeSpec, Suite};
+use super::settle::Poll;
 
 /// How long RIP may stay unchanged before the wait ends with routes still missing:
 /// longer than a triggered update takes over a few hops, shorter than a periodic one.
@@ -36,7 +37,7 @@ pub fn expected_routes(suite: &Suite) -> Vec<(String, IpNet)> {
 /// Waits, up to `limit`, for the expected RIP routes. Returns how long it waited and
 /// whether RIP came to rest (every route there, or nothing new for [`QUIET`]).
 pub async fn rip(access: &dyn LabAccess, expected: &[(String, IpNet)], limit: Duration) -> (Duration, bool) {
-    let started = Instant::now();
+    let poll = Poll::start(limit);
     let routers: BTreeSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
     let mut last_count = usize::MAX;
     let mut last_change = Instant::now();
@@ -46,19 +47,14 @@ pub async fn rip(access: &dyn LabAccess, expected: &[(String, IpNet)], limit: Du
             let seen = rip_routes(access, router).await;
             present += expected.iter().filter(|(n, to)| n == router && seen.contains(to)).count();
         }
-        if present == expected.len() {
-            return (started.elapsed(), true);
-        }
         if present != last_count {
             last_count = present;
             last_change = Instant::now();
-        } else if last_change.elapsed() >= QUIET {
-            return (started.elapsed(), true);
         }
-        if started.elapsed() >= limit {
-            return (started.elapsed(), false);
+        let quiet = present == last_count && last_change.elapsed() >= QUIET;
+        if let Some(done) = poll.after(present == expected.len() || quiet).await {
+            return done;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
