@@ -60,17 +60,6 @@ const BROKEN_LAB: &str = "lab: broken\ntitle: Broken\ntrains: [B1-K2-W1]\nnodes:
 /// A report with no checks, as the checks library serializes one.
 const EMPTY_REPORT: &str = r#"{"version":1,"lab":"tiny","title":{"en":"Tiny"},"language":"en","student":null,"seed":null,"timestamp":"2026-01-01T00:00:00Z","student_view":false,"score":{"earned":0.0,"possible":0.0,"percent":0.0},"work_processes":[],"counts":{"pass":0,"fail":0,"error":0,"skipped":0},"checks":[]}"#;
 
-async fn create_user(admin: &Session, username: &str, role: &str) -> i64 {
-    let (status, body) = admin
-        .post(
-            "/api/users",
-            json!({ "username": username, "display_name": username, "role": role, "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "create {username}: {body}");
-    body["id"].as_i64().expect("user id")
-}
-
 fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
@@ -127,7 +116,7 @@ async fn repeated_failed_logins_are_throttled_with_retry_after_but_other_account
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let client = Client::new();
     for _ in 0..3 {
         let response = client
@@ -159,7 +148,7 @@ async fn repeated_failed_logins_are_throttled_with_retry_after_but_other_account
     assert_eq!(error_code(&body), "throttled");
 
     // Positive control: another account from the same address still logs in.
-    create_user(&admin, "piet", "teacher").await;
+    admin.create_user("piet", "teacher", PASSWORD).await;
     server.login("piet", PASSWORD).await;
     let (_, metrics) = admin.get("/metrics").await;
     let metrics = metrics.as_str().expect("text").to_string();
@@ -208,7 +197,7 @@ async fn an_api_token_works_without_csrf_until_its_owner_revokes_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
     let (status, created) = jan.post("/api/tokens", json!({ "name": "grading script" })).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -244,7 +233,7 @@ async fn a_class_list_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
     let (_, class) = jan.post("/api/classes", json!({ "name": "4A" })).await;
     let class_id = class["id"].as_i64().expect("class id");
@@ -284,8 +273,8 @@ async fn a_teachers_import_links_another_teachers_student_but_never_changes_thei
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "t1", "teacher").await;
-    create_user(&admin, "t2", "teacher").await;
+    admin.create_user("t1", "teacher", PASSWORD).await;
+    admin.create_user("t2", "teacher", PASSWORD).await;
     let t1 = server.login("t1", PASSWORD).await;
     let t2 = server.login("t2", PASSWORD).await;
     let (_, c1) = t1.post("/api/classes", json!({ "name": "4A" })).await;
@@ -352,7 +341,7 @@ async fn without_a_lab_engine_lab_actions_answer_503_with_a_code_and_accounts_st
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "t1", "teacher").await;
+    admin.create_user("t1", "teacher", PASSWORD).await;
     let t1 = server.login("t1", PASSWORD).await;
     let (status, class) = t1.post("/api/classes", json!({ "name": "4A" })).await;
     assert_eq!(status, StatusCode::CREATED, "accounts and classes work: {class}");
@@ -377,7 +366,7 @@ async fn an_invalid_topology_is_refused_with_every_diagnostic_placed_and_a_valid
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
 
     let (status, body) = jan.post("/api/labs", json!({ "source": BROKEN_LAB })).await;
@@ -449,7 +438,7 @@ async fn a_restart_on_the_same_data_dir_loses_nothing_and_shows_no_new_password(
     let server = Server::start(dir.path()).await;
     let password = server.admin_password();
     let admin = server.login("admin", &password).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
     let (_, class) = jan.post("/api/classes", json!({ "name": "4A" })).await;
     let (_, lab) = jan.post("/api/labs", json!({ "source": VALID_LAB })).await;
@@ -489,15 +478,15 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    let teacher_id = create_user(&admin, "t1", "teacher").await;
-    create_user(&admin, "t2", "teacher").await;
-    let grader_id = create_user(&admin, "g1", "grader").await;
-    create_user(&admin, "g2", "grader").await;
-    let student_id = create_user(&admin, "s1", "student").await;
-    let other_student_id = create_user(&admin, "s2", "student").await;
+    let teacher_id = admin.create_user("t1", "teacher", PASSWORD).await;
+    admin.create_user("t2", "teacher", PASSWORD).await;
+    let grader_id = admin.create_user("g1", "grader", PASSWORD).await;
+    admin.create_user("g2", "grader", PASSWORD).await;
+    let student_id = admin.create_user("s1", "student", PASSWORD).await;
+    let other_student_id = admin.create_user("s2", "student", PASSWORD).await;
     // Setting a password ends the account's sessions, so that row uses an account
     // nobody in the matrix is logged in as.
-    let bystander_id = create_user(&admin, "x1", "student").await;
+    let bystander_id = admin.create_user("x1", "student", PASSWORD).await;
     let t1 = server.login("t1", PASSWORD).await;
     let t2 = server.login("t2", PASSWORD).await;
     let g1 = server.login("g1", PASSWORD).await;
@@ -937,7 +926,7 @@ async fn metrics_count_users_by_role_and_requests_by_route_template() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let (_, class) = admin.post("/api/classes", json!({ "name": "4A" })).await;
     admin.get(&format!("/api/classes/{}", class["id"])).await;
     let text =
@@ -1111,7 +1100,7 @@ async fn a_disabled_account_loses_its_sessions_and_tokens_and_cannot_log_in() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    let id = create_user(&admin, "jan", "teacher").await;
+    let id = admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
     let (_, token) = jan.post("/api/tokens", json!({ "name": "script" })).await;
     let token = token["token"].as_str().expect("token").to_string();
@@ -1193,7 +1182,7 @@ async fn a_backup_made_while_running_restores_into_a_working_service() {
     let server = Server::start(dir.path()).await;
     let password = server.admin_password();
     let admin = server.login("admin", &password).await;
-    create_user(&admin, "jan", "teacher").await;
+    admin.create_user("jan", "teacher", PASSWORD).await;
     let jan = server.login("jan", PASSWORD).await;
     jan.post("/api/classes", json!({ "name": "4A" })).await;
 
@@ -1231,7 +1220,7 @@ async fn a_user_changes_their_own_password_with_the_current_one_and_other_sessio
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "s1", "student").await;
+    admin.create_user("s1", "student", PASSWORD).await;
     let here = server.login("s1", PASSWORD).await;
     let elsewhere = server.login("s1", PASSWORD).await;
     let new = "another long password";
@@ -1356,10 +1345,10 @@ async fn a_teacher_hands_out_first_passwords_to_imported_students_once_and_never
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
-    create_user(&admin, "t1", "teacher").await;
-    create_user(&admin, "t2", "teacher").await;
+    admin.create_user("t1", "teacher", PASSWORD).await;
+    admin.create_user("t2", "teacher", PASSWORD).await;
     // s1 has an account with a password already; the class list brings 100001 and 100002.
-    let s1 = create_user(&admin, "s1", "student").await;
+    let s1 = admin.create_user("s1", "student", PASSWORD).await;
     set_student_number(&admin, s1, "s1").await;
     let t1 = server.login("t1", PASSWORD).await;
     let t2 = server.login("t2", PASSWORD).await;

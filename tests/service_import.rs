@@ -7,12 +7,10 @@
 mod archive_support;
 mod service_support;
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use archive_support::{entries_of, tar_gz_of, zip_of};
 use asbuilt::design::Lab;
-use asbuilt::service::{Config, Service};
 use asbuilt::topology::Source;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -20,28 +18,11 @@ use service_support::{Server, Session};
 
 const PASSWORD: &str = "a long enough password";
 
-async fn start(data_dir: &Path) -> Server {
-    let config = Config {
-        data_dir: data_dir.to_path_buf(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        ..Config::default()
-    };
-    let (service, first_admin) = Service::open(config).await.expect("service opens");
-    Server::serve(service, first_admin).await
-}
-
 /// A teacher's session, and a student's.
 async fn teacher_and_student(server: &Server) -> (Session, Session) {
     let admin = server.login("admin", &server.admin_password()).await;
-    for (name, role) in [("jan", "teacher"), ("sam", "student")] {
-        let (status, body) = admin
-            .post(
-                "/api/users",
-                json!({ "username": name, "display_name": name, "role": role, "password": PASSWORD }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    admin.create_user("jan", "teacher", PASSWORD).await;
+    admin.create_user("sam", "student", PASSWORD).await;
     (server.login("jan", PASSWORD).await, server.login("sam", PASSWORD).await)
 }
 
@@ -83,7 +64,7 @@ fn diagnostics(body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_kathara_lab_one_folder_down_in_a_zip_is_imported_with_its_files_inline_and_its_report_placed() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, sam) = teacher_and_student(&server).await;
     let zip = zip_of(&entries_of(&fixture("kathara/ospf-web-dns"), "labs-main/ospf-web-dns/"));
 
@@ -129,7 +110,7 @@ async fn a_kathara_lab_one_folder_down_in_a_zip_is_imported_with_its_files_inlin
 #[tokio::test]
 async fn a_containerlab_topology_imports_from_a_tar_gz_with_its_binds_and_alone_without_them() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, _) = teacher_and_student(&server).await;
     let tgz = tar_gz_of(&entries_of(&fixture("containerlab/frr-lan"), "frr-lan/"), &[]);
     let (status, imported) = jan.post_bytes("/api/labs/import?filename=frr-lan.tar.gz", tgz).await;
@@ -174,7 +155,7 @@ async fn a_containerlab_topology_imports_from_a_tar_gz_with_its_binds_and_alone_
 #[tokio::test]
 async fn an_archive_that_climbs_out_of_its_folder_is_refused_and_writes_nothing_outside() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, _) = teacher_and_student(&server).await;
     let lab = entries_of(&fixture("kathara/static-routing"), "lab/");
     let marker = format!("asbuilt-escape-{}", std::process::id());
@@ -201,7 +182,7 @@ async fn an_archive_that_climbs_out_of_its_folder_is_refused_and_writes_nothing_
 #[tokio::test]
 async fn a_link_in_an_archive_is_left_out_and_reported_while_a_file_in_its_place_arrives() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, _) = teacher_and_student(&server).await;
     let lab = entries_of(&fixture("kathara/static-routing"), "lab/");
     let with_link = tar_gz_of(&lab, &[("lab/shared/passwd", "/etc/passwd")]);
@@ -229,7 +210,7 @@ async fn a_link_in_an_archive_is_left_out_and_reported_while_a_file_in_its_place
 #[tokio::test]
 async fn archives_that_unpack_to_too_much_are_refused_before_they_fill_the_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, _) = teacher_and_student(&server).await;
     let lab = entries_of(&fixture("kathara/static-routing"), "lab/");
 
@@ -271,7 +252,7 @@ async fn archives_that_unpack_to_too_much_are_refused_before_they_fill_the_disk(
 #[tokio::test]
 async fn what_is_not_a_lab_gets_an_error_that_says_where_and_why() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let (jan, _) = teacher_and_student(&server).await;
 
     // A broken lab.conf: its file, line and column in the archive.

@@ -1,10 +1,8 @@
 //! The web pages' foundation: signing in, the language, the security headers and the
 //! embedded files, over HTTP and in a real headless Chromium. No Docker needed.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use asbuilt::service::{Config, Service};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
 
@@ -14,16 +12,6 @@ mod service_support;
 use browser_support::Browser;
 use service_support::Server;
 
-async fn start(data_dir: &std::path::Path) -> Server {
-    let config = Config {
-        data_dir: data_dir.to_path_buf(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        ..Config::default()
-    };
-    let (service, first_admin) = Service::open(config).await.expect("service opens");
-    Server::serve(service, first_admin).await
-}
-
 /// A client that does not follow redirects, to read where they go.
 fn plain_client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
@@ -32,7 +20,7 @@ fn plain_client() -> reqwest::Client {
 #[tokio::test]
 async fn pages_send_a_policy_that_allows_only_this_server() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let response = plain_client().get(server.url("/login")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let policy = response.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
@@ -54,7 +42,7 @@ async fn pages_send_a_policy_that_allows_only_this_server() {
 #[tokio::test]
 async fn static_files_are_served_from_the_binary_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let client = plain_client();
     let script = client.get(server.url("/static/app.js")).send().await.unwrap();
     assert_eq!(script.status(), StatusCode::OK);
@@ -74,7 +62,7 @@ async fn static_files_are_served_from_the_binary_and_nothing_else() {
 #[tokio::test]
 async fn the_browser_language_picks_the_page_language_and_the_switch_overrides_it() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let client = plain_client();
     let page = |lang: &'static str, cookie: Option<&'static str>| {
         let mut request = client.get(server.url("/login")).header(ACCEPT_LANGUAGE, lang);
@@ -103,7 +91,7 @@ async fn the_browser_language_picks_the_page_language_and_the_switch_overrides_i
 #[tokio::test]
 async fn a_page_without_a_session_goes_to_the_login_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let client = plain_client();
     let response = client.get(server.url("/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -132,7 +120,7 @@ async fn a_page_without_a_session_goes_to_the_login_and_back() {
 #[tokio::test]
 async fn signing_in_in_chromium_shows_errors_next_to_the_field_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let browser = Browser::start("nl").await;
 
     browser.goto(&server.url("/")).await;

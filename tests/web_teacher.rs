@@ -30,16 +30,6 @@ const TINY_LAB: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r1
 /// The same lab with its cable to a node that does not exist, on line 8.
 const BROKEN_LAB: &str = "lab: tiny\ntitle: Tiny\ntrains: [B1-K2-W1]\nnodes:\n  r1: { kind: router }\n  pc1: { kind: host }\nlinks:\n  - r1:eth1 -- pc9:eth1\ndesign:\n  addresses:\n    r1:eth1: 10.0.0.1/24\n    pc1:eth1: 10.0.0.11/24\n";
 
-async fn start(data_dir: &std::path::Path) -> Server {
-    let config = Config {
-        data_dir: data_dir.to_path_buf(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        ..Config::default()
-    };
-    let (service, first_admin) = Service::open(config).await.expect("service opens");
-    Server::serve(service, first_admin).await
-}
-
 /// An account made by the admin, with a password; students get a student number.
 async fn account(admin: &Session, username: &str, role: &str) -> i64 {
     let mut body = json!({ "username": username, "display_name": format!("{role} {username}"), "role": role,
@@ -96,7 +86,7 @@ async fn wait_until(browser: &Browser, code: &str) {
 #[tokio::test]
 async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previews_a_students_variant() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     account(&admin, "juf", "teacher").await;
     account(&admin, "100001", "student").await;
@@ -179,7 +169,7 @@ async fn the_editor_underlines_a_broken_line_with_the_servers_message_and_previe
 #[tokio::test]
 async fn validating_answers_what_an_upload_would_without_storing_anything() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     account(&admin, "juf", "teacher").await;
     let teacher = server.login("juf", PASSWORD).await;
@@ -209,7 +199,7 @@ async fn validating_answers_what_an_upload_would_without_storing_anything() {
 #[tokio::test]
 async fn a_lab_saved_and_published_in_the_editor_is_the_students_assignment() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     account(&admin, "juf", "teacher").await;
     account(&admin, "100001", "student").await;
@@ -262,7 +252,7 @@ async fn a_lab_saved_and_published_in_the_editor_is_the_students_assignment() {
 #[tokio::test]
 async fn the_class_list_import_shows_a_bad_rows_error_next_to_the_row() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     account(&admin, "juf", "teacher").await;
 
@@ -316,7 +306,7 @@ async fn the_class_list_import_shows_a_bad_rows_error_next_to_the_row() {
 #[tokio::test]
 async fn a_kathara_lab_imported_as_a_zip_shows_its_report_and_opens_in_the_editor() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     account(&admin, "juf", "teacher").await;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/kathara");
@@ -396,7 +386,7 @@ fn stored_report(student: &str) -> String {
 #[tokio::test]
 async fn the_class_overview_is_its_teachers_and_a_teacher_of_another_class_gets_404() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = Server::start_plain(dir.path()).await;
     let admin = server.login("admin", &server.admin_password()).await;
     let owner_id = account(&admin, "juf", "teacher").await;
     account(&admin, "meester", "teacher").await;

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use asbuilt::service::{AppState, FirstAdmin, Service};
+use asbuilt::service::{AppState, Config, FirstAdmin, Service};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -35,6 +35,18 @@ impl Server {
                 .expect("serves until stopped");
         });
         Server { address, state, first_admin, stop, done }
+    }
+
+    /// The service with its default settings on loopback port 0, its data in
+    /// `data_dir`, and no lab engine.
+    pub async fn start_plain(data_dir: &std::path::Path) -> Server {
+        let config = Config {
+            data_dir: data_dir.to_path_buf(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Config::default()
+        };
+        let (service, first_admin) = Service::open(config).await.expect("service opens");
+        Server::serve(service, first_admin).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -101,6 +113,18 @@ impl Session {
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// Makes an account as an admin (display name = username): its id.
+    pub async fn create_user(&self, username: &str, role: &str, password: &str) -> i64 {
+        let (status, body) = self
+            .post(
+                "/api/users",
+                json!({ "username": username, "display_name": username, "role": role, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create {username}: {body}");
+        body["id"].as_i64().expect("user id")
     }
 
     /// Posts bytes as they are (an archive), with the status and the body as JSON.
