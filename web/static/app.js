@@ -34,6 +34,11 @@ const asbuilt = (() => {
     return (result && result.data && result.data.error && result.data.error.message) || text("network_error");
   }
 
+  // `{name}` in a text filled from values; a name without a value becomes "".
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
+  }
+
   // A text of the page's language that the base template put in <body data-...>.
   function text(key) {
     return document.body.dataset[key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())] || key;
@@ -81,5 +86,5 @@ const asbuilt = (() => {
       }));
   });
 
-  return { api, csrfToken, errorMessage, text, wireForm };
+  return { api, csrfToken, errorMessage, fill, text, wireForm };
 })();

@@ -23,8 +23,7 @@
     let sent = 0; // the newest request; older answers are dropped
     let leaveOnTab = false;
 
-    const fill = (template, values) =>
-      template.replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
+    const fill = asbuilt.fill;
 
     // ---- the mirror: the same text, with <mark> at each diagnostic's range ----------
 

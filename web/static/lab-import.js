@@ -17,8 +17,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const problems = document.getElementById("lab-import-problems");
   const result = document.getElementById("lab-import-result");
 
-  // `{name}` in a text, filled from values.
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
   const place = (file, line, column) => (line ? `${file}:${line}:${column || 1}` : file);
 
   form.addEventListener("submit", async (event) => {
@@ -66,7 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
   function show(imported) {
     const findings = imported.report.findings;
     const count = (kind) => findings.filter((f) => f.kind === kind).length;
-    document.getElementById("lab-import-summary").textContent = fill(texts.textSummary, {
+    document.getElementById("lab-import-summary").textContent = asbuilt.fill(texts.textSummary, {
       name: imported.name,
       version: imported.version,
       format: imported.format === "kathara" ? "Kathará" : "containerlab",

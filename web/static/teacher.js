@@ -4,8 +4,7 @@
 "use strict";
 
 (() => {
-  const fill = (template, values) =>
-    template.replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
+  const fill = asbuilt.fill;
 
   // ---- /teach: a form that changes the page's list reloads it -----------------------
 
