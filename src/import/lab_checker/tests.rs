@@ -152,14 +152,18 @@ fn ip_mapping(r: &mut Reader, node: &str, entry: &Value, at: &Path) {
     }
 }
 
+/// lab-checker's `!thing`: the thing, and whether it is wanted (no `!`).
+fn wanted(text: String) -> (String, bool) {
+    match text.strip_prefix('!') {
+        Some(thing) => (thing.to_string(), false),
+        None => (text, true),
+    }
+}
+
 /// `daemons: { r1: [bgpd, "!ripd"] }`: the daemon runs, or with `!` does not.
 fn daemons(r: &mut Reader, node: &str, entry: &Value, _at: &Path) {
     for d in items(entry) {
-        let d = scalar(d);
-        let (name, running) = match d.strip_prefix('!') {
-            Some(name) => (name.to_string(), false),
-            None => (d.clone(), true),
-        };
+        let (name, running) = wanted(scalar(d));
         let (nl, en) = if running { ("draait", "runs") } else { ("draait niet", "does not run") };
         r.check(command_exit(
             node,
@@ -243,11 +247,7 @@ fn kernel_routes(r: &mut Reader, node: &str, entry: &Value, _at: &Path) {
 /// or with `!` is not.
 fn reachability(r: &mut Reader, node: &str, entry: &Value, at: &Path) {
     for item in items(entry) {
-        let text = scalar(item);
-        let (target, reach) = match text.strip_prefix('!') {
-            Some(t) => (t.to_string(), false),
-            None => (text.clone(), true),
-        };
+        let (target, reach) = wanted(scalar(item));
         if target.parse::<std::net::IpAddr>().is_ok() {
             let mut check = map(&[("ping", s(format!("{node} -> {target}")))]);
             if !reach {
@@ -536,11 +536,7 @@ fn announced(r: &mut Reader, daemon: &str, node: &str, entry: &Value) {
 fn injected(r: &mut Reader, daemon: &str, node: &str, entry: &Value) {
     let router = router_of(daemon);
     for item in items(entry) {
-        let text = scalar(item);
-        let (what, wanted) = match text.strip_prefix('!') {
-            Some(w) => (w.to_string(), false),
-            None => (text.clone(), true),
-        };
+        let (what, wanted) = wanted(scalar(item));
         let run = format!(
             "vtysh -c 'show running-config' | sed -n '/^router {router}/,/^exit/p' | grep -Eq -- {}",
             quote(&format!("^ +redistribute {}( |$)", regex::escape(&what)))
