@@ -223,30 +223,32 @@ fn folder_name(filename: Option<&str>) -> String {
     if name.is_empty() { "lab".into() } else { name }
 }
 
+/// The whole upload refused for one reason (no lab, a damaged archive...), named at a
+/// file of the archive where there is one.
 fn invalid(file: Option<String>, message: String) -> ApiError {
-    ApiError::InvalidTopology(vec![DiagnosticView {
-        file,
-        severity: "error".into(),
-        code: "import".into(),
-        message,
-        line: None,
-        column: None,
-        end_line: None,
-        end_column: None,
-        help: None,
-    }])
+    ApiError::InvalidTopology(vec![import_problem(file, 0, 0, message)])
 }
 
 /// An import error at its file, line and column in the archive.
 fn placed(error: &ImportError) -> DiagnosticView {
-    let at = |n: usize| (n > 0).then_some(n);
+    let place = &error.place;
+    import_problem(Some(place.file.clone()), place.line, place.column, error.message.clone())
+}
+
+/// A line or column of a place, where 0 means the file as a whole.
+fn at(n: usize) -> Option<usize> {
+    (n > 0).then_some(n)
+}
+
+/// One problem of an import (line and column 0: the file as a whole).
+fn import_problem(file: Option<String>, line: usize, column: usize, message: String) -> DiagnosticView {
     DiagnosticView {
-        file: Some(error.place.file.clone()),
+        file,
         severity: "error".into(),
         code: "import".into(),
-        message: error.message.clone(),
-        line: at(error.place.line),
-        column: at(error.place.column),
+        message,
+        line: at(line),
+        column: at(column),
         end_line: None,
         end_column: None,
         help: None,
@@ -262,7 +264,6 @@ fn in_written(mut diagnostic: DiagnosticView, chosen: &found::Found) -> Diagnost
 }
 
 fn report_view(report: &Report) -> ReportView {
-    let at = |n: usize| (n > 0).then_some(n);
     let mut findings: Vec<_> = report.findings.iter().collect();
     findings.sort_by(|a, b| a.place.cmp(&b.place));
     ReportView {
