@@ -10,7 +10,7 @@ use asbuilt::checks::model::{Influence, ListenAt, ProbeSpec, Target};
 use asbuilt::checks::observation::DhcpOffer;
 use asbuilt::checks::observation::{Observation, PortFact, RouteOrigin};
 use asbuilt::checks::probe::icmp::{self, Burst};
-use asbuilt::checks::probe::{Probes, dhcp, fresh, inject, netlink, netns, transport};
+use asbuilt::checks::probe::{Listening, Probes, dhcp, fresh, inject, netlink, netns, transport};
 use asbuilt::design::{Endpoint, Transport};
 use support::deploy;
 use support::netns_lab::{ExecOnly, NetnsLab};
@@ -39,14 +39,14 @@ fn addr(s: &str) -> IpAddr {
 #[tokio::test]
 async fn netlink_reads_the_address_and_state_an_interface_really_has() {
     let lab = two_lans();
-    let (facts, raw) = netns::run_in(&lab.path("r1"), || netlink::interface("eth2")).await.unwrap();
+    let (facts, raw) = netns::run_in(&lab.at("r1"), || netlink::interface("eth2")).await.unwrap();
     let facts = facts.unwrap();
     assert!(facts.up && facts.carrier, "{raw}");
     assert_eq!(facts.addresses, vec!["10.1.2.1/24".parse().unwrap()]);
     lab.sh("r1", "ip link set eth2 down");
-    let (down, _) = netns::run_in(&lab.path("r1"), || netlink::interface("eth2")).await.unwrap();
+    let (down, _) = netns::run_in(&lab.at("r1"), || netlink::interface("eth2")).await.unwrap();
     assert!(!down.unwrap().up);
-    let (missing, raw) = netns::run_in(&lab.path("r1"), || netlink::interface("eth7")).await.unwrap();
+    let (missing, raw) = netns::run_in(&lab.at("r1"), || netlink::interface("eth7")).await.unwrap();
     assert!(missing.is_none() && raw.contains("no interface eth7"), "{raw}");
 }
 
@@ -54,12 +54,12 @@ async fn netlink_reads_the_address_and_state_an_interface_really_has() {
 async fn netlink_reads_routes_with_their_next_hops_and_origin() {
     let lab = two_lans();
     lab.sh("r1", "ip route add 10.9.0.0/16 via 10.1.2.10 proto static");
-    let (routes, raw) = netns::run_in(&lab.path("r1"), netlink::routes).await.unwrap();
+    let (routes, raw) = netns::run_in(&lab.at("r1"), netlink::routes).await.unwrap();
     let r = routes.iter().find(|r| r.to == "10.9.0.0/16".parse().unwrap()).unwrap_or_else(|| panic!("{raw}"));
     assert_eq!(r.via, vec![addr("10.1.2.10")]);
     assert_eq!(r.origin, RouteOrigin::Static);
     assert_eq!(r.interface.as_deref(), Some("eth2"));
-    let (pc1, _) = netns::run_in(&lab.path("pc1"), netlink::routes).await.unwrap();
+    let (pc1, _) = netns::run_in(&lab.at("pc1"), netlink::routes).await.unwrap();
     let default = pc1.iter().find(|r| r.to.prefix_len() == 0).unwrap();
     assert_eq!(default.via, vec![addr("10.1.1.1")]);
 }
@@ -67,19 +67,19 @@ async fn netlink_reads_routes_with_their_next_hops_and_origin() {
 #[tokio::test]
 async fn a_ping_from_inside_a_node_is_answered_across_a_router_and_not_by_an_address_nobody_has() {
     let lab = two_lans();
-    let answered = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
+    let answered = icmp::ping(&lab.at("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!((answered.sent, answered.received), (3, 3));
-    let nobody = icmp::ping(&lab.path("pc1"), addr("10.1.2.99"), fresh::echo_id(), QUICK).await.unwrap();
+    let nobody = icmp::ping(&lab.at("pc1"), addr("10.1.2.99"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(nobody.received, 0);
     lab.sh("pc2", "ip route del default");
-    let no_way_back = icmp::ping(&lab.path("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
+    let no_way_back = icmp::ping(&lab.at("pc1"), addr("10.1.2.10"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(no_way_back.received, 0, "pc2 has no route back");
 }
 
 #[tokio::test]
 async fn a_router_without_a_route_says_so_and_the_ping_reports_who() {
     let lab = two_lans();
-    let facts = icmp::ping(&lab.path("pc1"), addr("10.7.7.7"), fresh::echo_id(), QUICK).await.unwrap();
+    let facts = icmp::ping(&lab.at("pc1"), addr("10.7.7.7"), fresh::echo_id(), QUICK).await.unwrap();
     assert_eq!(facts.received, 0);
     let (from, what) = facts.error_from.expect("r1 answers network unreachable");
     assert_eq!(from, addr("10.1.1.1"));
@@ -90,7 +90,7 @@ async fn a_router_without_a_route_says_so_and_the_ping_reports_who() {
 async fn traceroute_names_every_router_on_the_way() {
     let lab = two_lans();
     let trace = icmp::traceroute(
-        &lab.path("pc1"),
+        &lab.at("pc1"),
         addr("10.1.2.10"),
         8,
         Duration::from_secs(1),
@@ -105,59 +105,52 @@ async fn traceroute_names_every_router_on_the_way() {
 #[tokio::test]
 async fn a_tcp_connect_tells_open_refused_and_dropped_apart() {
     let lab = two_lans();
-    let listeners = transport::Listeners::default();
-    let _listening = listeners.listen(&lab.path("pc2"), Transport::Tcp, 8080).await.unwrap();
+    let _listening = lab.net("pc2").listen(Transport::Tcp, 8080).await.unwrap();
     let to = |port| SocketAddr::new(addr("10.1.2.10"), port);
-    let open = transport::connect(&lab.path("pc1"), to(8080), Duration::from_secs(1)).await.unwrap();
+    let open = transport::connect(&lab.at("pc1"), to(8080), Duration::from_secs(1)).await.unwrap();
     assert!(open.is_ok());
-    let refused = transport::connect(&lab.path("pc1"), to(8081), Duration::from_secs(1)).await.unwrap();
+    let refused = transport::connect(&lab.at("pc1"), to(8081), Duration::from_secs(1)).await.unwrap();
     assert_eq!(refused.err(), Some(PortFact::Refused));
     lab.sh("r1", "nft add table inet t && nft add chain inet t f '{ type filter hook forward priority 0; }' && nft add rule inet t f tcp dport 8080 drop");
-    let dropped = transport::connect(&lab.path("pc1"), to(8080), Duration::from_millis(500)).await.unwrap();
+    let dropped = transport::connect(&lab.at("pc1"), to(8080), Duration::from_millis(500)).await.unwrap();
     assert_eq!(dropped.err(), Some(PortFact::Silent));
 }
 
 #[tokio::test]
 async fn asbuilt_listens_where_a_check_needs_an_answer_and_steps_aside_for_the_nodes_own_service() {
     let lab = two_lans();
-    let listeners = transport::Listeners::default();
-    let first = listeners.listen(&lab.path("pc2"), Transport::Tcp, 9000).await.unwrap();
-    let second = listeners.listen(&lab.path("pc2"), Transport::Tcp, 9000).await.unwrap();
+    let probes = Probes::new(&lab);
+    let first = probes.listen("pc2", Transport::Tcp, 9000).await.unwrap();
+    let second = probes.listen("pc2", Transport::Tcp, 9000).await.unwrap();
     match (&first, &second) {
-        (transport::Listening::Asbuilt(a), transport::Listening::Asbuilt(b)) => {
+        (Listening::Asbuilt(a), Listening::Asbuilt(b)) => {
             assert!(std::sync::Arc::ptr_eq(a, b), "checks at the same time share one listener")
         }
         _ => panic!("asbuilt listens on a free port"),
     }
     let _service = deploy::web_server(&lab, "pc2", 80, "page".into()).await;
-    let taken = listeners.listen(&lab.path("pc2"), Transport::Tcp, 80).await.unwrap();
-    assert!(matches!(taken, transport::Listening::Taken), "the node's own web server has port 80");
-    let transport::Listening::Asbuilt(listener) = first else { unreachable!() };
-    let _ = transport::connect(
-        &lab.path("pc1"),
-        SocketAddr::new(addr("10.1.2.10"), 9000),
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap();
-    let peer = listener.wait_for(Duration::from_secs(1), |_| true).await;
+    let taken = probes.listen("pc2", Transport::Tcp, 80).await.unwrap();
+    assert!(matches!(taken, Listening::Taken), "the node's own web server has port 80");
+    let Listening::Asbuilt(listener) = first else { unreachable!() };
+    let _ = lab
+        .net("pc1")
+        .connect_fresh(SocketAddr::new(addr("10.1.2.10"), 9000), Duration::from_secs(1))
+        .await
+        .unwrap();
+    let peer = listener.first_peer(Duration::from_secs(1)).await;
     assert_eq!(peer.map(|p| p.ip()), Some(addr("10.1.1.10")), "the listener saw pc1's own address");
 }
 
 #[tokio::test]
 async fn udp_gets_an_answer_from_a_listener_and_a_refusal_from_a_closed_port() {
     let lab = two_lans();
-    let listeners = transport::Listeners::default();
-    let _echo = listeners.listen(&lab.path("pc2"), Transport::Udp, 5000).await.unwrap();
+    let _echo = lab.net("pc2").listen(Transport::Udp, 5000).await.unwrap();
     let to = |port| SocketAddr::new(addr("10.1.2.10"), port);
     let (fact, reply) =
-        transport::exchange(&lab.path("pc1"), to(5000), b"hi".to_vec(), Duration::from_secs(1))
-            .await
-            .unwrap();
+        transport::exchange(&lab.at("pc1"), to(5000), b"hi".to_vec(), Duration::from_secs(1)).await.unwrap();
     assert_eq!((fact, reply), (PortFact::Open, b"hi".to_vec()));
-    let (closed, _) = transport::exchange(&lab.path("pc1"), to(5001), b"hi".to_vec(), Duration::from_secs(1))
-        .await
-        .unwrap();
+    let (closed, _) =
+        transport::exchange(&lab.at("pc1"), to(5001), b"hi".to_vec(), Duration::from_secs(1)).await.unwrap();
     assert_eq!(closed, PortFact::Refused);
 }
 
@@ -232,10 +225,10 @@ async fn a_dhcp_discover_gets_the_offer_of_a_server_on_the_lan() {
     };
     let _server = deploy::dhcp_server(&lab, "srv", "eth1", offer.clone()).await;
     // pc1 has no address at all yet, as a new client.
-    let got = dhcp::discover(&lab.path("pc1"), "eth1", Duration::from_secs(2)).await.unwrap();
+    let got = dhcp::discover(&lab.at("pc1"), "eth1", Duration::from_secs(2)).await.unwrap();
     assert_eq!(got, Some(offer));
     lab.sh("srv", "ip link set eth1 down");
-    assert_eq!(dhcp::discover(&lab.path("pc1"), "eth1", Duration::from_millis(500)).await.unwrap(), None);
+    assert_eq!(dhcp::discover(&lab.at("pc1"), "eth1", Duration::from_millis(500)).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -247,7 +240,7 @@ async fn a_port_that_is_not_on_a_bridge_reads_as_such() {
     lab.add_node("pc1");
     lab.segment(&[("sw1", "eth1"), ("pc1", "eth1")]);
     lab.sh("sw1", "ip link add br0 type bridge && ip link set eth1 master br0");
-    let (not_a_port, raw) = netns::run_in(&lab.path("pc1"), || netlink::bridge_vlans("eth1")).await.unwrap();
+    let (not_a_port, raw) = netns::run_in(&lab.at("pc1"), || netlink::bridge_vlans("eth1")).await.unwrap();
     assert!(not_a_port.is_none() && raw.contains("not a bridge port"), "{raw}");
 }
 
@@ -345,13 +338,13 @@ async fn an_injected_packet_reaches_the_target_unless_the_firewall_drops_it() {
     lab.sh("pc1", "ip route del default");
     let from = Endpoint { node: "pc1".into(), interface: "eth1".into() };
     let firewall = Endpoint { node: "r1".into(), interface: "eth1".into() };
-    let (from_netns, firewall_netns, target_netns) = (lab.path("pc1"), lab.path("r1"), lab.path("pc2"));
+    let (from_net, firewall_net, target_net) = (lab.net("pc1"), lab.net("r1"), lab.net("pc2"));
     let injection = inject::Injection {
         from: &from,
-        from_netns: &from_netns,
+        from_net: &from_net,
         firewall: &firewall,
-        firewall_netns: &firewall_netns,
-        target_netns: &target_netns,
+        firewall_net: &firewall_net,
+        target_net: &target_net,
         source: "10.1.1.10".parse().unwrap(),
         destination: "10.1.2.10".parse().unwrap(),
         port: 33434,

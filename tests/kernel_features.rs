@@ -172,7 +172,7 @@ fn bridge_port_vlans() -> Result<Completion, Failed> {
         lab.add_node("pc1");
         lab.segment(&[("sw1", "eth1"), ("pc1", "eth1")]);
         lab.sh("sw1", "ip link add br0 type bridge vlan_filtering 1 && ip link set eth1 master br0");
-        let (vlans, raw) = netns::run_in(&lab.path("sw1"), || netlink::bridge_vlans("eth1")).await.unwrap();
+        let (vlans, raw) = netns::run_in(&lab.at("sw1"), || netlink::bridge_vlans("eth1")).await.unwrap();
         match vlans {
             Some(list) if list.iter().any(|v| v.vid == 1 && v.pvid) => Ok(Completion::Completed),
             other => Err(format!("VLAN 1 is not listed as the port's own: {other:?} {raw}").into()),

@@ -5,8 +5,9 @@
 //! act from outside the node (read the kernel over netlink, send its own packets from
 //! the node's network stack), which the student cannot fake. `exec` runs the node's own
 //! programs, which a student with root in the node could replace; evidence from it is
-//! marked as such. An engine that cannot hand out namespaces (Kubernetes without a
-//! node agent) returns `None` from `netns`, and the probes fall back to `exec`.
+//! marked as such. An engine that cannot hand out namespaces (Kubernetes) returns
+//! `None` from `netns` and starts asbuilt's probe agent in the node instead (`agent`);
+//! only where neither works do the probes fall back to the node's tools through `exec`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,7 +32,17 @@ pub trait LabAccess: Send + Sync {
     /// The node's network namespace file (`/proc/<pid>/ns/net`), for probes asbuilt
     /// runs itself from the host. `None` if the engine has none to give.
     fn netns(&self, node: &str) -> Option<PathBuf>;
+
+    /// Starts asbuilt's probe agent (`asbuilt probe-agent`) in the node's network
+    /// namespace and hands over its input and output. `None` where the engine cannot;
+    /// asked only for nodes `netns` gives nothing for.
+    async fn agent(&self, node: &str) -> Result<Option<AgentChannel>, AccessError> {
+        let _ = node;
+        Ok(None)
+    }
 }
+
+pub use crate::checks::probe::agent::AgentChannel;
 
 /// Who a command runs as inside a node. Either way it is confined like the node itself:
 /// no check runs anything on the host.

@@ -71,7 +71,7 @@ pub enum Observation {
     File(Option<String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InterfaceFacts {
     /// Administratively up (`ip link set ... up`).
     pub up: bool,
@@ -81,7 +81,7 @@ pub struct InterfaceFacts {
 }
 
 /// Who put a route into the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RouteOrigin {
     Kernel,
     Boot,
@@ -158,7 +158,7 @@ pub struct OspfInterfaceFacts {
 }
 
 /// One route of the main table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouteFact {
     pub to: IpNet,
     /// Next hops; empty for a connected route.
@@ -187,7 +187,7 @@ impl NeighbourFact {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PingFacts {
     pub sent: u32,
     pub received: u32,
@@ -198,7 +198,7 @@ pub struct PingFacts {
     pub local_error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceFacts {
     /// The address that answered at each hop, `None` where nobody did.
     pub hops: Vec<Option<IpAddr>>,
@@ -206,7 +206,7 @@ pub struct TraceFacts {
 }
 
 /// How a port answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PortFact {
     /// A TCP connection was made, or a UDP reply came.
     Open,
@@ -218,7 +218,7 @@ pub enum PortFact {
     Unreachable(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpFacts {
     pub status: u16,
     pub body: String,
@@ -236,7 +236,7 @@ pub struct DnsFacts {
     pub authoritative: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DhcpOffer {
     pub address: Ipv4Addr,
     pub server: Option<Ipv4Addr>,
@@ -245,7 +245,7 @@ pub struct DhcpOffer {
     pub netmask: Option<Ipv4Addr>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VlanFact {
     pub vid: u16,
     /// Frames without a tag entering the port go into this VLAN.

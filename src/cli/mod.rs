@@ -12,6 +12,7 @@ mod graph;
 mod images;
 mod import;
 mod output;
+mod probe_agent;
 mod serve;
 mod startup_log;
 mod terminal;
@@ -71,6 +72,9 @@ enum Command {
     /// Run the service for a school: accounts, classes, labs and assignments over a JSON
     /// API (docs/operations.md).
     Serve(serve::ServeArgs),
+    /// Serve asbuilt's probes inside a node, on standard input and output (started by
+    /// an engine where asbuilt cannot enter the node from its own host).
+    ProbeAgent(probe_agent::ProbeAgentArgs),
 }
 
 /// How a command ended, as an exit code.
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => engine::check(&args),
         Command::Doctor(args) => doctor::doctor(&args),
         Command::Serve(args) => serve::serve(&args),
+        Command::ProbeAgent(args) => probe_agent::probe_agent(&args),
     };
     outcome.into()
 }

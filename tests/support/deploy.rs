@@ -166,7 +166,7 @@ async fn socket_in(
     node: &str,
     make: impl FnOnce() -> std::io::Result<Socket> + Send + 'static,
 ) -> Socket {
-    netns::run_in(&lab.path(node), make).await.expect("a test server socket in the node")
+    netns::run_in(&lab.at(node), make).await.expect("a test server socket in the node")
 }
 
 fn tcp_listener(port: u16) -> std::io::Result<Socket> {

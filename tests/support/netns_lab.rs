@@ -12,7 +12,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use asbuilt::checks::access::{AccessError, ExecOutput, LabAccess, RunAs};
+use asbuilt::checks::access::{AccessError, AgentChannel, ExecOutput, LabAccess, RunAs};
+use asbuilt::checks::probe::net::Net;
+use asbuilt::checks::probe::netns::Namespace;
 
 static NEXT_LAB: AtomicUsize = AtomicUsize::new(0);
 
@@ -40,6 +42,16 @@ impl NetnsLab {
 
     pub fn path(&self, node: &str) -> PathBuf {
         PathBuf::from("/run/netns").join(self.ns(node))
+    }
+
+    /// A node's namespace, as asbuilt enters it from the host.
+    pub fn at(&self, node: &str) -> Namespace {
+        Namespace::File(self.path(node))
+    }
+
+    /// A node's network, worked in from this process.
+    pub fn net(&self, node: &str) -> Net {
+        Net::Local(self.at(node))
     }
 
     pub fn add_node(&mut self, node: &str) {
@@ -168,5 +180,61 @@ impl LabAccess for ExecOnly<'_> {
 
     fn netns(&self, _node: &str) -> Option<PathBuf> {
         None
+    }
+}
+
+impl NetnsLab {
+    /// Starts asbuilt's probe agent (the real binary) in a node's namespace, as an
+    /// engine starts it in a node it cannot enter from the host.
+    pub fn agent_channel(&self, node: &str) -> AgentChannel {
+        let mut child = tokio::process::Command::new("ip")
+            .args(["netns", "exec", &self.ns(node), env!("CARGO_BIN_EXE_asbuilt"), "probe-agent"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the probe agent starts");
+        let requests = Box::pin(child.stdin.take().expect("piped stdin"));
+        let answers = Box::pin(child.stdout.take().expect("piped stdout"));
+        AgentChannel { requests, answers, keep: Box::new(child) }
+    }
+}
+
+/// The same lab, but asbuilt may not enter any namespace: every probe that works from
+/// outside the node must go through asbuilt's probe agent running in it.
+pub struct AgentOnly<'a> {
+    pub lab: &'a NetnsLab,
+    /// How many agents were started, so a test can show they were used.
+    pub started: AtomicUsize,
+}
+
+impl<'a> AgentOnly<'a> {
+    pub fn new(lab: &'a NetnsLab) -> AgentOnly<'a> {
+        AgentOnly { lab, started: AtomicUsize::new(0) }
+    }
+}
+
+#[async_trait::async_trait]
+impl LabAccess for AgentOnly<'_> {
+    async fn exec(
+        &self,
+        node: &str,
+        user: RunAs,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, AccessError> {
+        self.lab.exec(node, user, argv, timeout).await
+    }
+
+    fn netns(&self, _node: &str) -> Option<PathBuf> {
+        None
+    }
+
+    async fn agent(&self, node: &str) -> Result<Option<AgentChannel>, AccessError> {
+        if !self.lab.has_node(node) {
+            return Err(AccessError::NoSuchNode(node.to_string()));
+        }
+        self.started.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(self.lab.agent_channel(node)))
     }
 }

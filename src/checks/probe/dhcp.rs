@@ -3,14 +3,13 @@
 //! and DNS server; asbuilt never takes a lease, so no address is used up.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 
-use super::netns::{self, NetnsError};
+use super::netns::{self, Namespace, NetnsError};
 use crate::checks::observation::DhcpOffer;
 
 const MAGIC_COOKIE: [u8; 4] = [99, 130, 83, 99];
@@ -21,7 +20,7 @@ static NEXT_XID: AtomicU32 = AtomicU32::new(0x4173_0000);
 
 /// Broadcasts a DISCOVER from `interface` in the namespace and returns the first offer.
 pub async fn discover(
-    netns: &Path,
+    netns: &Namespace,
     interface: &str,
     timeout: Duration,
 ) -> Result<Option<DhcpOffer>, NetnsError> {

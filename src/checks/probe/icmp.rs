@@ -7,13 +7,12 @@
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use tokio::io::unix::AsyncFd;
 
-use super::netns::{self, NetnsError};
+use super::netns::{self, Namespace, NetnsError};
 use crate::checks::observation::{PingFacts, TraceFacts};
 
 /// A raw ICMP socket in a namespace, registered with tokio.
@@ -39,7 +38,7 @@ enum Reply {
 }
 
 impl EchoSocket {
-    async fn open(netns: &Path, v4: bool, id: u16) -> Result<EchoSocket, NetnsError> {
+    async fn open(netns: &Namespace, v4: bool, id: u16) -> Result<EchoSocket, NetnsError> {
         let socket = netns::run_in(netns, move || {
             let (domain, protocol) =
                 if v4 { (Domain::IPV4, Protocol::ICMPV4) } else { (Domain::IPV6, Protocol::ICMPV6) };
@@ -88,7 +87,7 @@ impl EchoSocket {
 }
 
 /// How many echo requests to send, and how long to wait.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Burst {
     pub count: u16,
     pub interval: Duration,
@@ -99,7 +98,7 @@ pub struct Burst {
 }
 
 /// Pings `dst` as `burst` says, with echo identifier `id` (see [`super::fresh`]).
-pub async fn ping(netns: &Path, dst: IpAddr, id: u16, burst: Burst) -> Result<PingFacts, NetnsError> {
+pub async fn ping(netns: &Namespace, dst: IpAddr, id: u16, burst: Burst) -> Result<PingFacts, NetnsError> {
     let socket = EchoSocket::open(netns, dst.is_ipv4(), id).await?;
     let mut tally = Tally {
         sent_at: Vec::new(),
@@ -174,7 +173,7 @@ const SILENT_HOPS: usize = 3;
 /// Sends echo requests with a growing TTL and notes who answers at each hop, until the
 /// target answers, the path goes silent, or `budget` is spent.
 pub async fn traceroute(
-    netns: &Path,
+    netns: &Namespace,
     dst: IpAddr,
     max_hops: u32,
     per_hop: Duration,

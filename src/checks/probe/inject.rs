@@ -7,27 +7,26 @@
 //! sees it arrive, or not, before the target's own stack does anything with it.
 
 use std::io;
-use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::FromRawFd;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
+use super::ProbeError;
 use super::icmp::checksum;
-use super::netlink;
-use super::netns::{self, NetnsError};
-use super::watch::{FlowKey, KeyKind, Watch};
+use super::net::Net;
+use super::netns::{self, Namespace, NetnsError};
+use super::watch::{FlowKey, KeyKind, Sought};
 use crate::design::Endpoint;
 
 /// Where to inject and where to watch.
 pub struct Injection<'a> {
     pub from: &'a Endpoint,
-    pub from_netns: &'a Path,
+    pub from_net: &'a Net,
     pub firewall: &'a Endpoint,
-    pub firewall_netns: &'a Path,
-    pub target_netns: &'a Path,
+    pub firewall_net: &'a Net,
+    pub target_net: &'a Net,
     pub source: Ipv4Addr,
     pub destination: Ipv4Addr,
     pub port: u16,
@@ -44,42 +43,39 @@ pub struct Arrival {
 
 /// Sends three copies and watches for `wait`. Returns where one was seen, and what was
 /// done, for the evidence.
-pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(Arrival, String), NetnsError> {
-    let firewall_if = plan.firewall.interface.clone();
-    let firewall = netns::run_in(plan.firewall_netns, move || netlink::link_address(&firewall_if)).await?;
+pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(Arrival, String), ProbeError> {
+    let firewall = plan.firewall_net.link_address(&plan.firewall.interface).await?;
     let nowhere = Arrival { arrived: false, reached_firewall: false };
     let Some((_, firewall_mac)) = firewall else {
         return Ok((nowhere, format!("{} has no interface {}", plan.firewall.node, plan.firewall.interface)));
     };
-    let sender_if = plan.from.interface.clone();
-    let sender = netns::run_in(plan.from_netns, move || netlink::link_address(&sender_if)).await?;
+    let sender = plan.from_net.link_address(&plan.from.interface).await?;
     let Some((ifindex, _)) = sender else {
         return Ok((nowhere, format!("{} has no interface {}", plan.from.node, plan.from.interface)));
     };
-    let watch = netns::register(netns::run_in(plan.target_netns, || packet_socket(true)).await?)?;
-    let send = netns::run_in(plan.from_netns, || packet_socket(false)).await?;
+    let mark = format!("asbuilt-inject-{:08x}", super::fresh::mark());
+    let in_target = plan.target_net.watch(Sought::Mark(mark.clone().into_bytes())).await?;
     // A fresh source port: no firewall knows this flow from an earlier run.
     let source_port = super::fresh::source_port();
     let key = FlowKey {
         dst: IpAddr::V4(plan.destination),
         kind: KeyKind::Udp { src_port: source_port, dst_port: plan.port },
     };
-    let at_firewall = Watch::start(plan.firewall_netns, key).await?;
+    let at_firewall = plan.firewall_net.watch(Sought::Flow(key)).await?;
 
-    let mark = format!("asbuilt-inject-{:08x}", super::fresh::mark());
     let packet = udp_packet(plan.source, plan.destination, source_port, plan.port, mark.as_bytes());
     let deadline = Instant::now() + wait;
     let mut arrived = false;
     for _ in 0..3 {
-        send_to_mac(&send, ifindex, &firewall_mac, &packet)?;
+        plan.from_net.send_frame(ifindex, firewall_mac.clone(), packet.clone()).await?;
         let until = (Instant::now() + Duration::from_millis(200)).min(deadline);
-        if watch_for(&watch, mark.as_bytes(), until).await? {
+        if in_target.seen(until.saturating_duration_since(Instant::now())).await {
             arrived = true;
             break;
         }
     }
     if !arrived {
-        arrived = watch_for(&watch, mark.as_bytes(), deadline).await?;
+        arrived = in_target.seen(deadline.saturating_duration_since(Instant::now())).await;
     }
     let reached_firewall = at_firewall.seen(Duration::from_millis(50)).await;
     let raw = format!(
@@ -97,8 +93,18 @@ pub async fn inject(plan: &Injection<'_>, wait: Duration) -> Result<(Arrival, St
     Ok((Arrival { arrived, reached_firewall }, raw))
 }
 
-/// A packet socket for IPv4: link headers are added and removed by the kernel.
-fn packet_socket(nonblocking: bool) -> io::Result<Socket> {
+/// Puts an IP packet on interface `ifindex` of the namespace, addressed to `mac`.
+pub async fn send_frame(
+    ns: &Namespace,
+    ifindex: u32,
+    mac: Vec<u8>,
+    packet: Vec<u8>,
+) -> Result<(), NetnsError> {
+    netns::run_in(ns, move || send_to_mac(&packet_socket()?, ifindex, &mac, &packet)).await
+}
+
+/// A packet socket for IPv4: link headers are added by the kernel.
+fn packet_socket() -> io::Result<Socket> {
     let protocol = i32::from((libc::ETH_P_IP as u16).to_be());
     // SAFETY: plain socket(2); the descriptor is owned by the Socket from here on.
     let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, protocol) };
@@ -106,9 +112,7 @@ fn packet_socket(nonblocking: bool) -> io::Result<Socket> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: fd is a fresh, valid descriptor nobody else owns.
-    let socket = unsafe { Socket::from_raw_fd(fd) };
-    socket.set_nonblocking(nonblocking)?;
-    Ok(socket)
+    Ok(unsafe { Socket::from_raw_fd(fd) })
 }
 
 fn send_to_mac(socket: &Socket, ifindex: u32, mac: &[u8], packet: &[u8]) -> io::Result<()> {
@@ -131,34 +135,6 @@ fn send_to_mac(socket: &Socket, ifindex: u32, mac: &[u8], packet: &[u8]) -> io::
         )
     };
     if sent < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
-}
-
-/// Whether a packet carrying `mark` comes by before `until`.
-async fn watch_for(
-    watch: &tokio::io::unix::AsyncFd<Socket>,
-    mark: &[u8],
-    until: Instant,
-) -> io::Result<bool> {
-    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-    loop {
-        let budget = until.saturating_duration_since(Instant::now());
-        if budget.is_zero() {
-            return Ok(false);
-        }
-        let Ok(guard) = tokio::time::timeout(budget, watch.readable()).await else { return Ok(false) };
-        let mut guard = guard?;
-        match guard.try_io(|fd| fd.get_ref().recv(&mut buf)) {
-            Ok(Ok(n)) => {
-                // SAFETY: recv initialised the first `n` bytes.
-                let data: Vec<u8> = buf[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
-                if data.windows(mark.len()).any(|w| w == mark) {
-                    return Ok(true);
-                }
-            }
-            Ok(Err(e)) => return Err(e),
-            Err(_would_block) => continue,
-        }
-    }
 }
 
 /// An IPv4 UDP packet (no UDP checksum, which IPv4 allows).

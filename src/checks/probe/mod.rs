@@ -5,8 +5,11 @@
 //! its own packets ([`icmp`], [`transport`], [`http`], [`dns`], [`dhcp`]). Where the
 //! engine gives no namespace, or the state lives in a daemon (OSPF), it runs the
 //! node's own tools through [`LabAccess::exec`] and reads their output ([`parse`]);
-//! that evidence is marked as one the student could have influenced.
+//! that evidence is marked as one the student could have influenced. Where the node is
+//! not on this host, asbuilt's own probe [`agent`] does the same work inside it; every
+//! probe reaches a node's network through [`net::Net`], whichever way it goes.
 
+pub mod agent;
 mod bgp;
 pub mod dhcp;
 pub mod dns;
@@ -14,6 +17,7 @@ pub mod fresh;
 pub mod http;
 pub mod icmp;
 pub mod inject;
+pub mod net;
 pub mod netlink;
 pub mod netns;
 mod ospf_detail;
@@ -24,15 +28,18 @@ mod traffic;
 pub mod transport;
 pub mod watch;
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::access::{AccessError, ExecOutput, LabAccess, RunAs};
 use super::model::{Influence, ProbeSpec};
 use super::observation::Observation;
 use super::outcome::Evidence;
-use netns::NetnsError;
-use transport::Listeners;
+use crate::design::Transport;
+use agent::Session;
+use net::{Listener, Net};
+use netns::{Namespace, NetnsError};
 
 /// What a probe saw, and the evidence for it.
 #[derive(Debug, Clone)]
@@ -53,6 +60,9 @@ pub enum ProbeError {
     /// This probe needs the node's network namespace and the engine gives none.
     #[error("{what} needs the network namespace of {node}, which this engine does not give")]
     NeedsNamespace { what: &'static str, node: String },
+    /// asbuilt's probe agent in a node failed, or could not be started.
+    #[error("asbuilt's probe agent in {node}: {reason}")]
+    Agent { node: String, reason: String },
     /// asbuilt needed a port in a node for itself, and the node uses it already.
     #[error("port {port} in {node} is in use, so asbuilt cannot listen there")]
     PortInUse { node: String, port: u16 },
@@ -61,16 +71,28 @@ pub enum ProbeError {
     Unreadable { node: String, command: String, output: String },
 }
 
-/// Everything probes share during one run: the way into the lab, and the ports asbuilt
-/// listens on.
+/// Everything probes share during one run: the way into the lab, the probe agents
+/// started in its nodes, and the ports asbuilt listens on.
 pub struct Probes<'a> {
     access: &'a dyn LabAccess,
-    listeners: Listeners,
+    /// One agent per node, started at its first use; `None` where none can run.
+    agents: tokio::sync::Mutex<HashMap<String, Option<Arc<Session>>>>,
+    /// Two checks that need asbuilt on the same port of the same node get the same
+    /// listener, and it closes when the last of them is done.
+    listeners: tokio::sync::Mutex<HashMap<(String, Transport, u16), Weak<Listener>>>,
+}
+
+/// What happened when asbuilt tried to listen.
+pub enum Listening {
+    /// asbuilt listens.
+    Asbuilt(Arc<Listener>),
+    /// Something in the node listens there already: the port is the node's own.
+    Taken,
 }
 
 impl<'a> Probes<'a> {
     pub fn new(access: &'a dyn LabAccess) -> Probes<'a> {
-        Probes { access, listeners: Listeners::default() }
+        Probes { access, agents: Default::default(), listeners: Default::default() }
     }
 
     /// Observes what `probe` is about, within `timeout`.
@@ -107,8 +129,39 @@ impl<'a> Probes<'a> {
         }
     }
 
-    fn netns(&self, node: &str) -> Option<PathBuf> {
-        self.access.netns(node)
+    /// The way into a node's network: its namespace from this host, or else the probe
+    /// agent in it; `None` when the engine gives neither.
+    async fn net(&self, node: &str) -> Result<Option<Net>, ProbeError> {
+        if let Some(path) = self.access.netns(node) {
+            return Ok(Some(Net::Local(Namespace::File(path))));
+        }
+        let mut agents = self.agents.lock().await;
+        if let Some(known) = agents.get(node) {
+            return Ok(known.clone().map(Net::Agent));
+        }
+        let session = self.access.agent(node).await?.map(|channel| Session::start(node, channel));
+        agents.insert(node.to_string(), session.clone());
+        Ok(session.map(Net::Agent))
+    }
+
+    /// [`Probes::net`] for a probe that cannot do without: `what` names it in the error.
+    async fn need_net(&self, node: &str, what: &'static str) -> Result<Net, ProbeError> {
+        self.net(node).await?.ok_or_else(|| ProbeError::NeedsNamespace { what, node: node.to_string() })
+    }
+
+    /// Listens on `port` of every address of `node` (shared with any check listening
+    /// there already), or reports that the node itself does.
+    pub async fn listen(&self, node: &str, protocol: Transport, port: u16) -> Result<Listening, ProbeError> {
+        let net = self.need_net(node, "listening on a port for a check").await?;
+        let key = (node.to_string(), protocol, port);
+        let mut open = self.listeners.lock().await;
+        if let Some(existing) = open.get(&key).and_then(Weak::upgrade) {
+            return Ok(Listening::Asbuilt(existing));
+        }
+        let Some(listener) = net.listen(protocol, port).await? else { return Ok(Listening::Taken) };
+        let listener = Arc::new(listener);
+        open.insert(key, Arc::downgrade(&listener));
+        Ok(Listening::Asbuilt(listener))
     }
 
     /// Runs a node's own command as root; the evidence says so.

@@ -1,4 +1,5 @@
-//! Entering a node's network namespace from the host.
+//! Entering a node's network namespace from the host, or working in the one asbuilt
+//! is in already (the probe agent, started inside a node).
 //!
 //! `setns` changes the namespace of the calling thread only, so the work runs on a
 //! fresh thread that is thrown away afterwards: no pooled thread ever carries a lab's
@@ -9,7 +10,7 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Why work in a namespace could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -28,19 +29,44 @@ pub enum NetnsError {
     Work(#[from] io::Error),
 }
 
-/// Runs `work` inside the network namespace at `path` and returns its result.
-pub async fn run_in<T, F>(path: &Path, work: F) -> Result<T, NetnsError>
+/// Where a probe's sockets and netlink reads are made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    /// A node's namespace as a file on this host (`/proc/<pid>/ns/net`), entered for
+    /// the work.
+    File(PathBuf),
+    /// The namespace this process is in: the probe agent's, which runs in the node.
+    /// Entering it would need `CAP_SYS_ADMIN`, which a node's kind may not have.
+    Current,
+}
+
+impl Namespace {
+    fn shown(&self) -> PathBuf {
+        match self {
+            Namespace::File(path) => path.clone(),
+            Namespace::Current => PathBuf::from("/proc/self/ns/net"),
+        }
+    }
+}
+
+/// Runs `work` inside the network namespace `ns` and returns its result.
+pub async fn run_in<T, F>(ns: &Namespace, work: F) -> Result<T, NetnsError>
 where
     T: Send + 'static,
     F: FnOnce() -> io::Result<T> + Send + 'static,
 {
-    let file = File::open(path).map_err(|source| NetnsError::Open { path: path.to_path_buf(), source })?;
+    let file = match ns {
+        Namespace::File(path) => {
+            Some(File::open(path).map_err(|source| NetnsError::Open { path: path.clone(), source })?)
+        }
+        Namespace::Current => None,
+    };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let owned = path.to_path_buf();
+    let owned = ns.shown();
     let spawned = std::thread::Builder::new().name("asbuilt-netns".into()).spawn(move || {
         // SAFETY: setns with a valid namespace fd affects only this thread, which
         // ends when `work` returns.
-        let entered = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+        let entered = file.map_or(0, |f| unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) });
         let result = if entered != 0 {
             Err(NetnsError::Enter { path: owned, source: io::Error::last_os_error() })
         } else {
@@ -49,9 +75,9 @@ where
         let _ = tx.send(result);
     });
     if spawned.is_err() {
-        return Err(NetnsError::Thread { path: path.to_path_buf() });
+        return Err(NetnsError::Thread { path: ns.shown() });
     }
-    rx.await.map_err(|_| NetnsError::Thread { path: path.to_path_buf() })?
+    rx.await.map_err(|_| NetnsError::Thread { path: ns.shown() })?
 }
 
 /// Hands a socket made in a namespace to tokio, for sockets tokio has no type for (raw

@@ -2,12 +2,10 @@
 //! greetings, asked for by asbuilt itself from inside the nodes.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-
-use super::{Gathered, ProbeError, Probes, by_asbuilt, dhcp, dns, http, parse, transport};
+use super::net::Net;
+use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, http, parse};
 use crate::checks::model::{ProbeSpec, url_host};
 use crate::checks::observation::{DnsFacts, Observation, PortFact};
 use crate::checks::outcome::Evidence;
@@ -31,13 +29,10 @@ pub async fn gather(
             Ok(Gathered { observation: Observation::Dns(result), evidence })
         }
         ProbeSpec::Dhcp { server, client, .. } => {
-            let ns = probes.netns(&client.node).ok_or_else(|| ProbeError::NeedsNamespace {
-                what: "a DHCP check",
-                node: client.node.clone(),
-            })?;
+            let net = probes.need_net(&client.node, "a DHCP check").await?;
             // No server runs: said at once, rather than after waiting for an offer.
-            if let Some(server_ns) = probes.netns(server)
-                && !transport::listening(&server_ns, Transport::Udp, 67).await?
+            if let Some(server_net) = probes.net(server).await?
+                && !server_net.listening(Transport::Udp, 67).await?
             {
                 let evidence = by_asbuilt(
                     format!("the UDP sockets in the network namespace of {server}"),
@@ -45,7 +40,7 @@ pub async fn gather(
                 );
                 return Ok(Gathered { observation: Observation::Dhcp(None), evidence: vec![evidence] });
             }
-            let offer = dhcp::discover(&ns, &client.interface, timeout).await?;
+            let offer = net.dhcp_discover(&client.interface, timeout).await?;
             let evidence = by_asbuilt(
                 format!("DHCPDISCOVER by asbuilt from {client}, in the network namespace of {}", client.node),
                 format!("{offer:?}"),
@@ -67,8 +62,8 @@ async fn web(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     let host = url_host(url).unwrap_or("").to_string();
-    let ns = probes.netns(from).filter(|_| url.starts_with("http://"));
-    let Some(ns) = ns else {
+    let net = if url.starts_with("http://") { probes.net(from).await? } else { None };
+    let Some(net) = net else {
         // https, or no way in: the node's curl does it. (`-X HEAD` would wait for a body
         // that never comes; `--head` does not.)
         let secs = timeout.as_secs().max(1).to_string();
@@ -99,10 +94,8 @@ async fn web(
         }
     };
     let to = SocketAddr::new(address, url_port(url));
-    let result = match transport::connect(&ns, to, timeout).await? {
-        Ok(stream) => http::request(stream, method, &host, &http::url_path(url), timeout)
-            .await
-            .map_err(|e| e.to_string()),
+    let result = match net.http(to, method, &host, &http::url_path(url), timeout).await? {
+        Ok(page) => page,
         Err(fact) => Err(describe_refusal(&fact)),
     };
     let raw = match &result {
@@ -146,7 +139,7 @@ async fn lookup(
             }
         }
     };
-    let Some(ns) = probes.netns(from) else {
+    let Some(net) = probes.net(from).await? else {
         let secs = timeout.as_secs().max(1).to_string();
         let at = format!("@{server}");
         let argv = ["dig", &format!("+time={secs}"), "+tries=1", &at, name, kind.name()];
@@ -155,7 +148,7 @@ async fn lookup(
         let facts = parse::dig(&out.stdout, server).ok_or_else(|| "no answer".to_string());
         return Ok((facts, evidence));
     };
-    let (result, raw) = query(&ns, server, name, kind, timeout).await?;
+    let (result, raw) = query(&net, server, name, kind, timeout).await?;
     evidence.push(by_asbuilt(
         format!(
             "DNS query for the {kind} records of {name} from the network namespace of {from} to {server}"
@@ -166,7 +159,7 @@ async fn lookup(
 }
 
 async fn query(
-    ns: &Path,
+    net: &Net,
     server: IpAddr,
     name: &str,
     kind: RecordKind,
@@ -174,7 +167,7 @@ async fn query(
 ) -> Result<(Result<DnsFacts, String>, String), ProbeError> {
     let id = super::fresh::echo_id();
     let (fact, reply) =
-        transport::exchange(ns, SocketAddr::new(server, 53), dns::query(id, name, kind), timeout).await?;
+        net.exchange_fresh(SocketAddr::new(server, 53), dns::query(id, name, kind), timeout).await?;
     if fact != PortFact::Open {
         let why = describe_refusal(&fact);
         return Ok((Err(why.clone()), why));
@@ -205,7 +198,7 @@ async fn ssh(
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let Some(ns) = probes.netns(node) else {
+    let Some(net) = probes.net(node).await? else {
         let secs = timeout.as_secs().max(1).to_string();
         let script = format!("exec 3<>/dev/tcp/{}/{}; head -n 1 <&3", to.ip(), to.port());
         let (out, evidence) = probes
@@ -218,18 +211,8 @@ async fn ssh(
         };
         return Ok(Gathered { observation: Observation::Ssh(greeting), evidence: vec![evidence] });
     };
-    let greeting = match transport::connect(&ns, to, timeout).await? {
-        Ok(mut stream) => {
-            let mut buf = vec![0u8; 256];
-            match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => {
-                    Ok(String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string())
-                }
-                Ok(Ok(_)) => Err("the server closed the connection without a greeting".to_string()),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err("no greeting in time".to_string()),
-            }
-        }
+    let greeting = match net.greeting(to, timeout).await? {
+        Ok(line) => line,
         Err(fact) => Err(describe_refusal(&fact)),
     };
     let raw = match &greeting {

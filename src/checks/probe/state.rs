@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Gathered, ProbeError, Probes, by_asbuilt, netlink, netns, parse};
+use super::{Gathered, ProbeError, Probes, by_asbuilt, parse};
 use crate::checks::access::RunAs;
 use crate::checks::model::ProbeSpec;
 use crate::checks::observation::{Observation, RouteFact};
@@ -65,9 +65,8 @@ async fn address(
     interface: &str,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    if let Some(ns) = probes.netns(node) {
-        let name = interface.to_string();
-        let (facts, raw) = netns::run_in(&ns, move || netlink::interface(&name)).await?;
+    if let Some(net) = probes.net(node).await? {
+        let (facts, raw) = net.interface(interface).await?;
         let evidence = by_asbuilt(format!("netlink in the network namespace of {node}"), raw);
         return Ok(Gathered { observation: Observation::Interface(facts), evidence: vec![evidence] });
     }
@@ -79,8 +78,8 @@ async fn address(
 }
 
 async fn routes(probes: &Probes<'_>, node: &str, timeout: Duration) -> Result<Gathered, ProbeError> {
-    if let Some(ns) = probes.netns(node) {
-        let (routes, raw) = netns::run_in(&ns, netlink::routes).await?;
+    if let Some(net) = probes.net(node).await? {
+        let (routes, raw) = net.routes().await?;
         let evidence = by_asbuilt(format!("netlink in the network namespace of {node}"), raw);
         return Ok(Gathered { observation: Observation::Routes(routes), evidence: vec![evidence] });
     }
@@ -101,9 +100,8 @@ async fn vlans(
     port: &str,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    if let Some(ns) = probes.netns(switch) {
-        let name = port.to_string();
-        let (vlans, raw) = netns::run_in(&ns, move || netlink::bridge_vlans(&name)).await?;
+    if let Some(net) = probes.net(switch).await? {
+        let (vlans, raw) = net.bridge_vlans(port).await?;
         let evidence =
             by_asbuilt(format!("netlink (bridge VLANs) in the network namespace of {switch}"), raw);
         return Ok(Gathered { observation: Observation::Vlans(vlans), evidence: vec![evidence] });

@@ -4,11 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::icmp::{self, Burst};
-use super::transport::{self, Listening};
-use super::watch::{FlowKey, KeyKind, Watch};
-use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, fresh, inject, parse};
-use super::{netlink, netns};
+use super::icmp::Burst;
+use super::net::Net;
+use super::watch::{FlowKey, KeyKind, Sought};
+use super::{Gathered, Listening, ProbeError, Probes, by_asbuilt, dns, fresh, inject, parse};
 use crate::checks::derive::texts::t;
 use crate::checks::model::{Enforcement, ListenAt, ProbeSpec};
 use crate::checks::observation::{Observation, PortFact};
@@ -55,10 +54,7 @@ pub async fn gather(
             nat(probes, from, target, SocketAddr::new(to.address, *port), timeout).await
         }
         ProbeSpec::Inject { from, firewall, source, to, target, port } => {
-            let needs = |node: &str| ProbeError::NeedsNamespace {
-                what: "a firewall check by injection",
-                node: node.to_string(),
-            };
+            const WHAT: &str = "a firewall check by injection";
             let (IpAddr::V4(source), IpAddr::V4(destination)) = (*source, to.address) else {
                 return Err(ProbeError::Unreadable {
                     node: firewall.node.clone(),
@@ -66,15 +62,15 @@ pub async fn gather(
                     output: "injection is IPv4 only".into(),
                 });
             };
-            let from_netns = probes.netns(&from.node).ok_or_else(|| needs(&from.node))?;
-            let firewall_netns = probes.netns(&firewall.node).ok_or_else(|| needs(&firewall.node))?;
-            let target_netns = probes.netns(target).ok_or_else(|| needs(target))?;
+            let from_net = probes.need_net(&from.node, WHAT).await?;
+            let firewall_net = probes.need_net(&firewall.node, WHAT).await?;
+            let target_net = probes.need_net(target, WHAT).await?;
             let plan = inject::Injection {
                 from,
-                from_netns: &from_netns,
+                from_net: &from_net,
                 firewall,
-                firewall_netns: &firewall_netns,
-                target_netns: &target_netns,
+                firewall_net: &firewall_net,
+                target_net: &target_net,
                 source,
                 destination,
                 port: *port,
@@ -86,7 +82,7 @@ pub async fn gather(
             );
             let deliverable = match arrival {
                 inject::Arrival { arrived: false, reached_firewall: true } => {
-                    Some(reaches(&firewall_netns, to.address).await?)
+                    Some(reaches(&firewall_net, to.address).await?)
                 }
                 _ => None,
             };
@@ -120,18 +116,18 @@ async fn unaddressed_end(
     to: &Endpoint,
     address: IpAddr,
 ) -> Result<Option<Text>, ProbeError> {
-    let addresses = |ep: &Endpoint| {
-        let (ns, name) = (probes.netns(&ep.node), ep.interface.clone());
-        async move {
-            match ns {
-                Some(ns) => netns::run_in(&ns, move || netlink::interface(&name))
-                    .await
-                    .map(|(facts, _)| Some(facts.map(|f| f.addresses).unwrap_or_default())),
-                None => Ok(None),
+    async fn addresses(probes: &Probes<'_>, ep: &Endpoint) -> Result<Option<Vec<ipnet::IpNet>>, ProbeError> {
+        match probes.net(&ep.node).await? {
+            Some(net) => {
+                let (facts, _) = net.interface(&ep.interface).await?;
+                Ok(Some(facts.map(|f| f.addresses).unwrap_or_default()))
             }
+            None => Ok(None),
         }
+    }
+    let (Some(near), Some(far)) = (addresses(probes, from).await?, addresses(probes, to).await?) else {
+        return Ok(None);
     };
-    let (Some(near), Some(far)) = (addresses(from).await?, addresses(to).await?) else { return Ok(None) };
     let missing = if !far.iter().any(|a| a.addr() == address) {
         Some(to)
     } else if !near.iter().any(|a| a.contains(&address)) {
@@ -165,11 +161,8 @@ async fn blocked(
     listen: Option<&ListenAt>,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let needs = |node: &str| ProbeError::NeedsNamespace {
-        what: "a check that traffic is blocked",
-        node: node.to_string(),
-    };
-    let ns = probes.netns(from).ok_or_else(|| needs(from))?;
+    const WHAT: &str = "a check that traffic is blocked";
+    let net = probes.need_net(from, WHAT).await?;
     // Hold asbuilt's listener, if any, for as long as the probe runs: traffic that gets
     // through is then answered, whatever the target itself runs.
     let (_listener, note) = match (listen, &flow) {
@@ -180,40 +173,40 @@ async fn blocked(
     let (key, bound) = match &flow {
         Flow::Echo => (FlowKey { dst: to, kind: KeyKind::Echo { id: fresh::echo_id() } }, None),
         Flow::Port(addr, protocol) => {
-            let bound = transport::bind_fresh(&ns, *protocol, *addr).await?;
+            let bound = net.bind_fresh(*protocol, *addr).await?;
             let kind = match protocol {
-                Transport::Tcp => KeyKind::Tcp { src_port: bound.port, dst_port: addr.port() },
-                Transport::Udp => KeyKind::Udp { src_port: bound.port, dst_port: addr.port() },
+                Transport::Tcp => KeyKind::Tcp { src_port: bound.port(), dst_port: addr.port() },
+                Transport::Udp => KeyKind::Udp { src_port: bound.port(), dst_port: addr.port() },
             };
             (FlowKey { dst: to, kind }, Some(bound))
         }
     };
     let watch_at = match stopped {
-        Some(e) => Some(Watch::start(&probes.netns(&e.at).ok_or_else(|| needs(&e.at))?, key).await?),
+        Some(e) => Some(probes.need_net(&e.at, WHAT).await?.watch(Sought::Flow(key)).await?),
         None => None,
     };
     let target = stopped.and_then(|e| e.target.as_ref()).filter(|t| stopped.is_some_and(|e| e.at != **t));
     let watch_target = match target {
-        Some(t) => Some(Watch::start(&probes.netns(t).ok_or_else(|| needs(t))?, key).await?),
+        Some(t) => Some(probes.need_net(t, WHAT).await?.watch(Sought::Flow(key)).await?),
         None => None,
     };
     let (reply, said) = match (flow, bound) {
         (Flow::Echo, _) => {
             let KeyKind::Echo { id } = key.kind else { unreachable!("an echo key") };
-            let facts = icmp::ping(&ns, to, id, SILENCE).await?;
+            let facts = net.ping(to, id, SILENCE).await?;
             let said = format!("{} echo requests sent, {} answered", facts.sent, facts.received);
             (Observation::Pings(facts), said)
         }
         (Flow::Port(addr, Transport::Tcp), Some(bound)) => {
-            let fact = match transport::connect_bound(bound, addr, timeout).await? {
-                Ok(_stream) => PortFact::Open,
+            let fact = match net.connect(bound, addr, timeout).await? {
+                Ok(_) => PortFact::Open,
                 Err(fact) => fact,
             };
             let said = format!("TCP connect from port {} to {addr}: {fact:?}", key_port(&key));
             (Observation::Port(fact), said)
         }
         (Flow::Port(addr, _), Some(bound)) => {
-            let (fact, _) = transport::exchange_bound(bound, addr, udp_payload(addr), timeout).await?;
+            let (fact, _) = net.exchange(bound, addr, udp_payload(addr), timeout).await?;
             let said = format!("UDP datagram from port {} to {addr}: {fact:?}", key_port(&key));
             (Observation::Port(fact), said)
         }
@@ -237,8 +230,7 @@ async fn blocked(
     // the target, or its missing route, not its policy, stopped the traffic.
     let deliverable = match (stopped, reached, arrived) {
         (Some(e), Some(true), Some(false)) if target.is_some() => {
-            let at_ns = probes.netns(&e.at).ok_or_else(|| needs(&e.at))?;
-            Some(reaches(&at_ns, to).await?)
+            Some(reaches(&probes.need_net(&e.at, WHAT).await?, to).await?)
         }
         _ => None,
     };
@@ -266,8 +258,8 @@ async fn blocked(
 }
 
 /// Whether a node gets an answer from `to`: the control that its side of the path works.
-async fn reaches(netns: &std::path::Path, to: IpAddr) -> Result<bool, ProbeError> {
-    Ok(icmp::ping(netns, to, fresh::echo_id(), REACH).await?.received > 0)
+async fn reaches(net: &Net, to: IpAddr) -> Result<bool, ProbeError> {
+    Ok(net.ping(to, fresh::echo_id(), REACH).await?.received > 0)
 }
 
 fn key_port(key: &FlowKey) -> u16 {
@@ -292,12 +284,8 @@ async fn listen_for(
     probes: &Probes<'_>,
     at: &ListenAt,
     protocol: Transport,
-) -> Result<(Option<std::sync::Arc<transport::Listener>>, String), ProbeError> {
-    let ns = probes.netns(&at.node).ok_or_else(|| ProbeError::NeedsNamespace {
-        what: "listening on a port for a firewall check",
-        node: at.node.clone(),
-    })?;
-    Ok(match probes.listeners.listen(&ns, protocol, at.port).await? {
+) -> Result<(Option<std::sync::Arc<super::net::Listener>>, String), ProbeError> {
+    Ok(match probes.listen(&at.node, protocol, at.port).await? {
         Listening::Asbuilt(l) => (Some(l), format!(" (asbuilt listened on {}:{} itself)", at.node, at.port)),
         Listening::Taken => (None, format!(" ({} itself listens on {})", at.node, at.port)),
     })
@@ -310,8 +298,8 @@ async fn ping(
     burst: Burst,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    if let Some(ns) = probes.netns(from) {
-        let facts = icmp::ping(&ns, to, fresh::echo_id(), burst).await?;
+    if let Some(net) = probes.net(from).await? {
+        let facts = net.ping(to, fresh::echo_id(), burst).await?;
         let raw = format!(
             "{} sent, {} received, round trips {:?} ms{}",
             facts.sent,
@@ -338,8 +326,8 @@ async fn traceroute(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     const MAX_HOPS: u32 = 16;
-    if let Some(ns) = probes.netns(from) {
-        let facts = icmp::traceroute(&ns, to, MAX_HOPS, Duration::from_millis(700), timeout).await?;
+    if let Some(net) = probes.net(from).await? {
+        let facts = net.traceroute(to, MAX_HOPS, Duration::from_millis(700), timeout).await?;
         let raw = facts
             .hops
             .iter()
@@ -371,27 +359,11 @@ async fn port_probe(
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
     // Hold the listener for as long as the probe runs.
-    let mut note = String::new();
-    let _listener = match listen {
-        Some(at) => {
-            let ns = probes.netns(&at.node).ok_or_else(|| ProbeError::NeedsNamespace {
-                what: "listening on a port for a firewall check",
-                node: at.node.clone(),
-            })?;
-            match probes.listeners.listen(&ns, protocol, at.port).await? {
-                Listening::Asbuilt(l) => {
-                    note = format!(" (asbuilt listened on {}:{} itself)", at.node, at.port);
-                    Some(l)
-                }
-                Listening::Taken => {
-                    note = format!(" ({} itself listens on {})", at.node, at.port);
-                    None
-                }
-            }
-        }
-        None => None,
+    let (_listener, note) = match listen {
+        Some(at) => listen_for(probes, at, protocol).await?,
+        None => (None, String::new()),
     };
-    let Some(ns) = probes.netns(from) else {
+    let Some(net) = probes.net(from).await? else {
         if protocol == Transport::Udp || listen.is_some() {
             return Err(ProbeError::NeedsNamespace {
                 what: "a UDP or firewall port check",
@@ -401,8 +373,8 @@ async fn port_probe(
         return tcp_by_bash(probes, from, to, timeout).await;
     };
     let fact = match protocol {
-        Transport::Tcp => match transport::connect(&ns, to, timeout).await? {
-            Ok(_stream) => PortFact::Open,
+        Transport::Tcp => match net.connect_fresh(to, timeout).await? {
+            Ok(_) => PortFact::Open,
             Err(fact) => fact,
         },
         Transport::Udp => {
@@ -413,7 +385,7 @@ async fn port_probe(
             } else {
                 b"asbuilt-check".to_vec()
             };
-            transport::exchange(&ns, to, payload, timeout).await?.0
+            net.exchange_fresh(to, payload, timeout).await?.0
         }
     };
     let evidence = by_asbuilt(
@@ -457,19 +429,16 @@ async fn nat(
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let needs = |node: &str| ProbeError::NeedsNamespace { what: "a NAT check", node: node.to_string() };
-    let target_ns = probes.netns(target).ok_or_else(|| needs(target))?;
-    let from_ns = probes.netns(from).ok_or_else(|| needs(from))?;
-    let listener = match probes.listeners.listen(&target_ns, Transport::Tcp, to.port()).await? {
+    let from_net = probes.need_net(from, "a NAT check").await?;
+    let listener = match probes.listen(target, Transport::Tcp, to.port()).await? {
         Listening::Asbuilt(l) => l,
         Listening::Taken => return Err(ProbeError::PortInUse { node: target.to_string(), port: to.port() }),
     };
-    let connected = transport::connect(&from_ns, to, timeout).await?;
+    let connected = from_net.connect_fresh(to, timeout).await?;
     let (observation, raw) = match connected {
-        Ok(stream) => {
-            let local = stream.local_addr().ok();
+        Ok(local) => {
             // The listener notes the peer when it accepts; the client may be quicker.
-            let seen = listener.wait_for(Duration::from_millis(500), |_| true).await;
+            let seen = listener.first_peer(Duration::from_millis(500)).await;
             let raw = format!(
                 "{from} connected from {}; {target} saw the connection come from {}",
                 local.map_or("?".into(), |a| a.to_string()),

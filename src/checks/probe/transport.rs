@@ -2,11 +2,9 @@
 //! connecting to a port, exchanging a datagram, and listening where a check needs
 //! something to answer.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -14,7 +12,7 @@ use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::netns::{self, NetnsError};
+use super::netns::{self, Namespace, NetnsError};
 use crate::checks::observation::PortFact;
 use crate::design::Transport;
 
@@ -44,7 +42,7 @@ fn port_fact(err: &io::Error) -> PortFact {
 /// Whether anything in the namespace listens on `port` (any address, either family):
 /// read from the kernel's socket tables as the namespace sees them. Lets a probe say at
 /// once that no server runs, instead of waiting out its time for an answer.
-pub async fn listening(netns: &Path, protocol: Transport, port: u16) -> Result<bool, NetnsError> {
+pub async fn listening(netns: &Namespace, protocol: Transport, port: u16) -> Result<bool, NetnsError> {
     netns::run_in(netns, move || {
         let tables: &[&str] = match protocol {
             Transport::Tcp => &["tcp", "tcp6"],
@@ -82,7 +80,7 @@ pub struct Bound {
 }
 
 /// Makes a socket of `protocol` for talking to `to`, bound to a fresh source port.
-pub async fn bind_fresh(netns: &Path, protocol: Transport, to: SocketAddr) -> Result<Bound, NetnsError> {
+pub async fn bind_fresh(netns: &Namespace, protocol: Transport, to: SocketAddr) -> Result<Bound, NetnsError> {
     netns::run_in(netns, move || {
         let (kind, proto) = match protocol {
             Transport::Tcp => (Type::STREAM, Protocol::TCP),
@@ -109,7 +107,7 @@ pub async fn bind_fresh(netns: &Path, protocol: Transport, to: SocketAddr) -> Re
 /// Opens a TCP connection from the namespace, from a fresh source port; `Err` carries
 /// what the port did instead.
 pub async fn connect(
-    netns: &Path,
+    netns: &Namespace,
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Result<TcpStream, PortFact>, NetnsError> {
@@ -134,7 +132,7 @@ pub async fn connect_bound(
 /// Sends one datagram from the namespace, from a fresh source port, and waits for an
 /// answer.
 pub async fn exchange(
-    netns: &Path,
+    netns: &Namespace,
     to: SocketAddr,
     payload: Vec<u8>,
     timeout: Duration,
@@ -184,16 +182,12 @@ impl Drop for Listener {
 }
 
 impl Listener {
-    /// Waits until a peer from which `accept` says yes has come, or `timeout` passes.
-    pub async fn wait_for(
-        &self,
-        timeout: Duration,
-        accept: impl Fn(&SocketAddr) -> bool,
-    ) -> Option<SocketAddr> {
+    /// The first peer that came, waiting up to `timeout` for one.
+    pub async fn first_peer(&self, timeout: Duration) -> Option<SocketAddr> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.arrived.notified();
-            if let Some(p) = self.peers.lock().expect("not poisoned").iter().find(|p| accept(p)) {
+            if let Some(p) = self.peers.lock().expect("not poisoned").first() {
                 return Some(*p);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -203,41 +197,13 @@ impl Listener {
     }
 }
 
-/// Listeners shared between checks running at the same time: two checks that need
-/// asbuilt on the same port of the same node get the same listener, and it closes
-/// when the last of them is done.
-#[derive(Default)]
-pub struct Listeners {
-    open: tokio::sync::Mutex<HashMap<(PathBuf, Transport, u16), Weak<Listener>>>,
-}
-
-/// What happened when asbuilt tried to listen.
-pub enum Listening {
-    /// asbuilt listens.
-    Asbuilt(Arc<Listener>),
-    /// Something in the node listens there already: the port is the node's own.
-    Taken,
-}
-
-impl Listeners {
-    /// Listens on `port` of every address in the namespace, or reports that the node
-    /// itself already does.
-    pub async fn listen(
-        &self,
-        netns: &Path,
-        protocol: Transport,
-        port: u16,
-    ) -> Result<Listening, NetnsError> {
-        let key = (netns.to_path_buf(), protocol, port);
-        let mut open = self.open.lock().await;
-        if let Some(existing) = open.get(&key).and_then(Weak::upgrade) {
-            return Ok(Listening::Asbuilt(existing));
-        }
-        let bound = netns::run_in(netns, move || bind_any(protocol, port)).await?;
-        let Some(socket) = bound else { return Ok(Listening::Taken) };
-        let listener = Arc::new(serve(socket, protocol)?);
-        open.insert(key, Arc::downgrade(&listener));
-        Ok(Listening::Asbuilt(listener))
+/// Listens on `port` of every address in the namespace; `None` when something in the
+/// node listens there already (the port is the node's own).
+pub async fn listen(ns: &Namespace, protocol: Transport, port: u16) -> Result<Option<Listener>, NetnsError> {
+    let bound = netns::run_in(ns, move || bind_any(protocol, port)).await?;
+    match bound {
+        Some(socket) => Ok(Some(serve(socket, protocol)?)),
+        None => Ok(None),
     }
 }
 

@@ -13,7 +13,6 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::net::IpAddr;
 use std::os::fd::FromRawFd;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -21,17 +20,17 @@ use std::time::Duration;
 use socket2::Socket;
 use tokio::task::JoinHandle;
 
-use super::netns::{self, NetnsError};
+use super::netns::{self, Namespace, NetnsError};
 
 /// What identifies one probe's packets: the destination and the fresh identifier or
 /// source port the probe chose (see [`super::fresh`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FlowKey {
     pub dst: IpAddr,
     pub kind: KeyKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyKind {
     /// An ICMP or ICMPv6 echo request with this identifier.
     Echo {
@@ -70,6 +69,24 @@ impl FlowKey {
     }
 }
 
+/// What a watch looks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Sought {
+    /// A packet of one probe's flow.
+    Flow(FlowKey),
+    /// A packet carrying these bytes (an injected packet's mark).
+    Mark(Vec<u8>),
+}
+
+impl Sought {
+    pub fn matches(&self, packet: &[u8]) -> bool {
+        match self {
+            Sought::Flow(key) => key.matches(packet),
+            Sought::Mark(mark) => !mark.is_empty() && packet.windows(mark.len()).any(|w| w == mark),
+        }
+    }
+}
+
 /// The transport protocol, destination and transport header of an IPv4 or IPv6 packet
 /// (IPv6 extension headers are not followed: asbuilt's probes send none).
 fn ip_header(packet: &[u8]) -> Option<(u8, IpAddr, &[u8])> {
@@ -101,7 +118,7 @@ impl Drop for Watch {
 
 impl Watch {
     /// Starts watching every interface of the node whose namespace is `netns`.
-    pub async fn start(netns: &Path, key: FlowKey) -> Result<Watch, NetnsError> {
+    pub async fn start(netns: &Namespace, sought: Sought) -> Result<Watch, NetnsError> {
         let socket = netns::register(netns::run_in(netns, packet_socket).await?)?;
         let seen = Arc::new(AtomicBool::new(false));
         let flag = seen.clone();
@@ -113,7 +130,7 @@ impl Watch {
                     Ok(Ok(n)) => {
                         // SAFETY: recv initialised the first `n` bytes.
                         let data: Vec<u8> = buf[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
-                        if key.matches(&data) {
+                        if sought.matches(&data) {
                             flag.store(true, Ordering::SeqCst);
                             return;
                         }
