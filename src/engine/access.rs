@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Engine, EngineError};
-use crate::checks::access::{AccessError, ExecOutput, LabAccess, RunAs};
+use crate::checks::access::{AccessError, AgentChannel, ExecOutput, LabAccess, RunAs};
 use crate::plan::InstanceId;
 
 /// One instance, as the check runner sees it. It owns its handle on the engine, so a
@@ -81,5 +81,16 @@ impl LabAccess for InstanceAccess {
 
     fn netns(&self, node: &str) -> Option<PathBuf> {
         self.namespaces.get(node).cloned()
+    }
+
+    async fn agent(&self, node: &str) -> Result<Option<AgentChannel>, AccessError> {
+        self.engine.agent(&self.instance, node).await.map_err(|e| match e {
+            EngineError::NoSuchNode { .. } => AccessError::NoSuchNode(node.to_string()),
+            e => AccessError::Exec {
+                node: node.to_string(),
+                command: "asbuilt probe-agent".into(),
+                reason: e.to_string(),
+            },
+        })
     }
 }

@@ -373,6 +373,17 @@ pub trait Engine: Send + Sync {
     /// itself; `None` where the engine's nodes are not on this host.
     async fn netns(&self, instance: &InstanceId, node: &str) -> Result<Option<PathBuf>, EngineError>;
 
+    /// Starts asbuilt's probe agent in a node's network namespace, for an engine whose
+    /// nodes are not on this host (`netns` gives `None`); `None` where it cannot.
+    async fn agent(
+        &self,
+        instance: &InstanceId,
+        node: &str,
+    ) -> Result<Option<crate::checks::access::AgentChannel>, EngineError> {
+        let _ = (instance, node);
+        Ok(None)
+    }
+
     /// Removes everything of an instance, also of a half-built one. Goes on after an
     /// error and reports them all.
     async fn destroy(&self, instance: &InstanceId) -> DestroyReport;
