@@ -1,4 +1,4 @@
-//! `asbuilt images build` and `asbuilt images list`.
+//! `asbuilt images build`, `list`, `prune` and `push`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,6 +27,23 @@ enum ImagesCommand {
     List(ListArgs),
     /// Remove images that older recipes built (a container still using one keeps it).
     Prune,
+    /// Push the images to a registry a Kubernetes cluster pulls from, building missing
+    /// ones first. Each keeps its tag (its recipe hash) under the prefix:
+    /// REGISTRY/asbuilt/router:<hash>. A registry that wants an account gets
+    /// $ASBUILT_REGISTRY_USER and $ASBUILT_REGISTRY_PASSWORD.
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+struct PushArgs {
+    /// The registry and path to push under: host[:port][/path].
+    #[arg(long, value_name = "PREFIX")]
+    registry: crate::images::RegistryPrefix,
+
+    /// Push only this kind's image. Repeat for several. Default: every node image and
+    /// the fabric.
+    #[arg(long = "kind", value_name = "KIND", value_parser = clap::builder::PossibleValuesParser::new(images::BUILTIN_IMAGES))]
+    kinds: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +85,7 @@ pub fn run(args: ImagesArgs) -> ExitCode {
             ImagesCommand::Build(args) => build(args).await,
             ImagesCommand::List(args) => list(args).await,
             ImagesCommand::Prune => prune().await,
+            ImagesCommand::Push(args) => push(args).await,
         }
     });
     match result {
@@ -163,6 +181,24 @@ async fn prune() -> Result<(), ImageError> {
         pruned.kept.len(),
         pruned.leftovers
     );
+    Ok(())
+}
+
+async fn push(args: PushArgs) -> Result<(), ImageError> {
+    let started = Instant::now();
+    let names: Vec<&str> = if args.kinds.is_empty() {
+        images::BUILTIN_IMAGES.to_vec()
+    } else {
+        args.kinds.iter().map(String::as_str).collect()
+    };
+    let docker = images::connect().await?;
+    let progress = Progress::for_stderr();
+    let pushed =
+        images::push_images(&docker, &names, &args.registry, &BuildOptions::from_env(), &progress).await?;
+    for reference in &pushed {
+        println!("pushed {reference}");
+    }
+    println!("{} images pushed to {} in {}", pushed.len(), args.registry, images::seconds(started.elapsed()));
     Ok(())
 }
 

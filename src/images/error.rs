@@ -52,6 +52,17 @@ pub enum ImageError {
         command: String,
     },
 
+    /// The registry refused a push, or could not be reached.
+    #[error("push image {image} to {registry}: {message}")]
+    Push {
+        /// The reference under the registry prefix.
+        image: String,
+        /// The registry's host and port.
+        registry: String,
+        /// What Docker or the registry said.
+        message: String,
+    },
+
     /// A step of a Dockerfile failed during a build.
     #[error("build image {image}: {step} failed: {message}{}\nfull log: {}", Tail(.tail), .log.display())]
     BuildStep {

@@ -26,7 +26,9 @@ mod build;
 mod error;
 mod progress;
 mod prune;
+mod push;
 pub mod recipe;
+mod source;
 mod status;
 
 use std::path::PathBuf;
@@ -39,7 +41,9 @@ use futures_util::stream::FuturesUnordered;
 pub use error::ImageError;
 pub use progress::{BuildEvent, BuildObserver, LiveProgress, PlainProgress, Progress, Silent, seconds};
 pub use prune::{Pruned, outdated_images, prune_outdated};
+pub use push::push_images;
 pub use recipe::{BUILTIN_IMAGES, Builder, ImageSpec, catalog};
+pub use source::{ImageSource, RegistryPrefix};
 pub use status::{ImageStatus, image_statuses, total_unique_size};
 
 /// The Debian mirror used when none is configured.
@@ -102,10 +106,7 @@ pub async fn connect() -> Result<Docker, ImageError> {
 /// `switch` or `fabric` gives `asbuilt/<name>:<recipe-hash>`; any other name gives `None`
 /// (a custom image is used by the name the topology gives).
 pub fn image_ref(kind_name: &str) -> Option<String> {
-    if !BUILTIN_IMAGES.contains(&kind_name) {
-        return None;
-    }
-    recipe::find(kind_name).map(ImageSpec::reference)
+    ImageSource::Local.reference(kind_name)
 }
 
 /// The exact command that builds the named images, for messages that tell a person what
