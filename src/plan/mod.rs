@@ -15,6 +15,7 @@ mod ospf_detail;
 mod rip;
 pub mod script;
 mod services;
+pub mod tunnel;
 
 use serde::{Deserialize, Serialize};
 
