@@ -15,7 +15,7 @@ use crate::engine::docker::DockerEngine;
 use crate::engine::{DeployProgress, DeployRequest, Engine, EngineError, save};
 use crate::images::Progress;
 use crate::kind::NodeKind;
-use crate::plan::{InstanceId, LinkSetting, plan};
+use crate::plan::{CableTransport, InstanceId, LinkSetting, plan};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -35,6 +35,17 @@ pub struct DeployArgs {
     /// How many nodes to create and configure at the same time.
     #[arg(long, default_value_t = 8)]
     workers: usize,
+    /// How the cables reach the fabric: veth pairs, or VXLAN tunnels over an underlay
+    /// network of the instance's own (as on a cluster; see docs/engine.md).
+    #[arg(long, value_enum, default_value_t = Transport::Veth)]
+    transport: Transport,
+}
+
+/// `--transport`, in the command line's words.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Transport {
+    Veth,
+    Vxlan,
 }
 
 #[derive(Debug, Args)]
@@ -173,7 +184,11 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         None if args.solution => InstanceId::for_solution(&design.lab, args.student.as_deref()),
         None => InstanceId::for_lab(&design.lab, args.student.as_deref()),
     };
-    let plan = plan(&design, instance.clone());
+    let mut plan = plan(&design, instance.clone());
+    plan.transport = match args.transport {
+        Transport::Veth => CableTransport::Veth,
+        Transport::Vxlan => CableTransport::Vxlan,
+    };
     with_engine(|engine| async move {
         let progress = Lines { started: Instant::now() };
         let request = DeployRequest { plan: &plan, design: &design, workers: args.workers };

@@ -136,6 +136,7 @@ mod tests {
             }],
             links: Vec::new(),
             needs_vlans: false,
+            transport: Default::default(),
         }
     }
 

@@ -41,6 +41,22 @@ pub struct Plan {
     /// Whether the lab uses VLANs (tagged subinterfaces or VLAN-filtering switches),
     /// which not every kernel supports.
     pub needs_vlans: bool,
+    /// How the cables reach the fabric. An engine's choice, not the lab's: `plan` gives
+    /// veth pairs, and a deploy may ask for VXLAN ([`tunnel`]).
+    #[serde(default)]
+    pub transport: CableTransport,
+}
+
+/// How a node's cable ends reach the fabric's bridges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CableTransport {
+    /// A veth pair per cable end, between namespaces of one host.
+    #[default]
+    Veth,
+    /// A VXLAN tunnel per cable end over an underlay network, as across the hosts of a
+    /// cluster.
+    Vxlan,
 }
 
 impl Plan {
@@ -196,6 +212,7 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
         segments,
         links: faults::link_settings(design),
         needs_vlans,
+        transport: CableTransport::Veth,
     }
 }
 

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use super::script::Script;
+use super::script::{Script, quote};
 use super::{Plan, PortPlan};
 
 /// The underlay interface's name in a node, out of the way of the topology's names.
@@ -82,14 +82,25 @@ pub fn node_script(plan: &Plan, node: &str, underlay: &Underlay, fabric: Ipv4Add
     let table = UNDERLAY_TABLE.to_string();
     let address = underlay.address.to_string();
     script.step(&format!("move the underlay {} out of the lab's way", underlay.interface));
+    // Routes are deleted one by one first: the kernel drops a downed link's routes
+    // without a word, and a routing daemon that already saw them (zebra, with the
+    // runtime's default route) would go on preferring a route that is gone.
+    for family in ["-4", "-6"] {
+        script.raw(format!(
+            "ip {family} route flush table main dev {} 2>/dev/null || true",
+            quote(&underlay.interface)
+        ));
+    }
     if underlay.interface != ul {
         script.run(&["ip", "link", "set", &underlay.interface, "down"]);
         script.run(&["ip", "link", "set", &underlay.interface, "name", ul]);
     }
+    // No IPv6 link-local address either: nothing of the lab's IPv6 runs over it.
+    script.raw(format!("ip link set {ul} down && ip link set {ul} addrgenmode none 2>/dev/null || true"));
     script.run(&["ip", "link", "set", ul, "up"]);
-    // Taking the link down dropped its routes but the connected one, which `up` brings
-    // back; it goes to the underlay's table too.
+    // `up` brings back the connected routes; they go to the underlay's table.
     script.raw(format!("ip route del {} dev {ul} table main 2>/dev/null || true", underlay.subnet()));
+    script.raw(format!("ip -6 route flush table main dev {ul} 2>/dev/null || true"));
     script.run(&["ip", "route", "replace", &underlay.subnet(), "dev", ul, "src", &address, "table", &table]);
     if let Some(gateway) = underlay.gateway {
         script.run(&[
@@ -110,7 +121,7 @@ pub fn node_script(plan: &Plan, node: &str, underlay: &Underlay, fabric: Ipv4Add
     for port in plan.segments.iter().flat_map(|s| s.ports.iter()).filter(|p| p.endpoint.node == node) {
         script.step(&format!("cable end {}", port.endpoint));
         let name = &port.endpoint.interface;
-        script.raw(format!("ip link del {} 2>/dev/null || true", super::script::quote(name)));
+        script.raw(format!("ip link del {} 2>/dev/null || true", quote(name)));
         script.run(&vxlan(name, vni(plan, port), ul, underlay.address, fabric));
         script.run(&["ip", "link", "set", name, "up"]);
     }
@@ -133,7 +144,7 @@ pub fn fabric_script(
             .get(&port.endpoint.node)
             .ok_or_else(|| format!("{} has no underlay address", port.endpoint.node))?;
         script.step(&format!("tunnel for {}", port.endpoint));
-        script.raw(format!("ip link del {} 2>/dev/null || true", super::script::quote(&port.port)));
+        script.raw(format!("ip link del {} 2>/dev/null || true", quote(&port.port)));
         script.run(&vxlan(&port.port, vni(plan, port), &fabric.interface, fabric.address, *node));
     }
     Ok(script.render())

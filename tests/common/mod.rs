@@ -64,9 +64,19 @@ pub struct Deployed {
 
 impl Deployed {
     pub async fn new(design: Design, name: &str) -> Deployed {
+        Deployed::with_transport(design, name, asbuilt::plan::CableTransport::Veth).await
+    }
+
+    /// Deploys with the cables as `transport` says (veth pairs, or VXLAN tunnels).
+    pub async fn with_transport(
+        design: Design,
+        name: &str,
+        transport: asbuilt::plan::CableTransport,
+    ) -> Deployed {
         let engine = engine().await;
         let instance = InstanceId::parse(name).unwrap();
-        let plan = plan(&design, instance.clone());
+        let mut plan = plan(&design, instance.clone());
+        plan.transport = transport;
         let request = DeployRequest { plan: &plan, design: &design, workers: 8 };
         engine.deploy(request, &Quiet).await.unwrap_or_else(|e| panic!("deploy {name}: {e}"));
         Deployed { engine: Arc::new(engine), instance, plan, design }

@@ -18,13 +18,15 @@ use crate::engine::disks::Disk;
 use crate::engine::labels::{self, INSTANCE};
 use crate::engine::{EngineError, NodeState};
 use crate::kind::{FABRIC_CAPABILITIES, Limits};
-use crate::plan::{InstanceId, NodePlan, Plan};
+use crate::plan::{CableTransport, InstanceId, NodePlan, Plan};
 
 /// The fabric needs little: bridges, and a relay per impaired cable.
 const FABRIC_LIMITS: Limits = Limits::new(128, 0.5, 256, 64);
 
 /// Creates and starts a node's container on no network: its only interfaces will be
-/// the cables asbuilt gives it. `writable` are the folders that come from its disk.
+/// the cables asbuilt gives it (in VXLAN mode: on the instance's underlay alone, which
+/// the node's init step takes out of the lab's view). `writable` are the folders that
+/// come from its disk.
 pub async fn create_node(
     docker: &Docker,
     plan: &Plan,
@@ -53,6 +55,7 @@ pub async fn create_node(
     let writable: Vec<&str> = writable.iter().map(String::as_str).collect();
     let host_config = HostConfig {
         sysctls: Some(node.sysctls.iter().cloned().collect::<HashMap<_, _>>()),
+        network_mode: Some(network_mode(plan)),
         ..confined(Confined {
             capabilities: &node.capabilities,
             no_new_privileges: node.no_new_privileges,
@@ -88,6 +91,7 @@ pub async fn create_fabric(
             ("net.ipv6.conf.all.disable_ipv6".to_string(), "1".to_string()),
             ("net.ipv6.conf.default.disable_ipv6".to_string(), "1".to_string()),
         ])),
+        network_mode: Some(network_mode(plan)),
         ..confined(Confined {
             capabilities: &capabilities,
             no_new_privileges: true,
@@ -105,6 +109,14 @@ pub async fn create_fabric(
         ..Default::default()
     };
     create_and_start(docker, &name, body, "the fabric").await
+}
+
+/// The network a container of the plan starts on: none, or its instance's underlay.
+fn network_mode(plan: &Plan) -> String {
+    match plan.transport {
+        CableTransport::Veth => "none".into(),
+        CableTransport::Vxlan => super::underlay::network(&plan.instance),
+    }
 }
 
 /// What one container is allowed, as `confined` turns it into Docker's terms.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files, startup};
+use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files, startup, underlay};
 use crate::confine;
 use crate::engine::disks::Disk;
 use crate::engine::health::InfraProblem;
@@ -19,7 +19,7 @@ use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError, Instan
 use crate::images;
 use crate::plan::InstanceId;
 use crate::plan::script::failed_step;
-use crate::plan::{ImageChoice, NodePlan, Plan, PortPlan, fabric};
+use crate::plan::{CableTransport, ImageChoice, NodePlan, Plan, PortPlan, fabric};
 
 /// How long a node may take to answer after it is configured. FRR and dnsmasq answer
 /// within seconds; the margin is for a loaded school server.
@@ -265,6 +265,9 @@ async fn build(
     let images = Images::ensure(engine, plan).await?;
 
     progress.step("fabric");
+    if plan.transport == CableTransport::Vxlan {
+        underlay::create(docker, plan).await?;
+    }
     let instance = plan.instance.as_str();
     let fabric = disk_templates::image_disk(docker, &images.fabric, confine::FABRIC_WRITABLE_DIRS).await?;
     let template = disk_templates::template_for(engine, &images.fabric, &fabric, FABRIC_DISK_MIB).await?;
@@ -464,7 +467,16 @@ where
 
 /// Makes the given cables: a veth pair per cable end, one end in the node under the
 /// interface's name, the other in the fabric under the port's name.
+/// Makes the cable ends `ports`, in whichever way the plan's transport says.
 async fn cable(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) -> Result<(), EngineError> {
+    match plan.transport {
+        CableTransport::Veth => veth_cables(engine, plan, ports).await,
+        CableTransport::Vxlan => underlay::cable(&engine.docker, plan, ports).await,
+    }
+}
+
+/// A veth pair per cable end, made on the host and moved into the node and the fabric.
+async fn veth_cables(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) -> Result<(), EngineError> {
     let docker = &engine.docker;
     let fabric_pid = containers::pid(docker, &labels::fabric_container(&plan.instance)).await?;
     let mut pids: Vec<(&str, u32)> = Vec::new();

@@ -1,4 +1,4 @@
-//! Removing instances: every container, volume and stranded cable, found by label and
+//! Removing instances: every container, volume, network and stranded cable, found by label and
 //! by name, going on after errors and reporting them all.
 
 use std::collections::HashMap;
@@ -58,6 +58,10 @@ async fn remove(engine: &Cleanup, instance: Option<&InstanceId>) -> DestroyRepor
         Err(e) => report.errors.push(e.to_string()),
     }
     remove_volumes(engine, instance, &mut report).await;
+    // The underlay (VXLAN mode) once no container is on it any more.
+    if let Err(errors) = super::underlay::remove(&engine.docker, instance).await {
+        report.errors.extend(errors);
+    }
     // Disks last: their volumes and containers must be gone first. Every instance that
     // has a disk is removed by `destroy --all`, also one whose containers a crash never
     // made.

@@ -10,6 +10,7 @@ mod exec;
 mod files;
 mod health;
 mod startup;
+mod underlay;
 
 use std::path::PathBuf;
 use std::time::Duration;
