@@ -5,8 +5,10 @@
 //!     cargo bench --bench checks           # the measurement: three runs each, medians
 //!     cargo test --bench checks            # one quick run of each, as a smoke test
 //!
-//! With `--bench` the same suite also runs against the same lab deployed on the Docker
-//! engine. Figures go into docs/checks.md as ratios; absolute times depend on the machine.
+//! The complete lab is graded a second time through asbuilt's probe agents, with no
+//! namespace for asbuilt to enter. With `--bench` the same suite also runs against the
+//! same lab deployed on the Docker engine, cabled with veth pairs and with VXLAN. Figures
+//! go into docs/checks.md as ratios; absolute times depend on the machine.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -24,7 +26,7 @@ use asbuilt::engine::access::InstanceAccess;
 use asbuilt::engine::docker::DockerEngine;
 use asbuilt::engine::{DeployRequest, Engine, Quiet};
 use asbuilt::images::Silent;
-use asbuilt::plan::{InstanceId, plan};
+use asbuilt::plan::{CableTransport, InstanceId, plan};
 use asbuilt::topology::Source;
 
 const CHECKS: usize = 50;
@@ -124,16 +126,35 @@ fn main() {
             let serial = measuring || stage == Stage::Complete;
             let figures = measure(&suite, built.lab.as_ref(), &names, stage, rounds, serial).await;
             report(&format!("network namespaces, {label} lab"), figures);
+            if stage == Stage::Complete {
+                // The same, with asbuilt allowed into no namespace: its probe agent in
+                // every node does the work (as on Kubernetes).
+                let agents = support::netns_lab::AgentOnly::new(built.lab.as_ref());
+                let (_, through_agents) = measure(&suite, &agents, &names, stage, rounds, false).await;
+                let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+                println!(
+                    "network namespaces, complete lab, through probe agents: {CHECKS} checks all at once {:.0} ms, {:.2}x in-process",
+                    ms(through_agents),
+                    through_agents.as_secs_f64() / figures.1.as_secs_f64()
+                );
+            }
         }
         if measuring {
             // The same suite against the same lab on the Docker engine, as `asbuilt check` runs it.
             let engine = std::sync::Arc::new(
                 DockerEngine::connect(Box::new(Silent)).await.expect("the Docker engine is reachable"),
             );
-            for (stage, label) in [(Stage::Complete, "complete"), (Stage::Blank, "blank")] {
-                let instance = InstanceId::parse(&format!("bench-checks-{label}")).expect("a valid name");
+            let runs = [
+                (Stage::Complete, "complete", CableTransport::Veth),
+                (Stage::Blank, "blank", CableTransport::Veth),
+                (Stage::Complete, "complete, VXLAN", CableTransport::Vxlan),
+            ];
+            for (stage, label, transport) in runs {
+                let name = format!("bench-checks-{}", label.replace(", ", "-").to_lowercase());
+                let instance = InstanceId::parse(&name).expect("a valid name");
                 let deployed = if stage == Stage::Blank { blank(&design) } else { design.clone() };
-                let plan = plan(&deployed, instance.clone());
+                let mut plan = plan(&deployed, instance.clone());
+                plan.transport = transport;
                 engine
                     .deploy(DeployRequest { plan: &plan, design: &design, workers: 8 }, &Quiet)
                     .await

@@ -16,7 +16,7 @@ use asbuilt::design::{Design, Lab};
 use asbuilt::engine::docker::DockerEngine;
 use asbuilt::engine::{DeployRequest, Engine, Quiet};
 use asbuilt::images::{self, Silent};
-use asbuilt::plan::{ImageChoice, InstanceId, Plan, plan};
+use asbuilt::plan::{CableTransport, ImageChoice, InstanceId, Plan, plan};
 use asbuilt::topology::Source;
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
@@ -52,13 +52,17 @@ async fn run() {
     }
 
     println!(
-        "| lab | nodes | asbuilt deploy (s) | floor start (s) | ratio | asbuilt destroy (s) | floor remove (s) | ratio |"
+        "| lab | nodes | asbuilt deploy (s) | floor start (s) | ratio | asbuilt destroy (s) | floor remove (s) | ratio | VXLAN deploy (s) | VXLAN / veth |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, design) in &labs {
         let instance = InstanceId::parse(&format!("bench-{name}")).unwrap();
         let plan = plan(design, instance.clone());
+        let mut tunnelled = plan.clone();
+        tunnelled.instance = InstanceId::parse(&format!("bench-{name}-vx")).unwrap();
+        tunnelled.transport = CableTransport::Vxlan;
         let (mut deploy, mut destroy, mut floor_up, mut floor_down) = (vec![], vec![], vec![], vec![]);
+        let mut vxlan = Vec::new();
         for _ in 0..rounds {
             let t = Instant::now();
             engine
@@ -73,18 +77,29 @@ async fn run() {
             let (up, down) = floor(&docker, &plan).await;
             floor_up.push(up);
             floor_down.push(down);
+            let t = Instant::now();
+            engine
+                .deploy(DeployRequest { plan: &tunnelled, design, workers: WORKERS }, &Quiet)
+                .await
+                .expect("deploy over VXLAN");
+            vxlan.push(t.elapsed());
+            let report = engine.destroy(&tunnelled.instance).await;
+            assert!(report.errors.is_empty(), "{:?}", report.errors);
         }
         let (d, fu, x, fd) =
             (median(&mut deploy), median(&mut floor_up), median(&mut destroy), median(&mut floor_down));
+        let vx = median(&mut vxlan);
         println!(
-            "| {name} | {} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {:.1} |",
+            "| {name} | {} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} |",
             plan.nodes.len(),
             d,
             fu,
             d / fu,
             x,
             fd,
-            x / fd
+            x / fd,
+            vx,
+            vx / d
         );
     }
 }

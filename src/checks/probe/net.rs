@@ -35,7 +35,7 @@ pub enum Net {
 /// What a TCP connection or an HTTP request found instead of a server: the port's fact.
 pub type Refused = PortFact;
 
-/// The kernel's interface facts, and the raw text for the evidence.
+/// What was read from the kernel, and its raw text for the evidence.
 pub type Shown<T> = (T, String);
 
 impl Net {

@@ -227,7 +227,7 @@ async fn repair(
         .flat_map(|s| s.ports.iter())
         .filter(|p| broken.iter().any(|n| n.name == p.endpoint.node))
         .collect();
-    cable(engine, plan, &ports).await?;
+    cable(engine, plan, &ports, request.workers).await?;
     let fabric_name = labels::fabric_container(&plan.instance);
     let wiring = if fabric_broken { fabric::wire_script(plan) } else { fabric::attach_script(plan, &ports) };
     run_script(docker, &fabric_name, "fabric", "connect the cables", &wiring).await?;
@@ -295,7 +295,7 @@ async fn build(
 
     progress.step("cables");
     let ports: Vec<&PortPlan> = plan.segments.iter().flat_map(|s| s.ports.iter()).collect();
-    cable(engine, plan, &ports).await?;
+    cable(engine, plan, &ports, workers).await?;
     let fabric_name = labels::fabric_container(&plan.instance);
     run_script(docker, &fabric_name, "fabric", "connect the cables", &fabric::wire_script(plan)).await?;
 
@@ -468,10 +468,15 @@ where
 /// Makes the given cables: a veth pair per cable end, one end in the node under the
 /// interface's name, the other in the fabric under the port's name.
 /// Makes the cable ends `ports`, in whichever way the plan's transport says.
-async fn cable(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) -> Result<(), EngineError> {
+async fn cable(
+    engine: &DockerEngine,
+    plan: &Plan,
+    ports: &[&PortPlan],
+    workers: usize,
+) -> Result<(), EngineError> {
     match plan.transport {
         CableTransport::Veth => veth_cables(engine, plan, ports).await,
-        CableTransport::Vxlan => underlay::cable(&engine.docker, plan, ports).await,
+        CableTransport::Vxlan => underlay::cable(&engine.docker, plan, ports, workers).await,
     }
 }
 

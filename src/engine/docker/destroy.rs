@@ -23,6 +23,8 @@ pub async fn all(engine: &Cleanup) -> DestroyReport {
 
 async fn remove(engine: &Cleanup, instance: Option<&InstanceId>) -> DestroyReport {
     let mut report = DestroyReport::default();
+    // Off the underlay first (VXLAN mode), so that its network can go after them.
+    report.errors.extend(super::underlay::disconnect_all(&engine.docker, instance).await);
     match containers::list(&engine.docker, instance).await {
         Ok(found) => {
             let mut instances: Vec<InstanceId> = found

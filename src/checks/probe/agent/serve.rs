@@ -83,8 +83,11 @@ where
         let (handles, answers) = (handles.clone(), answers.clone());
         tokio::spawn(async move {
             let result = perform(&handles, request.op).await;
-            let line = serde_json::to_string(&Response { id: request.id, result })
-                .unwrap_or_else(|e| format!("{{\"id\":{},\"result\":{{\"Err\":\"{e}\"}}}}", request.id));
+            let line = serde_json::to_string(&Response { id: request.id, result }).unwrap_or_else(|e| {
+                let failed =
+                    Response { id: request.id, result: Err(format!("an answer that is no JSON: {e}")) };
+                serde_json::to_string(&failed).expect("a string answer serializes")
+            });
             let _ = answers.send(line + "\n");
         });
     }
