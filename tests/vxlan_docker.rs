@@ -14,8 +14,13 @@ use asbuilt::plan::tunnel::UNDERLAY_INTERFACE;
 use common::{Deployed, all_prebuilt, example};
 use verdicts::{depending_on, explain, not_passed, student_parts};
 
+/// Every deploy loads the host's guard. The one part of a test that takes the guard
+/// away to see it come back holds this alone; the other tests hold it while they run.
+static DEPLOYS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 async fn example_labs_over_vxlan_score_full_marks_when_built_completely() {
+    let _deploying = DEPLOYS.read().await;
     // OSPF's multicast, a firewall with NAT and injection, DHCP's broadcasts, a switch.
     for (file, name) in [
         ("ospf.yml", "t-vx-ospf"),
@@ -33,6 +38,7 @@ async fn example_labs_over_vxlan_score_full_marks_when_built_completely() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lab_over_vxlan_as_students_get_it_fails_exactly_the_checks_of_their_parts() {
+    let _deploying = DEPLOYS.read().await;
     let design = example("statisch-routeren.yml").design_for(Some("s2"));
     let suite = derive::suite(&design);
     let lab = Deployed::with_transport(design.clone(), "t-vx-part", Vxlan).await;
@@ -54,6 +60,7 @@ fn host_addresses() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_underlay_leads_nowhere_outside_the_lab_even_when_a_student_routes_onto_it() {
+    let deploying = DEPLOYS.read().await;
     let design = all_prebuilt(example("dmz.yml").design_for(None));
     let lab = Deployed::with_transport(design.clone(), "t-vx-isolated", Vxlan).await;
     // The underlay's bridge on the host has no address of either family.
@@ -139,15 +146,36 @@ async fn the_underlay_leads_nowhere_outside_the_lab_even_when_a_student_routes_o
         "the host got a datagram from the lab: {:?}",
         String::from_utf8_lossy(&buf)
     );
-    let guard = std::process::Command::new("nft")
-        .args(["list", "table", "inet", "asbuilt_underlay"])
+    let guarded = || {
+        let out = std::process::Command::new("nft")
+            .args(["list", "table", "inet", "asbuilt_underlay"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("iifname \"asbu*\" drop")
+    };
+    assert!(guarded());
+
+    // The host's nftables do not survive a reboot; recovering the lab cables it again,
+    // and loads the guard again. No other test deploys meanwhile (one would load the
+    // guard too), and only this one attacks the host.
+    drop(deploying);
+    let _alone = DEPLOYS.write().await;
+    let removed = std::process::Command::new("nft")
+        .args(["delete", "table", "inet", "asbuilt_underlay"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&guard.stdout).contains("iifname \"asbu*\" drop"));
+    assert!(removed.status.success() && !guarded());
+    let pc1 = format!("asbuilt.{}.pc1", lab.instance);
+    assert!(std::process::Command::new("docker").args(["rm", "-f", &pc1]).output().unwrap().status.success());
+    let request = asbuilt::engine::DeployRequest { plan: &lab.plan, design: &design, workers: 4 };
+    let done = lab.engine.deploy(request, &asbuilt::engine::Quiet).await.unwrap();
+    assert_eq!(done.repaired, vec!["pc1".to_string()]);
+    assert!(guarded(), "the repair loaded the host's guard again");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_node_that_restarted_gets_its_tunnels_back_and_destroy_leaves_no_network() {
+    let _deploying = DEPLOYS.read().await;
     let design = all_prebuilt(example("eerste-lan.yml").design_for(None));
     let instance;
     {

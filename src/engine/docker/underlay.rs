@@ -264,6 +264,9 @@ pub async fn cable(
     ports: &[&PortPlan],
     workers: usize,
 ) -> Result<(), EngineError> {
+    // Again at every cabling, not only when the network is made: the host's nftables
+    // do not survive its restart, after which `recover` cables the nodes again.
+    guard_host().await?;
     let fabric = place(docker, plan, &labels::fabric_container(&plan.instance)).await?;
     let mut names: Vec<String> = ports.iter().map(|p| p.endpoint.node.clone()).collect();
     names.sort();
