@@ -189,16 +189,7 @@ async fn a_lab_reaches_nothing_outside_itself() {
     let lost = lab.run("isp", "ip route get 192.0.2.99 2>&1").await;
     assert!(!lost.success() && lost.stdout.to_lowercase().contains("unreachable"), "{lost:?}");
     // A listener on the host, on every host address: nothing from the lab arrives.
-    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    // The positive control: the listener does take a connection that can reach it.
-    let _control = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener answers");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while listener.accept().is_err() {
-        assert!(std::time::Instant::now() < deadline, "the listener took no connection from the host itself");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (listener, port) = common::host_listener();
     let host_addresses =
         std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
     let host_addresses: Vec<String> = String::from_utf8_lossy(&host_addresses.stdout)

@@ -71,6 +71,21 @@ fn offer() -> DhcpOffer {
     }
 }
 
+/// pc1 asks for a DHCP offer on its LAN, which srv serves.
+fn dhcp_from_pc1() -> ProbeSpec {
+    ProbeSpec::Dhcp {
+        server: "srv".into(),
+        client: Endpoint { node: "pc1".into(), interface: "eth1".into() },
+        range: DhcpRange {
+            subnet: "10.1.1.0/24".parse().unwrap(),
+            first: "10.1.1.100".parse().unwrap(),
+            last: "10.1.1.200".parse().unwrap(),
+            gateway: None,
+            dns: vec![],
+        },
+    }
+}
+
 /// One probe of every kind that works from outside the node.
 fn probes_from_outside() -> Vec<ProbeSpec> {
     let pc2 = || target("pc2", "10.1.2.10");
@@ -156,17 +171,7 @@ fn probes_from_outside() -> Vec<ProbeSpec> {
             record: Default::default(),
         },
         ProbeSpec::Ssh { node: "pc1".into(), address: addr("10.1.2.10"), port: 22 },
-        ProbeSpec::Dhcp {
-            server: "srv".into(),
-            client: ep("pc1", "eth1"),
-            range: DhcpRange {
-                subnet: "10.1.1.0/24".parse().unwrap(),
-                first: "10.1.1.100".parse().unwrap(),
-                last: "10.1.1.200".parse().unwrap(),
-                gateway: None,
-                dns: vec![],
-            },
-        },
+        dhcp_from_pc1(),
     ]
 }
 
@@ -249,17 +254,7 @@ async fn the_agents_verdicts_are_the_real_ones_not_a_default() {
         Observation::Nat { connected: true, seen_source: Some(addr("10.1.2.1")), failure: None }
     );
     // DHCP: the server's real offer.
-    let dhcp = ProbeSpec::Dhcp {
-        server: "srv".into(),
-        client: Endpoint { node: "pc1".into(), interface: "eth1".into() },
-        range: DhcpRange {
-            subnet: "10.1.1.0/24".parse().unwrap(),
-            first: "10.1.1.100".parse().unwrap(),
-            last: "10.1.1.200".parse().unwrap(),
-            gateway: None,
-            dns: vec![],
-        },
-    };
+    let dhcp = dhcp_from_pc1();
     assert_eq!(probes.gather(&dhcp, timeout).await.unwrap().observation, Observation::Dhcp(Some(offer())));
     // Without the agent (and without namespaces) these probes cannot be done at all:
     // what the agent did above is its own work.

@@ -83,15 +83,7 @@ async fn the_underlay_leads_nowhere_outside_the_lab_even_when_a_student_routes_o
     assert_eq!(String::from_utf8_lossy(&on_bridge.stdout).trim(), "", "no host address on {bridge}");
 
     // A listener on the host, on every address; the positive control that it answers.
-    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let _control = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener answers");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while listener.accept().is_err() {
-        assert!(std::time::Instant::now() < deadline, "the listener took no connection from the host itself");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (listener, port) = common::host_listener();
     let host = host_addresses();
     assert!(!host.is_empty());
 

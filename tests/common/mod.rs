@@ -167,3 +167,19 @@ pub fn address(design: &Design, node: &str, iface: &str) -> String {
         .addr()
         .to_string()
 }
+
+/// A TCP listener on every address of the host, non-blocking, with the positive control
+/// done: a connection from the host itself was taken, so one from a lab would be too.
+/// Returns it and its port.
+pub fn host_listener() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _control = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener answers");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while listener.accept().is_err() {
+        assert!(std::time::Instant::now() < deadline, "the listener took no connection from the host itself");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (listener, port)
+}

@@ -28,13 +28,18 @@ pub fn network(instance: &InstanceId) -> String {
     format!("asbuilt.{instance}.underlay")
 }
 
+/// An instance's name as 32 bits (FNV-1a): its bridge's name, and where its search for
+/// a free subnet starts.
+fn instance_hash(instance: &InstanceId) -> u32 {
+    instance
+        .as_str()
+        .bytes()
+        .fold(0x811c_9dc5, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+}
+
 /// The host's name of that network's bridge: at most 15 characters, so a hash.
 fn bridge(instance: &InstanceId) -> String {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in instance.as_str().bytes() {
-        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
-    }
-    format!("{BRIDGE_PREFIX}{hash:08x}")
+    format!("{BRIDGE_PREFIX}{:08x}", instance_hash(instance))
 }
 
 /// The prefix of every underlay bridge's name on the host.
@@ -103,7 +108,7 @@ fn pool_subnet(index: u32) -> String {
 pub async fn create(docker: &Docker, plan: &Plan) -> Result<(), EngineError> {
     guard_host().await?;
     let bridge = bridge(&plan.instance);
-    let start = u32::from_str_radix(&bridge[BRIDGE_PREFIX.len()..], 16).unwrap_or(0);
+    let start = instance_hash(&plan.instance);
     let mut last_error = None;
     for attempt in 0..TRIES {
         let subnet = pool_subnet(start.wrapping_add(attempt));
