@@ -65,6 +65,28 @@ impl fmt::Display for InfraProblem {
     }
 }
 
+/// A command for the fabric: lists its links, then the ports whose impairment relay is
+/// alive. What it prints goes to [`add_fabric_problems`].
+pub const FABRIC_FACTS: &str = "ip -j link show; echo; echo ---; \
+    for f in /run/asbuilt/impair-*.pid; do [ -s \"$f\" ] && kill -0 \"$(cat \"$f\")\" 2>/dev/null \
+    && basename \"$f\" .pid | sed 's/^impair-//'; done; true";
+
+/// Adds to `problems` (those of the containers) what [`FABRIC_FACTS`] shows wrong with
+/// the cables: a node already found not running loses its cables with it, which is one
+/// problem, not two.
+pub fn add_fabric_problems(problems: &mut Vec<InfraProblem>, record: &super::InstanceRecord, printed: &str) {
+    let (links, relays) = printed.split_once("\n---\n").unwrap_or((printed, ""));
+    let relays: Vec<String> = relays.lines().map(str::to_string).filter(|l| !l.is_empty()).collect();
+    for problem in fabric_problems(&record.plan, &record.links, links.trim(), &relays) {
+        let already = problem.node().is_some_and(|n| {
+            problems.iter().any(|p| matches!(p, InfraProblem::NodeNotRunning { node, .. } if node == n))
+        });
+        if !already {
+            problems.push(problem);
+        }
+    }
+}
+
 /// Judges the fabric's links (the JSON of `ip -j link show` in the fabric) against the
 /// plan and the cables' current settings. `live_relays` are the ports whose impairment
 /// relay runs.

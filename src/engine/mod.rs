@@ -15,6 +15,8 @@ pub mod lock;
 pub mod netlink;
 pub mod node_files;
 pub mod save;
+pub mod startup;
+pub mod steps;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -5,11 +5,9 @@
 
 use std::time::Duration;
 
-use bollard::Docker;
 use futures::StreamExt;
 
-use super::exec;
-use crate::engine::labels;
+use super::steps::{Shell, Target};
 use crate::plan::as_is::{CommandLog, StartupLog, read_startup_output, startup_script};
 use crate::plan::{NodePlan, Plan};
 
@@ -20,7 +18,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 /// time, each node once those it starts after (`startup-after`) have finished; what
 /// each did, in plan order. A node waits only for nodes of `nodes`: when a repair runs
 /// one node's commands again, the others ran theirs long ago.
-pub async fn run(docker: &Docker, plan: &Plan, nodes: &[&NodePlan], workers: usize) -> Vec<StartupLog> {
+pub async fn run(shell: &dyn Shell, plan: &Plan, nodes: &[&NodePlan], workers: usize) -> Vec<StartupLog> {
     let mut waiting: Vec<&NodePlan> = nodes.iter().copied().filter(|n| !n.startup.is_empty()).collect();
     let mut unfinished: Vec<&str> = waiting.iter().map(|n| n.name.as_str()).collect();
     let mut running = futures::stream::FuturesUnordered::new();
@@ -34,7 +32,7 @@ pub async fn run(docker: &Docker, plan: &Plan, nodes: &[&NodePlan], workers: usi
             else {
                 break;
             };
-            running.push(run_one(docker, plan, waiting.remove(i)));
+            running.push(run_one(shell, waiting.remove(i)));
         }
         let Some(log) = running.next().await else { break };
         unfinished.retain(|n| *n != log.node);
@@ -61,11 +59,10 @@ fn not_run(node: &NodePlan, why: &str) -> StartupLog {
     }
 }
 
-async fn run_one(docker: &Docker, plan: &Plan, node: &NodePlan) -> StartupLog {
+async fn run_one(shell: &dyn Shell, node: &NodePlan) -> StartupLog {
     let script = startup_script(&node.startup);
-    let container = labels::node_container(&plan.instance, &node.name);
     let argv = ["sh".to_string(), "-s".to_string()];
-    match exec::run(docker, &container, None, &argv, Some(&script), STARTUP_TIMEOUT).await {
+    match shell.run(Target::Node(&node.name), &argv, Some(&script), STARTUP_TIMEOUT).await {
         Ok(out) => {
             let mut log = read_startup_output(&node.name, &node.startup, &out.stdout);
             if !out.success() && log.commands.iter().all(|c| c.status.is_some()) {

@@ -5,31 +5,25 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use bollard::Docker;
-use futures::{StreamExt, TryStreamExt};
-
-use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, exec, files, startup, underlay};
+use super::shell::DockerShell;
+use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, underlay};
 use crate::confine;
 use crate::engine::disks::Disk;
 use crate::engine::health::InfraProblem;
 use crate::engine::labels;
 use crate::engine::lock::InstanceLock;
 use crate::engine::netlink::HostLinks;
+use crate::engine::startup;
+use crate::engine::steps::{self, Target, run_script};
 use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError, InstanceRecord};
 use crate::images;
 use crate::plan::InstanceId;
-use crate::plan::script::failed_step;
 use crate::plan::{CableTransport, ImageChoice, NodePlan, Plan, PortPlan, fabric};
 
-/// How long a node may take to answer after it is configured. FRR and dnsmasq answer
-/// within seconds; the margin is for a loaded school server.
-const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// The fabric's disk: its record and scratch space. Node names start with a letter, so
 /// this name never meets one.
 pub(super) const FABRIC_DISK: &str = "_fabric";
 const FABRIC_DISK_MIB: u64 = 64;
-/// How long one configuration script may run.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub async fn deploy(
     engine: &DockerEngine,
@@ -205,7 +199,7 @@ async fn repair(
         containers::create_fabric(docker, plan, &images.fabric, &disk).await?;
     }
     progress.step("nodes");
-    for_each_of(&broken, request.workers, |node| {
+    steps::for_each_of(&broken, request.workers, |node| {
         let image = images.of(node);
         async move {
             let name = labels::node_container(&plan.instance, &node.name);
@@ -228,26 +222,25 @@ async fn repair(
         .filter(|p| broken.iter().any(|n| n.name == p.endpoint.node))
         .collect();
     cable(engine, plan, &ports, request.workers).await?;
-    let fabric_name = labels::fabric_container(&plan.instance);
+    let shell = DockerShell { docker, instance: &plan.instance };
     let wiring = if fabric_broken { fabric::wire_script(plan) } else { fabric::attach_script(plan, &ports) };
-    run_script(docker, &fabric_name, "fabric", "connect the cables", &wiring).await?;
+    run_script(&shell, Target::Fabric, "connect the cables", &wiring).await?;
     for port in &ports {
         let setting = record.link_setting(&port.endpoint);
         if !setting.is_default() {
             let segment = plan.segment_of(port);
             let script = fabric::link_script(segment, port, setting);
-            run_script(docker, &fabric_name, "fabric", &format!("set cable end {}", port.endpoint), &script)
-                .await?;
+            run_script(&shell, Target::Fabric, &format!("set cable end {}", port.endpoint), &script).await?;
         }
     }
     progress.step("configuration");
     // The files asbuilt wrote at deploy are on the node's disk still, possibly changed
     // by the student since: only the scripts run again.
-    configure(docker, plan, &broken, request.workers, false, progress).await?;
-    *startup_logs = startup::run(docker, plan, &broken, request.workers).await;
-    apply_faults(docker, plan, &broken, request.workers).await?;
+    steps::configure(&shell, &broken, request.workers, false, progress).await?;
+    *startup_logs = startup::run(&shell, plan, &broken, request.workers).await;
+    steps::apply_faults(&shell, &broken, request.workers).await?;
     progress.step("waiting for the nodes to answer");
-    wait_ready(docker, plan, &broken, request.workers, progress).await?;
+    steps::wait_ready(&shell, &broken, request.workers, progress).await?;
     Ok(broken.iter().map(|n| n.name.clone()).collect())
 }
 
@@ -275,7 +268,7 @@ async fn build(
     containers::create_fabric(docker, plan, &images.fabric, &fabric_disk).await?;
 
     progress.step("nodes");
-    for_each_of(&all, workers, |node| {
+    steps::for_each_of(&all, workers, |node| {
         let image = images.of(node);
         async move {
             let own_files = confine::own_files(&node.name);
@@ -294,17 +287,17 @@ async fn build(
     .await?;
 
     progress.step("cables");
+    let shell = DockerShell { docker, instance: &plan.instance };
     let ports: Vec<&PortPlan> = plan.segments.iter().flat_map(|s| s.ports.iter()).collect();
     cable(engine, plan, &ports, workers).await?;
-    let fabric_name = labels::fabric_container(&plan.instance);
-    run_script(docker, &fabric_name, "fabric", "connect the cables", &fabric::wire_script(plan)).await?;
+    run_script(&shell, Target::Fabric, "connect the cables", &fabric::wire_script(plan)).await?;
 
     progress.step("configuration");
-    configure(docker, plan, &all, workers, true, progress).await?;
+    steps::configure(&shell, &all, workers, true, progress).await?;
     if plan.nodes.iter().any(|n| !n.startup.is_empty()) {
         progress.step("startup commands");
     }
-    let startup_logs = startup::run(docker, plan, &all, workers).await;
+    let startup_logs = startup::run(&shell, plan, &all, workers).await;
     for log in startup_logs.iter().filter(|l| !l.succeeded()) {
         progress.node(&log.node, "a startup command failed (see `asbuilt startup-log`)");
     }
@@ -312,21 +305,11 @@ async fn build(
     if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
         progress.step("faults");
     }
-    apply_faults(docker, plan, &all, workers).await?;
-    for (endpoint, setting) in &plan.links {
-        let port = plan.port_of(endpoint).expect("faults name cabled interfaces");
-        run_script(
-            docker,
-            &fabric_name,
-            "fabric",
-            &format!("apply a fault to {endpoint}"),
-            &fabric::link_script(plan.segment_of(port), port, *setting),
-        )
-        .await?;
-    }
+    steps::apply_faults(&shell, &all, workers).await?;
+    steps::apply_cable_faults(&shell, plan).await?;
 
     progress.step("waiting for the nodes to answer");
-    wait_ready(docker, plan, &all, workers, progress).await?;
+    steps::wait_ready(&shell, &all, workers, progress).await?;
 
     let record = InstanceRecord {
         plan: plan.clone(),
@@ -360,55 +343,6 @@ fn enable_frr_daemons(disk: &Disk, daemons: &[String]) -> Result<(), EngineError
         .collect();
     // Written in place: the file keeps FRR's owner and mode.
     std::fs::write(&path, edited).map_err(io)
-}
-
-/// Configures nodes: their files (when `with_files`) and scripts, then what needs the
-/// others configured first (DHCP clients).
-async fn configure(
-    docker: &Docker,
-    plan: &Plan,
-    nodes: &[&NodePlan],
-    workers: usize,
-    with_files: bool,
-    progress: &dyn DeployProgress,
-) -> Result<(), EngineError> {
-    for_each_of(nodes, workers, |node| async move {
-        let container = labels::node_container(&plan.instance, &node.name);
-        if with_files {
-            files::upload(docker, &container, &node.files).await?;
-        }
-        if let Some(script) = &node.configure {
-            run_script(docker, &container, &node.name, "configure", script).await?;
-        }
-        progress.node(&node.name, "configured");
-        Ok(())
-    })
-    .await?;
-    for_each_of(nodes, workers, |node| async move {
-        if let Some(script) = &node.after_all {
-            let container = labels::node_container(&plan.instance, &node.name);
-            run_script(docker, &container, &node.name, "configure", script).await?;
-        }
-        Ok(())
-    })
-    .await
-}
-
-/// The faults inside nodes (stopped services, shut interfaces).
-async fn apply_faults(
-    docker: &Docker,
-    plan: &Plan,
-    nodes: &[&NodePlan],
-    workers: usize,
-) -> Result<(), EngineError> {
-    for_each_of(nodes, workers, |node| async move {
-        if let Some(script) = &node.break_faults {
-            let container = labels::node_container(&plan.instance, &node.name);
-            run_script(docker, &container, &node.name, "apply a fault", script).await?;
-        }
-        Ok(())
-    })
-    .await
 }
 
 /// The image references a plan needs: every builtin image it uses (built when
@@ -453,20 +387,6 @@ impl Images {
     }
 }
 
-/// Runs `work` for each of `nodes`, at most `workers` at a time, stopping at the first
-/// error.
-async fn for_each_of<'p, F, Fut>(nodes: &[&'p NodePlan], workers: usize, work: F) -> Result<(), EngineError>
-where
-    F: Fn(&'p NodePlan) -> Fut,
-    Fut: std::future::Future<Output = Result<(), EngineError>>,
-{
-    futures::stream::iter(nodes.iter().map(|n| Ok::<_, EngineError>(*n)))
-        .try_for_each_concurrent(workers.max(1), work)
-        .await
-}
-
-/// Makes the given cables: a veth pair per cable end, one end in the node under the
-/// interface's name, the other in the fabric under the port's name.
 /// Makes the cable ends `ports`, in whichever way the plan's transport says.
 async fn cable(
     engine: &DockerEngine,
@@ -509,84 +429,4 @@ async fn veth_cables(engine: &DockerEngine, plan: &Plan, ports: &[&PortPlan]) ->
             .map_err(EngineError::backend(doing))?;
     }
     Ok(())
-}
-
-/// Runs a script in a container through `sh -s`, so it never lands on the node's disk.
-/// A failure names the step the script was in and what it printed.
-pub async fn run_script(
-    docker: &Docker,
-    container: &str,
-    node: &str,
-    doing: &str,
-    script: &str,
-) -> Result<(), EngineError> {
-    let argv = ["sh".to_string(), "-s".to_string()];
-    let output = exec::run(docker, container, None, &argv, Some(script), SCRIPT_TIMEOUT).await?;
-    if output.success() {
-        return Ok(());
-    }
-    let step = failed_step(&output.stdout).unwrap_or("start").to_string();
-    let said: Vec<&str> = output
-        .stderr
-        .lines()
-        .chain(output.stdout.lines())
-        .filter(|l| !l.starts_with("asbuilt-step: "))
-        .collect();
-    let tail = said.iter().rev().take(6).rev().cloned().collect::<Vec<_>>().join(" / ");
-    Err(EngineError::Script {
-        doing: doing.to_string(),
-        node: node.to_string(),
-        step,
-        output: if tail.is_empty() { format!("exit status {}", output.exit_code) } else { tail },
-    })
-}
-
-/// Waits until each node's readiness script succeeds.
-async fn wait_ready(
-    docker: &Docker,
-    plan: &Plan,
-    nodes: &[&NodePlan],
-    workers: usize,
-    progress: &dyn DeployProgress,
-) -> Result<(), EngineError> {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    let waits: Vec<_> =
-        nodes.iter().map(|node| wait_node_ready(docker, plan, node, deadline, progress)).collect();
-    let late: Vec<String> = futures::stream::iter(waits)
-        .buffer_unordered(workers)
-        .filter_map(|late| async move { late })
-        .collect()
-        .await;
-    if late.is_empty() {
-        Ok(())
-    } else {
-        Err(EngineError::NotReady { nodes: late.join(", "), seconds: READY_TIMEOUT.as_secs() })
-    }
-}
-
-/// Waits for one node; its name if it did not answer by the deadline.
-async fn wait_node_ready(
-    docker: &Docker,
-    plan: &Plan,
-    node: &NodePlan,
-    deadline: Instant,
-    progress: &dyn DeployProgress,
-) -> Option<String> {
-    let Some(script) = &node.ready else {
-        progress.node(&node.name, "ready");
-        return None;
-    };
-    let container = labels::node_container(&plan.instance, &node.name);
-    let argv = ["sh".to_string(), "-s".to_string()];
-    while Instant::now() < deadline {
-        if let Ok(out) =
-            exec::run(docker, &container, None, &argv, Some(script), Duration::from_secs(10)).await
-            && out.success()
-        {
-            progress.node(&node.name, "ready");
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    Some(node.name.clone())
 }

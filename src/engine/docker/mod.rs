@@ -9,7 +9,7 @@ pub mod doctor;
 mod exec;
 mod files;
 mod health;
-mod startup;
+mod shell;
 mod underlay;
 
 use std::path::PathBuf;
@@ -23,6 +23,7 @@ use super::health::InfraProblem;
 use super::labels::{self, NODE, ROLE};
 use super::lock::Locks;
 use super::netlink::HostLinks;
+use super::steps;
 use super::{
     DeployProgress, DeployRequest, Deployed, DestroyReport, Engine, EngineError, ExecOutput, InstanceRecord,
     InstanceState, InstanceSummary, NodeState, NodeStatus, Terminal,
@@ -300,14 +301,9 @@ impl Engine for DockerEngine {
             .ok_or_else(no_link)?;
         let port = segment.ports.iter().find(|p| &p.endpoint == endpoint).ok_or_else(no_link)?;
         let script = fabric::link_script(segment, port, setting);
-        deploy::run_script(
-            &self.docker,
-            &labels::fabric_container(instance),
-            "fabric",
-            &format!("set cable end {endpoint}"),
-            &script,
-        )
-        .await?;
+        let shell = shell::DockerShell { docker: &self.docker, instance };
+        steps::run_script(&shell, steps::Target::Fabric, &format!("set cable end {endpoint}"), &script)
+            .await?;
         record.links.retain(|(e, _)| e != endpoint);
         if !setting.is_default() {
             record.links.push((endpoint.clone(), setting));

@@ -17,9 +17,10 @@ use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest, NetworkDisconnectR
 use bollard::query_parameters::ListNetworksOptionsBuilder;
 use futures::{StreamExt, TryStreamExt};
 
-use super::deploy::run_script;
+use super::shell::DockerShell;
 use crate::engine::EngineError;
 use crate::engine::labels::{self, INSTANCE};
+use crate::engine::steps::{Target, run_script};
 use crate::plan::tunnel::{self, Underlay};
 use crate::plan::{InstanceId, Plan, PortPlan};
 
@@ -283,8 +284,8 @@ pub async fn cable(
         .await?;
     let script = tunnel::fabric_script(plan, ports, &fabric, &nodes)
         .map_err(|why| EngineError::Backend { doing: "tunnel the cables".into(), source: why.into() })?;
-    run_script(docker, &labels::fabric_container(&plan.instance), "fabric", "tunnel the cables", &script)
-        .await
+    let shell = DockerShell { docker, instance: &plan.instance };
+    run_script(&shell, Target::Fabric, "tunnel the cables", &script).await
 }
 
 /// Runs a node's init step; its underlay address.
@@ -297,7 +298,8 @@ async fn init_step(
     let container = labels::node_container(&plan.instance, &node);
     let underlay = place(docker, plan, &container).await?;
     let script = tunnel::node_script(plan, &node, &underlay, fabric);
-    run_script(docker, &container, &node, "make the cable ends as tunnels", &script).await?;
+    let shell = DockerShell { docker, instance: &plan.instance };
+    run_script(&shell, Target::Node(&node), "make the cable ends as tunnels", &script).await?;
     Ok((node, underlay.address))
 }
 
