@@ -8,6 +8,7 @@ pub mod as_is;
 mod bgp;
 pub mod fabric;
 pub mod faults;
+pub mod files_script;
 mod frr;
 pub mod instance;
 mod nft;

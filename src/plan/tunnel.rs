@@ -112,6 +112,9 @@ pub fn node_script(plan: &Plan, node: &str, underlay: &Underlay, fabric: Ipv4Add
             &gateway.to_string(),
             "dev",
             ul,
+            // The gateway need not be in the pod's subnet (a /32 with a link-local
+            // gateway, as some CNIs give).
+            "onlink",
             "table",
             &table,
         ]);
