@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::Outcome;
-use super::engine::with_engine;
+use super::engine::with_docker;
 use crate::engine::docker::doctor::{self, Verdict};
 
 #[derive(Debug, Args)]
@@ -17,7 +17,7 @@ pub struct DoctorArgs {
 }
 
 pub fn doctor(args: &DoctorArgs) -> Outcome {
-    with_engine(|engine| async move {
+    with_docker(|engine| async move {
         let findings = doctor::examine(&engine, !args.no_self_test).await;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&findings).expect("findings serialize"));

@@ -11,9 +11,11 @@ use super::Outcome;
 use super::topology::load_lab;
 use crate::design::Endpoint;
 use crate::engine::access::InstanceAccess;
+use crate::engine::choice::{EngineConfig, EngineKind, SeccompKind};
 use crate::engine::docker::DockerEngine;
+use crate::engine::kubernetes::manifests;
 use crate::engine::{DeployProgress, DeployRequest, Engine, EngineError, save};
-use crate::images::Progress;
+use crate::images::{Progress, RegistryPrefix};
 use crate::kind::NodeKind;
 use crate::plan::{CableTransport, InstanceId, LinkSetting, plan};
 
@@ -39,6 +41,75 @@ pub struct DeployArgs {
     /// network of the instance's own (as on a cluster; see docs/engine.md).
     #[arg(long, value_enum, default_value_t = Transport::Veth)]
     transport: Transport,
+    /// Build nothing: print every object the Kubernetes engine would create (with
+    /// `--engine kubernetes`), for review or `kubectl apply`.
+    #[arg(long)]
+    dry_run: bool,
+    /// What a dry run prints in.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DryRunFormat::Yaml, requires = "dry_run")]
+    output: DryRunFormat,
+}
+
+/// `--output` of a dry run.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DryRunFormat {
+    Yaml,
+}
+
+/// Which engine the commands use, over the `ASBUILT_*` variables of the same names
+/// (docs/cli.md); the service reads the same settings from its `[engine]` table.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EngineArgs {
+    /// The engine that runs labs: docker (this host) or kubernetes (a cluster).
+    #[arg(long, global = true, value_enum)]
+    engine: Option<EngineKind>,
+    /// Kubernetes: the kubeconfig context (default: kube-rs's own search).
+    #[arg(long, global = true)]
+    context: Option<String>,
+    /// Kubernetes: put in front of every instance's namespace (default `asbuilt-`).
+    #[arg(long, global = true)]
+    namespace_prefix: Option<String>,
+    /// Kubernetes: the registry prefix the cluster pulls asbuilt's images from (where
+    /// `asbuilt images push` put them).
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pull_from: Option<RegistryPrefix>,
+    /// Kubernetes: asbuilt's own seccomp profile, installed on the cluster's machines
+    /// (localhost), or the runtime's (runtime-default).
+    #[arg(long, global = true, value_enum)]
+    seccomp: Option<SeccompKind>,
+}
+
+/// The engine settings of this run, chosen once at start (`choose`).
+static CHOSEN: std::sync::OnceLock<EngineConfig> = std::sync::OnceLock::new();
+
+/// Settles which engine this run uses: the defaults, the environment, then the flags.
+pub fn choose(args: &EngineArgs) -> Result<(), Outcome> {
+    let mut config = EngineConfig::default();
+    if let Err((name, value, why)) = config.apply_env(|name| std::env::var(name).ok()) {
+        eprintln!("error: environment variable {name}={value:?} is invalid: {why}");
+        return Err(Outcome::Invalid);
+    }
+    if let Some(kind) = args.engine {
+        config.kind = kind;
+    }
+    if let Some(context) = &args.context {
+        config.context = Some(context.clone());
+    }
+    if let Some(prefix) = &args.namespace_prefix {
+        config.namespace_prefix = prefix.clone();
+    }
+    if let Some(registry) = &args.pull_from {
+        config.pull_from = Some(registry.clone());
+    }
+    if let Some(seccomp) = args.seccomp {
+        config.seccomp = seccomp;
+    }
+    let _ = CHOSEN.set(config);
+    Ok(())
+}
+
+fn chosen() -> EngineConfig {
+    CHOSEN.get().cloned().unwrap_or_default()
 }
 
 /// `--transport`, in the command line's words.
@@ -107,33 +178,54 @@ pub struct DestroyArgs {
     all: bool,
 }
 
-/// Connects to the engine and runs `work` on a runtime of its own; an engine error
-/// ends the command with exit status 2 and says what failed.
+/// Connects to the chosen engine and runs `work` on a runtime of its own; an engine
+/// error ends the command with exit status 2 and says what failed.
 pub(super) fn with_engine<F, Fut>(work: F) -> Outcome
+where
+    F: FnOnce(std::sync::Arc<dyn Engine>) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
+{
+    let config = chosen();
+    on_runtime(|| async move {
+        match config.connect(Box::new(Progress::for_stderr())).await {
+            Ok(engine) => work(engine).await.unwrap_or_else(|e| fail(&e)),
+            Err(e) => fail(&e),
+        }
+    })
+}
+
+/// As [`with_engine`], for what only the Docker engine does (`doctor`).
+pub(super) fn with_docker<F, Fut>(work: F) -> Outcome
 where
     F: FnOnce(DockerEngine) -> Fut,
     Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: failed to start the async runtime: {e}");
-            return Outcome::Failed;
-        }
-    };
-    runtime.block_on(async {
-        let engine = DockerEngine::connect(Box::new(Progress::for_stderr())).await.map_err(|e| fail(&e));
-        match engine {
+    on_runtime(|| async move {
+        match DockerEngine::connect(Box::new(Progress::for_stderr())).await {
             Ok(engine) => work(engine).await.unwrap_or_else(|e| fail(&e)),
-            Err(outcome) => outcome,
+            Err(e) => fail(&e),
         }
     })
+}
+
+fn on_runtime<F, Fut>(work: F) -> Outcome
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(work()),
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            Outcome::Failed
+        }
+    }
 }
 
 /// As [`with_engine`], for a command about one instance named on the command line.
 pub(super) fn on_instance<F, Fut>(name: &str, work: F) -> Outcome
 where
-    F: FnOnce(DockerEngine, InstanceId) -> Fut,
+    F: FnOnce(std::sync::Arc<dyn Engine>, InstanceId) -> Fut,
     Fut: std::future::Future<Output = Result<Outcome, EngineError>>,
 {
     match instance_id(name) {
@@ -189,6 +281,9 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         Transport::Veth => CableTransport::Veth,
         Transport::Vxlan => CableTransport::Vxlan,
     };
+    if args.dry_run {
+        return dry_run(&plan, args.output);
+    }
     with_engine(|engine| async move {
         let progress = Lines { started: Instant::now() };
         let request = DeployRequest { plan: &plan, design: &design, workers: args.workers };
@@ -222,6 +317,29 @@ pub fn deploy(args: &DeployArgs) -> Outcome {
         eprintln!("  remove it:       asbuilt destroy {instance}");
         Ok(Outcome::Success)
     })
+}
+
+/// Prints what the Kubernetes engine would create for `plan`, creating nothing.
+fn dry_run(plan: &crate::plan::Plan, format: DryRunFormat) -> Outcome {
+    let config = chosen();
+    if config.kind != EngineKind::Kubernetes {
+        eprintln!("error: a dry run prints the objects of a cluster: add `--engine kubernetes`");
+        return Outcome::Invalid;
+    }
+    let mut plan = plan.clone();
+    plan.transport = CableTransport::Vxlan;
+    match manifests::manifests(&plan, &config.kube_settings()) {
+        Ok(objects) => {
+            match format {
+                DryRunFormat::Yaml => print!("{}", objects.to_yaml()),
+            }
+            Outcome::Success
+        }
+        Err(e) => {
+            eprintln!("error: failed to {e}");
+            Outcome::Invalid
+        }
+    }
 }
 
 pub fn inspect(args: &InspectArgs) -> Outcome {
@@ -371,7 +489,7 @@ pub fn console(args: &ConsoleArgs) -> Outcome {
             Some(NodeKind::Custom) => vec!["sh".into()],
             _ => vec!["bash".into(), "-l".into()],
         };
-        super::terminal::attach(&engine, &instance, &args.node, &command).await?;
+        super::terminal::attach(engine.as_ref(), &instance, &args.node, &command).await?;
         Ok(Outcome::Success)
     })
 }
@@ -411,7 +529,7 @@ pub fn link(args: &LinkArgs) -> Outcome {
 pub fn save(args: &SaveArgs) -> Outcome {
     on_instance(&args.instance, |engine, instance| async move {
         let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{instance}-config")));
-        let files = save::save(&engine, &instance).await?;
+        let files = save::save(engine.as_ref(), &instance).await?;
         for file in &files {
             let path = dir.join(&file.node).join(&file.name);
             let written = std::fs::create_dir_all(dir.join(&file.node))
@@ -439,7 +557,6 @@ pub fn check(args: &super::checks::CheckArgs) -> Outcome {
             eprintln!("  repair it with `asbuilt deploy` and the same file; what students saved is kept");
             return Ok(Outcome::Failed);
         }
-        let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(engine);
         let access = InstanceAccess::open(engine, &instance).await?;
         Ok(super::checks::check_instance(std::sync::Arc::new(access), &record.design, args).await)
     })

@@ -9,8 +9,8 @@ use clap::Args;
 
 use super::Outcome;
 use super::engine::on_instance;
+use crate::engine::ExecOutput;
 use crate::engine::MAX_EXEC_OUTPUT;
-use crate::engine::{Engine, ExecOutput};
 use crate::plan::InstanceId;
 
 #[derive(Debug, Args)]

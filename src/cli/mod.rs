@@ -27,6 +27,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    engine: engine::EngineArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,7 +46,7 @@ enum Command {
     Import(import::ImportArgs),
     /// Build and list the node images (offline, from Debian packages).
     Images(images::ImagesArgs),
-    /// Build an instance of a lab on the Docker engine.
+    /// Build an instance of a lab (on Docker, or with `--engine kubernetes` on a cluster).
     Deploy(engine::DeployArgs),
     /// List lab instances, or show one: its nodes and cables.
     Inspect(engine::InspectArgs),
@@ -102,6 +104,9 @@ impl From<Outcome> for ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(outcome) = engine::choose(&cli.engine) {
+        return outcome.into();
+    }
     let outcome = match cli.command {
         Command::Validate(args) => topology::validate(&args),
         Command::Render(args) => topology::render(&args),

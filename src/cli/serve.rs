@@ -1,12 +1,10 @@
 //! `asbuilt serve`: runs the service (src/service) until SIGTERM or SIGINT.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 
 use super::Outcome;
-use crate::engine::docker::DockerEngine;
 use crate::images::Silent;
 use crate::service::{Config, Service};
 
@@ -51,6 +49,7 @@ pub fn serve(args: &ServeArgs) -> Outcome {
             return Outcome::Failed;
         }
     };
+    let engine_config = config.engine.clone();
     let result = runtime.block_on(async {
         let (mut service, first_admin) = Service::open(config).await?;
         if let Some(admin) = first_admin {
@@ -60,13 +59,12 @@ pub fn serve(args: &ServeArgs) -> Outcome {
             println!("  password: {}", admin.password);
             println!("Write it down now; it is not shown again. Change it after logging in.");
         }
-        // Without Docker the service still serves accounts, classes and assignments;
+        // Without its engine the service still serves accounts, classes and assignments;
         // only lab actions answer 503, so a broken daemon does not lock teachers out.
         // The engine is connected once: grading, consoles and the deadline runs use it
         // directly, the lab lifecycle deploys and removes through it.
-        match DockerEngine::connect(Box::new(Silent)).await {
+        match engine_config.connect(Box::new(Silent)).await {
             Ok(engine) => {
-                let engine: Arc<dyn crate::engine::Engine> = Arc::new(engine);
                 service.state.engine = Some(engine.clone());
                 service.start_labs(engine).await?;
             }

@@ -5,7 +5,6 @@ use clap::Args;
 
 use super::Outcome;
 use super::engine::on_instance;
-use crate::engine::Engine;
 
 #[derive(Debug, Args)]
 pub struct StartupLogArgs {

@@ -7,9 +7,11 @@
 //! the instance's fabric), so asbuilt can always rebuild its view after a crash.
 
 pub mod access;
+pub mod choice;
 pub mod disks;
 pub mod docker;
 pub mod health;
+pub mod kubernetes;
 pub mod labels;
 pub mod lock;
 pub mod netlink;

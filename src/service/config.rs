@@ -52,6 +52,9 @@ pub struct Config {
     /// only strays with it: labs an operator deploys from the command line are safe.
     /// Lowercase letters, digits and dashes.
     pub lab_prefix: String,
+    /// Which engine runs the labs (`[engine]` in the file): Docker on this server, or a
+    /// Kubernetes cluster.
+    pub engine: crate::engine::choice::EngineConfig,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             // A double lesson; a student still working extends it.
             lab_lifetime_secs: 2 * 3600,
             lab_prefix: crate::service::instances::SERVICE_PREFIX.to_string(),
+            engine: crate::engine::choice::EngineConfig::default(),
         }
     }
 }
@@ -161,6 +165,7 @@ impl Config {
         if let Some(value) = env("ASBUILT_LAB_LIFETIME_SECS") {
             self.lab_lifetime_secs = parse_env("ASBUILT_LAB_LIFETIME_SECS", value)?;
         }
+        self.engine.apply_env(&env).map_err(|(name, value, why)| ConfigError::Env { name, value, why })?;
         Ok(())
     }
 }
@@ -187,6 +192,21 @@ mod tests {
                 .expect("valid config");
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from("/srv/b"));
+    }
+
+    #[test]
+    fn the_engine_is_a_table_of_its_own() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("asbuilt.toml");
+        let text = "[engine]\nkind = \"kubernetes\"\ncontext = \"school\"\npull-from = \"registry.school.nl/labs\"\n";
+        std::fs::write(&path, text).expect("write");
+        let config = Config::load(Some(&path), |_| None).expect("valid config");
+        assert_eq!(config.engine.kind, crate::engine::choice::EngineKind::Kubernetes);
+        assert_eq!(config.engine.context.as_deref(), Some("school"));
+        assert_eq!(Config::default().engine.kind, crate::engine::choice::EngineKind::Docker);
+        std::fs::write(&path, "[engine]\nkind = \"podman\"\n").expect("write");
+        let error = Config::load(Some(&path), |_| None).expect_err("unknown engine");
+        assert!(error.to_string().contains("podman"), "{error}");
     }
 
     #[test]
