@@ -259,3 +259,12 @@ fn the_dry_run_prints_exactly_the_manifests_and_needs_the_cluster_engine() {
     assert!(by_env.status.success(), "{}", String::from_utf8_lossy(&by_env.stderr));
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("image: localhost:5000/asbuilt/fabric:"));
 }
+
+#[test]
+fn the_seccomp_profile_for_a_cluster_is_the_one_docker_applies() {
+    let out = asbuilt().args(["images", "seccomp-profile"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, asbuilt::confine::seccomp::profile());
+    assert!(printed["defaultAction"].as_str().is_some_and(|a| a.starts_with("SCMP_ACT_")), "{printed}");
+}

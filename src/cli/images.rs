@@ -32,6 +32,10 @@ enum ImagesCommand {
     /// REGISTRY/asbuilt/router:<hash>. A registry that wants an account gets
     /// $ASBUILT_REGISTRY_USER and $ASBUILT_REGISTRY_PASSWORD.
     Push(PushArgs),
+    /// Print the seccomp profile every container of a lab runs under (JSON), for a
+    /// Kubernetes cluster's machines: /var/lib/kubelet/seccomp/asbuilt/seccomp.json
+    /// (docs/kubernetes.md).
+    SeccompProfile,
 }
 
 #[derive(Debug, Args)]
@@ -76,16 +80,25 @@ struct ListArgs {
 
 /// Runs an `images` subcommand. Exit codes: 0 done, 2 could not do the work.
 pub fn run(args: ImagesArgs) -> ExitCode {
+    let command = match args.command {
+        ImagesCommand::SeccompProfile => {
+            let profile = crate::confine::seccomp::profile();
+            println!("{}", serde_json::to_string_pretty(&profile).expect("JSON serialises"));
+            return ExitCode::SUCCESS;
+        }
+        command => command,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("start the async runtime: {error}")),
     };
     let result = runtime.block_on(async {
-        match args.command {
+        match command {
             ImagesCommand::Build(args) => build(args).await,
             ImagesCommand::List(args) => list(args).await,
             ImagesCommand::Prune => prune().await,
             ImagesCommand::Push(args) => push(args).await,
+            ImagesCommand::SeccompProfile => Ok(()),
         }
     });
     match result {

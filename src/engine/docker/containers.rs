@@ -139,7 +139,7 @@ struct Confined<'a> {
 fn confined(c: Confined<'_>) -> HostConfig {
     let mut security_opt = vec![format!("seccomp={}", confine::seccomp::profile())];
     if c.no_new_privileges {
-        security_opt.push("no-new-privileges:true".to_string());
+        security_opt.push("no-new-privileges=true".to_string());
     }
     let mut mounts: Vec<Mount> = c
         .writable

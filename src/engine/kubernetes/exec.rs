@@ -27,20 +27,29 @@ impl InPod<'_> {
     }
 }
 
-/// Starts `argv` with its standard streams attached (and a terminal when `tty`).
+/// Which of a process's streams are attached.
+#[derive(Debug, Clone, Copy)]
+pub struct Streams {
+    pub stdin: bool,
+    /// Only when someone reads it: a stream nobody reads fills its buffer and stops the
+    /// process.
+    pub stderr: bool,
+    /// A terminal, which is also the error stream.
+    pub tty: bool,
+}
+
+/// Starts `argv` with `streams` and standard output attached.
 pub async fn start(
     at: &InPod<'_>,
     argv: &[String],
-    stdin: bool,
-    tty: bool,
+    streams: Streams,
 ) -> Result<AttachedProcess, EngineError> {
     let params = AttachParams {
         container: Some(at.container.to_string()),
-        stdin,
+        stdin: streams.stdin,
         stdout: true,
-        // With a terminal, the error stream is the terminal.
-        stderr: !tty,
-        tty,
+        stderr: streams.stderr && !streams.tty,
+        tty: streams.tty,
         // Large enough that a script or a binary goes in without many round trips.
         max_stdin_buf_size: Some(64 * 1024),
         max_stdout_buf_size: Some(64 * 1024),
@@ -62,7 +71,8 @@ pub async fn run(
 ) -> Result<ExecOutput, EngineError> {
     let doing = format!("run `{}` in {}", argv.join(" "), at.describe());
     let work = async {
-        let mut process = start(at, argv, stdin.is_some(), false).await?;
+        let streams = Streams { stdin: stdin.is_some(), stderr: true, tty: false };
+        let mut process = start(at, argv, streams).await?;
         let writer = stdin.and_then(|bytes| {
             let mut input = process.stdin()?;
             let bytes = bytes.to_vec();
@@ -156,7 +166,7 @@ pub async fn terminal(
     let doing = format!("open a terminal on {}", at.describe());
     let mut with_term = vec!["env".to_string(), "TERM=xterm-256color".to_string()];
     with_term.extend(argv.iter().cloned());
-    let mut process = start(at, &with_term, true, true).await?;
+    let mut process = start(at, &with_term, Streams { stdin: true, stderr: false, tty: true }).await?;
     let input = process.stdin().expect("attached");
     let output = process.stdout().expect("attached");
     let sizes = process.terminal_size().expect("a terminal");

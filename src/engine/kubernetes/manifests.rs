@@ -12,9 +12,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, Namespace, Pod,
-    PodDNSConfig, PodSecurityContext, PodSpec, ResourceRequirements, SeccompProfile, SecurityContext, Sysctl,
-    Volume, VolumeMount,
+    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, ExecAction, Lifecycle,
+    LifecycleHandler, Namespace, Pod, PodDNSConfig, PodSecurityContext, PodSpec, ResourceRequirements,
+    SeccompProfile, SecurityContext, Sysctl, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -334,6 +334,7 @@ fn node_pod_manifest(plan: &Plan, settings: &Settings, ns: &str, node: &NodePlan
         image: Some(fabric_image(settings)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["sleep".into(), "infinity".into()]),
+        lifecycle: Some(Lifecycle { pre_stop: Some(underlay_back()), ..Lifecycle::default() }),
         security_context: Some(confined(&strings(PROBE_CAPABILITIES), true)),
         resources: Some(resources(PROBE_LIMITS)),
         volume_mounts: Some(vec![mount("agent", AGENT_DIR, None)]),
@@ -350,6 +351,20 @@ fn node_pod_manifest(plan: &Plan, settings: &Settings, ns: &str, node: &NodePlan
             ..pod_spec()
         }),
         ..Pod::default()
+    }
+}
+
+/// Before the pod goes, the cluster's interface gets its name back (the kubelet always
+/// asks the CNI for `eth0`): a CNI may tear a pod's network down by that name. Run from the probe container, which a student who
+/// is root in the node cannot stop.
+fn underlay_back() -> LifecycleHandler {
+    let script = format!(
+        "ip link del eth0 2>/dev/null; ip link set {ul} down; ip link set {ul} name eth0; true",
+        ul = tunnel::UNDERLAY_INTERFACE
+    );
+    LifecycleHandler {
+        exec: Some(ExecAction { command: Some(vec!["sh".into(), "-c".into(), script]) }),
+        ..LifecycleHandler::default()
     }
 }
 

@@ -464,7 +464,8 @@ impl Engine for KubernetesEngine {
                 });
             }
         }
-        let mut process = exec::start(&at, &[path, "probe-agent".into()], true, false).await?;
+        let streams = exec::Streams { stdin: true, stderr: false, tty: false };
+        let mut process = exec::start(&at, &[path, "probe-agent".into()], streams).await?;
         let requests = process.stdin().expect("attached");
         let answers = process.stdout().expect("attached");
         Ok(Some(AgentChannel {
