@@ -2,12 +2,13 @@
 //! scripts into the fabric and the nodes, configuration, faults and readiness. An engine
 //! gives them a [`Shell`] into its containers; the steps never know which engine it is.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{DeployProgress, EngineError, ExecOutput};
+use super::{DeployProgress, EngineError, ExecOutput, InstanceRecord, startup};
+use crate::design::Design;
 use crate::plan::script::failed_step;
 use crate::plan::{ConfigFile, NodePlan, Plan, fabric};
 
@@ -77,6 +78,42 @@ pub async fn run_script(
         node: target.name().to_string(),
         step,
         output: if tail.is_empty() { format!("exit status {}", output.exit_code) } else { tail },
+    })
+}
+
+/// Everything after the cables: every node's files and scripts, the teacher's startup
+/// commands, the faults, and the wait until every node answers. The instance's record,
+/// for the engine to store.
+pub async fn bring_up(
+    shell: &dyn Shell,
+    plan: &Plan,
+    design: &Design,
+    workers: usize,
+    progress: &dyn DeployProgress,
+) -> Result<InstanceRecord, EngineError> {
+    let all: Vec<&NodePlan> = plan.nodes.iter().collect();
+    progress.step("configuration");
+    configure(shell, &all, workers, true, progress).await?;
+    if plan.nodes.iter().any(|n| !n.startup.is_empty()) {
+        progress.step("startup commands");
+    }
+    let startup_logs = startup::run(shell, plan, &all, workers).await;
+    for log in startup_logs.iter().filter(|l| !l.succeeded()) {
+        progress.node(&log.node, "a startup command failed (see `asbuilt startup-log`)");
+    }
+    if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
+        progress.step("faults");
+    }
+    apply_faults(shell, &all, workers).await?;
+    apply_cable_faults(shell, plan).await?;
+    progress.step("waiting for the nodes to answer");
+    wait_ready(shell, &all, workers, progress).await?;
+    Ok(InstanceRecord {
+        plan: plan.clone(),
+        design: design.clone(),
+        deployed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        links: plan.links.clone(),
+        startup: startup_logs,
     })
 }
 

@@ -3,7 +3,7 @@
 //! an instance that exists converges it: what broke of its infrastructure is built
 //! again, and nothing else is touched.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::shell::DockerShell;
 use super::{Cleanup, DockerEngine, containers, destroy, disk_templates, underlay};
@@ -292,32 +292,7 @@ async fn build(
     cable(engine, plan, &ports, workers).await?;
     run_script(&shell, Target::Fabric, "connect the cables", &fabric::wire_script(plan)).await?;
 
-    progress.step("configuration");
-    steps::configure(&shell, &all, workers, true, progress).await?;
-    if plan.nodes.iter().any(|n| !n.startup.is_empty()) {
-        progress.step("startup commands");
-    }
-    let startup_logs = startup::run(&shell, plan, &all, workers).await;
-    for log in startup_logs.iter().filter(|l| !l.succeeded()) {
-        progress.node(&log.node, "a startup command failed (see `asbuilt startup-log`)");
-    }
-
-    if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
-        progress.step("faults");
-    }
-    steps::apply_faults(&shell, &all, workers).await?;
-    steps::apply_cable_faults(&shell, plan).await?;
-
-    progress.step("waiting for the nodes to answer");
-    steps::wait_ready(&shell, &all, workers, progress).await?;
-
-    let record = InstanceRecord {
-        plan: plan.clone(),
-        design: request.design.clone(),
-        deployed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        links: plan.links.clone(),
-        startup: startup_logs,
-    };
+    let record = steps::bring_up(&shell, plan, request.design, workers, progress).await?;
     engine.write_record(&record).await
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
@@ -18,9 +18,8 @@ use kube::api::PostParams;
 
 use super::manifests::{self, Manifests};
 use super::{KubeShell, KubernetesEngine, pods, underlay};
-use crate::engine::startup;
 use crate::engine::steps::{self, Shell, Target, run_script};
-use crate::engine::{DeployProgress, DeployRequest, Deployed, Engine, EngineError, InstanceRecord};
+use crate::engine::{DeployProgress, DeployRequest, Deployed, Engine, EngineError};
 use crate::plan::tunnel::{self, Underlay};
 use crate::plan::{CableTransport, NodePlan, Plan, PortPlan, fabric};
 
@@ -181,32 +180,7 @@ async fn build(
     cable(&shell, plan, workers).await?;
     run_script(&shell, Target::Fabric, "connect the cables", &fabric::wire_script(plan)).await?;
 
-    progress.step("configuration");
-    let all: Vec<&NodePlan> = plan.nodes.iter().collect();
-    steps::configure(&shell, &all, workers, true, progress).await?;
-    if plan.nodes.iter().any(|n| !n.startup.is_empty()) {
-        progress.step("startup commands");
-    }
-    let startup_logs = startup::run(&shell, plan, &all, workers).await;
-    for log in startup_logs.iter().filter(|l| !l.succeeded()) {
-        progress.node(&log.node, "a startup command failed (see `asbuilt startup-log`)");
-    }
-    if !plan.links.is_empty() || plan.nodes.iter().any(|n| n.break_faults.is_some()) {
-        progress.step("faults");
-    }
-    steps::apply_faults(&shell, &all, workers).await?;
-    steps::apply_cable_faults(&shell, plan).await?;
-
-    progress.step("waiting for the nodes to answer");
-    steps::wait_ready(&shell, &all, workers, progress).await?;
-
-    let record = InstanceRecord {
-        plan: plan.clone(),
-        design: design.clone(),
-        deployed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        links: plan.links.clone(),
-        startup: startup_logs,
-    };
+    let record = steps::bring_up(&shell, plan, design, workers, progress).await?;
     engine.write_record(&record).await
 }
 

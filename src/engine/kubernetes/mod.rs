@@ -7,6 +7,7 @@
 //! is written down in docs/kubernetes.md: where the disks live, and what the cluster
 //! must allow.
 
+mod agent;
 mod deploy;
 mod exec;
 pub mod manifests;
@@ -14,7 +15,6 @@ mod pods;
 mod underlay;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,8 +25,8 @@ use kube::{Api, Client, Config};
 
 use self::exec::InPod;
 use self::manifests::{
-    AGENT_DIR, FABRIC_CONTAINER, FABRIC_POD, NODE_CONTAINER, PROBE_CONTAINER, RECORD_CONFIG_MAP, RECORD_KEY,
-    Settings, namespace_name, node_pod,
+    FABRIC_CONTAINER, FABRIC_POD, NODE_CONTAINER, PROBE_CONTAINER, RECORD_CONFIG_MAP, RECORD_KEY, Settings,
+    namespace_name, node_pod,
 };
 use super::health::{FABRIC_FACTS, InfraProblem, add_fabric_problems};
 use super::labels::{INSTANCE, LAB, STUDENT};
@@ -147,17 +147,23 @@ impl KubernetesEngine {
         .map_err(EngineError::backend(doing))
     }
 
-    /// The node's pod, or why there is none.
-    async fn node_pod(&self, instance: &InstanceId, node: &str) -> Result<String, EngineError> {
-        let record = self.read_record(instance).await?;
-        if record.plan.node(node).is_none() {
-            return Err(EngineError::NoSuchNode {
+    /// Why a call on a node's pod failed: the cluster's 404 becomes "no such instance"
+    /// or "no such node" (naming the nodes there are), read from the record only then,
+    /// so that the many commands of a check cost no extra calls.
+    async fn explain(&self, instance: &InstanceId, node: &str, error: EngineError) -> EngineError {
+        let not_found = matches!(error.backend_source::<kube::Error>(), Some(kube::Error::Api(status)) if status.code == 404);
+        if !not_found {
+            return error;
+        }
+        match self.read_record(instance).await {
+            Ok(record) if record.plan.node(node).is_none() => EngineError::NoSuchNode {
                 instance: instance.clone(),
                 node: node.to_string(),
                 known: record.plan.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", "),
-            });
+            },
+            Ok(_) => error,
+            Err(missing) => missing,
         }
-        Ok(node_pod(node))
     }
 
     /// Deletes an instance's namespace and waits until the cluster has removed it and
@@ -253,25 +259,6 @@ impl Shell for KubeShell {
         steps::run_script(self, Target::Node(node), "write the configuration files", &write_files(&files))
             .await
     }
-}
-
-/// This very program's bytes and a short name for them: the probe agent copied into a
-/// pod is the asbuilt that asks, so the two always speak the same protocol.
-fn agent_binary() -> Result<&'static (Vec<u8>, String), EngineError> {
-    static BINARY: OnceLock<Result<(Vec<u8>, String), String>> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            let bytes = std::fs::read("/proc/self/exe").map_err(|e| e.to_string())?;
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(&bytes);
-            let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-            Ok((bytes, format!("asbuilt-{name}")))
-        })
-        .as_ref()
-        .map_err(|why| EngineError::Io {
-            doing: "read asbuilt's own program".into(),
-            source: std::io::Error::other(why.clone()),
-        })
 }
 
 #[async_trait]
@@ -395,10 +382,13 @@ impl Engine for KubernetesEngine {
         stdin: Option<&str>,
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError> {
-        let pod = self.node_pod(instance, node).await?;
+        let pod = node_pod(node);
         let pods = self.pods(instance)?;
         let at = InPod { pods: &pods, pod: &pod, container: NODE_CONTAINER };
-        exec::run(&at, &exec::as_user(user, argv), stdin.map(str::as_bytes), timeout).await
+        match exec::run(&at, &exec::as_user(user, argv), stdin.map(str::as_bytes), timeout).await {
+            Err(e) => Err(self.explain(instance, node, e).await),
+            done => done,
+        }
     }
 
     async fn terminal(
@@ -408,9 +398,12 @@ impl Engine for KubernetesEngine {
         argv: &[String],
         size: (u16, u16),
     ) -> Result<Terminal, EngineError> {
-        let pod = self.node_pod(instance, node).await?;
+        let pod = node_pod(node);
         let pods = self.pods(instance)?;
-        exec::terminal(&InPod { pods: &pods, pod: &pod, container: NODE_CONTAINER }, argv, size).await
+        match exec::terminal(&InPod { pods: &pods, pod: &pod, container: NODE_CONTAINER }, argv, size).await {
+            Err(e) => Err(self.explain(instance, node, e).await),
+            done => done,
+        }
     }
 
     async fn set_link(
@@ -442,37 +435,13 @@ impl Engine for KubernetesEngine {
     /// The agent runs in the node's probe container: in the node's network, out of
     /// reach of its files and processes. asbuilt copies itself there on first use.
     async fn agent(&self, instance: &InstanceId, node: &str) -> Result<Option<AgentChannel>, EngineError> {
-        let pod = self.node_pod(instance, node).await?;
+        let pod = node_pod(node);
         let pods = self.pods(instance)?;
         let at = InPod { pods: &pods, pod: &pod, container: PROBE_CONTAINER };
-        let (bytes, name) = agent_binary()?;
-        let path = format!("{AGENT_DIR}/{name}");
-        let present =
-            exec::run(&at, &["test".into(), "-x".into(), path.clone()], None, Duration::from_secs(20))
-                .await?;
-        if !present.success() {
-            let install = format!("cat > {path}.part && chmod 755 {path}.part && mv {path}.part {path}");
-            let out =
-                exec::run(&at, &["sh".into(), "-c".into(), install], Some(bytes), Duration::from_secs(300))
-                    .await?;
-            if !out.success() {
-                return Err(EngineError::Script {
-                    doing: "copy the probe agent".into(),
-                    node: node.to_string(),
-                    step: "copy".into(),
-                    output: out.stderr,
-                });
-            }
+        match agent::start(&at, node).await {
+            Err(e) => Err(self.explain(instance, node, e).await),
+            Ok(channel) => Ok(Some(channel)),
         }
-        let streams = exec::Streams { stdin: true, stderr: false, tty: false };
-        let mut process = exec::start(&at, &[path, "probe-agent".into()], streams).await?;
-        let requests = process.stdin().expect("attached");
-        let answers = process.stdout().expect("attached");
-        Ok(Some(AgentChannel {
-            requests: Box::pin(requests),
-            answers: Box::pin(answers),
-            keep: Box::new(process),
-        }))
     }
 
     async fn destroy(&self, instance: &InstanceId) -> DestroyReport {
