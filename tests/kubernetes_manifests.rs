@@ -248,6 +248,15 @@ fn the_dry_run_prints_exactly_the_manifests_and_needs_the_cluster_engine() {
     assert_eq!(docker.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&docker.stderr).contains("--engine kubernetes"));
 
+    // A prefix that would not leave room for every instance's name is refused at once.
+    let bad = asbuilt()
+        .args(["deploy", "--engine", "kubernetes", "--dry-run", "--namespace-prefix", "Labs-"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`Labs-`"));
+
     // The variables say the same as the flags.
     let by_env = asbuilt()
         .args(["deploy", "--dry-run", "--student", "s123456"])

@@ -104,6 +104,10 @@ pub fn choose(args: &EngineArgs) -> Result<(), Outcome> {
     if let Some(seccomp) = args.seccomp {
         config.seccomp = seccomp;
     }
+    if let Err(why) = config.check() {
+        eprintln!("error: {why}");
+        return Err(Outcome::Invalid);
+    }
     let _ = CHOSEN.set(config);
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::kubernetes::KubernetesEngine;
 use super::kubernetes::manifests::{DEFAULT_SECCOMP_PROFILE, Seccomp, Settings};
 use super::{Engine, EngineError};
 use crate::images::{BuildObserver, ImageSource, RegistryPrefix};
+use crate::plan::InstanceId;
 
 /// The engine and, for a cluster, how to reach and use it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -88,6 +89,26 @@ impl EngineConfig {
         Ok(())
     }
 
+    /// Whether the settings can work, whatever lab comes: the namespace prefix leaves
+    /// room for the longest instance name.
+    pub fn check(&self) -> Result<(), String> {
+        let prefix = &self.namespace_prefix;
+        let most = 63 - InstanceId::MAX_LEN;
+        let ok = !prefix.is_empty()
+            && prefix.len() <= most
+            && prefix.starts_with(|c: char| c.is_ascii_lowercase())
+            && prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "the namespace prefix `{prefix}` must be 1 to {most} lowercase letters, digits and dashes, \
+                 starting with a letter (a namespace holds at most 63, and an instance's name up to {})",
+                InstanceId::MAX_LEN
+            ))
+        }
+    }
+
     /// How the Kubernetes engine makes its manifests.
     pub fn kube_settings(&self) -> Settings {
         Settings {
@@ -140,6 +161,17 @@ mod tests {
                 .unwrap()
                 .starts_with("registry.school.nl/labs/asbuilt/router:")
         );
+    }
+
+    #[test]
+    fn a_namespace_prefix_must_leave_room_for_every_instance_name() {
+        let with = |prefix: &str| EngineConfig { namespace_prefix: prefix.into(), ..EngineConfig::default() };
+        assert!(EngineConfig::default().check().is_ok());
+        assert!(with("school-7-").check().is_ok());
+        for bad in ["", "School-", "7labs-", "a-prefix-too-long", "lab_"] {
+            let err = with(bad).check().unwrap_err();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+        }
     }
 
     #[test]

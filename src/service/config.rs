@@ -92,6 +92,9 @@ pub enum ConfigError {
     /// The file is not valid TOML or has an unknown key or a wrong value.
     #[error("config file {path} is invalid: {message}")]
     Parse { path: PathBuf, message: String },
+    /// The settings do not fit together, or cannot work.
+    #[error("configuration key {key} is invalid: {why}")]
+    Invalid { key: &'static str, why: String },
     /// An environment variable holds a value that does not fit its key.
     #[error("environment variable {name}={value:?} is invalid: {why}")]
     Env { name: &'static str, value: String, why: String },
@@ -106,6 +109,10 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(env)?;
+        config
+            .engine
+            .check()
+            .map_err(|why| ConfigError::Invalid { key: "[engine] namespace-prefix", why })?;
         Ok(config)
     }
 

@@ -110,8 +110,8 @@ pub enum Seccomp {
 pub enum ManifestError {
     #[error(
         "name the namespace of instance {instance}: `{name}` is not a Kubernetes name (at most 63 \
-         lowercase letters, digits and dashes, starting with a letter); choose a shorter \
-         --namespace-prefix or instance name"
+         lowercase letters, digits and dashes, starting with a letter); choose a --namespace-prefix \
+         of lowercase letters, digits and dashes that leaves room for the instance's name"
     )]
     NamespaceName { instance: InstanceId, name: String },
     #[error(
