@@ -75,12 +75,16 @@ pub enum ProbeError {
 /// started in its nodes, and the ports asbuilt listens on.
 pub struct Probes<'a> {
     access: &'a dyn LabAccess,
-    /// One agent per node, started at its first use; `None` where none can run.
-    agents: tokio::sync::Mutex<HashMap<String, Option<Arc<Session>>>>,
+    /// One agent per node, started at its first use; `None` where none can run. A
+    /// cell per node, so agents of different nodes start side by side (on a cluster,
+    /// each start is a few calls to its API) and two probes of one node start one.
+    agents: std::sync::Mutex<HashMap<String, AgentCell>>,
     /// Two checks that need asbuilt on the same port of the same node get the same
     /// listener, and it closes when the last of them is done.
     listeners: tokio::sync::Mutex<HashMap<(String, Transport, u16), Weak<Listener>>>,
 }
+
+type AgentCell = Arc<tokio::sync::OnceCell<Option<Arc<Session>>>>;
 
 /// What happened when asbuilt tried to listen.
 pub enum Listening {
@@ -135,13 +139,16 @@ impl<'a> Probes<'a> {
         if let Some(path) = self.access.netns(node) {
             return Ok(Some(Net::Local(Namespace::File(path))));
         }
-        let mut agents = self.agents.lock().await;
-        if let Some(known) = agents.get(node) {
-            return Ok(known.clone().map(Net::Agent));
-        }
-        let session = self.access.agent(node).await?.map(|channel| Session::start(node, channel));
-        agents.insert(node.to_string(), session.clone());
-        Ok(session.map(Net::Agent))
+        let cell = self.agents.lock().expect("not poisoned").entry(node.to_string()).or_default().clone();
+        // A start that failed leaves the cell empty: the next probe tries again.
+        let session = cell
+            .get_or_try_init(|| async {
+                Ok::<_, ProbeError>(
+                    self.access.agent(node).await?.map(|channel| Session::start(node, channel)),
+                )
+            })
+            .await?;
+        Ok(session.clone().map(Net::Agent))
     }
 
     /// [`Probes::net`] for a probe that cannot do without: `what` names it in the error.
