@@ -190,14 +190,7 @@ async fn a_lab_reaches_nothing_outside_itself() {
     assert!(!lost.success() && lost.stdout.to_lowercase().contains("unreachable"), "{lost:?}");
     // A listener on the host, on every host address: nothing from the lab arrives.
     let (listener, port) = common::host_listener();
-    let host_addresses =
-        std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
-    let host_addresses: Vec<String> = String::from_utf8_lossy(&host_addresses.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(3).and_then(|a| a.split('/').next()).map(str::to_string))
-        .filter(|a| !a.starts_with("127."))
-        .collect();
-    assert!(!host_addresses.is_empty());
+    let host_addresses = common::host_addresses();
     for node in ["pc1", "web", "fw", "klant"] {
         for addr in &host_addresses {
             let route = lab.run(node, &format!("ip route get {addr} 2>&1")).await.stdout;

@@ -48,16 +48,6 @@ async fn a_lab_over_vxlan_as_students_get_it_fails_exactly_the_checks_of_their_p
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));
 }
 
-/// The host's IPv4 addresses but loopback.
-fn host_addresses() -> Vec<String> {
-    let out = std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(3).and_then(|a| a.split('/').next()).map(str::to_string))
-        .filter(|a| !a.starts_with("127."))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_underlay_leads_nowhere_outside_the_lab_even_when_a_student_routes_onto_it() {
     let deploying = DEPLOYS.read().await;
@@ -84,7 +74,7 @@ async fn the_underlay_leads_nowhere_outside_the_lab_even_when_a_student_routes_o
 
     // A listener on the host, on every address; the positive control that it answers.
     let (listener, port) = common::host_listener();
-    let host = host_addresses();
+    let host = common::host_addresses();
     assert!(!host.is_empty());
 
     let fabric_underlay =

@@ -183,3 +183,15 @@ pub fn host_listener() -> (std::net::TcpListener, u16) {
     }
     (listener, port)
 }
+
+/// The host's own IPv4 addresses but loopback: where a lab must never reach.
+pub fn host_addresses() -> Vec<String> {
+    let out = std::process::Command::new("ip").args(["-4", "-o", "addr", "show"]).output().unwrap();
+    let addresses: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(3).and_then(|a| a.split('/').next()).map(str::to_string))
+        .filter(|a| !a.starts_with("127."))
+        .collect();
+    assert!(!addresses.is_empty(), "the host has an address besides loopback");
+    addresses
+}
