@@ -288,6 +288,10 @@ impl Engine for KubernetesEngine {
             let Some(instance) = labels.get(INSTANCE).and_then(|i| InstanceId::parse(i).ok()) else {
                 continue;
             };
+            // Only this asbuilt's: another, with another prefix, may share the cluster.
+            if self.namespace(&instance).ok().as_deref() != ns.metadata.name.as_deref() {
+                continue;
+            }
             let ours: Vec<&Pod> = all_pods
                 .items
                 .iter()
