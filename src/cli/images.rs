@@ -80,25 +80,21 @@ struct ListArgs {
 
 /// Runs an `images` subcommand. Exit codes: 0 done, 2 could not do the work.
 pub fn run(args: ImagesArgs) -> ExitCode {
-    let command = match args.command {
-        ImagesCommand::SeccompProfile => {
-            let profile = crate::confine::seccomp::profile();
-            println!("{}", serde_json::to_string_pretty(&profile).expect("JSON serialises"));
-            return ExitCode::SUCCESS;
-        }
-        command => command,
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("start the async runtime: {error}")),
     };
     let result = runtime.block_on(async {
-        match command {
+        match args.command {
             ImagesCommand::Build(args) => build(args).await,
             ImagesCommand::List(args) => list(args).await,
             ImagesCommand::Prune => prune().await,
             ImagesCommand::Push(args) => push(args).await,
-            ImagesCommand::SeccompProfile => Ok(()),
+            ImagesCommand::SeccompProfile => {
+                let profile = crate::confine::seccomp::profile();
+                println!("{}", serde_json::to_string_pretty(&profile).expect("JSON serialises"));
+                Ok(())
+            }
         }
     });
     match result {

@@ -57,6 +57,41 @@ pub struct Deployed {
     pub elapsed: Duration,
 }
 
+impl Deployed {
+    /// A deploy that built the instance anew (`replaced` one that was there).
+    pub fn built(
+        instance: InstanceId,
+        replaced: bool,
+        nodes: usize,
+        started: std::time::Instant,
+    ) -> Deployed {
+        Deployed {
+            instance,
+            unchanged: false,
+            replaced,
+            repaired: Vec::new(),
+            design_updated: false,
+            nodes,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+/// Removes every instance `engine` lists, each through its `destroy` (so under its
+/// lock); what an engine's `destroy_all` starts with.
+pub async fn destroy_each(engine: &dyn Engine) -> DestroyReport {
+    let mut report = DestroyReport::default();
+    match engine.instances().await {
+        Ok(all) => {
+            for summary in all {
+                report.absorb(engine.destroy(&summary.instance).await);
+            }
+        }
+        Err(e) => report.errors.push(e.to_string()),
+    }
+    report
+}
+
 /// What an engine keeps about an instance, to inspect, check and change it later.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstanceRecord {
@@ -72,6 +107,30 @@ pub struct InstanceRecord {
 }
 
 impl InstanceRecord {
+    /// Refuses to deploy `plan` onto this instance when it is someone else's lab: a
+    /// deploy never replaces another student's (or the teacher's) work.
+    pub fn check_owner(&self, plan: &Plan) -> Result<(), EngineError> {
+        if self.plan.student == plan.student {
+            return Ok(());
+        }
+        let who = |s: &Option<String>| s.clone().unwrap_or_else(|| "the teacher's plan".into());
+        Err(EngineError::Occupied {
+            instance: plan.instance.clone(),
+            owner: who(&self.plan.student),
+            asked: who(&plan.student),
+        })
+    }
+
+    /// Whether the instance was built from exactly `plan`.
+    pub fn built_from(&self, plan: &Plan) -> bool {
+        serde_json::to_value(&self.plan).ok() == serde_json::to_value(plan).ok()
+    }
+
+    /// Whether the instance is graded against exactly `design`.
+    pub fn graded_against(&self, design: &Design) -> bool {
+        serde_json::to_value(&self.design).ok() == serde_json::to_value(design).ok()
+    }
+
     pub fn link_setting(&self, endpoint: &Endpoint) -> LinkSetting {
         self.links.iter().find(|(e, _)| e == endpoint).map(|(_, s)| *s).unwrap_or_default()
     }

@@ -42,18 +42,11 @@ pub async fn deploy(
         // the fabric's.
         let _ = engine.disks.mount(instance.as_str(), FABRIC_DISK).await;
         let record = engine.read_record(&instance).await;
-        if let Ok(record) = &record
-            && record.plan.student != plan.student
-        {
-            let who = |s: &Option<String>| s.clone().unwrap_or_else(|| "the teacher's plan".into());
-            return Err(EngineError::Occupied {
-                instance,
-                owner: who(&record.plan.student),
-                asked: who(&plan.student),
-            });
+        if let Ok(record) = &record {
+            record.check_owner(plan)?;
         }
         if let Ok(record) = record
-            && serde_json::to_value(&record.plan).ok() == serde_json::to_value(plan).ok()
+            && record.built_from(plan)
         {
             return converge(engine, &request, record, started, progress).await;
         }
@@ -70,15 +63,7 @@ pub async fn deploy(
     let built = build(engine, &request, progress).await;
     let lock = unfinished.settle();
     match built {
-        Ok(()) => Ok(Deployed {
-            instance,
-            unchanged: false,
-            replaced,
-            repaired: Vec::new(),
-            design_updated: false,
-            nodes: plan.nodes.len(),
-            elapsed: started.elapsed(),
-        }),
+        Ok(()) => Ok(Deployed::built(instance, replaced, plan.nodes.len(), started)),
         Err(cause) => {
             progress.step("remove what this deploy created");
             let report = destroy::instance(&engine.cleanup(), &instance).await;
@@ -142,8 +127,7 @@ async fn converge(
         engine.disks.mount(plan.instance.as_str(), &node.name).await?;
     }
     let problems = super::health::gather(engine, &record).await?;
-    let design_changed =
-        serde_json::to_value(&record.design).ok() != serde_json::to_value(request.design).ok();
+    let design_changed = !record.graded_against(request.design);
     let mut repaired = Vec::new();
     if !problems.is_empty() {
         for problem in &problems {

@@ -330,15 +330,7 @@ impl Engine for DockerEngine {
 
     async fn destroy_all(&self) -> DestroyReport {
         // Instance by instance, each under its lock, then what a crash left anywhere.
-        let mut report = DestroyReport::default();
-        match self.instances().await {
-            Ok(all) => {
-                for summary in all {
-                    report.absorb(self.destroy(&summary.instance).await);
-                }
-            }
-            Err(e) => report.errors.push(e.to_string()),
-        }
+        let mut report = super::destroy_each(self).await;
         report.absorb(destroy::all(&self.cleanup()).await);
         report.instances.sort();
         report.instances.dedup();

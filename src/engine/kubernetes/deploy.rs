@@ -19,7 +19,7 @@ use kube::api::PostParams;
 use super::manifests::{self, Manifests};
 use super::{KubeShell, KubernetesEngine, pods, underlay};
 use crate::engine::steps::{self, Shell, Target, run_script};
-use crate::engine::{DeployProgress, DeployRequest, Deployed, Engine, EngineError};
+use crate::engine::{DeployProgress, DeployRequest, Deployed, EngineError};
 use crate::plan::tunnel::{self, Underlay};
 use crate::plan::{CableTransport, NodePlan, Plan, PortPlan, fabric};
 
@@ -49,22 +49,14 @@ pub async fn deploy(
     let mut replaced = false;
     if exists {
         let record = engine.read_record(&instance).await;
-        if let Ok(record) = &record
-            && record.plan.student != plan.student
-        {
-            let who = |s: &Option<String>| s.clone().unwrap_or_else(|| "the teacher's plan".into());
-            return Err(EngineError::Occupied {
-                instance,
-                owner: who(&record.plan.student),
-                asked: who(&plan.student),
-            });
+        if let Ok(record) = &record {
+            record.check_owner(plan)?;
         }
         if let Ok(mut record) = record
-            && serde_json::to_value(&record.plan).ok() == serde_json::to_value(plan).ok()
-            && engine.health(&instance).await.is_ok_and(|p| p.is_empty())
+            && record.built_from(plan)
+            && engine.health_of(&record).await.is_ok_and(|p| p.is_empty())
         {
-            let design_changed =
-                serde_json::to_value(&record.design).ok() != serde_json::to_value(request.design).ok();
+            let design_changed = !record.graded_against(request.design);
             if design_changed {
                 record.design = request.design.clone();
                 engine.write_record(&record).await?;
@@ -92,15 +84,7 @@ pub async fn deploy(
     match built {
         Ok(()) => {
             drop(lock);
-            Ok(Deployed {
-                instance,
-                unchanged: false,
-                replaced,
-                repaired: Vec::new(),
-                design_updated: false,
-                nodes: plan.nodes.len(),
-                elapsed: started.elapsed(),
-            })
+            Ok(Deployed::built(instance, replaced, plan.nodes.len(), started))
         }
         Err(cause) => {
             progress.step("remove what this deploy created");

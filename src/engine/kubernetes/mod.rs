@@ -99,25 +99,57 @@ impl KubernetesEngine {
 
     async fn read_record(&self, instance: &InstanceId) -> Result<InstanceRecord, EngineError> {
         let ns = self.namespace(instance)?;
-        if self
-            .namespaces()
-            .get_opt(&ns)
-            .await
-            .map_err(EngineError::backend("look up a namespace"))?
-            .is_none()
-        {
-            return Err(EngineError::NoSuchInstance(instance.clone()));
-        }
         let maps: Api<ConfigMap> = Api::namespaced(self.client.clone(), &ns);
         let record = |detail: String| EngineError::Record { instance: instance.clone(), detail };
-        let map = maps
+        let found = maps
             .get_opt(RECORD_CONFIG_MAP)
             .await
-            .map_err(EngineError::backend(format!("read the record of {instance}")))?
-            .ok_or_else(|| record("it has none (the deploy did not finish)".into()))?;
+            .map_err(EngineError::backend(format!("read the record of {instance}")))?;
+        let Some(map) = found else {
+            // Only now is the namespace asked after: a record is read for every check
+            // run and console, and is nearly always there.
+            let exists =
+                self.namespaces().get_opt(&ns).await.map_err(EngineError::backend("look up a namespace"))?;
+            return Err(match exists {
+                None => EngineError::NoSuchInstance(instance.clone()),
+                Some(_) => record("it has none (the deploy did not finish)".into()),
+            });
+        };
         let text =
             map.data.as_ref().and_then(|d| d.get(RECORD_KEY)).ok_or_else(|| record("it is empty".into()))?;
         serde_json::from_str(text).map_err(|e| record(e.to_string()))
+    }
+
+    /// What is broken of the instance `record` describes (the record read already).
+    async fn health_of(&self, record: &InstanceRecord) -> Result<Vec<InfraProblem>, EngineError> {
+        let pods = self.pods(&record.plan.instance)?;
+        let listed =
+            pods.list(&ListParams::default()).await.map_err(EngineError::backend("list the pods"))?;
+        let state_of = |name: &str, container: &str| {
+            listed
+                .items
+                .iter()
+                .find(|p| p.metadata.name.as_deref() == Some(name))
+                .map(|p| pods::state(p, container))
+                .unwrap_or(NodeState::Missing)
+        };
+        let mut problems = Vec::new();
+        for node in &record.plan.nodes {
+            let state = state_of(&node_pod(&node.name), NODE_CONTAINER);
+            if state != NodeState::Running {
+                problems.push(InfraProblem::NodeNotRunning { node: node.name.clone(), state });
+            }
+        }
+        let fabric_state = state_of(FABRIC_POD, FABRIC_CONTAINER);
+        if fabric_state != NodeState::Running {
+            problems.insert(0, InfraProblem::FabricNotRunning { state: fabric_state });
+            return Ok(problems);
+        }
+        let shell = KubeShell { pods };
+        let argv = ["sh".to_string(), "-c".to_string(), FABRIC_FACTS.to_string()];
+        let out = shell.run(Target::Fabric, &argv, None, Duration::from_secs(20)).await?;
+        add_fabric_problems(&mut problems, record, &out.stdout);
+        Ok(problems)
     }
 
     /// Stores the record, replacing the one there.
@@ -323,34 +355,7 @@ impl Engine for KubernetesEngine {
 
     async fn health(&self, instance: &InstanceId) -> Result<Vec<InfraProblem>, EngineError> {
         let record = self.read_record(instance).await?;
-        let pods = self.pods(instance)?;
-        let listed =
-            pods.list(&ListParams::default()).await.map_err(EngineError::backend("list the pods"))?;
-        let state_of = |name: &str, container: &str| {
-            listed
-                .items
-                .iter()
-                .find(|p| p.metadata.name.as_deref() == Some(name))
-                .map(|p| pods::state(p, container))
-                .unwrap_or(NodeState::Missing)
-        };
-        let mut problems = Vec::new();
-        for node in &record.plan.nodes {
-            let state = state_of(&node_pod(&node.name), NODE_CONTAINER);
-            if state != NodeState::Running {
-                problems.push(InfraProblem::NodeNotRunning { node: node.name.clone(), state });
-            }
-        }
-        let fabric_state = state_of(FABRIC_POD, FABRIC_CONTAINER);
-        if fabric_state != NodeState::Running {
-            problems.insert(0, InfraProblem::FabricNotRunning { state: fabric_state });
-            return Ok(problems);
-        }
-        let shell = KubeShell { pods };
-        let argv = ["sh".to_string(), "-c".to_string(), FABRIC_FACTS.to_string()];
-        let out = shell.run(Target::Fabric, &argv, None, Duration::from_secs(20)).await?;
-        add_fabric_problems(&mut problems, &record, &out.stdout);
-        Ok(problems)
+        self.health_of(&record).await
     }
 
     async fn nodes(&self, instance: &InstanceId) -> Result<Vec<NodeStatus>, EngineError> {
@@ -457,15 +462,7 @@ impl Engine for KubernetesEngine {
     }
 
     async fn destroy_all(&self) -> DestroyReport {
-        let mut report = DestroyReport::default();
-        match self.instances().await {
-            Ok(all) => {
-                for summary in all {
-                    report.absorb(self.destroy(&summary.instance).await);
-                }
-            }
-            Err(e) => report.errors.push(e.to_string()),
-        }
-        report
+        // Nothing outlives its namespace, so nothing is stranded beside the instances.
+        super::destroy_each(self).await
     }
 }
