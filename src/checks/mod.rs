@@ -18,6 +18,7 @@ pub mod observation;
 pub mod outcome;
 pub mod probe;
 pub mod report;
+pub mod rubric;
 pub mod runner;
 pub mod settle;
 pub mod settle_bgp;

@@ -10,7 +10,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::design::{DnsExpect, Endpoint, Lang, Part, PortVlans, RouteSet, Text, Transport, WorkProcess};
+use crate::design::{
+    DnsExpect, Endpoint, Lang, Part, PortVlans, RouteSet, RubricItem, Text, Transport, WorkProcess,
+};
 
 /// Every check of one lab instance, in a stable order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,9 @@ pub struct Suite {
     /// The variant seed of that student's plan.
     pub seed: Option<String>,
     pub checks: Vec<CheckSpec>,
+    /// The criteria a teacher scores by hand, beside the checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rubric: Vec<RubricItem>,
 }
 
 impl Suite {
@@ -68,6 +73,11 @@ pub struct CheckSpec {
     /// because another requires it. Reports leave it out, as if it were not there.
     #[serde(default = "graded_by_default")]
     pub graded: bool,
+    /// Whether it passes in the lab as the student gets it (their parts blank, their
+    /// faults in): then failing it later means the student's work broke it. Set only
+    /// for labs with faults or a ticket, where that is worth telling apart.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub worked_at_start: bool,
     /// Extra attempts after the first, for things that converge (OSPF, DHCP).
     pub retries: u32,
     /// Time allowed for one attempt.

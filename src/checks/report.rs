@@ -33,6 +33,38 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settling: Option<Settling>,
     pub checks: Vec<ReportedCheck>,
+    /// Checks that passed in the lab as the student got it and fail now: what their work
+    /// broke. Present for labs with faults or a ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regressions: Option<Regressions>,
+    /// The criteria a teacher scores by hand; unscored ones earn nothing yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rubric: Vec<ScoredItem>,
+}
+
+/// The checks a student had to leave working, and those that no longer pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Regressions {
+    /// How many graded checks passed in the lab as handed out.
+    pub guarded: usize,
+    /// The ids of those that did not pass now.
+    pub broken: Vec<String>,
+}
+
+/// A rubric criterion with the grader's score, once given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredItem {
+    pub id: String,
+    pub criterion: Text,
+    pub points: f64,
+    /// `None` until a grader scored it.
+    pub earned: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub trains: Vec<WorkProcess>,
+    /// The hand-in text the criterion is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// Points earned of points possible.
@@ -66,6 +98,13 @@ pub struct Counts {
     pub fail: usize,
     pub error: usize,
     pub skipped: usize,
+    /// Rubric items no grader has scored yet.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pending: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One check in a report.
@@ -78,6 +117,9 @@ pub struct ReportedCheck {
     pub weight: f64,
     pub earned: f64,
     pub trains: Vec<WorkProcess>,
+    /// It passed in the lab as the student got it: failing now is a regression.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub worked_at_start: bool,
     /// `None` in the student view when the teacher did not reveal it.
     pub expected: Option<Text>,
     pub observed: Option<Text>,
@@ -122,6 +164,7 @@ impl Report {
                 weight: spec.weight,
                 earned: round2(spec.weight * result.outcome.credit()),
                 trains: spec.trains.clone(),
+                worked_at_start: spec.worked_at_start,
                 expected,
                 observed,
                 reason,
@@ -132,8 +175,29 @@ impl Report {
                 evidence: result.evidence.clone(),
             });
         }
-        let score = Score::new(checks.iter().map(|c| c.earned).sum(), checks.iter().map(|c| c.weight).sum());
-        Report {
+        let guarded = suite.checks.iter().any(|c| c.worked_at_start);
+        let regressions = guarded.then(|| Regressions {
+            guarded: checks.iter().filter(|c| c.worked_at_start).count(),
+            broken: checks
+                .iter()
+                .filter(|c| c.worked_at_start && c.status != Status::Pass)
+                .map(|c| c.id.clone())
+                .collect(),
+        });
+        let rubric = suite
+            .rubric
+            .iter()
+            .map(|item| ScoredItem {
+                id: item.id.clone(),
+                criterion: item.criterion.clone(),
+                points: item.points,
+                earned: None,
+                comment: None,
+                trains: item.trains.clone(),
+                about: item.about.clone(),
+            })
+            .collect();
+        let mut report = Report {
             version: REPORT_VERSION,
             lab: suite.lab.clone(),
             title: suite.title.clone(),
@@ -142,12 +206,34 @@ impl Report {
             seed: suite.seed.clone(),
             timestamp: timestamp.to_string(),
             student_view: false,
-            score,
-            work_processes: subtotals(&checks),
+            score: Score::new(0.0, 0.0),
+            work_processes: Vec::new(),
             counts,
             settling: None,
             checks,
-        }
+            regressions,
+            rubric,
+        };
+        report.total();
+        report
+    }
+
+    /// Adds up the score, the subtotals per work process and the unscored rubric items,
+    /// from the checks and the rubric: after building, and again after scoring.
+    pub(crate) fn total(&mut self) {
+        let parts: Vec<Scored> = self
+            .checks
+            .iter()
+            .map(|c| Scored { earned: c.earned, possible: c.weight, trains: &c.trains })
+            .chain(self.rubric.iter().map(|i| Scored {
+                earned: i.earned.unwrap_or(0.0),
+                possible: i.points,
+                trains: &i.trains,
+            }))
+            .collect();
+        self.score = Score::new(parts.iter().map(|p| p.earned).sum(), parts.iter().map(|p| p.possible).sum());
+        self.work_processes = subtotals(&parts);
+        self.counts.pending = self.rubric.iter().filter(|i| i.earned.is_none()).count();
     }
 
     /// The "check my work" view: expected values the teacher did not reveal are
@@ -162,12 +248,16 @@ impl Report {
         out
     }
 
-    /// 0 when every check passed, 1 when some failed or were skipped, 2 when some
-    /// could not run (the score is then incomplete).
+    /// 0 when every check passed (and every rubric item has full points), 1 when some
+    /// failed or were skipped (or a rubric item is short or waits for a grader), 2 when some could not run (the score is
+    /// then incomplete).
     pub fn exit_code(&self) -> u8 {
         if self.counts.error > 0 {
             2
-        } else if self.counts.fail > 0 || self.counts.skipped > 0 {
+        } else if self.counts.fail > 0
+            || self.counts.skipped > 0
+            || self.rubric.iter().any(|i| i.earned.is_none_or(|e| e < i.points))
+        {
             1
         } else {
             0
@@ -175,16 +265,23 @@ impl Report {
     }
 }
 
-/// A check counts fully for every work process it is tagged with.
-fn subtotals(checks: &[ReportedCheck]) -> Vec<Subtotal> {
-    let mut codes: Vec<&WorkProcess> = checks.iter().flat_map(|c| c.trains.iter()).collect();
+/// What a check or a rubric item adds to the totals.
+struct Scored<'a> {
+    earned: f64,
+    possible: f64,
+    trains: &'a [WorkProcess],
+}
+
+/// A check or rubric item counts fully for every work process it is tagged with.
+fn subtotals(parts: &[Scored]) -> Vec<Subtotal> {
+    let mut codes: Vec<&WorkProcess> = parts.iter().flat_map(|c| c.trains.iter()).collect();
     codes.sort();
     codes.dedup();
     codes
         .into_iter()
         .map(|code| {
-            let tagged = checks.iter().filter(|c| c.trains.contains(code));
-            let (earned, possible) = tagged.fold((0.0, 0.0), |(e, p), c| (e + c.earned, p + c.weight));
+            let tagged = parts.iter().filter(|c| c.trains.contains(code));
+            let (earned, possible) = tagged.fold((0.0, 0.0), |(e, p), c| (e + c.earned, p + c.possible));
             let name = WorkProcess::KNOWN
                 .iter()
                 .find(|(c, _, _)| *c == code.0)

@@ -19,6 +19,8 @@ use crate::checks::events::RunEvent;
 use crate::checks::format::{self, Format};
 use crate::checks::grade::{GradeOptions, grade};
 use crate::checks::model::{Origin, Suite};
+use crate::checks::report::{REPORT_VERSION, Report};
+use crate::checks::rubric::{self, RubricScores};
 use crate::design::{Design, Lang};
 
 #[derive(Debug, Args)]
@@ -60,6 +62,31 @@ pub struct CheckArgs {
     /// Checks running at the same time (1: one by one).
     #[arg(long, default_value_t = 32)]
     pub parallel: usize,
+    /// A grader's scores for the lab's rubric (YAML or JSON: `ITEM: POINTS`, or
+    /// `ITEM: { points: P, comment: "..." }`), put into the report.
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+}
+
+/// Options of `asbuilt report REPORT.json`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A report `asbuilt check --format json` wrote.
+    pub report: PathBuf,
+    /// A grader's scores for the lab's rubric, as for `asbuilt check --rubric`.
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// The "check my work" view: hide expected values the teacher did not reveal.
+    #[arg(long)]
+    pub student_view: bool,
+    /// Language of the report: nl or en (default: the lab's).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
 }
 
 pub(super) fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -129,6 +156,14 @@ fn suite_table(suite: &Suite, lang: Lang) -> String {
 /// Grades a running lab against `design` (the library's [`grade`]) and writes the
 /// report, showing the run's progress on the terminal.
 pub async fn check_instance(access: Arc<dyn LabAccess>, design: &Design, args: &CheckArgs) -> Outcome {
+    // Read the scores first: a typo in them should not cost a whole grading run.
+    let scores = match args.rubric.as_deref().map(read_scores).transpose() {
+        Ok(scores) => scores,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Invalid;
+        }
+    };
     let options = GradeOptions {
         parallel: args.parallel.max(1),
         student_view: args.student_view,
@@ -141,18 +176,91 @@ pub async fn check_instance(access: Arc<dyn LabAccess>, design: &Design, args: &
     if let Some(printer) = printer {
         let _ = printer.await;
     }
-    let report = match graded {
+    let mut report = match graded {
         Ok(report) => report,
         Err(e) => {
             eprintln!("error: failed to {e}");
             return Outcome::Failed;
         }
     };
-    let lang = args.lang.unwrap_or(design.language);
-    let color =
-        args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = format::render(&report, args.format, lang, color);
-    let written = match &args.output {
+    if let Some(scores) = &scores
+        && !put_scores(&mut report, scores, args.rubric.as_deref())
+    {
+        return Outcome::Invalid;
+    }
+    write_report(&report, args.format, args.lang.unwrap_or(design.language), args.output.as_deref())
+}
+
+/// `asbuilt report`: a saved JSON report in any format, with a grader's rubric scores.
+pub fn report(args: &ReportArgs) -> Outcome {
+    let text = match std::fs::read_to_string(&args.report) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: failed to read {}: {e}", args.report.display());
+            return Outcome::Invalid;
+        }
+    };
+    let mut report: Report = match serde_json::from_str(&text) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!(
+                "error: {} is not a report asbuilt wrote (`asbuilt check --format json`): {e}",
+                args.report.display()
+            );
+            return Outcome::Invalid;
+        }
+    };
+    if report.version != REPORT_VERSION {
+        eprintln!(
+            "error: {} is a report of format version {}; this asbuilt reads version {REPORT_VERSION}",
+            args.report.display(),
+            report.version
+        );
+        return Outcome::Invalid;
+    }
+    if let Some(path) = &args.rubric {
+        let scores = match read_scores(path) {
+            Ok(scores) => scores,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Outcome::Invalid;
+            }
+        };
+        if !put_scores(&mut report, &scores, Some(path)) {
+            return Outcome::Invalid;
+        }
+    }
+    if args.student_view {
+        report = report.student_view();
+    }
+    write_report(&report, args.format, args.lang.unwrap_or(report.language), args.output.as_deref())
+}
+
+fn read_scores(path: &std::path::Path) -> Result<RubricScores, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("failed to read {}: {e}", path.display()))?;
+    rubric::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Puts the scores into the report, or says on standard error what is wrong with them.
+fn put_scores(report: &mut Report, scores: &RubricScores, from: Option<&std::path::Path>) -> bool {
+    match report.score_rubric(scores) {
+        Ok(()) => true,
+        Err(problems) => {
+            let from = from.map(|p| format!("{}: ", p.display())).unwrap_or_default();
+            for problem in problems {
+                eprintln!("error: {from}{problem}");
+            }
+            false
+        }
+    }
+}
+
+/// Writes the report to the file or standard output; the exit code says how it scored.
+fn write_report(report: &Report, format: Format, lang: Lang, output: Option<&std::path::Path>) -> Outcome {
+    let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = format::render(report, format, lang, color);
+    let written = match output {
         Some(path) => {
             std::fs::write(path, text).map_err(|e| format!("failed to write {}: {e}", path.display()))
         }

@@ -69,6 +69,9 @@ enum Command {
     Checks(checks::ChecksArgs),
     /// Check a running instance against its design: score per work process, with evidence.
     Check(checks::CheckArgs),
+    /// Show a report `check --format json` saved in another format, with a grader's
+    /// scores for the lab's rubric.
+    Report(checks::ReportArgs),
     /// Show which confinement holds labs on this host, and prove it with a self-test.
     Doctor(doctor::DoctorArgs),
     /// Run the service for a school: accounts, classes, labs and assignments over a JSON
@@ -125,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Recover(args) => engine::recover(&args),
         Command::Checks(args) => checks::list(&args),
         Command::Check(args) => engine::check(&args),
+        Command::Report(args) => checks::report(&args),
         Command::Doctor(args) => doctor::doctor(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::ProbeAgent(args) => probe_agent::probe_agent(&args),

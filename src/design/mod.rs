@@ -6,7 +6,9 @@
 
 pub mod as_is;
 pub mod bgp;
+pub mod coursework;
 pub mod domains;
+pub mod fault_pool;
 pub mod model;
 mod resolve;
 mod solution;
@@ -15,6 +17,7 @@ pub mod templates;
 pub mod variants;
 
 pub use bgp::{Bgp, BgpNeighbour, BgpRedistribute, PrefixEntry, RouteMapEntry};
+pub use coursework::{RubricItem, Ticket, Writing};
 pub use model::*;
 pub use variants::VariantRule;
 
@@ -69,6 +72,7 @@ impl Lab {
             }
             None => self.plan.clone(),
         };
+        fault_pool::apply(&mut design);
         fill_placeholders(&mut design);
         design
     }
@@ -79,6 +83,16 @@ fn fill_placeholders(design: &mut Design) {
     let nodes = design.nodes.clone();
     let fill = |s: &str| templates::expand(s, &nodes);
     design.task = design.task.map(fill);
+    if let Some(ticket) = &mut design.ticket {
+        ticket.from = ticket.from.map(fill);
+        ticket.message = ticket.message.map(fill);
+    }
+    for writing in &mut design.hand_in {
+        writing.prompt = writing.prompt.map(fill);
+    }
+    for item in &mut design.rubric {
+        item.criterion = item.criterion.map(fill);
+    }
     for node in design.nodes.values_mut() {
         if let Some(http) = &mut node.services.http {
             http.content = fill(&http.content);

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::coursework::{RubricItem, Ticket, Writing};
 use crate::kind::{Limits, NodeKind};
 
 /// A lab's design, resolved for the teacher's plan or for one student.
@@ -27,10 +28,23 @@ pub struct Design {
     /// Every cable and shared segment; each becomes one bridge in the lab's fabric.
     pub segments: Vec<Segment>,
     pub faults: Vec<Fault>,
+    /// Faults of which each student gets a few, drawn by their seed; those drawn are
+    /// already in `faults` of a student's design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_pool: Option<FaultPool>,
     pub checks: Vec<Check>,
     /// The teacher's changes to derived checks, in file order; a later rule wins.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grading: Vec<Grading>,
+    /// The incident the lab starts from, in the user's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<Ticket>,
+    /// What the student writes and hands in with the lab.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hand_in: Vec<Writing>,
+    /// What the teacher grades by hand, beside the checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rubric: Vec<RubricItem>,
 }
 
 impl Design {
@@ -911,6 +925,13 @@ pub struct Fault {
     /// The teacher's note; never shown to students.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// Faults a student gets `draw` of, chosen by their seed (`design::fault_pool`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultPool {
+    pub draw: usize,
+    pub faults: Vec<Fault>,
 }
 
 /// What a fault does.

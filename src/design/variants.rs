@@ -193,7 +193,8 @@ fn for_each_net(design: &mut Design, f: &mut impl FnMut(&mut IpNet)) {
             }
         }
     }
-    for fault in &mut design.faults {
+    let pool = design.fault_pool.iter_mut().flat_map(|p| p.faults.iter_mut());
+    for fault in design.faults.iter_mut().chain(pool) {
         match &mut fault.kind {
             FaultKind::WrongAddress { address, .. } => f(address),
             FaultKind::WrongGateway { gateway, .. } => addr(gateway, f),

@@ -58,10 +58,65 @@ pub struct TopologyFile {
     /// FILE` for the ids.
     #[serde(default)]
     pub grading: IndexMap<String, GradingWire>,
+    /// Faults of which each student gets `draw`, chosen by their id, so that neighbours
+    /// get different ones: `{ draw: 1, faults: [ { stop: web:http }, ... ] }`.
+    #[serde(default)]
+    pub fault_pool: Option<FaultPoolWire>,
+    /// The incident the lab starts from, in the user's words:
+    /// `{ from: "Anouk, receptie (pc1)", message: "Ik kan de agenda niet openen." }`.
+    /// The student then hands in a diagnosis, a solution and how they tested it.
+    #[serde(default)]
+    pub ticket: Option<TicketWire>,
+    /// Texts the student writes and hands in with the lab, by id:
+    /// `instruction: "Schrijf voor Anouk hoe ze ..."`.
+    #[serde(default)]
+    pub hand_in: IndexMap<String, TextWire>,
+    /// Criteria the teacher scores by hand, by id:
+    /// `ticket-note: { criterion: "...", points: 4, trains: [B1-K1-W1], about: diagnosis }`.
+    #[serde(default)]
+    pub rubric: IndexMap<String, RubricWire>,
     /// Files every node gets in one folder, like Kathará's `shared/`:
     /// `{ path: /srv/shared, files: { notes.txt: "..." } }`.
     #[serde(default)]
     pub shared: Option<SharedWire>,
+}
+
+/// A pool of faults: each student gets `draw` of them.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FaultPoolWire {
+    /// How many faults each student gets (default 1).
+    #[serde(default)]
+    pub draw: Option<i64>,
+    /// The faults to draw from, written as under `faults`.
+    pub faults: Vec<FaultWire>,
+}
+
+/// An incident as the user reported it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TicketWire {
+    /// Who reported it: `"Anouk, receptie (pc1)"`.
+    pub from: TextWire,
+    /// What they said, in their own words.
+    pub message: TextWire,
+}
+
+/// One criterion the teacher scores by hand.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RubricWire {
+    /// What earns the points.
+    pub criterion: TextWire,
+    /// The most a grader may give, from 0 to 100.
+    pub points: f64,
+    /// Work processes it counts for (default: the lab's `trains`).
+    #[serde(default)]
+    pub trains: Option<Vec<String>>,
+    /// The hand-in text it is about (`diagnosis`, `solution`, `tested` for a ticket, or an
+    /// id under `hand-in`), shown beside it to the grader.
+    #[serde(default)]
+    pub about: Option<String>,
 }
 
 /// How derived checks whose id matches count.

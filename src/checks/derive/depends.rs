@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::checks::model::{CheckSpec, PartRef};
+use crate::checks::model::{CheckSpec, PartRef, ProbeSpec};
 use crate::checks::sim::{self, World, holds::holds};
 use crate::design::{Design, Fault, Part};
 
@@ -24,6 +24,21 @@ pub fn fill(design: &Design, checks: &mut [CheckSpec]) {
                 }
             }
         }
+    }
+}
+
+/// Marks the checks that pass in the lab as the student gets it, for a lab with faults
+/// or a ticket: those the student must leave working while repairing the rest. The
+/// simulated lab cannot judge a teacher's `command` or `file` check, so those are
+/// never marked.
+pub fn mark_worked_at_start(design: &Design, checks: &mut [CheckSpec]) {
+    if design.faults.is_empty() && design.ticket.is_none() {
+        return;
+    }
+    let at_start = evaluate(&World::at_start(design), checks);
+    for check in checks.iter_mut() {
+        let judged = !matches!(check.probe, ProbeSpec::Command { .. } | ProbeSpec::File { .. });
+        check.worked_at_start = judged && at_start[check.id.as_str()];
     }
 }
 

@@ -93,6 +93,7 @@ fn spec(check: &Check, world: &World) -> CheckSpec {
         depends_on: Vec::new(),
         requires: Vec::new(),
         graded: true,
+        worked_at_start: false,
         retries: check.retries,
         timeout_ms: check.timeout_ms,
         probe,

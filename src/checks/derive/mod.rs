@@ -119,6 +119,7 @@ pub fn suite(design: &Design) -> Suite {
             depends_on: Vec::new(),
             requires: d.requires,
             graded: true,
+            worked_at_start: false,
             retries: d.retries,
             timeout_ms: d.timeout_ms,
             probe: d.probe,
@@ -128,6 +129,7 @@ pub fn suite(design: &Design) -> Suite {
     apply_grading(design, &mut checks);
     checks.extend(explicit::checks(design, &world));
     depends::fill(design, &mut checks);
+    depends::mark_worked_at_start(design, &mut checks);
     Suite {
         lab: design.lab.clone(),
         title: design.title.clone(),
@@ -135,6 +137,7 @@ pub fn suite(design: &Design) -> Suite {
         student: design.variant.as_ref().map(|v| v.student.clone()),
         seed: design.variant.as_ref().map(|v| v.seed.clone()),
         checks,
+        rubric: design.rubric.clone(),
     }
 }
 

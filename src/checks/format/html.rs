@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{counts_sentence, escape, label, points, say, settling_sentence};
+use super::{
+    counts_sentence, escape, item_points, label, points, regression_sentence, say, settling_sentence,
+};
 use crate::checks::model::Influence;
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
@@ -66,6 +68,15 @@ pub fn render(report: &Report, lang: Lang) -> String {
     if let Some(settling) = settling_sentence(report, lang) {
         let _ = writeln!(out, "<p>{}</p>", escape(&settling));
     }
+    if let Some(regressions) = regression_sentence(report, lang) {
+        let broken = report.regressions.as_ref().is_some_and(|r| !r.broken.is_empty());
+        let _ = writeln!(
+            out,
+            "<p class=\"{}\">{}</p>",
+            if broken { "fail" } else { "pass" },
+            escape(&regressions)
+        );
+    }
     if !report.work_processes.is_empty() {
         let _ = writeln!(
             out,
@@ -110,6 +121,17 @@ pub fn render(report: &Report, lang: Lang) -> String {
             let _ = write!(out, "<div class=\"detail {class}\">{}: {}</div>", escape(name), escape(text));
         };
         if check.status != Status::Pass {
+            if check.worked_at_start {
+                line(
+                    label(lang, "regressie", "regression"),
+                    label(
+                        lang,
+                        "was goed bij de start, sindsdien stukgemaakt",
+                        "passed at the start, broken since",
+                    ),
+                    "fail",
+                );
+            }
             if let Some(e) = &check.expected {
                 line(label(lang, "verwacht", "expected"), say(e, lang), "");
             }
@@ -145,6 +167,49 @@ pub fn render(report: &Report, lang: Lang) -> String {
         }
         let _ = writeln!(out, "</td><td>{} / {}</td></tr>", points(check.earned), points(check.weight));
     }
-    out.push_str("</table>\n</body>\n</html>\n");
+    out.push_str("</table>\n");
+    if !report.rubric.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th></tr>",
+            label(lang, "Beoordeeld door de docent", "Scored by the teacher"),
+            label(lang, "criterium", "criterion"),
+            label(lang, "punten", "points")
+        );
+        for item in &report.rubric {
+            let _ = write!(
+                out,
+                "<tr><td>{}<div class=\"id\">{}</div>",
+                escape(say(&item.criterion, lang)),
+                escape(&item.id)
+            );
+            if let Some(about) = &item.about {
+                let _ = write!(
+                    out,
+                    "<div class=\"detail\">{}: {}</div>",
+                    label(lang, "over", "about"),
+                    escape(about)
+                );
+            }
+            if let Some(comment) = &item.comment {
+                let _ = write!(
+                    out,
+                    "<div class=\"detail\">{}: {}</div>",
+                    label(lang, "opmerking", "comment"),
+                    escape(comment)
+                );
+            }
+            if item.earned.is_none() {
+                let _ = write!(
+                    out,
+                    "<div class=\"detail skipped\">{}</div>",
+                    label(lang, "nog te beoordelen", "to be scored")
+                );
+            }
+            let _ = writeln!(out, "</td><td>{}</td></tr>", item_points(item));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }

@@ -3,14 +3,19 @@
 
 use std::fmt::Write;
 
-use super::{escape, label, say};
+use super::{escape, item_points, label, points, say};
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
 use crate::design::Lang;
 
 pub fn render(report: &Report, lang: Lang) -> String {
     let c = &report.counts;
-    let total = report.checks.len();
+    // Rubric items are test cases too: one scored below its points fails, one not
+    // scored yet is skipped, so a CI system sees the lab is not done.
+    let rubric_short = report.rubric.iter().filter(|i| i.earned.is_some_and(|e| e < i.points)).count();
+    let total = report.checks.len() + report.rubric.len();
+    let failures = c.fail + rubric_short;
+    let skipped = c.skipped + c.pending;
     let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
     let time: u64 = report.checks.iter().map(|c| c.duration_ms).sum();
     let suite_name = match &report.student {
@@ -20,19 +25,15 @@ pub fn render(report: &Report, lang: Lang) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"asbuilt\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
-        c.fail,
+        "<testsuites name=\"asbuilt\" tests=\"{total}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\" time=\"{}\">",
         c.error,
-        c.skipped,
         seconds(time)
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{}\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
+        "  <testsuite name=\"{}\" tests=\"{total}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\" time=\"{}\" timestamp=\"{}\">",
         escape(&suite_name),
-        c.fail,
         c.error,
-        c.skipped,
         seconds(time),
         escape(&report.timestamp)
     );
@@ -52,6 +53,10 @@ pub fn render(report: &Report, lang: Lang) -> String {
     }
     for wp in &report.work_processes {
         props.push((format!("score.{}", wp.code), wp.score.percent.to_string()));
+    }
+    if let Some(r) = &report.regressions {
+        props.push(("regressions.guarded".into(), r.guarded.to_string()));
+        props.push(("regressions.broken".into(), r.broken.join(",")));
     }
     for (name, value) in props {
         let _ = writeln!(out, "      <property name=\"{}\" value=\"{}\"/>", escape(&name), escape(&value));
@@ -113,6 +118,31 @@ pub fn render(report: &Report, lang: Lang) -> String {
         } else {
             out.push_str("\n    </testcase>\n");
         }
+    }
+    for item in &report.rubric {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}.rubric\" name=\"{}\" time=\"0.000\">",
+            escape(&report.lab),
+            escape(&format!("{} — {}", item.id, say(&item.criterion, lang)))
+        );
+        let comment = item.comment.as_deref().map(|c| format!("; {c}")).unwrap_or_default();
+        match item.earned {
+            None => {
+                let message = label(lang, "nog te beoordelen door de docent", "to be scored by the teacher");
+                let _ = write!(out, "\n      <skipped message=\"{}\"/>\n    ", escape(message));
+            }
+            Some(earned) if earned < item.points => {
+                let message = format!("{} {}{comment}", item_points(item), label(lang, "punten", "points"));
+                let _ =
+                    write!(out, "\n      <failure message=\"{}\" type=\"rubric\"/>\n    ", escape(&message));
+            }
+            Some(earned) => {
+                let message = format!("{} {}{comment}", points(earned), label(lang, "punten", "points"));
+                let _ = write!(out, "\n      <system-out>{}</system-out>\n    ", escape(&message));
+            }
+        }
+        out.push_str("</testcase>\n");
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

@@ -6,7 +6,7 @@ mod html;
 mod junit;
 mod table;
 
-use super::report::Report;
+use super::report::{Report, ScoredItem};
 use crate::design::{Lang, Text};
 
 /// An output format.
@@ -68,10 +68,11 @@ fn points(x: f64) -> String {
     }
 }
 
-/// "3 passed, 1 failed, 0 errors, 0 skipped", in the language.
+/// "3 passed, 1 failed, 0 errors, 0 skipped", in the language, and the rubric items
+/// still to be scored when there are any.
 fn counts_sentence(report: &Report, lang: Lang) -> String {
     let c = &report.counts;
-    format!(
+    let mut out = format!(
         "{} {}, {} {}, {} {}, {} {}",
         c.pass,
         label(lang, "goed", "passed"),
@@ -81,7 +82,49 @@ fn counts_sentence(report: &Report, lang: Lang) -> String {
         label(lang, "mislukt", "errors"),
         c.skipped,
         label(lang, "overgeslagen", "skipped")
-    )
+    );
+    if c.pending > 0 {
+        out.push_str(&format!(", {} {}", c.pending, label(lang, "nog te beoordelen", "to be scored")));
+    }
+    out
+}
+
+/// Whether the student's work broke what worked when they got the lab.
+fn regression_sentence(report: &Report, lang: Lang) -> Option<String> {
+    let r = report.regressions.as_ref()?;
+    Some(if r.broken.is_empty() {
+        match lang {
+            Lang::Nl => format!(
+                "Niets stukgemaakt: alle {} controles die bij de start goed waren, zijn nog goed.",
+                r.guarded
+            ),
+            Lang::En => {
+                format!("Nothing broken: all {} checks that passed at the start still pass.", r.guarded)
+            }
+        }
+    } else {
+        let ids = r.broken.join(", ");
+        match lang {
+            Lang::Nl => format!(
+                "Stukgemaakt: {} van de {} controles die bij de start goed waren, zijn nu fout: {ids}.",
+                r.broken.len(),
+                r.guarded
+            ),
+            Lang::En => format!(
+                "Broken: {} of the {} checks that passed at the start fail now: {ids}.",
+                r.broken.len(),
+                r.guarded
+            ),
+        }
+    })
+}
+
+/// "3 / 4", or "– / 4" for an item no grader scored yet.
+fn item_points(item: &ScoredItem) -> String {
+    match item.earned {
+        Some(earned) => format!("{} / {}", points(earned), points(item.points)),
+        None => format!("– / {}", points(item.points)),
+    }
 }
 
 /// Whether OSPF had settled when the lab was graded, when any check looks at it.

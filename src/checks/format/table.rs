@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{counts_sentence, label, points, say, settling_sentence};
+use super::{counts_sentence, item_points, label, points, regression_sentence, say, settling_sentence};
 use crate::checks::outcome::Status;
 use crate::checks::report::Report;
 use crate::design::Lang;
@@ -61,6 +61,17 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
         );
         let indent = " ".repeat(status_width + 3);
         if check.status != Status::Pass {
+            if check.worked_at_start {
+                let _ = writeln!(
+                    out,
+                    "{indent}{}",
+                    label(
+                        lang,
+                        "was goed bij de start: sindsdien stukgemaakt",
+                        "passed at the start: broken since"
+                    )
+                );
+            }
             if let Some(e) = &check.expected {
                 let _ = writeln!(out, "{indent}{}: {}", label(lang, "verwacht", "expected"), say(e, lang));
             }
@@ -78,6 +89,33 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
                     label(lang, "tip", "hint"),
                     say(h, lang),
                     paint(RESET)
+                );
+            }
+        }
+    }
+    if !report.rubric.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}{}{}",
+            paint(BOLD),
+            label(lang, "Beoordeeld door de docent", "Scored by the teacher"),
+            paint(RESET)
+        );
+        for item in &report.rubric {
+            let about = item.about.as_deref().map(|a| format!("  [{a}]")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{:>9}   {:<id_width$}  {}{about}",
+                item_points(item),
+                item.id,
+                say(&item.criterion, lang)
+            );
+            if let Some(comment) = &item.comment {
+                let _ = writeln!(
+                    out,
+                    "{}{}: {comment}",
+                    " ".repeat(status_width + 3),
+                    label(lang, "opmerking", "comment")
                 );
             }
         }
@@ -104,6 +142,9 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
         );
     }
     let _ = writeln!(out, "{}", counts_sentence(report, lang));
+    if let Some(regressions) = regression_sentence(report, lang) {
+        let _ = writeln!(out, "{regressions}");
+    }
     if let Some(settling) = settling_sentence(report, lang) {
         let _ = writeln!(out, "{settling}");
     }

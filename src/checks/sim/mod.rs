@@ -29,6 +29,7 @@ pub use policy::Flow;
 pub use rip::{RipOutcome, RipRoute};
 pub use trip::{RoundTrip, Stop, Trip};
 
+use crate::checks::model::PartRef;
 use crate::design::domains::Domains;
 use crate::design::{Design, Endpoint, Fault, FaultKind, Node, OspfVersion, RecordKind, ServiceName};
 
@@ -73,31 +74,26 @@ struct LinkState {
     impaired: HashSet<Endpoint>,
 }
 
-impl World {
-    /// The lab exactly as designed.
-    pub fn of(design: &Design) -> World {
-        World::build(design.clone(), LinkState::default())
-    }
-
-    /// The lab as deployed with one fault in it, as the planner applies it.
-    pub fn with_fault(design: &Design, fault: &Fault) -> World {
-        let mut one = design.clone();
-        one.faults = vec![fault.clone()];
-        let mut broken = crate::plan::faults::misconfigured(&one);
-        broken.faults.clear();
-        let mut state = LinkState::default();
+impl LinkState {
+    /// Applies what the planner's misconfiguration leaves out: the state of cables and
+    /// interfaces, and the stopped services, of one fault.
+    fn add(&mut self, design: &mut Design, fault: &Fault, impaired_as_cut: bool) {
         match &fault.kind {
             FaultKind::Shutdown { at } => {
-                state.down.insert(at.clone());
+                self.down.insert(at.clone());
             }
             FaultKind::LinkDown { at } => {
-                state.cut.insert(at.clone());
+                self.cut.insert(at.clone());
             }
             FaultKind::Loss { at, .. } | FaultKind::Delay { at, .. } => {
-                state.impaired.insert(at.clone());
+                if impaired_as_cut {
+                    self.cut.insert(at.clone());
+                } else {
+                    self.impaired.insert(at.clone());
+                }
             }
             FaultKind::Stop { node, service } => {
-                let n = &mut broken.nodes[node];
+                let n = &mut design.nodes[node];
                 match service {
                     ServiceName::Http => n.services.http = None,
                     ServiceName::Dns => n.services.dns = None,
@@ -107,7 +103,7 @@ impl World {
                 }
             }
             FaultKind::OspfPassive { at } => {
-                if let Some(ospf) = broken.nodes[&at.node].ospf.as_mut() {
+                if let Some(ospf) = design.nodes[&at.node].ospf.as_mut() {
                     ospf.interfaces
                         .iter_mut()
                         .filter(|i| i.name == at.interface)
@@ -118,6 +114,42 @@ impl World {
             | FaultKind::WrongGateway { .. }
             | FaultKind::RemoveRoute { .. }
             | FaultKind::Block { .. } => {}
+        }
+    }
+}
+
+impl World {
+    /// The lab exactly as designed.
+    pub fn of(design: &Design) -> World {
+        World::build(design.clone(), LinkState::default())
+    }
+
+    /// The lab as deployed with one fault in it, as the planner applies it.
+    pub fn with_fault(design: &Design, fault: &Fault) -> World {
+        World::with_faults(design, std::slice::from_ref(fault), false)
+    }
+
+    /// The lab as a student gets it: their parts blank and every fault of their design
+    /// in. A cable with loss or delay counts as cut here: traffic over it gets through
+    /// only by chance, and what passes by chance cannot be said to have worked.
+    pub fn at_start(design: &Design) -> World {
+        let mut blank = design.clone();
+        for node in design.nodes.values() {
+            for part in &node.student_builds {
+                blank = without(&blank, &PartRef { node: node.name.clone(), part: *part });
+            }
+        }
+        World::with_faults(&blank, &design.faults, true)
+    }
+
+    fn with_faults(design: &Design, faults: &[Fault], impaired_as_cut: bool) -> World {
+        let mut with = design.clone();
+        with.faults = faults.to_vec();
+        let mut broken = crate::plan::faults::misconfigured(&with);
+        broken.faults.clear();
+        let mut state = LinkState::default();
+        for fault in faults {
+            state.add(&mut broken, fault, impaired_as_cut);
         }
         World::build(broken, state)
     }
@@ -226,10 +258,15 @@ impl World {
 
     /// The DNS servers a node would ask: those its DHCP lease gave.
     pub fn resolvers(&self, node: &str) -> Vec<IpAddr> {
-        self.leases
-            .iter()
-            .filter(|(ep, _)| ep.node == node)
-            .flat_map(|(_, l)| l.dns.iter().copied())
+        // The teacher's own resolv.conf first, as the node writes it at its start; then
+        // what DHCP hands out.
+        let written = self.design.nodes.get(node).and_then(|n| n.as_is.resolv.as_ref());
+        written
+            .into_iter()
+            .flat_map(|r| r.nameservers.iter().copied())
+            .chain(
+                self.leases.iter().filter(|(ep, _)| ep.node == node).flat_map(|(_, l)| l.dns.iter().copied()),
+            )
             .collect()
     }
 }

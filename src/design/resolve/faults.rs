@@ -4,12 +4,12 @@
 use std::net::IpAddr;
 
 use super::Resolver;
-use crate::design::model::{Endpoint, Fault, FaultKind, Part, ServiceName};
+use crate::design::model::{Endpoint, Fault, FaultKind, FaultPool, Part, ServiceName};
 use crate::design::syntax;
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::path;
 use crate::topology::locate::Path;
-use crate::topology::wire::FaultWire;
+use crate::topology::wire::{FaultPoolWire, FaultWire};
 
 /// The fault keys, in the order the docs list them, with the value keys each needs.
 const KINDS: [(&str, &[&str]); 10] = [
@@ -33,6 +33,54 @@ impl Resolver<'_> {
             if let Some(kind) = self.fault(wire, &at) {
                 self.faults.push(Fault { kind, note: wire.note.clone() });
             }
+        }
+        if let Some(pool) = &file.fault_pool {
+            self.fault_pool(pool);
+        }
+    }
+
+    /// A pool each student draws from: every fault valid on its own, and a draw that
+    /// leaves students a choice to differ by.
+    fn fault_pool(&mut self, wire: &FaultPoolWire) {
+        let mut faults = Vec::new();
+        for (i, fault) in wire.faults.iter().enumerate() {
+            let at = path!["fault-pool", "faults", i];
+            if let Some(kind) = self.fault(fault, &at) {
+                faults.push(Fault { kind, note: fault.note.clone() });
+            }
+        }
+        if wire.faults.is_empty() {
+            self.report(
+                Diagnostic::error("invalid-fault-pool", "the fault pool has no faults to draw from")
+                    .at(Loc::value(path!["fault-pool", "faults"]))
+                    .help("list two or more faults under `faults`, written as under the top-level `faults`"),
+            );
+            return;
+        }
+        let draw = wire.draw.unwrap_or(1);
+        if draw < 1 || draw as usize > wire.faults.len() {
+            self.report(
+                Diagnostic::error(
+                    "invalid-fault-pool",
+                    format!("cannot draw {draw} of a pool of {} faults", wire.faults.len()),
+                )
+                .at(Loc::value(path!["fault-pool", "draw"]))
+                .help(format!("draw from 1 to {} faults per student", wire.faults.len())),
+            );
+            return;
+        }
+        if draw as usize == wire.faults.len() {
+            self.report(
+                Diagnostic::warning(
+                    "fault-pool-without-choice",
+                    format!("every student draws all {draw} faults of the pool, so all get the same"),
+                )
+                .at(Loc::value(path!["fault-pool", "draw"]))
+                .help("draw fewer than the pool holds, or list these faults under `faults`"),
+            );
+        }
+        if faults.len() == wire.faults.len() {
+            self.fault_pool = Some(FaultPool { draw: draw as usize, faults });
         }
     }
 

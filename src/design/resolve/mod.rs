@@ -11,6 +11,7 @@ mod as_is;
 mod bgp;
 mod cabling;
 mod checks;
+mod coursework;
 mod dns;
 mod faults;
 mod firewall;
@@ -34,8 +35,11 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 use ipnet::IpNet;
 
+use super::coursework::{RubricItem, Ticket, Writing};
 use super::domains::Domains;
-use super::model::{Check, Design, Endpoint, Fault, Grading, Lang, Node, Segment, Text, WorkProcess};
+use super::model::{
+    Check, Design, Endpoint, Fault, FaultPool, Grading, Lang, Node, Segment, Text, WorkProcess,
+};
 use crate::diagnostic::{Collected, Diagnostic, Loc};
 use crate::topology::wire::TopologyFile;
 
@@ -85,6 +89,7 @@ pub(crate) fn resolve(
     r.services();
     r.as_is();
     r.faults();
+    r.coursework();
     r.checks();
     r.grading();
     r.templates();
@@ -116,6 +121,10 @@ pub(crate) struct Resolver<'f> {
     /// Broadcast domains, known once addressing is done.
     domains: Option<Domains>,
     faults: Vec<Fault>,
+    fault_pool: Option<FaultPool>,
+    ticket: Option<Ticket>,
+    hand_in: Vec<Writing>,
+    rubric: Vec<RubricItem>,
     checks: Vec<Check>,
     grading: Vec<Grading>,
     variant_rules: Vec<VariantRule>,
@@ -141,6 +150,10 @@ impl<'f> Resolver<'f> {
             address_at: Vec::new(),
             domains: None,
             faults: Vec::new(),
+            fault_pool: None,
+            ticket: None,
+            hand_in: Vec::new(),
+            rubric: Vec::new(),
             checks: Vec::new(),
             grading: Vec::new(),
             variant_rules: Vec::new(),
@@ -172,8 +185,12 @@ impl<'f> Resolver<'f> {
             nodes: self.nodes,
             segments: self.segments,
             faults: self.faults,
+            fault_pool: self.fault_pool,
             checks: self.checks,
             grading: self.grading,
+            ticket: self.ticket,
+            hand_in: self.hand_in,
+            rubric: self.rubric,
         };
         Ok(Resolved { design, variants: self.variant_rules, warnings })
     }

@@ -19,6 +19,16 @@ impl Resolver<'_> {
         if let Some(task) = &file.task {
             texts.extend(text_parts(task, path!["task"]));
         }
+        if let Some(ticket) = &file.ticket {
+            texts.extend(text_parts(&ticket.from, path!["ticket", "from"]));
+            texts.extend(text_parts(&ticket.message, path!["ticket", "message"]));
+        }
+        for (id, prompt) in &file.hand_in {
+            texts.extend(text_parts(prompt, path!["hand-in", id]));
+        }
+        for (id, item) in &file.rubric {
+            texts.extend(text_parts(&item.criterion, path!["rubric", id, "criterion"]));
+        }
         for (node, services) in &file.design.services {
             if let Some(content) = services.http.as_ref().and_then(|h| h.content.as_deref()) {
                 texts.push((path!["design", "services", node, "http", "content"], content));

@@ -287,11 +287,13 @@ impl Resolver<'_> {
 
     fn warn_nothing_to_do(&mut self) {
         let student_parts = self.nodes.values().any(|n| !n.student_builds.is_empty());
-        if !student_parts && self.faults.is_empty() {
+        // A lab whose work is written (a rubric item) gives the student something to do
+        // even when the network is finished.
+        if !student_parts && self.faults.is_empty() && self.fault_pool.is_none() && self.rubric.is_empty() {
             self.report(
                 Diagnostic::warning("nothing-to-do", "every part is prebuilt and nothing is broken, so the student has nothing to do")
                     .at(Loc::key(path!["nodes"]))
-                    .help("mark what the student builds with `build: student` (or a list of parts), or add `faults`"),
+                    .help("mark what the student builds with `build: student` (or a list of parts), add `faults`, or a `rubric` for written work"),
             );
         }
     }

@@ -1,0 +1,116 @@
+//! The curriculum's troubleshooting labs on the real Docker engine: every fault of a
+//! lab's pool breaks exactly the checks the design says it breaks, its scripted repair
+//! makes the lab score full marks with nothing reported broken, and a repair that
+//! breaks something else is caught as a regression.
+
+mod common;
+#[path = "support/repairs.rs"]
+mod repairs;
+#[path = "support/verdicts.rs"]
+mod verdicts;
+
+use std::collections::BTreeSet;
+
+use asbuilt::checks::derive::{self, affected_by};
+use asbuilt::checks::report::Report;
+use asbuilt::checks::rubric::{ItemScore, RubricScores};
+use asbuilt::design::Design;
+use common::{Deployed, example};
+use repairs::{Repair, repair};
+use verdicts::{explain, not_passed};
+
+/// The labs in topologies/ whose students draw their faults from a pool.
+const POOL_LABS: [&str; 1] = ["melding-intranet.yml"];
+
+/// Full points on every rubric item: a grader's scores for a perfect hand-in.
+fn full_marks(design: &Design) -> RubricScores {
+    design.rubric.iter().map(|i| (i.id.clone(), ItemScore::Points(i.points))).collect()
+}
+
+async fn repaired(lab: &Deployed, design: &Design, fault_at: usize) {
+    let fault = &design.faults[fault_at];
+    match repair(design, fault) {
+        Repair::Command { node, run } => {
+            let out = lab.run(&node, &run).await;
+            assert!(out.success(), "repair of {fault:?} on {node}: {run}: {out:?}");
+        }
+        other => panic!("no scripted repair for {fault:?}: {other:?}"),
+    }
+}
+
+fn guarded_and_broken(report: &Report) -> (usize, Vec<String>) {
+    let r = report.regressions.as_ref().expect("a lab with faults reports regressions");
+    (r.guarded, r.broken.clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fault_of_a_pool_breaks_its_checks_and_its_scripted_repair_scores_full_marks() {
+    for file in POOL_LABS {
+        let lab = example(file);
+        let student = lab.design_for(Some("s1"));
+        let pool = student.fault_pool.clone().expect("a pool lab");
+        for (i, fault) in pool.faults.iter().enumerate() {
+            // The student who drew this fault: their design, with this fault alone.
+            let mut design = student.clone();
+            design.faults = vec![fault.clone()];
+            let suite = derive::suite(&design);
+            let name = format!("t-pool-{}-{i}", &file[..4]);
+            let deployed = Deployed::new(design.clone(), &name).await;
+
+            let at_start = deployed.grade(&design, &suite).await;
+            let expected: BTreeSet<String> = affected_by(&design, &suite.checks, fault).into_iter().collect();
+            assert_eq!(not_passed(&at_start), expected, "{file} {fault:?}:\n{}", explain(&at_start));
+            let guarded = suite.checks.iter().filter(|c| c.worked_at_start).count();
+            assert_eq!(
+                guarded_and_broken(&at_start),
+                (guarded, vec![]),
+                "nothing is broken by the student yet"
+            );
+
+            repaired(&deployed, &design, 0).await;
+            let mut after = deployed.grade(&design, &suite).await;
+            assert_eq!(
+                not_passed(&after),
+                BTreeSet::new(),
+                "{file} {fault:?} repaired:\n{}",
+                explain(&after)
+            );
+            assert_eq!(guarded_and_broken(&after), (guarded, vec![]));
+            after.score_rubric(&full_marks(&design)).unwrap();
+            assert_eq!((after.score.percent, after.exit_code()), (100.0, 0), "{file} {fault:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repair_that_breaks_something_else_is_caught_as_a_regression() {
+    let lab = example("melding-intranet.yml");
+    let mut design = lab.design_for(Some("s2"));
+    let stop_http = design
+        .fault_pool
+        .as_ref()
+        .unwrap()
+        .faults
+        .iter()
+        .find(|f| format!("{:?}", f.kind).contains("Http"))
+        .unwrap();
+    design.faults = vec![stop_http.clone()];
+    let suite = derive::suite(&design);
+    let deployed = Deployed::new(design.clone(), "t-pool-regression").await;
+
+    // The web server is started again, as it should be, but the student also "tidied"
+    // pc2's address away while looking around.
+    repaired(&deployed, &design, 0).await;
+    let broke = deployed.run("pc2", "ip address flush dev eth1").await;
+    assert!(broke.success(), "{broke:?}");
+    let report = deployed.grade(&design, &suite).await;
+    let (_, broken) = guarded_and_broken(&report);
+    let failing = not_passed(&report);
+    assert!(!broken.is_empty(), "pc2's checks worked at the start:\n{}", explain(&report));
+    assert!(broken.iter().all(|id| failing.contains(id)));
+    assert!(broken.iter().any(|id| id.contains("pc2")), "{broken:?}");
+    // Positive control: the ticket's own check passes, so the repair itself worked and
+    // only the collateral damage is reported.
+    assert!(!failing.contains("check-1"), "{}", explain(&report));
+    assert_ne!(report.exit_code(), 0);
+}
