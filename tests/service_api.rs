@@ -790,6 +790,19 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
             none(),
             [200, 200, 404, 200, 404, 200, 404, 401],
         ),
+        // A student reads their own rubric; the class's staff read and score it.
+        (
+            Method::GET,
+            format!("/api/assignments/{a1}/students/{student_id}/rubric"),
+            none(),
+            [200, 200, 404, 200, 404, 200, 404, 401],
+        ),
+        (
+            Method::PUT,
+            format!("/api/assignments/{a1}/students/{student_id}/rubric"),
+            Box::new(|| Some(json!({}))),
+            [200, 200, 404, 200, 404, 404, 404, 401],
+        ),
         // The owner comes second: everyone before them must fail on a token that exists.
         (Method::DELETE, format!("/api/tokens/{token}"), none(), [404, 204, 404, 404, 404, 404, 404, 401]),
     ];
@@ -889,6 +902,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
         "/api/instances/{name}/nodes",
         "/api/assignments/{id}/hand-in",
         "/api/assignments/{id}/hand-ins",
+        "/api/assignments/{id}/students/{student_id}/rubric",
     ];
     for template in templates {
         if template != "/api/openapi.json" {
@@ -901,7 +915,7 @@ async fn every_role_gets_exactly_the_status_the_rules_say_on_every_endpoint() {
     for documented in paths.keys() {
         assert!(templates.contains(&documented.as_str()), "{documented} is documented but not in the matrix");
     }
-    assert_eq!(covered.len(), 54);
+    assert_eq!(covered.len(), 56);
     let _ = teacher_id;
 
     // Logout last, since it ends the sessions the rows above used.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::events::Settling;
 use super::model::{Origin, Suite};
 use super::outcome::{CheckResult, Evidence, Outcome, Status};
-use crate::design::{Lang, Text, WorkProcess};
+use crate::design::{Lang, RubricItem, Text, WorkProcess};
 
 /// The version of the report format. Readers check it before anything else.
 pub const REPORT_VERSION: u32 = 1;
@@ -65,6 +65,21 @@ pub struct ScoredItem {
     /// The hand-in text the criterion is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+}
+
+impl ScoredItem {
+    /// The criterion as no grader has scored it yet.
+    pub fn unscored(item: &RubricItem) -> ScoredItem {
+        ScoredItem {
+            id: item.id.clone(),
+            criterion: item.criterion.clone(),
+            points: item.points,
+            earned: None,
+            comment: None,
+            trains: item.trains.clone(),
+            about: item.about.clone(),
+        }
+    }
 }
 
 /// Points earned of points possible.
@@ -184,19 +199,7 @@ impl Report {
                 .map(|c| c.id.clone())
                 .collect(),
         });
-        let rubric = suite
-            .rubric
-            .iter()
-            .map(|item| ScoredItem {
-                id: item.id.clone(),
-                criterion: item.criterion.clone(),
-                points: item.points,
-                earned: None,
-                comment: None,
-                trains: item.trains.clone(),
-                about: item.about.clone(),
-            })
-            .collect();
+        let rubric = suite.rubric.iter().map(ScoredItem::unscored).collect();
         let mut report = Report {
             version: REPORT_VERSION,
             lab: suite.lab.clone(),

@@ -11,7 +11,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::report::Report;
+use super::report::{Report, ScoredItem};
 use crate::diagnostic::did_you_mean;
 
 /// A grader's score for one rubric item.
@@ -57,34 +57,42 @@ pub fn parse(text: &str) -> Result<RubricScores, String> {
     })
 }
 
+/// What is wrong with `scores` for a rubric of `items` (of lab `lab`): a score for an
+/// item the rubric lacks, points out of the item's range, a comment too long. Empty when
+/// the scores may be given.
+pub fn problems(items: &[ScoredItem], lab: &str, scores: &RubricScores) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, score) in scores {
+        let Some(item) = items.iter().find(|i| i.id == *id) else {
+            let known = items.iter().map(|i| i.id.as_str());
+            let hint = did_you_mean(id, known).unwrap_or_else(|| {
+                let all: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                if all.is_empty() {
+                    "this lab has no rubric".to_string()
+                } else {
+                    format!("the rubric has: {}", all.join(", "))
+                }
+            });
+            problems.push(format!("`{id}` is not an item of the rubric of lab {lab}; {hint}"));
+            continue;
+        };
+        let points = score.points();
+        if !(points.is_finite() && points >= 0.0 && points <= item.points) {
+            problems.push(format!("`{id}` gets {points} points, but may get from 0 to {}", item.points));
+        }
+        if score.comment().is_some_and(|c| c.chars().count() > MAX_COMMENT) {
+            problems.push(format!("the comment on `{id}` is longer than {MAX_COMMENT} characters"));
+        }
+    }
+    problems
+}
+
 impl Report {
     /// Puts a grader's scores into the report and adds up again. Every score must name an
     /// item of this lab's rubric and lie between 0 and the item's points; items without a
     /// score stay as they were. Nothing changes when any score is wrong.
     pub fn score_rubric(&mut self, scores: &RubricScores) -> Result<(), Vec<String>> {
-        let mut problems = Vec::new();
-        for (id, score) in scores {
-            let Some(item) = self.rubric.iter().find(|i| i.id == *id) else {
-                let known = self.rubric.iter().map(|i| i.id.as_str());
-                let hint = did_you_mean(id, known).unwrap_or_else(|| {
-                    let all: Vec<&str> = self.rubric.iter().map(|i| i.id.as_str()).collect();
-                    if all.is_empty() {
-                        "this lab has no rubric".to_string()
-                    } else {
-                        format!("the rubric has: {}", all.join(", "))
-                    }
-                });
-                problems.push(format!("`{id}` is not an item of the rubric of lab {}; {hint}", self.lab));
-                continue;
-            };
-            let points = score.points();
-            if !(points.is_finite() && points >= 0.0 && points <= item.points) {
-                problems.push(format!("`{id}` gets {points} points, but may get from 0 to {}", item.points));
-            }
-            if score.comment().is_some_and(|c| c.chars().count() > MAX_COMMENT) {
-                problems.push(format!("the comment on `{id}` is longer than {MAX_COMMENT} characters"));
-            }
-        }
+        let problems = problems(&self.rubric, &self.lab, scores);
         if !problems.is_empty() {
             return Err(problems);
         }

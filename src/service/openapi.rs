@@ -7,8 +7,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    assignments, auth, classes, consoles, grading, hand_ins, health, instances, lab_import, labs, tokens,
-    users,
+    assignments, auth, classes, consoles, grading, hand_ins, health, instances, lab_import, labs, rubric,
+    tokens, users,
 };
 
 /// The document; `paths` lists every handler.
@@ -29,6 +29,7 @@ use super::routes::{
         instances::request, instances::list, instances::show, instances::reset, instances::extend, instances::touch,
         instances::set_link, instances::destroy, instances::events, instances::nodes,
         hand_ins::hand_in, hand_ins::list,
+        rubric::show, rubric::score,
         metrics_doc,
     ),
     modifiers(&Security),

@@ -41,7 +41,8 @@ pub struct WorkProcessResult {
 pub struct CheckResult {
     pub id: String,
     pub title: String,
-    /// `pass`, `fail`, `error` or `skipped`.
+    /// `pass`, `fail`, `error` or `skipped`; for a rubric item (`rubric/ID`), `scored`
+    /// or `pending`.
     pub status: String,
     pub earned: f64,
     pub weight: f64,
@@ -95,6 +96,23 @@ pub async fn latest(db: &SqlitePool, assignment_id: i64) -> Result<Vec<StudentRe
                         weight: c.weight,
                         work_processes: c.trains.iter().map(|t| t.to_string()).collect(),
                     })
+                    // Rubric items are rows like checks, so an export carries the whole
+                    // score: `rubric/ID`, `scored` or `pending`.
+                    .chain(report.rubric.iter().map(|i| {
+                        CheckResult {
+                            id: format!("rubric/{}", i.id),
+                            title: i
+                                .criterion
+                                .get(lang)
+                                .or(i.criterion.get(Lang::En))
+                                .unwrap_or_default()
+                                .to_string(),
+                            status: if i.earned.is_some() { "scored" } else { "pending" }.to_string(),
+                            earned: i.earned.unwrap_or(0.0),
+                            weight: i.points,
+                            work_processes: i.trains.iter().map(|t| t.to_string()).collect(),
+                        }
+                    }))
                     .collect(),
             })
         })

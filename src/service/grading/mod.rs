@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod export;
 pub mod limit;
 pub mod metrics;
+pub mod rubric;
 pub mod runs;
 
 use std::sync::Arc;
@@ -113,22 +114,27 @@ pub async fn grade_and_store(
     let access = InstanceAccess::open(engine, &target.instance).await?;
     let options = GradeOptions { student_view: how.student_view, ..GradeOptions::at(format_rfc3339(now())) };
     let started = std::time::Instant::now();
-    let report = grade(Arc::new(access), record.design, options, events, cancel)
+    let mut report = grade(Arc::new(access), record.design, options, events, cancel)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let id = store(db, target, how, &report, started.elapsed()).await?;
+    let id = store(db, target, how, &mut report, started.elapsed()).await?;
     Ok((id, report))
 }
 
+/// Stores the report with the rubric scores a grader gave so far put in (under the
+/// write lock, so a score given meanwhile is not missed).
 async fn store(
     db: &SqlitePool,
     target: &Target,
     how: Grading,
-    report: &Report,
+    report: &mut Report,
     took: std::time::Duration,
 ) -> Result<i64, ApiError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let scores = rubric::given(&mut tx, target.assignment_id, target.student_id).await?;
+    rubric::put_into(report, &scores, None);
     let json = serde_json::to_string(report).map_err(|e| ApiError::Internal(format!("report json: {e}")))?;
-    Ok(sqlx::query(
+    let id = sqlx::query(
         "INSERT INTO reports (assignment_id, student_id, run_id, instance, ran_by, ran_at, student_view, \
          earned, possible, percent, duration_ms, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -144,7 +150,9 @@ async fn store(
     .bind(report.score.percent)
     .bind(took.as_millis() as i64)
     .bind(json)
-    .execute(db)
+    .execute(&mut *tx)
     .await?
-    .last_insert_rowid())
+    .last_insert_rowid();
+    tx.commit().await?;
+    Ok(id)
 }

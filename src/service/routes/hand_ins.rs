@@ -7,14 +7,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use utoipa::ToSchema;
 
+use crate::design::Writing;
 use crate::service::auth::{CurrentUser, Role};
 use crate::service::authz::{self, Access};
 use crate::service::error::{ApiError, ErrorBody};
-use crate::service::grading::{self, Grading};
+use crate::service::grading::{self, Grading, rubric};
 use crate::service::state::AppState;
 use crate::service::time::{format_rfc3339, now};
 
@@ -23,6 +26,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/assignments/{id}/hand-in", post(hand_in))
         .route("/api/assignments/{id}/hand-ins", get(list))
 }
+
+/// What a student hands in besides their lab: the texts the lab asks for, by id (a
+/// ticket's `diagnosis`, `solution` and `tested`, and the lab's own `hand-in` texts).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandInRequest {
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+}
+
+/// The longest text a student may hand in, in characters: a page or two.
+pub const MAX_TEXT: usize = 20_000;
 
 /// One student's hand-in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -37,6 +52,8 @@ pub struct HandInView {
     pub report_id: Option<i64>,
     pub percent: Option<f64>,
     pub error: Option<String>,
+    /// The texts handed in, by id.
+    pub texts: BTreeMap<String, String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,6 +64,7 @@ struct HandInRow {
     report_id: Option<i64>,
     grading_error: Option<String>,
     percent: Option<f64>,
+    texts_json: String,
 }
 
 impl From<HandInRow> for HandInView {
@@ -64,12 +82,14 @@ impl From<HandInRow> for HandInView {
             report_id: row.report_id,
             percent: row.percent,
             error: row.grading_error,
+            // Written by this module from a map; unreadable only if the row was edited.
+            texts: serde_json::from_str(&row.texts_json).unwrap_or_default(),
         }
     }
 }
 
 const HAND_IN_COLUMNS: &str = "SELECT h.assignment_id, h.student_id, h.handed_in_at, h.report_id, \
-     h.grading_error, r.percent FROM hand_ins h LEFT JOIN reports r ON r.id = h.report_id";
+     h.grading_error, r.percent, h.texts_json FROM hand_ins h LEFT JOIN reports r ON r.id = h.report_id";
 
 /// The caller's hand-in of an assignment, if they handed in.
 pub async fn of_student(
@@ -83,17 +103,31 @@ pub async fn of_student(
     Ok(row.map(HandInView::from))
 }
 
-/// Hands in the caller's work on an open assignment and grades their lab now, in the
-/// background (`state` is `grading` until the report is stored). 409 after the
-/// deadline or when handed in already. Without a lab to grade the hand-in still
-/// counts, as `not_graded` with the reason.
+/// The texts a student handed in with an assignment, by id; empty before they hand in.
+pub async fn texts_of(
+    db: &SqlitePool,
+    assignment_id: i64,
+    student_id: i64,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    Ok(of_student(db, assignment_id, student_id).await?.map(|h| h.texts).unwrap_or_default())
+}
+
+/// Hands in the caller's work on an open assignment, with the texts the lab asks for
+/// (optional body `{"texts": {"diagnosis": "..."}}`), and grades their lab now, in the
+/// background (`state` is `grading` until the report is stored). 400 for a text the
+/// lab does not ask for or one over 20,000 characters; 409 after the deadline or when
+/// handed in already. Without a lab to grade the hand-in still counts, as `not_graded`
+/// with the reason.
 #[utoipa::path(post, path = "/api/assignments/{id}/hand-in", tag = "grading",
     params(("id" = i64, Path, description = "assignment id")),
-    responses((status = 202, body = HandInView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    request_body(content = Option<HandInRequest>, description = "the texts the lab asks for, by id"),
+    responses((status = 202, body = HandInView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 pub async fn hand_in(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    body: Option<Json<HandInRequest>>,
 ) -> Result<(StatusCode, Json<HandInView>), ApiError> {
     authz::require_role(&user, &[Role::Student])?;
     let assignment = authz::assignment(&state.db, &user, id, Access::Read).await?;
@@ -101,13 +135,20 @@ pub async fn hand_in(
     if at >= assignment.deadline {
         return Err(ApiError::Conflict("the assignment's deadline has passed".into()));
     }
+    let texts = body.map(|Json(b)| b.texts).unwrap_or_default();
+    if !texts.is_empty() {
+        let asked = rubric::student_design(&state.db, &assignment, user.id).await?.hand_in;
+        check_texts(&texts, &asked)?;
+    }
+    let texts_json = serde_json::to_string(&texts).map_err(|e| ApiError::Internal(e.to_string()))?;
     let inserted = sqlx::query(
-        "INSERT INTO hand_ins (assignment_id, student_id, handed_in_at) VALUES (?, ?, ?) \
+        "INSERT INTO hand_ins (assignment_id, student_id, handed_in_at, texts_json) VALUES (?, ?, ?, ?) \
          ON CONFLICT (assignment_id, student_id) DO NOTHING",
     )
     .bind(id)
     .bind(user.id)
     .bind(at)
+    .bind(texts_json)
     .execute(&state.db)
     .await?
     .rows_affected();
@@ -178,4 +219,22 @@ pub async fn list(
     let query = format!("{HAND_IN_COLUMNS} WHERE h.assignment_id = ? ORDER BY h.handed_in_at, h.student_id");
     let rows: Vec<HandInRow> = sqlx::query_as(&query).bind(id).fetch_all(&state.db).await?;
     Ok(Json(rows.into_iter().map(HandInView::from).collect()))
+}
+
+/// Every text must be one the lab asks for, and of a reasonable length.
+fn check_texts(texts: &BTreeMap<String, String>, asked: &[Writing]) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    for (id, text) in texts {
+        if !asked.iter().any(|w| w.id == *id) {
+            let ids: Vec<&str> = asked.iter().map(|w| w.id.as_str()).collect();
+            problems.push(if ids.is_empty() {
+                format!("`{id}`: this lab asks for no texts")
+            } else {
+                format!("`{id}` is not a text this lab asks for; it asks for {}", ids.join(", "))
+            });
+        } else if text.chars().count() > MAX_TEXT {
+            problems.push(format!("`{id}` is longer than {MAX_TEXT} characters"));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(ApiError::BadRequest(problems.join("; "))) }
 }

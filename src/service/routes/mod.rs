@@ -11,6 +11,7 @@ pub mod health;
 pub mod instances;
 pub mod lab_import;
 pub mod labs;
+pub mod rubric;
 pub mod tokens;
 pub mod users;
 
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assignments::router())
         .merge(grading::router())
         .merge(hand_ins::router())
+        .merge(rubric::router())
         .merge(consoles::router())
         .merge(instances::router())
         .route("/api/openapi.json", get(super::openapi::serve))
