@@ -365,11 +365,18 @@
         error.textContent = "";
         handIn.disabled = true;
         try {
-          const result = await asbuilt.api("POST", "/api/assignments/" + assignment + "/hand-in");
+          // The texts the lab asks for go with the hand-in; a lab without any sends none.
+          const fields = document.querySelectorAll("textarea[data-writing]");
+          const texts = {};
+          fields.forEach((field) => { if (field.value.trim() !== "") texts[field.dataset.writing] = field.value; });
+          const body = fields.length > 0 ? { texts } : undefined;
+          const result = await asbuilt.api("POST", "/api/assignments/" + assignment + "/hand-in", body);
           if (result.ok) {
             showHandIn(result.data);
             handIn.closest(".actions").remove();
             $("hand-in-needs-lab").remove();
+            // What was handed in stays readable, no longer editable.
+            fields.forEach((field) => { field.readOnly = true; });
             followHandIn();
           } else {
             error.textContent = asbuilt.errorMessage(result);

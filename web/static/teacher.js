@@ -312,8 +312,46 @@
     });
   }
 
+  // The rubric of a report: points and a comment per item, saved in one PUT; items
+  // left without points are not sent, so they stay as they were.
+  function wireRubric(form) {
+    const status = document.getElementById("rubric-status");
+    const error = document.getElementById("rubric-error");
+    const saved = JSON.parse(document.getElementById("rubric-texts").textContent);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const scores = {};
+      for (const item of form.querySelectorAll("[data-item]")) {
+        const points = item.querySelector("[data-field=points]").value;
+        if (points === "") continue;
+        const comment = item.querySelector("[data-field=comment]").value;
+        scores[item.dataset.item] = { points: Number(points), comment: comment === "" ? null : comment };
+      }
+      const button = form.querySelector("[type=submit]");
+      status.textContent = "";
+      error.textContent = "";
+      button.disabled = true;
+      try {
+        const result = await asbuilt.api("PUT", form.dataset.rubricApi, scores);
+        if (result.ok) {
+          status.textContent = saved;
+          // The page's score and subtotals now count the rubric: show them fresh.
+          setTimeout(() => location.reload(), 600);
+        } else {
+          error.textContent = asbuilt.errorMessage(result);
+        }
+      } catch (_) {
+        error.textContent = asbuilt.text("network_error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     localTimes();
+    const rubric = document.getElementById("rubric-form");
+    if (rubric) wireRubric(rubric);
     wireReloads();
     const section = document.getElementById("import");
     if (section) wireImport(section);

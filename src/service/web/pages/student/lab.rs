@@ -84,6 +84,28 @@ pub struct CheckItem {
     pub hint_html: Option<String>,
 }
 
+/// The incident a ticket lab starts from, in the page's language.
+#[derive(Debug, Serialize)]
+pub struct TicketItem {
+    pub from: String,
+    pub message: String,
+}
+
+/// A text the student writes and hands in, and what to write.
+#[derive(Debug, Serialize)]
+pub struct WritingItem {
+    pub id: String,
+    pub prompt: String,
+}
+
+/// A criterion the teacher scores by hand, as the student reads it before scoring.
+#[derive(Debug, Serialize)]
+pub struct RubricLine {
+    pub id: String,
+    pub criterion: String,
+    pub points: f64,
+}
+
 /// The parts of the lab page that come from the design.
 #[derive(Debug, Serialize)]
 pub struct LabView {
@@ -92,6 +114,9 @@ pub struct LabView {
     pub diagram_svg: String,
     pub nodes: Vec<NodeItem>,
     pub checks: Vec<CheckItem>,
+    pub ticket: Option<TicketItem>,
+    pub writings: Vec<WritingItem>,
+    pub rubric: Vec<RubricLine>,
 }
 
 impl LabView {
@@ -125,6 +150,20 @@ impl LabView {
                 .map(|n| NodeItem { name: n.name.clone(), kind: n.kind.name() })
                 .collect(),
             checks,
+            ticket: design
+                .ticket
+                .as_ref()
+                .map(|t| TicketItem { from: text(&t.from), message: text(&t.message) }),
+            writings: design
+                .hand_in
+                .iter()
+                .map(|w| WritingItem { id: w.id.clone(), prompt: text(&w.prompt) })
+                .collect(),
+            rubric: design
+                .rubric
+                .iter()
+                .map(|i| RubricLine { id: i.id.clone(), criterion: text(&i.criterion), points: i.points })
+                .collect(),
         }
     }
 }

@@ -99,9 +99,23 @@ async fn lab_page_of(
         instance: card.lab.name.clone(),
         state: card.lab.state.clone(),
     };
+    // The teacher's scores of the rubric so far, by item: `earned` as text, "" until scored.
+    let mut conn = state.db.acquire().await?;
+    let given = crate::service::grading::rubric::given(&mut conn, id, user.id).await?;
+    drop(conn);
+    let scores: std::collections::BTreeMap<&str, serde_json::Value> = given
+        .iter()
+        .map(|(item, score)| {
+            (
+                item.as_str(),
+                serde_json::json!({ "earned": score.points().to_string(), "comment": score.comment() }),
+            )
+        })
+        .collect();
     Ok(Page::new("student/lab.html", lang, Some(user), path)
         .with("assignment", &card)
         .with("lab", &*view)
         .with("wiring", &wiring)
+        .with("rubric_scores", &scores)
         .render())
 }

@@ -90,6 +90,25 @@ async fn content(
             evidence: c.evidence.iter().map(|e| (e.method.clone(), e.raw.clone())).collect(),
         })
         .collect();
+    // The rubric with the student's texts beside it, to score while reading them.
+    let texts =
+        crate::service::routes::hand_ins::texts_of(&state.db, row.assignment_id, row.student_id).await?;
+    let rubric: Vec<serde_json::Value> = report
+        .rubric
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "id": i.id,
+                "criterion": i.criterion.get(lang.0).unwrap_or_default(),
+                "points": i.points,
+                // As text for the form's field: "" until scored.
+                "earned": i.earned.map(|e| e.to_string()).unwrap_or_default(),
+                "comment": i.comment.clone().unwrap_or_default(),
+                "about": i.about,
+                "text": i.about.as_ref().and_then(|a| texts.get(a)).filter(|t| !t.trim().is_empty()),
+            })
+        })
+        .collect();
     let json = |v: serde_json::Value| v;
     let work_processes = report
         .work_processes
@@ -102,7 +121,8 @@ async fn content(
     Ok(vec![
         ("report_id", json(id.into())),
         ("assignment", serde_json::json!({ "id": assignment.id, "title": assignment.title })),
-        ("student", serde_json::json!({ "name": student.0, "number": student.1 })),
+        ("student", serde_json::json!({ "id": row.student_id, "name": student.0, "number": student.1 })),
+        ("rubric", serde_json::Value::Array(rubric)),
         ("ran_at", format_rfc3339(row.ran_at).into()),
         ("student_view", row.student_view.into()),
         ("score", serde_json::to_value(report.score).unwrap_or_default()),
