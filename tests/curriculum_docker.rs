@@ -1,7 +1,9 @@
-//! The curriculum's troubleshooting labs on the real Docker engine: every fault of a
-//! lab's pool breaks exactly the checks the design says it breaks, its scripted repair
-//! makes the lab score full marks with nothing reported broken, and a repair that
-//! breaks something else is caught as a regression.
+//! The curriculum's labs on the real Docker engine: a lab with written work scores full
+//! marks when built completely and its rubric scored in full, and fails exactly the
+//! student's parts when handed out; every fault of a lab's pool breaks exactly the
+//! checks the design says it breaks, its scripted repair makes the lab score full marks
+//! with nothing reported broken, and a repair that breaks something else is caught as a
+//! regression.
 
 mod common;
 #[path = "support/repairs.rs"]
@@ -17,10 +19,13 @@ use asbuilt::checks::rubric::{ItemScore, RubricScores};
 use asbuilt::design::Design;
 use common::{Deployed, example};
 use repairs::{Repair, repair};
-use verdicts::{explain, not_passed};
+use verdicts::{depending_on, explain, not_passed, student_parts};
 
 /// The labs in topologies/ whose students draw their faults from a pool.
 const POOL_LABS: [&str; 1] = ["melding-intranet.yml"];
+
+/// The labs in topologies/ that students build and write about, graded with a rubric.
+const RUBRIC_LABS: [&str; 1] = ["werkplek-instructie.yml"];
 
 /// Full points on every rubric item: a grader's scores for a perfect hand-in.
 fn full_marks(design: &Design) -> RubricScores {
@@ -113,4 +118,31 @@ async fn a_repair_that_breaks_something_else_is_caught_as_a_regression() {
     // only the collateral damage is reported.
     assert!(!failing.contains("check-1"), "{}", explain(&report));
     assert_ne!(report.exit_code(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lab_with_written_work_scores_full_marks_built_and_scored_and_fails_its_parts_handed_out() {
+    for file in RUBRIC_LABS {
+        let lab = example(file);
+        let handed_out = lab.design_for(Some("s3"));
+        assert!(!handed_out.rubric.is_empty(), "{file} has a rubric");
+        let complete = handed_out.clone().solution();
+        let suite = derive::suite(&complete);
+        let name = format!("t-rubric-{}", &file[..4]);
+        let built = Deployed::new(complete.clone(), &format!("{name}-full")).await;
+        let mut report = built.grade(&complete, &suite).await;
+        assert_eq!(not_passed(&report), BTreeSet::new(), "{file}:\n{}", explain(&report));
+        assert_eq!(report.counts.pending, complete.rubric.len(), "the rubric waits for the teacher");
+        assert_ne!(report.exit_code(), 0);
+        report.score_rubric(&full_marks(&complete)).unwrap();
+        assert_eq!((report.score.percent, report.exit_code()), (100.0, 0), "{file}");
+        drop(built);
+
+        let suite = derive::suite(&handed_out);
+        let blank = Deployed::new(handed_out.clone(), &format!("{name}-blank")).await;
+        let report = blank.grade(&handed_out, &suite).await;
+        let expected = depending_on(&suite, &student_parts(&handed_out));
+        assert!(!expected.is_empty(), "{file}: the student has work to do");
+        assert_eq!(not_passed(&report), expected, "{file}:\n{}", explain(&report));
+    }
 }
