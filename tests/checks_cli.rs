@@ -86,4 +86,115 @@ async fn check_writes_the_report_and_exits_by_the_outcome() {
     );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("leerlingweergave") && page.contains("address/pc2:eth1"));
+
+    // Rubric scores are read before grading and checked against the lab's rubric after:
+    // a missing file stops the command at once, a score for a lab without a rubric
+    // writes no report.
+    let scored = dir.path().join("scored.json");
+    let missing = Check::parse_from([
+        "check",
+        "x",
+        "-o",
+        scored.to_str().unwrap(),
+        "--rubric",
+        "/nonexistent/scores.yml",
+    ])
+    .args;
+    assert_eq!(check_instance(built.lab.clone(), &design, &missing).await, Outcome::Invalid);
+    assert!(!scored.exists(), "no report without the scores asked for");
+    let scores = dir.path().join("scores.yml");
+    std::fs::write(&scores, "diagnosis: 2\n").unwrap();
+    let wrong = Check::parse_from([
+        "check",
+        "x",
+        "--format",
+        "json",
+        "-o",
+        scored.to_str().unwrap(),
+        "--rubric",
+        scores.to_str().unwrap(),
+    ])
+    .args;
+    assert_eq!(check_instance(built.lab.clone(), &design, &wrong).await, Outcome::Invalid);
+    assert!(!scored.exists(), "no report with scores that do not fit it");
+}
+
+/// A report of the ticket lab as `check --format json` saves it, every check passed.
+fn saved_ticket_report(dir: &std::path::Path) -> std::path::PathBuf {
+    let design = example("melding-intranet.yml", Some("100001"));
+    let suite = asbuilt::checks::derive::suite(&design);
+    let results: Vec<_> = suite
+        .checks
+        .iter()
+        .map(|c| asbuilt::checks::outcome::CheckResult {
+            id: c.id.clone(),
+            outcome: asbuilt::checks::outcome::Outcome::Pass {
+                observed: asbuilt::design::Text { en: Some("fine".into()), nl: None },
+            },
+            attempts: 1,
+            duration_ms: 1,
+            evidence: Vec::new(),
+        })
+        .collect();
+    let report = asbuilt::checks::report::Report::build(&suite, &results, "2026-12-02T12:00:00Z");
+    let path = dir.join("100001.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn report_shows_a_saved_report_in_any_format_with_a_graders_rubric_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = saved_ticket_report(dir.path());
+    let saved = saved.to_str().unwrap();
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    // Unscored: the table says what waits for the teacher, and the exit code is 1.
+    let out = asbuilt(&["report", saved, "--lang", "en"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(table.contains("3 to be scored") && table.contains("Scored by the teacher"), "{table}");
+
+    let scores = dir.path().join("scores.yml");
+    std::fs::write(
+        &scores,
+        "diagnosis: { points: 3, comment: \"cause and test named\" }\ntested: 2\ninstruction: 3\n",
+    )
+    .unwrap();
+    let html = dir.path().join("100001.html");
+    let out = asbuilt(&[
+        "report",
+        saved,
+        "--rubric",
+        scores.to_str().unwrap(),
+        "--format",
+        "html",
+        "-o",
+        html.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "full marks: {}", stderr(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("100%") && page.contains("cause and test named"), "{page}");
+    let out = asbuilt(&["report", saved, "--rubric", scores.to_str().unwrap(), "--format", "junit"]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(roxmltree::Document::parse(&xml).is_ok() && xml.contains(".rubric\""), "{xml}");
+
+    // Wrong scores: every problem named with the file, and no report.
+    std::fs::write(&scores, "diagnose: 3\ninstruction: 9\n").unwrap();
+    let out = asbuilt(&["report", saved, "--rubric", scores.to_str().unwrap()]);
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no report with wrong scores");
+    assert!(
+        said.contains("scores.yml: `diagnose` is not an item") && said.contains("did you mean `diagnosis`"),
+        "{said}"
+    );
+    assert!(said.contains("`instruction` gets 9 points, but may get from 0 to 3"), "{said}");
+
+    // Not a report at all.
+    let out = asbuilt(&["report", scores.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not a report asbuilt wrote"), "{}", stderr(&out));
 }
