@@ -147,6 +147,10 @@ async fn a_teacher_scores_the_handed_in_ticket_beside_its_rubric_and_the_student
     let browser = Browser::start("en").await;
     sign_in(&browser, &server, "juf").await;
     browser.goto(&server.url(&format!("/teach/reports/{report_id}"))).await;
+    // Which of the pool's faults this student drew, for judging the diagnosis.
+    let drawn = Lab::load(&Source::new("t.yml", ticket_lab())).unwrap().design_for(Some("100001")).faults;
+    let faults = browser.wait_for_text("ul.faults", ":", WAIT).await;
+    assert!(faults.contains(&drawn[0].kind.to_string()), "{faults}");
     let diagnosis = browser.wait_for_text("[data-item=diagnosis] .handed-in", "nginx", WAIT).await;
     assert!(diagnosis.contains("<b>echt</b>"), "the student's text is shown as text: {diagnosis}");
     browser.wait_for_text("[data-item=tested]", "handed in no text", WAIT).await;

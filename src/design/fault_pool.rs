@@ -80,6 +80,12 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_reads_as_the_teacher_wrote_it() {
+        let p = pool(1, 1);
+        assert_eq!(p.faults[0].kind.to_string(), "shutdown: r0:eth1");
+    }
+
+    #[test]
     fn two_labs_draw_independently() {
         let p = pool(6, 1);
         let differ = (0..50)

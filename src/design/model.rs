@@ -974,6 +974,25 @@ impl FaultKind {
     }
 }
 
+/// A fault as a teacher writes it under `faults` (`stop: srv:http`), for the pages and
+/// reports that tell a grader which faults a student's lab has.
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FaultKind::Shutdown { at } => write!(f, "shutdown: {at}"),
+            FaultKind::WrongAddress { at, address } => write!(f, "wrong-address: {at} ({address})"),
+            FaultKind::WrongGateway { node, gateway } => write!(f, "wrong-gateway: {node} ({gateway})"),
+            FaultKind::RemoveRoute { node, to } => write!(f, "remove-route: {node} (to {to})"),
+            FaultKind::Block { node, rule } => write!(f, "block: {node} ({})", rule.text),
+            FaultKind::Stop { node, service } => write!(f, "stop: {node}:{}", service.name()),
+            FaultKind::LinkDown { at } => write!(f, "link-down: {at}"),
+            FaultKind::Loss { at, percent } => write!(f, "loss: {at} ({percent}%)"),
+            FaultKind::Delay { at, ms } => write!(f, "delay: {at} ({ms} ms)"),
+            FaultKind::OspfPassive { at } => write!(f, "ospf-passive: {at}"),
+        }
+    }
+}
+
 /// A teacher's change to the derived checks whose ids match a pattern: their weight
 /// (or dropping them), the work processes they count for, or both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -90,6 +90,16 @@ async fn content(
             evidence: c.evidence.iter().map(|e| (e.method.clone(), e.raw.clone())).collect(),
         })
         .collect();
+    // The faults this student's lab started with (drawn from a pool, for some labs):
+    // what the grader needs to judge a ticket's diagnosis. Staff only, as is this page.
+    let key = crate::service::instances::student_key_of(&state.db, row.student_id).await?;
+    let lab = crate::service::routes::labs::stored_lab(&state.db, assignment.lab_version_id).await?;
+    let faults: Vec<serde_json::Value> = lab
+        .design_for(Some(&key))
+        .faults
+        .iter()
+        .map(|f| serde_json::json!({ "fault": f.kind.to_string(), "note": f.note }))
+        .collect();
     // The rubric with the student's texts beside it, to score while reading them.
     let texts =
         crate::service::routes::hand_ins::texts_of(&state.db, row.assignment_id, row.student_id).await?;
@@ -123,6 +133,7 @@ async fn content(
         ("assignment", serde_json::json!({ "id": assignment.id, "title": assignment.title })),
         ("student", serde_json::json!({ "id": row.student_id, "name": student.0, "number": student.1 })),
         ("rubric", serde_json::Value::Array(rubric)),
+        ("faults", serde_json::Value::Array(faults)),
         ("ran_at", format_rfc3339(row.ran_at).into()),
         ("student_view", row.student_view.into()),
         ("score", serde_json::to_value(report.score).unwrap_or_default()),
