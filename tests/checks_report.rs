@@ -475,3 +475,43 @@ fn a_dropped_check_is_in_no_format_and_no_count() {
     let doc = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("testcase")).count(), graded);
 }
+
+#[test]
+fn a_file_check_judges_content_owner_and_mode_each_for_a_share() {
+    use asbuilt::checks::observation::FileFacts;
+    let probe = ProbeSpec::File {
+        node: "web".into(),
+        path: "/etc/app/secret.conf".into(),
+        contains: Some("key=".into()),
+        owner: Some("www-data:www-data".into()),
+        mode: Some(0o640),
+        as_root: true,
+    };
+    let facts = |owner: &str, mode: u32, content: Option<&str>| {
+        let mut f = FileFacts::from_stat(&format!("{owner} {owner} {mode:o}\n")).unwrap();
+        f.content = content.map(str::to_string);
+        Observation::File(Some(f))
+    };
+    let names = Names::default();
+    assert!(judge(&probe, &facts("www-data", 0o640, Some("key=1\n")), &names).is_pass());
+    let world_readable = judge(&probe, &facts("www-data", 0o644, Some("key=1\n")), &names);
+    assert!((credit(&world_readable) - 2.0 / 3.0).abs() < 1e-9, "{world_readable:?}");
+    let Outcome::Fail { expected, observed, .. } = world_readable else { panic!() };
+    assert_eq!(en(&expected), "/etc/app/secret.conf: contains \"key=\", owner www-data:www-data, mode 0640");
+    assert_eq!(en(&observed), "/etc/app/secret.conf: owner www-data:www-data, mode 0644, key=1");
+    assert_eq!(credit(&judge(&probe, &facts("root", 0o600, None), &names)), 0.0);
+    let missing = judge(&probe, &Observation::File(None), &names);
+    assert_eq!((missing.status(), credit(&missing)), (Status::Fail, 0.0));
+    // An owner without a group is about the user alone.
+    let user_only = ProbeSpec::File {
+        node: "web".into(),
+        path: "/srv/x".into(),
+        contains: None,
+        owner: Some("www-data".into()),
+        mode: None,
+        as_root: false,
+    };
+    let Observation::File(Some(mut f)) = facts("www-data", 0o600, None) else { panic!() };
+    f.group = "staff".into();
+    assert!(judge(&user_only, &Observation::File(Some(f)), &names).is_pass());
+}

@@ -146,3 +146,28 @@ async fn a_lab_with_written_work_scores_full_marks_built_and_scored_and_fails_it
         assert_eq!(not_passed(&report), expected, "{file}:\n{}", explain(&report));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_checks_see_an_applications_file_owner_mode_and_content_in_a_real_node() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks/file-facts.yml");
+    let design = asbuilt::design::Lab::load(&asbuilt::topology::Source::read(&path).unwrap())
+        .unwrap()
+        .design_for(None);
+    let suite = derive::suite(&design);
+    let lab = Deployed::new(design.clone(), "t-file-facts").await;
+    let report = lab.grade(&design, &suite).await;
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap();
+    // Content, owner and mode as the teacher's files wrote them: all three hold.
+    assert_eq!(status("check-1").status, asbuilt::checks::outcome::Status::Pass, "{}", explain(&report));
+    // The owner holds but the mode does not: half the credit, and both shown.
+    let wrong_mode = status("check-2");
+    assert_eq!((wrong_mode.status, wrong_mode.earned), (asbuilt::checks::outcome::Status::Fail, 0.5));
+    let seen = wrong_mode.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
+    assert!(seen.contains("owner www-data:www-data, mode 0640"), "{seen}");
+    // The unprivileged check user cannot read a 0640 file of www-data: the check fails,
+    // and says why, where root (check-1) read it.
+    let unreadable = status("check-3");
+    let seen = unreadable.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
+    assert!(seen.ends_with("not readable"), "{seen}");
+    assert_eq!(status("check-4").status, asbuilt::checks::outcome::Status::Pass, "{}", explain(&report));
+}

@@ -254,7 +254,12 @@ pub enum ProbeSpec {
     File {
         node: String,
         path: String,
-        contains: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contains: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<u32>,
         /// Read as root instead of the node's check user.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,

@@ -67,8 +67,34 @@ pub enum Observation {
         status: i32,
         output: String,
     },
-    /// A file's content; `None` when it does not exist.
-    File(Option<String>),
+    /// A file's owner, mode and (when asked) content; `None` when it does not exist, or
+    /// the check's user cannot see it.
+    File(Option<FileFacts>),
+}
+
+/// What `stat` and `cat` tell of a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileFacts {
+    pub owner: String,
+    pub group: String,
+    /// Permission bits.
+    pub mode: u32,
+    /// `None` when not asked for, or the check's user may not read it.
+    pub content: Option<String>,
+}
+
+impl FileFacts {
+    /// Reads `stat -c '%U %G %a'`.
+    pub fn from_stat(line: &str) -> Option<FileFacts> {
+        let mut parts = line.split_whitespace();
+        let (owner, group, mode) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(FileFacts {
+            owner: owner.to_string(),
+            group: group.to_string(),
+            mode: u32::from_str_radix(mode, 8).ok()?,
+            content: None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -122,7 +122,11 @@ fn fill_placeholders(design: &mut Design) {
                     *o = fill(o);
                 }
             }
-            Probe::File { contains, .. } => *contains = fill(contains),
+            Probe::File { contains, .. } => {
+                if let Some(c) = contains {
+                    *c = fill(c);
+                }
+            }
             Probe::Ping { .. } | Probe::Traceroute { .. } | Probe::Port { .. } | Probe::Routes { .. } => {}
         }
     }

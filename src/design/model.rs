@@ -1176,10 +1176,18 @@ pub enum Probe {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output: Option<String>,
     },
+    /// A file on a node: its content, owner and mode, as many as the check gives.
     File {
         node: String,
         path: String,
-        contains: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contains: Option<String>,
+        /// `user` or `user:group`, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        /// Permission bits (`0o640`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<u32>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         as_root: bool,
     },

@@ -591,6 +591,12 @@ pub struct CheckWire {
     /// For command: the exact output (trailing line ends aside).
     #[serde(default)]
     pub output: Option<String>,
+    /// For file: the owner it must have, `user` or `user:group`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// For file: the permission bits it must have, octal and quoted: `"0640"`.
+    #[serde(default)]
+    pub mode: Option<Scalar>,
     /// For a ping that must be `blocked`, or a port that must be `closed`: the node whose
     /// policy must stop the traffic. asbuilt checks that the traffic gets that far, so
     /// that an empty lab never passes; without it, asbuilt finds the node in the design.

@@ -72,10 +72,12 @@ fn spec(check: &Check, world: &World) -> CheckSpec {
             exit: *exit,
             output: output.clone(),
         },
-        Probe::File { node, path, contains, as_root } => ProbeSpec::File {
+        Probe::File { node, path, contains, owner, mode, as_root } => ProbeSpec::File {
             node: node.clone(),
             path: path.clone(),
             contains: contains.clone(),
+            owner: owner.clone(),
+            mode: *mode,
             as_root: *as_root,
         },
         Probe::Routes { node, only } => ProbeSpec::RouteTable { node: node.clone(), only: only.clone() },
@@ -157,9 +159,13 @@ fn title_of(probe: &Probe, reveal: bool) -> Text {
             format!("{node} heeft precies de ontworpen routes"),
             format!("{node} has exactly the designed routes"),
         ),
-        Probe::File { node, path, .. } => t(
+        Probe::File { node, path, contains, .. } if contains.is_some() => t(
             format!("{path} op {node} heeft de verwachte inhoud"),
             format!("{path} on {node} has the expected content"),
+        ),
+        Probe::File { node, path, .. } => t(
+            format!("{path} op {node} heeft de verwachte eigenaar en rechten"),
+            format!("{path} on {node} has the expected owner and mode"),
         ),
     }
 }

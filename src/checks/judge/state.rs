@@ -8,7 +8,7 @@ use super::{excerpt, verdict};
 use crate::checks::derive::texts::t;
 use crate::checks::model::{AddressExpect, ProbeSpec};
 use crate::checks::observation::{
-    InterfaceFacts, NeighbourFact, Observation, RouteFact, RouteOrigin, VlanFact,
+    FileFacts, InterfaceFacts, NeighbourFact, Observation, RouteFact, RouteOrigin, VlanFact,
 };
 use crate::checks::outcome::Outcome;
 use crate::design::{PortVlans, RouteSet, Text};
@@ -246,25 +246,70 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
             )
         }
         (ProbeSpec::RouteTable { only, .. }, Observation::Routes(routes)) => route_table(only, routes),
-        (ProbeSpec::File { path, contains, .. }, Observation::File(content)) => {
-            let expected =
-                t(format!("{path} bevat \"{contains}\""), format!("{path} contains \"{contains}\""));
-            match content {
-                None => verdict(
-                    false,
-                    0.0,
-                    expected,
-                    t(format!("{path} bestaat niet"), format!("{path} does not exist")),
-                ),
-                Some(c) => {
-                    let passed = c.contains(contains.as_str());
-                    let shown = excerpt(c, 200);
-                    verdict(passed, 0.0, expected, t(format!("{path}: {shown}"), format!("{path}: {shown}")))
-                }
-            }
+        (ProbeSpec::File { path, contains, owner, mode, .. }, Observation::File(facts)) => {
+            file(path, contains.as_deref(), owner.as_deref(), *mode, facts.as_ref())
         }
         _ => return None,
     })
+}
+
+/// A file against what the check asks of it: each of content, owner and mode that it
+/// gives is a share of the credit, so the right content with the wrong owner is half.
+fn file(
+    path: &str,
+    contains: Option<&str>,
+    owner: Option<&str>,
+    mode: Option<u32>,
+    facts: Option<&FileFacts>,
+) -> Outcome {
+    let mut nl = Vec::new();
+    let mut en = Vec::new();
+    if let Some(c) = contains {
+        nl.push(format!("bevat \"{c}\""));
+        en.push(format!("contains \"{c}\""));
+    }
+    if let Some(o) = owner {
+        nl.push(format!("eigenaar {o}"));
+        en.push(format!("owner {o}"));
+    }
+    if let Some(m) = mode {
+        nl.push(format!("rechten {m:04o}"));
+        en.push(format!("mode {m:04o}"));
+    }
+    let expected = t(format!("{path}: {}", nl.join(", ")), format!("{path}: {}", en.join(", ")));
+    let Some(facts) = facts else {
+        return verdict(
+            false,
+            0.0,
+            expected,
+            t(format!("{path} bestaat niet"), format!("{path} does not exist")),
+        );
+    };
+    let owner_holds = |o: &str| match o.split_once(':') {
+        Some((user, group)) => facts.owner == user && facts.group == group,
+        None => facts.owner == o,
+    };
+    let held: Vec<bool> = [
+        contains.map(|c| facts.content.as_deref().is_some_and(|content| content.contains(c))),
+        owner.map(owner_holds),
+        mode.map(|m| facts.mode == m),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let share = held.iter().filter(|h| **h).count() as f64 / held.len().max(1) as f64;
+    let (content_nl, content_en) = match (&facts.content, contains) {
+        (Some(c), Some(_)) => (format!(", {}", excerpt(c, 200)), format!(", {}", excerpt(c, 200))),
+        (None, Some(_)) => (", niet leesbaar".to_string(), ", not readable".to_string()),
+        _ => (String::new(), String::new()),
+    };
+    let (user, group, bits) = (&facts.owner, &facts.group, facts.mode);
+    let observed = t(
+        format!("{path}: eigenaar {user}:{group}, rechten {bits:04o}{content_nl}"),
+        format!("{path}: owner {user}:{group}, mode {bits:04o}{content_en}"),
+    );
+    let passed = held.iter().all(|h| *h);
+    verdict(passed, if passed { 1.0 } else { share }, expected, observed)
 }
 
 fn show_vias(route: &RouteFact) -> String {

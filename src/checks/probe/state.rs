@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Gathered, ProbeError, Probes, by_asbuilt, parse};
 use crate::checks::access::RunAs;
 use crate::checks::model::ProbeSpec;
-use crate::checks::observation::{Observation, RouteFact};
+use crate::checks::observation::{FileFacts, Observation, RouteFact};
 
 pub async fn gather(
     probes: &Probes<'_>,
@@ -44,11 +44,22 @@ pub async fn gather(
                 evidence: vec![evidence],
             })
         }
-        ProbeSpec::File { node, path, as_root, .. } => {
-            let (out, evidence) =
-                probes.exec_as(node, run_as(*as_root), &["cat", "--", path], timeout).await?;
-            let content = out.success().then_some(out.stdout);
-            Ok(Gathered { observation: Observation::File(content), evidence: vec![evidence] })
+        ProbeSpec::File { node, path, contains, as_root, .. } => {
+            let who = run_as(*as_root);
+            let (out, stat_evidence) =
+                probes.exec_as(node, who, &["stat", "-c", "%U %G %a", "--", path], timeout).await?;
+            let Some(mut facts) = out.success().then(|| FileFacts::from_stat(&out.stdout)).flatten() else {
+                return Ok(Gathered { observation: Observation::File(None), evidence: vec![stat_evidence] });
+            };
+            let mut evidence = vec![stat_evidence];
+            // The content only when the check asks about it: a file may be unreadable to
+            // the check's user and still have the right owner and mode.
+            if contains.is_some() {
+                let (out, cat_evidence) = probes.exec_as(node, who, &["cat", "--", path], timeout).await?;
+                facts.content = out.success().then_some(out.stdout);
+                evidence.push(cat_evidence);
+            }
+            Ok(Gathered { observation: Observation::File(Some(facts)), evidence })
         }
         _ => unreachable!("the dispatcher sends only state probes here"),
     }

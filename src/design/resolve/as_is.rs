@@ -480,7 +480,7 @@ impl Resolver<'_> {
 }
 
 /// Octal permission bits: `0640`, `640`, `"0755"`.
-fn parse_mode(text: &str) -> Option<u32> {
+pub(super) fn parse_mode(text: &str) -> Option<u32> {
     let digits = text.strip_prefix("0o").unwrap_or(text);
     if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| ('0'..='7').contains(&c)) {
         return None;
@@ -489,7 +489,7 @@ fn parse_mode(text: &str) -> Option<u32> {
 }
 
 /// `user`, `user:group`, by name or number.
-fn valid_owner(owner: &str) -> bool {
+pub(super) fn valid_owner(owner: &str) -> bool {
     let part = |p: &str| {
         !p.is_empty()
             && p.len() <= 32

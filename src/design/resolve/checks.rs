@@ -20,12 +20,15 @@ const PROBES: [(&str, &[&str]); 9] = [
     ("http", &["status", "contains", "matches", "method"]),
     ("dns", &["server", "expect", "type", "authoritative"]),
     ("command", &["run", "matches", "exit", "output", "user"]),
-    ("file", &["contains", "user"]),
+    ("file", &["contains", "owner", "mode", "user"]),
     ("routes", &["only"]),
 ];
 
 /// Value keys that are required for a probe.
-const REQUIRED: [(&str, &str); 3] = [("command", "run"), ("file", "contains"), ("routes", "only")];
+const REQUIRED: [(&str, &str); 2] = [("command", "run"), ("routes", "only")];
+
+/// What a file check may be judged by; it needs at least one.
+const FILE_EXPECTATIONS: [&str; 3] = ["contains", "owner", "mode"];
 
 /// What a command check may be judged by; it needs at least one.
 const COMMAND_EXPECTATIONS: [&str; 3] = ["matches", "output", "exit"];
@@ -329,10 +332,36 @@ impl Resolver<'_> {
                 let node_loc = Loc::within(probe_at, 0..node.len());
                 self.node_kind(node, node_loc)?;
                 let as_root = self.check_user(wire, param("user"))?;
+                if let Some(owner) = &wire.owner
+                    && !super::as_is::valid_owner(owner)
+                {
+                    self.report(
+                        Diagnostic::error("invalid-owner", format!("`{owner}` is not an owner"))
+                            .at(Loc::value(param("owner")))
+                            .help("write `user` or `user:group`, by name as in the node's /etc/passwd: `www-data:www-data`"),
+                    );
+                    return None;
+                }
+                let mode = match &wire.mode {
+                    None => None,
+                    Some(text) => match super::as_is::parse_mode(&text.0) {
+                        Some(mode) => Some(mode),
+                        None => {
+                            self.report(
+                                Diagnostic::error("invalid-mode", format!("`{}` is not a file mode", text.0))
+                                    .at(Loc::value(param("mode")))
+                                    .help("write the permission bits in octal, quoted: `\"0640\"`"),
+                            );
+                            return None;
+                        }
+                    },
+                };
                 Probe::File {
                     node: node.to_string(),
                     path: path.to_string(),
-                    contains: wire.contains.clone().unwrap_or_default(),
+                    contains: wire.contains.clone(),
+                    owner: wire.owner.clone(),
+                    mode,
                     as_root,
                 }
             }
@@ -394,6 +423,8 @@ impl Resolver<'_> {
             ("authoritative", wire.authoritative.is_some()),
             ("exit", wire.exit.is_some()),
             ("output", wire.output.is_some()),
+            ("owner", wire.owner.is_some()),
+            ("mode", wire.mode.is_some()),
             ("user", wire.user.is_some()),
             ("only", wire.only.is_some()),
             ("blocked-at", wire.blocked_at.is_some()),
@@ -429,6 +460,20 @@ impl Resolver<'_> {
                 );
                 ok = false;
             }
+        }
+        let about_file = [wire.contains.is_some(), wire.owner.is_some(), wire.mode.is_some()];
+        if kind == "file" && !about_file.contains(&true) {
+            let mut kp = at.clone();
+            kp.push(kind.into());
+            self.report(
+                Diagnostic::error("invalid-check", "a `file` check needs something to judge the file by")
+                    .at(Loc::key(kp))
+                    .help(format!(
+                        "add one or more of {}: text the file must contain, its owner (`www-data` or `www-data:www-data`), its mode (`\"0640\"`)",
+                        FILE_EXPECTATIONS.join(", ")
+                    )),
+            );
+            ok = false;
         }
         let judged = [wire.matches.is_some(), wire.output.is_some(), wire.exit.is_some()];
         if kind == "command" && !judged.contains(&true) {
