@@ -251,9 +251,9 @@ impl Report {
         out
     }
 
-    /// 0 when every check passed (and every rubric item has full points), 1 when some
-    /// failed or were skipped (or a rubric item is short or waits for a grader), 2 when some could not run (the score is
-    /// then incomplete).
+    /// 0 when every check passed and every rubric item has full points; 1 when some
+    /// failed or were skipped, or a rubric item is short or waits for a grader; 2 when
+    /// some could not run (the score is then incomplete).
     pub fn exit_code(&self) -> u8 {
         if self.counts.error > 0 {
             2
