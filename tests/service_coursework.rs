@@ -4,11 +4,6 @@
 
 mod service_support;
 
-use asbuilt::checks::derive;
-use asbuilt::checks::outcome::{CheckResult, Outcome};
-use asbuilt::checks::report::Report;
-use asbuilt::design::{Lab, Text};
-use asbuilt::topology::Source;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use service_support::{Server, Session};
@@ -17,39 +12,6 @@ const PASSWORD: &str = "a long enough password";
 
 fn ticket_lab() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/melding-intranet.yml")).unwrap()
-}
-
-/// A full report of `student`'s lab with every check passed, stored as a grading run
-/// would store it (this service has no engine to grade with).
-async fn store_report(server: &Server, assignment: i64, student_id: i64, student: &str) -> i64 {
-    let design = Lab::load(&Source::new("t.yml", ticket_lab())).unwrap().design_for(Some(student));
-    let suite = derive::suite(&design);
-    let results: Vec<CheckResult> = suite
-        .checks
-        .iter()
-        .map(|c| CheckResult {
-            id: c.id.clone(),
-            outcome: Outcome::Pass { observed: Text { en: Some("fine".into()), nl: None } },
-            attempts: 1,
-            duration_ms: 1,
-            evidence: Vec::new(),
-        })
-        .collect();
-    let report = Report::build(&suite, &results, "2026-12-02T12:00:00Z");
-    sqlx::query(
-        "INSERT INTO reports (assignment_id, student_id, instance, ran_at, student_view, earned, possible, \
-         percent, duration_ms, report_json) VALUES (?, ?, 'x', 0, 0, ?, ?, ?, 0, ?)",
-    )
-    .bind(assignment)
-    .bind(student_id)
-    .bind(report.score.earned)
-    .bind(report.score.possible)
-    .bind(report.score.percent)
-    .bind(serde_json::to_string(&report).unwrap())
-    .execute(&server.state.db)
-    .await
-    .unwrap()
-    .last_insert_rowid()
 }
 
 async fn import(session: &Session, class: i64, csv: &str) {
@@ -130,7 +92,7 @@ async fn a_ticket_hand_in_is_read_beside_the_rubric_and_its_scores_reach_every_r
     assert_eq!(diagnosis["text"], texts["diagnosis"]);
     assert!(diagnosis["prompt"]["nl"].as_str().unwrap().starts_with("Diagnose"));
 
-    let report_id = store_report(&server, a, s1_id, "100001").await;
+    let report_id = server.store_passed_report(&ticket_lab(), a, s1_id, "100001").await;
     let (_, stored) = t1.get(&format!("/api/reports/{report_id}")).await;
     let before = stored["report"]["score"]["percent"].as_f64().unwrap();
     assert!(before < 100.0, "unscored rubric items earn nothing yet: {before}");

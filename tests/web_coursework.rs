@@ -5,10 +5,7 @@
 
 use std::time::Duration;
 
-use asbuilt::checks::derive;
-use asbuilt::checks::outcome::{CheckResult, Outcome};
-use asbuilt::checks::report::Report;
-use asbuilt::design::{Lab, Text};
+use asbuilt::design::Lab;
 use asbuilt::topology::Source;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -36,38 +33,6 @@ async fn sign_in(browser: &Browser, server: &Server, username: &str) {
         assert!(std::time::Instant::now() < deadline, "{username} is still on the login page");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// A report of the student's lab with every check passed, as a grading run stores it.
-async fn store_report(server: &Server, assignment: i64, student_id: i64, key: &str) -> i64 {
-    let design = Lab::load(&Source::new("t.yml", ticket_lab())).unwrap().design_for(Some(key));
-    let suite = derive::suite(&design);
-    let results: Vec<CheckResult> = suite
-        .checks
-        .iter()
-        .map(|c| CheckResult {
-            id: c.id.clone(),
-            outcome: Outcome::Pass { observed: Text { en: Some("fine".into()), nl: None } },
-            attempts: 1,
-            duration_ms: 1,
-            evidence: Vec::new(),
-        })
-        .collect();
-    let report = Report::build(&suite, &results, "2026-12-02T12:00:00Z");
-    sqlx::query(
-        "INSERT INTO reports (assignment_id, student_id, instance, ran_at, student_view, earned, possible, \
-         percent, duration_ms, report_json) VALUES (?, ?, 'x', 0, 0, ?, ?, ?, 0, ?)",
-    )
-    .bind(assignment)
-    .bind(student_id)
-    .bind(report.score.earned)
-    .bind(report.score.possible)
-    .bind(report.score.percent)
-    .bind(serde_json::to_string(&report).unwrap())
-    .execute(&server.state.db)
-    .await
-    .unwrap()
-    .last_insert_rowid()
 }
 
 async fn account(admin: &Session, username: &str, role: &str) -> i64 {
@@ -132,7 +97,7 @@ async fn a_teacher_scores_the_handed_in_ticket_beside_its_rubric_and_the_student
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{handed}");
-    let report_id = store_report(&server, a, student_id, "100001").await;
+    let report_id = server.store_passed_report(&ticket_lab(), a, student_id, "100001").await;
     browser.goto(&server.url(&format!("/my/assignments/{a}"))).await;
     browser.wait_for_text(".handed-in-texts", "nginx op srv was gestopt <b>echt</b>", WAIT).await;
     let fields = browser

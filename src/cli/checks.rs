@@ -43,11 +43,9 @@ enum ListFormat {
     Json,
 }
 
-/// Options of `asbuilt check INSTANCE`.
+/// How a report is shown: the same for `check` and `report`.
 #[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// The lab instance to check.
-    pub instance: String,
+pub struct ShowArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Write the report to this file instead of standard output.
@@ -59,6 +57,15 @@ pub struct CheckArgs {
     /// Language of the report: nl or en (default: the lab's).
     #[arg(long, value_parser = parse_lang)]
     pub lang: Option<Lang>,
+}
+
+/// Options of `asbuilt check INSTANCE`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The lab instance to check.
+    pub instance: String,
+    #[command(flatten)]
+    pub show: ShowArgs,
     /// Checks running at the same time (1: one by one).
     #[arg(long, default_value_t = 32)]
     pub parallel: usize,
@@ -76,17 +83,8 @@ pub struct ReportArgs {
     /// A grader's scores for the lab's rubric, as for `asbuilt check --rubric`.
     #[arg(long)]
     pub rubric: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// The "check my work" view: hide expected values the teacher did not reveal.
-    #[arg(long)]
-    pub student_view: bool,
-    /// Language of the report: nl or en (default: the lab's).
-    #[arg(long, value_parser = parse_lang)]
-    pub lang: Option<Lang>,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 pub(super) fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -166,7 +164,7 @@ pub async fn check_instance(access: Arc<dyn LabAccess>, design: &Design, args: &
     };
     let options = GradeOptions {
         parallel: args.parallel.max(1),
-        student_view: args.student_view,
+        student_view: args.show.student_view,
         ..GradeOptions::at(utc_now())
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -188,7 +186,7 @@ pub async fn check_instance(access: Arc<dyn LabAccess>, design: &Design, args: &
     {
         return Outcome::Invalid;
     }
-    write_report(&report, args.format, args.lang.unwrap_or(design.language), args.output.as_deref())
+    write_report(&report, &args.show, design.language)
 }
 
 /// `asbuilt report`: a saved JSON report in any format, with a grader's rubric scores.
@@ -230,10 +228,11 @@ pub fn report(args: &ReportArgs) -> Outcome {
             return Outcome::Invalid;
         }
     }
-    if args.student_view {
+    if args.show.student_view {
         report = report.student_view();
     }
-    write_report(&report, args.format, args.lang.unwrap_or(report.language), args.output.as_deref())
+    let lang = report.language;
+    write_report(&report, &args.show, lang)
 }
 
 fn read_scores(path: &std::path::Path) -> Result<RubricScores, String> {
@@ -256,10 +255,12 @@ fn put_scores(report: &mut Report, scores: &RubricScores, from: Option<&std::pat
     }
 }
 
-/// Writes the report to the file or standard output; the exit code says how it scored.
-fn write_report(report: &Report, format: Format, lang: Lang, output: Option<&std::path::Path>) -> Outcome {
+/// Writes the report as `show` says (in the lab's language unless it names one) to the
+/// file or standard output; the exit code says how it scored.
+fn write_report(report: &Report, show: &ShowArgs, lab_language: Lang) -> Outcome {
+    let output = show.output.as_deref();
     let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = format::render(report, format, lang, color);
+    let text = format::render(report, show.format, show.lang.unwrap_or(lab_language), color);
     let written = match output {
         Some(path) => {
             std::fs::write(path, text).map_err(|e| format!("failed to write {}: {e}", path.display()))

@@ -141,3 +141,48 @@ impl Session {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 }
+
+impl Server {
+    /// Stores a report of `student`'s lab (of the topology `lab`) with every check
+    /// passed, as a grading run would: a service without a lab engine cannot grade.
+    pub async fn store_passed_report(
+        &self,
+        lab: &str,
+        assignment: i64,
+        student_id: i64,
+        student: &str,
+    ) -> i64 {
+        let design = asbuilt::design::Lab::load(&asbuilt::topology::Source::new("lab.yml", lab.to_string()))
+            .expect("the lab loads")
+            .design_for(Some(student));
+        let suite = asbuilt::checks::derive::suite(&design);
+        let results: Vec<asbuilt::checks::outcome::CheckResult> = suite
+            .checks
+            .iter()
+            .map(|c| asbuilt::checks::outcome::CheckResult {
+                id: c.id.clone(),
+                outcome: asbuilt::checks::outcome::Outcome::Pass {
+                    observed: asbuilt::design::Text { en: Some("fine".into()), nl: None },
+                },
+                attempts: 1,
+                duration_ms: 1,
+                evidence: Vec::new(),
+            })
+            .collect();
+        let report = asbuilt::checks::report::Report::build(&suite, &results, "2026-12-02T12:00:00Z");
+        sqlx::query(
+            "INSERT INTO reports (assignment_id, student_id, instance, ran_at, student_view, earned, possible, \
+             percent, duration_ms, report_json) VALUES (?, ?, 'x', 0, 0, ?, ?, ?, 0, ?)",
+        )
+        .bind(assignment)
+        .bind(student_id)
+        .bind(report.score.earned)
+        .bind(report.score.possible)
+        .bind(report.score.percent)
+        .bind(serde_json::to_string(&report).expect("reports serialize"))
+        .execute(&self.state.db)
+        .await
+        .expect("store a report")
+        .last_insert_rowid()
+    }
+}
