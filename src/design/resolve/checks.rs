@@ -44,14 +44,7 @@ impl Resolver<'_> {
             let Some(probe) = self.probe(wire, &at) else {
                 continue;
             };
-            let trains = match &wire.trains {
-                Some(codes) => {
-                    let mut p = at.clone();
-                    p.push("trains".into());
-                    self.work_processes(codes, p)
-                }
-                None => self.trains.clone(),
-            };
+            let trains = self.trains_or_lab(wire.trains.as_deref(), &at);
             let weight = wire.weight.unwrap_or(1.0);
             if !(0.0..=100.0).contains(&weight) {
                 let mut p = at.clone();

@@ -68,14 +68,7 @@ impl Resolver<'_> {
                     .help("give the most a grader may award: `points: 4`"),
                 );
             }
-            let trains = match &wire.trains {
-                Some(codes) => {
-                    let mut p = at.clone();
-                    p.push("trains".into());
-                    self.work_processes(codes, p)
-                }
-                None => self.trains.clone(),
-            };
+            let trains = self.trains_or_lab(wire.trains.as_deref(), &at);
             if let Some(about) = &wire.about
                 && !self.hand_in.iter().any(|w| w.id == *about)
             {

@@ -65,6 +65,19 @@ impl Resolver<'_> {
         text
     }
 
+    /// The work processes a check or rubric item at `at` names under `trains`, or the
+    /// lab's when it names none.
+    pub(super) fn trains_or_lab(&mut self, codes: Option<&[String]>, at: &Path) -> Vec<WorkProcess> {
+        match codes {
+            Some(codes) => {
+                let mut p = at.clone();
+                p.push("trains".into());
+                self.work_processes(codes, p)
+            }
+            None => self.trains.clone(),
+        }
+    }
+
     /// Work-process codes, each checked against the qualification.
     pub(super) fn work_processes(&mut self, codes: &[String], at: Path) -> Vec<WorkProcess> {
         let mut out = Vec::new();
