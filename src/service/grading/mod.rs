@@ -131,7 +131,7 @@ async fn store(
     took: std::time::Duration,
 ) -> Result<i64, ApiError> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let scores = rubric::given(&mut tx, target.assignment_id, target.student_id).await?;
+    let scores = rubric::given(&mut *tx, target.assignment_id, target.student_id).await?;
     rubric::put_into(report, &scores, None);
     let json = serde_json::to_string(report).map_err(|e| ApiError::Internal(format!("report json: {e}")))?;
     let id = sqlx::query(

@@ -6,20 +6,18 @@
 //! (`BEGIN IMMEDIATE`): a report stored while a grader scores gets the scores either
 //! way, never a mix.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqlitePool;
 
 use crate::checks::report::{Report, ScoredItem};
 use crate::checks::rubric::{self, ItemScore, RubricScores};
-use crate::design::Design;
 use crate::service::authz::AssignmentRow;
 use crate::service::error::ApiError;
-use crate::service::instances::student_key_of;
-use crate::service::routes::labs::stored_lab;
+use crate::service::routes::labs::student_design;
 use crate::service::time::now;
 
 /// The scores given so far for one student of an assignment.
-pub async fn given(
-    conn: &mut SqliteConnection,
+pub async fn given<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
     assignment_id: i64,
     student_id: i64,
 ) -> Result<RubricScores, ApiError> {
@@ -28,24 +26,12 @@ pub async fn given(
     )
     .bind(assignment_id)
     .bind(student_id)
-    .fetch_all(conn)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
         .map(|(item, points, comment)| (item, ItemScore::WithComment { points, comment }))
         .collect())
-}
-
-/// The design of the assignment's lab as this student has it: their rubric and the
-/// texts they hand in.
-pub async fn student_design(
-    db: &SqlitePool,
-    assignment: &AssignmentRow,
-    student_id: i64,
-) -> Result<Design, ApiError> {
-    let lab = stored_lab(db, assignment.lab_version_id).await?;
-    let key = student_key_of(db, student_id).await?;
-    Ok(lab.design_for(Some(&key)))
 }
 
 /// Stores a grader's scores for one student and puts them into every stored report of
@@ -58,7 +44,7 @@ pub async fn give(
     grader_id: i64,
     scores: &RubricScores,
 ) -> Result<(), ApiError> {
-    let design = student_design(db, assignment, student_id).await?;
+    let design = student_design(db, assignment.lab_version_id, student_id).await?;
     let items: Vec<ScoredItem> = design.rubric.iter().map(ScoredItem::unscored).collect();
     let problems = rubric::problems(&items, &design.lab, scores);
     if !problems.is_empty() {
@@ -83,7 +69,7 @@ pub async fn give(
         .execute(&mut *tx)
         .await?;
     }
-    let all = given(&mut tx, assignment.id, student_id).await?;
+    let all = given(&mut *tx, assignment.id, student_id).await?;
     let reports: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, report_json FROM reports WHERE assignment_id = ? AND student_id = ?")
             .bind(assignment.id)

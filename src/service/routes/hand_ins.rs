@@ -3,12 +3,12 @@
 //! and keeps the hand-in, so the class's teacher and graders see who handed in, when,
 //! and with which score. A student hands in once.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use utoipa::ToSchema;
@@ -17,7 +17,8 @@ use crate::design::Writing;
 use crate::service::auth::{CurrentUser, Role};
 use crate::service::authz::{self, Access};
 use crate::service::error::{ApiError, ErrorBody};
-use crate::service::grading::{self, Grading, rubric};
+use crate::service::grading::{self, Grading};
+use crate::service::routes::labs;
 use crate::service::state::AppState;
 use crate::service::time::{format_rfc3339, now};
 
@@ -137,7 +138,7 @@ pub async fn hand_in(
     }
     let texts = body.map(|Json(b)| b.texts).unwrap_or_default();
     if !texts.is_empty() {
-        let asked = rubric::student_design(&state.db, &assignment, user.id).await?.hand_in;
+        let asked = labs::student_design(&state.db, assignment.lab_version_id, user.id).await?.hand_in;
         check_texts(&texts, &asked)?;
     }
     let texts_json = serde_json::to_string(&texts).map_err(|e| ApiError::Internal(e.to_string()))?;

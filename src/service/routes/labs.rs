@@ -29,6 +29,18 @@ pub async fn stored_lab(db: &sqlx::SqlitePool, lab_version_id: i64) -> Result<La
         .map_err(|_| ApiError::Internal(format!("stored lab version {lab_version_id} no longer loads")))
 }
 
+/// The design of a stored lab version as one student (by account) has it: their
+/// variant, faults drawn from a pool, rubric and texts to hand in.
+pub async fn student_design(
+    db: &sqlx::SqlitePool,
+    lab_version_id: i64,
+    student_id: i64,
+) -> Result<crate::design::Design, ApiError> {
+    let lab = stored_lab(db, lab_version_id).await?;
+    let key = crate::service::instances::student_key_of(db, student_id).await?;
+    Ok(lab.design_for(Some(&key)))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/labs", get(list).post(upload))

@@ -16,7 +16,7 @@ use crate::service::auth::{CurrentUser, Role};
 use crate::service::authz::{self, Access, AssignmentRow};
 use crate::service::error::{ApiError, ErrorBody};
 use crate::service::grading::{self, rubric};
-use crate::service::routes::hand_ins;
+use crate::service::routes::{hand_ins, labs};
 use crate::service::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -78,10 +78,8 @@ async fn readable(
 }
 
 async fn view(state: &AppState, assignment: &AssignmentRow, student_id: i64) -> Result<RubricView, ApiError> {
-    let design = rubric::student_design(&state.db, assignment, student_id).await?;
-    let mut conn = state.db.acquire().await?;
-    let scores = rubric::given(&mut conn, assignment.id, student_id).await?;
-    drop(conn);
+    let design = labs::student_design(&state.db, assignment.lab_version_id, student_id).await?;
+    let scores = rubric::given(&state.db, assignment.id, student_id).await?;
     let texts = hand_ins::texts_of(&state.db, assignment.id, student_id).await?;
     Ok(RubricView {
         assignment_id: assignment.id,

@@ -100,9 +100,7 @@ async fn lab_page_of(
         state: card.lab.state.clone(),
     };
     // The teacher's scores of the rubric so far, by item: `earned` as text, "" until scored.
-    let mut conn = state.db.acquire().await?;
-    let given = crate::service::grading::rubric::given(&mut conn, id, user.id).await?;
-    drop(conn);
+    let given = crate::service::grading::rubric::given(&state.db, id, user.id).await?;
     let scores: std::collections::BTreeMap<&str, serde_json::Value> = given
         .iter()
         .map(|(item, score)| {

@@ -92,10 +92,10 @@ async fn content(
         .collect();
     // The faults this student's lab started with (drawn from a pool, for some labs):
     // what the grader needs to judge a ticket's diagnosis. Staff only, as is this page.
-    let key = crate::service::instances::student_key_of(&state.db, row.student_id).await?;
-    let lab = crate::service::routes::labs::stored_lab(&state.db, assignment.lab_version_id).await?;
-    let faults: Vec<serde_json::Value> = lab
-        .design_for(Some(&key))
+    let design =
+        crate::service::routes::labs::student_design(&state.db, assignment.lab_version_id, row.student_id)
+            .await?;
+    let faults: Vec<serde_json::Value> = design
         .faults
         .iter()
         .map(|f| serde_json::json!({ "fault": f.kind.to_string(), "note": f.note }))
