@@ -10,6 +10,9 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+#[path = "../support/passed.rs"]
+mod passed;
+
 /// A running service; dropping it does not stop it, `stop` does.
 pub struct Server {
     pub address: SocketAddr,
@@ -156,19 +159,7 @@ impl Server {
             .expect("the lab loads")
             .design_for(Some(student));
         let suite = asbuilt::checks::derive::suite(&design);
-        let results: Vec<asbuilt::checks::outcome::CheckResult> = suite
-            .checks
-            .iter()
-            .map(|c| asbuilt::checks::outcome::CheckResult {
-                id: c.id.clone(),
-                outcome: asbuilt::checks::outcome::Outcome::Pass {
-                    observed: asbuilt::design::Text { en: Some("fine".into()), nl: None },
-                },
-                attempts: 1,
-                duration_ms: 1,
-                evidence: Vec::new(),
-            })
-            .collect();
+        let results = passed::all_passed(&suite);
         let report = asbuilt::checks::report::Report::build(&suite, &results, "2026-12-02T12:00:00Z");
         sqlx::query(
             "INSERT INTO reports (assignment_id, student_id, instance, ran_at, student_view, earned, possible, \

@@ -4,6 +4,7 @@
 
 pub mod deploy;
 pub mod netns_lab;
+pub mod passed;
 pub mod verdicts;
 
 use std::path::Path;
