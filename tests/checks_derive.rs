@@ -10,7 +10,8 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 13] = [
+const EXAMPLES: [&str; 14] = [
+    "beheer-monitoring.yml",
     "eerste-lan.yml",
     "statisch-routeren.yml",
     "ospf.yml",
@@ -390,6 +391,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::BgpRoute { node, .. }
         | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
+        | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),
         ProbeSpec::Ping { from, .. }
@@ -397,7 +399,8 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Port { from, .. }
         | ProbeSpec::Nat { from, .. }
         | ProbeSpec::Http { from, .. }
-        | ProbeSpec::Dns { from, .. } => from.clone(),
+        | ProbeSpec::Dns { from, .. }
+        | ProbeSpec::Syslog { from, .. } => from.clone(),
         ProbeSpec::Link { from, .. } | ProbeSpec::Inject { from, .. } => from.node.clone(),
         ProbeSpec::Dhcp { client, .. } => client.node.clone(),
         ProbeSpec::Vlan { switch, .. } => switch.clone(),

@@ -235,6 +235,12 @@ pub enum ProbeSpec {
     Dhcp { server: String, client: Endpoint, range: DhcpRange },
     /// An SSH server greets on its address and port.
     Ssh { node: String, address: IpAddr, port: u16 },
+    /// A message logged on `from` turns up on the log server `server` (which `from` sends
+    /// to at `address`, `port`).
+    Syslog { from: String, server: String, address: IpAddr, port: u16 },
+    /// An SNMP agent on its own address answers a GET with `community`, and no other
+    /// community (`public` is tried).
+    Snmp { node: String, address: IpAddr, port: u16, community: String },
     /// A switch port's VLAN membership.
     Vlan { switch: String, port: String, expect: PortVlans },
     /// A command's output matches a regular expression.
@@ -281,7 +287,9 @@ impl ProbeSpec {
             | ProbeSpec::OspfRoute { metric: Some(_), .. }
             | ProbeSpec::OspfInterface { .. }
             | ProbeSpec::Command { .. }
-            | ProbeSpec::File { .. } => Influence::NodeTools,
+            | ProbeSpec::File { .. }
+            // `logger` in the sender, `grep` on the log server.
+            | ProbeSpec::Syslog { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.
             ProbeSpec::Dns { server: None, .. } => Influence::NodeTools,
             ProbeSpec::Http { url, .. } if url_host(url).is_some_and(|h| h.parse::<IpAddr>().is_err()) => {

@@ -61,6 +61,16 @@ pub enum Observation {
     Dhcp(Option<DhcpOffer>),
     /// The greeting an SSH server sent, or why none came.
     Ssh(Result<String, String>),
+    /// The file on the log server where asbuilt's message turned up (`None`: nowhere in
+    /// time), or why it could not be sent or looked for.
+    Syslog(Result<Option<String>, String>),
+    /// What an SNMP agent answered: the name it gave for the designed community (`None`:
+    /// no answer), and whether it answered `public` too (`None`: not asked, `public`
+    /// being the designed one).
+    Snmp {
+        name: Result<Option<String>, String>,
+        public_answered: Option<bool>,
+    },
     /// A bridge port's VLANs; `None` when the port is in no VLAN-filtering bridge.
     Vlans(Option<Vec<VlanFact>>),
     Command {

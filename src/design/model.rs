@@ -185,10 +185,12 @@ pub enum Part {
     Ssh,
     Vlans,
     Bgp,
+    Syslog,
+    Snmp,
 }
 
 impl Part {
-    pub const ALL: [Part; 13] = [
+    pub const ALL: [Part; 15] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -202,6 +204,8 @@ impl Part {
         Part::Ssh,
         Part::Vlans,
         Part::Bgp,
+        Part::Syslog,
+        Part::Snmp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -219,6 +223,8 @@ impl Part {
             Part::Ssh => "ssh",
             Part::Vlans => "vlans",
             Part::Bgp => "bgp",
+            Part::Syslog => "syslog",
+            Part::Snmp => "snmp",
         }
     }
 
@@ -237,6 +243,9 @@ impl Part {
             Part::Nat => kind.routes(),
             // Any node with an address can offer a service where the design says so.
             Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => kind != NodeKind::Switch,
+            // Logging and SNMP: a log server, and every node that sends to it or is
+            // monitored, switches aside (they have no address to manage them on).
+            Part::Syslog | Part::Snmp => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
         }
     }
@@ -682,12 +691,51 @@ pub struct Services {
     pub dhcp: Option<Dhcp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<Ssh>,
+    /// A log server: receives other nodes' syslog messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syslog: Option<Syslog>,
+    /// Where this node sends its own syslog messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs_to: Option<LogsTo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snmp: Option<Snmp>,
 }
 
 impl Services {
     pub fn is_empty(&self) -> bool {
-        self.http.is_none() && self.dns.is_none() && self.dhcp.is_none() && self.ssh.is_none()
+        self.http.is_none()
+            && self.dns.is_none()
+            && self.dhcp.is_none()
+            && self.ssh.is_none()
+            && self.syslog.is_none()
+            && self.logs_to.is_none()
+            && self.snmp.is_none()
     }
+}
+
+/// A log server (rsyslog) that receives syslog messages over UDP and keeps each sender's
+/// in a file of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Syslog {
+    pub port: u16,
+}
+
+/// A node's syslog forwarding: every message it logs also goes to the log server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogsTo {
+    /// The log server's node.
+    pub server: String,
+    /// The server's address the messages are sent to.
+    pub address: IpAddr,
+    pub port: u16,
+}
+
+/// An SNMP agent (snmpd) that answers version 2c requests with one read-only community.
+/// The community is the lab's, given to students in the task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snmp {
+    pub community: String,
+    pub port: u16,
 }
 
 /// A web server.
@@ -901,11 +949,20 @@ pub enum ServiceName {
     Dhcp,
     Ssh,
     Ospf,
+    Syslog,
+    Snmp,
 }
 
 impl ServiceName {
-    pub const ALL: [ServiceName; 5] =
-        [ServiceName::Http, ServiceName::Dns, ServiceName::Dhcp, ServiceName::Ssh, ServiceName::Ospf];
+    pub const ALL: [ServiceName; 7] = [
+        ServiceName::Http,
+        ServiceName::Dns,
+        ServiceName::Dhcp,
+        ServiceName::Ssh,
+        ServiceName::Ospf,
+        ServiceName::Syslog,
+        ServiceName::Snmp,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -914,6 +971,8 @@ impl ServiceName {
             ServiceName::Dhcp => "dhcp",
             ServiceName::Ssh => "ssh",
             ServiceName::Ospf => "ospf",
+            ServiceName::Syslog => "syslog",
+            ServiceName::Snmp => "snmp",
         }
     }
 }
@@ -1017,7 +1076,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 29] = [
+    pub const FAMILIES: [&'static str; 31] = [
         "address",
         "gateway",
         "gateway6",
@@ -1047,6 +1106,8 @@ impl Grading {
         "dns",
         "dhcp",
         "ssh",
+        "syslog",
+        "snmp",
     ];
 
     /// Whether `id` matches the pattern.

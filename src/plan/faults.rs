@@ -92,6 +92,8 @@ pub fn break_script(design: &Design, node: &str) -> Option<String> {
                         script.run(&["asbuilt-service", "stop", "dnsmasq"])
                     }
                     ServiceName::Ssh => script.run(&["asbuilt-service", "stop", "ssh"]),
+                    ServiceName::Syslog => script.run(&["asbuilt-service", "stop", "rsyslog"]),
+                    ServiceName::Snmp => script.run(&["asbuilt-service", "stop", "snmpd"]),
                     // The OSPF daemons (both versions) are switched off in FRR's daemons
                     // file, as after a careless edit: the student has to find and switch
                     // them back on.

@@ -385,6 +385,38 @@ pub struct ServicesWire {
     pub dhcp: Option<DhcpWire>,
     #[serde(default)]
     pub ssh: Option<SshWire>,
+    /// A log server (rsyslog): receives the syslog messages of the nodes that name it
+    /// under `logs-to`. `{}` for the defaults.
+    #[serde(default)]
+    pub syslog: Option<SyslogWire>,
+    /// The log server this node sends its syslog messages to: its node name, or
+    /// `node:interface` for one address of it.
+    #[serde(default)]
+    pub logs_to: Option<String>,
+    /// An SNMP agent (snmpd), version 2c, read-only.
+    #[serde(default)]
+    pub snmp: Option<SnmpWire>,
+}
+
+/// A log server (rsyslog).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SyslogWire {
+    /// UDP port it receives on (default 514).
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+/// An SNMP agent (snmpd).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SnmpWire {
+    /// The read-only community it answers (SNMP version 2c), e.g. `beheer-ro`. It
+    /// answers no other: not `public` either, unless that is the one given.
+    pub community: String,
+    /// UDP port (default 161).
+    #[serde(default)]
+    pub port: Option<u16>,
 }
 
 /// A web server (nginx).

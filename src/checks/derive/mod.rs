@@ -31,6 +31,8 @@ pub(crate) enum Area {
     Network,
     /// Applications on servers (B1-K3-W1).
     Services,
+    /// Managing and monitoring the network: logging, SNMP (B1-K2-W2).
+    Monitoring,
 }
 
 impl Area {
@@ -39,6 +41,7 @@ impl Area {
             Area::Client => "B1-K1-W3",
             Area::Network => "B1-K2-W1",
             Area::Services => "B1-K3-W1",
+            Area::Monitoring => "B1-K2-W2",
         }
     }
 }

@@ -66,6 +66,39 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
                 probe,
             ));
         }
+        out.extend(monitoring(node, address));
+    }
+    out
+}
+
+/// Checks of logging and SNMP. A node's logs are checked where they must arrive, on the
+/// log server; an SNMP agent is asked on its own address from inside its node, like the
+/// other services.
+fn monitoring(node: &Node, address: IpAddr) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let s = &node.services;
+    if let Some(logs) = &s.logs_to {
+        let probe = ProbeSpec::Syslog {
+            from: node.name.clone(),
+            server: logs.server.clone(),
+            address: logs.address,
+            port: logs.port,
+        };
+        let text = texts::syslog(&node.name, &logs.server);
+        // Patient: a log server's rsyslog writes within a moment, but not at once.
+        out.push(
+            Draft::new(format!("syslog/{}", node.name), text, Area::Monitoring, probe).patient(1, 5_000),
+        );
+    }
+    if let Some(snmp) = &s.snmp {
+        let probe = ProbeSpec::Snmp {
+            node: node.name.clone(),
+            address,
+            port: snmp.port,
+            community: snmp.community.clone(),
+        };
+        let text = texts::snmp(&node.name, &snmp.community);
+        out.push(Draft::new(format!("snmp/{}", node.name), text, Area::Monitoring, probe));
     }
     out
 }

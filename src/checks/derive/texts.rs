@@ -385,6 +385,40 @@ pub fn ssh(node: &str, port: u16) -> (Text, Text) {
     )
 }
 
+pub fn syslog(node: &str, server: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{node} stuurt zijn logmeldingen naar de logserver {server}"),
+            format!("{node} sends its log messages to the log server {server}"),
+        ),
+        t(
+            format!(
+                "Stuurt rsyslog op {node} alles door naar {server} (`*.* @adres:514` in /etc/rsyslog.d/), en ontvangt rsyslog op {server} via UDP (imudp)? Herstart met `asbuilt-service restart rsyslog` en test met `logger test`."
+            ),
+            format!(
+                "Does rsyslog on {node} forward everything to {server} (`*.* @address:514` in /etc/rsyslog.d/), and does rsyslog on {server} receive over UDP (imudp)? Restart with `asbuilt-service restart rsyslog` and test with `logger test`."
+            ),
+        ),
+    )
+}
+
+pub fn snmp(node: &str, community: &str) -> (Text, Text) {
+    (
+        t(
+            format!("De SNMP-agent op {node} antwoordt op community `{community}` en niet op `public`"),
+            format!("The SNMP agent on {node} answers community `{community}` and not `public`"),
+        ),
+        t(
+            format!(
+                "Luistert snmpd op {node} op alle adressen (`agentAddress udp:161`), met alleen `rocommunity {community}` in /etc/snmp/snmpd.conf? Herstart met `asbuilt-service restart snmpd`."
+            ),
+            format!(
+                "Does snmpd on {node} listen on every address (`agentAddress udp:161`), with only `rocommunity {community}` in /etc/snmp/snmpd.conf? Restart with `asbuilt-service restart snmpd`."
+            ),
+        ),
+    )
+}
+
 pub fn vlan(switch: &str, port: &str, expected: Option<&PortVlans>) -> (Text, Text) {
     let title = match expected {
         Some(PortVlans::Access(v)) => t(

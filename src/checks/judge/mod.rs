@@ -2,6 +2,7 @@
 //! understands. Pure: the same observation always gives the same outcome.
 
 mod bgp;
+mod monitoring;
 mod ospf_detail;
 mod rip;
 mod services;
@@ -78,6 +79,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
             services::judge(probe, seen)
         }
         ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
+        ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => monitoring::judge(probe, seen),
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

@@ -17,12 +17,14 @@ pub mod fresh;
 pub mod http;
 pub mod icmp;
 pub mod inject;
+pub mod monitoring;
 pub mod net;
 pub mod netlink;
 pub mod netns;
 mod ospf_detail;
 pub mod parse;
 mod services;
+pub mod snmp;
 mod state;
 mod traffic;
 pub mod transport;
@@ -130,6 +132,9 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Dns { .. }
             | ProbeSpec::Dhcp { .. }
             | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,
+            ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => {
+                monitoring::gather(self, probe, timeout).await
+            }
         }
     }
 

@@ -33,6 +33,11 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
         Part::Dns => node.services.dns = None,
         Part::Dhcp => node.services.dhcp = None,
         Part::Ssh => node.services.ssh = None,
+        Part::Syslog => {
+            node.services.syslog = None;
+            node.services.logs_to = None;
+        }
+        Part::Snmp => node.services.snmp = None,
         Part::Vlans => node.vlans.clear(),
         Part::Bgp => node.bgp = None,
     }
@@ -59,6 +64,8 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Dns => node.services.dns.is_some(),
         Part::Dhcp => node.services.dhcp.is_some(),
         Part::Ssh => node.services.ssh.is_some(),
+        Part::Syslog => node.services.syslog.is_some() || node.services.logs_to.is_some(),
+        Part::Snmp => node.services.snmp.is_some(),
         Part::Vlans => node.vlans.values().any(|v| *v != PortVlans::Access(1)),
         Part::Bgp => node.bgp.is_some(),
     }

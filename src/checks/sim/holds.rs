@@ -182,6 +182,27 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             world.node(node).services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
         }
+        ProbeSpec::Syslog { from, server, address, port } => {
+            // Syslog over UDP is one way: the message has to get there, nothing back.
+            let sends = world
+                .node(from)
+                .services
+                .logs_to
+                .as_ref()
+                .is_some_and(|l| l.address == *address && l.port == *port);
+            let receives = world.node(server).services.syslog.as_ref().is_some_and(|s| s.port == *port);
+            let trip = world.send(from, *address, Flow::Udp(*port));
+            sends && receives && trip.delivered() && trip.receiver() == Some(server.as_str())
+        }
+        ProbeSpec::Snmp { node, address, port, community } => {
+            world
+                .node(node)
+                .services
+                .snmp
+                .as_ref()
+                .is_some_and(|s| s.port == *port && s.community == *community)
+                && world.round_trip(node, *address, Flow::Udp(*port)).ok()
+        }
         ProbeSpec::Vlan { switch, port, expect } => world.node(switch).vlans.get(port) == Some(expect),
         ProbeSpec::Command { .. } | ProbeSpec::File { .. } => true,
         ProbeSpec::RouteTable { node, only } => {
@@ -220,7 +241,12 @@ fn serves(world: &World, node: &str, protocol: Transport, port: Option<u16>) -> 
                 || s.ssh.as_ref().is_some_and(|h| h.port == port)
                 || (s.dns.is_some() && port == 53)
         }
-        Transport::Udp => (s.dns.is_some() && port == 53) || (s.dhcp.is_some() && port == 67),
+        Transport::Udp => {
+            (s.dns.is_some() && port == 53)
+                || (s.dhcp.is_some() && port == 67)
+                || s.syslog.as_ref().is_some_and(|l| l.port == port)
+                || s.snmp.as_ref().is_some_and(|a| a.port == port)
+        }
     }
 }
 

@@ -100,6 +100,12 @@ impl LinkState {
                     ServiceName::Dhcp => n.services.dhcp = None,
                     ServiceName::Ssh => n.services.ssh = None,
                     ServiceName::Ospf => n.ospf = None,
+                    // One rsyslog both receives and forwards.
+                    ServiceName::Syslog => {
+                        n.services.syslog = None;
+                        n.services.logs_to = None;
+                    }
+                    ServiceName::Snmp => n.services.snmp = None,
                 }
             }
             FaultKind::OspfPassive { at } => {

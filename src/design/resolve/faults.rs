@@ -344,6 +344,8 @@ impl Resolver<'_> {
                     ServiceName::Dhcp => n.services.dhcp.is_some(),
                     ServiceName::Ssh => n.services.ssh.is_some(),
                     ServiceName::Ospf => n.ospf.is_some(),
+                    ServiceName::Syslog => n.services.syslog.is_some() || n.services.logs_to.is_some(),
+                    ServiceName::Snmp => n.services.snmp.is_some(),
                 };
                 if !has {
                     self.report(

@@ -18,6 +18,7 @@ mod firewall;
 mod grading;
 mod image;
 mod meta;
+mod monitoring;
 mod nat;
 mod nodes;
 mod ospf_detail;

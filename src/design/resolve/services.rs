@@ -1,6 +1,6 @@
-//! Services: web (nginx), DNS and DHCP (dnsmasq), SSH (OpenSSH). A server runs them
-//! at boot; any other node kind but a switch runs the ones its design gives it (a
-//! router that also serves a web page).
+//! Services: web (nginx), DNS and DHCP (dnsmasq), SSH (OpenSSH); logging and SNMP are
+//! resolved in `monitoring`. A server runs them at boot; any other node kind but a
+//! switch runs the ones its design gives it (a router that also serves a web page).
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -49,6 +49,15 @@ impl Resolver<'_> {
         }
         if let Some(ssh) = &wire.ssh {
             self.nodes[node].services.ssh = self.ssh(node, ssh);
+        }
+        if let Some(syslog) = &wire.syslog {
+            self.nodes[node].services.syslog = Some(self.syslog_server(syslog));
+        }
+        if let Some(server) = &wire.logs_to {
+            self.nodes[node].services.logs_to = self.logs_to(node, server);
+        }
+        if let Some(snmp) = &wire.snmp {
+            self.nodes[node].services.snmp = self.snmp(node, snmp);
         }
         // DHCP last: its default DNS server is this node when it runs DNS.
         if let Some(dhcp) = &wire.dhcp {

@@ -1,0 +1,117 @@
+//! Judging monitoring: a message that reached the log server, an SNMP agent that answers
+//! its community and no other.
+
+use super::verdict;
+use crate::checks::derive::texts::t;
+use crate::checks::model::ProbeSpec;
+use crate::checks::observation::Observation;
+use crate::checks::outcome::Outcome;
+use crate::checks::probe::monitoring::WELL_KNOWN_COMMUNITY;
+
+pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
+    Some(match (probe, seen) {
+        (ProbeSpec::Syslog { from, server, address, port }, Observation::Syslog(result)) => {
+            let expected = t(
+                format!("een melding van {from} komt aan op {server} ({address}, udp/{port})"),
+                format!("a message logged on {from} arrives on {server} ({address}, udp/{port})"),
+            );
+            let observed = match result {
+                Ok(Some(file)) => t(format!("aangekomen in {file}"), format!("arrived in {file}")),
+                Ok(None) => t(
+                    format!("de melding van asbuilt kwam niet aan op {server}"),
+                    format!("asbuilt's message did not arrive on {server}"),
+                ),
+                Err(why) => t(format!("niet verstuurd: {why}"), format!("not sent: {why}")),
+            };
+            verdict(matches!(result, Ok(Some(_))), 0.0, expected, observed)
+        }
+        (ProbeSpec::Snmp { community, port, .. }, Observation::Snmp { name, public_answered }) => {
+            let expected = match public_answered {
+                Some(_) => t(
+                    format!(
+                        "antwoord op community `{community}` (udp/{port}), geen antwoord op `{WELL_KNOWN_COMMUNITY}`"
+                    ),
+                    format!(
+                        "an answer to community `{community}` (udp/{port}), none to `{WELL_KNOWN_COMMUNITY}`"
+                    ),
+                ),
+                None => t(
+                    format!("antwoord op community `{community}` (udp/{port})"),
+                    format!("an answer to community `{community}` (udp/{port})"),
+                ),
+            };
+            let answered = matches!(name, Ok(Some(_)));
+            let open_to_public = *public_answered == Some(true);
+            let mut nl = match name {
+                Ok(Some(n)) => format!("`{community}`: sysName {n}"),
+                Ok(None) => format!("`{community}`: geen antwoord"),
+                Err(why) => format!("`{community}`: {why}"),
+            };
+            let mut en = match name {
+                Ok(Some(n)) => format!("`{community}`: sysName {n}"),
+                Ok(None) => format!("`{community}`: no answer"),
+                Err(why) => format!("`{community}`: {why}"),
+            };
+            if let Some(public) = public_answered {
+                let (word_nl, word_en) =
+                    if *public { ("antwoordt", "answers") } else { ("geen antwoord", "no answer") };
+                nl.push_str(&format!("; `{WELL_KNOWN_COMMUNITY}`: {word_nl}"));
+                en.push_str(&format!("; `{WELL_KNOWN_COMMUNITY}`: {word_en}"));
+            }
+            // The community answering is most of it; refusing `public` is the rest.
+            let credit = if answered { 0.5 } else { 0.0 };
+            verdict(answered && !open_to_public, credit, expected, t(nl, en))
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::outcome::Outcome;
+
+    fn agent() -> ProbeSpec {
+        ProbeSpec::Snmp {
+            node: "r1".into(),
+            address: "10.0.0.1".parse().unwrap(),
+            port: 161,
+            community: "beheer-ro".into(),
+        }
+    }
+
+    #[test]
+    fn an_agent_passes_only_when_it_answers_its_community_and_refuses_public() {
+        let seen = |name: Option<&str>, public: Option<bool>| Observation::Snmp {
+            name: Ok(name.map(String::from)),
+            public_answered: public,
+        };
+        assert!(matches!(judge(&agent(), &seen(Some("r1"), Some(false))), Some(Outcome::Pass { .. })));
+        match judge(&agent(), &seen(Some("r1"), Some(true))) {
+            Some(Outcome::Fail { credit, observed, .. }) => {
+                assert_eq!(credit, 0.5);
+                assert!(observed.get(crate::design::Lang::En).unwrap().contains("`public`: answers"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            judge(&agent(), &seen(None, Some(false))),
+            Some(Outcome::Fail { credit, .. }) if credit == 0.0
+        ));
+    }
+
+    #[test]
+    fn a_message_passes_only_when_it_arrived() {
+        let probe = ProbeSpec::Syslog {
+            from: "r1".into(),
+            server: "logsrv".into(),
+            address: "10.0.0.5".parse().unwrap(),
+            port: 514,
+        };
+        let arrived = Observation::Syslog(Ok(Some("/var/log/remote/r1.log".into())));
+        assert!(matches!(judge(&probe, &arrived), Some(Outcome::Pass { .. })));
+        assert!(matches!(judge(&probe, &Observation::Syslog(Ok(None))), Some(Outcome::Fail { .. })));
+        let unsent = Observation::Syslog(Err("no /dev/log".into()));
+        assert!(matches!(judge(&probe, &unsent), Some(Outcome::Fail { .. })));
+    }
+}

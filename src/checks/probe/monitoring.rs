@@ -1,0 +1,136 @@
+//! Evidence for monitoring: a message logged on a node that turns up on the log server,
+//! and what an SNMP agent answers to its community and to `public`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use super::{Gathered, ProbeError, Probes, by_asbuilt, snmp};
+use crate::checks::access::RunAs;
+use crate::checks::model::ProbeSpec;
+use crate::checks::observation::{Observation, PortFact};
+use crate::checks::outcome::Evidence;
+
+/// The community every agent is also asked, to see that it answers only its own.
+pub const WELL_KNOWN_COMMUNITY: &str = "public";
+
+/// How long an agent may take to answer `public` before it counts as refusing. An agent
+/// that answers at all answers a GET of one value within milliseconds.
+const REFUSAL_WAIT: Duration = Duration::from_millis(1500);
+
+pub async fn gather(
+    probes: &Probes<'_>,
+    probe: &ProbeSpec,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    match probe {
+        ProbeSpec::Syslog { from, server, .. } => syslog(probes, from, server, timeout).await,
+        ProbeSpec::Snmp { node, address, port, community } => {
+            snmp_agent(probes, node, SocketAddr::new(*address, *port), community, timeout).await
+        }
+        _ => unreachable!("the dispatcher sends only monitoring probes here"),
+    }
+}
+
+/// Logs a message no one can guess on `from`, as its check user, and looks for it in
+/// every file under /var/log on `server`: wherever the server's configuration puts it.
+async fn syslog(
+    probes: &Probes<'_>,
+    from: &str,
+    server: &str,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let marker = format!("asbuilt-check-{}", nonce());
+    let (sent, sent_evidence) =
+        probes.exec_as(from, RunAs::Checker, &["logger", "-t", "asbuilt-check", &marker], timeout).await?;
+    if !sent.success() {
+        let why = format!("`logger` on {from} failed: {}", sent.stderr.trim());
+        return Ok(Gathered { observation: Observation::Syslog(Err(why)), evidence: vec![sent_evidence] });
+    }
+    // One exec that looks twice a second until the time is up, rather than an exec per look.
+    let tries = (timeout.as_millis() / 500).max(1).to_string();
+    let look = "i=0; while [ \"$i\" -lt \"$2\" ]; do grep -rlsF -- \"$1\" /var/log && exit 0; \
+                sleep 0.5; i=$((i+1)); done; exit 1";
+    let (found, found_evidence) = probes
+        .exec(server, &["sh", "-c", look, "sh", &marker, &tries], timeout + Duration::from_secs(3))
+        .await?;
+    let file = found.success().then(|| found.stdout.lines().next().unwrap_or_default().trim().to_string());
+    Ok(Gathered { observation: Observation::Syslog(Ok(file)), evidence: vec![sent_evidence, found_evidence] })
+}
+
+/// Asks the agent for sysName.0 with its community, then with `public`: from the node's
+/// own network namespace with asbuilt's packets, or with the node's `snmpget` where the
+/// engine gives no way in.
+async fn snmp_agent(
+    probes: &Probes<'_>,
+    node: &str,
+    to: SocketAddr,
+    community: &str,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let mut evidence = Vec::new();
+    let name = ask(probes, node, to, community, timeout, &mut evidence).await?;
+    let public_answered = if community == WELL_KNOWN_COMMUNITY {
+        None
+    } else {
+        let wait = timeout.min(REFUSAL_WAIT);
+        Some(matches!(ask(probes, node, to, WELL_KNOWN_COMMUNITY, wait, &mut evidence).await?, Ok(Some(_))))
+    };
+    Ok(Gathered { observation: Observation::Snmp { name, public_answered }, evidence })
+}
+
+/// The name the agent gives for `community`: `Ok(None)` when it does not answer.
+async fn ask(
+    probes: &Probes<'_>,
+    node: &str,
+    to: SocketAddr,
+    community: &str,
+    timeout: Duration,
+    evidence: &mut Vec<Evidence>,
+) -> Result<Result<Option<String>, String>, ProbeError> {
+    let Some(net) = probes.net(node).await? else {
+        let secs = timeout.as_secs().max(1).to_string();
+        let host = match to.ip() {
+            IpAddr::V6(a) => format!("udp6:[{a}]:{}", to.port()),
+            IpAddr::V4(a) => format!("{a}:{}", to.port()),
+        };
+        let argv =
+            ["snmpget", "-v2c", "-c", community, "-t", &secs, "-r", "0", "-Oqv", &host, "1.3.6.1.2.1.1.5.0"];
+        let (out, e) = probes.exec(node, &argv, timeout + Duration::from_secs(2)).await?;
+        evidence.push(e);
+        let value = out.stdout.trim().trim_matches('"').to_string();
+        return Ok(Ok((out.success() && !value.is_empty()).then_some(value)));
+    };
+    let id = u32::from_be_bytes(nonce_bytes()) & 0x7fff_ffff;
+    let (fact, reply) = net.exchange_fresh(to, snmp::get_sys_name(community, id), timeout).await?;
+    let method = format!(
+        "SNMPv2c GET sysName.0 with community `{community}` from the network namespace of {node} to {to}"
+    );
+    let (result, raw) = match fact {
+        PortFact::Open => match snmp::parse_answer(&reply, id) {
+            Some(answer) => {
+                let raw = format!("error-status {}, sysName {:?}", answer.error_status, answer.name);
+                (Ok(Some(answer.name.unwrap_or_default())), raw)
+            }
+            None => {
+                (Err("an answer that is not SNMP".to_string()), format!("{} bytes, not SNMP", reply.len()))
+            }
+        },
+        PortFact::Silent => (Ok(None), "no answer".to_string()),
+        PortFact::Refused => (Ok(None), "port unreachable: nothing listens there".to_string()),
+        PortFact::Unreachable(why) => (Ok(None), why),
+    };
+    evidence.push(by_asbuilt(method, raw));
+    Ok(result)
+}
+
+fn nonce_bytes() -> [u8; 4] {
+    let mut bytes = [0u8; 4];
+    getrandom::getrandom(&mut bytes).expect("the system gives random bytes");
+    bytes
+}
+
+fn nonce() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).expect("the system gives random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
