@@ -392,6 +392,8 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Snmp { node, .. }
+        | ProbeSpec::Account { node, .. }
+        | ProbeSpec::Sudo { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),
         ProbeSpec::Ping { from, .. }

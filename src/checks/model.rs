@@ -238,6 +238,11 @@ pub enum ProbeSpec {
     /// A message logged on `from` turns up on the log server `server` (which `from` sends
     /// to at `address`, `port`).
     Syslog { from: String, server: String, address: IpAddr, port: u16 },
+    /// A local account exists with (at least) these groups besides its own, or, when
+    /// `absent`, does not exist.
+    Account { node: String, name: String, groups: Vec<String>, absent: bool },
+    /// A user may run every command as root with sudo (`allowed`), or may not use sudo.
+    Sudo { node: String, name: String, allowed: bool },
     /// An SNMP agent on its own address answers a GET with `community`, and no other
     /// community (`public` is tried).
     Snmp { node: String, address: IpAddr, port: u16, community: String },
@@ -288,6 +293,8 @@ impl ProbeSpec {
             | ProbeSpec::OspfInterface { .. }
             | ProbeSpec::Command { .. }
             | ProbeSpec::File { .. }
+            | ProbeSpec::Account { .. }
+            | ProbeSpec::Sudo { .. }
             // `logger` in the sender, `grep` on the log server.
             | ProbeSpec::Syslog { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.

@@ -64,6 +64,11 @@ pub enum Observation {
     /// The file on the log server where asbuilt's message turned up (`None`: nowhere in
     /// time), or why it could not be sent or looked for.
     Syslog(Result<Option<String>, String>),
+    /// A user's groups (`id -nG`: their own first), or `None` when there is no such user.
+    Account(Result<Option<Vec<String>>, String>),
+    /// The sudo rules a user has (`sudo -l -U`, one line each; none: may not use sudo),
+    /// or `None` when there is no such user.
+    Sudo(Result<Option<Vec<String>>, String>),
     /// What an SNMP agent answered: the name it gave for the designed community (`None`:
     /// no answer), and whether it answered `public` too (`None`: not asked, `public`
     /// being the designed one).

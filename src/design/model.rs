@@ -187,10 +187,11 @@ pub enum Part {
     Bgp,
     Syslog,
     Snmp,
+    Users,
 }
 
 impl Part {
-    pub const ALL: [Part; 15] = [
+    pub const ALL: [Part; 16] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -206,6 +207,7 @@ impl Part {
         Part::Bgp,
         Part::Syslog,
         Part::Snmp,
+        Part::Users,
     ];
 
     pub fn name(self) -> &'static str {
@@ -225,6 +227,7 @@ impl Part {
             Part::Bgp => "bgp",
             Part::Syslog => "syslog",
             Part::Snmp => "snmp",
+            Part::Users => "users",
         }
     }
 
@@ -246,6 +249,8 @@ impl Part {
             // Logging and SNMP: a log server, and every node that sends to it or is
             // monitored, switches aside (they have no address to manage them on).
             Part::Syslog | Part::Snmp => kind != NodeKind::Switch,
+            // Local accounts: on anything with a shell a person logs in to.
+            Part::Users => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
         }
     }
@@ -287,6 +292,9 @@ pub struct Node {
     /// For switches: the VLANs of every port.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub vlans: IndexMap<String, PortVlans>,
+    /// Local user accounts, and accounts that must not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<Account>,
     /// Files, startup commands, own FRR configuration and the like (`design::as_is`).
     #[serde(default, skip_serializing_if = "crate::design::as_is::NodeAsIs::is_empty")]
     pub as_is: crate::design::as_is::NodeAsIs,
@@ -713,6 +721,24 @@ impl Services {
     }
 }
 
+/// A local user account as the design has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub name: String,
+    /// Groups besides the user's own, which exist on the node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// May run every command as root with sudo; `false`: may not use sudo at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sudo: bool,
+    /// The lab's password for it; the engine stores only its hash in the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The account must not exist.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub absent: bool,
+}
+
 /// A log server (rsyslog) that receives syslog messages over UDP and keeps each sender's
 /// in a file of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1076,7 +1102,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 31] = [
+    pub const FAMILIES: [&'static str; 33] = [
         "address",
         "gateway",
         "gateway6",
@@ -1108,6 +1134,8 @@ impl Grading {
         "ssh",
         "syslog",
         "snmp",
+        "user",
+        "sudo",
     ];
 
     /// Whether `id` matches the pattern.

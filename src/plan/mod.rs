@@ -4,6 +4,7 @@
 //! fabric's bridges and ports, every configuration file and script, and the faults.
 //! Engines only carry it out, so Docker and Kubernetes build the same lab.
 
+mod accounts;
 pub mod as_is;
 mod bgp;
 pub mod fabric;
@@ -237,8 +238,11 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         image,
         limits: node.limits,
         capabilities: capabilities(node),
-        // An SSH server's users may `su` and `passwd`, as on a server.
-        no_new_privileges: node.kind.no_new_privileges() && node.services.ssh.is_none(),
+        // An SSH server's users may `su` and `passwd`, and the design's sudoers `sudo`,
+        // as on a server.
+        no_new_privileges: node.kind.no_new_privileges()
+            && node.services.ssh.is_none()
+            && !node.accounts.iter().any(|a| a.sudo),
         check_user: if node.image.is_none() && node.kind.builtin_image().is_some() {
             CHECK_USER.to_string()
         } else {
@@ -411,6 +415,9 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
         }
         NodeKind::Switch => switch(node, &mut script),
         NodeKind::Custom => {}
+    }
+    if prebuilt(Part::Users) {
+        accounts::configure(&node.accounts, &mut script);
     }
     // An IPv6 address is usable only after duplicate address detection, a second or
     // two: until then nothing is sent from it and no route via it is installed. (An

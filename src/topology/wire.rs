@@ -267,9 +267,13 @@ pub struct DesignWire {
     /// NAT by router or firewall: `edge: { masquerade: eth1, port-forwards: [eth1 tcp/8080 -> web:80] }`.
     #[serde(default)]
     pub nat: IndexMap<String, NatWire>,
-    /// Services by server: http, dns, dhcp, ssh.
+    /// Services by server: http, dns, dhcp, ssh, syslog, logs-to, snmp.
     #[serde(default)]
     pub services: IndexMap<String, ServicesWire>,
+    /// Local user accounts by node: `srv: { sanne: { groups: [webbeheer], sudo: true } }`;
+    /// `kees: { absent: true }` for an account that must be gone.
+    #[serde(default)]
+    pub users: IndexMap<String, IndexMap<String, AccountWire>>,
     /// VLANs by switch: `eth1: 10` is an access port, `eth3: [10, 20]` a trunk.
     #[serde(default)]
     pub vlans: IndexMap<String, IndexMap<String, OneOrMany<Scalar>>>,
@@ -396,6 +400,27 @@ pub struct ServicesWire {
     /// An SNMP agent (snmpd), version 2c, read-only.
     #[serde(default)]
     pub snmp: Option<SnmpWire>,
+}
+
+/// A local user account on a node.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AccountWire {
+    /// Groups the user is a member of, besides their own; a group that does not exist
+    /// yet is created.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// `true`: the user may run every command as root with sudo. Default `false`: the
+    /// user may not use sudo at all.
+    #[serde(default)]
+    pub sudo: Option<bool>,
+    /// The user's password, given to students in the task; stored in the node only as a
+    /// hash.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `true`: the account must not exist (a colleague who left). Nothing else may be given.
+    #[serde(default)]
+    pub absent: Option<bool>,
 }
 
 /// A log server (rsyslog).

@@ -5,6 +5,7 @@
 //! them their work processes and the design parts they depend on (by asking the
 //! [`sim`](super::sim) what breaks when a part is left blank).
 
+mod accounts;
 mod bgp;
 mod depends;
 mod explicit;
@@ -33,6 +34,8 @@ pub(crate) enum Area {
     Services,
     /// Managing and monitoring the network: logging, SNMP (B1-K2-W2).
     Monitoring,
+    /// Maintaining applications: their accounts and rights (B1-K3-W2).
+    Maintenance,
 }
 
 impl Area {
@@ -42,6 +45,7 @@ impl Area {
             Area::Network => "B1-K2-W1",
             Area::Services => "B1-K3-W1",
             Area::Monitoring => "B1-K2-W2",
+            Area::Maintenance => "B1-K3-W2",
         }
     }
 }
@@ -109,6 +113,7 @@ pub fn suite(design: &Design) -> Suite {
     drafts.extend(state::links(design, &world));
     drafts.extend(traffic::derive(design, &world));
     drafts.extend(services::derive(design, &world));
+    drafts.extend(accounts::derive(design));
     let mut checks: Vec<CheckSpec> = drafts
         .into_iter()
         .map(|d| CheckSpec {

@@ -385,6 +385,77 @@ pub fn ssh(node: &str, port: u16) -> (Text, Text) {
     )
 }
 
+pub fn account(node: &str, user: &str, groups: &[String], absent: bool) -> (Text, Text) {
+    if absent {
+        return (
+            t(
+                format!("Het account {user} bestaat niet meer op {node}"),
+                format!("The account {user} no longer exists on {node}"),
+            ),
+            t(
+                format!(
+                    "Verwijder het account met `userdel --remove {user}` op {node}; `id {user}` moet daarna een fout geven."
+                ),
+                format!(
+                    "Remove the account with `userdel --remove {user}` on {node}; `id {user}` must then fail."
+                ),
+            ),
+        );
+    }
+    let list = groups.join(", ");
+    let title = if groups.is_empty() {
+        t(format!("Het account {user} bestaat op {node}"), format!("The account {user} exists on {node}"))
+    } else {
+        t(
+            format!("Het account {user} bestaat op {node} en is lid van {list}"),
+            format!("The account {user} exists on {node} and is a member of {list}"),
+        )
+    };
+    let hint = t(
+        format!(
+            "Maak het account met `useradd --create-home {user}` en zet het in de groepen met `usermod -aG`; controleer met `id {user}`."
+        ),
+        format!(
+            "Create the account with `useradd --create-home {user}` and add it to the groups with `usermod -aG`; check with `id {user}`."
+        ),
+    );
+    (title, hint)
+}
+
+pub fn sudo(node: &str, user: &str, allowed: bool) -> (Text, Text) {
+    if allowed {
+        (
+            t(
+                format!("{user} mag op {node} alles als root met sudo"),
+                format!("{user} may run everything as root with sudo on {node}"),
+            ),
+            t(
+                format!(
+                    "Geef {user} sudo-rechten met een bestand in /etc/sudoers.d/ (met `visudo -f`) of de groep sudo; controleer met `sudo -l -U {user}`."
+                ),
+                format!(
+                    "Give {user} sudo rights with a file in /etc/sudoers.d/ (with `visudo -f`) or the group sudo; check with `sudo -l -U {user}`."
+                ),
+            ),
+        )
+    } else {
+        (
+            t(
+                format!("{user} mag op {node} geen sudo gebruiken"),
+                format!("{user} may not use sudo on {node}"),
+            ),
+            t(
+                format!(
+                    "Kijk met `sudo -l -U {user}` welke regels {user} heeft: uit de groep sudo, of een bestand in /etc/sudoers.d/?"
+                ),
+                format!(
+                    "See with `sudo -l -U {user}` which rules {user} has: from the group sudo, or a file in /etc/sudoers.d/?"
+                ),
+            ),
+        )
+    }
+}
+
 pub fn syslog(node: &str, server: &str) -> (Text, Text) {
     (
         t(

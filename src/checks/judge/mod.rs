@@ -1,6 +1,7 @@
 //! Comparing what a probe observed with what a check expects, in words a student
 //! understands. Pure: the same observation always gives the same outcome.
 
+mod accounts;
 mod bgp;
 mod monitoring;
 mod ospf_detail;
@@ -80,6 +81,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         }
         ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
         ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => monitoring::judge(probe, seen),
+        ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } => accounts::judge(probe, seen),
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

@@ -9,6 +9,7 @@
 //! not on this host, asbuilt's own probe [`agent`] does the same work inside it; every
 //! probe reaches a node's network through [`net::Net`], whichever way it goes.
 
+pub mod accounts;
 pub mod agent;
 mod bgp;
 pub mod dhcp;
@@ -132,6 +133,9 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Dns { .. }
             | ProbeSpec::Dhcp { .. }
             | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,
+            ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } => {
+                accounts::gather(self, probe, timeout).await
+            }
             ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => {
                 monitoring::gather(self, probe, timeout).await
             }

@@ -38,6 +38,7 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
             node.services.logs_to = None;
         }
         Part::Snmp => node.services.snmp = None,
+        Part::Users => node.accounts.clear(),
         Part::Vlans => node.vlans.clear(),
         Part::Bgp => node.bgp = None,
     }
@@ -66,6 +67,7 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Ssh => node.services.ssh.is_some(),
         Part::Syslog => node.services.syslog.is_some() || node.services.logs_to.is_some(),
         Part::Snmp => node.services.snmp.is_some(),
+        Part::Users => !node.accounts.is_empty(),
         Part::Vlans => node.vlans.values().any(|v| *v != PortVlans::Access(1)),
         Part::Bgp => node.bgp.is_some(),
     }

@@ -194,6 +194,20 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             let trip = world.send(from, *address, Flow::Udp(*port));
             sends && receives && trip.delivered() && trip.receiver() == Some(server.as_str())
         }
+        ProbeSpec::Account { node, name, groups, absent } => {
+            let account = world.node(node).accounts.iter().find(|a| a.name == *name && !a.absent);
+            if *absent {
+                // Nothing creates it: absent whether or not anyone removed it.
+                !user_exists(world, node, name)
+            } else {
+                let has_groups = groups.iter().all(|g| account.is_some_and(|a| a.groups.contains(g)));
+                user_exists(world, node, name) && has_groups
+            }
+        }
+        ProbeSpec::Sudo { node, name, allowed } => {
+            let sudoer = world.node(node).accounts.iter().any(|a| a.name == *name && !a.absent && a.sudo);
+            if *allowed { sudoer } else { user_exists(world, node, name) && !sudoer }
+        }
         ProbeSpec::Snmp { node, address, port, community } => {
             world
                 .node(node)
@@ -229,6 +243,14 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 })
         }
     }
+}
+
+/// Whether an account exists on the node: one of its designed accounts, or a login of
+/// its SSH server.
+fn user_exists(world: &World, node: &str, name: &str) -> bool {
+    let n = world.node(node);
+    n.accounts.iter().any(|a| a.name == name && !a.absent)
+        || n.services.ssh.as_ref().is_some_and(|s| s.users.iter().any(|u| u.name == name))
 }
 
 /// Whether a node runs a service on this port.

@@ -6,6 +6,7 @@
 //! on, so that a teacher sees every error of the file in one run. Later stages skip
 //! quietly over things an earlier stage already reported.
 
+mod accounts;
 mod addressing;
 mod as_is;
 mod bgp;
@@ -88,6 +89,7 @@ pub(crate) fn resolve(
     r.firewalls();
     r.nat();
     r.services();
+    r.accounts();
     r.as_is();
     r.faults();
     r.coursework();

@@ -71,6 +71,7 @@ impl Resolver<'_> {
                     nat: None,
                     services: Services::default(),
                     vlans: IndexMap::new(),
+                    accounts: Vec::new(),
                     as_is: Default::default(),
                 },
             );

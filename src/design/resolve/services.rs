@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 
 use super::Resolver;
+use super::accounts::{NAME_RULE, valid_account_name};
 use super::refs::HostRef;
 use crate::design::model::{Dhcp, Endpoint, Http, Ssh, SshUser};
 use crate::design::syntax;
@@ -354,11 +355,11 @@ impl Resolver<'_> {
         let mut users = Vec::new();
         for (name, password) in &wire.users {
             let loc = Loc::key(path!["design", "services", node, "ssh", "users", name]);
-            if !valid_user_name(name) {
+            if !valid_account_name(name) {
                 self.report(
                     Diagnostic::error("invalid-name", format!("`{name}` is not a user name"))
                         .at(loc)
-                        .help("use lowercase letters, digits, `-` and `_`, starting with a letter, at most 32 characters; `root` is not allowed"),
+                        .help(NAME_RULE),
                 );
                 continue;
             }
@@ -381,10 +382,6 @@ impl Resolver<'_> {
         }
         Some(Ssh { port: wire.port.unwrap_or(22), users })
     }
-}
-
-fn valid_user_name(name: &str) -> bool {
-    name != "root" && name.len() <= 32 && syntax::is_name(name)
 }
 
 #[cfg(test)]

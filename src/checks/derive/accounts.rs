@@ -1,0 +1,37 @@
+//! Checks of local accounts: each designed account exists with its groups (or, when it
+//! must be gone, does not), and may or may not use sudo as the design says. An account
+//! on a client host counts for setting up user devices, elsewhere for maintaining
+//! applications.
+
+use super::{Area, Draft, texts};
+use crate::checks::model::ProbeSpec;
+use crate::design::Design;
+use crate::kind::NodeKind;
+
+pub fn derive(design: &Design) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for node in design.nodes.values() {
+        let area = if node.kind == NodeKind::Host { Area::Client } else { Area::Maintenance };
+        for account in &node.accounts {
+            let probe = ProbeSpec::Account {
+                node: node.name.clone(),
+                name: account.name.clone(),
+                groups: account.groups.clone(),
+                absent: account.absent,
+            };
+            let text = texts::account(&node.name, &account.name, &account.groups, account.absent);
+            out.push(Draft::new(format!("user/{}/{}", node.name, account.name), text, area, probe));
+            if account.absent {
+                continue;
+            }
+            let probe = ProbeSpec::Sudo {
+                node: node.name.clone(),
+                name: account.name.clone(),
+                allowed: account.sudo,
+            };
+            let text = texts::sudo(&node.name, &account.name, account.sudo);
+            out.push(Draft::new(format!("sudo/{}/{}", node.name, account.name), text, area, probe));
+        }
+    }
+    out
+}

@@ -1,0 +1,186 @@
+//! Local user accounts per node (`design.users`): who exists, in which groups, with or
+//! without sudo, and who must be gone.
+
+use super::Resolver;
+use crate::design::model::Account;
+use crate::design::syntax;
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::kind::NodeKind;
+use crate::path;
+use crate::topology::wire::AccountWire;
+
+impl Resolver<'_> {
+    pub(super) fn accounts(&mut self) {
+        let file = self.file;
+        for (node, users) in &file.design.users {
+            let at = path!["design", "users", node];
+            let Some(kind) = self.node_kind(node, Loc::key(at.clone())) else { continue };
+            if kind == NodeKind::Switch {
+                self.report(
+                    Diagnostic::error(
+                        "wrong-kind",
+                        format!("`{node}` is a switch; a switch has no user accounts"),
+                    )
+                    .at(Loc::key(at))
+                    .label("a switch")
+                    .help("put the accounts on a server, host, router or firewall"),
+                );
+                continue;
+            }
+            let mut accounts = Vec::new();
+            for (name, wire) in users {
+                if let Some(account) = self.account(node, name, wire) {
+                    accounts.push(account);
+                }
+            }
+            self.nodes[node].accounts = accounts;
+        }
+    }
+
+    fn account(&mut self, node: &str, name: &str, wire: &AccountWire) -> Option<Account> {
+        let at = path!["design", "users", node, name];
+        if !valid_account_name(name) {
+            self.report(
+                Diagnostic::error("invalid-name", format!("`{name}` is not a user name"))
+                    .at(Loc::key(at))
+                    .label("not a user name")
+                    .help(NAME_RULE),
+            );
+            return None;
+        }
+        let absent = wire.absent.unwrap_or(false);
+        if absent && (!wire.groups.is_empty() || wire.sudo.is_some() || wire.password.is_some()) {
+            self.report(
+                Diagnostic::error("invalid-value", format!("`{name}` must be absent, and yet has settings"))
+                    .at(Loc::key(at))
+                    .label("absent, with groups, sudo or a password")
+                    .help("an absent account has only `absent: true`; remove the rest, or the `absent`"),
+            );
+            return None;
+        }
+        if wire.password.as_deref() == Some("") {
+            self.report(
+                Diagnostic::error("invalid-value", format!("user `{name}` has an empty password"))
+                    .at(Loc::value(path!["design", "users", node, name, "password"]))
+                    .label("empty")
+                    .help("give the user a password, or leave `password` out: the account then has none to log in with"),
+            );
+            return None;
+        }
+        let mut groups = Vec::new();
+        for (i, group) in wire.groups.iter().enumerate() {
+            if !valid_account_name(group) {
+                self.report(
+                    Diagnostic::error("invalid-name", format!("`{group}` is not a group name"))
+                        .at(Loc::value(path!["design", "users", node, name, "groups", i]))
+                        .label("not a group name")
+                        .help(NAME_RULE),
+                );
+                return None;
+            }
+            if !groups.contains(group) {
+                groups.push(group.clone());
+            }
+        }
+        if absent && self.ssh_user(node, name) {
+            self.report(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{name}` must be absent, but is a login of the SSH server"),
+                )
+                .at(Loc::key(path!["design", "users", node, name]))
+                .label("also under `ssh: users`")
+                .help("remove the user from the SSH server's users, or the `absent`"),
+            );
+            return None;
+        }
+        Some(Account {
+            name: name.to_string(),
+            groups,
+            sudo: wire.sudo.unwrap_or(false),
+            password: wire.password.clone(),
+            absent,
+        })
+    }
+
+    /// Whether the design's SSH server on `node` has a login `name`.
+    fn ssh_user(&self, node: &str, name: &str) -> bool {
+        self.file
+            .design
+            .services
+            .get(node)
+            .and_then(|s| s.ssh.as_ref())
+            .is_some_and(|ssh| ssh.users.contains_key(name))
+    }
+}
+
+pub(super) const NAME_RULE: &str = "use lowercase letters, digits, `-` and `_`, starting with a letter, at most 32 characters; `root` is not allowed";
+
+/// A user or group name that `useradd` and `groupadd` take and a check can name
+/// unquoted; root is the node's own, not the lab's to design.
+pub(super) fn valid_account_name(name: &str) -> bool {
+    name != "root" && name.len() <= 32 && syntax::is_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::design::Lab;
+    use crate::topology::Source;
+
+    fn office(users: &str) -> Result<Lab, Vec<crate::diagnostic::Diagnostic>> {
+        let yaml = format!(
+            r#"
+lab: t
+title: T
+trains: [B1-K3-W2]
+nodes:
+  srv: {{ kind: server }}
+  sw1: {{ kind: switch }}
+links:
+  - srv:eth1 -- sw1:eth1
+design:
+  addresses: {{ srv:eth1: 10.0.0.10/24 }}
+  services:
+    srv: {{ ssh: {{ users: {{ beheer: Welkom01 }} }} }}
+  users:
+{users}
+"#
+        );
+        Lab::load(&Source::new("office.yml", yaml))
+    }
+
+    fn codes(diags: &[crate::diagnostic::Diagnostic]) -> Vec<&str> {
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn accounts_have_their_groups_once_sudo_and_absence() {
+        let lab = office(
+            "    srv:\n      sanne: { groups: [webbeheer, webbeheer, backup], sudo: true, password: Welkom02 }\n      kees: { absent: true }",
+        )
+        .unwrap();
+        let accounts = lab.design_for(None).nodes["srv"].accounts.clone();
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(
+            (accounts[0].groups.clone(), accounts[0].sudo),
+            (vec!["webbeheer".into(), "backup".into()], true)
+        );
+        assert!(accounts[1].absent && !accounts[1].sudo);
+    }
+
+    #[test]
+    fn bad_names_absent_with_settings_and_switches_are_errors() {
+        assert_eq!(codes(&office("    srv: { root: {} }").unwrap_err()), ["invalid-name"]);
+        assert_eq!(
+            codes(&office("    srv: { sanne: { groups: [Web Beheer] } }").unwrap_err()),
+            ["invalid-name"]
+        );
+        assert_eq!(
+            codes(&office("    srv: { kees: { absent: true, sudo: true } }").unwrap_err()),
+            ["invalid-value"]
+        );
+        assert_eq!(codes(&office("    srv: { beheer: { absent: true } }").unwrap_err()), ["invalid-value"]);
+        assert_eq!(codes(&office("    sw1: { sanne: {} }").unwrap_err()), ["wrong-kind"]);
+        assert_eq!(codes(&office("    srv2: { sanne: {} }").unwrap_err()), ["unknown-node"]);
+    }
+}
