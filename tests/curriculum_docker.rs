@@ -25,7 +25,7 @@ use verdicts::{depending_on, explain, not_passed, student_parts};
 const POOL_LABS: [&str; 1] = ["melding-intranet.yml"];
 
 /// The labs in topologies/ that students build and write about, graded with a rubric.
-const RUBRIC_LABS: [&str; 1] = ["werkplek-instructie.yml"];
+const RUBRIC_LABS: [&str; 3] = ["werkplek-instructie.yml", "onderhoud-accounts.yml", "onderhoud-herstel.yml"];
 
 /// Full points on every rubric item: a grader's scores for a perfect hand-in.
 fn full_marks(design: &Design) -> RubricScores {
@@ -128,7 +128,8 @@ async fn a_lab_with_written_work_scores_full_marks_built_and_scored_and_fails_it
         assert!(!handed_out.rubric.is_empty(), "{file} has a rubric");
         let complete = handed_out.clone().solution();
         let suite = derive::suite(&complete);
-        let name = format!("t-rubric-{}", &file[..4]);
+        // Distinct per lab: `onderhoud-accounts` and `onderhoud-herstel` share a start.
+        let name = format!("t-rubric-{}", file.trim_end_matches(".yml").replace("onderhoud-", "o-"));
         let built = Deployed::new(complete.clone(), &format!("{name}-full")).await;
         let mut report = built.grade(&complete, &suite).await;
         assert_eq!(not_passed(&report), BTreeSet::new(), "{file}:\n{}", explain(&report));
@@ -170,4 +171,27 @@ async fn file_checks_see_an_applications_file_owner_mode_and_content_in_a_real_n
     let seen = unreadable.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
     assert!(seen.ends_with("not readable"), "{seen}");
     assert_eq!(status("check-4").status, asbuilt::checks::outcome::Status::Pass, "{}", explain(&report));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user_fails() {
+    let handed_out = example("onderhoud-accounts.yml").design_for(Some("s4"));
+    let suite = derive::suite(&handed_out);
+    let lab = Deployed::new(handed_out.clone(), "t-accounts-typed").await;
+    // Sudo through Debian's group `sudo` rather than a file in /etc/sudoers.d/, as
+    // asbuilt would do it: the check judges the rights, not the way to them.
+    let typed = "groupadd webbeheer && useradd --create-home --groups webbeheer,sudo sanne \
+                 && printf 'sanne:Intranet-2026\\n' | chpasswd && usermod -aG webbeheer joris";
+    let out = lab.run("srv", typed).await;
+    assert!(out.success(), "{out:?}");
+    let report = lab.grade(&handed_out, &suite).await;
+    assert_eq!(not_passed(&report), BTreeSet::new(), "{}", explain(&report));
+
+    // Joris gets sudo after all: his check fails, sanne's (the positive control) passes.
+    assert!(lab.run("srv", "usermod -aG sudo joris").await.success());
+    let report = lab.grade(&handed_out, &suite).await;
+    assert_eq!(not_passed(&report), BTreeSet::from(["sudo/srv/joris".to_string()]), "{}", explain(&report));
+    let joris = report.checks.iter().find(|c| c.id == "sudo/srv/joris").unwrap();
+    let seen = joris.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
+    assert!(seen.contains("(ALL : ALL) ALL"), "{seen}");
 }

@@ -58,3 +58,32 @@ fn the_examples_cover_the_programme() {
     assert!(design.faults.len() >= 3, "the troubleshooting lab has several faults");
     assert!(design.trains.iter().any(|t| t.0 == "B1-K1-W1"));
 }
+
+/// A school runs a whole module from what asbuilt ships: every work process of the
+/// qualification has at least two labs, and docs/curriculum.md maps every lab.
+#[test]
+fn every_work_process_has_two_labs_and_every_lab_is_on_the_curriculum_page() {
+    let labs = example_labs();
+    for (code, _, english) in asbuilt::design::WorkProcess::KNOWN {
+        let training: Vec<&str> = labs
+            .iter()
+            .filter(|(_, lab)| lab.design_for(None).trains.iter().any(|t| t.0 == code))
+            .map(|(_, lab)| lab.name())
+            .collect();
+        assert!(training.len() >= 2, "{code} ({english}) has {} lab(s): {training:?}", training.len());
+    }
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/curriculum.md")).unwrap();
+    for (source, lab) in &labs {
+        let design = lab.design_for(None);
+        // The page names a lab by the file it is shipped in.
+        let stem = Path::new(&source.name).file_stem().unwrap().to_string_lossy();
+        let row = page
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{stem}` |")))
+            .unwrap_or_else(|| panic!("docs/curriculum.md has no row for {stem}"));
+        for wp in &design.trains {
+            assert!(row.contains(&wp.0), "the row of {} lacks {}: {row}", lab.name(), wp.0);
+        }
+    }
+}
