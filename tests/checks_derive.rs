@@ -10,7 +10,8 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 14] = [
+const EXAMPLES: [&str; 15] = [
+    "onderhoud-accounts.yml",
     "beheer-monitoring.yml",
     "eerste-lan.yml",
     "statisch-routeren.yml",
@@ -394,6 +395,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }
+        | ProbeSpec::Login { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),
         ProbeSpec::Ping { from, .. }

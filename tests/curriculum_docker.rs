@@ -14,6 +14,7 @@ mod verdicts;
 use std::collections::BTreeSet;
 
 use asbuilt::checks::derive::{self, affected_by};
+use asbuilt::checks::outcome::Status;
 use asbuilt::checks::report::Report;
 use asbuilt::checks::rubric::{ItemScore, RubricScores};
 use asbuilt::design::Design;
@@ -187,10 +188,19 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     let report = lab.grade(&handed_out, &suite).await;
     assert_eq!(not_passed(&report), BTreeSet::new(), "{}", explain(&report));
 
-    // Joris gets sudo after all: his check fails, sanne's (the positive control) passes.
-    assert!(lab.run("srv", "usermod -aG sudo joris").await.success());
+    assert_eq!(report.checks.iter().find(|c| c.id == "login/srv/sanne").unwrap().status, Status::Pass);
+
+    // Joris gets sudo after all, and sanne another password: their checks fail, the
+    // ones that passed a moment ago; sanne's sudo (the positive control) still passes.
+    assert!(lab.run("srv", "usermod -aG sudo joris && printf 'sanne:Anders-2026\\n' | chpasswd").await.success());
     let report = lab.grade(&handed_out, &suite).await;
-    assert_eq!(not_passed(&report), BTreeSet::from(["sudo/srv/joris".to_string()]), "{}", explain(&report));
+    let expected: BTreeSet<String> = ["sudo/srv/joris", "login/srv/sanne"].map(String::from).into();
+    assert_eq!(not_passed(&report), expected, "{}", explain(&report));
+    let login = report.checks.iter().find(|c| c.id == "login/srv/sanne").unwrap();
+    let said = login.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
+    assert!(said.contains("Permission denied"), "{said}");
+    let shown = serde_json::to_string(&report).unwrap();
+    assert!(!shown.contains("Intranet-2026") && !shown.contains("Anders-2026"), "no password in the report");
     let joris = report.checks.iter().find(|c| c.id == "sudo/srv/joris").unwrap();
     let seen = joris.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
     assert!(seen.contains("(ALL : ALL) ALL"), "{seen}");

@@ -243,6 +243,9 @@ pub enum ProbeSpec {
     Account { node: String, name: String, groups: Vec<String>, absent: bool },
     /// A user may run every command as root with sudo (`allowed`), or may not use sudo.
     Sudo { node: String, name: String, allowed: bool },
+    /// A user logs in with their password over SSH, on the node's own address and port.
+    /// The password is the lab's, given to students in the task; evidence never shows it.
+    Login { node: String, name: String, password: String, address: IpAddr, port: u16 },
     /// An SNMP agent on its own address answers a GET with `community`, and no other
     /// community (`public` is tried).
     Snmp { node: String, address: IpAddr, port: u16, community: String },
@@ -295,6 +298,7 @@ impl ProbeSpec {
             | ProbeSpec::File { .. }
             | ProbeSpec::Account { .. }
             | ProbeSpec::Sudo { .. }
+            | ProbeSpec::Login { .. }
             // `logger` in the sender, `grep` on the log server.
             | ProbeSpec::Syslog { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.

@@ -69,6 +69,11 @@ pub enum Observation {
     /// The sudo rules a user has (`sudo -l -U`, one line each; none: may not use sudo),
     /// or `None` when there is no such user.
     Sudo(Result<Option<Vec<String>>, String>),
+    /// Whether an SSH login as the user ran a command, and what the client said.
+    Login {
+        logged_in: bool,
+        said: String,
+    },
     /// What an SNMP agent answered: the name it gave for the designed community (`None`:
     /// no answer), and whether it answered `public` too (`None`: not asked, `public`
     /// being the designed one).

@@ -1102,7 +1102,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 33] = [
+    pub const FAMILIES: [&'static str; 34] = [
         "address",
         "gateway",
         "gateway6",
@@ -1136,6 +1136,7 @@ impl Grading {
         "snmp",
         "user",
         "sudo",
+        "login",
     ];
 
     /// Whether `id` matches the pattern.

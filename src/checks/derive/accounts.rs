@@ -31,6 +31,25 @@ pub fn derive(design: &Design) -> Vec<Draft> {
             };
             let text = texts::sudo(&node.name, &account.name, account.sudo);
             out.push(Draft::new(format!("sudo/{}/{}", node.name, account.name), text, area, probe));
+            // Where the node runs an SSH server, the password must also let the user in.
+            let (Some(password), Some(ssh), Some(address)) =
+                (&account.password, &node.services.ssh, node.primary_address())
+            else {
+                continue;
+            };
+            let probe = ProbeSpec::Login {
+                node: node.name.clone(),
+                name: account.name.clone(),
+                password: password.clone(),
+                address,
+                port: ssh.port,
+            };
+            let text = texts::login(&node.name, &account.name);
+            // Patient: sshd answers a wrong password only after a delay of its own.
+            out.push(
+                Draft::new(format!("login/{}/{}", node.name, account.name), text, area, probe)
+                    .patient(1, 8_000),
+            );
         }
     }
     out

@@ -422,6 +422,23 @@ pub fn account(node: &str, user: &str, groups: &[String], absent: bool) -> (Text
     (title, hint)
 }
 
+pub fn login(node: &str, user: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{user} logt op {node} met het wachtwoord in via SSH"),
+            format!("{user} logs in on {node} with the password over SSH"),
+        ),
+        t(
+            format!(
+                "Heeft {user} het wachtwoord uit de opdracht (`passwd {user}`), een shell, en staat de SSH-server wachtwoorden toe? Test met `ssh {user}@{node}`."
+            ),
+            format!(
+                "Does {user} have the password from the task (`passwd {user}`), a shell, and does the SSH server allow passwords? Test with `ssh {user}@{node}`."
+            ),
+        ),
+    )
+}
+
 pub fn sudo(node: &str, user: &str, allowed: bool) -> (Text, Text) {
     if allowed {
         (

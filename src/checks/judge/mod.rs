@@ -81,7 +81,9 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         }
         ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
         ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => monitoring::judge(probe, seen),
-        ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } => accounts::judge(probe, seen),
+        ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
+            accounts::judge(probe, seen)
+        }
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

@@ -1,11 +1,15 @@
 //! Evidence about local accounts: a user's groups and sudo rules, read with the node's
 //! own `id` and `sudo -l` as root (accounts live in the node's files; only it can say).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{Gathered, ProbeError, Probes};
-use crate::checks::model::ProbeSpec;
+use crate::checks::access::RunAs;
+use crate::checks::model::{Influence, ProbeSpec};
 use crate::checks::observation::Observation;
+use crate::checks::outcome::Evidence;
+use crate::plan::script::quote;
 
 pub async fn gather(
     probes: &Probes<'_>,
@@ -36,8 +40,59 @@ pub async fn gather(
             };
             Ok(Gathered { observation: Observation::Sudo(seen), evidence: vec![evidence] })
         }
+        ProbeSpec::Login { node, name, password, address, port } => {
+            login(probes, node, name, password, SocketAddr::new(*address, *port), timeout).await
+        }
         _ => unreachable!("the dispatcher sends only account probes here"),
     }
+}
+
+/// Logs in as `name` with the node's own ssh client, answering the password prompt
+/// through SSH_ASKPASS (no terminal needed), and runs a command that prints a marker
+/// with the user it ran as. Only a password login counts: keys are not offered.
+async fn login(
+    probes: &Probes<'_>,
+    node: &str,
+    name: &str,
+    password: &str,
+    to: SocketAddr,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let host = match to.ip() {
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+        v4 => v4.to_string(),
+    };
+    let secs = timeout.as_secs().clamp(1, 10).to_string();
+    // The password reaches the askpass helper through the environment, quoted once.
+    let script = format!(
+        r#"askpass=$(mktemp) || exit 1
+trap 'rm -f "$askpass"' EXIT
+printf '#!/bin/sh\nprintf "%%s\\n" "$ASBUILT_PASSWORD"\n' > "$askpass"
+chmod 700 "$askpass"
+ASBUILT_PASSWORD={password} SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+  ssh -n -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive,password \
+  -o NumberOfPasswordPrompts=1 -o ConnectTimeout={secs} -p {port} {user}@{host} 'echo asbuilt-login-$(id -un)'"#,
+        password = quote(password),
+        port = to.port(),
+        user = quote(name),
+    );
+    let argv = ["sh".to_string(), "-c".to_string(), script];
+    let out = probes.access.exec(node, RunAs::Root, &argv, timeout + Duration::from_secs(5)).await?;
+    let marker = format!("asbuilt-login-{name}");
+    let logged_in = out.stdout.lines().any(|l| l.trim() == marker);
+    let said = if logged_in { out.stdout.trim().to_string() } else { out.stderr.trim().to_string() };
+    // The evidence names what was done, never the password.
+    let evidence = Evidence {
+        influence: Influence::NodeTools,
+        method: format!(
+            "`ssh -p {} {name}@{host}` with the designed password, in {node} (exit status {})",
+            to.port(),
+            out.exit_code
+        ),
+        raw: said.clone(),
+    };
+    Ok(Gathered { observation: Observation::Login { logged_in, said }, evidence: vec![evidence] })
 }
 
 /// The rules under "User NAME may run the following commands on HOST:" in `sudo -l -U`'s

@@ -133,7 +133,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Dns { .. }
             | ProbeSpec::Dhcp { .. }
             | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,
-            ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } => {
+            ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
                 accounts::gather(self, probe, timeout).await
             }
             ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => {

@@ -208,6 +208,16 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             let sudoer = world.node(node).accounts.iter().any(|a| a.name == *name && !a.absent && a.sudo);
             if *allowed { sudoer } else { user_exists(world, node, name) && !sudoer }
         }
+        ProbeSpec::Login { node, name, password, address, port } => {
+            let n = world.node(node);
+            let known = n
+                .accounts
+                .iter()
+                .any(|a| a.name == *name && !a.absent && a.password.as_ref() == Some(password));
+            known
+                && n.services.ssh.as_ref().is_some_and(|s| s.port == *port)
+                && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
+        }
         ProbeSpec::Snmp { node, address, port, community } => {
             world
                 .node(node)
