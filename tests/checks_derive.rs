@@ -396,6 +396,8 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }
         | ProbeSpec::Login { node, .. }
+        | ProbeSpec::NtpServer { node, .. }
+        | ProbeSpec::NtpFollows { node, .. }
         | ProbeSpec::Command { node, .. }
         | ProbeSpec::File { node, .. } => node.clone(),
         ProbeSpec::Ping { from, .. }

@@ -192,7 +192,9 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
 
     // Joris gets sudo after all, and sanne another password: their checks fail, the
     // ones that passed a moment ago; sanne's sudo (the positive control) still passes.
-    assert!(lab.run("srv", "usermod -aG sudo joris && printf 'sanne:Anders-2026\\n' | chpasswd").await.success());
+    assert!(
+        lab.run("srv", "usermod -aG sudo joris && printf 'sanne:Anders-2026\\n' | chpasswd").await.success()
+    );
     let report = lab.grade(&handed_out, &suite).await;
     let expected: BTreeSet<String> = ["sudo/srv/joris", "login/srv/sanne"].map(String::from).into();
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));

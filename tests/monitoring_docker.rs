@@ -4,8 +4,9 @@
 //! The lab as handed out fails exactly its student's parts; the student's commands then
 //! make it pass every check. The finished lab as asbuilt builds it passes too, and there
 //! each "cannot" is shown next to its positive control: an agent that also answers
-//! `public` fails where the other passes, and a stopped log server loses the messages
-//! another check saw arrive a moment before.
+//! `public` fails where the other passes, a stopped log server loses the messages
+//! another check saw arrive a moment before, and a stopped time server no longer
+//! answers the request it answered then.
 
 mod common;
 #[path = "support/verdicts.rs"]
@@ -41,13 +42,16 @@ const STUDENT: [(&str, &str); 3] = [
         "r1",
         "echo '*.* @10.20.0.10:514' > /etc/rsyslog.d/naar-logsrv.conf && asbuilt-service restart rsyslog \
          && printf 'agentAddress udp:161\\nrocommunity vandijk-ro default\\n' > /etc/snmp/snmpd.conf \
-         && asbuilt-service restart snmpd",
+         && asbuilt-service restart snmpd \
+         && printf 'local stratum 8\\nallow all\\n' > /etc/chrony/conf.d/tijdserver.conf \
+         && asbuilt-service restart chrony",
     ),
     (
         "r2",
         "echo '*.* @10.20.0.10:514' > /etc/rsyslog.d/naar-logsrv.conf && asbuilt-service restart rsyslog \
          && printf 'agentAddress udp:161\\nrocommunity vandijk-ro default\\n' > /etc/snmp/snmpd.conf \
-         && asbuilt-service restart snmpd",
+         && asbuilt-service restart snmpd \
+         && echo 'server 10.20.0.1 iburst' > /etc/chrony/conf.d/r1.conf && asbuilt-service restart chrony",
     ),
 ];
 
@@ -65,7 +69,10 @@ async fn the_monitoring_lab_fails_its_parts_handed_out_and_passes_once_the_stude
 
     let report = lab.grade(&handed_out, &suite).await;
     let expected = depending_on(&suite, &student_parts(&handed_out));
-    let ids: BTreeSet<String> = ["syslog/r1", "syslog/r2", "snmp/r1", "snmp/r2"].map(String::from).into();
+    let ids: BTreeSet<String> =
+        ["syslog/r1", "syslog/r2", "snmp/r1", "snmp/r2", "ntp-server/r1", "ntp/r2", "ntp/logsrv"]
+            .map(String::from)
+            .into();
     assert_eq!(expected, ids, "the student's parts are exactly the monitoring checks");
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));
 
@@ -100,13 +107,21 @@ async fn the_finished_lab_passes_and_an_agent_open_to_public_or_a_stopped_log_se
         observed(&report, "syslog/r1")
     );
     assert!(observed(&report, "snmp/r1").contains("`public`: no answer"), "{}", observed(&report, "snmp/r1"));
+    assert!(
+        observed(&report, "ntp-server/r1").contains("stratum 8"),
+        "{}",
+        observed(&report, "ntp-server/r1")
+    );
+    assert!(observed(&report, "ntp/r2").contains("* 10.20.0.1"), "{}", observed(&report, "ntp/r2"));
 
     // r1 answers `public` as well: the community answers, so half the credit, and the
     // check fails. r2, configured as designed, passes in the same run.
     let open = "echo 'rocommunity public default' >> /etc/snmp/snmpd.conf && asbuilt-service restart snmpd";
     assert!(lab.run("r1", open).await.success());
-    // The log server stops: the messages of both routers go nowhere.
+    // The log server stops: the messages of both routers go nowhere. The time server
+    // stops: asbuilt's NTP request goes unanswered, where it was answered a moment ago.
     assert!(lab.run("logsrv", "asbuilt-service stop rsyslog").await.success());
+    assert!(lab.run("r1", "asbuilt-service stop chrony").await.success());
     let report = lab.grade(&finished, &suite).await;
     let r1 = status(&report, "snmp/r1");
     assert_eq!((r1.status, r1.earned), (Status::Fail, 0.5), "{}", explain(&report));
@@ -116,4 +131,6 @@ async fn the_finished_lab_passes_and_an_agent_open_to_public_or_a_stopped_log_se
         assert_eq!(status(&report, id).status, Status::Fail, "{id}: {}", explain(&report));
         assert!(observed(&report, id).contains("did not arrive"), "{}", observed(&report, id));
     }
+    assert_eq!(status(&report, "ntp-server/r1").status, Status::Fail, "{}", explain(&report));
+    assert_eq!(observed(&report, "ntp-server/r1"), "no NTP answer");
 }

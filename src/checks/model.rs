@@ -246,6 +246,10 @@ pub enum ProbeSpec {
     /// A user logs in with their password over SSH, on the node's own address and port.
     /// The password is the lab's, given to students in the task; evidence never shows it.
     Login { node: String, name: String, password: String, address: IpAddr, port: u16 },
+    /// A time server answers NTP on its own address, with a usable stratum.
+    NtpServer { node: String, address: IpAddr },
+    /// A node follows its time server: chrony has it as the selected source.
+    NtpFollows { node: String, server: String, address: IpAddr },
     /// An SNMP agent on its own address answers a GET with `community`, and no other
     /// community (`public` is tried).
     Snmp { node: String, address: IpAddr, port: u16, community: String },
@@ -299,6 +303,7 @@ impl ProbeSpec {
             | ProbeSpec::Account { .. }
             | ProbeSpec::Sudo { .. }
             | ProbeSpec::Login { .. }
+            | ProbeSpec::NtpFollows { .. }
             // `logger` in the sender, `grep` on the log server.
             | ProbeSpec::Syslog { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.

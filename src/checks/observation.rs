@@ -74,6 +74,14 @@ pub enum Observation {
         logged_in: bool,
         said: String,
     },
+    /// A time server's answer: its stratum (`None`: no answer), and whether it said
+    /// its clock is unsynchronised (leap indicator 3).
+    NtpAnswer {
+        stratum: Option<u8>,
+        alarm: bool,
+    },
+    /// The sources chrony has (`chronyc sources`): address and state (`*` selected).
+    TimeSources(Result<Vec<(String, char)>, String>),
     /// What an SNMP agent answered: the name it gave for the designed community (`None`:
     /// no answer), and whether it answered `public` too (`None`: not asked, `public`
     /// being the designed one).

@@ -188,10 +188,11 @@ pub enum Part {
     Syslog,
     Snmp,
     Users,
+    Ntp,
 }
 
 impl Part {
-    pub const ALL: [Part; 16] = [
+    pub const ALL: [Part; 17] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -208,6 +209,7 @@ impl Part {
         Part::Syslog,
         Part::Snmp,
         Part::Users,
+        Part::Ntp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -228,6 +230,7 @@ impl Part {
             Part::Syslog => "syslog",
             Part::Snmp => "snmp",
             Part::Users => "users",
+            Part::Ntp => "ntp",
         }
     }
 
@@ -248,7 +251,7 @@ impl Part {
             Part::Http | Part::Dns | Part::Dhcp | Part::Ssh => kind != NodeKind::Switch,
             // Logging and SNMP: a log server, and every node that sends to it or is
             // monitored, switches aside (they have no address to manage them on).
-            Part::Syslog | Part::Snmp => kind != NodeKind::Switch,
+            Part::Syslog | Part::Snmp | Part::Ntp => kind != NodeKind::Switch,
             // Local accounts: on anything with a shell a person logs in to.
             Part::Users => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
@@ -707,6 +710,12 @@ pub struct Services {
     pub logs_to: Option<LogsTo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp: Option<Snmp>,
+    /// A time server: serves NTP to every node of the lab.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ntp: bool,
+    /// The time server this node follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_from: Option<TimeFrom>,
 }
 
 impl Services {
@@ -718,6 +727,8 @@ impl Services {
             && self.syslog.is_none()
             && self.logs_to.is_none()
             && self.snmp.is_none()
+            && !self.ntp
+            && self.time_from.is_none()
     }
 }
 
@@ -754,6 +765,15 @@ pub struct LogsTo {
     /// The server's address the messages are sent to.
     pub address: IpAddr,
     pub port: u16,
+}
+
+/// The time server a node follows over NTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeFrom {
+    /// The time server's node.
+    pub server: String,
+    /// The server's address the node asks.
+    pub address: IpAddr,
 }
 
 /// An SNMP agent (snmpd) that answers version 2c requests with one read-only community.
@@ -977,10 +997,11 @@ pub enum ServiceName {
     Ospf,
     Syslog,
     Snmp,
+    Ntp,
 }
 
 impl ServiceName {
-    pub const ALL: [ServiceName; 7] = [
+    pub const ALL: [ServiceName; 8] = [
         ServiceName::Http,
         ServiceName::Dns,
         ServiceName::Dhcp,
@@ -988,6 +1009,7 @@ impl ServiceName {
         ServiceName::Ospf,
         ServiceName::Syslog,
         ServiceName::Snmp,
+        ServiceName::Ntp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -999,6 +1021,7 @@ impl ServiceName {
             ServiceName::Ospf => "ospf",
             ServiceName::Syslog => "syslog",
             ServiceName::Snmp => "snmp",
+            ServiceName::Ntp => "ntp",
         }
     }
 }
@@ -1102,7 +1125,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 34] = [
+    pub const FAMILIES: [&'static str; 36] = [
         "address",
         "gateway",
         "gateway6",
@@ -1137,6 +1160,8 @@ impl Grading {
         "user",
         "sudo",
         "login",
+        "ntp-server",
+        "ntp",
     ];
 
     /// Whether `id` matches the pattern.

@@ -94,6 +94,7 @@ pub fn break_script(design: &Design, node: &str) -> Option<String> {
                     ServiceName::Ssh => script.run(&["asbuilt-service", "stop", "ssh"]),
                     ServiceName::Syslog => script.run(&["asbuilt-service", "stop", "rsyslog"]),
                     ServiceName::Snmp => script.run(&["asbuilt-service", "stop", "snmpd"]),
+                    ServiceName::Ntp => script.run(&["asbuilt-service", "stop", "chrony"]),
                     // The OSPF daemons (both versions) are switched off in FRR's daemons
                     // file, as after a careless edit: the student has to find and switch
                     // them back on.

@@ -586,7 +586,7 @@ fn server_services(
     }
 }
 
-/// rsyslog and snmpd where the design has logging or SNMP on the node: configured for
+/// rsyslog, snmpd and chrony where the design has logging, SNMP or time on the node: configured for
 /// the parts asbuilt builds, and started at boot whoever builds them (with Debian's own
 /// configuration where the student does), as a service that is installed and enabled.
 /// Returns the daemons to start at boot.
@@ -637,6 +637,20 @@ fn monitoring_daemons(
         }
         start_daemon(script, "snmpd", prebuilt(Part::Snmp));
         started.push("snmpd");
+    }
+    if s.ntp || s.time_from.is_some() {
+        if prebuilt(Part::Ntp) {
+            plan.files.push(ConfigFile {
+                path: "/etc/chrony/chrony.conf".into(),
+                content: monitoring::chrony(s.ntp, s.time_from.as_ref()),
+                mode: 0o644,
+            });
+            if !stopped(ServiceName::Ntp) {
+                ready.run(&["asbuilt-service", "status", "chrony"]);
+            }
+        }
+        start_daemon(script, "chrony", prebuilt(Part::Ntp));
+        started.push("chrony");
     }
     started
 }

@@ -1,7 +1,7 @@
 //! Configuration of the monitoring daemons: rsyslog as a log server or forwarding a
 //! node's logs, and snmpd answering one read-only community.
 
-use crate::design::{LogsTo, Snmp, Syslog};
+use crate::design::{LogsTo, Snmp, Syslog, TimeFrom};
 
 /// Where a log server keeps what it receives: a file per sender, named by the host name
 /// in the message. (A check looks through all of `/var/log`, so a student's own layout
@@ -51,6 +51,27 @@ pub fn snmpd(snmp: &Snmp, node: &str, ipv6: bool) -> String {
     )
 }
 
+/// chrony serving time to the lab from the node's own clock, and following the lab's
+/// time server, as the design has them. It replaces Debian's file, which follows
+/// Debian's pool (out of a lab's reach).
+pub fn chrony(serves: bool, follows: Option<&TimeFrom>) -> String {
+    let mut out = String::from("# asbuilt: time service of this lab's design.\n");
+    if let Some(time) = follows {
+        // Polled every 2 to 16 s, so a lab syncs within a minute, not an hour.
+        out.push_str(&format!(
+            "# Follow the lab's time server {}.\nserver {} iburst minpoll 1 maxpoll 4\n",
+            time.server, time.address
+        ));
+    }
+    if serves {
+        out.push_str(
+            "# Serve the node's own clock (the host's) to every node that asks.\nlocal stratum 8\nallow all\n",
+        );
+    }
+    out.push_str("driftfile /var/lib/chrony/chrony.drift\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +85,15 @@ mod tests {
         assert!(v4.contains("sysName r1\n"), "{v4}");
         let v6 = snmpd(&snmp, "r1", true);
         assert!(v6.contains("udp6:161") && v6.contains("rocommunity6 beheer-ro default"), "{v6}");
+    }
+
+    #[test]
+    fn chrony_follows_the_designed_server_and_serves_everyone() {
+        let time = TimeFrom { server: "r1".into(), address: "10.0.0.1".parse().unwrap() };
+        let client = chrony(false, Some(&time));
+        assert!(client.contains("server 10.0.0.1 iburst") && !client.contains("allow"), "{client}");
+        let server = chrony(true, None);
+        assert!(server.contains("local stratum 8\nallow all\n") && !server.contains("server "), "{server}");
     }
 
     #[test]

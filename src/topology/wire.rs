@@ -400,7 +400,18 @@ pub struct ServicesWire {
     /// An SNMP agent (snmpd), version 2c, read-only.
     #[serde(default)]
     pub snmp: Option<SnmpWire>,
+    /// A time server (chrony): serves NTP to the lab. `{}`.
+    #[serde(default)]
+    pub ntp: Option<NtpWire>,
+    /// The time server this node follows: its node name, or `node:interface`.
+    #[serde(default)]
+    pub time_from: Option<String>,
 }
+
+/// A time server (chrony). It has no settings yet: `ntp: {}`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NtpWire {}
 
 /// A local user account on a node.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -56,6 +56,7 @@ pub fn repair(design: &Design, fault: &Fault) -> Repair {
             ServiceName::Ssh => command(node, "asbuilt-service start ssh".into()),
             ServiceName::Syslog => command(node, "asbuilt-service start rsyslog".into()),
             ServiceName::Snmp => command(node, "asbuilt-service start snmpd".into()),
+            ServiceName::Ntp => command(node, "asbuilt-service start chrony".into()),
             ServiceName::Ospf => command(
                 node,
                 "sed -i 's/^ospf\\(6\\?\\)d=no/ospf\\1d=yes/' /etc/frr/daemons && asbuilt-service restart frr".into(),

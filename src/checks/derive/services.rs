@@ -90,6 +90,25 @@ fn monitoring(node: &Node, address: IpAddr) -> Vec<Draft> {
             Draft::new(format!("syslog/{}", node.name), text, Area::Monitoring, probe).patient(1, 5_000),
         );
     }
+    if s.ntp {
+        let probe = ProbeSpec::NtpServer { node: node.name.clone(), address };
+        out.push(Draft::new(
+            format!("ntp-server/{}", node.name),
+            texts::ntp_server(&node.name),
+            Area::Monitoring,
+            probe,
+        ));
+    }
+    if let Some(time) = &s.time_from {
+        let probe = ProbeSpec::NtpFollows {
+            node: node.name.clone(),
+            server: time.server.clone(),
+            address: time.address,
+        };
+        let text = texts::ntp_follows(&node.name, &time.server);
+        // Patient: chrony takes a few polls (of 2 s, at first) before it chooses a source.
+        out.push(Draft::new(format!("ntp/{}", node.name), text, Area::Monitoring, probe).patient(30, 3_000));
+    }
     if let Some(snmp) = &s.snmp {
         let probe = ProbeSpec::Snmp {
             node: node.name.clone(),

@@ -490,6 +490,37 @@ pub fn syslog(node: &str, server: &str) -> (Text, Text) {
     )
 }
 
+pub fn ntp_server(node: &str) -> (Text, Text) {
+    (
+        t(
+            format!("{node} geeft de tijd via NTP, gevraagd op {node} zelf"),
+            format!("{node} serves the time over NTP, asked on {node} itself"),
+        ),
+        t(
+            format!(
+                "Draait chrony op {node} (`asbuilt-service status chrony`), met `allow` voor het lab en `local stratum` in /etc/chrony/chrony.conf?"
+            ),
+            format!(
+                "Does chrony run on {node} (`asbuilt-service status chrony`), with `allow` for the lab and `local stratum` in /etc/chrony/chrony.conf?"
+            ),
+        ),
+    )
+}
+
+pub fn ntp_follows(node: &str, server: &str) -> (Text, Text) {
+    (
+        t(format!("{node} haalt zijn tijd bij {server}"), format!("{node} takes its time from {server}")),
+        t(
+            format!(
+                "Staat `server <adres van {server}> iburst` in /etc/chrony/chrony.conf op {node}, draait chrony, en komt {node} bij {server}? Kijk met `chronyc sources`."
+            ),
+            format!(
+                "Is `server <address of {server}> iburst` in /etc/chrony/chrony.conf on {node}, does chrony run, and does {node} reach {server}? Look with `chronyc sources`."
+            ),
+        ),
+    )
+}
+
 pub fn snmp(node: &str, community: &str) -> (Text, Text) {
     (
         t(

@@ -80,7 +80,10 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
             services::judge(probe, seen)
         }
         ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
-        ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => monitoring::judge(probe, seen),
+        ProbeSpec::Syslog { .. }
+        | ProbeSpec::Snmp { .. }
+        | ProbeSpec::NtpServer { .. }
+        | ProbeSpec::NtpFollows { .. } => monitoring::judge(probe, seen),
         ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
             accounts::judge(probe, seen)
         }

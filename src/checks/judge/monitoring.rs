@@ -62,6 +62,49 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
             let credit = if answered { 0.5 } else { 0.0 };
             verdict(answered && !open_to_public, credit, expected, t(nl, en))
         }
+        (ProbeSpec::NtpServer { address, .. }, Observation::NtpAnswer { stratum, alarm }) => {
+            let expected = t(
+                format!("tijd via NTP op {address} (udp/123), van een gesynchroniseerde klok"),
+                format!("time over NTP at {address} (udp/123), from a synchronised clock"),
+            );
+            let (ok, observed) = match stratum {
+                None => (false, t("geen NTP-antwoord", "no NTP answer")),
+                Some(s) if *alarm || *s == 0 || *s > 15 => (
+                    false,
+                    t(
+                        format!("antwoord met stratum {s}, klok niet gesynchroniseerd"),
+                        format!("an answer with stratum {s}, clock not synchronised"),
+                    ),
+                ),
+                Some(s) => {
+                    (true, t(format!("antwoord met stratum {s}"), format!("an answer with stratum {s}")))
+                }
+            };
+            verdict(ok, 0.0, expected, observed)
+        }
+        (ProbeSpec::NtpFollows { server, address, .. }, Observation::TimeSources(result)) => {
+            let expected = t(
+                format!("{server} ({address}) is de gekozen tijdbron (`*` in `chronyc sources`)"),
+                format!("{server} ({address}) is the selected time source (`*` in `chronyc sources`)"),
+            );
+            match result {
+                Err(why) => verdict(false, 0.0, expected, t(why.clone(), why.clone())),
+                Ok(sources) => {
+                    let listed: Vec<String> = sources.iter().map(|(a, s)| format!("{s} {a}")).collect();
+                    let shown = if listed.is_empty() { "-".to_string() } else { listed.join(", ") };
+                    let wanted = address.to_string();
+                    let state = sources.iter().find(|(a, _)| *a == wanted).map(|(_, s)| *s);
+                    // Listed but not (yet) chosen earns half: the configuration is there.
+                    let credit = if state.is_some() { 0.5 } else { 0.0 };
+                    verdict(
+                        state == Some('*'),
+                        credit,
+                        expected,
+                        t(format!("bronnen: {shown}"), format!("sources: {shown}")),
+                    )
+                }
+            }
+        }
         _ => return None,
     })
 }

@@ -136,9 +136,10 @@ impl<'a> Probes<'a> {
             ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
                 accounts::gather(self, probe, timeout).await
             }
-            ProbeSpec::Syslog { .. } | ProbeSpec::Snmp { .. } => {
-                monitoring::gather(self, probe, timeout).await
-            }
+            ProbeSpec::Syslog { .. }
+            | ProbeSpec::Snmp { .. }
+            | ProbeSpec::NtpServer { .. }
+            | ProbeSpec::NtpFollows { .. } => monitoring::gather(self, probe, timeout).await,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Evidence for monitoring: a message logged on a node that turns up on the log server,
-//! and what an SNMP agent answers to its community and to `public`.
+//! what an SNMP agent answers to its community and to `public`, what a time server
+//! answers, and which source a node's chrony follows.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -9,6 +10,9 @@ use crate::checks::access::RunAs;
 use crate::checks::model::ProbeSpec;
 use crate::checks::observation::{Observation, PortFact};
 use crate::checks::outcome::Evidence;
+
+/// The port NTP servers answer on.
+const NTP_PORT: u16 = 123;
 
 /// The community every agent is also asked, to see that it answers only its own.
 pub const WELL_KNOWN_COMMUNITY: &str = "public";
@@ -26,6 +30,16 @@ pub async fn gather(
         ProbeSpec::Syslog { from, server, .. } => syslog(probes, from, server, timeout).await,
         ProbeSpec::Snmp { node, address, port, community } => {
             snmp_agent(probes, node, SocketAddr::new(*address, *port), community, timeout).await
+        }
+        ProbeSpec::NtpServer { node, address } => ntp_server(probes, node, *address, timeout).await,
+        ProbeSpec::NtpFollows { node, .. } => {
+            let (out, evidence) = probes.exec(node, &["chronyc", "-n", "-c", "sources"], timeout).await?;
+            let seen = if out.success() {
+                Ok(parse_sources(&out.stdout))
+            } else {
+                Err(format!("chronyc: {}", out.stderr.trim()))
+            };
+            Ok(Gathered { observation: Observation::TimeSources(seen), evidence: vec![evidence] })
         }
         _ => unreachable!("the dispatcher sends only monitoring probes here"),
     }
@@ -121,6 +135,53 @@ async fn ask(
     };
     evidence.push(by_asbuilt(method, raw));
     Ok(result)
+}
+
+/// Asks the time server for the time with asbuilt's own NTP packet, from the node's
+/// own network namespace to its own address.
+async fn ntp_server(
+    probes: &Probes<'_>,
+    node: &str,
+    address: IpAddr,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let net = probes.need_net(node, "an NTP check").await?;
+    let to = SocketAddr::new(address, NTP_PORT);
+    let mut request = [0u8; 48];
+    // Leap indicator 0, version 4, mode 3 (client); a transmit time no one can guess,
+    // which the answer must echo as its origin time.
+    request[0] = 0x23;
+    let mut origin = [0u8; 8];
+    getrandom::getrandom(&mut origin).expect("the system gives random bytes");
+    request[40..48].copy_from_slice(&origin);
+    let (fact, reply) = net.exchange_fresh(to, request.to_vec(), timeout).await?;
+    let answer =
+        (fact == PortFact::Open && reply.len() >= 48 && reply[0] & 0x07 == 4 && reply[24..32] == origin)
+            .then(|| (reply[1], reply[0] >> 6 == 3));
+    let raw = match answer {
+        Some((stratum, alarm)) => {
+            format!("stratum {stratum}{}", if alarm { ", clock not synchronised" } else { "" })
+        }
+        None => format!("{fact:?}: no NTP answer"),
+    };
+    let evidence =
+        by_asbuilt(format!("NTP client request from the network namespace of {node} to {to}"), raw);
+    let observation =
+        Observation::NtpAnswer { stratum: answer.map(|(s, _)| s), alarm: answer.is_some_and(|(_, a)| a) };
+    Ok(Gathered { observation, evidence: vec![evidence] })
+}
+
+/// The sources in `chronyc -n -c sources` (comma-separated: mode, state, address, ...).
+pub fn parse_sources(csv: &str) -> Vec<(String, char)> {
+    csv.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',');
+            let _mode = fields.next()?;
+            let state = fields.next()?.chars().next()?;
+            let address = fields.next()?.to_string();
+            Some((address, state))
+        })
+        .collect()
 }
 
 fn nonce_bytes() -> [u8; 4] {

@@ -39,6 +39,10 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
         }
         Part::Snmp => node.services.snmp = None,
         Part::Users => node.accounts.clear(),
+        Part::Ntp => {
+            node.services.ntp = false;
+            node.services.time_from = None;
+        }
         Part::Vlans => node.vlans.clear(),
         Part::Bgp => node.bgp = None,
     }
@@ -68,6 +72,7 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Syslog => node.services.syslog.is_some() || node.services.logs_to.is_some(),
         Part::Snmp => node.services.snmp.is_some(),
         Part::Users => !node.accounts.is_empty(),
+        Part::Ntp => node.services.ntp || node.services.time_from.is_some(),
         Part::Vlans => node.vlans.values().any(|v| *v != PortVlans::Access(1)),
         Part::Bgp => node.bgp.is_some(),
     }

@@ -218,6 +218,15 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 && n.services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
         }
+        ProbeSpec::NtpServer { node, address } => {
+            world.node(node).services.ntp && world.round_trip(node, *address, Flow::Udp(123)).ok()
+        }
+        ProbeSpec::NtpFollows { node, server, address } => {
+            world.node(node).services.time_from.as_ref().is_some_and(|t| t.address == *address)
+                && world.node(server).services.ntp
+                && world.round_trip(node, *address, Flow::Udp(123)).ok()
+                && world.round_trip(node, *address, Flow::Udp(123)).there.receiver() == Some(server.as_str())
+        }
         ProbeSpec::Snmp { node, address, port, community } => {
             world
                 .node(node)
@@ -278,6 +287,7 @@ fn serves(world: &World, node: &str, protocol: Transport, port: Option<u16>) -> 
                 || (s.dhcp.is_some() && port == 67)
                 || s.syslog.as_ref().is_some_and(|l| l.port == port)
                 || s.snmp.as_ref().is_some_and(|a| a.port == port)
+                || (s.ntp && port == 123)
         }
     }
 }

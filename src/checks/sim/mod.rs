@@ -106,6 +106,11 @@ impl LinkState {
                         n.services.logs_to = None;
                     }
                     ServiceName::Snmp => n.services.snmp = None,
+                    // One chronyd both serves and follows.
+                    ServiceName::Ntp => {
+                        n.services.ntp = false;
+                        n.services.time_from = None;
+                    }
                 }
             }
             FaultKind::OspfPassive { at } => {

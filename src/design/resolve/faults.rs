@@ -346,6 +346,7 @@ impl Resolver<'_> {
                     ServiceName::Ospf => n.ospf.is_some(),
                     ServiceName::Syslog => n.services.syslog.is_some() || n.services.logs_to.is_some(),
                     ServiceName::Snmp => n.services.snmp.is_some(),
+                    ServiceName::Ntp => n.services.ntp || n.services.time_from.is_some(),
                 };
                 if !has {
                     self.report(

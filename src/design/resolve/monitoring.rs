@@ -1,11 +1,14 @@
-//! Monitoring and management: a log server (rsyslog), the nodes that send it their logs
-//! (`logs-to`), and SNMP agents (snmpd) with their community.
+//! Monitoring and management: a log server (rsyslog) and the nodes that send it their
+//! logs (`logs-to`), SNMP agents (snmpd) with their community, and a time server
+//! (chrony) with the nodes that follow it (`time-from`).
+
+use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use super::Resolver;
 use super::refs::HostRef;
-use crate::design::model::{LogsTo, Snmp, Syslog};
+use crate::design::model::{LogsTo, Snmp, Syslog, TimeFrom};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::path;
 use crate::topology::wire::{SnmpWire, SyslogWire};
@@ -24,35 +27,7 @@ impl Resolver<'_> {
     /// the address of the interface named.
     pub(super) fn logs_to(&mut self, node: &str, text: &str) -> Option<LogsTo> {
         let loc = Loc::value(path!["design", "services", node, "logs-to"]);
-        let (server, address) = match self.host_ref(text, loc.clone())? {
-            HostRef::Node(name) => {
-                let address = self.nodes[&name].primary_address();
-                (name, address)
-            }
-            HostRef::Interface(ep) => {
-                let address =
-                    self.nodes[&ep.node].interfaces[&ep.interface].addresses.first().map(IpNet::addr);
-                (ep.node, address)
-            }
-            HostRef::Address(addr) => {
-                self.report(
-                    Diagnostic::error("invalid-value", format!("`{addr}` is an address, not a log server"))
-                        .at(loc)
-                        .label("name the server")
-                        .help("name the log server's node (`logsrv`) or one of its interfaces (`logsrv:eth1`): asbuilt looks for the messages there"),
-                );
-                return None;
-            }
-        };
-        if server == node {
-            self.report(
-                Diagnostic::error("invalid-value", format!("`{node}` would send its logs to itself"))
-                    .at(loc)
-                    .label("the node itself")
-                    .help("name another node, one that runs `syslog:`"),
-            );
-            return None;
-        }
+        let (server, address) = self.monitored_server(node, text, loc.clone(), "log server")?;
         let port = self.file.design.services.get(&server).and_then(|s| s.syslog.as_ref()).map(|s| s.port);
         let Some(port) = port else {
             self.report(
@@ -65,16 +40,75 @@ impl Resolver<'_> {
             );
             return None;
         };
+        Some(LogsTo { server, address, port: port.unwrap_or(SYSLOG_PORT) })
+    }
+
+    /// The node `text` names as the server `node` uses for something (`what`), and the
+    /// address to reach it at: another node of the lab, by name or `node:interface`, with
+    /// a fixed address. A bare address is refused: the checks look at the server itself.
+    fn monitored_server(&mut self, node: &str, text: &str, loc: Loc, what: &str) -> Option<(String, IpAddr)> {
+        let (server, address) = match self.host_ref(text, loc.clone())? {
+            HostRef::Node(name) => {
+                let address = self.nodes[&name].primary_address();
+                (name, address)
+            }
+            HostRef::Interface(ep) => {
+                let address =
+                    self.nodes[&ep.node].interfaces[&ep.interface].addresses.first().map(IpNet::addr);
+                (ep.node, address)
+            }
+            HostRef::Address(addr) => {
+                self.report(
+                    Diagnostic::error("invalid-value", format!("`{addr}` is an address, not a {what}"))
+                        .at(loc)
+                        .label("name the server")
+                        .help(format!("name the {what}'s node or one of its interfaces (`node:eth1`): asbuilt checks it there")),
+                );
+                return None;
+            }
+        };
+        if server == node {
+            self.report(
+                Diagnostic::error("invalid-value", format!("`{node}` would use itself as its {what}"))
+                    .at(loc)
+                    .label("the node itself")
+                    .help(format!("name another node, the {what} of the lab")),
+            );
+            return None;
+        }
         let Some(address) = address else {
             self.report(
-                Diagnostic::error("no-address", format!("`{text}` has no fixed address to send logs to"))
-                    .at(loc)
-                    .label("no address in the design")
-                    .help("give it an address under `design.addresses` (a DHCP address is not known in advance)"),
+                Diagnostic::error(
+                    "no-address",
+                    format!("`{text}` has no fixed address to reach the {what} at"),
+                )
+                .at(loc)
+                .label("no address in the design")
+                .help("give it an address under `design.addresses` (a DHCP address is not known in advance)"),
             );
             return None;
         };
-        Some(LogsTo { server, address, port: port.unwrap_or(SYSLOG_PORT) })
+        Some((server, address))
+    }
+
+    /// The time server `node` follows: a node that runs `ntp`, by its primary address or
+    /// the address of the interface named.
+    pub(super) fn time_from(&mut self, node: &str, text: &str) -> Option<TimeFrom> {
+        let loc = Loc::value(path!["design", "services", node, "time-from"]);
+        let (server, address) = self.monitored_server(node, text, loc.clone(), "time server")?;
+        let serves = self.file.design.services.get(&server).is_some_and(|s| s.ntp.is_some());
+        if !serves {
+            self.report(
+                Diagnostic::error("no-ntp-server", format!("`{server}` serves no time"))
+                    .at(loc)
+                    .label("no `ntp:` in its services")
+                    .help(format!(
+                        "add `ntp: {{}}` to the services of `{server}`, or name the node that runs it"
+                    )),
+            );
+            return None;
+        }
+        Some(TimeFrom { server, address })
     }
 
     pub(super) fn snmp(&mut self, node: &str, wire: &SnmpWire) -> Option<Snmp> {
@@ -102,7 +136,7 @@ fn valid_community(community: &str) -> bool {
 
 /// Whether an address is on `node`'s own interfaces; for tests of the resolver.
 #[cfg(test)]
-fn owns(node: &crate::design::Node, address: std::net::IpAddr) -> bool {
+fn owns(node: &crate::design::Node, address: IpAddr) -> bool {
     node.addresses().any(|(_, a)| a.addr() == address)
 }
 
@@ -159,6 +193,17 @@ design:
         assert_eq!(codes(&errors), ["invalid-value"]);
         let errors = office("    logsrv: { syslog: {} }\n    r1: { logs-to: logsvr }").unwrap_err();
         assert_eq!(codes(&errors), ["unknown-node"]);
+    }
+
+    #[test]
+    fn a_node_follows_a_time_server_that_serves_ntp() {
+        let lab = office("    r1: { ntp: {} }\n    logsrv: { time-from: r1 }").unwrap();
+        let design = lab.design_for(None);
+        assert!(design.nodes["r1"].services.ntp);
+        let time = design.nodes["logsrv"].services.time_from.clone().unwrap();
+        assert_eq!(time.server, "r1");
+        assert!(owns(&design.nodes["r1"], time.address));
+        assert_eq!(codes(&office("    logsrv: { time-from: r1 }").unwrap_err()), ["no-ntp-server"]);
     }
 
     #[test]

@@ -60,6 +60,10 @@ impl Resolver<'_> {
         if let Some(snmp) = &wire.snmp {
             self.nodes[node].services.snmp = self.snmp(node, snmp);
         }
+        self.nodes[node].services.ntp = wire.ntp.is_some();
+        if let Some(server) = &wire.time_from {
+            self.nodes[node].services.time_from = self.time_from(node, server);
+        }
         // DHCP last: its default DNS server is this node when it runs DNS.
         if let Some(dhcp) = &wire.dhcp {
             self.nodes[node].services.dhcp = self.dhcp(node, dhcp);
