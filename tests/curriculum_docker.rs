@@ -182,7 +182,8 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     // Sudo through Debian's group `sudo` rather than a file in /etc/sudoers.d/, as
     // asbuilt would do it: the check judges the rights, not the way to them.
     let typed = "groupadd webbeheer && useradd --create-home --groups webbeheer,sudo sanne \
-                 && printf 'sanne:Intranet-2026\\n' | chpasswd && usermod -aG webbeheer joris";
+                 && printf 'sanne:Intranet-2026\\n' | chpasswd && usermod -aG webbeheer joris \
+                 && userdel --remove kees";
     let out = lab.run("srv", typed).await;
     assert!(out.success(), "{out:?}");
     let report = lab.grade(&handed_out, &suite).await;

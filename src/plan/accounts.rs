@@ -48,6 +48,16 @@ pub fn configure(accounts: &[Account], script: &mut Script) {
     }
 }
 
+/// The lab as the student gets it when they build the accounts: an account the design
+/// wants gone is there, for them to remove (a colleague who left).
+pub fn leavers(accounts: &[Account], script: &mut Script) {
+    for account in accounts.iter().filter(|a| a.absent) {
+        let user = quote(&account.name);
+        script.step(&format!("the account {} that the student removes", account.name));
+        script.raw(format!("id -u {user} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {user}"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +83,15 @@ mod tests {
         assert!(text.contains("'sanne:Welkom 02' | chpasswd"), "{text}");
         assert!(text.contains("visudo -cqf /etc/sudoers.d/asbuilt-sanne.new"), "{text}");
         assert!(text.contains("userdel --remove kees 2>/dev/null || true"), "{text}");
+    }
+
+    #[test]
+    fn a_student_who_builds_the_accounts_gets_the_leavers_to_remove_and_nothing_else() {
+        let kees = Account { absent: true, ..account("kees") };
+        let mut script = Script::new();
+        leavers(&[account("sanne"), kees], &mut script);
+        let text = script.render();
+        assert!(text.contains("useradd --create-home --shell /bin/bash kees"), "{text}");
+        assert!(!text.contains("sanne"), "{text}");
     }
 }

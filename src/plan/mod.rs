@@ -418,6 +418,8 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     }
     if prebuilt(Part::Users) {
         accounts::configure(&node.accounts, &mut script);
+    } else {
+        accounts::leavers(&node.accounts, &mut script);
     }
     // An IPv6 address is usable only after duplicate address detection, a second or
     // two: until then nothing is sent from it and no route via it is installed. (An

@@ -38,7 +38,13 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
             node.services.logs_to = None;
         }
         Part::Snmp => node.services.snmp = None,
-        Part::Users => node.accounts.clear(),
+        // Unbuilt, an account the design wants gone is still there (`plan::accounts`).
+        Part::Users => {
+            node.accounts.retain(|a| a.absent);
+            for leaver in &mut node.accounts {
+                leaver.absent = false;
+            }
+        }
         Part::Ntp => {
             node.services.ntp = false;
             node.services.time_from = None;
