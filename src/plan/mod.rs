@@ -575,7 +575,7 @@ fn server_services(
         started.clear();
     }
     started
-        .extend(monitoring_daemons(node, ipv6, plan, script, ready, |s| stopped_by_fault(design, node, s)));
+        .extend(monitoring::daemons(node, ipv6, plan, script, ready, |s| stopped_by_fault(design, node, s)));
     if !started.is_empty() {
         plan.files.push(ConfigFile {
             path: "/etc/asbuilt/services.lab".into(),
@@ -585,89 +585,6 @@ fn server_services(
             ),
             mode: 0o644,
         });
-    }
-}
-
-/// rsyslog, snmpd and chrony where the design has logging, SNMP or time on the node: configured for
-/// the parts asbuilt builds, and started at boot whoever builds them (with Debian's own
-/// configuration where the student does), as a service that is installed and enabled.
-/// Returns the daemons to start at boot.
-fn monitoring_daemons(
-    node: &Node,
-    ipv6: bool,
-    plan: &mut NodePlan,
-    script: &mut Script,
-    ready: &mut Script,
-    stopped: impl Fn(ServiceName) -> bool,
-) -> Vec<&'static str> {
-    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
-    let s = &node.services;
-    let mut started = Vec::new();
-    if s.syslog.is_some() || s.logs_to.is_some() {
-        if prebuilt(Part::Syslog) {
-            if let Some(syslog) = &s.syslog {
-                plan.files.push(ConfigFile {
-                    path: "/etc/rsyslog.d/asbuilt-server.conf".into(),
-                    content: monitoring::rsyslog_server(syslog),
-                    mode: 0o644,
-                });
-            }
-            if let Some(logs) = &s.logs_to {
-                plan.files.push(ConfigFile {
-                    path: "/etc/rsyslog.d/asbuilt-forward.conf".into(),
-                    content: monitoring::rsyslog_forward(logs),
-                    mode: 0o644,
-                });
-            }
-            if !stopped(ServiceName::Syslog) {
-                ready.run(&["asbuilt-service", "status", "rsyslog"]);
-            }
-        }
-        start_daemon(script, "rsyslog", prebuilt(Part::Syslog));
-        started.push("rsyslog");
-    }
-    if let Some(snmp) = &s.snmp {
-        if prebuilt(Part::Snmp) {
-            plan.files.push(ConfigFile {
-                path: "/etc/snmp/snmpd.conf".into(),
-                content: monitoring::snmpd(snmp, &node.name, ipv6),
-                mode: 0o600,
-            });
-            if !stopped(ServiceName::Snmp) {
-                ready.run(&["asbuilt-service", "status", "snmpd"]);
-            }
-        }
-        start_daemon(script, "snmpd", prebuilt(Part::Snmp));
-        started.push("snmpd");
-    }
-    if s.ntp || s.time_from.is_some() {
-        if prebuilt(Part::Ntp) {
-            plan.files.push(ConfigFile {
-                path: "/etc/chrony/chrony.conf".into(),
-                content: monitoring::chrony(s.ntp, s.time_from.as_ref()),
-                mode: 0o644,
-            });
-            if !stopped(ServiceName::Ntp) {
-                ready.run(&["asbuilt-service", "status", "chrony"]);
-            }
-        }
-        start_daemon(script, "chrony", prebuilt(Part::Ntp));
-        started.push("chrony");
-    }
-    started
-}
-
-/// Starts a daemon with the lab's configuration, which must work; or with Debian's own
-/// where the student configures it, which is their starting point and not asbuilt's to
-/// insist on.
-fn start_daemon(script: &mut Script, daemon: &str, configured: bool) {
-    script.step(&format!("start {daemon}"));
-    if configured {
-        script.run(&["asbuilt-service", "restart", daemon]);
-    } else {
-        script.raw(format!(
-            "asbuilt-service restart {daemon} || echo '{daemon} did not start with its default configuration' >&2"
-        ));
     }
 }
 

@@ -1,7 +1,10 @@
-//! Configuration of the monitoring daemons: rsyslog as a log server or forwarding a
-//! node's logs, and snmpd answering one read-only community.
+//! The monitoring daemons: rsyslog as a log server or forwarding a node's logs, snmpd
+//! answering one read-only community, chrony serving or following time; their
+//! configuration, and when they start.
 
-use crate::design::{LogsTo, Snmp, Syslog, TimeFrom};
+use super::script::Script;
+use super::{ConfigFile, NodePlan};
+use crate::design::{Builder, LogsTo, Node, Part, ServiceName, Snmp, Syslog, TimeFrom};
 
 /// Where a log server keeps what it receives: a file per sender, named by the host name
 /// in the message. (A check looks through all of `/var/log`, so a student's own layout
@@ -70,6 +73,89 @@ pub fn chrony(serves: bool, follows: Option<&TimeFrom>) -> String {
     }
     out.push_str("driftfile /var/lib/chrony/chrony.drift\n");
     out
+}
+
+/// rsyslog, snmpd and chrony where the design has logging, SNMP or time on the node:
+/// configured for the parts asbuilt builds, and started at boot whoever builds them (with
+/// Debian's own configuration where the student does), as a service that is installed
+/// and enabled. Returns the daemons to start at boot.
+pub fn daemons(
+    node: &Node,
+    ipv6: bool,
+    plan: &mut NodePlan,
+    script: &mut Script,
+    ready: &mut Script,
+    stopped: impl Fn(ServiceName) -> bool,
+) -> Vec<&'static str> {
+    let prebuilt = |part| node.builds(part) == Builder::Asbuilt;
+    let s = &node.services;
+    let mut started = Vec::new();
+    if s.syslog.is_some() || s.logs_to.is_some() {
+        if prebuilt(Part::Syslog) {
+            if let Some(syslog) = &s.syslog {
+                plan.files.push(ConfigFile {
+                    path: "/etc/rsyslog.d/asbuilt-server.conf".into(),
+                    content: rsyslog_server(syslog),
+                    mode: 0o644,
+                });
+            }
+            if let Some(logs) = &s.logs_to {
+                plan.files.push(ConfigFile {
+                    path: "/etc/rsyslog.d/asbuilt-forward.conf".into(),
+                    content: rsyslog_forward(logs),
+                    mode: 0o644,
+                });
+            }
+            if !stopped(ServiceName::Syslog) {
+                ready.run(&["asbuilt-service", "status", "rsyslog"]);
+            }
+        }
+        start_daemon(script, "rsyslog", prebuilt(Part::Syslog));
+        started.push("rsyslog");
+    }
+    if let Some(snmp) = &s.snmp {
+        if prebuilt(Part::Snmp) {
+            plan.files.push(ConfigFile {
+                path: "/etc/snmp/snmpd.conf".into(),
+                content: snmpd(snmp, &node.name, ipv6),
+                mode: 0o600,
+            });
+            if !stopped(ServiceName::Snmp) {
+                ready.run(&["asbuilt-service", "status", "snmpd"]);
+            }
+        }
+        start_daemon(script, "snmpd", prebuilt(Part::Snmp));
+        started.push("snmpd");
+    }
+    if s.ntp || s.time_from.is_some() {
+        if prebuilt(Part::Ntp) {
+            plan.files.push(ConfigFile {
+                path: "/etc/chrony/chrony.conf".into(),
+                content: chrony(s.ntp, s.time_from.as_ref()),
+                mode: 0o644,
+            });
+            if !stopped(ServiceName::Ntp) {
+                ready.run(&["asbuilt-service", "status", "chrony"]);
+            }
+        }
+        start_daemon(script, "chrony", prebuilt(Part::Ntp));
+        started.push("chrony");
+    }
+    started
+}
+
+/// Starts a daemon with the lab's configuration, which must work; or with Debian's own
+/// where the student configures it, which is their starting point and not asbuilt's to
+/// insist on.
+fn start_daemon(script: &mut Script, daemon: &str, configured: bool) {
+    script.step(&format!("start {daemon}"));
+    if configured {
+        script.run(&["asbuilt-service", "restart", daemon]);
+    } else {
+        script.raw(format!(
+            "asbuilt-service restart {daemon} || echo '{daemon} did not start with its default configuration' >&2"
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -197,7 +197,8 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
         ProbeSpec::Account { node, name, groups, absent } => {
             let account = world.node(node).accounts.iter().find(|a| a.name == *name && !a.absent);
             if *absent {
-                // Nothing creates it: absent whether or not anyone removed it.
+                // A leaver the student has not removed yet counts as existing (see
+                // `blank::without`), as does an SSH login of the same name.
                 !user_exists(world, node, name)
             } else {
                 let has_groups = groups.iter().all(|g| account.is_some_and(|a| a.groups.contains(g)));
@@ -222,10 +223,11 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             world.node(node).services.ntp && world.round_trip(node, *address, Flow::Udp(123)).ok()
         }
         ProbeSpec::NtpFollows { node, server, address } => {
+            let trip = world.round_trip(node, *address, Flow::Udp(123));
             world.node(node).services.time_from.as_ref().is_some_and(|t| t.address == *address)
                 && world.node(server).services.ntp
-                && world.round_trip(node, *address, Flow::Udp(123)).ok()
-                && world.round_trip(node, *address, Flow::Udp(123)).there.receiver() == Some(server.as_str())
+                && trip.ok()
+                && trip.there.receiver() == Some(server.as_str())
         }
         ProbeSpec::Snmp { node, address, port, community } => {
             world
