@@ -106,8 +106,9 @@ fn monitoring(node: &Node, address: IpAddr) -> Vec<Draft> {
             address: time.address,
         };
         let text = texts::ntp_follows(&node.name, &time.server);
-        // Patient: chrony takes a few polls (of 2 s, at first) before it chooses a source.
-        out.push(Draft::new(format!("ntp/{}", node.name), text, Area::Monitoring, probe).patient(30, 3_000));
+        // chrony takes a few polls before it chooses a source: the probe waits for that
+        // itself, and only where the server is configured (`probe::monitoring`).
+        out.push(Draft::new(format!("ntp/{}", node.name), text, Area::Monitoring, probe).patient(1, 30_000));
     }
     if let Some(snmp) = &s.snmp {
         let probe = ProbeSpec::Snmp {

@@ -32,15 +32,7 @@ pub async fn gather(
             snmp_agent(probes, node, SocketAddr::new(*address, *port), community, timeout).await
         }
         ProbeSpec::NtpServer { node, address } => ntp_server(probes, node, *address, timeout).await,
-        ProbeSpec::NtpFollows { node, .. } => {
-            let (out, evidence) = probes.exec(node, &["chronyc", "-n", "-c", "sources"], timeout).await?;
-            let seen = if out.success() {
-                Ok(parse_sources(&out.stdout))
-            } else {
-                Err(format!("chronyc: {}", out.stderr.trim()))
-            };
-            Ok(Gathered { observation: Observation::TimeSources(seen), evidence: vec![evidence] })
-        }
+        ProbeSpec::NtpFollows { node, address, .. } => time_sources(probes, node, *address, timeout).await,
         _ => unreachable!("the dispatcher sends only monitoring probes here"),
     }
 }
@@ -171,15 +163,63 @@ async fn ntp_server(
     Ok(Gathered { observation, evidence: vec![evidence] })
 }
 
-/// The sources in `chronyc -n -c sources` (comma-separated: mode, state, address, ...).
-pub fn parse_sources(csv: &str) -> Vec<(String, char)> {
+/// chrony's sources on `node`. While the designed server is listed and answering but not
+/// chosen yet (chrony takes a few polls), asks again once a second within the time. A
+/// node without it, or without chrony, is answered at once, and a server that has not
+/// answered after a few seconds too: waiting would not change that.
+async fn time_sources(
+    probes: &Probes<'_>,
+    node: &str,
+    server: IpAddr,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let start = tokio::time::Instant::now();
+    let deadline = start + timeout.saturating_sub(Duration::from_secs(2));
+    let wanted = server.to_string();
+    loop {
+        let argv = ["chronyc", "-n", "-c", "sources"];
+        let (out, evidence) = probes.exec(node, &argv, Duration::from_secs(2)).await?;
+        let seen = if out.success() {
+            Ok(parse_sources(&out.stdout))
+        } else {
+            Err(format!("chronyc: {}", out.stderr.trim()))
+        };
+        let pending = seen
+            .as_ref()
+            .ok()
+            .and_then(|s| s.iter().find(|source| source.address == wanted))
+            .filter(|source| source.state != '*');
+        // A first answer comes within a poll or two of a (re)start.
+        let worth_waiting =
+            pending.is_some_and(|source| source.answered || start.elapsed() < Duration::from_secs(5));
+        if !worth_waiting || tokio::time::Instant::now() >= deadline {
+            let seen = seen.map(|s| s.into_iter().map(|source| (source.address, source.state)).collect());
+            return Ok(Gathered { observation: Observation::TimeSources(seen), evidence: vec![evidence] });
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One source chrony has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeSource {
+    pub address: String,
+    /// `*` selected, `+` combined, `?` unusable, and so on.
+    pub state: char,
+    /// Whether any of the last eight polls was answered.
+    pub answered: bool,
+}
+
+/// The sources in `chronyc -n -c sources` (comma-separated: mode, state, address,
+/// stratum, poll, reach as an octal register, ...).
+pub fn parse_sources(csv: &str) -> Vec<TimeSource> {
     csv.lines()
         .filter_map(|line| {
-            let mut fields = line.split(',');
-            let _mode = fields.next()?;
-            let state = fields.next()?.chars().next()?;
-            let address = fields.next()?.to_string();
-            Some((address, state))
+            let fields: Vec<&str> = line.split(',').collect();
+            let state = fields.get(1)?.chars().next()?;
+            let address = fields.get(2)?.to_string();
+            let answered = fields.get(5).is_some_and(|reach| reach.trim() != "0");
+            Some(TimeSource { address, state, answered })
         })
         .collect()
 }
@@ -194,4 +234,17 @@ fn nonce() -> String {
     let mut bytes = [0u8; 8];
     getrandom::getrandom(&mut bytes).expect("the system gives random bytes");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrony_sources_give_address_state_and_whether_they_answered() {
+        let csv = "^,*,10.20.0.1,8,1,377,1,-0.000001,0.000002,0.000010\n^,?,10.20.0.9,0,1,0,-,0.0,0.0,0.0\n";
+        let sources = parse_sources(csv);
+        assert_eq!(sources[0], TimeSource { address: "10.20.0.1".into(), state: '*', answered: true });
+        assert_eq!(sources[1], TimeSource { address: "10.20.0.9".into(), state: '?', answered: false });
+    }
 }
