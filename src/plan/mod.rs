@@ -570,18 +570,17 @@ fn server_services(
             ready.run(&["asbuilt-service", "status", "ssh"]);
         }
     }
-    // A server's image starts nginx, dnsmasq and ssh itself; no image starts these.
-    if node.kind == NodeKind::Server {
-        started.clear();
-    }
-    started
+    // A server's image starts nginx, dnsmasq and ssh itself; no image starts the
+    // monitoring daemons.
+    let mut at_boot = if node.kind == NodeKind::Server { Vec::new() } else { started };
+    at_boot
         .extend(monitoring::daemons(node, ipv6, plan, script, ready, |s| stopped_by_fault(design, node, s)));
-    if !started.is_empty() {
+    if !at_boot.is_empty() {
         plan.files.push(ConfigFile {
             path: "/etc/asbuilt/services.lab".into(),
             content: format!(
                 "# asbuilt: services of this lab's design, started at boot.\n{}\n",
-                started.join("\n")
+                at_boot.join("\n")
             ),
             mode: 0o644,
         });

@@ -42,16 +42,13 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
             };
             let answered = matches!(name, Ok(Some(_)));
             let open_to_public = *public_answered == Some(true);
-            let mut nl = match name {
-                Ok(Some(n)) => format!("`{community}`: sysName {n}"),
-                Ok(None) => format!("`{community}`: geen antwoord"),
-                Err(why) => format!("`{community}`: {why}"),
+            let (said_nl, said_en) = match name {
+                Ok(Some(n)) => (format!("sysName {n}"), format!("sysName {n}")),
+                Ok(None) => ("geen antwoord".to_string(), "no answer".to_string()),
+                Err(why) => (why.clone(), why.clone()),
             };
-            let mut en = match name {
-                Ok(Some(n)) => format!("`{community}`: sysName {n}"),
-                Ok(None) => format!("`{community}`: no answer"),
-                Err(why) => format!("`{community}`: {why}"),
-            };
+            let mut nl = format!("`{community}`: {said_nl}");
+            let mut en = format!("`{community}`: {said_en}");
             if let Some(public) = public_answered {
                 let (word_nl, word_en) =
                     if *public { ("antwoordt", "answers") } else { ("geen antwoord", "no answer") };

@@ -10,6 +10,7 @@ use crate::checks::access::RunAs;
 use crate::checks::model::ProbeSpec;
 use crate::checks::observation::{Observation, PortFact};
 use crate::checks::outcome::Evidence;
+use crate::service::auth::secret::{random_bytes, random_token};
 
 /// The port NTP servers answer on.
 const NTP_PORT: u16 = 123;
@@ -45,7 +46,7 @@ async fn syslog(
     server: &str,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let marker = format!("asbuilt-check-{}", nonce());
+    let marker = format!("asbuilt-check-{}", random_token());
     let (sent, sent_evidence) =
         probes.exec_as(from, RunAs::Checker, &["logger", "-t", "asbuilt-check", &marker], timeout).await?;
     if !sent.success() {
@@ -106,7 +107,9 @@ async fn ask(
         let value = out.stdout.trim().trim_matches('"').to_string();
         return Ok(Ok((out.success() && !value.is_empty()).then_some(value)));
     };
-    let id = u32::from_be_bytes(nonce_bytes()) & 0x7fff_ffff;
+    // A request id of this run's own, as DNS queries have: a late answer to an earlier
+    // request cannot pass for this one. (SNMP's ids are signed: kept positive.)
+    let id = super::fresh::mark() & 0x7fff_ffff;
     let (fact, reply) = net.exchange_fresh(to, snmp::get_sys_name(community, id), timeout).await?;
     let method = format!(
         "SNMPv2c GET sysName.0 with community `{community}` from the network namespace of {node} to {to}"
@@ -143,8 +146,7 @@ async fn ntp_server(
     // Leap indicator 0, version 4, mode 3 (client); a transmit time no one can guess,
     // which the answer must echo as its origin time.
     request[0] = 0x23;
-    let mut origin = [0u8; 8];
-    getrandom::getrandom(&mut origin).expect("the system gives random bytes");
+    let origin = random_bytes::<8>();
     request[40..48].copy_from_slice(&origin);
     let (fact, reply) = net.exchange_fresh(to, request.to_vec(), timeout).await?;
     let answer =
@@ -222,18 +224,6 @@ pub fn parse_sources(csv: &str) -> Vec<TimeSource> {
             Some(TimeSource { address, state, answered })
         })
         .collect()
-}
-
-fn nonce_bytes() -> [u8; 4] {
-    let mut bytes = [0u8; 4];
-    getrandom::getrandom(&mut bytes).expect("the system gives random bytes");
-    bytes
-}
-
-fn nonce() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes).expect("the system gives random bytes");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -125,6 +125,7 @@ pub(super) fn valid_account_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::design::Lab;
+    use crate::design::resolve::codes;
     use crate::topology::Source;
 
     fn office(users: &str) -> Result<Lab, Vec<crate::diagnostic::Diagnostic>> {
@@ -147,10 +148,6 @@ design:
 "#
         );
         Lab::load(&Source::new("office.yml", yaml))
-    }
-
-    fn codes(diags: &[crate::diagnostic::Diagnostic]) -> Vec<&str> {
-        diags.iter().map(|d| d.code).collect()
     }
 
     #[test]

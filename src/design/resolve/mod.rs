@@ -198,3 +198,9 @@ impl<'f> Resolver<'f> {
         Ok(Resolved { design, variants: self.variant_rules, warnings })
     }
 }
+
+/// The codes of a resolver's diagnostics, in order: what the resolvers' tests compare.
+#[cfg(test)]
+pub(crate) fn codes(diags: &[Diagnostic]) -> Vec<&str> {
+    diags.iter().map(|d| d.code).collect()
+}

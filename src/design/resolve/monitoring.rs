@@ -27,7 +27,7 @@ impl Resolver<'_> {
     /// the address of the interface named.
     pub(super) fn logs_to(&mut self, node: &str, text: &str) -> Option<LogsTo> {
         let loc = Loc::value(path!["design", "services", node, "logs-to"]);
-        let (server, address) = self.monitored_server(node, text, loc.clone(), "log server")?;
+        let (server, address) = self.named_server(node, text, loc.clone(), "log server")?;
         let port = self.file.design.services.get(&server).and_then(|s| s.syslog.as_ref()).map(|s| s.port);
         let Some(port) = port else {
             self.report(
@@ -46,7 +46,7 @@ impl Resolver<'_> {
     /// The node `text` names as the server `node` uses for something (`what`), and the
     /// address to reach it at: another node of the lab, by name or `node:interface`, with
     /// a fixed address. A bare address is refused: the checks look at the server itself.
-    fn monitored_server(&mut self, node: &str, text: &str, loc: Loc, what: &str) -> Option<(String, IpAddr)> {
+    fn named_server(&mut self, node: &str, text: &str, loc: Loc, what: &str) -> Option<(String, IpAddr)> {
         let (server, address) = match self.host_ref(text, loc.clone())? {
             HostRef::Node(name) => {
                 let address = self.nodes[&name].primary_address();
@@ -95,7 +95,7 @@ impl Resolver<'_> {
     /// the address of the interface named.
     pub(super) fn time_from(&mut self, node: &str, text: &str) -> Option<TimeFrom> {
         let loc = Loc::value(path!["design", "services", node, "time-from"]);
-        let (server, address) = self.monitored_server(node, text, loc.clone(), "time server")?;
+        let (server, address) = self.named_server(node, text, loc.clone(), "time server")?;
         let serves = self.file.design.services.get(&server).is_some_and(|s| s.ntp.is_some());
         if !serves {
             self.report(
@@ -134,16 +134,12 @@ fn valid_community(community: &str) -> bool {
         && community.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Whether an address is on `node`'s own interfaces; for tests of the resolver.
-#[cfg(test)]
-fn owns(node: &crate::design::Node, address: IpAddr) -> bool {
-    node.addresses().any(|(_, a)| a.addr() == address)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::owns;
+    use std::net::IpAddr;
+
     use crate::design::Lab;
+    use crate::design::resolve::codes;
     use crate::topology::Source;
 
     fn office(services: &str) -> Result<Lab, Vec<crate::diagnostic::Diagnostic>> {
@@ -166,10 +162,6 @@ design:
 "#
         );
         Lab::load(&Source::new("office.yml", yaml))
-    }
-
-    fn codes(diags: &[crate::diagnostic::Diagnostic]) -> Vec<&str> {
-        diags.iter().map(|d| d.code).collect()
     }
 
     #[test]
@@ -212,5 +204,10 @@ design:
             let errors = office(&format!("    r1: {{ snmp: {{ community: {bad} }} }}")).unwrap_err();
             assert_eq!(codes(&errors), ["invalid-value"], "{bad}");
         }
+    }
+
+    /// Whether an address is on `node`'s own interfaces.
+    fn owns(node: &crate::design::Node, address: IpAddr) -> bool {
+        node.addresses().any(|(_, a)| a.addr() == address)
     }
 }

@@ -393,6 +393,7 @@ mod tests {
     use std::net::IpAddr;
 
     use crate::design::Lab;
+    use crate::design::resolve::codes;
     use crate::topology::Source;
 
     /// An office LAN whose DHCP server names the router and the name server by node;
@@ -432,10 +433,6 @@ design:
 "#
         );
         Lab::load(&Source::new("office.yml", yaml))
-    }
-
-    fn codes(diags: &[crate::diagnostic::Diagnostic]) -> Vec<&str> {
-        diags.iter().map(|d| d.code).collect()
     }
 
     #[test]
