@@ -10,8 +10,9 @@ use asbuilt::checks::sim::{World, holds::holds};
 use asbuilt::design::{Design, Part};
 use support::{example, fixture};
 
-const EXAMPLES: [&str; 15] = [
+const EXAMPLES: [&str; 16] = [
     "onderhoud-accounts.yml",
+    "webhosting-tls.yml",
     "beheer-monitoring.yml",
     "eerste-lan.yml",
     "statisch-routeren.yml",
@@ -392,6 +393,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::BgpRoute { node, .. }
         | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
+        | ProbeSpec::Site { node, .. }
         | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }

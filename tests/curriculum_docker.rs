@@ -26,7 +26,8 @@ use verdicts::{depending_on, explain, not_passed, student_parts};
 const POOL_LABS: [&str; 1] = ["melding-intranet.yml"];
 
 /// The labs in topologies/ that students build and write about, graded with a rubric.
-const RUBRIC_LABS: [&str; 3] = ["werkplek-instructie.yml", "onderhoud-accounts.yml", "onderhoud-herstel.yml"];
+const RUBRIC_LABS: [&str; 4] =
+    ["werkplek-instructie.yml", "onderhoud-accounts.yml", "onderhoud-herstel.yml", "webhosting-tls.yml"];
 
 /// Full points on every rubric item: a grader's scores for a perfect hand-in.
 fn full_marks(design: &Design) -> RubricScores {
@@ -207,4 +208,74 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     let joris = report.checks.iter().find(|c| c.id == "sudo/srv/joris").unwrap();
     let seen = joris.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
     assert!(seen.contains("(ALL : ALL) ALL"), "{seen}");
+}
+
+/// The webhosting lab's web checks alone: the default page and the two sites.
+const WEB_CHECKS: [&str; 3] =
+    ["http/web", "site/web/www.vandijk-fietsen.nl", "site/web/intranet.vandijk-fietsen.nl"];
+
+/// A student's own nginx layout: the sites in conf.d, the pages and the certificate in
+/// folders of their choice, the certificate made with `make` (its name options).
+fn sites_typed(certificate: &str) -> String {
+    format!(
+        "mkdir -p /srv/shop /srv/intranet /etc/ssl/shop \
+         && echo '<h1>Van Dijk Fietsen: de fietsenwinkel van Veenendaal</h1>' > /srv/shop/index.html \
+         && echo 'Intranet Van Dijk Fietsen: alleen voor medewerkers' > /srv/intranet/index.html \
+         && echo 'Van Dijk Hosting: deze naam hoort bij geen site' > /var/www/html/index.html \
+         && openssl req -x509 -newkey rsa:2048 -nodes -days 30 {certificate} \
+              -keyout /etc/ssl/shop/key.pem -out /etc/ssl/shop/cert.pem 2>/dev/null \
+         && printf '%s\\n' \
+           'server {{ listen 443 ssl; server_name www.vandijk-fietsen.nl; root /srv/shop;' \
+           '  ssl_certificate /etc/ssl/shop/cert.pem; ssl_certificate_key /etc/ssl/shop/key.pem; }}' \
+           'server {{ listen 80; server_name www.vandijk-fietsen.nl; return 301 https://$host$request_uri; }}' \
+           'server {{ listen 80; server_name intranet.vandijk-fietsen.nl; root /srv/intranet; }}' \
+           > /etc/nginx/conf.d/sites.conf \
+         && asbuilt-service reload nginx"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_sites_a_student_builds_pass_and_a_certificate_or_page_for_the_wrong_name_fails() {
+    let handed_out = example("webhosting-tls.yml").design_for(Some("s5"));
+    let mut suite = derive::suite(&handed_out);
+    suite.checks.retain(|c| WEB_CHECKS.contains(&c.id.as_str()));
+    assert_eq!(suite.checks.len(), WEB_CHECKS.len());
+    let lab = Deployed::new(handed_out.clone(), "t-sites-typed").await;
+    let failing = |report: &Report| not_passed(report);
+    let said = |report: &Report, id: &str| {
+        let check = report.checks.iter().find(|c| c.id == id).unwrap();
+        check.observed.as_ref().and_then(|o| o.en.clone()).unwrap_or_default()
+    };
+
+    // Blank: Debian's own page for every name, and nothing on 443.
+    let report = lab.grade(&handed_out, &suite).await;
+    assert_eq!(failing(&report).len(), 3, "{}", explain(&report));
+
+    // The student's own layout, with the name in the subjectAltName: every check passes.
+    let good = "-subj /CN=www.vandijk-fietsen.nl -addext subjectAltName=DNS:www.vandijk-fietsen.nl";
+    let out = lab.run("web", &sites_typed(good)).await;
+    assert!(out.success(), "{out:?}");
+    let report = lab.grade(&handed_out, &suite).await;
+    assert_eq!(failing(&report), BTreeSet::new(), "{}", explain(&report));
+    let shop = said(&report, "site/web/www.vandijk-fietsen.nl");
+    assert!(shop.contains("certificate for www.vandijk-fietsen.nl"), "{shop}");
+
+    // A certificate with the name only as its common name, as browsers no longer
+    // accept: the shop fails on its certificate alone; the intranet still passes.
+    let out = lab.run("web", &sites_typed("-subj /CN=www.vandijk-fietsen.nl")).await;
+    assert!(out.success(), "{out:?}");
+    let report = lab.grade(&handed_out, &suite).await;
+    let expected: BTreeSet<String> = ["site/web/www.vandijk-fietsen.nl".to_string()].into();
+    assert_eq!(failing(&report), expected, "{}", explain(&report));
+    let shop = said(&report, "site/web/www.vandijk-fietsen.nl");
+    assert!(shop.contains("status 200") && shop.contains("not for www.vandijk-fietsen.nl"), "{shop}");
+
+    // One page for every name, no sites: the intranet's page passes its own check (the
+    // positive control) and nothing else.
+    let one_page = "rm /etc/nginx/conf.d/sites.conf \
+                    && cp /srv/intranet/index.html /var/www/html/index.html && asbuilt-service reload nginx";
+    assert!(lab.run("web", one_page).await.success());
+    let report = lab.grade(&handed_out, &suite).await;
+    let expected: BTreeSet<String> = ["http/web", "site/web/www.vandijk-fietsen.nl"].map(String::from).into();
+    assert_eq!(failing(&report), expected, "{}", explain(&report));
 }

@@ -233,6 +233,10 @@ pub enum ProbeSpec {
     /// A DHCP server offers an address in its range to a client asbuilt plays itself,
     /// from the interface of `client`.
     Dhcp { server: String, client: Endpoint, range: DhcpRange },
+    /// A web server serves a name-based site: asked on its own address and port for
+    /// `name` (the Host header; over https also the name in the TLS handshake), it
+    /// answers with the page, and over https with a certificate for the name.
+    Site { node: String, address: IpAddr, port: u16, name: String, tls: bool, contains: Option<String> },
     /// An SSH server greets on its address and port.
     Ssh { node: String, address: IpAddr, port: u16 },
     /// A message logged on `from` turns up on the log server `server` (which `from` sends

@@ -56,6 +56,9 @@ pub enum Observation {
         failure: Option<String>,
     },
     Http(Result<HttpFacts, String>),
+    /// A name-based site's page, with the certificate an https site presented; or why
+    /// no page came.
+    Site(Result<SiteFacts, String>),
     Dns(Result<DnsFacts, String>),
     /// The offer a DHCP server made, if any.
     Dhcp(Option<DhcpOffer>),
@@ -276,6 +279,28 @@ pub enum PortFact {
 pub struct HttpFacts {
     pub status: u16,
     pub body: String,
+}
+
+/// What asking a web server for one host name gave.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SiteFacts {
+    pub page: HttpFacts,
+    /// Over https: the certificate the server presented for the name.
+    pub certificate: Option<CertificateFacts>,
+}
+
+/// A server's certificate, as asbuilt's TLS client read it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertificateFacts {
+    /// The DNS names in its subjectAltName (what browsers go by).
+    pub names: Vec<String>,
+    /// Whether it is valid for the name asked, wildcards included.
+    pub for_name: bool,
+    /// Its validity period as written in it (UTC), when it could be read.
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+    /// Whether now lies within that period.
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

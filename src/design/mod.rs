@@ -96,6 +96,9 @@ fn fill_placeholders(design: &mut Design) {
     for node in design.nodes.values_mut() {
         if let Some(http) = &mut node.services.http {
             http.content = fill(&http.content);
+            for site in &mut http.sites {
+                site.content = fill(&site.content);
+            }
         }
         for command in &mut node.as_is.startup {
             *command = fill(command);

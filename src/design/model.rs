@@ -788,7 +788,63 @@ pub struct Snmp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Http {
     pub port: u16,
+    /// The page for every name no site claims (nginx's default server).
     pub content: String,
+    /// Name-based virtual hosts, in the order of the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<Site>,
+    /// The port of the https sites.
+    #[serde(default = "https_port")]
+    pub tls_port: u16,
+}
+
+fn https_port() -> u16 {
+    443
+}
+
+impl Http {
+    /// A web server with one page and no sites.
+    pub fn single(port: u16, content: impl Into<String>) -> Http {
+        Http { port, content: content.into(), sites: Vec::new(), tls_port: https_port() }
+    }
+
+    /// Whether nginx listens on `port`: the plain port, or the https port where a site
+    /// is served over https.
+    pub fn listens(&self, port: u16) -> bool {
+        port == self.port || (self.has_tls() && port == self.tls_port)
+    }
+
+    /// Whether any site is served over https.
+    pub fn has_tls(&self) -> bool {
+        self.sites.iter().any(|s| s.tls)
+    }
+
+    /// The page a request for `host` gets on `port`: its site's where a site claims the
+    /// name there, the default page on the plain port, none elsewhere. A TLS site's
+    /// name on the plain port gets a redirect, not a page.
+    pub fn page_for(&self, host: &str, port: u16) -> Option<&str> {
+        let site = self.sites.iter().find(|s| s.name.eq_ignore_ascii_case(host));
+        match site {
+            Some(s) if s.tls && port == self.tls_port => Some(&s.content),
+            Some(s) if !s.tls && port == self.port => Some(&s.content),
+            Some(_) => None,
+            // Any other name on https reaches the first https site: nginx's default there.
+            None if port == self.port => Some(&self.content),
+            None if port == self.tls_port => self.sites.iter().find(|s| s.tls).map(|s| s.content.as_str()),
+            None => None,
+        }
+    }
+}
+
+/// A name-based virtual host: a page served to requests for one host name, over https
+/// with a certificate for that name where `tls` says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// Lowercase, without a trailing dot.
+    pub name: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 /// A DNS server.
@@ -1125,7 +1181,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 36] = [
+    pub const FAMILIES: [&'static str; 37] = [
         "address",
         "gateway",
         "gateway6",
@@ -1152,6 +1208,7 @@ impl Grading {
         "nat",
         "forward",
         "http",
+        "site",
         "dns",
         "dhcp",
         "ssh",

@@ -503,10 +503,22 @@ fn own_addresses(node: &Node) -> Vec<std::net::IpAddr> {
     node.addresses().filter(|(i, _)| i.name != "lo").map(|(_, a)| a.addr()).collect()
 }
 
-/// The page a designed web server serves at `/`, as the engine writes it.
-pub fn served_page(design: &Design, http: &Http) -> String {
-    let title = design.title.get(design.language).unwrap_or(&design.lab);
-    services::index_page(http, title)
+/// The page a designed web server serves at `/` for `host` on `port` (see
+/// [`Http::page_for`]), as the engine writes it.
+pub fn served_page(design: &Design, http: &Http, host: &str, port: u16) -> Option<String> {
+    let content = http.page_for(host, port)?;
+    Some(front_page(design, http, content))
+}
+
+/// A page as the engine writes it. A server with sites titles each page with its own
+/// first line, so that no page holds another's phrase in its title (the lab's title
+/// could name a site).
+fn front_page(design: &Design, http: &Http, content: &str) -> String {
+    if http.sites.is_empty() {
+        let title = design.title.get(design.language).unwrap_or(&design.lab);
+        return services::index_page(content, title);
+    }
+    services::index_page(content, &crate::checks::content::snippet(content))
 }
 
 /// nginx, dnsmasq and ssh on a node whose design has them, for the parts asbuilt builds.
@@ -531,9 +543,22 @@ fn server_services(
         });
         plan.files.push(ConfigFile {
             path: "/var/www/html/index.html".into(),
-            content: served_page(design, http),
+            content: front_page(design, http, &http.content),
             mode: 0o644,
         });
+        for site in &http.sites {
+            plan.files.push(ConfigFile {
+                path: format!("{}/index.html", services::site_root(site)),
+                content: front_page(design, http, &site.content),
+                mode: 0o644,
+            });
+        }
+        if http.has_tls() {
+            script.step("make the https sites' certificates").run(&["mkdir", "-p", "/etc/nginx/tls"]);
+            for site in http.sites.iter().filter(|s| s.tls) {
+                script.run(&services::make_certificate(site));
+            }
+        }
         script.step("start the web server").run(&["asbuilt-service", "reload", "nginx"]);
         started.push("nginx");
         if !stopped_by_fault(design, node, ServiceName::Http) {

@@ -465,6 +465,26 @@ pub struct HttpWire {
     /// TCP port (default 80).
     #[serde(default)]
     pub port: Option<u16>,
+    /// Name-based virtual hosts: a page per host name, e.g. `www.jansen.nl`, served to
+    /// requests for that name (`content` stays the page for every other name).
+    #[serde(default)]
+    pub sites: IndexMap<String, SiteWire>,
+    /// TCP port of the https sites (default 443).
+    #[serde(default)]
+    pub tls_port: Option<u16>,
+}
+
+/// One name-based virtual host of a web server.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SiteWire {
+    /// The page served at `/` for this name (default: the name).
+    #[serde(default)]
+    pub content: Option<String>,
+    /// `true`: served over https, with a certificate for the name; plain http for the
+    /// name redirects there. Default `false`.
+    #[serde(default)]
+    pub tls: Option<bool>,
 }
 
 /// A DNS server (dnsmasq).

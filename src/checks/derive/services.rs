@@ -37,6 +37,24 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
                 Area::Services,
                 probe,
             ));
+            for site in &http.sites {
+                let snippet = content::snippet(&site.content);
+                let port = if site.tls { http.tls_port } else { http.port };
+                let probe = ProbeSpec::Site {
+                    node: node.name.clone(),
+                    address,
+                    port,
+                    name: site.name.clone(),
+                    tls: site.tls,
+                    contains: (!snippet.is_empty()).then(|| snippet.clone()),
+                };
+                out.push(Draft::new(
+                    format!("site/{}/{}", node.name, site.name),
+                    texts::site(&node.name, &site.name, site.tls, port, &snippet),
+                    Area::Services,
+                    probe,
+                ));
+            }
         }
         if let Some(dns) = &s.dns {
             out.extend(zone(node, dns, address));

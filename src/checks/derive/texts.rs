@@ -372,6 +372,44 @@ pub fn dhcp(node: &str, client: &str, range: Option<&str>) -> (Text, Text) {
     (title, hint)
 }
 
+pub fn site(node: &str, name: &str, tls: bool, port: u16, snippet: &str) -> (Text, Text) {
+    let title = if tls {
+        t(
+            format!(
+                "De webserver op {node} serveert {name} over https (\"{snippet}\"), met een certificaat voor die naam"
+            ),
+            format!(
+                "The web server on {node} serves {name} over https (\"{snippet}\"), with a certificate for that name"
+            ),
+        )
+    } else {
+        t(
+            format!("De webserver op {node} serveert de site {name} (\"{snippet}\")"),
+            format!("The web server on {node} serves the site {name} (\"{snippet}\")"),
+        )
+    };
+    let hint = if tls {
+        t(
+            format!(
+                "Heeft {name} een eigen `server`-blok met `server_name {name}`, `listen {port} ssl` en een certificaat waarvan de subjectAltName {name} noemt? Test op {node} met `curl -k --resolve {name}:{port}:127.0.0.1 https://{name}:{port}/`."
+            ),
+            format!(
+                "Does {name} have a `server` block of its own with `server_name {name}`, `listen {port} ssl` and a certificate whose subjectAltName names {name}? Test on {node} with `curl -k --resolve {name}:{port}:127.0.0.1 https://{name}:{port}/`."
+            ),
+        )
+    } else {
+        t(
+            format!(
+                "Heeft {name} een eigen `server`-blok met `server_name {name}` en een eigen map met de pagina? Test op {node} met `curl -H 'Host: {name}' http://localhost:{port}/`."
+            ),
+            format!(
+                "Does {name} have a `server` block of its own with `server_name {name}` and its own folder with the page? Test on {node} with `curl -H 'Host: {name}' http://localhost:{port}/`."
+            ),
+        )
+    };
+    (title, hint)
+}
+
 pub fn ssh(node: &str, port: u16) -> (Text, Text) {
     (
         t(

@@ -357,6 +357,9 @@ fn services(design: &Design, node: &str) -> Vec<(Transport, u16)> {
     let mut out = Vec::new();
     if let Some(h) = &s.http {
         out.push((Transport::Tcp, h.port));
+        if h.has_tls() {
+            out.push((Transport::Tcp, h.tls_port));
+        }
     }
     if let Some(ssh) = &s.ssh {
         out.push((Transport::Tcp, ssh.port));

@@ -76,9 +76,11 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::Port { .. }
         | ProbeSpec::Inject { .. }
         | ProbeSpec::Nat { .. } => traffic::judge(probe, seen, names),
-        ProbeSpec::Http { .. } | ProbeSpec::Dns { .. } | ProbeSpec::Dhcp { .. } | ProbeSpec::Ssh { .. } => {
-            services::judge(probe, seen)
-        }
+        ProbeSpec::Http { .. }
+        | ProbeSpec::Site { .. }
+        | ProbeSpec::Dns { .. }
+        | ProbeSpec::Dhcp { .. }
+        | ProbeSpec::Ssh { .. } => services::judge(probe, seen),
         ProbeSpec::RipRoute { .. } => rip::judge(probe, seen),
         ProbeSpec::Syslog { .. }
         | ProbeSpec::Snmp { .. }

@@ -6,8 +6,7 @@ use super::{excerpt, verdict};
 use crate::checks::content;
 use crate::checks::derive::texts::t;
 use crate::checks::model::ProbeSpec;
-use crate::checks::observation::DnsFacts;
-use crate::checks::observation::Observation;
+use crate::checks::observation::{DnsFacts, Observation, SiteFacts};
 use crate::checks::outcome::Outcome;
 use crate::design::{DnsExpect, RecordKind, Text};
 
@@ -38,6 +37,9 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     verdict(page.status == *status && has, credit, expected, observed)
                 }
             }
+        }
+        (ProbeSpec::Site { name, tls, contains, .. }, Observation::Site(result)) => {
+            site(name, *tls, contains.as_deref(), result)
         }
         (ProbeSpec::Dns { name, record, .. }, Observation::Dns(Ok(facts)))
             if record.kind != RecordKind::A && facts.rcode == 0 =>
@@ -171,6 +173,85 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
 
 /// What a web check wants, in words: the method when it is not GET, the status, and the
 /// text and pattern the page must have.
+/// A name-based site: the page for its name, and over https a certificate that names
+/// it and is within its dates. The page and the certificate each earn half.
+fn site(name: &str, tls: bool, contains: Option<&str>, result: &Result<SiteFacts, String>) -> Outcome {
+    let scheme = if tls { "https" } else { "http" };
+    let with = contains.map_or(String::new(), |c| format!(" (\"{c}\")"));
+    let expected = if tls {
+        t(
+            format!("{scheme}://{name}/ geeft de pagina{with}, met een certificaat voor {name}"),
+            format!("{scheme}://{name}/ gives the page{with}, with a certificate for {name}"),
+        )
+    } else {
+        t(
+            format!("{scheme}://{name}/ geeft de pagina{with}"),
+            format!("{scheme}://{name}/ gives the page{with}"),
+        )
+    };
+    let facts = match result {
+        Ok(facts) => facts,
+        Err(why) => {
+            return verdict(
+                false,
+                0.0,
+                expected,
+                t(format!("geen pagina: {why}"), format!("no page: {why}")),
+            );
+        }
+    };
+    let page = &facts.page;
+    let page_right = page.status == 200 && contains.is_none_or(|c| content::contains(&page.body, c));
+    let shown = excerpt(&content::visible_text(&page.body), 120);
+    let (mut nl, mut en) =
+        (format!("status {}: {shown}", page.status), format!("status {}: {shown}", page.status));
+    let certificate_right = match (tls, &facts.certificate) {
+        (false, _) => true,
+        (true, None) => {
+            nl.push_str("; geen certificaat");
+            en.push_str("; no certificate");
+            false
+        }
+        (true, Some(c)) => {
+            let names = if c.names.is_empty() { "-".to_string() } else { c.names.join(", ") };
+            let from = c.not_before.as_deref().unwrap_or("?");
+            let until = c.not_after.as_deref().unwrap_or("?");
+            let (note_nl, note_en) = match (c.for_name, c.current) {
+                (false, _) => (
+                    format!("; het certificaat is voor {names}, niet voor {name}"),
+                    format!("; the certificate is for {names}, not for {name}"),
+                ),
+                (true, false) => (
+                    format!("; het certificaat is nu niet geldig (van {from} tot {until})"),
+                    format!("; the certificate is not valid now (from {from} until {until})"),
+                ),
+                (true, true) => (
+                    format!("; certificaat voor {names}, geldig tot {until}"),
+                    format!("; certificate for {names}, valid until {until}"),
+                ),
+            };
+            nl.push_str(&note_nl);
+            en.push_str(&note_en);
+            c.for_name && c.current
+        }
+    };
+    let observed = t(nl, en);
+    let credit = match (page_right, certificate_right) {
+        (true, true) => 1.0,
+        (false, false) => 0.0,
+        // Without TLS the certificate part is void: a wrong page is a wrong site.
+        (false, true) if !tls => {
+            if page.status == 200 {
+                0.5
+            } else {
+                0.0
+            }
+        }
+        _ => 0.5,
+    };
+    verdict(page_right && certificate_right, credit, expected, observed)
+}
+
 fn page_expected(method: &str, status: u16, contains: Option<&str>, matches: Option<&str>) -> Text {
     let mut nl =
         if method == "GET" { format!("status {status}") } else { format!("{method}: status {status}") };
@@ -254,4 +335,66 @@ fn not_authoritative(expected: Text, facts: &DnsFacts) -> Outcome {
             format!("{} gives the right answer, but not as the authority (no AA flag)", facts.server),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::observation::{CertificateFacts, HttpFacts};
+
+    fn shop(body: &str, certificate: Option<CertificateFacts>) -> Observation {
+        Observation::Site(Ok(SiteFacts { page: HttpFacts { status: 200, body: body.into() }, certificate }))
+    }
+
+    fn certificate(names: &[&str], for_name: bool, current: bool) -> CertificateFacts {
+        CertificateFacts {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            for_name,
+            not_before: Some("2026-12-01 00:00:00 UTC".into()),
+            not_after: Some("2027-12-01 00:00:00 UTC".into()),
+            current,
+        }
+    }
+
+    fn probe(tls: bool) -> ProbeSpec {
+        ProbeSpec::Site {
+            node: "web".into(),
+            address: "10.0.0.80".parse().unwrap(),
+            port: if tls { 443 } else { 80 },
+            name: "www.a.nl".into(),
+            tls,
+            contains: Some("Winkel A".into()),
+        }
+    }
+
+    fn credit(outcome: &Outcome) -> f64 {
+        match outcome {
+            Outcome::Pass { .. } => 1.0,
+            Outcome::Fail { credit, .. } => *credit,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_https_site_needs_its_page_and_a_current_certificate_for_its_name() {
+        let right = certificate(&["www.a.nl"], true, true);
+        assert_eq!(credit(&judge(&probe(true), &shop("<p>Winkel A</p>", Some(right.clone()))).unwrap()), 1.0);
+        let other = certificate(&["shop.b.nl"], false, true);
+        let outcome = judge(&probe(true), &shop("Winkel A", Some(other))).unwrap();
+        assert_eq!(credit(&outcome), 0.5);
+        let Outcome::Fail { observed, .. } = outcome else { unreachable!() };
+        assert!(observed.en.unwrap().contains("is for shop.b.nl, not for www.a.nl"));
+        let expired = certificate(&["www.a.nl"], true, false);
+        assert_eq!(credit(&judge(&probe(true), &shop("Winkel A", Some(expired))).unwrap()), 0.5);
+        assert_eq!(credit(&judge(&probe(true), &shop("Winkel B", Some(right))).unwrap()), 0.5);
+        assert_eq!(credit(&judge(&probe(true), &shop("Winkel B", None)).unwrap()), 0.0);
+    }
+
+    #[test]
+    fn a_plain_site_with_another_page_earns_half_and_no_answer_nothing() {
+        assert_eq!(credit(&judge(&probe(false), &shop("Winkel A", None)).unwrap()), 1.0);
+        assert_eq!(credit(&judge(&probe(false), &shop("Intranet", None)).unwrap()), 0.5);
+        let refused = Observation::Site(Err("connection refused".into()));
+        assert_eq!(credit(&judge(&probe(false), &refused).unwrap()), 0.0);
+    }
 }

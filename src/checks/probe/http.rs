@@ -1,11 +1,11 @@
-//! A minimal HTTP/1.1 request over a connection asbuilt opened itself: enough to read
-//! a status and a page, without trusting the node's curl.
+//! A minimal HTTP/1.1 request over a connection asbuilt opened itself (plain, or TLS
+//! from [`super::tls`]): enough to read a status and a page, without trusting the
+//! node's curl.
 
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::checks::observation::HttpFacts;
 
@@ -14,8 +14,8 @@ const MAX_BODY: usize = 1 << 20;
 
 /// Sends `method path` with `host` and an empty body, and reads the answer until the
 /// server closes.
-pub async fn request(
-    mut stream: TcpStream,
+pub async fn request<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
     method: &str,
     host: &str,
     path: &str,

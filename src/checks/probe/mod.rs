@@ -27,6 +27,7 @@ pub mod parse;
 mod services;
 pub mod snmp;
 mod state;
+pub mod tls;
 mod traffic;
 pub mod transport;
 pub mod watch;
@@ -130,6 +131,7 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Inject { .. }
             | ProbeSpec::Nat { .. } => traffic::gather(self, probe, timeout).await,
             ProbeSpec::Http { .. }
+            | ProbeSpec::Site { .. }
             | ProbeSpec::Dns { .. }
             | ProbeSpec::Dhcp { .. }
             | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,

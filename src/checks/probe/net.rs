@@ -17,9 +17,9 @@ use super::agent::{Op, Session};
 use super::icmp::{self, Burst};
 use super::netns::{self, Namespace};
 use super::watch::{self, Sought};
-use super::{dhcp, http, inject, netlink, transport};
+use super::{dhcp, http, inject, netlink, tls, transport};
 use crate::checks::observation::{
-    DhcpOffer, HttpFacts, InterfaceFacts, PingFacts, PortFact, RouteFact, TraceFacts, VlanFact,
+    DhcpOffer, HttpFacts, InterfaceFacts, PingFacts, PortFact, RouteFact, SiteFacts, TraceFacts, VlanFact,
 };
 use crate::design::Transport;
 
@@ -200,6 +200,30 @@ impl Net {
             Net::Agent(s) => {
                 let op =
                     Op::Http { to, method: method.into(), host: host.into(), path: path.into(), timeout };
+                s.call(op, timeout * 2).await
+            }
+        }
+    }
+
+    /// An https GET for `name` over a connection from a fresh source port: the page and
+    /// the certificate presented, or why none came (`Err` inside), or what the port did
+    /// instead of accepting.
+    pub async fn https(
+        &self,
+        to: SocketAddr,
+        name: &str,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<Result<Result<SiteFacts, String>, Refused>, ProbeError> {
+        match self {
+            Net::Local(ns) => match transport::connect(ns, to, timeout).await? {
+                Ok(stream) => {
+                    Ok(Ok(tls::request(stream, name, path, timeout).await.map_err(|e| e.to_string())))
+                }
+                Err(fact) => Ok(Err(fact)),
+            },
+            Net::Agent(s) => {
+                let op = Op::Https { to, name: name.into(), path: path.into(), timeout };
                 s.call(op, timeout * 2).await
             }
         }

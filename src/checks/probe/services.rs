@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::net::Net;
 use super::{Gathered, ProbeError, Probes, by_asbuilt, dns, http, parse};
 use crate::checks::model::{ProbeSpec, url_host};
-use crate::checks::observation::{DnsFacts, Observation, PortFact};
+use crate::checks::observation::{DnsFacts, Observation, PortFact, SiteFacts};
 use crate::checks::outcome::Evidence;
 use crate::checks::sim::holds::url_port;
 use crate::design::{RecordKind, Transport};
@@ -49,6 +49,9 @@ pub async fn gather(
         }
         ProbeSpec::Ssh { node, address, port } => {
             ssh(probes, node, SocketAddr::new(*address, *port), timeout).await
+        }
+        ProbeSpec::Site { node, address, port, name, tls, .. } => {
+            site(probes, node, SocketAddr::new(*address, *port), name, *tls, timeout).await
         }
         _ => unreachable!("the dispatcher sends only service probes here"),
     }
@@ -105,6 +108,49 @@ async fn web(
     evidence
         .push(by_asbuilt(format!("HTTP {method} {url} from the network namespace of {from} (to {to})"), raw));
     Ok(Gathered { observation: Observation::Http(result), evidence })
+}
+
+/// Asks the web server on `node` for the site `name`, on its own address, over https
+/// where the site is served so. Only asbuilt's own client does this: the node's curl
+/// would report what it was made to report.
+async fn site(
+    probes: &Probes<'_>,
+    node: &str,
+    to: SocketAddr,
+    name: &str,
+    tls: bool,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let net = probes.need_net(node, "a web site check").await?;
+    let scheme = if tls { "https" } else { "http" };
+    let result = if tls {
+        net.https(to, name, "/", timeout).await?
+    } else {
+        net.http(to, "GET", name, "/", timeout)
+            .await?
+            .map(|page| page.map(|page| SiteFacts { page, certificate: None }))
+    };
+    let result = result.unwrap_or_else(|fact| Err(describe_refusal(&fact)));
+    let raw = match &result {
+        Ok(facts) => {
+            let certificate = facts.certificate.as_ref().map_or(String::new(), |c| {
+                format!(
+                    "certificate for {}; valid {} to {}\n",
+                    if c.names.is_empty() { "no DNS name".to_string() } else { c.names.join(", ") },
+                    c.not_before.as_deref().unwrap_or("?"),
+                    c.not_after.as_deref().unwrap_or("?"),
+                )
+            });
+            let body = crate::checks::judge::excerpt(&facts.page.body, 2000);
+            format!("{certificate}status {}\n{body}", facts.page.status)
+        }
+        Err(e) => e.clone(),
+    };
+    let evidence = by_asbuilt(
+        format!("{scheme}://{name}/ asked of {to} (Host: {name}) from the network namespace of {node}"),
+        raw,
+    );
+    Ok(Gathered { observation: Observation::Site(result), evidence: vec![evidence] })
 }
 
 fn describe_refusal(fact: &PortFact) -> String {

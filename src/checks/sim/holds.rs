@@ -178,6 +178,15 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 .any(|a| dhcp.subnet.contains(&a.addr()));
             same_domain && has_address
         }
+        ProbeSpec::Site { node, address, port, name, tls, contains } => {
+            let Some(http) = &world.node(node).services.http else { return false };
+            // A designed https site comes with its certificate (made at deploy).
+            let served = http.sites.iter().any(|s| s.name == *name && s.tls == *tls);
+            let page = crate::plan::served_page(&world.design, http, name, *port);
+            served
+                && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
+                && page.is_some_and(|p| contains.as_deref().is_none_or(|c| content::contains(&p, c)))
+        }
         ProbeSpec::Ssh { node, address, port } => {
             world.node(node).services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
@@ -280,7 +289,7 @@ fn serves(world: &World, node: &str, protocol: Transport, port: Option<u16>) -> 
     let s = &world.node(node).services;
     match protocol {
         Transport::Tcp => {
-            s.http.as_ref().is_some_and(|h| h.port == port)
+            s.http.as_ref().is_some_and(|h| h.listens(port))
                 || s.ssh.as_ref().is_some_and(|h| h.port == port)
                 || (s.dns.is_some() && port == 53)
         }
@@ -335,9 +344,8 @@ fn http_holds(world: &World, from: &str, url: &str, wanted: &PageWanted) -> bool
     };
     let trip = world.round_trip(from, address, Flow::Tcp(port));
     let Some(server) = trip.there.receiver().filter(|_| trip.ok()) else { return false };
-    let Some(http) =
-        world.node(server).services.http.as_ref().filter(|h| Some(h.port) == trip.there.delivered_port)
-    else {
+    let Some(delivered) = trip.there.delivered_port else { return false };
+    let Some(http) = world.node(server).services.http.as_ref().filter(|h| h.listens(delivered)) else {
         return false;
     };
     // A server answers 200 for its page; a test of another status is beyond the model.
@@ -351,7 +359,7 @@ fn http_holds(world: &World, from: &str, url: &str, wanted: &PageWanted) -> bool
         "HEAD" => return wanted.contains.is_none() && wanted.matches.is_none(),
         _ => return false,
     }
-    let page = crate::plan::served_page(&world.design, http);
+    let Some(page) = crate::plan::served_page(&world.design, http, host, delivered) else { return false };
     wanted.contains.is_none_or(|c| content::contains(&page, c))
         && wanted.matches.is_none_or(|re| regex::Regex::new(re).is_ok_and(|re| re.is_match(&page)))
 }

@@ -31,6 +31,7 @@ mod templates;
 mod variants;
 mod vlans;
 mod warnings;
+mod web;
 
 use std::collections::{HashMap, HashSet};
 

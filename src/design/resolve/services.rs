@@ -1,5 +1,5 @@
-//! Services: web (nginx), DNS and DHCP (dnsmasq), SSH (OpenSSH); logging and SNMP are
-//! resolved in `monitoring`. A server runs them at boot; any other node kind but a
+//! Services: web (nginx, its sites in `web`), DNS and DHCP (dnsmasq), SSH (OpenSSH);
+//! logging and SNMP are resolved in `monitoring`. A server runs them at boot; any other node kind but a
 //! switch runs the ones its design gives it (a router that also serves a web page).
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -9,7 +9,7 @@ use ipnet::{IpNet, Ipv4Net};
 use super::Resolver;
 use super::accounts::{NAME_RULE, valid_account_name};
 use super::refs::HostRef;
-use crate::design::model::{Dhcp, Endpoint, Http, Ssh, SshUser};
+use crate::design::model::{Dhcp, Endpoint, Ssh, SshUser};
 use crate::design::syntax;
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::kind::NodeKind;
@@ -42,8 +42,7 @@ impl Resolver<'_> {
 
     fn resolve_services(&mut self, node: &str, wire: &ServicesWire) {
         if let Some(http) = &wire.http {
-            let content = http.content.clone().unwrap_or_else(|| format!("{node}\n"));
-            self.nodes[node].services.http = Some(Http { port: http.port.unwrap_or(80), content });
+            self.nodes[node].services.http = self.http(node, http);
         }
         if let Some(dns) = &wire.dns {
             self.nodes[node].services.dns = self.dns(node, dns);

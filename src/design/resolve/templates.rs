@@ -30,8 +30,15 @@ impl Resolver<'_> {
             texts.extend(text_parts(&item.criterion, path!["rubric", id, "criterion"]));
         }
         for (node, services) in &file.design.services {
-            if let Some(content) = services.http.as_ref().and_then(|h| h.content.as_deref()) {
+            let Some(http) = &services.http else { continue };
+            if let Some(content) = http.content.as_deref() {
                 texts.push((path!["design", "services", node, "http", "content"], content));
+            }
+            for (name, site) in &http.sites {
+                if let Some(content) = site.content.as_deref() {
+                    texts
+                        .push((path!["design", "services", node, "http", "sites", name, "content"], content));
+                }
             }
         }
         for (node, wire) in &file.nodes {

@@ -96,6 +96,12 @@ pub enum Op {
         path: String,
         timeout: Duration,
     },
+    Https {
+        to: SocketAddr,
+        name: String,
+        path: String,
+        timeout: Duration,
+    },
     Greeting {
         to: SocketAddr,
         timeout: Duration,

@@ -126,6 +126,7 @@ async fn perform(handles: &Handles, op: Op) -> Result<serde_json::Value, String>
         Op::Http { to, method, host, path, timeout } => {
             json(net.http(to, &method, &host, &path, timeout).await)
         }
+        Op::Https { to, name, path, timeout } => json(net.https(to, &name, &path, timeout).await),
         Op::Greeting { to, timeout } => json(net.greeting(to, timeout).await),
         Op::DhcpDiscover { interface, timeout } => json(net.dhcp_discover(&interface, timeout).await),
         Op::Watch { sought } => {
