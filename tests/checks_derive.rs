@@ -394,6 +394,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::RipRoute { node, .. }
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Site { node, .. }
+        | ProbeSpec::Backup { node, .. }
         | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }

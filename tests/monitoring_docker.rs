@@ -1,12 +1,14 @@
-//! Monitoring on the real Docker engine: rsyslog forwarding to a log server and snmpd
-//! with one community, as asbuilt configures them and as a student types them in.
+//! Monitoring on the real Docker engine: rsyslog forwarding to a log server, snmpd with
+//! one community, chrony, and the routers' configuration backups (copied over SSH), as
+//! asbuilt configures them and as a student types them in.
 //!
 //! The lab as handed out fails exactly its student's parts; the student's commands then
 //! make it pass every check. The finished lab as asbuilt builds it passes too, and there
 //! each "cannot" is shown next to its positive control: an agent that also answers
 //! `public` fails where the other passes, a stopped log server loses the messages
 //! another check saw arrive a moment before, and a stopped time server no longer
-//! answers the request it answered then.
+//! answers the request it answered then; a router changed after its backup fails its
+//! backup check while the other router's passes.
 
 mod common;
 #[path = "support/verdicts.rs"]
@@ -32,11 +34,12 @@ fn observed(report: &Report, id: &str) -> String {
 
 /// What a student types: a log server that receives over UDP, routers that forward
 /// everything to it, and an SNMP agent with the company's community on every address.
-const STUDENT: [(&str, &str); 3] = [
+const STUDENT: [(&str, &str); 5] = [
     (
         "logsrv",
         "printf 'module(load=\"imudp\")\\ninput(type=\"imudp\" port=\"514\")\\n' > /etc/rsyslog.d/ontvangen.conf \
-         && asbuilt-service restart rsyslog",
+         && asbuilt-service restart rsyslog \
+         && mkdir -p /srv/backups && chown beheer /srv/backups",
     ),
     (
         "r1",
@@ -53,7 +56,16 @@ const STUDENT: [(&str, &str); 3] = [
          && asbuilt-service restart snmpd \
          && echo 'server 10.20.0.1 iburst' > /etc/chrony/conf.d/r1.conf && asbuilt-service restart chrony",
     ),
+    // Each router's backup over SSH as the task says, the password given by SSH_ASKPASS
+    // as a person would type it.
+    ("r1", BACKUP_OVER_SSH),
+    ("r2", BACKUP_OVER_SSH),
 ];
+
+/// `vtysh -c 'show running-config' | ssh beheer@logsrv 'cat > /srv/backups/NODE.conf'`.
+const BACKUP_OVER_SSH: &str = "printf '#!/bin/sh\\necho Backup-2026\\n' > /tmp/wachtwoord && chmod 700 /tmp/wachtwoord \
+     && vtysh -c 'show running-config' | SSH_ASKPASS=/tmp/wachtwoord SSH_ASKPASS_REQUIRE=force \
+        ssh -o StrictHostKeyChecking=accept-new beheer@10.20.0.10 \"cat > /srv/backups/$(hostname).conf\"";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_monitoring_lab_fails_its_parts_handed_out_and_passes_once_the_student_configures_it() {
@@ -69,10 +81,19 @@ async fn the_monitoring_lab_fails_its_parts_handed_out_and_passes_once_the_stude
 
     let report = lab.grade(&handed_out, &suite).await;
     let expected = depending_on(&suite, &student_parts(&handed_out));
-    let ids: BTreeSet<String> =
-        ["syslog/r1", "syslog/r2", "snmp/r1", "snmp/r2", "ntp-server/r1", "ntp/r2", "ntp/logsrv"]
-            .map(String::from)
-            .into();
+    let ids: BTreeSet<String> = [
+        "syslog/r1",
+        "syslog/r2",
+        "snmp/r1",
+        "snmp/r2",
+        "ntp-server/r1",
+        "ntp/r2",
+        "ntp/logsrv",
+        "backup/logsrv/r1",
+        "backup/logsrv/r2",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(expected, ids, "the student's parts are exactly the monitoring checks");
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));
 
@@ -133,4 +154,17 @@ async fn the_finished_lab_passes_and_an_agent_open_to_public_or_a_stopped_log_se
     }
     assert_eq!(status(&report, "ntp-server/r1").status, Status::Fail, "{}", explain(&report));
     assert_eq!(observed(&report, "ntp-server/r1"), "no NTP answer");
+    // The backups asbuilt took at deploy match, until r1's configuration changes.
+    assert!(observed(&report, "backup/logsrv/r1").contains("the same"), "{}", explain(&report));
+
+    // r1 gets a route after its backup was taken: its backup fails, naming the line it
+    // lacks; r2's, untouched, still passes.
+    let changed = "vtysh -c 'configure terminal' -c 'ip route 192.0.2.0/24 10.20.12.2'";
+    assert!(lab.run("r1", changed).await.success());
+    let report = lab.grade(&finished, &suite).await;
+    let r1 = status(&report, "backup/logsrv/r1");
+    assert_eq!((r1.status, r1.earned), (Status::Fail, 0.5), "{}", explain(&report));
+    let said = observed(&report, "backup/logsrv/r1");
+    assert!(said.contains("the backup lacks `ip route 192.0.2.0/24 10.20.12.2`"), "{said}");
+    assert_eq!(status(&report, "backup/logsrv/r2").status, Status::Pass, "{}", explain(&report));
 }

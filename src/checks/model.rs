@@ -11,7 +11,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::design::{
-    DnsExpect, Endpoint, Lang, Part, PortVlans, RouteSet, RubricItem, Text, Transport, WorkProcess,
+    ConfigSource, DnsExpect, Endpoint, Lang, Part, PortVlans, RouteSet, RubricItem, Text, Transport,
+    WorkProcess,
 };
 
 /// Every check of one lab instance, in a stable order.
@@ -237,6 +238,9 @@ pub enum ProbeSpec {
     /// `name` (the Host header; over https also the name in the TLS handshake), it
     /// answers with the page, and over https with a certificate for the name.
     Site { node: String, address: IpAddr, port: u16, name: String, tls: bool, contains: Option<String> },
+    /// The backup of `node`'s configuration in `file` on `server` matches what `node`
+    /// runs now.
+    Backup { node: String, server: String, file: String, source: ConfigSource },
     /// An SSH server greets on its address and port.
     Ssh { node: String, address: IpAddr, port: u16 },
     /// A message logged on `from` turns up on the log server `server` (which `from` sends
@@ -308,6 +312,8 @@ impl ProbeSpec {
             | ProbeSpec::Sudo { .. }
             | ProbeSpec::Login { .. }
             | ProbeSpec::NtpFollows { .. }
+            // The node's own vtysh or nft, and the file on the server.
+            | ProbeSpec::Backup { .. }
             // `logger` in the sender, `grep` on the log server.
             | ProbeSpec::Syslog { .. } => Influence::NodeTools,
             // A name is looked up with the resolver the node itself is configured with.

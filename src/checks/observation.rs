@@ -67,6 +67,9 @@ pub enum Observation {
     /// The file on the log server where asbuilt's message turned up (`None`: nowhere in
     /// time), or why it could not be sent or looked for.
     Syslog(Result<Option<String>, String>),
+    /// A node's running configuration and the backup of it (`None`: no such file), as
+    /// printed; or why either could not be read.
+    Backup(Result<BackupFacts, String>),
     /// A user's groups (`id -nG`: their own first), or `None` when there is no such user.
     Account(Result<Option<Vec<String>>, String>),
     /// The sudo rules a user has (`sudo -l -U`, one line each; none: may not use sudo),
@@ -279,6 +282,13 @@ pub enum PortFact {
 pub struct HttpFacts {
     pub status: u16,
     pub body: String,
+}
+
+/// A running configuration and its backup, as read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BackupFacts {
+    pub running: String,
+    pub saved: Option<String>,
 }
 
 /// What asking a web server for one host name gave.

@@ -189,10 +189,11 @@ pub enum Part {
     Snmp,
     Users,
     Ntp,
+    Backups,
 }
 
 impl Part {
-    pub const ALL: [Part; 17] = [
+    pub const ALL: [Part; 18] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -210,6 +211,7 @@ impl Part {
         Part::Snmp,
         Part::Users,
         Part::Ntp,
+        Part::Backups,
     ];
 
     pub fn name(self) -> &'static str {
@@ -231,6 +233,7 @@ impl Part {
             Part::Snmp => "snmp",
             Part::Users => "users",
             Part::Ntp => "ntp",
+            Part::Backups => "backups",
         }
     }
 
@@ -252,6 +255,8 @@ impl Part {
             // Logging and SNMP: a log server, and every node that sends to it or is
             // monitored, switches aside (they have no address to manage them on).
             Part::Syslog | Part::Snmp | Part::Ntp => kind != NodeKind::Switch,
+            // A backup server's copies of other nodes' configurations.
+            Part::Backups => kind != NodeKind::Switch,
             // Local accounts: on anything with a shell a person logs in to.
             Part::Users => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
@@ -716,6 +721,50 @@ pub struct Services {
     /// The time server this node follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_from: Option<TimeFrom>,
+    /// A backup server: keeps copies of other nodes' running configurations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backups: Option<Backups>,
+}
+
+/// The configuration backups a server keeps: `<dir>/<node>.conf` for every node of `of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backups {
+    pub dir: String,
+    pub of: Vec<BackedUp>,
+}
+
+impl Backups {
+    /// Where the backup of `node` lives on the server.
+    pub fn file(&self, node: &str) -> String {
+        format!("{}/{node}.conf", self.dir.trim_end_matches('/'))
+    }
+}
+
+/// A node whose running configuration is backed up, and where that configuration is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackedUp {
+    pub node: String,
+    pub source: ConfigSource,
+}
+
+/// Where a node's running configuration is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigSource {
+    /// A router's: FRR's `show running-config`.
+    Frr,
+    /// A firewall's: the nftables rule set.
+    Nftables,
+}
+
+impl ConfigSource {
+    /// The command, run as root in the node, that prints the running configuration.
+    pub fn command(self) -> &'static [&'static str] {
+        match self {
+            ConfigSource::Frr => &["vtysh", "-c", "show running-config"],
+            ConfigSource::Nftables => &["nft", "list", "ruleset"],
+        }
+    }
 }
 
 impl Services {
@@ -729,6 +778,7 @@ impl Services {
             && self.snmp.is_none()
             && !self.ntp
             && self.time_from.is_none()
+            && self.backups.is_none()
     }
 }
 
@@ -1181,7 +1231,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 37] = [
+    pub const FAMILIES: [&'static str; 38] = [
         "address",
         "gateway",
         "gateway6",
@@ -1219,6 +1269,7 @@ impl Grading {
         "login",
         "ntp-server",
         "ntp",
+        "backup",
     ];
 
     /// Whether `id` matches the pattern.

@@ -108,6 +108,10 @@ pub async fn bring_up(
     apply_cable_faults(shell, plan).await?;
     progress.step("waiting for the nodes to answer");
     wait_ready(shell, &all, workers, progress).await?;
+    if !plan.backups.is_empty() {
+        progress.step("configuration backups");
+        take_backups(shell, plan).await?;
+    }
     Ok(InstanceRecord {
         plan: plan.clone(),
         design: design.clone(),
@@ -115,6 +119,34 @@ pub async fn bring_up(
         links: plan.links.clone(),
         startup: startup_logs,
     })
+}
+
+/// Copies each backed-up node's running configuration to its backup server, as the
+/// lab runs once it is up: what a student's backup must match.
+async fn take_backups(shell: &dyn Shell, plan: &Plan) -> Result<(), EngineError> {
+    for copy in &plan.backups {
+        let read = shell.run(Target::Node(&copy.of), &copy.command, None, SCRIPT_TIMEOUT).await?;
+        if !read.success() {
+            return Err(EngineError::Script {
+                doing: "taking a configuration backup".into(),
+                node: copy.of.clone(),
+                step: copy.command.join(" "),
+                output: read.stderr.trim().to_string(),
+            });
+        }
+        let write = "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"";
+        let argv: Vec<String> = ["sh", "-c", write, "sh", &copy.file].iter().map(|s| s.to_string()).collect();
+        let wrote = shell.run(Target::Node(&copy.server), &argv, Some(&read.stdout), SCRIPT_TIMEOUT).await?;
+        if !wrote.success() {
+            return Err(EngineError::Script {
+                doing: "storing a configuration backup".into(),
+                node: copy.server.clone(),
+                step: copy.file.clone(),
+                output: wrote.stderr.trim().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Runs `work` for each of `nodes`, at most `workers` at a time, stopping at the first

@@ -406,6 +406,21 @@ pub struct ServicesWire {
     /// The time server this node follows: its node name, or `node:interface`.
     #[serde(default)]
     pub time_from: Option<String>,
+    /// A backup server for configurations: a copy of the running configuration of each
+    /// router and firewall in `of` is kept here, one file per node.
+    #[serde(default)]
+    pub backups: Option<BackupsWire>,
+}
+
+/// Configuration backups kept on a server.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BackupsWire {
+    /// The routers and firewalls whose running configuration is backed up here.
+    pub of: OneOrMany<String>,
+    /// The folder of the backups, one `<node>.conf` each (default `/srv/backups`).
+    #[serde(default)]
+    pub dir: Option<String>,
 }
 
 /// A time server (chrony). It has no settings yet: `ntp: {}`.

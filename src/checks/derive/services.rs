@@ -85,8 +85,33 @@ pub fn derive(design: &Design, world: &World) -> Vec<Draft> {
             ));
         }
         out.extend(monitoring(node, address));
+        out.extend(backups(node));
     }
     out
+}
+
+/// Checks of configuration backups, one per backed-up node, judged on the server.
+fn backups(server: &Node) -> Vec<Draft> {
+    let Some(backups) = &server.services.backups else { return Vec::new() };
+    backups
+        .of
+        .iter()
+        .map(|b| {
+            let file = backups.file(&b.node);
+            let probe = ProbeSpec::Backup {
+                node: b.node.clone(),
+                server: server.name.clone(),
+                file: file.clone(),
+                source: b.source,
+            };
+            Draft::new(
+                format!("backup/{}/{}", server.name, b.node),
+                texts::backup(&b.node, &server.name, &file, b.source),
+                Area::Monitoring,
+                probe,
+            )
+        })
+        .collect()
 }
 
 /// Checks of logging and SNMP. A node's logs are checked where they must arrive, on the

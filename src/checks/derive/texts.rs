@@ -2,7 +2,7 @@
 //! checked (with the expected value only when it may be revealed); a hint says where to
 //! look, never what to type.
 
-use crate::design::{OspfVersion, PortVlans, RecordKind, Text};
+use crate::design::{ConfigSource, OspfVersion, PortVlans, RecordKind, Text};
 
 /// A text in both languages.
 pub fn t(nl: impl Into<String>, en: impl Into<String>) -> Text {
@@ -408,6 +408,34 @@ pub fn site(node: &str, name: &str, tls: bool, port: u16, snippet: &str) -> (Tex
         )
     };
     (title, hint)
+}
+
+pub fn backup(node: &str, server: &str, file: &str, source: ConfigSource) -> (Text, Text) {
+    let (show, save) = match source {
+        ConfigSource::Frr => (
+            "vtysh -c 'show running-config'".to_string(),
+            format!("vtysh -c 'show running-config' | ssh USER@{server} 'cat > {file}'"),
+        ),
+        ConfigSource::Nftables => {
+            ("nft list ruleset".to_string(), format!("nft list ruleset | ssh USER@{server} 'cat > {file}'"))
+        }
+    };
+    (
+        t(
+            format!(
+                "De back-up van {node} op {server} ({file}) is gelijk aan de draaiende configuratie van {node}"
+            ),
+            format!("The backup of {node} on {server} ({file}) matches the running configuration of {node}"),
+        ),
+        t(
+            format!(
+                "Vergelijk `{show}` op {node} met {file} op {server}. Maak de back-up opnieuw na elke wijziging, bijvoorbeeld met `{save}`."
+            ),
+            format!(
+                "Compare `{show}` on {node} with {file} on {server}. Make the backup again after every change, for example with `{save}`."
+            ),
+        ),
+    )
 }
 
 pub fn ssh(node: &str, port: u16) -> (Text, Text) {

@@ -2,6 +2,7 @@
 //! understands. Pure: the same observation always gives the same outcome.
 
 mod accounts;
+mod backups;
 mod bgp;
 mod monitoring;
 mod ospf_detail;
@@ -86,6 +87,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::Snmp { .. }
         | ProbeSpec::NtpServer { .. }
         | ProbeSpec::NtpFollows { .. } => monitoring::judge(probe, seen),
+        ProbeSpec::Backup { .. } => backups::judge(probe, seen),
         ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
             accounts::judge(probe, seen)
         }

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod agent;
+mod backups;
 mod bgp;
 pub mod dhcp;
 pub mod dns;
@@ -142,6 +143,9 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Snmp { .. }
             | ProbeSpec::NtpServer { .. }
             | ProbeSpec::NtpFollows { .. } => monitoring::gather(self, probe, timeout).await,
+            ProbeSpec::Backup { node, server, file, source } => {
+                backups::gather(self, node, server, file, *source, timeout).await
+            }
         }
     }
 

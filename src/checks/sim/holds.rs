@@ -187,6 +187,14 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()
                 && page.is_some_and(|p| contains.as_deref().is_none_or(|c| content::contains(&p, c)))
         }
+        // A backup taken at deploy matches the lab as it then runs; the simulation
+        // does not follow a configuration changing after that.
+        ProbeSpec::Backup { node, server, file, .. } => world
+            .node(server)
+            .services
+            .backups
+            .as_ref()
+            .is_some_and(|b| b.of.iter().any(|o| o.node == *node) && b.file(node) == *file),
         ProbeSpec::Ssh { node, address, port } => {
             world.node(node).services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()

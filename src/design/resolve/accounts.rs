@@ -39,13 +39,7 @@ impl Resolver<'_> {
 
     fn account(&mut self, node: &str, name: &str, wire: &AccountWire) -> Option<Account> {
         let at = path!["design", "users", node, name];
-        if !valid_account_name(name) {
-            self.report(
-                Diagnostic::error("invalid-name", format!("`{name}` is not a user name"))
-                    .at(Loc::key(at))
-                    .label("not a user name")
-                    .help(NAME_RULE),
-            );
+        if !self.user_name(name, Loc::key(at.clone())) {
             return None;
         }
         let absent = wire.absent.unwrap_or(false);
@@ -122,6 +116,62 @@ pub(super) fn valid_account_name(name: &str) -> bool {
     name != "root" && name.len() <= 32 && syntax::is_name(name)
 }
 
+/// The accounts Debian and the images' packages make (`/etc/passwd` of every image).
+/// A design's user of such a name would be the system's, with its home and no login
+/// shell, never a person's: `useradd` finds it there and does nothing.
+const SYSTEM_USERS: [&str; 25] = [
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "games",
+    "man",
+    "lp",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "_apt",
+    "nobody",
+    "tcpdump",
+    "asbuilt-check",
+    "iperf3",
+    "frr",
+    "_chrony",
+    "sshd",
+    "dnsmasq",
+    "debian-snmp",
+];
+
+impl Resolver<'_> {
+    /// Whether `name` can be a person's account in a node; reports why not at `loc`.
+    pub(super) fn user_name(&mut self, name: &str, loc: Loc) -> bool {
+        if !valid_account_name(name) {
+            self.report(
+                Diagnostic::error("invalid-name", format!("`{name}` is not a user name"))
+                    .at(loc)
+                    .label("not a user name")
+                    .help(NAME_RULE),
+            );
+            return false;
+        }
+        if SYSTEM_USERS.contains(&name.to_ascii_lowercase().as_str()) {
+            self.report(
+                Diagnostic::error("invalid-name", format!("`{name}` is an account of the node's system"))
+                    .at(loc)
+                    .label("Debian's own account")
+                    .help(format!("the images have `{name}` already, without a login; choose another name, such as `{name}-beheer`")),
+            );
+            return false;
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::design::Lab;
@@ -178,6 +228,10 @@ design:
         );
         assert_eq!(codes(&office("    srv: { beheer: { absent: true } }").unwrap_err()), ["invalid-value"]);
         assert_eq!(codes(&office("    sw1: { sanne: {} }").unwrap_err()), ["wrong-kind"]);
+        // Debian's own `backup` account has no login: a design's would silently be it.
+        let errors = office("    srv: { backup: {} }").unwrap_err();
+        assert_eq!(codes(&errors), ["invalid-name"]);
+        assert!(errors[0].message.contains("an account of the node's system"), "{errors:?}");
         assert_eq!(codes(&office("    srv2: { sanne: {} }").unwrap_err()), ["unknown-node"]);
     }
 }

@@ -206,7 +206,7 @@ impl Resolver<'_> {
     }
 
     /// Whether a node may be given a file at `path`; reports why not.
-    fn writable_path(&mut self, path: &str, loc: Loc) -> bool {
+    pub(super) fn writable_path(&mut self, path: &str, loc: Loc) -> bool {
         let normal = path.starts_with('/')
             && path[1..].split('/').all(|part| !part.is_empty() && part != "." && part != "..");
         if !normal {

@@ -9,6 +9,7 @@
 mod accounts;
 mod addressing;
 mod as_is;
+mod backups;
 mod bgp;
 mod cabling;
 mod checks;

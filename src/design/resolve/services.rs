@@ -7,7 +7,6 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 
 use super::Resolver;
-use super::accounts::{NAME_RULE, valid_account_name};
 use super::refs::HostRef;
 use crate::design::model::{Dhcp, Endpoint, Ssh, SshUser};
 use crate::design::syntax;
@@ -62,6 +61,9 @@ impl Resolver<'_> {
         self.nodes[node].services.ntp = wire.ntp.is_some();
         if let Some(server) = &wire.time_from {
             self.nodes[node].services.time_from = self.time_from(node, server);
+        }
+        if let Some(backups) = &wire.backups {
+            self.nodes[node].services.backups = self.backups(node, backups);
         }
         // DHCP last: its default DNS server is this node when it runs DNS.
         if let Some(dhcp) = &wire.dhcp {
@@ -358,12 +360,7 @@ impl Resolver<'_> {
         let mut users = Vec::new();
         for (name, password) in &wire.users {
             let loc = Loc::key(path!["design", "services", node, "ssh", "users", name]);
-            if !valid_account_name(name) {
-                self.report(
-                    Diagnostic::error("invalid-name", format!("`{name}` is not a user name"))
-                        .at(loc)
-                        .help(NAME_RULE),
-                );
+            if !self.user_name(name, loc.clone()) {
                 continue;
             }
             if password.is_empty() {
