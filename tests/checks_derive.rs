@@ -395,6 +395,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Ssh { node, .. }
         | ProbeSpec::Site { node, .. }
         | ProbeSpec::Backup { node, .. }
+        | ProbeSpec::KeyLogin { client: node, .. }
         | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }

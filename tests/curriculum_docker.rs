@@ -187,6 +187,17 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
                  && userdel --remove kees";
     let out = lab.run("srv", typed).await;
     assert!(out.success(), "{out:?}");
+    // Sanne's key, made on pc1 and copied with ssh-copy-id as the task says; her
+    // password answers ssh-copy-id's prompt (through SSH_ASKPASS, as a person would type it).
+    let srv = handed_out.nodes["srv"].primary_address().unwrap();
+    let keyed = format!(
+        "printf '#!/bin/sh\\necho Intranet-2026\\n' > /tmp/pw && chmod 755 /tmp/pw \
+         && runuser -u sanne -- ssh-keygen -q -t ed25519 -N '' -f /home/sanne/.ssh/id_ed25519 \
+         && runuser -u sanne -- env SSH_ASKPASS=/tmp/pw SSH_ASKPASS_REQUIRE=force \
+            ssh-copy-id -o StrictHostKeyChecking=accept-new sanne@{srv}"
+    );
+    let out = lab.run("pc1", &keyed).await;
+    assert!(out.success(), "{out:?}");
     let report = lab.grade(&handed_out, &suite).await;
     assert_eq!(not_passed(&report), BTreeSet::new(), "{}", explain(&report));
 
@@ -199,6 +210,7 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     );
     let report = lab.grade(&handed_out, &suite).await;
     let expected: BTreeSet<String> = ["sudo/srv/joris", "login/srv/sanne"].map(String::from).into();
+    // Her key still lets her in: the key check never offers a password.
     assert_eq!(not_passed(&report), expected, "{}", explain(&report));
     let login = report.checks.iter().find(|c| c.id == "login/srv/sanne").unwrap();
     let said = login.observed.as_ref().and_then(|o| o.en.clone()).unwrap();

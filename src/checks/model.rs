@@ -241,6 +241,9 @@ pub enum ProbeSpec {
     /// The backup of `node`'s configuration in `file` on `server` matches what `node`
     /// runs now.
     Backup { node: String, server: String, file: String, source: ConfigSource },
+    /// `client_user` on `client` logs in as `name` on `node` (at `address`, `port`) with
+    /// an SSH key alone: no password is tried.
+    KeyLogin { client: String, client_user: String, node: String, name: String, address: IpAddr, port: u16 },
     /// An SSH server greets on its address and port.
     Ssh { node: String, address: IpAddr, port: u16 },
     /// A message logged on `from` turns up on the log server `server` (which `from` sends
@@ -311,6 +314,7 @@ impl ProbeSpec {
             | ProbeSpec::Account { .. }
             | ProbeSpec::Sudo { .. }
             | ProbeSpec::Login { .. }
+            | ProbeSpec::KeyLogin { .. }
             | ProbeSpec::NtpFollows { .. }
             // The node's own vtysh or nft, and the file on the server.
             | ProbeSpec::Backup { .. }

@@ -798,6 +798,17 @@ pub struct Account {
     /// The account must not exist.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub absent: bool,
+    /// The account elsewhere whose SSH key logs in to this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_from: Option<KeyFrom>,
+}
+
+/// An account on another node whose SSH key logs in: `user` on `node` (`root` or an
+/// account the design gives that node).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFrom {
+    pub node: String,
+    pub user: String,
 }
 
 /// A log server (rsyslog) that receives syslog messages over UDP and keeps each sender's
@@ -1231,7 +1242,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 38] = [
+    pub const FAMILIES: [&'static str; 39] = [
         "address",
         "gateway",
         "gateway6",
@@ -1267,6 +1278,7 @@ impl Grading {
         "user",
         "sudo",
         "login",
+        "key",
         "ntp-server",
         "ntp",
         "backup",

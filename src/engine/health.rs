@@ -158,7 +158,7 @@ mod tests {
             }],
             links: Vec::new(),
             needs_vlans: false,
-            backups: Vec::new(),
+            copies: Vec::new(),
             transport: Default::default(),
         }
     }

@@ -108,9 +108,9 @@ pub async fn bring_up(
     apply_cable_faults(shell, plan).await?;
     progress.step("waiting for the nodes to answer");
     wait_ready(shell, &all, workers, progress).await?;
-    if !plan.backups.is_empty() {
-        progress.step("configuration backups");
-        take_backups(shell, plan).await?;
+    if !plan.copies.is_empty() {
+        progress.step("configuration backups and SSH keys");
+        copy_between_nodes(shell, plan).await?;
     }
     Ok(InstanceRecord {
         plan: plan.clone(),
@@ -121,29 +121,23 @@ pub async fn bring_up(
     })
 }
 
-/// Copies each backed-up node's running configuration to its backup server, as the
-/// lab runs once it is up: what a student's backup must match.
-async fn take_backups(shell: &dyn Shell, plan: &Plan) -> Result<(), EngineError> {
-    for copy in &plan.backups {
-        let read = shell.run(Target::Node(&copy.of), &copy.command, None, SCRIPT_TIMEOUT).await?;
-        if !read.success() {
-            return Err(EngineError::Script {
-                doing: "taking a configuration backup".into(),
-                node: copy.of.clone(),
-                step: copy.command.join(" "),
-                output: read.stderr.trim().to_string(),
-            });
+/// Carries what one node makes to the node that keeps it (see `plan::copies`), once
+/// the lab runs as deployed.
+async fn copy_between_nodes(shell: &dyn Shell, plan: &Plan) -> Result<(), EngineError> {
+    for copy in &plan.copies {
+        let failed = |node: &str, step: &str, output: &ExecOutput| EngineError::Script {
+            doing: format!("copying {}", copy.what),
+            node: node.to_string(),
+            step: step.to_string(),
+            output: output.stderr.trim().to_string(),
+        };
+        let made = shell.run(Target::Node(&copy.from), &copy.command, None, SCRIPT_TIMEOUT).await?;
+        if !made.success() {
+            return Err(failed(&copy.from, "read", &made));
         }
-        let write = "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"";
-        let argv: Vec<String> = ["sh", "-c", write, "sh", &copy.file].iter().map(|s| s.to_string()).collect();
-        let wrote = shell.run(Target::Node(&copy.server), &argv, Some(&read.stdout), SCRIPT_TIMEOUT).await?;
-        if !wrote.success() {
-            return Err(EngineError::Script {
-                doing: "storing a configuration backup".into(),
-                node: copy.server.clone(),
-                step: copy.file.clone(),
-                output: wrote.stderr.trim().to_string(),
-            });
+        let kept = shell.run(Target::Node(&copy.to), &copy.store, Some(&made.stdout), SCRIPT_TIMEOUT).await?;
+        if !kept.success() {
+            return Err(failed(&copy.to, "store", &kept));
         }
     }
     Ok(())

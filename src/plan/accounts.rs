@@ -63,7 +63,14 @@ mod tests {
     use super::*;
 
     fn account(name: &str) -> Account {
-        Account { name: name.into(), groups: Vec::new(), sudo: false, password: None, absent: false }
+        Account {
+            name: name.into(),
+            groups: Vec::new(),
+            sudo: false,
+            password: None,
+            absent: false,
+            key_from: None,
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod accounts;
 pub mod as_is;
 mod bgp;
+pub mod copies;
 pub mod fabric;
 pub mod faults;
 pub mod files_script;
@@ -48,37 +49,10 @@ pub struct Plan {
     /// veth pairs, and a deploy may ask for VXLAN ([`tunnel`]).
     #[serde(default)]
     pub transport: CableTransport,
-    /// Configuration backups asbuilt takes once the lab runs (faults included), for the
-    /// backup servers whose part it builds.
+    /// What one node makes and another keeps, copied once the lab runs (faults
+    /// included): configuration backups, SSH keys ([`copies`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub backups: Vec<BackupCopy>,
-}
-
-/// One configuration backup to take at deploy: what `command` prints in `of`, written to
-/// `file` on `server`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackupCopy {
-    pub of: String,
-    pub command: Vec<String>,
-    pub server: String,
-    pub file: String,
-}
-
-/// The backups asbuilt takes: those of backup servers it builds.
-fn backup_copies(design: &Design) -> Vec<BackupCopy> {
-    let mut out = Vec::new();
-    for server in design.nodes.values().filter(|n| n.builds(Part::Backups) == Builder::Asbuilt) {
-        let Some(backups) = &server.services.backups else { continue };
-        for backed_up in &backups.of {
-            out.push(BackupCopy {
-                of: backed_up.node.clone(),
-                command: backed_up.source.command().iter().map(|s| s.to_string()).collect(),
-                server: server.name.clone(),
-                file: backups.file(&backed_up.node),
-            });
-        }
-    }
-    out
+    pub copies: Vec<copies::NodeCopy>,
 }
 
 /// How a node's cable ends reach the fabric's bridges.
@@ -247,7 +221,7 @@ pub fn plan(design: &Design, instance: InstanceId) -> Plan {
         links: faults::link_settings(design),
         needs_vlans,
         transport: CableTransport::Veth,
-        backups: backup_copies(design),
+        copies: copies::between_nodes(design),
     }
 }
 

@@ -447,6 +447,11 @@ pub struct AccountWire {
     /// `true`: the account must not exist (a colleague who left). Nothing else may be given.
     #[serde(default)]
     pub absent: Option<bool>,
+    /// The user logs in over SSH with a key from this account elsewhere in the lab:
+    /// `sanne@pc1` (sanne's account on pc1, which the design gives pc1) or `pc1` (its
+    /// root). The node must run an SSH server.
+    #[serde(default)]
+    pub key_from: Option<String>,
 }
 
 /// A log server (rsyslog).

@@ -31,6 +31,20 @@ pub fn derive(design: &Design) -> Vec<Draft> {
             };
             let text = texts::sudo(&node.name, &account.name, account.sudo);
             out.push(Draft::new(format!("sudo/{}/{}", node.name, account.name), text, area, probe));
+            if let (Some(from), Some(ssh), Some(address)) =
+                (&account.key_from, &node.services.ssh, node.primary_address())
+            {
+                let probe = ProbeSpec::KeyLogin {
+                    client: from.node.clone(),
+                    client_user: from.user.clone(),
+                    node: node.name.clone(),
+                    name: account.name.clone(),
+                    address,
+                    port: ssh.port,
+                };
+                let text = texts::key_login(&node.name, &account.name, &from.node, &from.user);
+                out.push(Draft::new(format!("key/{}/{}", node.name, account.name), text, area, probe));
+            }
             // Where the node runs an SSH server, the password must also let the user in.
             let (Some(password), Some(ssh), Some(address)) =
                 (&account.password, &node.services.ssh, node.primary_address())

@@ -488,6 +488,27 @@ pub fn account(node: &str, user: &str, groups: &[String], absent: bool) -> (Text
     (title, hint)
 }
 
+pub fn key_login(node: &str, user: &str, client: &str, client_user: &str) -> (Text, Text) {
+    (
+        t(
+            format!(
+                "{client_user} op {client} logt met een SSH-sleutel in als {user} op {node}, zonder wachtwoord"
+            ),
+            format!(
+                "{client_user} on {client} logs in as {user} on {node} with an SSH key, without a password"
+            ),
+        ),
+        t(
+            format!(
+                "Heeft {client_user} op {client} een sleutelpaar (`ssh-keygen`), en staat de publieke sleutel in `~{user}/.ssh/authorized_keys` op {node} (`ssh-copy-id {user}@{node}`), met de rechten 700 en 600? Test op {client} als {client_user} met `ssh -o BatchMode=yes {user}@{node} true`."
+            ),
+            format!(
+                "Does {client_user} on {client} have a key pair (`ssh-keygen`), and is its public key in `~{user}/.ssh/authorized_keys` on {node} (`ssh-copy-id {user}@{node}`), with modes 700 and 600? Test on {client} as {client_user} with `ssh -o BatchMode=yes {user}@{node} true`."
+            ),
+        ),
+    )
+}
+
 pub fn login(node: &str, user: &str) -> (Text, Text) {
     (
         t(

@@ -80,6 +80,26 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                 Err(why) => verdict(false, 0.0, expected, t(why.clone(), why.clone())),
             }
         }
+        (
+            ProbeSpec::KeyLogin { client, client_user, name, port, .. },
+            Observation::Login { logged_in, said },
+        ) => {
+            let expected = t(
+                format!(
+                    "{client_user} op {client} logt met een sleutel, zonder wachtwoord, in als {name} via SSH (poort {port})"
+                ),
+                format!(
+                    "{client_user} on {client} logs in as {name} with a key, without a password, over SSH (port {port})"
+                ),
+            );
+            let observed = if *logged_in {
+                t(format!("ingelogd als {name}"), format!("logged in as {name}"))
+            } else {
+                let said = super::excerpt(said, 120);
+                t(format!("niet ingelogd: {said}"), format!("not logged in: {said}"))
+            };
+            verdict(*logged_in, 0.0, expected, observed)
+        }
         (ProbeSpec::Login { name, port, .. }, Observation::Login { logged_in, said }) => {
             let expected = t(
                 format!("{name} logt met het wachtwoord in via SSH (poort {port})"),

@@ -88,9 +88,10 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::NtpServer { .. }
         | ProbeSpec::NtpFollows { .. } => monitoring::judge(probe, seen),
         ProbeSpec::Backup { .. } => backups::judge(probe, seen),
-        ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
-            accounts::judge(probe, seen)
-        }
+        ProbeSpec::Account { .. }
+        | ProbeSpec::Sudo { .. }
+        | ProbeSpec::Login { .. }
+        | ProbeSpec::KeyLogin { .. } => accounts::judge(probe, seen),
     };
     judged.unwrap_or_else(|| Outcome::Error {
         why: t(

@@ -40,6 +40,9 @@ pub async fn gather(
             };
             Ok(Gathered { observation: Observation::Sudo(seen), evidence: vec![evidence] })
         }
+        ProbeSpec::KeyLogin { client, client_user, name, address, port, .. } => {
+            key_login(probes, client, client_user, name, SocketAddr::new(*address, *port), timeout).await
+        }
         ProbeSpec::Login { node, name, password, address, port } => {
             login(probes, node, name, password, SocketAddr::new(*address, *port), timeout).await
         }
@@ -88,6 +91,70 @@ ASBUILT_PASSWORD={password} SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force DIS
         method: format!(
             "`ssh -p {} {name}@{host}` with the designed password, in {node} (exit status {})",
             to.port(),
+            out.exit_code
+        ),
+        raw: said.clone(),
+    };
+    Ok(Gathered { observation: Observation::Login { logged_in, said }, evidence: vec![evidence] })
+}
+
+/// Logs in as `name` from `client_user`'s account on `client` with the node's own ssh
+/// client, offering keys only (BatchMode: no prompt is answered), and runs a command
+/// that prints a marker with the user it ran as.
+async fn key_login(
+    probes: &Probes<'_>,
+    client: &str,
+    client_user: &str,
+    name: &str,
+    to: SocketAddr,
+    timeout: Duration,
+) -> Result<Gathered, ProbeError> {
+    let host = match to.ip() {
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+        v4 => v4.to_string(),
+    };
+    let secs = format!("ConnectTimeout={}", timeout.as_secs().clamp(1, 10));
+    let port = to.port().to_string();
+    let target = format!("{name}@{host}");
+    let argv: Vec<String> = [
+        "runuser",
+        "-u",
+        client_user,
+        "--",
+        "ssh",
+        "-n",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "PasswordAuthentication=no",
+        "-o",
+        "KbdInteractiveAuthentication=no",
+        "-o",
+        "PreferredAuthentications=publickey",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        &secs,
+        "-p",
+        &port,
+        &target,
+        "echo asbuilt-login-$(id -un)",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = probes.access.exec(client, RunAs::Root, &argv, timeout + Duration::from_secs(5)).await?;
+    let marker = format!("asbuilt-login-{name}");
+    let logged_in = out.stdout.lines().any(|l| l.trim() == marker);
+    let said = if logged_in { out.stdout.trim().to_string() } else { out.stderr.trim().to_string() };
+    let evidence = Evidence {
+        influence: Influence::NodeTools,
+        method: format!(
+            "`ssh -o BatchMode=yes -p {port} {target}` as {client_user} in {client}, keys only (exit status {})",
             out.exit_code
         ),
         raw: said.clone(),

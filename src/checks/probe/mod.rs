@@ -136,9 +136,10 @@ impl<'a> Probes<'a> {
             | ProbeSpec::Dns { .. }
             | ProbeSpec::Dhcp { .. }
             | ProbeSpec::Ssh { .. } => services::gather(self, probe, timeout).await,
-            ProbeSpec::Account { .. } | ProbeSpec::Sudo { .. } | ProbeSpec::Login { .. } => {
-                accounts::gather(self, probe, timeout).await
-            }
+            ProbeSpec::Account { .. }
+            | ProbeSpec::Sudo { .. }
+            | ProbeSpec::Login { .. }
+            | ProbeSpec::KeyLogin { .. } => accounts::gather(self, probe, timeout).await,
             ProbeSpec::Syslog { .. }
             | ProbeSpec::Snmp { .. }
             | ProbeSpec::NtpServer { .. }

@@ -226,6 +226,19 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             let sudoer = world.node(node).accounts.iter().any(|a| a.name == *name && !a.absent && a.sudo);
             if *allowed { sudoer } else { user_exists(world, node, name) && !sudoer }
         }
+        ProbeSpec::KeyLogin { client, client_user, node, name, address, port } => {
+            let n = world.node(node);
+            let key_set = n.accounts.iter().any(|a| {
+                a.name == *name
+                    && !a.absent
+                    && a.key_from.as_ref().is_some_and(|k| k.node == *client && k.user == *client_user)
+            });
+            let client_has_user = client_user == "root" || user_exists(world, client, client_user);
+            key_set
+                && client_has_user
+                && n.services.ssh.as_ref().is_some_and(|s| s.port == *port)
+                && world.round_trip(client, *address, Flow::Tcp(*port)).ok()
+        }
         ProbeSpec::Login { node, name, password, address, port } => {
             let n = world.node(node);
             let known = n

@@ -2,7 +2,7 @@
 //! without sudo, and who must be gone.
 
 use super::Resolver;
-use crate::design::model::Account;
+use crate::design::model::{Account, KeyFrom};
 use crate::design::syntax;
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::kind::NodeKind;
@@ -88,13 +88,66 @@ impl Resolver<'_> {
             );
             return None;
         }
+        let key_from = match &wire.key_from {
+            Some(text) => Some(self.key_from(node, name, text, absent)?),
+            None => None,
+        };
         Some(Account {
             name: name.to_string(),
             groups,
             sudo: wire.sudo.unwrap_or(false),
             password: wire.password.clone(),
             absent,
+            key_from,
         })
+    }
+
+    /// `user@node` or `node` (its root): an account of the lab whose key logs in to
+    /// `name` on `node`, which must run an SSH server for it.
+    fn key_from(&mut self, node: &str, name: &str, text: &str, absent: bool) -> Option<KeyFrom> {
+        let loc = Loc::value(path!["design", "users", node, name, "key-from"]);
+        let (user, client) = text.split_once('@').unwrap_or(("root", text));
+        let client_kind = self.node_kind(client, loc.clone())?;
+        let problem = if absent {
+            Some(("an absent account logs in with no key", "remove `key-from`, or the `absent`".to_string()))
+        } else if client == node {
+            Some((
+                "the key must come from another node",
+                "name the node the user works on, such as `sanne@pc1`".into(),
+            ))
+        } else if client_kind == NodeKind::Switch {
+            Some(("a switch has no accounts", "name a host, server, router or firewall".into()))
+        } else if self.file.design.services.get(node).is_none_or(|s| s.ssh.is_none()) {
+            Some((
+                "the node runs no SSH server to log in to",
+                format!("give `{node}` an SSH server: `ssh: {{}}` under its services"),
+            ))
+        } else if user != "root" && !self.designed_user(client, user) {
+            Some((
+                "the design gives that node no such account",
+                format!("add `{user}` under `design.users.{client}`, or write `{client}` for its root"),
+            ))
+        } else {
+            None
+        };
+        if let Some((why, help)) = problem {
+            self.report(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{text}` cannot log in to `{name}` on `{node}` with a key: {why}"),
+                )
+                .at(loc)
+                .help(help),
+            );
+            return None;
+        }
+        Some(KeyFrom { node: client.to_string(), user: user.to_string() })
+    }
+
+    /// Whether the design gives `node` the account `name`, present.
+    fn designed_user(&self, node: &str, name: &str) -> bool {
+        let wire = self.file.design.users.get(node).and_then(|users| users.get(name));
+        wire.is_some_and(|w| !w.absent.unwrap_or(false))
     }
 
     /// Whether the design's SSH server on `node` has a login `name`.
@@ -233,5 +286,55 @@ design:
         assert_eq!(codes(&errors), ["invalid-name"]);
         assert!(errors[0].message.contains("an account of the node's system"), "{errors:?}");
         assert_eq!(codes(&office("    srv2: { sanne: {} }").unwrap_err()), ["unknown-node"]);
+    }
+
+    fn with_pc(users: &str, ssh: &str) -> Result<Lab, Vec<crate::diagnostic::Diagnostic>> {
+        let yaml = format!(
+            r#"
+lab: t
+title: T
+trains: [B1-K3-W2]
+nodes:
+  srv: {{ kind: server }}
+  pc1: {{ kind: host }}
+links:
+  - srv:eth1 -- pc1:eth1
+design:
+  addresses: {{ srv:eth1: 10.0.0.10/24, pc1:eth1: 10.0.0.31/24 }}
+  services:
+    srv: {ssh}
+  users:
+{users}
+"#
+        );
+        Lab::load(&Source::new("keys.yml", yaml))
+    }
+
+    #[test]
+    fn a_key_comes_from_a_designed_account_or_root_on_another_node_to_an_ssh_server() {
+        let lab = with_pc(
+            "    srv: { sanne: { key-from: sanne@pc1 }, joris: { key-from: pc1 } }\n    pc1: { sanne: {} }",
+            "{ ssh: {} }",
+        )
+        .unwrap();
+        let design = lab.design_for(None);
+        let keys: Vec<(String, String)> = design.nodes["srv"]
+            .accounts
+            .iter()
+            .map(|a| a.key_from.clone().map(|k| (k.user, k.node)).unwrap())
+            .collect();
+        assert_eq!(keys, [("sanne".to_string(), "pc1".to_string()), ("root".to_string(), "pc1".to_string())]);
+        for (users, ssh) in [
+            ("    srv: { sanne: { key-from: sanne@pc1 } }", "{ ssh: {} }"),
+            ("    srv: { sanne: { key-from: srv } }", "{ ssh: {} }"),
+            ("    srv: { sanne: { key-from: pc1 } }", "{}"),
+            ("    srv: { sanne: { key-from: pc1, absent: true } }", "{ ssh: {} }"),
+        ] {
+            assert_eq!(codes(&with_pc(users, ssh).unwrap_err()), ["invalid-value"], "{users} {ssh}");
+        }
+        assert_eq!(
+            codes(&with_pc("    srv: { sanne: { key-from: pc2 } }", "{ ssh: {} }").unwrap_err()),
+            ["unknown-node"]
+        );
     }
 }
