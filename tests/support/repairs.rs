@@ -70,6 +70,18 @@ pub fn repair(design: &Design, fault: &Fault) -> Repair {
             ),
         ),
         FaultKind::LinkDown { .. } | FaultKind::Loss { .. } | FaultKind::Delay { .. } => Repair::Cable,
-        FaultKind::Block { .. } => Repair::Unknown,
+        // The extra rule carries its text as its nftables comment, as every rule asbuilt
+        // writes: take its line out of the rule set the node loads, and load that again.
+        FaultKind::Block { node, rule } => {
+            assert!(!rule.text.contains(['"', '%', '\\', '\'']), "a rule text sed can match as it is: {}", rule.text);
+            command(
+                node,
+                format!(
+                    "sed -i '0,\\%comment \"{0}\"%{{\\%comment \"{0}\"%d}}' /etc/nftables.conf \
+                     && asbuilt-service reload nftables",
+                    rule.text
+                ),
+            )
+        }
     }
 }
