@@ -11,7 +11,7 @@ use crate::design::{Builder, Design, Part};
 /// One copy: what `command` prints in `from` is fed to `store` in `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeCopy {
-    /// What is copied, for messages: `the backup of r1`.
+    /// What is copied, for messages: `the configuration backup of r1`.
     pub what: String,
     pub from: String,
     pub command: Vec<String>,

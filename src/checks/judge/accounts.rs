@@ -6,6 +6,7 @@ use crate::checks::model::ProbeSpec;
 use crate::checks::observation::Observation;
 use crate::checks::outcome::Outcome;
 use crate::checks::probe::accounts::runs_everything_as_root;
+use crate::design::Text;
 
 pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
     Some(match (probe, seen) {
@@ -92,29 +93,27 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation) -> Option<Outcome> {
                     "{client_user} on {client} logs in as {name} with a key, without a password, over SSH (port {port})"
                 ),
             );
-            let observed = if *logged_in {
-                t(format!("ingelogd als {name}"), format!("logged in as {name}"))
-            } else {
-                let said = super::excerpt(said, 120);
-                t(format!("niet ingelogd: {said}"), format!("not logged in: {said}"))
-            };
-            verdict(*logged_in, 0.0, expected, observed)
+            verdict(*logged_in, 0.0, expected, login_observed(name, *logged_in, said))
         }
         (ProbeSpec::Login { name, port, .. }, Observation::Login { logged_in, said }) => {
             let expected = t(
                 format!("{name} logt met het wachtwoord in via SSH (poort {port})"),
                 format!("{name} logs in with the password over SSH (port {port})"),
             );
-            let observed = if *logged_in {
-                t(format!("ingelogd als {name}"), format!("logged in as {name}"))
-            } else {
-                let said = super::excerpt(said, 120);
-                t(format!("niet ingelogd: {said}"), format!("not logged in: {said}"))
-            };
-            verdict(*logged_in, 0.0, expected, observed)
+            verdict(*logged_in, 0.0, expected, login_observed(name, *logged_in, said))
         }
         _ => return None,
     })
+}
+
+/// What an SSH login check saw: in as the user, or what ssh said instead.
+fn login_observed(name: &str, logged_in: bool, said: &str) -> Text {
+    if logged_in {
+        t(format!("ingelogd als {name}"), format!("logged in as {name}"))
+    } else {
+        let said = super::excerpt(said, 120);
+        t(format!("niet ingelogd: {said}"), format!("not logged in: {said}"))
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{Gathered, ProbeError, Probes};
-use crate::checks::access::RunAs;
+use crate::checks::access::{ExecOutput, RunAs};
 use crate::checks::model::{Influence, ProbeSpec};
 use crate::checks::observation::Observation;
 use crate::checks::outcome::Evidence;
@@ -61,10 +61,7 @@ async fn login(
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let host = match to.ip() {
-        std::net::IpAddr::V6(a) => format!("[{a}]"),
-        v4 => v4.to_string(),
-    };
+    let host = ssh_host(to);
     let secs = timeout.as_secs().clamp(1, 10).to_string();
     // The password reaches the askpass helper through the environment, quoted once.
     let script = format!(
@@ -82,9 +79,7 @@ ASBUILT_PASSWORD={password} SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force DIS
     );
     let argv = ["sh".to_string(), "-c".to_string(), script];
     let out = probes.access.exec(node, RunAs::Root, &argv, timeout + Duration::from_secs(5)).await?;
-    let marker = format!("asbuilt-login-{name}");
-    let logged_in = out.stdout.lines().any(|l| l.trim() == marker);
-    let said = if logged_in { out.stdout.trim().to_string() } else { out.stderr.trim().to_string() };
+    let (logged_in, said) = logged_in_as(&out, name);
     // The evidence names what was done, never the password.
     let evidence = Evidence {
         influence: Influence::NodeTools,
@@ -109,48 +104,16 @@ async fn key_login(
     to: SocketAddr,
     timeout: Duration,
 ) -> Result<Gathered, ProbeError> {
-    let host = match to.ip() {
-        std::net::IpAddr::V6(a) => format!("[{a}]"),
-        v4 => v4.to_string(),
-    };
-    let secs = format!("ConnectTimeout={}", timeout.as_secs().clamp(1, 10));
     let port = to.port().to_string();
-    let target = format!("{name}@{host}");
-    let argv: Vec<String> = [
-        "runuser",
-        "-u",
-        client_user,
-        "--",
-        "ssh",
-        "-n",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "PasswordAuthentication=no",
-        "-o",
-        "KbdInteractiveAuthentication=no",
-        "-o",
-        "PreferredAuthentications=publickey",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        "-o",
-        &secs,
-        "-p",
-        &port,
-        &target,
-        "echo asbuilt-login-$(id -un)",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let target = format!("{name}@{}", ssh_host(to));
+    let mut argv: Vec<String> = ["runuser", "-u", client_user, "--", "ssh", "-n"].map(String::from).into();
+    let connect = format!("ConnectTimeout={}", timeout.as_secs().clamp(1, 10));
+    for option in KEYS_ONLY.iter().map(|o| o.to_string()).chain([connect]) {
+        argv.extend(["-o".to_string(), option]);
+    }
+    argv.extend(["-p".to_string(), port.clone(), target.clone(), "echo asbuilt-login-$(id -un)".to_string()]);
     let out = probes.access.exec(client, RunAs::Root, &argv, timeout + Duration::from_secs(5)).await?;
-    let marker = format!("asbuilt-login-{name}");
-    let logged_in = out.stdout.lines().any(|l| l.trim() == marker);
-    let said = if logged_in { out.stdout.trim().to_string() } else { out.stderr.trim().to_string() };
+    let (logged_in, said) = logged_in_as(&out, name);
     let evidence = Evidence {
         influence: Influence::NodeTools,
         method: format!(
@@ -160,6 +123,34 @@ async fn key_login(
         raw: said.clone(),
     };
     Ok(Gathered { observation: Observation::Login { logged_in, said }, evidence: vec![evidence] })
+}
+
+/// ssh's options for a login with a key alone: no prompt answered, no password tried,
+/// the lab's host keys taken as they come.
+const KEYS_ONLY: [&str; 7] = [
+    "BatchMode=yes",
+    "PasswordAuthentication=no",
+    "KbdInteractiveAuthentication=no",
+    "PreferredAuthentications=publickey",
+    "StrictHostKeyChecking=no",
+    "UserKnownHostsFile=/dev/null",
+    "LogLevel=ERROR",
+];
+
+/// An address as ssh takes it after `user@`.
+fn ssh_host(to: SocketAddr) -> String {
+    match to.ip() {
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+        v4 => v4.to_string(),
+    }
+}
+
+/// Whether the login command printed its marker for `name`, and what to show of it.
+fn logged_in_as(out: &ExecOutput, name: &str) -> (bool, String) {
+    let marker = format!("asbuilt-login-{name}");
+    let logged_in = out.stdout.lines().any(|l| l.trim() == marker);
+    let said = if logged_in { out.stdout.trim().to_string() } else { out.stderr.trim().to_string() };
+    (logged_in, said)
 }
 
 /// The rules under "User NAME may run the following commands on HOST:" in `sudo -l -U`'s

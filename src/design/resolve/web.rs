@@ -79,9 +79,19 @@ impl Resolver<'_> {
         }
         for (i, (at, whose, content)) in pages.iter().enumerate() {
             let phrase = content::snippet(content);
-            let alike = pages.iter().enumerate().find(|(j, (_, _, other))| {
-                *j != i && (phrase.is_empty() || content::contains(other, &phrase))
-            });
+            if phrase.is_empty() {
+                self.report(
+                    Diagnostic::error("pages-alike", format!("{whose} has no text a check can look for"))
+                        .at(Loc::key(at.clone()))
+                        .label("no visible text")
+                        .help("give every page a first line of visible text: a check finds a page by it"),
+                );
+                return false;
+            }
+            let alike = pages
+                .iter()
+                .enumerate()
+                .find(|(j, (_, _, other))| *j != i && content::contains(other, &phrase));
             let Some((_, (_, other, _))) = alike else { continue };
             self.report(
                 Diagnostic::error(
@@ -166,6 +176,8 @@ design:
             web("{ content: Welkom, sites: { a.nl: { content: Jansen }, b.nl: { content: Jansen BV } } }")
                 .unwrap_err();
         assert_eq!(codes(&errors), ["pages-alike"]);
+        let errors = web("{ content: Welkom, sites: { a.nl: { content: '<img src=a.png>' } } }").unwrap_err();
+        assert!(errors[0].message.contains("has no text a check can look for"), "{errors:?}");
         assert!(
             web("{ content: Welkom, sites: { a.nl: { content: Jansen }, b.nl: { content: Pietersen } } }")
                 .is_ok()
