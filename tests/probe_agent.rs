@@ -1,5 +1,5 @@
 //! asbuilt's probe agent: the probes that work from outside a node (netlink, asbuilt's
-//! own packets, listeners, captures, injection, DHCP) done by `asbuilt probe-agent`
+//! own packets, listeners, captures, injection, DHCP, https) done by `asbuilt probe-agent`
 //! running inside each node, for an access that gives asbuilt no namespace to enter,
 //! as Kubernetes does. The agent is the real binary, started in the node's network
 //! namespace; the test process itself never enters one for these probes.
@@ -330,4 +330,60 @@ async fn a_broken_or_ended_agent_is_an_error_never_a_verdict() {
     assert!(routes.is_empty(), "pc1 has no address, so no route: {routes:?}");
     let (lo, _) = real.interface("lo").await.unwrap();
     assert!(lo.is_some_and(|l| l.up));
+}
+
+#[tokio::test]
+async fn https_through_the_agent_reads_the_certificate_the_host_reads() {
+    let (lab, _servers) = lab().await;
+    // A TLS server in pc2 with a self-made certificate for www.jansen.nl alone, as a
+    // lab's nginx has; it ends by itself when the test is long over.
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("openssl")
+        .current_dir(dir.path())
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args(["-days", "2", "-subj", "/CN=www.jansen.nl", "-addext", "subjectAltName=DNS:www.jansen.nl"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    lab.sh(
+        "pc2",
+        &format!(
+            "cd {} && setsid timeout 120 openssl s_server -quiet -accept 8444 -key key.pem -cert cert.pem -www \
+             </dev/null >/dev/null 2>&1 &",
+            dir.path().display()
+        ),
+    );
+    let server = lab.net("pc2");
+    for _ in 0..50 {
+        if server.listening(Transport::Tcp, 8444).await.unwrap() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let to = SocketAddr::new(addr("10.1.2.10"), 8444);
+    let from_host = lab.net("pc1");
+    let through_agent = Net::Agent(Session::start("pc1", lab.agent_channel("pc1")));
+    let mut seen = Vec::new();
+    for net in [&from_host, &through_agent] {
+        let facts =
+            net.https(to, "www.jansen.nl", "/", Duration::from_secs(5)).await.unwrap().unwrap().unwrap();
+        assert_eq!(facts.page.status, 200, "{facts:?}");
+        let certificate = facts.certificate.expect("a certificate was presented");
+        assert_eq!(certificate.names, ["www.jansen.nl"]);
+        assert!(certificate.for_name && certificate.current, "{certificate:?}");
+        seen.push(certificate);
+        // The same certificate asked for another name: not valid for it.
+        let other =
+            net.https(to, "shop.jansen.nl", "/", Duration::from_secs(5)).await.unwrap().unwrap().unwrap();
+        assert!(!other.certificate.expect("presented").for_name);
+    }
+    assert_eq!(seen[0], seen[1], "the agent reads what the host reads");
+    // Nothing listens on 8445: the port's fact, not a page.
+    let closed = through_agent
+        .https(SocketAddr::new(addr("10.1.2.10"), 8445), "www.jansen.nl", "/", Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(closed, Err(PortFact::Refused));
+    let _ = std::process::Command::new("pkill").args(["-f", "openssl s_server -quiet -accept 8444"]).status();
 }
