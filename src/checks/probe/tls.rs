@@ -5,8 +5,8 @@
 //! within its dates, is reported for the judge.
 
 use std::io;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -23,7 +23,7 @@ use crate::checks::observation::{CertificateFacts, SiteFacts};
 pub async fn request(stream: TcpStream, name: &str, path: &str, timeout: Duration) -> io::Result<SiteFacts> {
     let server = ServerName::try_from(name.to_string())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, format!("`{name}` is not a host name")))?;
-    let connector = TlsConnector::from(Arc::new(client()?));
+    let connector = TlsConnector::from(client()?);
     let tls = tokio::time::timeout(timeout, connector.connect(server, stream))
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no TLS handshake in time"))?
@@ -34,15 +34,21 @@ pub async fn request(stream: TcpStream, name: &str, path: &str, timeout: Duratio
     Ok(SiteFacts { page, certificate })
 }
 
-fn client() -> io::Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(AnyCertificate { algorithms: provider.signature_verification_algorithms });
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
+/// The client's configuration, made once for every check of the process.
+fn client() -> io::Result<Arc<rustls::ClientConfig>> {
+    static CLIENT: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    let made = CLIENT.get_or_init(|| {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Arc::new(AnyCertificate { algorithms: provider.signature_verification_algorithms });
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    });
+    made.clone().map_err(io::Error::other)
 }
 
 /// Takes any certificate (the judge looks at it afterwards) but still checks the
@@ -100,7 +106,7 @@ pub fn read_certificate(der: &[u8], name: &str) -> CertificateFacts {
         (Err(_), _) => (Vec::new(), false),
     };
     let period = validity(der);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = SystemTime::now();
     let current = period.is_some_and(|(from, until)| from <= now && now <= until);
     CertificateFacts {
         names,
@@ -111,10 +117,10 @@ pub fn read_certificate(der: &[u8], name: &str) -> CertificateFacts {
     }
 }
 
-/// A certificate's validity period in Unix seconds: the fifth field of its
+/// A certificate's validity period: the fifth field of its
 /// TBSCertificate (after the optional version, the serial number, the signature
 /// algorithm and the issuer), two times (RFC 5280, 4.1.2.5).
-fn validity(der: &[u8]) -> Option<(i64, i64)> {
+fn validity(der: &[u8]) -> Option<(SystemTime, SystemTime)> {
     let (_, certificate, _) = tlv(der)?;
     let (_, mut tbs, _) = tlv(certificate)?;
     let (tag, _, rest) = tlv(tbs)?;
@@ -148,74 +154,45 @@ fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
 }
 
-/// UTCTime (`YYMMDDHHMMSSZ`, tag 0x17) or GeneralizedTime (`YYYYMMDDHHMMSSZ`, tag 0x18)
-/// in Unix seconds.
-fn time(tag: u8, bytes: &[u8]) -> Option<i64> {
+/// UTCTime (`YYMMDDHHMMSSZ`, tag 0x17) or GeneralizedTime (`YYYYMMDDHHMMSSZ`, tag 0x18),
+/// read through its RFC 3339 form.
+fn time(tag: u8, bytes: &[u8]) -> Option<SystemTime> {
     let text = std::str::from_utf8(bytes).ok()?.strip_suffix('Z')?;
-    let (year, rest) = match tag {
-        0x17 if text.len() == 12 => {
-            let yy: i64 = text[..2].parse().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
-        }
-        0x18 if text.len() == 14 => (text[..4].parse().ok()?, &text[4..]),
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let full = match tag {
+        // RFC 5280: two-digit years from 50 are 19xx, below 50 are 20xx.
+        0x17 if text.len() == 12 => format!("{}{text}", if &text[..2] >= "50" { "19" } else { "20" }),
+        0x18 if text.len() == 14 => text.to_string(),
         _ => return None,
     };
-    let field = |i: usize| rest.get(i..i + 2)?.parse::<i64>().ok();
-    let (month, day, hour, minute, second) = (field(0)?, field(2)?, field(4)?, field(6)?, field(8)?);
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
+    let f = |range: std::ops::Range<usize>| &full[range];
+    let rfc3339 = format!("{}-{}-{}T{}:{}:{}Z", f(0..4), f(4..6), f(6..8), f(8..10), f(10..12), f(12..14));
+    humantime::parse_rfc3339(&rfc3339).ok()
 }
 
-/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar (Howard
-/// Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Unix seconds as `2026-12-03 02:00:00 UTC`.
-fn shown(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let in_day = seconds.rem_euclid(86_400);
-    // The inverse of days_from_civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        in_day / 3_600,
-        in_day % 3_600 / 60,
-        in_day % 60
-    )
+/// A time as the report shows it: RFC 3339, in UTC.
+fn shown(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
-    #[test]
-    fn dates_round_trip_through_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(shown(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(shown(days_from_civil(2024, 2, 29) * 86_400 + 3_661), "2024-02-29 01:01:01 UTC");
+    fn at(rfc3339: &str) -> SystemTime {
+        humantime::parse_rfc3339(rfc3339).unwrap()
     }
 
     #[test]
     fn times_read_both_encodings() {
-        assert_eq!(time(0x17, b"700101000000Z"), Some(0));
-        assert_eq!(time(0x17, b"491231235959Z"), Some(days_from_civil(2049, 12, 31) * 86_400 + 86_399));
-        assert_eq!(time(0x18, b"20500101000000Z"), Some(days_from_civil(2050, 1, 1) * 86_400));
+        assert_eq!(time(0x17, b"700101000000Z"), Some(UNIX_EPOCH));
+        assert_eq!(time(0x17, b"491231235959Z"), Some(at("2049-12-31T23:59:59Z")));
+        assert_eq!(time(0x18, b"20500101000000Z"), Some(at("2050-01-01T00:00:00Z")));
+        assert_eq!(time(0x18, b"20240229010101Z").map(shown).as_deref(), Some("2024-02-29T01:01:01Z"));
         assert_eq!(time(0x17, b"7001010000Z"), None);
         assert_eq!(time(0x18, b"20500101000000"), None);
     }
@@ -236,8 +213,8 @@ mod tests {
         .concat();
         let certificate = element(0x30, &[element(0x30, &tbs), element(0x30, &[])].concat());
         let (from, until) = validity(&certificate).unwrap();
-        assert_eq!(shown(from), "2026-12-03 00:00:00 UTC");
-        assert_eq!(shown(until), "2029-01-01 12:00:00 UTC");
+        assert_eq!(shown(from), "2026-12-03T00:00:00Z");
+        assert_eq!(shown(until), "2029-01-01T12:00:00Z");
         assert_eq!(validity(&certificate[..certificate.len() - 3]), None);
     }
 }
