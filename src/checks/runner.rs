@@ -92,7 +92,7 @@ pub async fn run_observed(
                 access,
                 &routers,
                 &settle::expected_neighbours(suite),
-                &settle::ospf6_routers(suite),
+                &settle::ospf6_interfaces(suite),
                 options.settle_limit,
             )
             .await;

@@ -18,8 +18,13 @@ use super::access::{LabAccess, RunAs};
 use super::model::{ProbeSpec, Suite};
 
 /// Neighbour states on the way to an adjacency. `2-Way` is where two routers that are
-/// neither DR nor BDR stay, so it counts as settled.
+/// neither DR nor BDR stay, so it counts as settled. Compared without case: ospf6d
+/// spells one of them `ExChange`.
 const MOVING: [&str; 4] = ["Init", "ExStart", "Exchange", "Loading"];
+
+fn is_moving(state: &str) -> bool {
+    MOVING.iter().any(|m| m.eq_ignore_ascii_case(state))
+}
 
 /// Whether a check looks at OSPF (and so may wait for it to settle).
 pub fn is_ospf(probe: &ProbeSpec) -> bool {
@@ -42,16 +47,16 @@ pub fn expected_neighbours(suite: &Suite) -> Vec<(String, IpAddr)> {
     })
 }
 
-/// The routers whose OSPFv3 neighbours the suite looks at.
-pub fn ospf6_routers(suite: &Suite) -> Vec<String> {
-    let routers: BTreeSet<String> = suite
+/// The interfaces on which the suite expects an OSPFv3 neighbour, by router.
+pub fn ospf6_interfaces(suite: &Suite) -> Vec<(String, String)> {
+    let interfaces: BTreeSet<(String, String)> = suite
         .probed(|probe| match probe {
-            ProbeSpec::Ospf6Neighbour { node, .. } => Some(node.clone()),
+            ProbeSpec::Ospf6Neighbour { node, interface, .. } => Some((node.clone(), interface.clone())),
             _ => None,
         })
         .into_iter()
         .collect();
-    routers.into_iter().collect()
+    interfaces.into_iter().collect()
 }
 
 /// The routers whose OSPF the suite looks at.
@@ -71,12 +76,14 @@ pub fn ospf_routers(suite: &Suite) -> Vec<String> {
 }
 
 /// Waits, up to `limit`, until no router's OSPF is converging towards a neighbour the
-/// checks expect. Returns how long it waited and whether OSPF settled in that time.
+/// checks expect: OSPF version 2 by the neighbours' addresses, OSPFv3 by the
+/// interfaces they are expected on. Returns how long it waited and whether OSPF
+/// settled in that time.
 pub async fn ospf(
     access: &dyn LabAccess,
     routers: &[String],
     neighbours: &[(String, IpAddr)],
-    ospf6_routers: &[String],
+    ospf6_interfaces: &[(String, String)],
     limit: Duration,
 ) -> (Duration, bool) {
     let poll = Poll::start(limit);
@@ -85,7 +92,9 @@ pub async fn ospf(
         for router in routers {
             let facing: Vec<IpAddr> =
                 neighbours.iter().filter(|(n, _)| n == router).map(|(_, a)| *a).collect();
-            if converging(access, router, &facing, ospf6_routers.contains(router)).await {
+            let facing6: Vec<&str> =
+                ospf6_interfaces.iter().filter(|(n, _)| n == router).map(|(_, i)| i.as_str()).collect();
+            if converging(access, router, &facing, &facing6).await {
                 busy = true;
                 break;
             }
@@ -121,9 +130,9 @@ impl Poll {
 }
 
 /// Whether a router's OSPF is visibly on its way somewhere; OSPFv3 is asked about too
-/// where the checks expect OSPFv3 neighbours (`v3`). Anything that cannot be read (no
-/// FRR, OSPF not configured) is not converging.
-async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr], v3: bool) -> bool {
+/// where the checks expect OSPFv3 neighbours (on the interfaces `facing6`). Anything
+/// that cannot be read (no FRR, OSPF not configured) is not converging.
+async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr], facing6: &[&str]) -> bool {
     let ask = |show: &str| {
         let argv = vec!["vtysh".to_string(), "-c".to_string(), format!("{show} json")];
         async move {
@@ -138,15 +147,36 @@ async fn converging(access: &dyn LabAccess, router: &str, facing: &[IpAddr], v3:
     if ask("show ip ospf neighbor").await.is_some_and(|out| neighbours_moving(&out.stdout)) {
         return true;
     }
-    // OSPFv3 converges beside version 2, on its own timers.
-    v3 && ask("show ipv6 ospf6 neighbor").await.is_some_and(|out| ospf6_neighbours_moving(&out.stdout))
+    // OSPFv3 converges beside version 2, on its own timers: its interfaces leave their
+    // wait timer at their own moment, and until they do their neighbours rest in
+    // `Twoway`, which looks settled.
+    if facing6.is_empty() {
+        return false;
+    }
+    if let Some(out) = ask("show ipv6 ospf6 interface").await
+        && ospf6_interfaces_waiting(&out.stdout, facing6)
+    {
+        return true;
+    }
+    ask("show ipv6 ospf6 neighbor").await.is_some_and(|out| ospf6_neighbours_moving(&out.stdout))
 }
 
 /// Whether an OSPFv3 neighbour is between `Init` and `Full`.
 fn ospf6_neighbours_moving(json: &str) -> bool {
     let Ok(value) = serde_json::from_str::<Value>(json) else { return false };
     let Some(neighbours) = value["neighbors"].as_array() else { return false };
-    neighbours.iter().any(|n| MOVING.contains(&n["state"].as_str().unwrap_or("")))
+    neighbours.iter().any(|n| is_moving(n["state"].as_str().unwrap_or("")))
+}
+
+/// Whether one of the named OSPFv3 interfaces is in its wait timer, or still has
+/// link-state updates to send: FRR's `show ipv6 ospf6 interface json`, keyed by name.
+fn ospf6_interfaces_waiting(json: &str, facing: &[&str]) -> bool {
+    let Ok(value) = serde_json::from_str::<Value>(json) else { return false };
+    facing.iter().any(|name| {
+        let iface = &value[*name];
+        let state = iface["ospf6InterfaceState"].as_str().or_else(|| iface["state"].as_str());
+        state == Some("Waiting") || iface["pendingLsaLsUpdateCount"].as_u64().unwrap_or(0) > 0
+    })
 }
 
 /// Whether an interface that faces an expected neighbour is in its wait timer. A
@@ -179,7 +209,7 @@ fn neighbours_moving(json: &str) -> bool {
         // Full, but link-state updates still waiting for acknowledgement or requested:
         // the databases are not in step yet, and routes are still to come.
         let in_flight = |key: &str| n[key].as_u64().unwrap_or(0) > 0;
-        MOVING.contains(&state)
+        is_moving(state)
             || in_flight("linkStateRetransmissionListCounter")
             || in_flight("linkStateRequestListCounter")
     })
@@ -217,6 +247,25 @@ mod tests {
         let full = r#"{"neighbors":[{"neighborId":"10.255.255.2","state":"Full","interfaceName":"eth1"}]}"#;
         assert!(!ospf6_neighbours_moving(full));
         assert!(!ospf6_neighbours_moving("% OSPFv3 is not running"));
+        let exchange =
+            r#"{"neighbors":[{"neighborId":"10.255.255.2","state":"ExChange","interfaceName":"eth1"}]}"#;
+        assert!(ospf6_neighbours_moving(exchange), "ospf6d's own spelling");
+    }
+
+    #[test]
+    fn an_ospf6_interface_facing_a_neighbour_in_its_wait_timer_is_converging() {
+        // Recorded from FRR 8 as BDR; the same interface as it looks during its wait.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/checks/outputs/frr-8-ospf6-interface.json");
+        let settled = &std::fs::read_to_string(path).unwrap();
+        assert!(!ospf6_interfaces_waiting(settled, &["eth2"]));
+        let waiting = settled.replace(r#""ospf6InterfaceState":"BDR""#, r#""ospf6InterfaceState":"Waiting""#);
+        assert_ne!(&waiting, settled);
+        assert!(ospf6_interfaces_waiting(&waiting, &["eth2"]));
+        assert!(!ospf6_interfaces_waiting(&waiting, &["eth1"]), "only interfaces facing a neighbour count");
+        let sending = settled.replace(r#""pendingLsaLsUpdateCount":0"#, r#""pendingLsaLsUpdateCount":2"#);
+        assert!(ospf6_interfaces_waiting(&sending, &["eth2"]));
+        assert!(!ospf6_interfaces_waiting("% OSPFv3 instance not found", &["eth2"]));
     }
 
     #[test]
