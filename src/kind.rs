@@ -149,7 +149,7 @@ pub const BASE_CAPABILITIES: &[&str] =
     &["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
 /// What sshd needs beyond the base: a server always has these; a node of another kind
-/// gets them only where its design gives it an SSH server.
+/// gets them only where its design gives it an SSH server or names ssh in its boot.
 pub const SSH_CAPABILITIES: [&str; 2] = ["SYS_CHROOT", "AUDIT_WRITE"];
 
 /// Capabilities of a lab's fabric: it creates bridges and veths, relays impaired cables

@@ -399,6 +399,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Snmp { node, .. }
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }
+        | ProbeSpec::Boot { node, .. }
         | ProbeSpec::Login { node, .. }
         | ProbeSpec::NtpServer { node, .. }
         | ProbeSpec::NtpFollows { node, .. }

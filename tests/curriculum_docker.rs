@@ -4,7 +4,8 @@
 //! checks the design says it breaks, its scripted repair makes the lab score full marks
 //! with nothing reported broken, and a repair that breaks something else is caught as a
 //! regression. A blocking firewall rule, the one fault kind no shipped pool draws yet,
-//! is held to its scripted repair on the DMZ lab.
+//! is held to its scripted repair on the DMZ lab, and a stopped service the design
+//! starts at boot to `systemctl enable --now`.
 
 mod common;
 #[path = "support/repairs.rs"]
@@ -181,11 +182,31 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     let handed_out = example("onderhoud-accounts.yml").design_for(Some("s4"));
     let suite = derive::suite(&handed_out);
     let lab = Deployed::new(handed_out.clone(), "t-accounts-typed").await;
+    // srv as handed out, like a server fresh from installation: nginx and ssh run but do
+    // not start at boot (half right), dnsmasq runs and does (all wrong).
+    let mut boot_suite = suite.clone();
+    boot_suite.checks.retain(|c| c.id.starts_with("boot/"));
+    let at_start = lab.grade(&handed_out, &boot_suite).await;
+    let said: Vec<(String, String)> = at_start
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), c.observed.as_ref().and_then(|o| o.en.clone()).unwrap_or_default()))
+        .collect();
+    let expected = [
+        ("boot/srv/nginx", "disabled at boot, running now"),
+        ("boot/srv/ssh", "disabled at boot, running now"),
+        ("boot/srv/dnsmasq", "enabled at boot, running now"),
+    ]
+    .map(|(id, seen)| (id.to_string(), seen.to_string()));
+    assert_eq!(said, expected, "{}", explain(&at_start));
+    let earned: Vec<f64> = at_start.checks.iter().map(|c| c.earned / c.weight).collect();
+    assert_eq!(earned, [0.5, 0.5, 0.0], "{}", explain(&at_start));
     // Sudo through Debian's group `sudo` rather than a file in /etc/sudoers.d/, as
     // asbuilt would do it: the check judges the rights, not the way to them.
     let typed = "groupadd webbeheer && useradd --create-home --groups webbeheer,sudo sanne \
                  && printf 'sanne:Intranet-2026\\n' | chpasswd && usermod -aG webbeheer joris \
-                 && userdel --remove kees";
+                 && userdel --remove kees \
+                 && systemctl enable --now nginx sshd.service && systemctl disable --now dnsmasq";
     let out = lab.run("srv", typed).await;
     assert!(out.success(), "{out:?}");
     // Sanne's key, made on pc1 and copied with ssh-copy-id as the task says; her
@@ -203,6 +224,17 @@ async fn accounts_a_student_makes_their_own_way_pass_and_sudo_for_the_wrong_user
     assert_eq!(not_passed(&report), BTreeSet::new(), "{}", explain(&report));
 
     assert_eq!(report.checks.iter().find(|c| c.id == "login/srv/sanne").unwrap().status, Status::Pass);
+    // What starts at boot is what srv's boot script starts: stopped by hand and booted
+    // again (a node's restart would lose its cables), srv runs nginx and ssh, not dnsmasq.
+    let boot = ["nginx", "ssh", "dnsmasq"].map(|s| format!("boot/srv/{s}"));
+    assert!(boot.iter().all(|id| report.checks.iter().any(|c| c.id == *id)), "{}", explain(&report));
+    let rebooted = "asbuilt-service stop nginx && asbuilt-service stop ssh && rm -f /run/asbuilt/ready \
+                    && { /usr/local/sbin/asbuilt-start >/dev/null 2>&1 & boot=$!; } \
+                    && for i in $(seq 100); do [ -e /run/asbuilt/ready ] && break; sleep 0.2; done \
+                    && kill $boot && asbuilt-service status nginx && asbuilt-service status ssh \
+                    && ! asbuilt-service status dnsmasq";
+    let out = lab.run("srv", rebooted).await;
+    assert!(out.success(), "{out:?}");
 
     // Joris gets sudo after all, and sanne another password: their checks fail, the
     // ones that passed a moment ago; sanne's sudo (the positive control) still passes.
@@ -319,4 +351,34 @@ async fn a_blocking_rule_breaks_its_checks_and_its_scripted_repair_takes_it_out(
     // The rule is gone from the file the node loads at boot too, not only from the kernel.
     let kept = deployed.run("fw", "grep -c 'deny lan -> dmz tcp/80' /etc/nftables.conf").await;
     assert_eq!(kept.stdout.trim(), "0", "{kept:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_service_the_design_starts_at_boot_is_repaired_only_by_enabling_it_again() {
+    // The accounts lab, built, with its web server stopped: it is out of the boot lists
+    // too, so starting it alone leaves its boot check half done.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/onderhoud-accounts.yml");
+    let text = std::fs::read_to_string(path).unwrap() + "\nfaults:\n  - stop: srv:http\n";
+    let lab =
+        asbuilt::design::Lab::load(&asbuilt::topology::Source::new("onderhoud-accounts.yml", text)).unwrap();
+    let design = lab.design_for(Some("s7")).prebuilt();
+    let suite = derive::suite(&design);
+    let deployed = Deployed::new(design.clone(), "t-boot-repair").await;
+
+    let at_start = deployed.grade(&design, &suite).await;
+    let expected: BTreeSet<String> =
+        affected_by(&design, &suite.checks, &design.faults[0]).into_iter().collect();
+    assert!(expected.contains("boot/srv/nginx") && expected.contains("http/srv"), "{expected:?}");
+    assert_eq!(not_passed(&at_start), expected, "{}", explain(&at_start));
+    // Positive control: ssh, enabled by the same step, starts at boot and runs.
+    assert!(!expected.contains("boot/srv/ssh"), "{expected:?}");
+
+    assert!(deployed.run("srv", "systemctl start nginx").await.success());
+    let started = deployed.grade(&design, &suite).await;
+    let boot = started.checks.iter().find(|c| c.id == "boot/srv/nginx").unwrap();
+    assert_eq!((boot.status, boot.earned / boot.weight), (Status::Fail, 0.5), "{}", explain(&started));
+
+    repaired(&deployed, &design, 0).await;
+    let after = deployed.grade(&design, &suite).await;
+    assert_eq!(not_passed(&after), BTreeSet::new(), "{}", explain(&after));
 }

@@ -125,6 +125,41 @@ async fn server_image_serves_a_page_with_nginx() {
 }
 
 #[tokio::test]
+async fn what_systemctl_enables_starts_after_a_restart_and_what_it_disables_does_not() {
+    let mut lab = Lab::new().await;
+    let server = lab.start(Image::Node(NodeKind::Server), "srv").await;
+    let active = |name: &'static str| {
+        let (lab, server) = (&lab, &server);
+        async move { lab.sh(server, &format!("systemctl is-active {name}")).await.text.trim().to_string() }
+    };
+    // A server boots nginx, dnsmasq and ssh.
+    assert_eq!(
+        lab.ok(&server, "systemctl is-enabled nginx.service dnsmasq sshd").await,
+        "enabled\nenabled\nenabled\n"
+    );
+    lab.ok(&server, "systemctl disable --now dnsmasq.service && systemctl disable nginx").await;
+    assert_eq!(active("dnsmasq").await, "inactive", "--now stops it");
+    assert_eq!(active("nginx").await, "active", "without --now it runs on until the restart");
+    assert_eq!(lab.sh(&server, "systemctl is-enabled nginx").await.code, 3);
+    lab.restart(&server).await;
+    assert_eq!(active("nginx").await, "inactive");
+    assert_eq!(active("dnsmasq").await, "inactive");
+    assert_eq!(active("ssh").await, "active", "the positive control: what stayed enabled came back");
+    // And the other way: enabled again, nginx runs now and after the next restart.
+    lab.ok(&server, "systemctl enable --now nginx").await;
+    assert_eq!(active("nginx").await, "active");
+    lab.restart(&server).await;
+    assert_eq!(active("nginx").await, "active");
+    assert_eq!(active("dnsmasq").await, "inactive");
+    // A verb or a service the node does not have is refused, saying what it knows.
+    let unknown = lab.sh(&server, "systemctl enable apache2").await;
+    assert_eq!(unknown.code, 2, "{}", unknown.text);
+    assert!(unknown.text.contains("no service 'apache2'"), "{}", unknown.text);
+    let verb = lab.sh(&server, "systemctl mask nginx").await;
+    assert!(verb.code != 0 && verb.text.contains("no systemd"), "{}", verb.text);
+}
+
+#[tokio::test]
 async fn server_dnsmasq_hands_a_lease_and_answers_dns_for_a_host_container() {
     let mut lab = Lab::new().await;
     let server = lab.start(Image::Node(NodeKind::Server), "srv1").await;

@@ -254,6 +254,8 @@ pub enum ProbeSpec {
     Account { node: String, name: String, groups: Vec<String>, absent: bool },
     /// A user may run every command as root with sudo (`allowed`), or may not use sudo.
     Sudo { node: String, name: String, allowed: bool },
+    /// A service starts when the node boots and runs now (`enabled`), or neither.
+    Boot { node: String, service: String, enabled: bool },
     /// A user logs in with their password over SSH, on the node's own address and port.
     /// The password is the lab's, given to students in the task; evidence never shows it.
     Login { node: String, name: String, password: String, address: IpAddr, port: u16 },
@@ -313,6 +315,8 @@ impl ProbeSpec {
             | ProbeSpec::File { .. }
             | ProbeSpec::Account { .. }
             | ProbeSpec::Sudo { .. }
+            // asbuilt-service reads the node's boot lists and its daemons' process ids.
+            | ProbeSpec::Boot { .. }
             | ProbeSpec::Login { .. }
             | ProbeSpec::KeyLogin { .. }
             | ProbeSpec::NtpFollows { .. }

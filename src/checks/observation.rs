@@ -75,6 +75,8 @@ pub enum Observation {
     /// The sudo rules a user has (`sudo -l -U`, one line each; none: may not use sudo),
     /// or `None` when there is no such user.
     Sudo(Result<Option<Vec<String>>, String>),
+    /// Whether a service is in the node's boot lists, and whether it runs now.
+    Boot(Result<BootFacts, String>),
     /// Whether an SSH login as the user ran a command, and what the client said.
     Login {
         logged_in: bool,
@@ -282,6 +284,13 @@ pub enum PortFact {
 pub struct HttpFacts {
     pub status: u16,
     pub body: String,
+}
+
+/// A service's state at boot and now, as `asbuilt-service` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BootFacts {
+    pub enabled: bool,
+    pub running: bool,
 }
 
 /// A running configuration and its backup, as read.

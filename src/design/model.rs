@@ -190,10 +190,11 @@ pub enum Part {
     Users,
     Ntp,
     Backups,
+    Boot,
 }
 
 impl Part {
-    pub const ALL: [Part; 18] = [
+    pub const ALL: [Part; 19] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -212,6 +213,7 @@ impl Part {
         Part::Users,
         Part::Ntp,
         Part::Backups,
+        Part::Boot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -234,6 +236,7 @@ impl Part {
             Part::Users => "users",
             Part::Ntp => "ntp",
             Part::Backups => "backups",
+            Part::Boot => "boot",
         }
     }
 
@@ -257,6 +260,9 @@ impl Part {
             Part::Syslog | Part::Snmp | Part::Ntp => kind != NodeKind::Switch,
             // A backup server's copies of other nodes' configurations.
             Part::Backups => kind != NodeKind::Switch,
+            // Which services start at boot: asbuilt-service keeps the lists, so only
+            // asbuilt's images have them (a teacher's image is refused when resolving).
+            Part::Boot => kind != NodeKind::Switch && kind != NodeKind::Custom,
             // Local accounts: on anything with a shell a person logs in to.
             Part::Users => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
@@ -724,6 +730,40 @@ pub struct Services {
     /// A backup server: keeps copies of other nodes' running configurations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backups: Option<Backups>,
+    /// Which services start when the node boots, and which must not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot: Option<Boot>,
+}
+
+/// The services that must start at boot and the ones that must not, by the names
+/// `asbuilt-service` (and the node's `systemctl`) know them by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Boot {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enabled: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<String>,
+}
+
+impl Boot {
+    /// The services the design names, each with whether it must start at boot.
+    pub fn services(&self) -> impl Iterator<Item = (&str, bool)> {
+        let enabled = self.enabled.iter().map(|s| (s.as_str(), true));
+        enabled.chain(self.disabled.iter().map(|s| (s.as_str(), false)))
+    }
+}
+
+/// The services asbuilt's images can start at boot, as `asbuilt-service` names them.
+pub const BOOT_SERVICES: [&str; 8] =
+    ["frr", "nftables", "nginx", "dnsmasq", "ssh", "rsyslog", "snmpd", "chrony"];
+
+/// Whether a node of `kind` has the service in asbuilt's image: FRR and nftables only
+/// where packets are routed, the servers' daemons everywhere but on a switch.
+pub fn has_boot_service(kind: NodeKind, service: &str) -> bool {
+    match service {
+        "frr" | "nftables" => kind.routes(),
+        _ => BOOT_SERVICES.contains(&service) && kind != NodeKind::Switch && kind != NodeKind::Custom,
+    }
 }
 
 /// The configuration backups a server keeps: `<dir>/<node>.conf` for every node of `of`.
@@ -779,6 +819,7 @@ impl Services {
             && !self.ntp
             && self.time_from.is_none()
             && self.backups.is_none()
+            && self.boot.is_none()
     }
 }
 
@@ -1141,6 +1182,20 @@ impl ServiceName {
             ServiceName::Ntp => "ntp",
         }
     }
+
+    /// The program a `stop` fault stops, as `asbuilt-service` names it; `None` for
+    /// OSPF, whose fault switches ospfd off inside FRR, which runs on.
+    pub fn daemon(self) -> Option<&'static str> {
+        match self {
+            ServiceName::Http => Some("nginx"),
+            ServiceName::Dns | ServiceName::Dhcp => Some("dnsmasq"),
+            ServiceName::Ssh => Some("ssh"),
+            ServiceName::Ospf => None,
+            ServiceName::Syslog => Some("rsyslog"),
+            ServiceName::Snmp => Some("snmpd"),
+            ServiceName::Ntp => Some("chrony"),
+        }
+    }
 }
 
 /// Something broken on purpose at the start of a troubleshooting lab.
@@ -1242,7 +1297,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 39] = [
+    pub const FAMILIES: [&'static str; 40] = [
         "address",
         "gateway",
         "gateway6",
@@ -1279,6 +1334,7 @@ impl Grading {
         "sudo",
         "login",
         "key",
+        "boot",
         "ntp-server",
         "ntp",
         "backup",

@@ -96,6 +96,7 @@ static RECIPES: &[RecipeDef] = &[
             recipe_file!("base", "policy-rc.d", 0o755),
             recipe_file!("base", "rootfs.conf", 0o644),
             recipe_file!("base", "sshd.conf", 0o644),
+            recipe_file!("base", "systemctl", 0o755),
         ],
     },
     RecipeDef {

@@ -7,6 +7,7 @@
 mod accounts;
 pub mod as_is;
 mod bgp;
+mod boot;
 pub mod copies;
 pub mod fabric;
 pub mod faults;
@@ -318,7 +319,9 @@ fn protocol_daemons(node: &Node) -> Vec<&'static str> {
 /// kind an SSH server (whoever configures it: a student needs it to run too).
 fn capabilities(node: &Node) -> Vec<String> {
     let mut caps: Vec<String> = node.kind.capabilities().iter().map(|c| c.to_string()).collect();
-    if node.services.ssh.is_some() {
+    // A student may be asked to turn sshd on or off at boot: it must be able to run.
+    let boot_names_ssh = node.services.boot.as_ref().is_some_and(|b| b.services().any(|(s, _)| s == "ssh"));
+    if node.services.ssh.is_some() || boot_names_ssh {
         for cap in crate::kind::SSH_CAPABILITIES {
             if !caps.iter().any(|c| c == cap) {
                 caps.push(cap.to_string());
@@ -427,6 +430,8 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     } else {
         accounts::leavers(&node.accounts, &mut script);
     }
+    // Last: what starts at boot includes every daemon configured above.
+    boot::configure(design, node, &mut script);
     // An IPv6 address is usable only after duplicate address detection, a second or
     // two: until then nothing is sent from it and no route via it is installed. (An
     // address whose detection failed stays tentative for good; that is the lab's

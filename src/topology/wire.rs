@@ -410,6 +410,21 @@ pub struct ServicesWire {
     /// router and firewall in `of` is kept here, one file per node.
     #[serde(default)]
     pub backups: Option<BackupsWire>,
+    /// Which services start when the node boots (`enabled`) and which must not
+    /// (`disabled`), by their names on the node: nginx, dnsmasq, ssh, rsyslog, snmpd,
+    /// chrony, and on routers and firewalls frr and nftables.
+    #[serde(default)]
+    pub boot: Option<BootWire>,
+}
+
+/// The services that start at boot, and those that must not.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BootWire {
+    #[serde(default)]
+    pub enabled: OneOrMany<String>,
+    #[serde(default)]
+    pub disabled: OneOrMany<String>,
 }
 
 /// Configuration backups kept on a server.

@@ -162,6 +162,16 @@ impl Lab {
         node
     }
 
+    /// Restarts the node's container, as a power cycle does, and waits until its boot
+    /// script says it is ready again.
+    pub async fn restart(&self, node: &Node) {
+        self.docker
+            .restart_container(&node.id, None)
+            .await
+            .unwrap_or_else(|e| panic!("restart {}: {e}", node.id));
+        self.wait_for(node, "test -e /run/asbuilt/ready", Duration::from_secs(30)).await;
+    }
+
     /// Runs `script` with sh in the node. A script that is still running after
     /// [`SCRIPT_LIMIT`] fails the test by name: a hung command must not hang the suite.
     pub async fn sh(&self, node: &Node, script: &str) -> Output {

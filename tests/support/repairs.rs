@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use asbuilt::design::{Design, Fault, FaultKind, ServiceName};
+use asbuilt::design::{Design, Fault, FaultKind};
 use asbuilt::kind::NodeKind;
 
 /// How a fault is repaired.
@@ -50,14 +50,12 @@ pub fn repair(design: &Design, fault: &Fault) -> Repair {
                 _ => command(node, format!("ip route add {} via {}", route.to, route.via)),
             }
         }
-        FaultKind::Stop { node, service } => match service {
-            ServiceName::Http => command(node, "asbuilt-service start nginx".into()),
-            ServiceName::Dns | ServiceName::Dhcp => command(node, "asbuilt-service start dnsmasq".into()),
-            ServiceName::Ssh => command(node, "asbuilt-service start ssh".into()),
-            ServiceName::Syslog => command(node, "asbuilt-service start rsyslog".into()),
-            ServiceName::Snmp => command(node, "asbuilt-service start snmpd".into()),
-            ServiceName::Ntp => command(node, "asbuilt-service start chrony".into()),
-            ServiceName::Ospf => command(
+        // Started, and back in the boot lists: a stopped service may have been taken out
+        // of them too (`plan::boot`), and a repair must outlive a restart.
+        FaultKind::Stop { node, service } => match service.daemon() {
+            Some(daemon) => command(node, format!("systemctl enable --now {daemon}")),
+            // OSPF's daemons switched back on inside FRR, which ran on.
+            None => command(
                 node,
                 "sed -i 's/^ospf\\(6\\?\\)d=no/ospf\\1d=yes/' /etc/frr/daemons && asbuilt-service restart frr".into(),
             ),

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bgp;
+mod boot;
 mod depends;
 mod explicit;
 pub mod ids;
@@ -114,6 +115,7 @@ pub fn suite(design: &Design) -> Suite {
     drafts.extend(traffic::derive(design, &world));
     drafts.extend(services::derive(design, &world));
     drafts.extend(accounts::derive(design));
+    drafts.extend(boot::derive(design));
     let mut checks: Vec<CheckSpec> = drafts
         .into_iter()
         .map(|d| CheckSpec {

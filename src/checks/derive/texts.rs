@@ -654,3 +654,37 @@ pub fn vlan(switch: &str, port: &str, expected: Option<&PortVlans>) -> (Text, Te
     );
     (title, hint)
 }
+
+pub fn boot(node: &str, service: &str, enabled: bool) -> (Text, Text) {
+    if enabled {
+        (
+            t(
+                format!("{service} start op {node} bij het opstarten, en draait nu"),
+                format!("{service} starts at boot on {node}, and runs now"),
+            ),
+            t(
+                format!(
+                    "Zet {service} aan met `systemctl enable --now {service}`; controleer met `systemctl is-enabled {service}` en `systemctl status {service}`."
+                ),
+                format!(
+                    "Turn {service} on with `systemctl enable --now {service}`; check with `systemctl is-enabled {service}` and `systemctl status {service}`."
+                ),
+            ),
+        )
+    } else {
+        (
+            t(
+                format!("{service} start niet op {node} bij het opstarten, en draait niet"),
+                format!("{service} does not start at boot on {node}, and does not run"),
+            ),
+            t(
+                format!(
+                    "Een dienst die niet nodig is, is een deur die openstaat: `systemctl disable --now {service}`; controleer met `systemctl is-enabled {service}`."
+                ),
+                format!(
+                    "A service nobody needs is a door left open: `systemctl disable --now {service}`; check with `systemctl is-enabled {service}`."
+                ),
+            ),
+        )
+    }
+}

@@ -4,6 +4,7 @@
 mod accounts;
 mod backups;
 mod bgp;
+mod boot;
 mod monitoring;
 mod ospf_detail;
 mod rip;
@@ -88,6 +89,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::NtpServer { .. }
         | ProbeSpec::NtpFollows { .. } => monitoring::judge(probe, seen),
         ProbeSpec::Backup { .. } => backups::judge(probe, seen),
+        ProbeSpec::Boot { .. } => boot::judge(probe, seen),
         ProbeSpec::Account { .. }
         | ProbeSpec::Sudo { .. }
         | ProbeSpec::Login { .. }

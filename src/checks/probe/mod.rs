@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod agent;
 mod backups;
 mod bgp;
+mod boot;
 pub mod dhcp;
 pub mod dns;
 pub mod fresh;
@@ -147,6 +148,7 @@ impl<'a> Probes<'a> {
             ProbeSpec::Backup { node, server, file, source } => {
                 backups::gather(self, node, server, file, *source, timeout).await
             }
+            ProbeSpec::Boot { node, service, .. } => boot::gather(self, node, service, timeout).await,
         }
     }
 

@@ -195,6 +195,13 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
             .backups
             .as_ref()
             .is_some_and(|b| b.of.iter().any(|o| o.node == *node) && b.file(node) == *file),
+        // Unbuilt, the lists are the other way round (`plan::boot`): nothing passes.
+        ProbeSpec::Boot { node, service, enabled } => {
+            world.node(node).services.boot.as_ref().is_some_and(|b| {
+                let list = if *enabled { &b.enabled } else { &b.disabled };
+                list.contains(service)
+            })
+        }
         ProbeSpec::Ssh { node, address, port } => {
             world.node(node).services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()

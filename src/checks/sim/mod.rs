@@ -94,6 +94,10 @@ impl LinkState {
             }
             FaultKind::Stop { node, service } => {
                 let n = &mut design.nodes[node];
+                // A stopped service neither runs nor comes back at boot (`plan::boot`).
+                if let Some(boot) = n.services.boot.as_mut() {
+                    boot.enabled.retain(|d| Some(d.as_str()) != service.daemon());
+                }
                 match service {
                     ServiceName::Http => n.services.http = None,
                     ServiceName::Dns => n.services.dns = None,

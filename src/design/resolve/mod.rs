@@ -11,6 +11,7 @@ mod addressing;
 mod as_is;
 mod backups;
 mod bgp;
+mod boot;
 mod cabling;
 mod checks;
 mod coursework;

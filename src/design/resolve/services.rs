@@ -69,6 +69,10 @@ impl Resolver<'_> {
         if let Some(dhcp) = &wire.dhcp {
             self.nodes[node].services.dhcp = self.dhcp(node, dhcp);
         }
+        // Boot last of all: it must not turn off what the rest of the design runs.
+        if let Some(boot) = &wire.boot {
+            self.nodes[node].services.boot = self.boot(node, boot);
+        }
     }
 
     fn dhcp(&mut self, node: &str, wire: &DhcpWire) -> Option<Dhcp> {
