@@ -400,6 +400,7 @@ fn observer(probe: &ProbeSpec) -> String {
         | ProbeSpec::Account { node, .. }
         | ProbeSpec::Sudo { node, .. }
         | ProbeSpec::Boot { node, .. }
+        | ProbeSpec::Package { node, .. }
         | ProbeSpec::Login { node, .. }
         | ProbeSpec::NtpServer { node, .. }
         | ProbeSpec::NtpFollows { node, .. }

@@ -382,3 +382,41 @@ async fn a_stopped_service_the_design_starts_at_boot_is_repaired_only_by_enablin
     let after = deployed.grade(&design, &suite).await;
     assert_eq!(not_passed(&after), BTreeSet::new(), "{}", explain(&after));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn software_a_student_installs_offline_with_apt_passes_and_only_that_node_can_write_usr() {
+    let handed_out = example("werkplek-instructie.yml").design_for(Some("s8"));
+    let mut suite = derive::suite(&handed_out);
+    suite.checks.retain(|c| c.id.starts_with("package/"));
+    let ids: BTreeSet<String> = suite.checks.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let lab = Deployed::new(handed_out.clone(), "t-packages-typed").await;
+    // As handed out: htop and zip missing, the telnet client installed.
+    let at_start = lab.grade(&handed_out, &suite).await;
+    assert_eq!(not_passed(&at_start), ids, "{}", explain(&at_start));
+    assert!(lab.run("pc1", "command -v telnet").await.success(), "the client is there to remove");
+
+    // The student's way, offline, from the image's repository. Purging `telnet` by that
+    // name leaves the program, which Debian 12 keeps in inetutils-telnet: still a fail.
+    let typed = "apt-get update -q && apt install -y htop zip && apt purge -y telnet";
+    let out = lab.run("pc1", typed).await;
+    assert!(out.success(), "{out:?}");
+    let half = lab.grade(&handed_out, &suite).await;
+    let expected: BTreeSet<String> = ["package/pc1/inetutils-telnet".to_string()].into();
+    assert_eq!(not_passed(&half), expected, "{}", explain(&half));
+    assert!(lab.run("pc1", "command -v telnet").await.success());
+    let out = lab.run("pc1", "apt purge -y inetutils-telnet && ! command -v telnet").await;
+    assert!(out.success(), "{out:?}");
+    let done = lab.grade(&handed_out, &suite).await;
+    assert_eq!(not_passed(&done), BTreeSet::new(), "{}", explain(&done));
+    let htop = done.checks.iter().find(|c| c.id == "package/pc1/htop").unwrap();
+    let seen = htop.observed.as_ref().and_then(|o| o.en.clone()).unwrap();
+    assert!(seen.starts_with("htop ") && seen.ends_with(" is installed"), "{seen}");
+
+    // Only a node with `packages` writes its /usr: on srv, which has none, dpkg meets a
+    // read-only file system where pc1 (above, the positive control) installed.
+    let refused = lab.run("srv", "apt-get install -y -q tree").await;
+    assert!(!refused.success(), "{refused:?}");
+    assert!(format!("{}{}", refused.stdout, refused.stderr).contains("Read-only file system"), "{refused:?}");
+    assert!(!lab.run("srv", "command -v tree").await.success());
+}

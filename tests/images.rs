@@ -254,8 +254,13 @@ async fn every_node_image_runs_tini_first_and_shows_the_node_name_in_its_prompt(
         assert!(json.trim_start().starts_with('['), "{kind}: {json}");
         let editor = lab.ok(&node, "echo 'echo editor=$EDITOR' | bash -i 2>/dev/null").await;
         assert!(editor.contains("editor=nano"), "{kind}: {editor}");
-        // Images carry no package lists or downloaded packages.
-        lab.ok(&node, "test -z \"$(ls /var/lib/apt/lists | grep -v -e partial -e lock)\" && test -z \"$(ls /var/cache/apt/archives | grep -v -e partial -e lock)\"").await;
+        // Images carry no downloaded packages, and no package lists but the host's and
+        // server's of their own repository (`images/host/asbuilt-lab-repository`).
+        lab.ok(&node, "test -z \"$(ls /var/lib/apt/lists | grep -v -e partial -e lock -e auxfiles -e _usr_share_asbuilt_repository_)\" && test -z \"$(ls /var/cache/apt/archives | grep -v -e partial -e lock)\"").await;
+        if matches!(kind, NodeKind::Host | NodeKind::Server) {
+            let source = lab.ok(&node, "apt-get indextargets --format '$(SITE)' | sort -u").await;
+            assert_eq!(source.trim(), "file:/usr/share/asbuilt/repository", "{kind}: apt's only source");
+        }
     }
 }
 

@@ -256,6 +256,8 @@ pub enum ProbeSpec {
     Sudo { node: String, name: String, allowed: bool },
     /// A service starts when the node boots and runs now (`enabled`), or neither.
     Boot { node: String, service: String, enabled: bool },
+    /// A package is installed (`installed`), or is not.
+    Package { node: String, name: String, installed: bool },
     /// A user logs in with their password over SSH, on the node's own address and port.
     /// The password is the lab's, given to students in the task; evidence never shows it.
     Login { node: String, name: String, password: String, address: IpAddr, port: u16 },
@@ -317,6 +319,8 @@ impl ProbeSpec {
             | ProbeSpec::Sudo { .. }
             // asbuilt-service reads the node's boot lists and its daemons' process ids.
             | ProbeSpec::Boot { .. }
+            // dpkg's database in the node.
+            | ProbeSpec::Package { .. }
             | ProbeSpec::Login { .. }
             | ProbeSpec::KeyLogin { .. }
             | ProbeSpec::NtpFollows { .. }

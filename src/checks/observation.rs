@@ -77,6 +77,8 @@ pub enum Observation {
     Sudo(Result<Option<Vec<String>>, String>),
     /// Whether a service is in the node's boot lists, and whether it runs now.
     Boot(Result<BootFacts, String>),
+    /// The installed version of a package, `None` when it is not installed.
+    Package(Result<Option<String>, String>),
     /// Whether an SSH login as the user ran a command, and what the client said.
     Login {
         logged_in: bool,

@@ -191,10 +191,11 @@ pub enum Part {
     Ntp,
     Backups,
     Boot,
+    Packages,
 }
 
 impl Part {
-    pub const ALL: [Part; 19] = [
+    pub const ALL: [Part; 20] = [
         Part::Addresses,
         Part::Gateway,
         Part::Routes,
@@ -214,6 +215,7 @@ impl Part {
         Part::Ntp,
         Part::Backups,
         Part::Boot,
+        Part::Packages,
     ];
 
     pub fn name(self) -> &'static str {
@@ -237,6 +239,7 @@ impl Part {
             Part::Ntp => "ntp",
             Part::Backups => "backups",
             Part::Boot => "boot",
+            Part::Packages => "packages",
         }
     }
 
@@ -263,6 +266,8 @@ impl Part {
             // Which services start at boot: asbuilt-service keeps the lists, so only
             // asbuilt's images have them (a teacher's image is refused when resolving).
             Part::Boot => kind != NodeKind::Switch && kind != NodeKind::Custom,
+            // Software from the package repository of the host and server images.
+            Part::Packages => matches!(kind, NodeKind::Host | NodeKind::Server),
             // Local accounts: on anything with a shell a person logs in to.
             Part::Users => kind != NodeKind::Switch,
             Part::Vlans => kind == NodeKind::Switch,
@@ -309,6 +314,9 @@ pub struct Node {
     /// Local user accounts, and accounts that must not exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<Account>,
+    /// Software that must be installed, and software that must not be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Packages>,
     /// Files, startup commands, own FRR configuration and the like (`design::as_is`).
     #[serde(default, skip_serializing_if = "crate::design::as_is::NodeAsIs::is_empty")]
     pub as_is: crate::design::as_is::NodeAsIs,
@@ -733,6 +741,24 @@ pub struct Services {
     /// Which services start when the node boots, and which must not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot: Option<Boot>,
+}
+
+/// The packages a node must have installed and the ones it must not, from the image's
+/// package repository (`images/host/packages`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Packages {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub installed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<String>,
+}
+
+impl Packages {
+    /// The packages the design names, each with whether it must be installed.
+    pub fn named(&self) -> impl Iterator<Item = (&str, bool)> {
+        let installed = self.installed.iter().map(|p| (p.as_str(), true));
+        installed.chain(self.absent.iter().map(|p| (p.as_str(), false)))
+    }
 }
 
 /// The services that must start at boot and the ones that must not, by the names
@@ -1297,7 +1323,7 @@ pub enum GradingChange {
 impl Grading {
     /// The families of derived check ids: the part before the first `/`. The check
     /// deriver makes exactly these (a test keeps the two in step).
-    pub const FAMILIES: [&'static str; 40] = [
+    pub const FAMILIES: [&'static str; 41] = [
         "address",
         "gateway",
         "gateway6",
@@ -1335,6 +1361,7 @@ impl Grading {
         "login",
         "key",
         "boot",
+        "package",
         "ntp-server",
         "ntp",
         "backup",

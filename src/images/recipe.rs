@@ -70,6 +70,16 @@ macro_rules! recipe_file {
     };
 }
 
+/// The packages the host and server images keep in their package repository, for a
+/// lab's `packages` (`images/host/packages`: one name a line, `#` comments).
+pub fn package_catalog() -> Vec<&'static str> {
+    include_str!("../../images/host/packages")
+        .lines()
+        .filter_map(|line| line.split('#').next())
+        .flat_map(str::split_whitespace)
+        .collect()
+}
+
 /// Every recipe, parents before children. A test checks this against the images/ folder,
 /// so a file added there without being listed here fails the build's tests.
 static RECIPES: &[RecipeDef] = &[
@@ -124,7 +134,11 @@ static RECIPES: &[RecipeDef] = &[
         parent: Some("base"),
         builder: Builder::Dockerfile,
         dir: "host",
-        files: &[recipe_file!("host", "Dockerfile", 0o644)],
+        files: &[
+            recipe_file!("host", "Dockerfile", 0o644),
+            recipe_file!("host", "asbuilt-lab-repository", 0o755),
+            recipe_file!("host", "packages", 0o644),
+        ],
     },
     RecipeDef {
         name: "server",

@@ -17,6 +17,7 @@ pub mod instance;
 mod monitoring;
 mod nft;
 mod ospf_detail;
+mod packages;
 mod rip;
 pub mod script;
 mod services;
@@ -143,6 +144,10 @@ pub struct NodePlan {
     pub break_faults: Option<String>,
     /// Exits 0 once the node's daemons answer.
     pub ready: Option<String>,
+    /// The folders the node writes, on its own disk; the rest of its root file system
+    /// is read-only. `confine::WRITABLE_DIRS`, and `/usr` where software is installed.
+    #[serde(default = "writable_dirs")]
+    pub writable: Vec<String>,
     /// The teacher's files (`design::as_is`), written onto the node's disk before it
     /// starts, with their owner looked up in the node's own /etc/passwd.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -157,6 +162,14 @@ pub struct NodePlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub startup_after: Vec<String>,
 }
+
+fn writable_dirs() -> Vec<String> {
+    crate::confine::WRITABLE_DIRS.iter().map(|d| d.to_string()).collect()
+}
+
+/// The smallest disk of a node whose software changes: `/usr` of the host and server
+/// images is about 250 MiB, and it moves onto the disk with the rest.
+pub const PACKAGES_DISK_MIB: u64 = 1024;
 
 /// A file to put into a node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -239,11 +252,18 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         .filter(|i| i.segment.is_some() && i.vlan.is_none())
         .map(|i| i.name.clone())
         .collect();
+    let mut limits = node.limits;
+    let mut writable = writable_dirs();
+    // apt writes /usr: on a node whose software the lab changes, /usr is on its disk.
+    if node.packages.is_some() {
+        writable.push("/usr".into());
+        limits.disk_mib = limits.disk_mib.max(PACKAGES_DISK_MIB);
+    }
     let mut plan = NodePlan {
         name: node.name.clone(),
         kind: node.kind,
         image,
-        limits: node.limits,
+        limits,
         capabilities: capabilities(node),
         // An SSH server's users may `su` and `passwd`, and the design's sudoers `sudo`,
         // as on a server.
@@ -263,6 +283,7 @@ fn node_plan(design: &Design, node: &Node, ipv6: bool) -> NodePlan {
         after_all: None,
         break_faults: faults::break_script(design, &node.name),
         ready: None,
+        writable,
         node_files: Vec::new(),
         startup: Vec::new(),
         startup_after: Vec::new(),
@@ -430,6 +451,7 @@ fn configure(design: &Design, node: &Node, ipv6: bool, plan: &mut NodePlan) {
     } else {
         accounts::leavers(&node.accounts, &mut script);
     }
+    packages::configure(node, &mut script);
     // Last: what starts at boot includes every daemon configured above.
     boot::configure(design, node, &mut script);
     // An IPv6 address is usable only after duplicate address detection, a second or

@@ -274,6 +274,10 @@ pub struct DesignWire {
     /// `kees: { absent: true }` for an account that must be gone.
     #[serde(default)]
     pub users: IndexMap<String, IndexMap<String, AccountWire>>,
+    /// Software by node, from the image's package repository: `pc1: { installed:
+    /// [tree], absent: [telnet] }`.
+    #[serde(default)]
+    pub packages: IndexMap<String, PackagesWire>,
     /// VLANs by switch: `eth1: 10` is an access port, `eth3: [10, 20]` a trunk.
     #[serde(default)]
     pub vlans: IndexMap<String, IndexMap<String, OneOrMany<Scalar>>>,
@@ -415,6 +419,16 @@ pub struct ServicesWire {
     /// chrony, and on routers and firewalls frr and nftables.
     #[serde(default)]
     pub boot: Option<BootWire>,
+}
+
+/// The packages a node must have installed, and those it must not.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PackagesWire {
+    #[serde(default)]
+    pub installed: OneOrMany<String>,
+    #[serde(default)]
+    pub absent: OneOrMany<String>,
 }
 
 /// The services that start at boot, and those that must not.

@@ -12,6 +12,7 @@ mod depends;
 mod explicit;
 pub mod ids;
 mod ospf_detail;
+mod packages;
 mod rip;
 mod services;
 mod state;
@@ -116,6 +117,7 @@ pub fn suite(design: &Design) -> Suite {
     drafts.extend(services::derive(design, &world));
     drafts.extend(accounts::derive(design));
     drafts.extend(boot::derive(design));
+    drafts.extend(packages::derive(design));
     let mut checks: Vec<CheckSpec> = drafts
         .into_iter()
         .map(|d| CheckSpec {

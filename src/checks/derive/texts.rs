@@ -688,3 +688,26 @@ pub fn boot(node: &str, service: &str, enabled: bool) -> (Text, Text) {
         )
     }
 }
+
+pub fn package(node: &str, name: &str, installed: bool) -> (Text, Text) {
+    if installed {
+        (
+            t(format!("{name} is geïnstalleerd op {node}"), format!("{name} is installed on {node}")),
+            t(
+                format!("Installeer het met `apt install {name}`; controleer met `dpkg -l {name}`."),
+                format!("Install it with `apt install {name}`; check with `dpkg -l {name}`."),
+            ),
+        )
+    } else {
+        (
+            t(
+                format!("{name} is niet geïnstalleerd op {node}"),
+                format!("{name} is not installed on {node}"),
+            ),
+            t(
+                format!("Verwijder het met `apt purge {name}`; controleer met `dpkg -l {name}`."),
+                format!("Remove it with `apt purge {name}`; check with `dpkg -l {name}`."),
+            ),
+        )
+    }
+}

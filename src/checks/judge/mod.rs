@@ -7,6 +7,7 @@ mod bgp;
 mod boot;
 mod monitoring;
 mod ospf_detail;
+mod packages;
 mod rip;
 mod services;
 mod state;
@@ -90,6 +91,7 @@ pub fn judge(probe: &ProbeSpec, seen: &Observation, names: &Names) -> Outcome {
         | ProbeSpec::NtpFollows { .. } => monitoring::judge(probe, seen),
         ProbeSpec::Backup { .. } => backups::judge(probe, seen),
         ProbeSpec::Boot { .. } => boot::judge(probe, seen),
+        ProbeSpec::Package { .. } => packages::judge(probe, seen),
         ProbeSpec::Account { .. }
         | ProbeSpec::Sudo { .. }
         | ProbeSpec::Login { .. }

@@ -25,6 +25,7 @@ pub mod net;
 pub mod netlink;
 pub mod netns;
 mod ospf_detail;
+mod packages;
 pub mod parse;
 mod services;
 pub mod snmp;
@@ -149,6 +150,7 @@ impl<'a> Probes<'a> {
                 backups::gather(self, node, server, file, *source, timeout).await
             }
             ProbeSpec::Boot { node, service, .. } => boot::gather(self, node, service, timeout).await,
+            ProbeSpec::Package { node, name, .. } => packages::gather(self, node, name, timeout).await,
         }
     }
 

@@ -51,6 +51,7 @@ pub fn without(design: &Design, part: &PartRef) -> Design {
         }
         Part::Backups => node.services.backups = None,
         Part::Boot => node.services.boot = None,
+        Part::Packages => node.packages = None,
         Part::Vlans => node.vlans.clear(),
         Part::Bgp => node.bgp = None,
     }
@@ -83,6 +84,7 @@ pub fn is_present(node: &Node, part: Part) -> bool {
         Part::Ntp => node.services.ntp || node.services.time_from.is_some(),
         Part::Backups => node.services.backups.is_some(),
         Part::Boot => node.services.boot.is_some(),
+        Part::Packages => node.packages.is_some(),
         Part::Vlans => node.vlans.values().any(|v| *v != PortVlans::Access(1)),
         Part::Bgp => node.bgp.is_some(),
     }

@@ -202,6 +202,10 @@ pub fn holds(world: &World, probe: &ProbeSpec) -> bool {
                 list.contains(service)
             })
         }
+        ProbeSpec::Package { node, name, installed } => world.node(node).packages.as_ref().is_some_and(|p| {
+            let list = if *installed { &p.installed } else { &p.absent };
+            list.contains(name)
+        }),
         ProbeSpec::Ssh { node, address, port } => {
             world.node(node).services.ssh.as_ref().is_some_and(|s| s.port == *port)
                 && world.round_trip(node, *address, Flow::Tcp(*port)).ok()

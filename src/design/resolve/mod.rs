@@ -25,6 +25,7 @@ mod monitoring;
 mod nat;
 mod nodes;
 mod ospf_detail;
+mod packages;
 mod refs;
 mod rip;
 mod routing;
@@ -93,6 +94,7 @@ pub(crate) fn resolve(
     r.nat();
     r.services();
     r.accounts();
+    r.packages();
     r.as_is();
     r.faults();
     r.coursework();

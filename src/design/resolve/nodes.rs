@@ -72,6 +72,7 @@ impl Resolver<'_> {
                     services: Services::default(),
                     vlans: IndexMap::new(),
                     accounts: Vec::new(),
+                    packages: None,
                     as_is: Default::default(),
                 },
             );

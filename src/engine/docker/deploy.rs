@@ -191,7 +191,8 @@ async fn repair(
                 .await
                 .map_err(EngineError::backend(format!("remove {name}")))?;
             let disk = engine.disks.mount(instance, &node.name).await?;
-            let layout = disk_templates::image_disk(docker, &image, confine::WRITABLE_DIRS).await?;
+            let writable: Vec<&str> = node.writable.iter().map(String::as_str).collect();
+            let layout = disk_templates::image_disk(docker, &image, &writable).await?;
             containers::create_node(docker, plan, node, &image, &disk, &layout.dirs).await?;
             progress.node(&node.name, "started again");
             Ok(())
@@ -257,7 +258,8 @@ async fn build(
         async move {
             let own_files = confine::own_files(&node.name);
             // One inspection of the image gives the template's key and the folders.
-            let layout = disk_templates::image_disk(docker, &image, confine::WRITABLE_DIRS).await?;
+            let writable: Vec<&str> = node.writable.iter().map(String::as_str).collect();
+            let layout = disk_templates::image_disk(docker, &image, &writable).await?;
             let template =
                 disk_templates::template_for(engine, &image, &layout, node.limits.disk_mib).await?;
             let disk = engine.disks.create(instance, &node.name, &template, &own_files).await?;

@@ -314,7 +314,8 @@ fn node_pod_manifest(plan: &Plan, settings: &Settings, ns: &str, node: &NodePlan
         }),
         ..Volume::default()
     });
-    let mut mounts = writable_mounts(confine::WRITABLE_DIRS);
+    let writable: Vec<&str> = node.writable.iter().map(String::as_str).collect();
+    let mut mounts = writable_mounts(&writable);
     // The node's own hostname, hosts and resolv.conf, from its disk: mounted there, the
     // runtime leaves them alone instead of writing the cluster's in.
     for (path, _) in confine::own_files(&node.name) {
@@ -344,7 +345,7 @@ fn node_pod_manifest(plan: &Plan, settings: &Settings, ns: &str, node: &NodePlan
         metadata: meta(plan, ns, &node_pod(&node.name), "node", Some(node)),
         spec: Some(PodSpec {
             hostname: Some(node.name.clone()),
-            init_containers: Some(vec![disk_init(&image, confine::WRITABLE_DIRS, true)]),
+            init_containers: Some(vec![disk_init(&image, &writable, true)]),
             containers: vec![node_container, probe],
             volumes: Some(volumes),
             security_context: Some(pod_security(settings, &node.sysctls)),
