@@ -1,7 +1,8 @@
 //! Evidence for a service at boot: `asbuilt-service` in the node, as root, says whether
-//! the service is in the boot lists and whether it runs now. The script lies on the
-//! node's read-only root, so a student cannot change what it answers; the lists it
-//! reads are the student's to change, as they are the truth of what starts at boot.
+//! the service is in the boot lists and whether it runs now. The lists it reads are the
+//! student's to change, as they are the truth of what starts at boot. The script itself
+//! lies on the node's read-only root, except on a node whose design has `packages`
+//! (its `/usr` is on its disk): evidence from the node's tools, as the report says.
 
 use std::time::Duration;
 

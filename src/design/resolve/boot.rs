@@ -2,6 +2,7 @@
 //! ones it wants off, by their names on the node (`asbuilt-service`, `systemctl`).
 
 use super::Resolver;
+use super::two_lists::Duplicate;
 use crate::design::model::{BOOT_SERVICES, Boot, Node, has_boot_service};
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::path;
@@ -36,15 +37,12 @@ impl Resolver<'_> {
     /// be one it also wants off at boot.
     pub(super) fn boot(&mut self, node: &str, wire: &BootWire) -> Option<Boot> {
         let at = path!["design", "services", node, "boot"];
-        if let Some(image) = &self.nodes[node].image {
-            self.report(
-                Diagnostic::error(
-                    "needs-asbuilt-image",
-                    format!("`{node}` runs the image `{image}`; which services start at boot is kept by asbuilt's own images"),
-                )
-                .at(Loc::key(at))
-                .help("leave out `image` to give the node asbuilt's image for its kind, or check your image with a `command:` check"),
-            );
+        if !self.asbuilt_image(
+            node,
+            &at,
+            "which services start at boot is kept by asbuilt's own images",
+            "leave out `image` to give the node asbuilt's image for its kind, or check your image with a `command:` check",
+        ) {
             return None;
         }
         if wire.enabled.is_empty() && wire.disabled.is_empty() {
@@ -57,66 +55,51 @@ impl Resolver<'_> {
         }
         let kind = self.nodes[node].kind;
         let needed = needed_by_design(&self.nodes[node]);
-        let mut boot = Boot::default();
-        let mut ok = true;
-        for (list, want) in [("enabled", &wire.enabled), ("disabled", &wire.disabled)] {
-            for (i, service) in want.iter().enumerate() {
-                let loc = Loc::value(path!["design", "services", node, "boot", list, i]);
-                if !BOOT_SERVICES.contains(&service.as_str()) {
-                    let help = did_you_mean(service, BOOT_SERVICES)
-                        .unwrap_or_else(|| format!("the services are {}", BOOT_SERVICES.join(", ")));
-                    self.report(
-                        Diagnostic::error(
-                            "unknown-service",
-                            format!("`{service}` is not a service of asbuilt's images"),
-                        )
-                        .at(loc)
-                        .help(help),
-                    );
-                    ok = false;
-                    continue;
-                }
-                if !has_boot_service(kind, service) {
-                    self.report(
-                        Diagnostic::error("wrong-kind", format!("a {kind} has no `{service}`"))
-                            .at(loc)
-                            .help("frr and nftables run on routers and firewalls"),
-                    );
-                    ok = false;
-                    continue;
-                }
-                if boot.services().any(|(named, _)| named == service) {
-                    self.report(
-                        Diagnostic::error("duplicate-service", format!("`{service}` is named twice"))
-                            .at(loc)
-                            .label("a second time")
-                            .help("a service is either enabled or disabled at boot; name it once"),
-                    );
-                    ok = false;
-                    continue;
-                }
-                if list == "disabled"
-                    && let Some((_, key)) = needed.iter().find(|(daemon, _)| daemon == service)
-                {
-                    self.report(
-                        Diagnostic::error(
-                            "boot-conflict",
-                            format!("the design's `{key}` on `{node}` runs `{service}`, which must then start at boot"),
-                        )
-                        .at(loc)
-                        .help(format!("move `{service}` to `enabled`, or take `{key}` out of the design")),
-                    );
-                    ok = false;
-                    continue;
-                }
-                if list == "enabled" {
-                    boot.enabled.push(service.clone());
-                } else {
-                    boot.disabled.push(service.clone());
-                }
+        let duplicate = Duplicate {
+            code: "duplicate-service",
+            help: "a service is either enabled or disabled at boot; name it once",
+        };
+        let lists = [("enabled", &wire.enabled), ("disabled", &wire.disabled)];
+        let [enabled, disabled] = self.two_lists(&at, lists, duplicate, |r, list, service, loc| {
+            if !BOOT_SERVICES.contains(&service) {
+                let help = did_you_mean(service, BOOT_SERVICES)
+                    .unwrap_or_else(|| format!("the services are {}", BOOT_SERVICES.join(", ")));
+                r.report(
+                    Diagnostic::error(
+                        "unknown-service",
+                        format!("`{service}` is not a service of asbuilt's images"),
+                    )
+                    .at(loc)
+                    .help(help),
+                );
+                return false;
             }
-        }
-        ok.then_some(boot)
+            if !has_boot_service(kind, service) {
+                r.report(
+                    Diagnostic::error("wrong-kind", format!("a {kind} has no `{service}`"))
+                        .at(loc)
+                        .help("frr and nftables run on routers and firewalls"),
+                );
+                return false;
+            }
+            if list == "disabled"
+                && let Some((_, key)) = needed.iter().find(|(daemon, _)| *daemon == service)
+            {
+                r.report(
+                    Diagnostic::error(
+                        "boot-conflict",
+                        format!(
+                            "the design's `{key}` on `{node}` runs `{service}`, which must then start at boot"
+                        ),
+                    )
+                    .at(loc)
+                    .help(format!("move `{service}` to `enabled`, or take `{key}` out of the design")),
+                );
+                return false;
+            }
+            true
+        })?;
+        Some(Boot { enabled, disabled })
     }
 }
 

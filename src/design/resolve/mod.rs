@@ -31,6 +31,7 @@ mod rip;
 mod routing;
 mod services;
 mod templates;
+mod two_lists;
 mod variants;
 mod vlans;
 mod warnings;

@@ -3,6 +3,7 @@
 //! network, so nothing else could be installed).
 
 use super::Resolver;
+use super::two_lists::Duplicate;
 use crate::design::model::Packages;
 use crate::diagnostic::{Diagnostic, Loc, did_you_mean};
 use crate::images::recipe::package_catalog;
@@ -12,6 +13,7 @@ use crate::path;
 impl Resolver<'_> {
     pub(super) fn packages(&mut self) {
         let file = self.file;
+        let catalog = package_catalog();
         for (node, wire) in &file.design.packages {
             let at = path!["design", "packages", node];
             let Some(kind) = self.node_kind(node, Loc::key(at.clone())) else { continue };
@@ -27,15 +29,12 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            if let Some(image) = &self.nodes[node].image {
-                self.report(
-                    Diagnostic::error(
-                        "needs-asbuilt-image",
-                        format!("`{node}` runs the image `{image}`; the lab's package repository is in asbuilt's host and server images"),
-                    )
-                    .at(Loc::key(at))
-                    .help("leave out `image`, or check your image's software with a `command:` check"),
-                );
+            if !self.asbuilt_image(
+                node,
+                &at,
+                "the lab's package repository is in asbuilt's host and server images",
+                "leave out `image`, or check your image's software with a `command:` check",
+            ) {
                 continue;
             }
             if wire.installed.is_empty() && wire.absent.is_empty() {
@@ -46,42 +45,30 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let catalog = package_catalog();
-            let mut packages = Packages::default();
-            let mut ok = true;
-            for (list, named) in [("installed", &wire.installed), ("absent", &wire.absent)] {
-                for (i, name) in named.iter().enumerate() {
-                    let loc = Loc::value(path!["design", "packages", node, list, i]);
-                    if !catalog.contains(&name.as_str()) {
-                        let help = did_you_mean(name, catalog.iter().copied()).unwrap_or_else(|| {
-                            format!("a lab has no network; the images hold {}", catalog.join(", "))
-                        });
-                        self.report(
-                            Diagnostic::error(
-                                "unknown-package",
-                                format!("`{name}` is not in the lab's package repository"),
-                            )
-                            .at(loc)
-                            .help(help),
-                        );
-                        ok = false;
-                    } else if packages.named().any(|(seen, _)| seen == name) {
-                        self.report(
-                            Diagnostic::error("duplicate-package", format!("`{name}` is named twice"))
-                                .at(loc)
-                                .label("a second time")
-                                .help("a package is either installed or absent; name it once"),
-                        );
-                        ok = false;
-                    } else if list == "installed" {
-                        packages.installed.push(name.clone());
-                    } else {
-                        packages.absent.push(name.clone());
-                    }
+            let duplicate = Duplicate {
+                code: "duplicate-package",
+                help: "a package is either installed or absent; name it once",
+            };
+            let lists = [("installed", &wire.installed), ("absent", &wire.absent)];
+            let kept = self.two_lists(&at, lists, duplicate, |r, _, name, loc| {
+                if catalog.contains(&name) {
+                    return true;
                 }
-            }
-            if ok {
-                self.nodes[node].packages = Some(packages);
+                let help = did_you_mean(name, catalog.iter().copied()).unwrap_or_else(|| {
+                    format!("a lab has no network; the images hold {}", catalog.join(", "))
+                });
+                r.report(
+                    Diagnostic::error(
+                        "unknown-package",
+                        format!("`{name}` is not in the lab's package repository"),
+                    )
+                    .at(loc)
+                    .help(help),
+                );
+                false
+            });
+            if let Some([installed, absent]) = kept {
+                self.nodes[node].packages = Some(Packages { installed, absent });
             }
         }
     }
